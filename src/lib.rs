@@ -16,6 +16,10 @@
 //!   operations (invite, accept, change role, revoke, leave, ownership
 //!   transfer) asked of the matrix, the [`Event`]s they emit and
 //!   [`Roster::replay`].
+//! - [`api`] (features `alloc` + `serde`): the platform's public-API
+//!   collaborator objects, lists, single responses and events, converted
+//!   into the crate's types.
+//! - [`listing`] (feature `alloc`): a roster as the platform's CLI table.
 //!
 //! # Features
 //!
@@ -34,9 +38,13 @@ extern crate alloc;
 extern crate std;
 
 mod action;
+#[cfg(all(feature = "alloc", feature = "serde"))]
+pub mod api;
 mod context;
 mod decision;
 mod error;
+#[cfg(feature = "alloc")]
+pub mod listing;
 pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod membership;
