@@ -9,7 +9,7 @@
 //! replay to the same roster.
 //!
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
-#![expect(clippy::unwrap_used, clippy::panic, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::{
     Account, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
