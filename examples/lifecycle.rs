@@ -88,11 +88,8 @@ fn lifecycle() {
 
     // Ada, the new owner, removes Olivia: a collaborator could read secrets.
     let removed = roster.revoke(&ada, &olivia, at(1_700_000_700)).unwrap();
-    println!(
-        "removed {}: advisory {:?}",
-        removed.member().email,
-        removed.advisory()
-    );
+    let advisory = removed.advisory().map_or("none", Advisory::id);
+    println!("removed {}: advisory {advisory}", removed.member().email);
     events.push(removed);
 
     // The events, as JSON, rebuild the same roster.
