@@ -2,7 +2,6 @@
 //! change them.
 
 use alloc::collections::BTreeMap;
-use alloc::string::String;
 
 use crate::membership::event::removal_advisory;
 use crate::membership::{
@@ -109,10 +108,11 @@ impl Invitation {
 pub struct Roster {
     resource: Resource,
     owner: Member,
-    /// Every member but the owner, by normalized email.
-    members: BTreeMap<String, Member>,
-    /// Every member's id (the owner's too) to its normalized email.
-    ids: BTreeMap<MemberId, String>,
+    /// Every member but the owner, by email (ordered as the normalized
+    /// email).
+    members: BTreeMap<Email, Member>,
+    /// Every member's id (the owner's too) to its email.
+    ids: BTreeMap<MemberId, Email>,
 }
 
 impl Roster {
@@ -133,7 +133,7 @@ impl Roster {
             advisory: None,
         });
         let mut ids = BTreeMap::new();
-        ids.insert(owner.id.clone(), String::from(owner.email.normalized()));
+        ids.insert(owner.id.clone(), owner.email.clone());
         let roster = Self {
             resource,
             owner: Member::owner(owner, at),
@@ -158,7 +158,7 @@ impl Roster {
         }
         let kind = resource.kind();
         let mut ids = BTreeMap::new();
-        ids.insert(owner.id().clone(), String::from(owner.email().normalized()));
+        ids.insert(owner.id().clone(), owner.email().clone());
         let mut map = BTreeMap::new();
         for member in members {
             let email = member.email().clone();
@@ -172,7 +172,7 @@ impl Roster {
                     kind,
                 });
             }
-            let key = String::from(email.normalized());
+            let key = email.clone();
             if email == *owner.email() || map.contains_key(&key) {
                 return Err(RosterError::DuplicateEmail(email));
             }
@@ -235,7 +235,7 @@ impl Roster {
     /// owner's included. `O(log n)`.
     #[must_use]
     pub fn get(&self, email: &Email) -> Option<&Member> {
-        self.get_key(email.normalized())
+        self.get_key(email)
     }
 
     /// The membership with id `id`, the owner's included. `O(log n)`.
@@ -276,8 +276,8 @@ impl Roster {
         }
     }
 
-    fn get_key(&self, key: &str) -> Option<&Member> {
-        if self.owner.email().normalized() == key {
+    fn get_key(&self, key: &Email) -> Option<&Member> {
+        if self.owner.email() == key {
             Some(&self.owner)
         } else {
             self.members.get(key)
@@ -366,7 +366,7 @@ impl Roster {
             now,
         );
         event.set_invitation(expires_at, token.clone());
-        let key = String::from(account.email.normalized());
+        let key = account.email.clone();
         self.ids.insert(account.id.clone(), key.clone());
         self.members
             .insert(key, Member::pending(account, role, now, expires_at, token));
@@ -393,7 +393,7 @@ impl Roster {
         }
         let member = self
             .members
-            .get_mut(actor.normalized())
+            .get_mut(actor)
             .ok_or(AcceptError::NoInvitation)?;
         if member.status() != MemberStatus::Pending {
             return Err(AcceptError::NotPending {
@@ -434,7 +434,7 @@ impl Roster {
         let kind = self.kind();
         let target = self
             .members
-            .get(member.normalized())
+            .get(member)
             .ok_or(ChangeRoleError::NoSuchMember)?;
         if role == Role::Owner {
             return Err(ChangeRoleError::ToOwner);
@@ -454,7 +454,7 @@ impl Roster {
             actor,
             now,
         );
-        if let Some(target) = self.members.get_mut(member.normalized()) {
+        if let Some(target) = self.members.get_mut(member) {
             target.set_role(role);
         }
         Ok(event)
@@ -496,7 +496,7 @@ impl Roster {
 
     /// Removes a non-owner member, if present; `None` changes nothing.
     fn remove(&mut self, actor: &Email, member: &Email, now: Timestamp) -> Option<Event> {
-        let removed = self.members.remove(member.normalized())?;
+        let removed = self.members.remove(member)?;
         self.ids.remove(removed.id());
         let advisory = removal_advisory(self.kind(), removed.role(), removed.status());
         let mut event = self.event(
@@ -572,7 +572,7 @@ impl Roster {
             return Err(TransferError::NotTarget);
         }
         self.check_transfer_target(request.to())?;
-        let Some(mut new_owner) = self.members.remove(request.to().normalized()) else {
+        let Some(mut new_owner) = self.members.remove(request.to()) else {
             return Err(TransferError::NoSuchMember);
         };
         new_owner.set_role(Role::Owner);
@@ -596,8 +596,7 @@ impl Roster {
             actor,
             now,
         );
-        self.members
-            .insert(String::from(old_owner.email().normalized()), old_owner);
+        self.members.insert(old_owner.email().clone(), old_owner);
         Ok([promoted, demoted])
     }
 
@@ -737,7 +736,7 @@ impl<'a> IntoIterator for &'a Roster {
     type Item = &'a Member;
     type IntoIter = core::iter::Chain<
         core::iter::Once<&'a Member>,
-        alloc::collections::btree_map::Values<'a, String, Member>,
+        alloc::collections::btree_map::Values<'a, Email, Member>,
     >;
     fn into_iter(self) -> Self::IntoIter {
         core::iter::once(&self.owner).chain(self.members.values())
@@ -749,7 +748,7 @@ impl serde::Serialize for Roster {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
 
-        struct Members<'a>(&'a BTreeMap<String, Member>);
+        struct Members<'a>(&'a BTreeMap<Email, Member>);
         impl serde::Serialize for Members<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_seq(self.0.values())
