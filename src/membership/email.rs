@@ -1,6 +1,5 @@
 //! [`Email`]: a validated address, compared case-insensitively.
 
-use alloc::string::String;
 use alloc::sync::Arc;
 use core::cmp::Ordering;
 use core::fmt;
