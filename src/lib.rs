@@ -65,7 +65,7 @@ pub use matrix::{
 pub use membership::{
     AcceptError, Account, Advisory, ChangeRoleError, Email, EmailError, Event, EventError,
     EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError, LeaveError,
-    Member, MemberError, MemberId, MemberParts, MemberStatus, NotPermitted, ReplayError,
+    Member, MemberError, MemberId, MemberParts, MemberStatus, Members, NotPermitted, ReplayError,
     ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError, Timestamp,
     TransferError, TransferRequest, Username,
 };
