@@ -26,6 +26,8 @@
 //! - `std` (default): implements `std::error::Error`; implies `alloc`.
 //! - `alloc`: heap-backed types, without the rest of `std`.
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
+//! - `alloc` enables [`membership`] and [`listing`]; `alloc` and `serde`
+//!   together enable [`api`].
 //!
 //! With `--no-default-features` the rules, the matrix, [`allows`] and
 //! [`decide`] build for `no_std` targets.

@@ -1291,15 +1291,47 @@ fn refusals_explain_themselves() {
 #[test]
 fn public_types_are_send_and_sync() {
     fn check<T: Send + Sync + Unpin>() {}
+    use collab_authz::api;
     check::<Email>();
-    check::<Roster>();
+    check::<collab_authz::EmailError>();
+    check::<Timestamp>();
+    check::<MemberId>();
+    check::<ResourceId>();
+    check::<InvitationToken>();
+    check::<Username>();
+    check::<collab_authz::IdentifierError>();
+    check::<Resource>();
+    check::<MemberStatus>();
     check::<Member>();
+    check::<MemberParts>();
+    check::<collab_authz::MemberError>();
+    check::<Account>();
+    check::<Roster>();
+    check::<collab_authz::Members<'static>>();
+    check::<Invitation>();
     check::<Event>();
+    check::<EventKind>();
+    check::<collab_authz::EventParts>();
+    check::<collab_authz::EventError>();
+    check::<Advisory>();
     check::<collab_authz::TransferRequest>();
-    check::<collab_authz::ReplayError>();
+    check::<NotPermitted>();
     check::<InviteError>();
-    check::<collab_authz::api::CollaboratorList>();
-    check::<collab_authz::api::ApiEvent>();
+    check::<AcceptError>();
+    check::<ChangeRoleError>();
+    check::<RevokeError>();
+    check::<LeaveError>();
+    check::<TransferError>();
+    check::<RosterError>();
+    check::<collab_authz::ReplayError>();
+    check::<ReplayErrorKind>();
+    check::<api::ApiCollaborator>();
+    check::<api::ApiStatus>();
+    check::<api::ApiError>();
+    check::<api::CollaboratorList>();
+    check::<api::CollaboratorResponse>();
+    check::<api::CollaboratorsPayload>();
+    check::<api::ApiEvent>();
 }
 
 mod ordering {
