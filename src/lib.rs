@@ -12,12 +12,22 @@
 //! - [`decide`]: the full [`Decision`] with conditions evaluated against a
 //!   [`Context`] and denials explained.
 //! - [`Overview`]: the six-row summary derived from the matrix.
+//! - [`membership`] (feature `alloc`): a [`Roster`] per resource, its
+//!   operations (invite, accept, change role, revoke, leave, ownership
+//!   transfer) asked of the matrix, the [`Event`]s they emit and
+//!   [`Roster::replay`].
+//! - [`api`] (features `alloc` + `serde`): the platform's public-API
+//!   collaborator objects, lists, single responses and events, converted
+//!   into the crate's types.
+//! - [`listing`] (feature `alloc`): a roster as the platform's CLI table.
 //!
 //! # Features
 //!
 //! - `std` (default): implements `std::error::Error`; implies `alloc`.
 //! - `alloc`: heap-backed types, without the rest of `std`.
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
+//! - `alloc` enables [`membership`] and [`listing`]; `alloc` and `serde`
+//!   together enable [`api`].
 //!
 //! With `--no-default-features` the rules, the matrix, [`allows`] and
 //! [`decide`] build for `no_std` targets.
@@ -30,10 +40,16 @@ extern crate alloc;
 extern crate std;
 
 mod action;
+#[cfg(all(feature = "alloc", feature = "serde"))]
+pub mod api;
 mod context;
 mod decision;
 mod error;
+#[cfg(feature = "alloc")]
+pub mod listing;
 pub mod matrix;
+#[cfg(feature = "alloc")]
+pub mod membership;
 mod overview;
 mod permissions;
 mod resource;
@@ -46,6 +62,14 @@ pub use error::{IdKind, ParseIdError};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, allows, cell, grants, lowest_role,
     role_change, roles_for,
+};
+#[cfg(feature = "alloc")]
+pub use membership::{
+    AcceptError, Account, Advisory, ChangeRoleError, Email, EmailError, Event, EventError,
+    EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError, LeaveError,
+    Member, MemberError, MemberId, MemberParts, MemberStatus, Members, NotPermitted, ReplayError,
+    ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError, Timestamp,
+    TransferError, TransferRequest, Username,
 };
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};
