@@ -12,6 +12,8 @@
 //! - [`decide`]: the full [`Decision`] with conditions evaluated against a
 //!   [`Context`] and denials explained.
 //! - [`Overview`]: the six-row summary derived from the matrix.
+//! - [`export`]: the whole matrix as CSV, Markdown or JSON, generated from
+//!   the constants, written into any `core::fmt::Write`.
 //!
 //! # Features
 //!
@@ -33,6 +35,7 @@ mod action;
 mod context;
 mod decision;
 mod error;
+pub mod export;
 pub mod matrix;
 mod overview;
 mod permissions;
@@ -43,6 +46,7 @@ pub use action::{Action, Category, Scope};
 pub use context::{Context, ReviewAppSettings, ReviewAppTrigger};
 pub use decision::{DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, decide, evaluate};
 pub use error::{IdKind, ParseIdError};
+pub use export::{Export, Format, ParseFormatError, write_matrix};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, allows, cell, grants, lowest_role,
     role_change, roles_for,
