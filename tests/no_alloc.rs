@@ -47,7 +47,10 @@ fn checks_and_decisions_allocate_nothing() {
         let v: Vec<u64> = black_box(Vec::with_capacity(16));
         drop(black_box(v));
     });
-    assert!(counted >= 1, "the counting allocator saw {counted} allocations for a Vec");
+    assert!(
+        counted >= 1,
+        "the counting allocator saw {counted} allocations for a Vec"
+    );
 
     let mut allowed = 0usize;
     let mut decisions = 0usize;
@@ -76,7 +79,10 @@ fn checks_and_decisions_allocate_nothing() {
             }
         }
     });
-    assert_eq!(counted, 0, "allows/cell/decide/actions() allocated {counted} times");
+    assert_eq!(
+        counted, 0,
+        "allows/cell/decide/actions() allocated {counted} times"
+    );
     // The loops really ran.
     assert!(allowed > 0 && decisions > allowed && listed > 0);
 }
