@@ -1,6 +1,6 @@
 //! The matrix export: CSV, Markdown and JSON, generated from the constants.
 //!
-//! Every cell comes from [`cell`](crate::cell); nothing is typed by hand.
+//! Every cell comes from [`cell`]; nothing is typed by hand.
 //! The writers take any [`core::fmt::Write`], so they work without `alloc`
 //! (into a fixed buffer, a UART, a `String`, ...).
 //!
