@@ -264,6 +264,101 @@ fn the_deployment_log_window_is_strictly_under_7_days() {
     assert!(logs(Duration::ZERO).is_allowed());
 }
 
+/// `decide` against the reference cell and the reference condition.
+fn check_decision(r: Role, k: ResourceKind, a: Action, ctx: &Context) -> Result<(), TestCaseError> {
+    let ctx = *ctx;
+    let decision = decide(r, k, a, &ctx);
+    match reference(r, k, a) {
+        Cell::Yes => prop_assert_eq!(decision, Decision::Allowed),
+        Cell::Limited(Limit::Obligation(o)) => {
+            prop_assert_eq!(decision, Decision::AllowedWithObligation(o));
+        }
+        Cell::Limited(Limit::Condition(c)) => match reference_condition(c, &ctx) {
+            Some(true) => prop_assert_eq!(decision, Decision::AllowedUnderCondition(c)),
+            Some(false) => prop_assert_eq!(
+                decision.denial().map(|d| d.reason()),
+                Some(DenialReason::ConditionNotMet(c))
+            ),
+            None => prop_assert_eq!(
+                decision.denial().map(|d| d.reason()),
+                Some(DenialReason::ConditionUnknown(c))
+            ),
+        },
+        Cell::No => {
+            // The least privileged role whose reference cell is not `no`.
+            let lowest = [Role::LimitedCollaborator, Role::Collaborator, Role::Owner]
+                .into_iter()
+                .find(|&higher| matches!(reference(higher, k, a), Cell::Yes | Cell::Limited(_)))
+                .unwrap();
+            let denial = decision.denial().copied().unwrap();
+            prop_assert_eq!(denial.reason(), DenialReason::RoleTooLow { lowest });
+            prop_assert_eq!(denial.required_role(), Some(lowest));
+            prop_assert!(rank(lowest) > rank(r));
+        }
+        Cell::NotApplicable => {
+            let expected = if k.has_role(r) {
+                DenialReason::NotApplicable
+            } else {
+                DenialReason::RoleNotAvailable
+            };
+            prop_assert_eq!(decision.denial().map(|d| d.reason()), Some(expected));
+        }
+    }
+    if let Some(denial) = decision.denial() {
+        prop_assert_eq!((denial.role(), denial.kind(), denial.action()), (r, k, a));
+        prop_assert!(!denial.to_string().is_empty());
+    }
+    Ok(())
+}
+
+/// A few contexts covering every answer of every condition.
+fn sample_contexts() -> Vec<Context> {
+    let ages = [
+        None,
+        Some(Duration::ZERO),
+        Some(Duration::from_secs(604_799)),
+        Some(Duration::from_secs(604_800)),
+    ];
+    let triggers = [
+        None,
+        Some(ReviewAppTrigger::ScmIntegration),
+        Some(ReviewAppTrigger::Manual),
+    ];
+    let settings = [
+        None,
+        Some(ReviewAppSettings::AllowCreation),
+        Some(ReviewAppSettings::ForbidCreation),
+    ];
+    let mut out = Vec::new();
+    for age in ages {
+        for trigger in triggers {
+            for setting in settings {
+                let mut ctx = Context::new();
+                if let Some(age) = age {
+                    ctx = ctx.with_deployment_age(age);
+                }
+                if let Some(trigger) = trigger {
+                    ctx = ctx.with_review_app_trigger(trigger);
+                }
+                if let Some(setting) = setting {
+                    ctx = ctx.with_review_app_settings(setting);
+                }
+                out.push(ctx);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn decide_agrees_with_the_reference_on_every_input() {
+    for ctx in sample_contexts() {
+        for (r, k, a) in all_requests() {
+            check_decision(r, k, a, &ctx).unwrap();
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 2048,
@@ -313,49 +408,7 @@ proptest! {
 
     #[test]
     fn decide_agrees_with_cell(r in role(), k in kind(), a in action(), ctx in context()) {
-        let decision = decide(r, k, a, &ctx);
-        match reference(r, k, a) {
-            Cell::Yes => prop_assert_eq!(decision, Decision::Allowed),
-            Cell::Limited(Limit::Obligation(o)) => {
-                prop_assert_eq!(decision, Decision::AllowedWithObligation(o));
-            }
-            Cell::Limited(Limit::Condition(c)) => match reference_condition(c, &ctx) {
-                Some(true) => prop_assert_eq!(decision, Decision::AllowedUnderCondition(c)),
-                Some(false) => prop_assert_eq!(
-                    decision.denial().map(|d| d.reason()),
-                    Some(DenialReason::ConditionNotMet(c))
-                ),
-                None => prop_assert_eq!(
-                    decision.denial().map(|d| d.reason()),
-                    Some(DenialReason::ConditionUnknown(c))
-                ),
-            },
-            Cell::No => {
-                // The least privileged role whose reference cell is not `no`.
-                let lowest = [Role::LimitedCollaborator, Role::Collaborator, Role::Owner]
-                    .into_iter()
-                    .find(|&higher| {
-                        matches!(reference(higher, k, a), Cell::Yes | Cell::Limited(_))
-                    })
-                    .unwrap();
-                let denial = decision.denial().copied().unwrap();
-                prop_assert_eq!(denial.reason(), DenialReason::RoleTooLow { lowest });
-                prop_assert_eq!(denial.required_role(), Some(lowest));
-                prop_assert!(rank(lowest) > rank(r));
-            }
-            Cell::NotApplicable => {
-                let expected = if k.has_role(r) {
-                    DenialReason::NotApplicable
-                } else {
-                    DenialReason::RoleNotAvailable
-                };
-                prop_assert_eq!(decision.denial().map(|d| d.reason()), Some(expected));
-            }
-        }
-        if let Some(denial) = decision.denial() {
-            prop_assert_eq!((denial.role(), denial.kind(), denial.action()), (r, k, a));
-            prop_assert!(!denial.to_string().is_empty());
-        }
+        check_decision(r, k, a, &ctx)?;
     }
 
     #[test]
