@@ -8,9 +8,12 @@
 //! - `allows`: the crate's hot check;
 //! - `decide`: the full decision, with a context.
 //!
-//! Each is measured on one request (`single/*`) and on a mixed workload of
-//! 1024 requests over every role, kind and action, pre-generated with a
-//! seeded PRNG (`mixed_1024/*`, reported per request).
+//! Each is measured on one request (`single/*`; `single/decide_conditional`
+//! is a `limited(...)` cell evaluated against the context) and on a mixed
+//! workload of 1024 requests over every role, kind and action, each with its
+//! own context, pre-generated with a seeded PRNG (`mixed_1024/*`, reported
+//! per request). `mixed_1024/decide` hands every full decision to
+//! `black_box`; `mixed_1024/decide_is_allowed` only counts the allowed ones.
 //!
 //! Run: `cargo bench --bench check`.
 #![expect(
@@ -128,11 +131,12 @@ fn bench_check(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("check");
 
-    // One request: a limited collaborator reading deployment logs.
+    // One request with an unconditional cell: a collaborator reading
+    // environment variable values.
     let single: Request = (
-        Role::LimitedCollaborator,
+        Role::Collaborator,
         ResourceKind::App,
-        Action::ViewDeploymentLogs,
+        Action::ViewEnvVarValues,
     );
     let ctx = Context::new().with_deployment_age(Duration::from_secs(3600));
     group.throughput(Throughput::Elements(1));
@@ -151,6 +155,19 @@ fn bench_check(c: &mut Criterion) {
     group.bench_function("single/decide", |b| {
         b.iter(|| {
             let (r, k, a) = black_box(single);
+            decide(r, k, a, black_box(&ctx))
+        });
+    });
+    // One request with a conditional cell, evaluated against the context:
+    // a limited collaborator reading a fresh deployment's logs.
+    let conditional: Request = (
+        Role::LimitedCollaborator,
+        ResourceKind::App,
+        Action::ViewDeploymentLogs,
+    );
+    group.bench_function("single/decide_conditional", |b| {
+        b.iter(|| {
+            let (r, k, a) = black_box(conditional);
             decide(r, k, a, black_box(&ctx))
         });
     });
