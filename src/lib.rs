@@ -20,6 +20,8 @@
 //!   collaborator objects, lists, single responses and events, converted
 //!   into the crate's types.
 //! - [`listing`] (feature `alloc`): a roster as the platform's CLI table.
+//! - [`export`]: the whole matrix as CSV, Markdown or JSON, generated from
+//!   the constants, written into any `core::fmt::Write`.
 //!
 //! # Features
 //!
@@ -45,6 +47,7 @@ pub mod api;
 mod context;
 mod decision;
 mod error;
+pub mod export;
 #[cfg(feature = "alloc")]
 pub mod listing;
 pub mod matrix;
@@ -59,6 +62,7 @@ pub use action::{Action, Category, Scope};
 pub use context::{Context, ReviewAppSettings, ReviewAppTrigger};
 pub use decision::{DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, decide, evaluate};
 pub use error::{IdKind, ParseIdError};
+pub use export::{Export, Format, ParseFormatError, write_matrix};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, allows, cell, grants, lowest_role,
     role_change, roles_for,

@@ -235,6 +235,37 @@ impl fmt::Display for Permissions {
     }
 }
 
+impl core::str::FromStr for Permissions {
+    type Err = crate::ParseIdError;
+
+    /// Parses what [`Display`](fmt::Display) writes: action ids separated by
+    /// commas (spaces around them are ignored), or `(none)` for the empty
+    /// set.
+    ///
+    /// ```
+    /// use collab_authz::Permissions;
+    ///
+    /// let set: Permissions = "view_logs, view_metrics".parse()?;
+    /// assert_eq!(set, Permissions::VIEW_LOGS | Permissions::VIEW_METRICS);
+    /// assert_eq!(set.to_string().parse::<Permissions>()?, set);
+    /// assert_eq!("(none)".parse::<Permissions>()?, Permissions::empty());
+    /// assert!("view_logs, sudo".parse::<Permissions>().is_err());
+    /// # Ok::<(), collab_authz::ParseIdError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ParseIdError`](crate::ParseIdError) (about an action) when a piece
+    /// is not an action id, including an empty piece.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim() == "(none)" {
+            return Ok(Self::empty());
+        }
+        s.split(',')
+            .map(|id| Action::from_id(id.trim()).map(Action::permission))
+            .try_fold(Self::empty(), |set, action| Ok(set | action?))
+    }
+}
+
 #[cfg(feature = "serde")]
 mod serde_impl {
     use core::fmt;

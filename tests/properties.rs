@@ -1,0 +1,522 @@
+//! Property tests: the bitset matrix against a naive reference model written
+//! here, role monotonicity, owner-only actions, `decide` against `cell` with
+//! arbitrary contexts, and round-trips through serde, `FromStr` and
+//! `Display`.
+#![expect(clippy::unwrap_used, reason = "test code")]
+
+use core::time::Duration;
+
+use collab_authz::{
+    Action, Category, Cell, Condition, Context, Decision, DenialReason, Limit, Obligation,
+    Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope, allows, cell,
+    decide, grants,
+};
+use proptest::prelude::*;
+use serde::Deserialize as _;
+use serde::de::IntoDeserializer as _;
+use serde::de::value::{Error as ValueError, U64Deserializer};
+
+// ---------------------------------------------------------------------------
+// The reference model: a plain lookup, independent of the bitsets.
+// ---------------------------------------------------------------------------
+
+/// The actions a limited collaborator may do on an app without condition.
+const REF_LIMITED_YES: &[Action] = &[
+    Action::Restart,
+    Action::GrantSupportAccess,
+    Action::ViewActivity,
+    Action::ViewLogs,
+    Action::ViewMetrics,
+    Action::DeployDefaultBranch,
+    Action::ViewDeployments,
+    Action::ResetDeploymentCache,
+    Action::ListOneOffs,
+    Action::ListCronJobs,
+    Action::ViewEnvVarNames,
+    Action::ListReviewApps,
+    Action::CloseReviewApp,
+    Action::RedeployReviewApp,
+];
+
+/// The owner-only actions.
+const REF_OWNER_ONLY: &[Action] = &[Action::Delete, Action::Rename, Action::TransferOwnership];
+
+/// The 15 actions of the `database` scope.
+const REF_DATABASE: &[Action] = &[
+    Action::AccessDatabaseDashboard,
+    Action::CreateManualBackup,
+    Action::ManageScheduledBackups,
+    Action::DownloadBackups,
+    Action::RestoreBackup,
+    Action::RestorePitr,
+    Action::ViewConnectionDetails,
+    Action::ViewDatabaseLogs,
+    Action::ViewDatabaseMetrics,
+    Action::ManageInternetAccess,
+    Action::ManageDatabaseConfig,
+    Action::ManageDatabaseUsers,
+    Action::ManageMaintenanceWindows,
+    Action::MajorUpgrade,
+    Action::MinorUpgrade,
+];
+
+/// The naive reference: the spec's cell for (role, kind, action).
+fn reference(role: Role, kind: ResourceKind, action: Action) -> Cell {
+    match kind {
+        ResourceKind::App => match role {
+            Role::Owner => Cell::Yes,
+            Role::Collaborator if REF_OWNER_ONLY.contains(&action) => Cell::No,
+            Role::Collaborator => Cell::Yes,
+            Role::LimitedCollaborator => match action {
+                Action::ViewActivityDetails => {
+                    Cell::Limited(Limit::Obligation(Obligation::RedactEnvVarValues))
+                }
+                Action::ViewDeploymentLogs => {
+                    Cell::Limited(Limit::Condition(Condition::DeploymentYoungerThan7Days))
+                }
+                Action::CreateReviewApp => {
+                    Cell::Limited(Limit::Condition(Condition::ReviewAppViaScmWhenAllowed))
+                }
+                a if REF_LIMITED_YES.contains(&a) => Cell::Yes,
+                _ => Cell::No,
+            },
+        },
+        ResourceKind::DedicatedDatabase => {
+            let applies = REF_DATABASE.contains(&action)
+                || REF_OWNER_ONLY.contains(&action)
+                || matches!(
+                    action,
+                    Action::InviteCollaborator | Action::RevokeCollaborator
+                );
+            match role {
+                Role::LimitedCollaborator => Cell::NotApplicable,
+                _ if !applies => Cell::NotApplicable,
+                Role::Owner => Cell::Yes,
+                Role::Collaborator if REF_OWNER_ONLY.contains(&action) => Cell::No,
+                Role::Collaborator => Cell::Yes,
+            }
+        }
+    }
+}
+
+/// A privilege rank for a role, independent of the crate's `Ord`.
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::LimitedCollaborator => 0,
+        Role::Collaborator => 1,
+        Role::Owner => 2,
+    }
+}
+
+/// The reference answer of a condition in a context.
+fn reference_condition(condition: Condition, ctx: &Context) -> Option<bool> {
+    match condition {
+        Condition::DeploymentYoungerThan7Days => ctx
+            .deployment_age()
+            .map(|age| age < Duration::from_secs(604_800)),
+        Condition::ReviewAppViaScmWhenAllowed => {
+            let manual = ctx.review_app_trigger() == Some(ReviewAppTrigger::Manual);
+            let forbidden = ctx.review_app_settings() == Some(ReviewAppSettings::ForbidCreation);
+            if manual || forbidden {
+                Some(false)
+            } else if ctx.review_app_trigger() == Some(ReviewAppTrigger::ScmIntegration)
+                && ctx.review_app_settings() == Some(ReviewAppSettings::AllowCreation)
+            {
+                Some(true)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Strategies.
+// ---------------------------------------------------------------------------
+
+fn role() -> impl Strategy<Value = Role> {
+    prop::sample::select(Role::ALL.to_vec())
+}
+
+fn kind() -> impl Strategy<Value = ResourceKind> {
+    prop::sample::select(ResourceKind::ALL.to_vec())
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop::sample::select(Action::ALL.to_vec())
+}
+
+fn scope() -> impl Strategy<Value = Scope> {
+    prop::sample::select(Scope::ALL.to_vec())
+}
+
+fn category() -> impl Strategy<Value = Category> {
+    prop::sample::select(Category::ALL.to_vec())
+}
+
+fn permissions() -> impl Strategy<Value = Permissions> {
+    any::<u64>().prop_map(Permissions::from_bits_truncate)
+}
+
+/// Deployment ages that hit the 7-day boundary often.
+fn age() -> impl Strategy<Value = Duration> {
+    const WEEK: u64 = 604_800;
+    prop_oneof![
+        (0u64..4 * WEEK, 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+        (
+            WEEK - 1..=WEEK + 1,
+            prop_oneof![Just(0u32), Just(1), Just(999_999_999)]
+        )
+            .prop_map(|(s, n)| Duration::new(s, n)),
+        Just(Duration::ZERO),
+        Just(Duration::MAX),
+    ]
+}
+
+fn context() -> impl Strategy<Value = Context> {
+    (
+        prop::option::of(age()),
+        prop::option::of(prop_oneof![
+            Just(ReviewAppTrigger::ScmIntegration),
+            Just(ReviewAppTrigger::Manual)
+        ]),
+        prop::option::of(prop_oneof![
+            Just(ReviewAppSettings::AllowCreation),
+            Just(ReviewAppSettings::ForbidCreation)
+        ]),
+    )
+        .prop_map(|(age, trigger, settings)| {
+            let mut ctx = Context::new();
+            if let Some(age) = age {
+                ctx = ctx.with_deployment_age(age);
+            }
+            if let Some(trigger) = trigger {
+                ctx = ctx.with_review_app_trigger(trigger);
+            }
+            if let Some(settings) = settings {
+                ctx = ctx.with_review_app_settings(settings);
+            }
+            ctx
+        })
+}
+
+/// A string that is no id of any closed set (lower-case, close to the ids'
+/// alphabet, plus a few near misses).
+fn unknown_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z_]{0,30}",
+        Just("Owner".to_owned()),
+        Just("owner ".to_owned()),
+        Just("limited-collaborator".to_owned()),
+        Just("VIEW_LOGS".to_owned()),
+        Just("".to_owned()),
+    ]
+}
+
+fn is_any_id(s: &str) -> bool {
+    Role::ALL.iter().any(|v| v.id() == s)
+        || ResourceKind::ALL.iter().any(|v| v.id() == s)
+        || Action::ALL.iter().any(|v| v.id() == s)
+        || Scope::ALL.iter().any(|v| v.id() == s)
+        || Category::ALL.iter().any(|v| v.id() == s)
+}
+
+// ---------------------------------------------------------------------------
+// Properties.
+// ---------------------------------------------------------------------------
+
+/// Every (role, kind, action), for the exhaustive checks.
+fn all_requests() -> impl Iterator<Item = (Role, ResourceKind, Action)> {
+    Role::ALL.into_iter().flat_map(|r| {
+        ResourceKind::ALL
+            .into_iter()
+            .flat_map(move |k| Action::ALL.into_iter().map(move |a| (r, k, a)))
+    })
+}
+
+#[test]
+fn bitset_agrees_with_the_reference_on_every_input() {
+    for (r, k, a) in all_requests() {
+        assert_eq!(cell(r, k, a), reference(r, k, a), "cell({r}, {k}, {a})");
+        assert_eq!(
+            allows(r, k, a),
+            reference(r, k, a) == Cell::Yes,
+            "allows({r}, {k}, {a})"
+        );
+    }
+}
+
+#[test]
+fn the_deployment_log_window_is_strictly_under_7_days() {
+    let logs = |age| {
+        let ctx = Context::new().with_deployment_age(age);
+        decide(
+            Role::LimitedCollaborator,
+            ResourceKind::App,
+            Action::ViewDeploymentLogs,
+            &ctx,
+        )
+    };
+    let week = Duration::from_secs(7 * 24 * 60 * 60);
+    assert!(logs(week - Duration::from_nanos(1)).is_allowed());
+    assert!(!logs(week).is_allowed());
+    assert!(!logs(week + Duration::from_nanos(1)).is_allowed());
+    assert!(logs(Duration::ZERO).is_allowed());
+}
+
+/// `decide` against the reference cell and the reference condition.
+fn check_decision(r: Role, k: ResourceKind, a: Action, ctx: &Context) -> Result<(), TestCaseError> {
+    let ctx = *ctx;
+    let decision = decide(r, k, a, &ctx);
+    match reference(r, k, a) {
+        Cell::Yes => prop_assert_eq!(decision, Decision::Allowed),
+        Cell::Limited(Limit::Obligation(o)) => {
+            prop_assert_eq!(decision, Decision::AllowedWithObligation(o));
+        }
+        Cell::Limited(Limit::Condition(c)) => match reference_condition(c, &ctx) {
+            Some(true) => prop_assert_eq!(decision, Decision::AllowedUnderCondition(c)),
+            Some(false) => prop_assert_eq!(
+                decision.denial().map(|d| d.reason()),
+                Some(DenialReason::ConditionNotMet(c))
+            ),
+            None => prop_assert_eq!(
+                decision.denial().map(|d| d.reason()),
+                Some(DenialReason::ConditionUnknown(c))
+            ),
+        },
+        Cell::No => {
+            // The least privileged role whose reference cell is not `no`.
+            let lowest = [Role::LimitedCollaborator, Role::Collaborator, Role::Owner]
+                .into_iter()
+                .find(|&higher| matches!(reference(higher, k, a), Cell::Yes | Cell::Limited(_)))
+                .unwrap();
+            let denial = decision.denial().copied().unwrap();
+            prop_assert_eq!(denial.reason(), DenialReason::RoleTooLow { lowest });
+            prop_assert_eq!(denial.required_role(), Some(lowest));
+            prop_assert!(rank(lowest) > rank(r));
+        }
+        Cell::NotApplicable => {
+            let expected = if k.has_role(r) {
+                DenialReason::NotApplicable
+            } else {
+                DenialReason::RoleNotAvailable
+            };
+            prop_assert_eq!(decision.denial().map(|d| d.reason()), Some(expected));
+        }
+    }
+    if let Some(denial) = decision.denial() {
+        prop_assert_eq!((denial.role(), denial.kind(), denial.action()), (r, k, a));
+        prop_assert!(!denial.to_string().is_empty());
+    }
+    Ok(())
+}
+
+/// A few contexts covering every answer of every condition.
+fn sample_contexts() -> Vec<Context> {
+    let ages = [
+        None,
+        Some(Duration::ZERO),
+        Some(Duration::from_secs(604_799)),
+        Some(Duration::from_secs(604_800)),
+    ];
+    let triggers = [
+        None,
+        Some(ReviewAppTrigger::ScmIntegration),
+        Some(ReviewAppTrigger::Manual),
+    ];
+    let settings = [
+        None,
+        Some(ReviewAppSettings::AllowCreation),
+        Some(ReviewAppSettings::ForbidCreation),
+    ];
+    let mut out = Vec::new();
+    for age in ages {
+        for trigger in triggers {
+            for setting in settings {
+                let mut ctx = Context::new();
+                if let Some(age) = age {
+                    ctx = ctx.with_deployment_age(age);
+                }
+                if let Some(trigger) = trigger {
+                    ctx = ctx.with_review_app_trigger(trigger);
+                }
+                if let Some(setting) = setting {
+                    ctx = ctx.with_review_app_settings(setting);
+                }
+                out.push(ctx);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn decide_agrees_with_the_reference_on_every_input() {
+    for ctx in sample_contexts() {
+        for (r, k, a) in all_requests() {
+            check_decision(r, k, a, &ctx).unwrap();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2048,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn allows_and_cell_agree_with_the_reference(r in role(), k in kind(), a in action()) {
+        let expected = reference(r, k, a);
+        prop_assert_eq!(cell(r, k, a), expected);
+        prop_assert_eq!(allows(r, k, a), expected == Cell::Yes);
+        prop_assert_eq!(grants(r, k).allowed().has(a), expected == Cell::Yes);
+        prop_assert_eq!(grants(r, k).limited().has(a), matches!(expected, Cell::Limited(_)));
+    }
+
+    #[test]
+    fn a_higher_role_may_do_everything_a_lower_one_may(
+        x in role(), y in role(), k in kind(), a in action(), ctx in context()
+    ) {
+        let (low, high) = if rank(x) <= rank(y) { (x, y) } else { (y, x) };
+        if !(k.has_role(low) && k.has_role(high)) {
+            // A role the kind lacks holds nothing (checked in `decide_agrees_with_cell`).
+            prop_assert!(grants(Role::LimitedCollaborator, k).any().is_empty());
+            return Ok(());
+        }
+        prop_assert!(low <= high, "Ord follows privilege");
+        if allows(low, k, a) {
+            prop_assert!(allows(high, k, a));
+        }
+        if decide(low, k, a, &ctx).is_allowed() {
+            prop_assert!(decide(high, k, a, &ctx).is_allowed());
+        }
+        prop_assert!(grants(high, k).any().contains(grants(low, k).any()));
+    }
+
+    #[test]
+    fn only_the_owner_may_delete_rename_or_transfer(
+        r in role(), k in kind(), ctx in context(),
+        a in prop::sample::select(REF_OWNER_ONLY.to_vec())
+    ) {
+        let allowed = decide(r, k, a, &ctx).is_allowed();
+        prop_assert_eq!(allowed, r == Role::Owner);
+        prop_assert_eq!(allows(r, k, a), r == Role::Owner);
+        prop_assert_eq!(grants(r, k).any().has(a), r == Role::Owner);
+    }
+
+    #[test]
+    fn decide_agrees_with_cell(r in role(), k in kind(), a in action(), ctx in context()) {
+        check_decision(r, k, a, &ctx)?;
+    }
+
+    #[test]
+    fn conditional_cells_follow_the_context(
+        a in prop::sample::select(vec![
+            Action::ViewActivityDetails,
+            Action::ViewDeploymentLogs,
+            Action::CreateReviewApp,
+        ]),
+        ctx in context(),
+    ) {
+        let decision = decide(Role::LimitedCollaborator, ResourceKind::App, a, &ctx);
+        match reference(Role::LimitedCollaborator, ResourceKind::App, a) {
+            Cell::Limited(Limit::Obligation(o)) => {
+                prop_assert_eq!(decision, Decision::AllowedWithObligation(o));
+            }
+            Cell::Limited(Limit::Condition(c)) => {
+                prop_assert_eq!(decision.is_allowed(), reference_condition(c, &ctx) == Some(true));
+                let reason = decision.denial().map(|d| d.reason());
+                match reference_condition(c, &ctx) {
+                    Some(true) => prop_assert_eq!(reason, None),
+                    Some(false) => prop_assert_eq!(reason, Some(DenialReason::ConditionNotMet(c))),
+                    None => prop_assert_eq!(reason, Some(DenialReason::ConditionUnknown(c))),
+                }
+            }
+            other => prop_assert!(false, "{a} is not a limited cell: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_context_never_allows_a_condition(r in role(), k in kind(), a in action()) {
+        let decision = decide(r, k, a, &Context::new());
+        prop_assert!(!matches!(decision, Decision::AllowedUnderCondition(_)));
+        prop_assert_eq!(
+            decision.is_allowed(),
+            matches!(reference(r, k, a), Cell::Yes | Cell::Limited(Limit::Obligation(_)))
+        );
+    }
+
+    #[test]
+    fn ids_round_trip(r in role(), k in kind(), a in action(), s in scope(), c in category()) {
+        fn check<T>(value: T) -> Result<(), TestCaseError>
+        where
+            T: core::fmt::Display
+                + core::str::FromStr
+                + serde::Serialize
+                + serde::de::DeserializeOwned
+                + PartialEq
+                + core::fmt::Debug
+                + Copy,
+            <T as core::str::FromStr>::Err: core::fmt::Debug,
+        {
+            let text = value.to_string();
+            prop_assert_eq!(text.parse::<T>().unwrap(), value);
+            let json = serde_json::to_string(&value).unwrap();
+            prop_assert_eq!(&json, &format!("\"{text}\""));
+            prop_assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
+            Ok(())
+        }
+        check(r)?;
+        check(k)?;
+        check(a)?;
+        check(s)?;
+        check(c)?;
+    }
+
+    #[test]
+    fn permissions_round_trip(p in permissions()) {
+        prop_assert_eq!(p.to_string().parse::<Permissions>().unwrap(), p);
+        let json = serde_json::to_string(&p).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Permissions>(&json).unwrap(), p);
+        let ids: Vec<String> = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(ids.len(), p.count());
+        let bits = U64Deserializer::<ValueError>::new(p.bits());
+        prop_assert_eq!(Permissions::deserialize(bits).unwrap(), p);
+        prop_assert_eq!(p.actions().collect::<Permissions>(), p);
+    }
+
+    #[test]
+    fn unknown_ids_are_rejected(s in unknown_id()) {
+        prop_assume!(!is_any_id(&s));
+        prop_assert!(s.parse::<Role>().is_err());
+        prop_assert!(s.parse::<ResourceKind>().is_err());
+        prop_assert!(s.parse::<Action>().is_err());
+        prop_assert!(s.parse::<Scope>().is_err());
+        prop_assert!(s.parse::<Category>().is_err());
+        let json = serde_json::to_string(&s).unwrap();
+        prop_assert!(serde_json::from_str::<Role>(&json).is_err());
+        prop_assert!(serde_json::from_str::<ResourceKind>(&json).is_err());
+        prop_assert!(serde_json::from_str::<Action>(&json).is_err());
+        prop_assert!(serde_json::from_str::<Scope>(&json).is_err());
+        prop_assert!(serde_json::from_str::<Category>(&json).is_err());
+        let list = format!("[\"view_logs\", {json}]");
+        prop_assert!(serde_json::from_str::<Permissions>(&list).is_err());
+        let text = format!("view_logs, {s}");
+        prop_assert!(text.parse::<Permissions>().is_err());
+    }
+
+    #[test]
+    fn unknown_permission_bits_are_rejected(bits in any::<u64>(), high in 59u32..64) {
+        let bits = bits | (1u64 << high);
+        let de = U64Deserializer::<ValueError>::new(bits);
+        prop_assert!(Permissions::deserialize(de).is_err());
+    }
+
+    #[test]
+    fn known_permission_bits_are_accepted(bits in 0u64..(1 << 59)) {
+        let de: U64Deserializer<ValueError> = bits.into_deserializer();
+        prop_assert_eq!(Permissions::deserialize(de).unwrap().bits(), bits);
+    }
+}
