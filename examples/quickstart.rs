@@ -3,8 +3,14 @@
 //! Each section is a small function called from `main`; read them top to
 //! bottom, or add a section of your own.
 
+#![expect(clippy::unwrap_used, reason = "a walk-through on fixed, valid input")]
+
 use std::time::Duration;
 
+use collab_authz::{
+    Account, Advisory, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId, Roster,
+    Timestamp, Username, listing,
+};
 use collab_authz::{
     Action, Context, Decision, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope,
     allows, decide, grants, role_change, roles_for,
@@ -14,6 +20,7 @@ fn main() {
     decisions();
     what_each_role_may_do();
     moving_between_roles();
+    lifecycle();
 }
 
 /// Prints a section header.
@@ -196,4 +203,97 @@ fn moving_between_roles() {
     }
     println!("limits lifted: {}", change.conditions_lifted());
     println!("loses: {}", change.removed());
+}
+
+/// Membership: invite, accept, a refused escalation, a role change, an
+/// ownership transfer, a removal with its advisory, and the events replayed.
+fn lifecycle() {
+    section("A membership lifecycle");
+    let at = Timestamp::from_unix_seconds;
+    let olivia: Email = "olivia@example.com".parse().unwrap();
+    let ada: Email = "Ada@Example.com".parse().unwrap();
+
+    // An app and its owner.
+    let app = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("app-42").unwrap(),
+        "billing",
+    )
+    .unwrap();
+    let owner = Account {
+        id: MemberId::new("m-0").unwrap(),
+        email: olivia.clone(),
+        username: Some(Username::new("olivia").unwrap()),
+    };
+    let (mut roster, created) = Roster::create(app, owner, at(1_700_000_000));
+    let mut events = vec![created];
+
+    // Invite Ada with the default role: limited collaborator on an app.
+    let token = InvitationToken::new("invite-secret-1").unwrap();
+    let invite = Invitation::new(MemberId::new("m-1").unwrap(), ada.clone(), token.clone());
+    let invited = roster.invite(&olivia, invite, at(1_700_000_100)).unwrap();
+    println!(
+        "invited {} as {}",
+        invited.member().email,
+        invited.role().unwrap()
+    );
+    events.push(invited);
+
+    // Ada accepts (emails compare case-insensitively).
+    let ada_lower: Email = "ada@example.com".parse().unwrap();
+    let accepted = roster
+        .accept(
+            &ada_lower,
+            &token,
+            Username::new("ada").unwrap(),
+            at(1_700_000_200),
+        )
+        .unwrap();
+    println!("{} accepted", accepted.member().email);
+    events.push(accepted);
+
+    // A limited collaborator may not promote themself: refused, with why.
+    let before = roster.clone();
+    let refused = roster.change_role(&ada, &ada, Role::Collaborator, at(1_700_000_300));
+    println!("ada promotes herself: {}", refused.unwrap_err());
+    assert_eq!(roster, before, "a refused operation changes nothing");
+
+    // The owner promotes her.
+    let changed = roster
+        .change_role(&olivia, &ada, Role::Collaborator, at(1_700_000_400))
+        .unwrap();
+    println!(
+        "{} is now {}",
+        changed.member().email,
+        changed.role().unwrap()
+    );
+    events.push(changed);
+
+    // Olivia hands the app to Ada; Ada accepts; Olivia stays as collaborator.
+    let request = roster
+        .request_transfer(&olivia, &ada, at(1_700_000_500))
+        .unwrap();
+    let [promoted, demoted] = roster
+        .accept_transfer(&ada, &request, at(1_700_000_600))
+        .unwrap();
+    println!("owner is now {}", roster.owner().email());
+    events.extend([promoted, demoted]);
+
+    println!("{}", listing::to_string(&roster));
+
+    // Ada, the new owner, removes Olivia: a collaborator could read secrets.
+    let removed = roster.revoke(&ada, &olivia, at(1_700_000_700)).unwrap();
+    let advisory = removed.advisory().map_or("none", Advisory::id);
+    println!("removed {}: advisory {advisory}", removed.member().email);
+    events.push(removed);
+
+    // The events, as JSON (one per line), rebuild the same roster.
+    println!("\nevents:");
+    for event in &events {
+        println!("  {}", serde_json::to_string(event).unwrap());
+    }
+    let json = serde_json::to_string(&events).unwrap();
+    let read: Vec<collab_authz::Event> = serde_json::from_str(&json).unwrap();
+    assert_eq!(Roster::replay(&read).unwrap(), roster);
+    println!("replayed {} events into the same roster", read.len());
 }
