@@ -169,12 +169,12 @@ impl fmt::Display for Denial {
             DenialReason::ConditionNotMet(c) => {
                 write!(
                     f,
-                    "{role} may {action} on {on} {c}, and this request is not"
+                    "{role} may {action} on {on} only under a condition ({c}), and this request does not meet it"
                 )
             }
             DenialReason::ConditionUnknown(c) => write!(
                 f,
-                "{role} may {action} on {on} {c}, and the context does not say whether this request is"
+                "{role} may {action} on {on} only under a condition ({c}), and the context does not say whether this request meets it"
             ),
         }
     }
