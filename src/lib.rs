@@ -12,6 +12,9 @@
 //! - [`decide`]: the full [`Decision`] with conditions evaluated against a
 //!   [`Context`] and denials explained.
 //! - [`Overview`]: the six-row summary derived from the matrix.
+//! - [`CustomRole`]: a user-defined named permission set, checked like the
+//!   built-in roles, its rules enforced at compile time with [`custom_role!`]
+//!   and at run time; [`CustomRole::check_grant`] refuses escalation.
 //!
 //! # Features
 //!
@@ -31,6 +34,7 @@ extern crate std;
 
 mod action;
 mod context;
+mod custom_role;
 mod decision;
 mod error;
 pub mod matrix;
@@ -41,6 +45,10 @@ mod role;
 
 pub use action::{Action, Category, Scope};
 pub use context::{Context, ReviewAppSettings, ReviewAppTrigger};
+pub use custom_role::{
+    CustomRole, CustomRoleError, GrantError, Granter, MAX_NAME_LEN, NameError, validate_name,
+    validate_permissions,
+};
 pub use decision::{DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, decide, evaluate};
 pub use error::{IdKind, ParseIdError};
 pub use matrix::{
