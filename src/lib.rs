@@ -12,6 +12,10 @@
 //! - [`decide`]: the full [`Decision`] with conditions evaluated against a
 //!   [`Context`] and denials explained.
 //! - [`Overview`]: the six-row summary derived from the matrix.
+//! - [`membership`] (feature `alloc`): a [`Roster`] per resource, its
+//!   operations (invite, accept, change role, revoke, leave, ownership
+//!   transfer) asked of the matrix, the [`Event`]s they emit and
+//!   [`Roster::replay`].
 //! - [`CustomRole`]: a user-defined named permission set, checked like the
 //!   built-in roles, its rules enforced at compile time with [`custom_role!`]
 //!   and at run time; [`CustomRole::check_grant`] refuses escalation.
@@ -38,6 +42,8 @@ mod custom_role;
 mod decision;
 mod error;
 pub mod matrix;
+#[cfg(feature = "alloc")]
+pub mod membership;
 mod overview;
 mod permissions;
 mod resource;
@@ -54,6 +60,14 @@ pub use error::{IdKind, ParseIdError};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, allows, cell, grants, lowest_role,
     role_change, roles_for,
+};
+#[cfg(feature = "alloc")]
+pub use membership::{
+    AcceptError, Account, Advisory, ChangeRoleError, Email, EmailError, Event, EventError,
+    EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError, LeaveError,
+    Member, MemberError, MemberId, MemberParts, MemberStatus, NotPermitted, ReplayError,
+    ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError, Timestamp,
+    TransferError, TransferRequest, Username,
 };
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};

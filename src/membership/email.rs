@@ -1,0 +1,168 @@
+//! [`Email`]: a validated address, compared case-insensitively.
+
+use alloc::string::String;
+use core::cmp::Ordering;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::str::FromStr;
+
+/// The longest address accepted, in bytes (the SMTP path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// An email address: validated, compared and hashed case-insensitively,
+/// displayed as it was written.
+///
+/// The check is deliberately light (this crate does not deliver mail): one
+/// `@`, a non-empty local part, a domain of non-empty dot-separated labels,
+/// no whitespace or control characters, at most [`MAX_EMAIL_LEN`] bytes.
+///
+/// ```
+/// use collab_authz::Email;
+///
+/// let a: Email = "Ada@Example.com".parse()?;
+/// let b: Email = "ada@example.COM".parse()?;
+/// assert_eq!(a, b);
+/// assert_eq!(a.as_str(), "Ada@Example.com");
+/// assert_eq!(a.normalized(), "ada@example.com");
+/// assert!("not-an-address".parse::<Email>().is_err());
+/// # Ok::<(), collab_authz::EmailError>(())
+/// ```
+#[derive(Clone)]
+pub struct Email {
+    original: String,
+    normalized: String,
+}
+
+/// Why a string is not an [`Email`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmailError {
+    /// The string is empty (or only whitespace).
+    #[error("email is empty")]
+    Empty,
+    /// Longer than [`MAX_EMAIL_LEN`] bytes.
+    #[error("email is longer than 254 bytes")]
+    TooLong,
+    /// Holds whitespace or a control character.
+    #[error("email contains whitespace or a control character")]
+    InvalidCharacter,
+    /// No `@`, or more than one.
+    #[error("email must contain exactly one '@'")]
+    At,
+    /// Nothing before the `@`.
+    #[error("email has an empty local part")]
+    EmptyLocalPart,
+    /// The domain is empty or has an empty label (`a@.b`, `a@b..c`, `a@b.`).
+    #[error("email has an invalid domain")]
+    InvalidDomain,
+}
+
+impl Email {
+    /// Validates `s` as an email address.
+    ///
+    /// # Errors
+    /// [`EmailError`] naming the first rule the string breaks.
+    pub fn parse(s: &str) -> Result<Self, EmailError> {
+        if s.trim().is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if s.len() > MAX_EMAIL_LEN {
+            return Err(EmailError::TooLong);
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(EmailError::InvalidCharacter);
+        }
+        let mut parts = s.split('@');
+        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(EmailError::At);
+        };
+        if local.is_empty() {
+            return Err(EmailError::EmptyLocalPart);
+        }
+        if domain.is_empty() || domain.split('.').any(str::is_empty) {
+            return Err(EmailError::InvalidDomain);
+        }
+        Ok(Self {
+            original: String::from(s),
+            normalized: s.to_lowercase(),
+        })
+    }
+
+    /// The address as it was written.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.original
+    }
+
+    /// The lower-cased form used for comparison, ordering and hashing.
+    #[must_use]
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+impl PartialEq for Email {
+    fn eq(&self, other: &Self) -> bool {
+        self.normalized == other.normalized
+    }
+}
+
+impl Eq for Email {}
+
+impl PartialOrd for Email {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Email {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.normalized.cmp(&other.normalized)
+    }
+}
+
+impl Hash for Email {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.normalized.hash(state);
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.original, f)
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.original)
+    }
+}
+
+impl FromStr for Email {
+    type Err = EmailError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.original
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.original)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <alloc::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        Email::parse(&s).map_err(serde::de::Error::custom)
+    }
+}

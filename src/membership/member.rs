@@ -1,0 +1,580 @@
+//! The values a roster is made of: [`Timestamp`], the identifiers,
+//! [`Resource`], [`MemberStatus`] and [`Member`].
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::membership::Email;
+use crate::{ResourceKind, Role};
+
+/// A point in time chosen by the caller: seconds since the Unix epoch.
+///
+/// The crate never reads a clock; every operation takes "now" from the
+/// caller and only compares timestamps.
+///
+/// ```
+/// use collab_authz::Timestamp;
+///
+/// let t = Timestamp::from_unix_seconds(1_700_000_000);
+/// assert!(t < Timestamp::from_unix_seconds(1_700_000_001));
+/// assert_eq!(t.as_unix_seconds(), 1_700_000_000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// The timestamp `seconds` after the Unix epoch.
+    #[must_use]
+    pub const fn from_unix_seconds(seconds: u64) -> Self {
+        Self(seconds)
+    }
+
+    /// Seconds since the Unix epoch.
+    #[must_use]
+    pub const fn as_unix_seconds(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// The longest identifier accepted, in bytes.
+pub const MAX_IDENTIFIER_LEN: usize = 256;
+
+/// Why a string is not a valid identifier ([`MemberId`], [`ResourceId`],
+/// [`InvitationToken`], a username or a resource name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentifierError {
+    /// The string is empty.
+    #[error("identifier is empty")]
+    Empty,
+    /// Longer than [`MAX_IDENTIFIER_LEN`] bytes.
+    #[error("identifier is longer than 256 bytes")]
+    TooLong,
+    /// Holds a control character.
+    #[error("identifier contains a control character")]
+    ControlCharacter,
+}
+
+pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {
+    if s.is_empty() {
+        Err(IdentifierError::Empty)
+    } else if s.len() > MAX_IDENTIFIER_LEN {
+        Err(IdentifierError::TooLong)
+    } else if s.chars().any(char::is_control) {
+        Err(IdentifierError::ControlCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+/// Declares a validated string newtype.
+macro_rules! identifier {
+    ($(#[$meta:meta])* $name:ident, debug = $debug:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates `s`: non-empty, at most [`MAX_IDENTIFIER_LEN`]
+            /// bytes, no control character.
+            ///
+            /// # Errors
+            /// [`IdentifierError`] naming the broken rule.
+            pub fn new(s: impl Into<String>) -> Result<Self, IdentifierError> {
+                let s = s.into();
+                check_identifier(&s)?;
+                Ok(Self(s))
+            }
+
+            /// The identifier as written.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = IdentifierError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+
+        identifier!(@debug $name $debug);
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+                Self::new(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+    (@debug $name:ident shown) => {
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(&self.0)
+            }
+        }
+    };
+    (@debug $name:ident redacted) => {
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    };
+}
+
+identifier! {
+    /// The platform's id of one membership (the API's collaborator `id`),
+    /// chosen by the caller. Unique within a roster.
+    MemberId, debug = shown
+}
+
+identifier! {
+    /// The platform's id of an app or dedicated database.
+    ResourceId, debug = shown
+}
+
+identifier! {
+    /// The secret of one invitation (what the invitation link carries),
+    /// generated by the caller. `Debug` never shows it; it has no
+    /// `Display`.
+    ///
+    /// The roster keeps it while the invitation is pending, and the
+    /// `collaborator_invited` event carries it so that a replay rebuilds
+    /// the same roster: treat stored events as secret.
+    InvitationToken, debug = redacted
+}
+
+/// The app or dedicated database a roster belongs to.
+///
+/// ```
+/// use collab_authz::{Resource, ResourceId, ResourceKind};
+///
+/// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
+/// assert_eq!(app.kind(), ResourceKind::App);
+/// assert_eq!(app.name(), "billing");
+/// # Ok::<(), collab_authz::IdentifierError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Resource {
+    kind: ResourceKind,
+    id: ResourceId,
+    name: String,
+}
+
+impl Resource {
+    /// A resource of `kind` with the platform's `id` and its current
+    /// `name`.
+    ///
+    /// # Errors
+    /// [`IdentifierError`] when `name` is empty, too long or holds a
+    /// control character.
+    pub fn new(
+        kind: ResourceKind,
+        id: ResourceId,
+        name: impl Into<String>,
+    ) -> Result<Self, IdentifierError> {
+        let name = name.into();
+        check_identifier(&name)?;
+        Ok(Self { kind, id, name })
+    }
+
+    /// Whether it is an app or a dedicated database.
+    #[must_use]
+    pub fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    /// The platform's id.
+    #[must_use]
+    pub fn id(&self) -> &ResourceId {
+        &self.id
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Resource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            kind: ResourceKind,
+            id: ResourceId,
+            name: String,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Resource::new(raw.kind, raw.id, raw.name).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The state of one membership.
+///
+/// Serde writes the spec's ids (`user_account_deleted`) and also reads
+/// the public API's spelling `user account deleted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum MemberStatus {
+    /// Invited, not yet accepted: grants nothing.
+    Pending,
+    /// An active collaborator.
+    Accepted,
+    /// The owner.
+    Owner,
+    /// The account behind an accepted membership was deleted: grants
+    /// nothing.
+    #[cfg_attr(feature = "serde", serde(alias = "user account deleted"))]
+    UserAccountDeleted,
+}
+
+impl MemberStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [MemberStatus; 4] = [
+        MemberStatus::Pending,
+        MemberStatus::Accepted,
+        MemberStatus::Owner,
+        MemberStatus::UserAccountDeleted,
+    ];
+
+    /// The spec's id (`user_account_deleted`).
+    #[must_use]
+    pub const fn id(self) -> &'static str {
+        match self {
+            MemberStatus::Pending => "pending",
+            MemberStatus::Accepted => "accepted",
+            MemberStatus::Owner => "owner",
+            MemberStatus::UserAccountDeleted => "user_account_deleted",
+        }
+    }
+
+    /// The status as the platform's API and listings write it
+    /// (`user account deleted`).
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            MemberStatus::UserAccountDeleted => "user account deleted",
+            other => other.id(),
+        }
+    }
+
+    /// Whether a member in this status holds the rights of their role.
+    /// Only the owner and accepted collaborators do; a pending invitation
+    /// or a deleted account grants nothing.
+    #[must_use]
+    pub const fn is_active(self) -> bool {
+        matches!(self, MemberStatus::Accepted | MemberStatus::Owner)
+    }
+}
+
+impl fmt::Display for MemberStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.id())
+    }
+}
+
+/// An account as the caller knows it: id, email and (if known) username.
+///
+/// Used to create a roster's owner and to describe the member of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Account {
+    /// The membership id.
+    pub id: MemberId,
+    /// The account's email.
+    pub email: Email,
+    /// The account's username, when known.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub username: Option<Username>,
+}
+
+identifier! {
+    /// A platform username. Any non-empty string without control
+    /// characters; the API's placeholder `n/a` is read as "unknown" by
+    /// the public-API types, never as a username.
+    Username, debug = shown
+}
+
+/// Why a [`Member`] cannot be built from the given parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum MemberError {
+    /// Status `owner` with another role, or role `owner` with another
+    /// status.
+    #[error("status owner and role owner go together")]
+    OwnerMismatch,
+    /// A pending invitation with no token, or a non-pending membership
+    /// with one.
+    #[error("exactly the pending memberships carry an invitation token")]
+    TokenMismatch,
+}
+
+/// One membership of a roster: the owner or a collaborator.
+///
+/// Fields are private; a `Member` is built by the roster's operations, by
+/// [`Member::new`] (which checks the rules between the fields) or by
+/// deserializing (which checks them too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Member {
+    id: MemberId,
+    email: Email,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    username: Option<Username>,
+    status: MemberStatus,
+    role: Role,
+    invited_at: Timestamp,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    expires_at: Option<Timestamp>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    token: Option<InvitationToken>,
+}
+
+/// The parts of a [`Member`], for [`Member::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberParts {
+    /// The membership id.
+    pub id: MemberId,
+    /// The email the invitation went to.
+    pub email: Email,
+    /// The username, once known.
+    pub username: Option<Username>,
+    /// The state of the membership.
+    pub status: MemberStatus,
+    /// The role.
+    pub role: Role,
+    /// When the invitation was made (for the owner: when the roster was
+    /// created).
+    pub invited_at: Timestamp,
+    /// When the invitation expires, if the inviter set an expiry.
+    pub expires_at: Option<Timestamp>,
+    /// The invitation's secret, while pending.
+    pub token: Option<InvitationToken>,
+}
+
+impl Member {
+    /// Builds a member from its parts, checking the rules between them:
+    /// status `owner` if and only if role `owner`; a token if and only if
+    /// pending.
+    ///
+    /// Whether the role exists on the resource kind is checked by the
+    /// roster that holds the member.
+    ///
+    /// # Errors
+    /// [`MemberError`] naming the broken rule.
+    pub fn new(parts: MemberParts) -> Result<Self, MemberError> {
+        let MemberParts {
+            id,
+            email,
+            username,
+            status,
+            role,
+            invited_at,
+            expires_at,
+            token,
+        } = parts;
+        if (status == MemberStatus::Owner) != (role == Role::Owner) {
+            return Err(MemberError::OwnerMismatch);
+        }
+        if (status == MemberStatus::Pending) != token.is_some() {
+            return Err(MemberError::TokenMismatch);
+        }
+        Ok(Self {
+            id,
+            email,
+            username,
+            status,
+            role,
+            invited_at,
+            expires_at,
+            token,
+        })
+    }
+
+    /// The membership id.
+    #[must_use]
+    pub fn id(&self) -> &MemberId {
+        &self.id
+    }
+
+    /// The email the invitation went to (the owner's account email).
+    #[must_use]
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    /// The username, once known (a pending invitation has none).
+    #[must_use]
+    pub fn username(&self) -> Option<&Username> {
+        self.username.as_ref()
+    }
+
+    /// The state of the membership.
+    #[must_use]
+    pub fn status(&self) -> MemberStatus {
+        self.status
+    }
+
+    /// The role. A pending or deleted membership holds it without its
+    /// rights: see [`Member::effective_role`].
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The role whose rights the member holds now: `None` unless the
+    /// membership is accepted or the owner's.
+    #[must_use]
+    pub fn effective_role(&self) -> Option<Role> {
+        self.status.is_active().then_some(self.role)
+    }
+
+    /// When the invitation was made.
+    #[must_use]
+    pub fn invited_at(&self) -> Timestamp {
+        self.invited_at
+    }
+
+    /// When the invitation expires, if the inviter set an expiry.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.expires_at
+    }
+
+    /// The account view of the member: id, email, username.
+    #[must_use]
+    pub fn account(&self) -> Account {
+        Account {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            username: self.username.clone(),
+        }
+    }
+
+    pub(crate) fn token(&self) -> Option<&InvitationToken> {
+        self.token.as_ref()
+    }
+
+    pub(crate) fn owner(account: Account, at: Timestamp) -> Self {
+        Self {
+            id: account.id,
+            email: account.email,
+            username: account.username,
+            status: MemberStatus::Owner,
+            role: Role::Owner,
+            invited_at: at,
+            expires_at: None,
+            token: None,
+        }
+    }
+
+    pub(crate) fn pending(
+        account: Account,
+        role: Role,
+        at: Timestamp,
+        expires_at: Option<Timestamp>,
+        token: InvitationToken,
+    ) -> Self {
+        Self {
+            id: account.id,
+            email: account.email,
+            username: account.username,
+            status: MemberStatus::Pending,
+            role,
+            invited_at: at,
+            expires_at,
+            token: Some(token),
+        }
+    }
+
+    /// The member's parts, for rebuilding it changed.
+    #[must_use]
+    pub fn into_parts(self) -> MemberParts {
+        MemberParts {
+            id: self.id,
+            email: self.email,
+            username: self.username,
+            status: self.status,
+            role: self.role,
+            invited_at: self.invited_at,
+            expires_at: self.expires_at,
+            token: self.token,
+        }
+    }
+
+    pub(crate) fn set_role(&mut self, role: Role) {
+        self.role = role;
+    }
+
+    pub(crate) fn set_status(&mut self, status: MemberStatus) {
+        self.status = status;
+    }
+
+    pub(crate) fn accept(&mut self, username: Username) {
+        self.status = MemberStatus::Accepted;
+        self.username = Some(username);
+        self.token = None;
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Member {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            id: MemberId,
+            email: Email,
+            #[serde(default)]
+            username: Option<Username>,
+            status: MemberStatus,
+            role: Role,
+            invited_at: Timestamp,
+            #[serde(default)]
+            expires_at: Option<Timestamp>,
+            #[serde(default)]
+            token: Option<InvitationToken>,
+        }
+        let r = Raw::deserialize(deserializer)?;
+        Member::new(MemberParts {
+            id: r.id,
+            email: r.email,
+            username: r.username,
+            status: r.status,
+            role: r.role,
+            invited_at: r.invited_at,
+            expires_at: r.expires_at,
+            token: r.token,
+        })
+        .map_err(serde::de::Error::custom)
+    }
+}

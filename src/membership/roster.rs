@@ -1,0 +1,783 @@
+//! [`Roster`]: one resource's owner and members, and the operations that
+//! change them.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+
+use crate::membership::event::removal_advisory;
+use crate::membership::{
+    AcceptError, Account, ChangeRoleError, Email, Event, EventKind, EventParts, InvitationToken,
+    InviteError, LeaveError, Member, MemberId, MemberStatus, NotPermitted, ReplayError,
+    ReplayErrorKind, Resource, RevokeError, RosterError, Timestamp, TransferError, TransferRequest,
+    Username,
+};
+use crate::{Action, ResourceKind, Role, allows, lowest_role};
+
+/// What [`Roster::invite`] needs: the new membership's id, the invited
+/// email, the role (or `None` for the kind's default), the invitation's
+/// secret and an optional expiry — all chosen by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The new membership's id (unique in the roster).
+    pub id: MemberId,
+    /// Who is invited.
+    pub email: Email,
+    /// The role; `None` means
+    /// [`ResourceKind::default_invitation_role`].
+    pub role: Option<Role>,
+    /// The secret the invitation link carries.
+    pub token: InvitationToken,
+    /// When the invitation stops being acceptable, if ever.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl Invitation {
+    /// An invitation with the kind's default role and no expiry.
+    #[must_use]
+    pub fn new(id: MemberId, email: Email, token: InvitationToken) -> Self {
+        Self {
+            id,
+            email,
+            role: None,
+            token,
+            expires_at: None,
+        }
+    }
+
+    /// The same invitation with an explicit role.
+    #[must_use]
+    pub fn with_role(mut self, role: Role) -> Self {
+        self.role = Some(role);
+        self
+    }
+
+    /// The same invitation, expiring at `at` (an acceptance at or after
+    /// `at` is refused).
+    #[must_use]
+    pub fn expiring_at(mut self, at: Timestamp) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+}
+
+/// The owner and the members of one app or dedicated database.
+///
+/// Invariants, kept by every operation and checked again by
+/// [`Roster::from_parts`] and deserialization: exactly one owner; every
+/// role exists on the resource kind (no limited collaborator on a
+/// dedicated database); emails (case-insensitive) and member ids unique.
+///
+/// Every operation takes the acting account (by email, so that the owner,
+/// a member, the member themself and a stranger are all expressible) and
+/// the caller's "now"; it returns the event(s) recording the change, or a
+/// typed error and leaves the roster exactly as it was. Who "may manage"
+/// is answered by the permission matrix ([`allows`]); a pending
+/// invitation grants nothing.
+///
+/// Lookups by email and by member id are `O(log n)` (`BTreeMap`s).
+///
+/// ```
+/// use collab_authz::{
+///     Account, Email, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
+///     ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
+/// };
+///
+/// let owner: Email = "owner@example.com".parse()?;
+/// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
+/// let account = Account {
+///     id: MemberId::new("m-0")?,
+///     email: owner.clone(),
+///     username: Some(Username::new("olivia")?),
+/// };
+/// let (mut roster, _created) = Roster::create(app, account, Timestamp::from_unix_seconds(0));
+///
+/// let ada: Email = "ada@example.com".parse()?;
+/// let token = InvitationToken::new("secret-1")?;
+/// let invite = Invitation::new(MemberId::new("m-1")?, ada.clone(), token.clone());
+/// let event = roster.invite(&owner, invite, Timestamp::from_unix_seconds(10))?;
+/// assert_eq!(event.role(), Some(Role::LimitedCollaborator)); // the app default
+///
+/// roster.accept(&ada, &token, Username::new("ada")?, Timestamp::from_unix_seconds(20))?;
+/// assert_eq!(roster.get(&ada).map(|m| m.status()), Some(MemberStatus::Accepted));
+///
+/// // A limited collaborator may not manage collaborators:
+/// let err = roster.change_role(&ada, &ada, Role::Collaborator, Timestamp::from_unix_seconds(30));
+/// assert!(err.is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    resource: Resource,
+    owner: Member,
+    /// Every member but the owner, by normalized email.
+    members: BTreeMap<String, Member>,
+    /// Every member's id (the owner's too) to its normalized email.
+    ids: BTreeMap<MemberId, String>,
+}
+
+impl Roster {
+    /// A roster with only its owner, and the `roster_created` event that
+    /// starts its event stream (the owner is the actor).
+    #[must_use]
+    pub fn create(resource: Resource, owner: Account, at: Timestamp) -> (Self, Event) {
+        let event = Event::record(EventParts {
+            kind: EventKind::RosterCreated,
+            resource: resource.clone(),
+            member: owner.clone(),
+            role: Some(Role::Owner),
+            previous_role: None,
+            actor: owner.email.clone(),
+            at,
+            expires_at: None,
+            invitation_token: None,
+            advisory: None,
+        });
+        let mut ids = BTreeMap::new();
+        ids.insert(owner.id.clone(), String::from(owner.email.normalized()));
+        let roster = Self {
+            resource,
+            owner: Member::owner(owner, at),
+            members: BTreeMap::new(),
+            ids,
+        };
+        (roster, event)
+    }
+
+    /// A roster from an owner and members already known (a snapshot, the
+    /// public API), checking every invariant.
+    ///
+    /// # Errors
+    /// [`RosterError`] naming the first broken invariant.
+    pub fn from_parts(
+        resource: Resource,
+        owner: Member,
+        members: impl IntoIterator<Item = Member>,
+    ) -> Result<Self, RosterError> {
+        if owner.status() != MemberStatus::Owner || owner.role() != Role::Owner {
+            return Err(RosterError::OwnerNotOwner);
+        }
+        let kind = resource.kind();
+        let mut ids = BTreeMap::new();
+        ids.insert(owner.id().clone(), String::from(owner.email().normalized()));
+        let mut map = BTreeMap::new();
+        for member in members {
+            let email = member.email().clone();
+            if member.status() == MemberStatus::Owner || member.role() == Role::Owner {
+                return Err(RosterError::SecondOwner(email));
+            }
+            if !kind.has_role(member.role()) {
+                return Err(RosterError::RoleNotOnKind {
+                    email,
+                    role: member.role(),
+                    kind,
+                });
+            }
+            let key = String::from(email.normalized());
+            if email == *owner.email() || map.contains_key(&key) {
+                return Err(RosterError::DuplicateEmail(email));
+            }
+            if ids.contains_key(member.id()) {
+                return Err(RosterError::DuplicateId(email));
+            }
+            ids.insert(member.id().clone(), key.clone());
+            map.insert(key, member);
+        }
+        Ok(Self {
+            resource,
+            owner,
+            members: map,
+            ids,
+        })
+    }
+
+    /// The resource.
+    #[must_use]
+    pub fn resource(&self) -> &Resource {
+        &self.resource
+    }
+
+    /// The resource's kind.
+    #[must_use]
+    pub fn kind(&self) -> ResourceKind {
+        self.resource.kind()
+    }
+
+    /// The owner.
+    #[must_use]
+    pub fn owner(&self) -> &Member {
+        &self.owner
+    }
+
+    /// Every member but the owner, ordered by normalized email.
+    pub fn members(&self) -> impl ExactSizeIterator<Item = &Member> + DoubleEndedIterator + Clone {
+        self.members.values()
+    }
+
+    /// Every membership: the owner first, then the others by normalized
+    /// email.
+    pub fn iter(&self) -> impl Iterator<Item = &Member> + Clone {
+        core::iter::once(&self.owner).chain(self.members.values())
+    }
+
+    /// How many memberships, the owner's included (never zero).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.members.len() + 1
+    }
+
+    /// Always `false`: a roster has its owner.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The membership of `email` (compared case-insensitively), the
+    /// owner's included. `O(log n)`.
+    #[must_use]
+    pub fn get(&self, email: &Email) -> Option<&Member> {
+        self.get_key(email.normalized())
+    }
+
+    /// The membership with id `id`, the owner's included. `O(log n)`.
+    #[must_use]
+    pub fn get_by_id(&self, id: &MemberId) -> Option<&Member> {
+        self.ids.get(id).and_then(|key| self.get_key(key))
+    }
+
+    /// The role whose rights `email` holds on the resource: `None` for a
+    /// stranger, a pending invitation or a deleted account.
+    #[must_use]
+    pub fn effective_role(&self, email: &Email) -> Option<Role> {
+        self.get(email).and_then(Member::effective_role)
+    }
+
+    /// Whether `actor` may perform the collaborator-management `action`
+    /// here, asked of the permission matrix: the actor's effective role
+    /// must hold it ([`allows`]). Returns that role.
+    ///
+    /// # Errors
+    /// [`NotPermitted`] saying why: stranger, inactive membership, or a
+    /// role that lacks the action (with the least role that has it).
+    pub fn may(&self, actor: &Email, action: Action) -> Result<Role, NotPermitted> {
+        let member = self.get(actor).ok_or(NotPermitted::Stranger)?;
+        let role = member.effective_role().ok_or(NotPermitted::Inactive {
+            status: member.status(),
+        })?;
+        let kind = self.kind();
+        if allows(role, kind, action) {
+            Ok(role)
+        } else {
+            Err(NotPermitted::RoleLacks {
+                role,
+                kind,
+                action,
+                lowest: lowest_role(kind, action),
+            })
+        }
+    }
+
+    fn get_key(&self, key: &str) -> Option<&Member> {
+        if self.owner.email().normalized() == key {
+            Some(&self.owner)
+        } else {
+            self.members.get(key)
+        }
+    }
+
+    fn is_owner(&self, email: &Email) -> bool {
+        self.owner.email() == email
+    }
+
+    fn event(
+        &self,
+        kind: EventKind,
+        member: Account,
+        role: Option<Role>,
+        previous_role: Option<Role>,
+        actor: &Email,
+        at: Timestamp,
+    ) -> Event {
+        Event::record(EventParts {
+            kind,
+            resource: self.resource.clone(),
+            member,
+            role,
+            previous_role,
+            actor: actor.clone(),
+            at,
+            expires_at: None,
+            invitation_token: None,
+            advisory: None,
+        })
+    }
+
+    /// Invites `invitation.email` with `invitation.role`, or the kind's
+    /// default role (`limited_collaborator` on an app, `collaborator` on
+    /// a dedicated database). The new membership is pending and grants
+    /// nothing until accepted.
+    ///
+    /// # Errors
+    /// [`InviteError`]: the actor may not invite (matrix:
+    /// `invite_collaborator`); the role is owner or does not exist on the
+    /// kind; the email already has a membership in any status; the id is
+    /// taken.
+    pub fn invite(
+        &mut self,
+        actor: &Email,
+        invitation: Invitation,
+        now: Timestamp,
+    ) -> Result<Event, InviteError> {
+        self.may(actor, Action::InviteCollaborator)?;
+        let kind = self.kind();
+        let role = invitation.role.unwrap_or(kind.default_invitation_role());
+        if role == Role::Owner {
+            return Err(InviteError::OwnerRole);
+        }
+        if !kind.has_role(role) {
+            return Err(InviteError::RoleNotOnKind { role, kind });
+        }
+        if let Some(existing) = self.get(&invitation.email) {
+            return Err(InviteError::AlreadyMember {
+                email: existing.email().clone(),
+                status: existing.status(),
+            });
+        }
+        if self.ids.contains_key(&invitation.id) {
+            return Err(InviteError::DuplicateId);
+        }
+        let Invitation {
+            id,
+            email,
+            token,
+            expires_at,
+            ..
+        } = invitation;
+        let account = Account {
+            id,
+            email,
+            username: None,
+        };
+        let mut event = self.event(
+            EventKind::Invited,
+            account.clone(),
+            Some(role),
+            None,
+            actor,
+            now,
+        );
+        event.set_invitation(expires_at, token.clone());
+        let key = String::from(account.email.normalized());
+        self.ids.insert(account.id.clone(), key.clone());
+        self.members
+            .insert(key, Member::pending(account, role, now, expires_at, token));
+        Ok(event)
+    }
+
+    /// The invited person (`actor`, the invited email) accepts with the
+    /// invitation's `token`, recording their `username`.
+    ///
+    /// # Errors
+    /// [`AcceptError`]: no membership for the actor; not pending; wrong
+    /// token; expired (`now` at or after the expiry the inviter set).
+    pub fn accept(
+        &mut self,
+        actor: &Email,
+        token: &InvitationToken,
+        username: Username,
+        now: Timestamp,
+    ) -> Result<Event, AcceptError> {
+        if self.is_owner(actor) {
+            return Err(AcceptError::NotPending {
+                status: MemberStatus::Owner,
+            });
+        }
+        let member = self
+            .members
+            .get_mut(actor.normalized())
+            .ok_or(AcceptError::NoInvitation)?;
+        if member.status() != MemberStatus::Pending {
+            return Err(AcceptError::NotPending {
+                status: member.status(),
+            });
+        }
+        if member.token() != Some(token) {
+            return Err(AcceptError::WrongToken);
+        }
+        if let Some(expires_at) = member.expires_at() {
+            if now >= expires_at {
+                return Err(AcceptError::Expired { expires_at });
+            }
+        }
+        member.accept(username);
+        let (account, role) = (member.account(), member.role());
+        Ok(self.event(EventKind::Accepted, account, Some(role), None, actor, now))
+    }
+
+    /// Changes `member`'s role to `role`.
+    ///
+    /// # Errors
+    /// [`ChangeRoleError`]: the actor may not change roles (matrix:
+    /// `change_collaborator_role`); the member is the owner or unknown;
+    /// `role` is owner, does not exist on the kind, or is the member's
+    /// role already.
+    pub fn change_role(
+        &mut self,
+        actor: &Email,
+        member: &Email,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<Event, ChangeRoleError> {
+        self.may(actor, Action::ChangeCollaboratorRole)?;
+        if self.is_owner(member) {
+            return Err(ChangeRoleError::TargetIsOwner);
+        }
+        let kind = self.kind();
+        let target = self
+            .members
+            .get(member.normalized())
+            .ok_or(ChangeRoleError::NoSuchMember)?;
+        if role == Role::Owner {
+            return Err(ChangeRoleError::ToOwner);
+        }
+        if !kind.has_role(role) {
+            return Err(ChangeRoleError::RoleNotOnKind { role, kind });
+        }
+        let previous = target.role();
+        if previous == role {
+            return Err(ChangeRoleError::Unchanged { role });
+        }
+        let event = self.event(
+            EventKind::RoleChanged,
+            target.account(),
+            Some(role),
+            Some(previous),
+            actor,
+            now,
+        );
+        if let Some(target) = self.members.get_mut(member.normalized()) {
+            target.set_role(role);
+        }
+        Ok(event)
+    }
+
+    /// Removes `member` (pending, accepted or deleted account). The event
+    /// carries [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets)
+    /// when the member held a role that could read data or secrets.
+    ///
+    /// # Errors
+    /// [`RevokeError`]: the actor may not revoke (matrix:
+    /// `revoke_collaborator`); the member is the owner or unknown.
+    pub fn revoke(
+        &mut self,
+        actor: &Email,
+        member: &Email,
+        now: Timestamp,
+    ) -> Result<Event, RevokeError> {
+        self.may(actor, Action::RevokeCollaborator)?;
+        if self.is_owner(member) {
+            return Err(RevokeError::TargetIsOwner);
+        }
+        self.remove(actor, member, now)
+            .ok_or(RevokeError::NoSuchMember)
+    }
+
+    /// The actor stops collaborating (or declines a pending invitation):
+    /// any non-owner membership, limited included. Carries the same
+    /// advisory as [`Roster::revoke`].
+    ///
+    /// # Errors
+    /// [`LeaveError`]: the actor is the owner or has no membership.
+    pub fn leave(&mut self, actor: &Email, now: Timestamp) -> Result<Event, LeaveError> {
+        if self.is_owner(actor) {
+            return Err(LeaveError::Owner);
+        }
+        self.remove(actor, actor, now).ok_or(LeaveError::NotAMember)
+    }
+
+    /// Removes a non-owner member, if present; `None` changes nothing.
+    fn remove(&mut self, actor: &Email, member: &Email, now: Timestamp) -> Option<Event> {
+        let removed = self.members.remove(member.normalized())?;
+        self.ids.remove(removed.id());
+        let advisory = removal_advisory(self.kind(), removed.role(), removed.status());
+        let mut event = self.event(
+            EventKind::Removed,
+            removed.account(),
+            None,
+            Some(removed.role()),
+            actor,
+            now,
+        );
+        event.set_advisory(advisory);
+        Some(event)
+    }
+
+    /// The owner asks to hand the resource to `to`, an accepted
+    /// collaborator. Changes nothing: the caller keeps the request until
+    /// the target accepts ([`Roster::accept_transfer`]) or someone
+    /// cancels ([`Roster::cancel_transfer`]).
+    ///
+    /// # Errors
+    /// [`TransferError`]: the actor may not transfer (matrix:
+    /// `transfer_ownership`, owner only); the target is unknown or not an
+    /// accepted collaborator.
+    pub fn request_transfer(
+        &self,
+        actor: &Email,
+        to: &Email,
+        now: Timestamp,
+    ) -> Result<TransferRequest, TransferError> {
+        self.may(actor, Action::TransferOwnership)?;
+        let target = self.check_transfer_target(to)?;
+        Ok(TransferRequest::new(
+            self.resource.id().clone(),
+            self.owner.email().clone(),
+            target.email().clone(),
+            now,
+        ))
+    }
+
+    fn check_transfer_target(&self, to: &Email) -> Result<&Member, TransferError> {
+        let target = self.get(to).ok_or(TransferError::NoSuchMember)?;
+        if target.status() != MemberStatus::Accepted || target.role() != Role::Collaborator {
+            return Err(TransferError::NotAcceptedCollaborator {
+                status: target.status(),
+                role: target.role(),
+            });
+        }
+        Ok(target)
+    }
+
+    /// The target (`actor`) accepts a transfer: they become owner and the
+    /// previous owner becomes an accepted `collaborator`. Returns the two
+    /// `collaborator_role_changed` events: the new owner's, then the
+    /// previous owner's.
+    ///
+    /// # Errors
+    /// [`TransferError`]: the request is for another resource or stale
+    /// (the owner changed); the actor is not its target; the target is no
+    /// longer an accepted collaborator.
+    pub fn accept_transfer(
+        &mut self,
+        actor: &Email,
+        request: &TransferRequest,
+        now: Timestamp,
+    ) -> Result<[Event; 2], TransferError> {
+        if request.resource() != self.resource.id() {
+            return Err(TransferError::WrongResource);
+        }
+        if request.from() != self.owner.email() {
+            return Err(TransferError::Stale);
+        }
+        if actor != request.to() {
+            return Err(TransferError::NotTarget);
+        }
+        self.check_transfer_target(request.to())?;
+        let Some(mut new_owner) = self.members.remove(request.to().normalized()) else {
+            return Err(TransferError::NoSuchMember);
+        };
+        new_owner.set_role(Role::Owner);
+        new_owner.set_status(MemberStatus::Owner);
+        let mut old_owner = core::mem::replace(&mut self.owner, new_owner);
+        old_owner.set_role(Role::Collaborator);
+        old_owner.set_status(MemberStatus::Accepted);
+        let promoted = self.event(
+            EventKind::RoleChanged,
+            self.owner.account(),
+            Some(Role::Owner),
+            Some(Role::Collaborator),
+            actor,
+            now,
+        );
+        let demoted = self.event(
+            EventKind::RoleChanged,
+            old_owner.account(),
+            Some(Role::Collaborator),
+            Some(Role::Owner),
+            actor,
+            now,
+        );
+        self.members
+            .insert(String::from(old_owner.email().normalized()), old_owner);
+        Ok([promoted, demoted])
+    }
+
+    /// The owner or the target cancels a transfer request. Changes
+    /// nothing in the roster; the caller drops the request.
+    ///
+    /// # Errors
+    /// [`TransferError`]: the request is for another resource, or the
+    /// actor is neither its owner nor its target.
+    pub fn cancel_transfer(
+        &self,
+        actor: &Email,
+        request: TransferRequest,
+    ) -> Result<(), TransferError> {
+        if request.resource() != self.resource.id() {
+            return Err(TransferError::WrongResource);
+        }
+        if actor != request.from() && actor != request.to() {
+            return Err(TransferError::NotParty);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a roster from its event stream, from nothing: the first
+    /// event must be `roster_created`, and every later event is applied
+    /// with the same operation, actor and time, and must come out
+    /// identical. A completed transfer is its two events in a row.
+    ///
+    /// # Errors
+    /// [`ReplayError`] with the offending event's index: an empty stream,
+    /// a second `roster_created` (two owners), an event about another
+    /// resource, an operation the roster refuses (accept without invite,
+    /// ...), an unpaired ownership change, or an event that does not
+    /// match the change it records.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Self, ReplayError> {
+        let mut events = events.into_iter().enumerate();
+        let Some((_, first)) = events.next() else {
+            return Err(ReplayError::new(0, ReplayErrorKind::Empty));
+        };
+        if first.kind() != EventKind::RosterCreated {
+            return Err(ReplayError::new(
+                0,
+                ReplayErrorKind::NotCreatedFirst(first.kind()),
+            ));
+        }
+        let (mut roster, created) =
+            Roster::create(first.resource().clone(), first.member().clone(), first.at());
+        if created != *first {
+            return Err(ReplayError::new(0, ReplayErrorKind::Mismatch));
+        }
+        while let Some((i, event)) = events.next() {
+            let fail = |kind| ReplayError::new(i, kind);
+            if event.resource() != roster.resource() {
+                return Err(fail(ReplayErrorKind::OtherResource));
+            }
+            let actor = event.actor();
+            let email = &event.member().email;
+            let at = event.at();
+            let produced = match event.kind() {
+                EventKind::RosterCreated => return Err(fail(ReplayErrorKind::SecondOwner)),
+                EventKind::Invited => {
+                    let (Some(token), Some(role)) = (event.invitation_token(), event.role()) else {
+                        return Err(fail(ReplayErrorKind::Mismatch));
+                    };
+                    let invitation = Invitation {
+                        id: event.member().id.clone(),
+                        email: email.clone(),
+                        role: Some(role),
+                        token: token.clone(),
+                        expires_at: event.expires_at(),
+                    };
+                    roster
+                        .invite(actor, invitation, at)
+                        .map_err(|e| fail(ReplayErrorKind::Invite(e)))?
+                }
+                EventKind::Accepted => {
+                    let token = match roster.get(email) {
+                        None => Err(AcceptError::NoInvitation),
+                        Some(m) => m
+                            .token()
+                            .cloned()
+                            .ok_or(AcceptError::NotPending { status: m.status() }),
+                    }
+                    .map_err(|e| fail(ReplayErrorKind::Accept(e)))?;
+                    let Some(username) = event.member().username.clone() else {
+                        return Err(fail(ReplayErrorKind::Mismatch));
+                    };
+                    roster
+                        .accept(actor, &token, username, at)
+                        .map_err(|e| fail(ReplayErrorKind::Accept(e)))?
+                }
+                EventKind::Removed if actor == email => roster
+                    .leave(actor, at)
+                    .map_err(|e| fail(ReplayErrorKind::Leave(e)))?,
+                EventKind::Removed => roster
+                    .revoke(actor, email, at)
+                    .map_err(|e| fail(ReplayErrorKind::Revoke(e)))?,
+                EventKind::RoleChanged if event.role() == Some(Role::Owner) => {
+                    let Some((j, second)) = events.next() else {
+                        return Err(fail(ReplayErrorKind::UnpairedTransfer));
+                    };
+                    let request = TransferRequest::new(
+                        roster.resource.id().clone(),
+                        roster.owner.email().clone(),
+                        email.clone(),
+                        at,
+                    );
+                    let [promoted, demoted] = roster
+                        .accept_transfer(actor, &request, at)
+                        .map_err(|e| fail(ReplayErrorKind::Transfer(e)))?;
+                    if demoted != *second {
+                        return Err(ReplayError::new(j, ReplayErrorKind::UnpairedTransfer));
+                    }
+                    promoted
+                }
+                EventKind::RoleChanged if event.previous_role() == Some(Role::Owner) => {
+                    return Err(fail(ReplayErrorKind::UnpairedTransfer));
+                }
+                EventKind::RoleChanged => {
+                    let Some(role) = event.role() else {
+                        return Err(fail(ReplayErrorKind::Mismatch));
+                    };
+                    roster
+                        .change_role(actor, email, role, at)
+                        .map_err(|e| fail(ReplayErrorKind::ChangeRole(e)))?
+                }
+            };
+            if produced != *event {
+                return Err(fail(ReplayErrorKind::Mismatch));
+            }
+        }
+        Ok(roster)
+    }
+}
+
+impl<'a> IntoIterator for &'a Roster {
+    type Item = &'a Member;
+    type IntoIter = core::iter::Chain<
+        core::iter::Once<&'a Member>,
+        alloc::collections::btree_map::Values<'a, String, Member>,
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        core::iter::once(&self.owner).chain(self.members.values())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Roster {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        struct Members<'a>(&'a BTreeMap<String, Member>);
+        impl serde::Serialize for Members<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.values())
+            }
+        }
+
+        let mut s = serializer.serialize_struct("Roster", 3)?;
+        s.serialize_field("resource", &self.resource)?;
+        s.serialize_field("owner", &self.owner)?;
+        s.serialize_field("members", &Members(&self.members))?;
+        s.end()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Roster {
+    /// Reads a snapshot written by `Serialize` and checks every invariant
+    /// again ([`Roster::from_parts`]).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            resource: Resource,
+            owner: Member,
+            #[serde(default)]
+            members: alloc::vec::Vec<Member>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Roster::from_parts(raw.resource, raw.owner, raw.members).map_err(serde::de::Error::custom)
+    }
+}
