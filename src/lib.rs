@@ -19,12 +19,20 @@
 //! - [`CustomRole`]: a user-defined named permission set, checked like the
 //!   built-in roles, its rules enforced at compile time with [`custom_role!`]
 //!   and at run time; [`CustomRole::check_grant`] refuses escalation.
+//! - [`Directory`] (feature `alloc`): many rosters in one directory with
+//!   each person's [`TwoFactor`] status, grouped by collaborator or by
+//!   resource, rendered as text, CSV (feature `csv`) or JSON (feature
+//!   `json`).
 //!
 //! # Features
 //!
 //! - `std` (default): implements `std::error::Error`; implies `alloc`.
 //! - `alloc`: heap-backed types, without the rest of `std`.
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
+//! - `csv` (default; needs `std`): [`Directory::to_csv`] and
+//!   [`Directory::write_csv`], with the `csv` crate.
+//! - `json` (default; needs `std` and `serde`): [`Directory::to_json`] and
+//!   [`Directory::write_json`], with `serde_json`.
 //!
 //! With `--no-default-features` the rules, the matrix, [`allows`] and
 //! [`decide`] build for `no_std` targets.
@@ -40,6 +48,8 @@ mod action;
 mod context;
 mod custom_role;
 mod decision;
+#[cfg(feature = "alloc")]
+mod directory;
 mod error;
 pub mod matrix;
 #[cfg(feature = "alloc")]
@@ -56,6 +66,15 @@ pub use custom_role::{
     validate_permissions,
 };
 pub use decision::{DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, decide, evaluate};
+#[cfg(feature = "csv")]
+pub use directory::CsvExportError;
+#[cfg(feature = "json")]
+pub use directory::JsonExportError;
+#[cfg(feature = "alloc")]
+pub use directory::{
+    ByCollaborator, ByResource, CSV_HEADER, CollaboratorGroup, Directory, DirectoryBuilder,
+    DirectoryError, Grouping, Membership, Person, ResourceGroup, TwoFactor, neutralize_cell,
+};
 pub use error::{IdKind, ParseIdError};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, allows, cell, grants, lowest_role,
