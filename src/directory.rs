@@ -377,6 +377,25 @@ impl<'a> Directory<'a> {
             .and_then(|i| self.people.get(i))
     }
 
+    /// The resources with no accepted non-owner member, in resource
+    /// order. Linear in the number of memberships.
+    pub(crate) fn resources_without_active_collaborators(&self) -> Vec<&'a Resource> {
+        let mut active = alloc::vec![false; self.resources.len()];
+        for row in &self.rows {
+            if row.member.role() != Role::Owner && row.member.status() == MemberStatus::Accepted {
+                if let Some(flag) = active.get_mut(row.rank as usize) {
+                    *flag = true;
+                }
+            }
+        }
+        self.resources
+            .iter()
+            .zip(active)
+            .filter(|(_, active)| !active)
+            .map(|(r, _)| *r)
+            .collect()
+    }
+
     /// Grouped by collaborator: see [`Grouping::ByCollaborator`].
     #[must_use]
     pub fn by_collaborator(&self) -> ByCollaborator<'_> {
@@ -387,7 +406,7 @@ impl<'a> Directory<'a> {
     /// grouping (a counting sort, linear in the number of memberships).
     #[must_use]
     pub fn by_resource(&self) -> ByResource<'_> {
-        ByResource::new(self, IncludeOwnerOnly::No)
+        ByResource::new(self)
     }
 
     /// The view of one row; `None` never happens (the person index comes
@@ -532,12 +551,6 @@ impl<'d> CollaboratorGroup<'d> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum IncludeOwnerOnly {
-    Yes,
-    No,
-}
-
 /// A directory grouped by resource: see [`Grouping::ByResource`].
 ///
 /// `Display` renders it as indented text; with `serde`, it serializes as
@@ -553,7 +566,7 @@ pub struct ByResource<'d> {
 }
 
 impl<'d> ByResource<'d> {
-    fn new(directory: &'d Directory<'d>, include: IncludeOwnerOnly) -> Self {
+    fn new(directory: &'d Directory<'d>) -> Self {
         let resources = directory.resources.len();
         // Counting sort by resource; owners are placed first.
         let mut counts = alloc::vec![0u32; resources + 1];
@@ -592,9 +605,7 @@ impl<'d> ByResource<'d> {
             }
         }
         let groups = (0..resources)
-            .filter(|&r| {
-                include == IncludeOwnerOnly::Yes || collaborators.get(r).copied().unwrap_or(false)
-            })
+            .filter(|&r| collaborators.get(r).copied().unwrap_or(false))
             .filter_map(|r| {
                 let start = starts.get(r).copied()?;
                 let end = starts.get(r + 1).copied()?;

@@ -23,6 +23,9 @@
 //!   each person's [`TwoFactor`] status, grouped by collaborator or by
 //!   resource, rendered as text, CSV (feature `csv`) or JSON (feature
 //!   `json`).
+//! - [`review`] (feature `alloc`): an access review of a directory at a
+//!   caller-supplied time, typed [`Finding`]s with a [`Severity`] and a
+//!   suggested [`Fix`], rendered as Markdown.
 //!
 //! # Features
 //!
@@ -57,6 +60,8 @@ pub mod membership;
 mod overview;
 mod permissions;
 mod resource;
+#[cfg(feature = "alloc")]
+mod review;
 mod role;
 
 pub use action::{Action, Category, Scope};
@@ -91,4 +96,8 @@ pub use membership::{
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};
 pub use resource::ResourceKind;
+#[cfg(feature = "alloc")]
+pub use review::{
+    Detail, Finding, FindingKind, Fix, Report, ReviewPolicy, Severity, Usage, review,
+};
 pub use role::Role;
