@@ -26,6 +26,9 @@
 //! - [`review`] (feature `alloc`): an access review of a directory at a
 //!   caller-supplied time, typed [`Finding`]s with a [`Severity`] and a
 //!   suggested [`Fix`], rendered as Markdown.
+//! - [`plan`] (feature `alloc`): the ordered, minimal [`Plan`] of
+//!   invitations, role changes and revocations that takes a roster to a
+//!   desired set of (email, role), applied through the roster's operations.
 //!
 //! # Features
 //!
@@ -59,6 +62,8 @@ pub mod matrix;
 pub mod membership;
 mod overview;
 mod permissions;
+#[cfg(feature = "alloc")]
+mod plan;
 mod resource;
 #[cfg(feature = "alloc")]
 mod review;
@@ -95,6 +100,8 @@ pub use membership::{
 };
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};
+#[cfg(feature = "alloc")]
+pub use plan::{ApplyError, Plan, PlanError, Step, StepError, plan};
 pub use resource::ResourceKind;
 #[cfg(feature = "alloc")]
 pub use review::{
