@@ -16,6 +16,10 @@
 //!   operations (invite, accept, change role, revoke, leave, ownership
 //!   transfer) asked of the matrix, the [`Event`]s they emit and
 //!   [`Roster::replay`].
+//! - [`api`] (features `alloc` + `serde`): the platform's public-API
+//!   collaborator objects, lists, single responses and events, converted
+//!   into the crate's types.
+//! - [`listing`] (feature `alloc`): a roster as the platform's CLI table.
 //! - [`CustomRole`]: a user-defined named permission set, checked like the
 //!   built-in roles, its rules enforced at compile time with [`custom_role!`]
 //!   and at run time; [`CustomRole::check_grant`] refuses escalation.
@@ -51,12 +55,16 @@ extern crate alloc;
 extern crate std;
 
 mod action;
+#[cfg(all(feature = "alloc", feature = "serde"))]
+pub mod api;
 mod context;
 mod custom_role;
 mod decision;
 #[cfg(feature = "alloc")]
 mod directory;
 mod error;
+#[cfg(feature = "alloc")]
+pub mod listing;
 pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod membership;

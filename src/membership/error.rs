@@ -25,7 +25,7 @@ pub enum NotPermitted {
     },
     /// The actor's role does not hold the action on this kind.
     #[error(
-        "role {role} may not {action} on a {kind}{}",
+        "role {role} may not {action} on this {kind}{}",
         match lowest {
             Some(lowest) => alloc::format!(" (needs at least {lowest})"),
             None => alloc::string::String::from(" (no role may)"),

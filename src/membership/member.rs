@@ -332,9 +332,8 @@ pub enum MemberError {
     /// status.
     #[error("status owner and role owner go together")]
     OwnerMismatch,
-    /// A pending invitation with no token, or a non-pending membership
-    /// with one.
-    #[error("exactly the pending memberships carry an invitation token")]
+    /// A membership that is not pending carries an invitation token.
+    #[error("only a pending membership carries an invitation token")]
     TokenMismatch,
 }
 
@@ -383,8 +382,9 @@ pub struct MemberParts {
 
 impl Member {
     /// Builds a member from its parts, checking the rules between them:
-    /// status `owner` if and only if role `owner`; a token if and only if
-    /// pending.
+    /// status `owner` if and only if role `owner`; a token only while
+    /// pending (a pending membership without one, as the public API may
+    /// list it, can never be accepted through [`Roster::accept`](crate::Roster::accept)).
     ///
     /// Whether the role exists on the resource kind is checked by the
     /// roster that holds the member.
@@ -405,7 +405,7 @@ impl Member {
         if (status == MemberStatus::Owner) != (role == Role::Owner) {
             return Err(MemberError::OwnerMismatch);
         }
-        if (status == MemberStatus::Pending) != token.is_some() {
+        if status != MemberStatus::Pending && token.is_some() {
             return Err(MemberError::TokenMismatch);
         }
         Ok(Self {

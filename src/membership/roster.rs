@@ -676,10 +676,10 @@ impl Roster {
                 EventKind::Accepted => {
                     let token = match roster.get(email) {
                         None => Err(AcceptError::NoInvitation),
-                        Some(m) => m
-                            .token()
-                            .cloned()
-                            .ok_or(AcceptError::NotPending { status: m.status() }),
+                        Some(m) if m.status() != MemberStatus::Pending => {
+                            Err(AcceptError::NotPending { status: m.status() })
+                        }
+                        Some(m) => m.token().cloned().ok_or(AcceptError::WrongToken),
                     }
                     .map_err(|e| fail(ReplayErrorKind::Accept(e)))?;
                     let Some(username) = event.member().username.clone() else {

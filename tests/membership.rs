@@ -1,0 +1,1303 @@
+//! Table-driven tests of the membership lifecycle: every transition row and
+//! every refusal of the lifecycle spec, with the roster compared before and
+//! after each refused operation.
+#![expect(clippy::unwrap_used, clippy::panic, reason = "tests")]
+#![expect(clippy::indexing_slicing, reason = "tests index small known vectors")]
+
+use collab_authz::{
+    AcceptError, Account, Action, Advisory, ChangeRoleError, Email, Event, EventKind, Invitation,
+    InvitationToken, InviteError, LeaveError, Member, MemberId, MemberParts, MemberStatus,
+    NotPermitted, ReplayErrorKind, Resource, ResourceId, ResourceKind, RevokeError, Role, Roster,
+    RosterError, Timestamp, TransferError, Username,
+};
+
+fn email(s: &str) -> Email {
+    s.parse().unwrap()
+}
+
+fn t(s: u64) -> Timestamp {
+    Timestamp::from_unix_seconds(s)
+}
+
+fn token(s: &str) -> InvitationToken {
+    InvitationToken::new(s).unwrap()
+}
+
+const OWNER: &str = "owner@example.com";
+const COLLAB: &str = "collab@example.com";
+const LIMITED: &str = "limited@example.com";
+const PENDING: &str = "pending@example.com";
+const PENDING_COLLAB: &str = "pending-collab@example.com";
+const STRANGER: &str = "stranger@example.com";
+
+/// A roster built through the operations, with the events they emitted.
+struct Fixture {
+    roster: Roster,
+    events: Vec<Event>,
+}
+
+impl Fixture {
+    /// owner; collab (accepted collaborator); limited (accepted limited,
+    /// apps only); pending (pending, default role, expires at 1000);
+    /// pending-collab (pending collaborator).
+    fn new(kind: ResourceKind) -> Self {
+        let resource = Resource::new(kind, ResourceId::new("res-1").unwrap(), "billing").unwrap();
+        let owner = Account {
+            id: MemberId::new("m-owner").unwrap(),
+            email: email(OWNER),
+            username: Some(Username::new("olivia").unwrap()),
+        };
+        let (roster, created) = Roster::create(resource, owner, t(0));
+        let mut f = Fixture {
+            roster,
+            events: vec![created],
+        };
+        f.invite_accept(COLLAB, Some(Role::Collaborator), "collab");
+        if kind == ResourceKind::App {
+            f.invite_accept(LIMITED, Some(Role::LimitedCollaborator), "limited");
+        }
+        let ev = f
+            .roster
+            .invite(
+                &email(OWNER),
+                Invitation::new(
+                    MemberId::new("m-pending").unwrap(),
+                    email(PENDING),
+                    token("tok-pending"),
+                )
+                .expiring_at(t(1000)),
+                t(20),
+            )
+            .unwrap();
+        f.events.push(ev);
+        let ev = f
+            .roster
+            .invite(
+                &email(OWNER),
+                Invitation::new(
+                    MemberId::new("m-pending-collab").unwrap(),
+                    email(PENDING_COLLAB),
+                    token("tok-pc"),
+                )
+                .with_role(Role::Collaborator),
+                t(21),
+            )
+            .unwrap();
+        f.events.push(ev);
+        f
+    }
+
+    fn invite_accept(&mut self, who: &str, role: Option<Role>, username: &str) {
+        let mut inv = Invitation::new(
+            MemberId::new(format!("m-{username}")).unwrap(),
+            email(who),
+            token(&format!("tok-{username}")),
+        );
+        if let Some(role) = role {
+            inv = inv.with_role(role);
+        }
+        let ev = self.roster.invite(&email(OWNER), inv, t(10)).unwrap();
+        self.events.push(ev);
+        let ev = self
+            .roster
+            .accept(
+                &email(who),
+                &token(&format!("tok-{username}")),
+                Username::new(username).unwrap(),
+                t(11),
+            )
+            .unwrap();
+        self.events.push(ev);
+    }
+
+    fn assert_replays(&self) {
+        assert_eq!(Roster::replay(&self.events).unwrap(), self.roster);
+    }
+}
+
+fn app() -> Fixture {
+    Fixture::new(ResourceKind::App)
+}
+
+fn db() -> Fixture {
+    Fixture::new(ResourceKind::DedicatedDatabase)
+}
+
+/// Runs `op` on a copy, asserts it is refused with `expected` and that the
+/// roster did not change.
+fn refused<T: std::fmt::Debug, E: PartialEq + std::fmt::Debug>(
+    roster: &Roster,
+    op: impl FnOnce(&mut Roster) -> Result<T, E>,
+    expected: E,
+) {
+    let mut copy = roster.clone();
+    let got = op(&mut copy);
+    match got {
+        Ok(v) => panic!("expected refusal {expected:?}, got Ok({v:?})"),
+        Err(e) => assert_eq!(e, expected),
+    }
+    assert_eq!(&copy, roster, "a refused operation changed the roster");
+}
+
+fn inv(id: &str, who: &str) -> Invitation {
+    Invitation::new(MemberId::new(id).unwrap(), email(who), token("tok-new"))
+}
+
+// ---------------------------------------------------------------------------
+// invite
+// ---------------------------------------------------------------------------
+
+#[test]
+fn invite_defaults_the_role_per_kind() {
+    for (kind, expected) in [
+        (ResourceKind::App, Role::LimitedCollaborator),
+        (ResourceKind::DedicatedDatabase, Role::Collaborator),
+    ] {
+        let mut f = Fixture::new(kind);
+        let ev = f
+            .roster
+            .invite(&email(OWNER), inv("m-new", "new@example.com"), t(50))
+            .unwrap();
+        assert_eq!(ev.kind(), EventKind::Invited);
+        assert_eq!(ev.role(), Some(expected));
+        assert_eq!(ev.previous_role(), None);
+        assert_eq!(ev.actor(), &email(OWNER));
+        assert_eq!(ev.at(), t(50));
+        assert_eq!(ev.member().email.as_str(), "new@example.com");
+        assert_eq!(ev.member().username, None);
+        assert_eq!(ev.resource(), f.roster.resource());
+        let m = f.roster.get(&email("new@example.com")).unwrap();
+        assert_eq!(
+            (m.status(), m.role(), m.effective_role()),
+            (MemberStatus::Pending, expected, None)
+        );
+        f.events.push(ev);
+        f.assert_replays();
+    }
+}
+
+#[test]
+fn invite_allowed_actors() {
+    // (kind, actor, role asked)
+    let rows = [
+        (ResourceKind::App, OWNER, Some(Role::Collaborator)),
+        (ResourceKind::App, OWNER, Some(Role::LimitedCollaborator)),
+        (ResourceKind::App, COLLAB, Some(Role::Collaborator)),
+        (ResourceKind::App, COLLAB, None),
+        (ResourceKind::DedicatedDatabase, OWNER, None),
+        (
+            ResourceKind::DedicatedDatabase,
+            COLLAB,
+            Some(Role::Collaborator),
+        ),
+    ];
+    for (kind, actor, role) in rows {
+        let mut f = Fixture::new(kind);
+        let mut i = inv("m-new", "New@Example.com");
+        if let Some(r) = role {
+            i = i.with_role(r);
+        }
+        let ev = f.roster.invite(&email(actor), i, t(50)).unwrap();
+        assert_eq!(
+            ev.role(),
+            Some(role.unwrap_or(kind.default_invitation_role())),
+            "{kind} {actor}"
+        );
+        assert_eq!(ev.actor(), &email(actor));
+        // Lookup is case-insensitive; the spelling is kept.
+        let m = f.roster.get(&email("new@example.COM")).unwrap();
+        assert_eq!(m.email().as_str(), "New@Example.com");
+        assert_eq!(
+            f.roster.get_by_id(&MemberId::new("m-new").unwrap()),
+            Some(m)
+        );
+    }
+}
+
+#[test]
+fn invite_refusals() {
+    let f = app();
+    let r = &f.roster;
+    let lacks = |role| {
+        InviteError::NotPermitted(NotPermitted::RoleLacks {
+            role,
+            kind: ResourceKind::App,
+            action: Action::InviteCollaborator,
+            lowest: Some(Role::Collaborator),
+        })
+    };
+    // Who may not invite.
+    refused(
+        r,
+        |r| r.invite(&email(LIMITED), inv("m-new", "new@example.com"), t(50)),
+        lacks(Role::LimitedCollaborator),
+    );
+    refused(
+        r,
+        |r| {
+            r.invite(
+                &email(PENDING_COLLAB),
+                inv("m-new", "new@example.com"),
+                t(50),
+            )
+        },
+        InviteError::NotPermitted(NotPermitted::Inactive {
+            status: MemberStatus::Pending,
+        }),
+    );
+    refused(
+        r,
+        |r| r.invite(&email(STRANGER), inv("m-new", "new@example.com"), t(50)),
+        InviteError::NotPermitted(NotPermitted::Stranger),
+    );
+    // Which role may not be asked.
+    refused(
+        r,
+        |r| {
+            r.invite(
+                &email(OWNER),
+                inv("m-new", "new@example.com").with_role(Role::Owner),
+                t(50),
+            )
+        },
+        InviteError::OwnerRole,
+    );
+    refused(
+        r,
+        |r| {
+            r.invite(
+                &email(COLLAB),
+                inv("m-new", "new@example.com").with_role(Role::Owner),
+                t(50),
+            )
+        },
+        InviteError::OwnerRole,
+    );
+    // An email that already has a membership, in any status, any case.
+    for (who, status) in [
+        ("OWNER@example.com", MemberStatus::Owner),
+        (COLLAB, MemberStatus::Accepted),
+        ("Limited@Example.Com", MemberStatus::Accepted),
+        (PENDING, MemberStatus::Pending),
+    ] {
+        let existing = r.get(&email(who)).unwrap().email().clone();
+        refused(
+            r,
+            |r| r.invite(&email(OWNER), inv("m-new", who), t(50)),
+            InviteError::AlreadyMember {
+                email: existing,
+                status,
+            },
+        );
+    }
+    // A member id already in use.
+    refused(
+        r,
+        |r| r.invite(&email(OWNER), inv("m-collab", "new@example.com"), t(50)),
+        InviteError::DuplicateId,
+    );
+    refused(
+        r,
+        |r| r.invite(&email(OWNER), inv("m-owner", "new@example.com"), t(50)),
+        InviteError::DuplicateId,
+    );
+}
+
+#[test]
+fn invite_refusals_on_a_dedicated_database() {
+    let f = db();
+    refused(
+        &f.roster,
+        |r| {
+            r.invite(
+                &email(OWNER),
+                inv("m-new", "new@example.com").with_role(Role::LimitedCollaborator),
+                t(50),
+            )
+        },
+        InviteError::RoleNotOnKind {
+            role: Role::LimitedCollaborator,
+            kind: ResourceKind::DedicatedDatabase,
+        },
+    );
+    // A pending collaborator grants nothing, even on a database.
+    refused(
+        &f.roster,
+        |r| {
+            r.invite(
+                &email(PENDING_COLLAB),
+                inv("m-new", "new@example.com"),
+                t(50),
+            )
+        },
+        InviteError::NotPermitted(NotPermitted::Inactive {
+            status: MemberStatus::Pending,
+        }),
+    );
+}
+
+#[test]
+fn a_deleted_account_grants_nothing() {
+    let f = app();
+    let mut members: Vec<Member> = f.roster.members().cloned().collect();
+    for m in &mut members {
+        if m.email() == &email(COLLAB) {
+            let mut parts = m.clone().into_parts();
+            parts.status = MemberStatus::UserAccountDeleted;
+            *m = Member::new(parts).unwrap();
+        }
+    }
+    let roster = Roster::from_parts(
+        f.roster.resource().clone(),
+        f.roster.owner().clone(),
+        members,
+    )
+    .unwrap();
+    assert_eq!(roster.effective_role(&email(COLLAB)), None);
+    refused(
+        &roster,
+        |r| r.invite(&email(COLLAB), inv("m-new", "new@example.com"), t(50)),
+        InviteError::NotPermitted(NotPermitted::Inactive {
+            status: MemberStatus::UserAccountDeleted,
+        }),
+    );
+    // It can still be removed, and had rights once: rotate secrets.
+    let mut roster = roster;
+    let ev = roster.revoke(&email(OWNER), &email(COLLAB), t(60)).unwrap();
+    assert_eq!(ev.advisory(), Some(Advisory::RotateSecrets));
+}
+
+// ---------------------------------------------------------------------------
+// accept
+// ---------------------------------------------------------------------------
+
+#[test]
+fn accept_records_the_username_and_grants_the_role() {
+    let mut f = db();
+    assert_eq!(f.roster.effective_role(&email(PENDING_COLLAB)), None);
+    let ev = f
+        .roster
+        .accept(
+            &email("Pending-Collab@example.com"),
+            &token("tok-pc"),
+            Username::new("pat").unwrap(),
+            t(30),
+        )
+        .unwrap();
+    assert_eq!(ev.kind(), EventKind::Accepted);
+    assert_eq!(ev.role(), Some(Role::Collaborator));
+    assert_eq!(
+        ev.member().username.as_ref().map(Username::as_str),
+        Some("pat")
+    );
+    assert_eq!(ev.actor(), &email(PENDING_COLLAB));
+    let m = f.roster.get(&email(PENDING_COLLAB)).unwrap();
+    assert_eq!(m.status(), MemberStatus::Accepted);
+    assert_eq!(m.username().map(Username::as_str), Some("pat"));
+    assert_eq!(
+        f.roster.effective_role(&email(PENDING_COLLAB)),
+        Some(Role::Collaborator)
+    );
+    // Accepted, the collaborator may now invite.
+    f.events.push(ev);
+    let ev = f
+        .roster
+        .invite(
+            &email(PENDING_COLLAB),
+            inv("m-new", "new@example.com"),
+            t(31),
+        )
+        .unwrap();
+    f.events.push(ev);
+    f.assert_replays();
+}
+
+#[test]
+fn accept_before_the_expiry() {
+    let mut f = app();
+    f.roster
+        .accept(
+            &email(PENDING),
+            &token("tok-pending"),
+            Username::new("p").unwrap(),
+            t(999),
+        )
+        .unwrap();
+}
+
+#[test]
+fn accept_refusals() {
+    let f = app();
+    let r = &f.roster;
+    let u = || Username::new("x").unwrap();
+    refused(
+        r,
+        |r| r.accept(&email(PENDING), &token("wrong"), u(), t(30)),
+        AcceptError::WrongToken,
+    );
+    refused(
+        r,
+        |r| r.accept(&email(PENDING), &token("tok-pending"), u(), t(1000)),
+        AcceptError::Expired {
+            expires_at: t(1000),
+        },
+    );
+    refused(
+        r,
+        |r| r.accept(&email(PENDING), &token("tok-pending"), u(), t(5000)),
+        AcceptError::Expired {
+            expires_at: t(1000),
+        },
+    );
+    refused(
+        r,
+        |r| r.accept(&email(COLLAB), &token("tok-collab"), u(), t(30)),
+        AcceptError::NotPending {
+            status: MemberStatus::Accepted,
+        },
+    );
+    refused(
+        r,
+        |r| r.accept(&email(OWNER), &token("tok-pending"), u(), t(30)),
+        AcceptError::NotPending {
+            status: MemberStatus::Owner,
+        },
+    );
+    refused(
+        r,
+        |r| r.accept(&email(STRANGER), &token("tok-pending"), u(), t(30)),
+        AcceptError::NoInvitation,
+    );
+    // Someone else's token does not work for the stranger either.
+    refused(
+        r,
+        |r| r.accept(&email(STRANGER), &token("tok-pc"), u(), t(30)),
+        AcceptError::NoInvitation,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// change_role
+// ---------------------------------------------------------------------------
+
+#[test]
+fn change_role_by_those_who_may_manage() {
+    // (actor, member, new role)
+    let rows = [
+        (OWNER, LIMITED, Role::Collaborator),
+        (OWNER, COLLAB, Role::LimitedCollaborator),
+        (COLLAB, LIMITED, Role::Collaborator),
+        (COLLAB, COLLAB, Role::LimitedCollaborator),
+        (OWNER, PENDING, Role::Collaborator),
+    ];
+    for (actor, member, role) in rows {
+        let mut f = app();
+        let before = f.roster.get(&email(member)).unwrap().role();
+        let ev = f
+            .roster
+            .change_role(&email(actor), &email(member), role, t(40))
+            .unwrap();
+        assert_eq!(ev.kind(), EventKind::RoleChanged);
+        assert_eq!((ev.previous_role(), ev.role()), (Some(before), Some(role)));
+        assert_eq!(ev.actor(), &email(actor));
+        assert_eq!(f.roster.get(&email(member)).unwrap().role(), role);
+        f.events.push(ev);
+        f.assert_replays();
+    }
+}
+
+#[test]
+fn change_role_refusals() {
+    let f = app();
+    let r = &f.roster;
+    refused(
+        r,
+        |r| r.change_role(&email(LIMITED), &email(LIMITED), Role::Collaborator, t(40)),
+        ChangeRoleError::NotPermitted(NotPermitted::RoleLacks {
+            role: Role::LimitedCollaborator,
+            kind: ResourceKind::App,
+            action: Action::ChangeCollaboratorRole,
+            lowest: Some(Role::Collaborator),
+        }),
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(STRANGER), &email(LIMITED), Role::Collaborator, t(40)),
+        ChangeRoleError::NotPermitted(NotPermitted::Stranger),
+    );
+    refused(
+        r,
+        |r| {
+            r.change_role(
+                &email(PENDING_COLLAB),
+                &email(LIMITED),
+                Role::Collaborator,
+                t(40),
+            )
+        },
+        ChangeRoleError::NotPermitted(NotPermitted::Inactive {
+            status: MemberStatus::Pending,
+        }),
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(OWNER), &email(OWNER), Role::Collaborator, t(40)),
+        ChangeRoleError::TargetIsOwner,
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(COLLAB), &email(OWNER), Role::Collaborator, t(40)),
+        ChangeRoleError::TargetIsOwner,
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(OWNER), &email(COLLAB), Role::Owner, t(40)),
+        ChangeRoleError::ToOwner,
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(COLLAB), &email(LIMITED), Role::Owner, t(40)),
+        ChangeRoleError::ToOwner,
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(COLLAB), &email(COLLAB), Role::Owner, t(40)),
+        ChangeRoleError::ToOwner,
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(OWNER), &email(COLLAB), Role::Collaborator, t(40)),
+        ChangeRoleError::Unchanged {
+            role: Role::Collaborator,
+        },
+    );
+    refused(
+        r,
+        |r| r.change_role(&email(OWNER), &email(STRANGER), Role::Collaborator, t(40)),
+        ChangeRoleError::NoSuchMember,
+    );
+}
+
+#[test]
+fn change_role_to_a_role_the_kind_lacks_is_refused() {
+    // On a dedicated database only owner and collaborator exist, and the
+    // matrix gives no role `change_collaborator_role` there: every change
+    // is refused, the move to limited_collaborator included.
+    let f = db();
+    for actor in [OWNER, COLLAB] {
+        let role = f.roster.effective_role(&email(actor)).unwrap();
+        refused(
+            &f.roster,
+            |r| {
+                r.change_role(
+                    &email(actor),
+                    &email(COLLAB),
+                    Role::LimitedCollaborator,
+                    t(40),
+                )
+            },
+            ChangeRoleError::NotPermitted(NotPermitted::RoleLacks {
+                role,
+                kind: ResourceKind::DedicatedDatabase,
+                action: Action::ChangeCollaboratorRole,
+                lowest: None,
+            }),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// revoke and leave
+// ---------------------------------------------------------------------------
+
+#[test]
+fn revoke_rows_with_their_advisory() {
+    // (kind, actor, member, previous role, advisory)
+    let rows = [
+        (
+            ResourceKind::App,
+            OWNER,
+            COLLAB,
+            Role::Collaborator,
+            Some(Advisory::RotateSecrets),
+        ),
+        (
+            ResourceKind::App,
+            OWNER,
+            LIMITED,
+            Role::LimitedCollaborator,
+            None,
+        ),
+        (
+            ResourceKind::App,
+            COLLAB,
+            LIMITED,
+            Role::LimitedCollaborator,
+            None,
+        ),
+        (
+            ResourceKind::App,
+            COLLAB,
+            COLLAB,
+            Role::Collaborator,
+            Some(Advisory::RotateSecrets),
+        ),
+        (
+            ResourceKind::App,
+            OWNER,
+            PENDING,
+            Role::LimitedCollaborator,
+            None,
+        ),
+        // A pending invitation never held its rights: nothing to rotate.
+        (
+            ResourceKind::App,
+            OWNER,
+            PENDING_COLLAB,
+            Role::Collaborator,
+            None,
+        ),
+        (
+            ResourceKind::DedicatedDatabase,
+            OWNER,
+            COLLAB,
+            Role::Collaborator,
+            Some(Advisory::RotateSecrets),
+        ),
+        (
+            ResourceKind::DedicatedDatabase,
+            COLLAB,
+            PENDING_COLLAB,
+            Role::Collaborator,
+            None,
+        ),
+    ];
+    for (kind, actor, member, previous, advisory) in rows {
+        let mut f = Fixture::new(kind);
+        let id = f.roster.get(&email(member)).unwrap().id().clone();
+        let ev = f
+            .roster
+            .revoke(&email(actor), &email(member), t(60))
+            .unwrap();
+        assert_eq!(ev.kind(), EventKind::Removed);
+        assert_eq!(
+            (ev.previous_role(), ev.role()),
+            (Some(previous), None),
+            "{kind} {member}"
+        );
+        assert_eq!(ev.advisory(), advisory, "{kind} {member}");
+        assert_eq!(ev.actor(), &email(actor));
+        assert!(f.roster.get(&email(member)).is_none());
+        assert!(f.roster.get_by_id(&id).is_none());
+        f.events.push(ev);
+        f.assert_replays();
+    }
+}
+
+#[test]
+fn revoke_refusals() {
+    let f = app();
+    let r = &f.roster;
+    refused(
+        r,
+        |r| r.revoke(&email(LIMITED), &email(PENDING), t(60)),
+        RevokeError::NotPermitted(NotPermitted::RoleLacks {
+            role: Role::LimitedCollaborator,
+            kind: ResourceKind::App,
+            action: Action::RevokeCollaborator,
+            lowest: Some(Role::Collaborator),
+        }),
+    );
+    refused(
+        r,
+        |r| r.revoke(&email(STRANGER), &email(LIMITED), t(60)),
+        RevokeError::NotPermitted(NotPermitted::Stranger),
+    );
+    refused(
+        r,
+        |r| r.revoke(&email(PENDING_COLLAB), &email(LIMITED), t(60)),
+        RevokeError::NotPermitted(NotPermitted::Inactive {
+            status: MemberStatus::Pending,
+        }),
+    );
+    refused(
+        r,
+        |r| r.revoke(&email(OWNER), &email(OWNER), t(60)),
+        RevokeError::TargetIsOwner,
+    );
+    refused(
+        r,
+        |r| r.revoke(&email(COLLAB), &email(OWNER), t(60)),
+        RevokeError::TargetIsOwner,
+    );
+    refused(
+        r,
+        |r| r.revoke(&email(OWNER), &email(STRANGER), t(60)),
+        RevokeError::NoSuchMember,
+    );
+}
+
+#[test]
+fn leave_rows() {
+    // (kind, member, advisory)
+    let rows = [
+        (ResourceKind::App, LIMITED, None),
+        (ResourceKind::App, COLLAB, Some(Advisory::RotateSecrets)),
+        (ResourceKind::App, PENDING, None),
+        (
+            ResourceKind::DedicatedDatabase,
+            COLLAB,
+            Some(Advisory::RotateSecrets),
+        ),
+        (ResourceKind::DedicatedDatabase, PENDING_COLLAB, None),
+    ];
+    for (kind, member, advisory) in rows {
+        let mut f = Fixture::new(kind);
+        let ev = f.roster.leave(&email(member), t(70)).unwrap();
+        assert_eq!(ev.kind(), EventKind::Removed);
+        assert_eq!(ev.actor(), &email(member));
+        assert_eq!(ev.advisory(), advisory);
+        assert!(f.roster.get(&email(member)).is_none());
+        f.events.push(ev);
+        f.assert_replays();
+    }
+}
+
+#[test]
+fn leave_refusals() {
+    let f = app();
+    refused(
+        &f.roster,
+        |r| r.leave(&email(OWNER), t(70)),
+        LeaveError::Owner,
+    );
+    refused(
+        &f.roster,
+        |r| r.leave(&email(STRANGER), t(70)),
+        LeaveError::NotAMember,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// ownership transfer
+// ---------------------------------------------------------------------------
+
+#[test]
+fn transfer_request_accept() {
+    for kind in [ResourceKind::App, ResourceKind::DedicatedDatabase] {
+        let mut f = Fixture::new(kind);
+        let before = f.roster.clone();
+        let request = f
+            .roster
+            .request_transfer(&email(OWNER), &email(COLLAB), t(80))
+            .unwrap();
+        assert_eq!(f.roster, before, "a request changes nothing");
+        assert_eq!(
+            (request.from(), request.to()),
+            (&email(OWNER), &email(COLLAB))
+        );
+        let [promoted, demoted] = f
+            .roster
+            .accept_transfer(&email(COLLAB), &request, t(90))
+            .unwrap();
+        assert_eq!(promoted.kind(), EventKind::RoleChanged);
+        assert_eq!(promoted.member().email, email(COLLAB));
+        assert_eq!(
+            (promoted.previous_role(), promoted.role()),
+            (Some(Role::Collaborator), Some(Role::Owner))
+        );
+        assert_eq!(demoted.member().email, email(OWNER));
+        assert_eq!(
+            (demoted.previous_role(), demoted.role()),
+            (Some(Role::Owner), Some(Role::Collaborator))
+        );
+        assert_eq!(promoted.actor(), &email(COLLAB));
+        assert_eq!(f.roster.owner().email(), &email(COLLAB));
+        assert_eq!(f.roster.owner().status(), MemberStatus::Owner);
+        let old = f.roster.get(&email(OWNER)).unwrap();
+        assert_eq!(
+            (old.status(), old.role()),
+            (MemberStatus::Accepted, Role::Collaborator)
+        );
+        assert_eq!(
+            f.roster.iter().filter(|m| m.role() == Role::Owner).count(),
+            1
+        );
+        // The ids still resolve.
+        assert_eq!(
+            f.roster
+                .get_by_id(&MemberId::new("m-owner").unwrap())
+                .unwrap()
+                .email(),
+            &email(OWNER)
+        );
+        assert_eq!(
+            f.roster.get_by_id(&MemberId::new("m-collab").unwrap()),
+            Some(f.roster.owner())
+        );
+        f.events.extend([promoted, demoted]);
+        f.assert_replays();
+        // The previous owner may no longer transfer; the new one may.
+        assert!(
+            f.roster
+                .request_transfer(&email(OWNER), &email(COLLAB), t(95))
+                .is_err()
+        );
+        assert!(
+            f.roster
+                .request_transfer(&email(COLLAB), &email(OWNER), t(95))
+                .is_ok()
+        );
+    }
+}
+
+#[test]
+fn transfer_refusals() {
+    let f = app();
+    let r = &f.roster;
+    let lacks = |role| {
+        TransferError::NotPermitted(NotPermitted::RoleLacks {
+            role,
+            kind: ResourceKind::App,
+            action: Action::TransferOwnership,
+            lowest: Some(Role::Owner),
+        })
+    };
+    refused(
+        r,
+        |r| r.request_transfer(&email(COLLAB), &email(COLLAB), t(80)),
+        lacks(Role::Collaborator),
+    );
+    refused(
+        r,
+        |r| r.request_transfer(&email(LIMITED), &email(COLLAB), t(80)),
+        lacks(Role::LimitedCollaborator),
+    );
+    refused(
+        r,
+        |r| r.request_transfer(&email(STRANGER), &email(COLLAB), t(80)),
+        TransferError::NotPermitted(NotPermitted::Stranger),
+    );
+    for (to, status, role) in [
+        (LIMITED, MemberStatus::Accepted, Role::LimitedCollaborator),
+        (PENDING_COLLAB, MemberStatus::Pending, Role::Collaborator),
+        (OWNER, MemberStatus::Owner, Role::Owner),
+    ] {
+        refused(
+            r,
+            |r| r.request_transfer(&email(OWNER), &email(to), t(80)),
+            TransferError::NotAcceptedCollaborator { status, role },
+        );
+    }
+    refused(
+        r,
+        |r| r.request_transfer(&email(OWNER), &email(STRANGER), t(80)),
+        TransferError::NoSuchMember,
+    );
+
+    let request = r
+        .request_transfer(&email(OWNER), &email(COLLAB), t(80))
+        .unwrap();
+    for actor in [OWNER, LIMITED, STRANGER] {
+        refused(
+            r,
+            |r| r.accept_transfer(&email(actor), &request, t(90)),
+            TransferError::NotTarget,
+        );
+    }
+    // The target was demoted in between.
+    let mut demoted = r.clone();
+    demoted
+        .change_role(
+            &email(OWNER),
+            &email(COLLAB),
+            Role::LimitedCollaborator,
+            t(85),
+        )
+        .unwrap();
+    refused(
+        &demoted,
+        |r| r.accept_transfer(&email(COLLAB), &request, t(90)),
+        TransferError::NotAcceptedCollaborator {
+            status: MemberStatus::Accepted,
+            role: Role::LimitedCollaborator,
+        },
+    );
+    // The target left in between.
+    let mut left = r.clone();
+    left.leave(&email(COLLAB), t(85)).unwrap();
+    refused(
+        &left,
+        |r| r.accept_transfer(&email(COLLAB), &request, t(90)),
+        TransferError::NoSuchMember,
+    );
+    // The request is for another resource.
+    let other_resource = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("res-2").unwrap(),
+        "other",
+    )
+    .unwrap();
+    let (elsewhere, _) = Roster::create(other_resource, r.owner().account(), t(0));
+    refused(
+        &elsewhere,
+        |x| x.accept_transfer(&email(COLLAB), &request, t(90)),
+        TransferError::WrongResource,
+    );
+    refused(
+        &elsewhere,
+        |x| x.cancel_transfer(&email(OWNER), request.clone()),
+        TransferError::WrongResource,
+    );
+    // A stale request: ownership already moved.
+    let mut moved = r.clone();
+    moved
+        .accept_transfer(&email(COLLAB), &request, t(90))
+        .unwrap();
+    refused(
+        &moved,
+        |x| x.accept_transfer(&email(COLLAB), &request, t(91)),
+        TransferError::Stale,
+    );
+    // Cancelling: the owner or the target, nobody else.
+    assert_eq!(r.cancel_transfer(&email(OWNER), request.clone()), Ok(()));
+    assert_eq!(r.cancel_transfer(&email(COLLAB), request.clone()), Ok(()));
+    for actor in [LIMITED, STRANGER] {
+        assert_eq!(
+            r.cancel_transfer(&email(actor), request.clone()),
+            Err(TransferError::NotParty)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// replay
+// ---------------------------------------------------------------------------
+
+#[test]
+fn replay_rebuilds_the_fixtures() {
+    app().assert_replays();
+    db().assert_replays();
+}
+
+#[test]
+fn replay_rejects_inconsistent_streams() {
+    let f = app();
+    let kind_of = |events: &[Event]| Roster::replay(events).unwrap_err();
+
+    let err = kind_of(&[]);
+    assert_eq!((err.index(), err.reason()), (0, &ReplayErrorKind::Empty));
+
+    // Not starting with roster_created.
+    let err = kind_of(&f.events[1..]);
+    assert_eq!(
+        err.reason(),
+        &ReplayErrorKind::NotCreatedFirst(EventKind::Invited)
+    );
+
+    // Two owners: a second roster_created.
+    let mut two = f.events.clone();
+    two.push(f.events[0].clone());
+    let err = kind_of(&two);
+    assert_eq!(
+        (err.index(), err.reason()),
+        (two.len() - 1, &ReplayErrorKind::SecondOwner)
+    );
+
+    // Accept without invite: drop the collaborator's invitation.
+    let mut no_invite = f.events.clone();
+    assert_eq!(no_invite[1].kind(), EventKind::Invited);
+    no_invite.remove(1);
+    let err = kind_of(&no_invite);
+    assert_eq!(
+        (err.index(), err.reason()),
+        (1, &ReplayErrorKind::Accept(AcceptError::NoInvitation))
+    );
+
+    // Accept twice.
+    let mut twice = f.events.clone();
+    twice.push(f.events[2].clone());
+    let err = kind_of(&twice);
+    assert_eq!(
+        err.reason(),
+        &ReplayErrorKind::Accept(AcceptError::NotPending {
+            status: MemberStatus::Accepted
+        })
+    );
+
+    // A transfer cut in half: two owners.
+    let mut g = app();
+    let request = g
+        .roster
+        .request_transfer(&email(OWNER), &email(COLLAB), t(80))
+        .unwrap();
+    let [promoted, demoted] = g
+        .roster
+        .accept_transfer(&email(COLLAB), &request, t(90))
+        .unwrap();
+    let mut half = g.events.clone();
+    half.push(promoted.clone());
+    let err = kind_of(&half);
+    assert_eq!(err.reason(), &ReplayErrorKind::UnpairedTransfer);
+    let mut other_half = g.events.clone();
+    other_half.push(demoted.clone());
+    assert_eq!(
+        kind_of(&other_half).reason(),
+        &ReplayErrorKind::UnpairedTransfer
+    );
+    let mut full = g.events.clone();
+    full.extend([promoted, demoted]);
+    assert_eq!(Roster::replay(&full).unwrap(), g.roster);
+
+    // An event about another resource.
+    let other = Fixture::new(ResourceKind::DedicatedDatabase);
+    let mut mixed = f.events.clone();
+    mixed.push(other.events[1].clone());
+    assert_eq!(kind_of(&mixed).reason(), &ReplayErrorKind::OtherResource);
+
+    // An event whose actor could not have done it: the limited
+    // collaborator "revoking" the collaborator.
+    let ev = app()
+        .roster
+        .clone()
+        .revoke(&email(OWNER), &email(COLLAB), t(60))
+        .unwrap();
+    let json = serde_json::to_string(&ev).unwrap().replace(OWNER, LIMITED);
+    let mut forged2 = f.events.clone();
+    forged2.push(serde_json::from_str(&json).unwrap());
+    assert!(matches!(
+        kind_of(&forged2).reason(),
+        ReplayErrorKind::Revoke(RevokeError::NotPermitted(_))
+    ));
+
+    // A mismatching event: the advisory was dropped.
+    let mut g = app();
+    let ev = g
+        .roster
+        .revoke(&email(OWNER), &email(COLLAB), t(60))
+        .unwrap();
+    let json = serde_json::to_string(&ev)
+        .unwrap()
+        .replace(",\"advisory\":\"rotate_secrets\"", "");
+    assert_ne!(json, serde_json::to_string(&ev).unwrap());
+    let mut tampered = g.events.clone();
+    tampered.push(serde_json::from_str(&json).unwrap());
+    assert_eq!(kind_of(&tampered).reason(), &ReplayErrorKind::Mismatch);
+}
+
+// ---------------------------------------------------------------------------
+// snapshots
+// ---------------------------------------------------------------------------
+
+#[test]
+fn roster_snapshots_round_trip() {
+    for f in [app(), db()] {
+        let json = serde_json::to_string(&f.roster).unwrap();
+        let back: Roster = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f.roster);
+    }
+}
+
+#[test]
+fn from_parts_checks_every_invariant() {
+    let f = app();
+    let owner = f.roster.owner().clone();
+    let resource = f.roster.resource().clone();
+    let members: Vec<Member> = f.roster.members().cloned().collect();
+    let collab = f.roster.get(&email(COLLAB)).unwrap().clone();
+
+    // Owner not an owner.
+    assert_eq!(
+        Roster::from_parts(resource.clone(), collab.clone(), Vec::new()),
+        Err(RosterError::OwnerNotOwner)
+    );
+    // A second owner.
+    let mut second = owner.clone().into_parts();
+    second.email = email("second@example.com");
+    second.id = MemberId::new("m-second").unwrap();
+    let second = Member::new(second).unwrap();
+    assert_eq!(
+        Roster::from_parts(resource.clone(), owner.clone(), [second]),
+        Err(RosterError::SecondOwner(email("second@example.com")))
+    );
+    // A duplicate email, compared case-insensitively, owner's included.
+    let mut dup = collab.clone().into_parts();
+    dup.email = email("COLLAB@example.com");
+    dup.id = MemberId::new("m-dup").unwrap();
+    let dup = Member::new(dup).unwrap();
+    let mut with_dup = members.clone();
+    with_dup.push(dup);
+    assert!(matches!(
+        Roster::from_parts(resource.clone(), owner.clone(), with_dup),
+        Err(RosterError::DuplicateEmail(_))
+    ));
+    let mut owner_dup = collab.clone().into_parts();
+    owner_dup.email = email("Owner@Example.com");
+    assert!(matches!(
+        Roster::from_parts(
+            resource.clone(),
+            owner.clone(),
+            [Member::new(owner_dup).unwrap()]
+        ),
+        Err(RosterError::DuplicateEmail(_))
+    ));
+    // A duplicate id.
+    let mut dup_id = collab.clone().into_parts();
+    dup_id.email = email("other@example.com");
+    let mut with_dup_id = members.clone();
+    with_dup_id.push(Member::new(dup_id).unwrap());
+    assert!(matches!(
+        Roster::from_parts(resource.clone(), owner.clone(), with_dup_id),
+        Err(RosterError::DuplicateId(_))
+    ));
+    // A limited collaborator on a dedicated database.
+    let db_resource = Resource::new(
+        ResourceKind::DedicatedDatabase,
+        ResourceId::new("db").unwrap(),
+        "db",
+    )
+    .unwrap();
+    let limited = f.roster.get(&email(LIMITED)).unwrap().clone();
+    assert_eq!(
+        Roster::from_parts(db_resource, owner.clone(), [limited]),
+        Err(RosterError::RoleNotOnKind {
+            email: email(LIMITED),
+            role: Role::LimitedCollaborator,
+            kind: ResourceKind::DedicatedDatabase
+        })
+    );
+    // And the valid parts build the same roster.
+    assert_eq!(
+        Roster::from_parts(resource, owner, members).unwrap(),
+        f.roster
+    );
+}
+
+#[test]
+fn member_rules() {
+    let base = MemberParts {
+        id: MemberId::new("m").unwrap(),
+        email: email("a@example.com"),
+        username: None,
+        status: MemberStatus::Accepted,
+        role: Role::Owner,
+        invited_at: t(0),
+        expires_at: None,
+        token: None,
+    };
+    assert!(
+        Member::new(base.clone()).is_err(),
+        "accepted with role owner"
+    );
+    assert!(
+        Member::new(MemberParts {
+            status: MemberStatus::Owner,
+            role: Role::Collaborator,
+            ..base.clone()
+        })
+        .is_err()
+    );
+    assert!(
+        Member::new(MemberParts {
+            role: Role::Collaborator,
+            token: Some(token("x")),
+            ..base.clone()
+        })
+        .is_err(),
+        "a token on an accepted membership"
+    );
+    assert!(
+        Member::new(MemberParts {
+            status: MemberStatus::Owner,
+            ..base.clone()
+        })
+        .is_ok()
+    );
+    assert!(
+        Member::new(MemberParts {
+            status: MemberStatus::Pending,
+            role: Role::Collaborator,
+            token: Some(token("x")),
+            ..base
+        })
+        .is_ok()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// values
+// ---------------------------------------------------------------------------
+
+#[test]
+fn emails_compare_case_insensitively_and_keep_their_spelling() {
+    use std::collections::HashSet;
+    let a = email("Ada.Lovelace@Example.COM");
+    let b = email("ada.lovelace@example.com");
+    assert_eq!(a, b);
+    assert_eq!(a.cmp(&b), std::cmp::Ordering::Equal);
+    assert_eq!(HashSet::from([a.clone(), b.clone()]).len(), 1);
+    assert_eq!(a.to_string(), "Ada.Lovelace@Example.COM");
+    assert_eq!(b.as_str(), "ada.lovelace@example.com");
+    assert_ne!(a, email("ada@example.com"));
+}
+
+#[test]
+fn malformed_emails_are_refused_with_a_reason() {
+    use collab_authz::EmailError as E;
+    let rows = [
+        ("", E::Empty),
+        ("   ", E::Empty),
+        ("ada", E::At),
+        ("a@b@c.com", E::At),
+        ("@example.com", E::EmptyLocalPart),
+        ("ada@", E::InvalidDomain),
+        ("ada@.com", E::InvalidDomain),
+        ("ada@example..com", E::InvalidDomain),
+        ("ada@example.com.", E::InvalidDomain),
+        ("ada lovelace@example.com", E::InvalidCharacter),
+        ("ada@exa\u{7}mple.com", E::InvalidCharacter),
+    ];
+    for (s, expected) in rows {
+        assert_eq!(s.parse::<Email>(), Err(expected), "{s:?}");
+    }
+    let long = format!("{}@example.com", "a".repeat(250));
+    assert_eq!(long.parse::<Email>(), Err(E::TooLong));
+    assert_eq!(E::Empty.to_string(), "email is empty");
+}
+
+#[test]
+fn refusals_explain_themselves() {
+    let f = app();
+    let err = f
+        .roster
+        .clone()
+        .change_role(&email(LIMITED), &email(LIMITED), Role::Collaborator, t(1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not permitted: role limited_collaborator may not change_collaborator_role on this app (needs at least collaborator)"
+    );
+    let err = f
+        .roster
+        .clone()
+        .invite(&email(PENDING), inv("m-x", "x@example.com"), t(1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not permitted: the actor's membership is pending, which grants nothing"
+    );
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync + Unpin>() {}
+    check::<Email>();
+    check::<Roster>();
+    check::<Member>();
+    check::<Event>();
+    check::<collab_authz::TransferRequest>();
+    check::<collab_authz::ReplayError>();
+    check::<InviteError>();
+    check::<collab_authz::api::CollaboratorList>();
+    check::<collab_authz::api::ApiEvent>();
+}

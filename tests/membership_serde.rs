@@ -1,0 +1,829 @@
+//! Serde of the membership types against literal JSON written here: events
+//! (both spellings of the type), statuses, roster snapshots (invariants
+//! checked again), the public API's collaborator objects, and the listing
+//! table. Plus a property test that arbitrary and hostile JSON never
+//! panics any of the deserializers.
+#![expect(clippy::unwrap_used, reason = "tests")]
+#![expect(clippy::indexing_slicing, reason = "tests index small known vectors")]
+
+use collab_authz::api::{
+    ApiEvent, ApiStatus, CollaboratorList, CollaboratorResponse, CollaboratorsPayload,
+};
+use collab_authz::{
+    Account, Advisory, Email, Event, EventKind, Invitation, InvitationToken, Member, MemberId,
+    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username, listing,
+};
+use proptest::prelude::*;
+
+fn email(s: &str) -> Email {
+    s.parse().unwrap()
+}
+
+fn t(s: u64) -> Timestamp {
+    Timestamp::from_unix_seconds(s)
+}
+
+fn app_roster() -> (Roster, Vec<Event>) {
+    let resource = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("app-1").unwrap(),
+        "billing",
+    )
+    .unwrap();
+    let owner = Account {
+        id: MemberId::new("m-0").unwrap(),
+        email: email("Owner@Example.com"),
+        username: Some(Username::new("olivia").unwrap()),
+    };
+    let (mut roster, created) = Roster::create(resource, owner, t(100));
+    let mut events = vec![created];
+    events.push(
+        roster
+            .invite(
+                &email("owner@example.com"),
+                Invitation::new(
+                    MemberId::new("m-1").unwrap(),
+                    email("ada@example.com"),
+                    InvitationToken::new("tok-1").unwrap(),
+                )
+                .with_role(Role::Collaborator)
+                .expiring_at(t(1000)),
+                t(200),
+            )
+            .unwrap(),
+    );
+    events.push(
+        roster
+            .accept(
+                &email("ada@example.com"),
+                &InvitationToken::new("tok-1").unwrap(),
+                Username::new("ada").unwrap(),
+                t(300),
+            )
+            .unwrap(),
+    );
+    events.push(
+        roster
+            .revoke(
+                &email("owner@example.com"),
+                &email("ada@example.com"),
+                t(400),
+            )
+            .unwrap(),
+    );
+    (roster, events)
+}
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+#[test]
+fn events_serialize_with_notification_names() {
+    let (_, events) = app_roster();
+    let json: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    let resource = serde_json::json!({"kind": "app", "id": "app-1", "name": "billing"});
+    assert_eq!(
+        json[0],
+        serde_json::json!({
+            "type": "roster_created", "resource": resource,
+            "member": {"id": "m-0", "email": "Owner@Example.com", "username": "olivia"},
+            "role": "owner", "actor": "Owner@Example.com", "at": 100
+        })
+    );
+    assert_eq!(
+        json[1],
+        serde_json::json!({
+            "type": "collaborator_invited", "resource": resource,
+            "member": {"id": "m-1", "email": "ada@example.com", "username": null},
+            "role": "collaborator", "actor": "owner@example.com", "at": 200,
+            "expires_at": 1000, "invitation_token": "tok-1"
+        })
+    );
+    assert_eq!(
+        json[2],
+        serde_json::json!({
+            "type": "collaborator_accepted", "resource": resource,
+            "member": {"id": "m-1", "email": "ada@example.com", "username": "ada"},
+            "role": "collaborator", "actor": "ada@example.com", "at": 300
+        })
+    );
+    assert_eq!(
+        json[3],
+        serde_json::json!({
+            "type": "collaborator_removed", "resource": resource,
+            "member": {"id": "m-1", "email": "ada@example.com", "username": "ada"},
+            "role": null, "previous_role": "collaborator",
+            "actor": "owner@example.com", "at": 400, "advisory": "rotate_secrets"
+        })
+    );
+    assert_eq!(events[3].advisory(), Some(Advisory::RotateSecrets));
+    // Round trip.
+    for (event, value) in events.iter().zip(json) {
+        assert_eq!(&serde_json::from_value::<Event>(value).unwrap(), event);
+    }
+}
+
+#[test]
+fn events_read_both_spellings() {
+    let rows = [
+        (
+            "collaborator_invited",
+            "new_collaborator",
+            EventKind::Invited,
+        ),
+        (
+            "collaborator_accepted",
+            "accept_collaborator",
+            EventKind::Accepted,
+        ),
+        (
+            "collaborator_removed",
+            "delete_collaborator",
+            EventKind::Removed,
+        ),
+        (
+            "collaborator_role_changed",
+            "change_collaborator_role",
+            EventKind::RoleChanged,
+        ),
+    ];
+    for (notification, api, kind) in rows {
+        for name in [notification, api] {
+            let parsed: EventKind = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+            assert_eq!(parsed, kind);
+        }
+        assert_eq!(
+            serde_json::to_string(&kind).unwrap(),
+            format!("\"{notification}\"")
+        );
+        assert_eq!(kind.api_name(), Some(api));
+    }
+    assert!(serde_json::from_str::<EventKind>("\"collaborator_promoted\"").is_err());
+
+    let json = r#"{"type": "change_collaborator_role",
+        "resource": {"kind": "app", "id": "a", "name": "n"},
+        "member": {"id": "m", "email": "x@example.com"},
+        "role": "collaborator", "previous_role": "limited_collaborator",
+        "actor": "o@example.com", "at": 5}"#;
+    let event: Event = serde_json::from_str(json).unwrap();
+    assert_eq!(event.kind(), EventKind::RoleChanged);
+    assert_eq!(event.member().username, None);
+    assert!(
+        serde_json::to_string(&event)
+            .unwrap()
+            .contains("\"type\":\"collaborator_role_changed\"")
+    );
+}
+
+#[test]
+fn malformed_events_are_refused() {
+    let base = |extra: &str| {
+        format!(
+            r#"{{"resource": {{"kind": "dedicated_database", "id": "a", "name": "n"}},
+                "member": {{"id": "m", "email": "x@example.com"}},
+                "actor": "o@example.com", "at": 5, {extra}}}"#
+        )
+    };
+    let bad = [
+        // A removal with a role after.
+        r#""type": "collaborator_removed", "role": "collaborator", "previous_role": "collaborator""#,
+        // A role change without a previous role.
+        r#""type": "collaborator_role_changed", "role": "collaborator""#,
+        // A role change that changes nothing.
+        r#""type": "collaborator_role_changed", "role": "collaborator", "previous_role": "collaborator""#,
+        // An invitation without its token.
+        r#""type": "collaborator_invited", "role": "collaborator""#,
+        // A limited collaborator on a dedicated database.
+        r#""type": "collaborator_invited", "role": "limited_collaborator", "invitation_token": "t""#,
+        // roster_created for someone who is not the owner.
+        r#""type": "roster_created", "role": "collaborator""#,
+        // An unknown type, an unknown field.
+        r#""type": "collaborator_promoted", "role": "collaborator""#,
+        r#""type": "collaborator_accepted", "role": "collaborator", "is_admin": true"#,
+    ];
+    for extra in bad {
+        assert!(
+            serde_json::from_str::<Event>(&base(extra)).is_err(),
+            "{extra}"
+        );
+    }
+    assert!(
+        serde_json::from_str::<Event>(&base(
+            r#""type": "accept_collaborator", "role": "collaborator""#
+        ))
+        .is_ok()
+    );
+}
+
+#[test]
+fn statuses_read_the_api_spelling_too() {
+    let deleted: MemberStatus = serde_json::from_str("\"user account deleted\"").unwrap();
+    assert_eq!(deleted, MemberStatus::UserAccountDeleted);
+    assert_eq!(
+        serde_json::from_str::<MemberStatus>("\"user_account_deleted\"").unwrap(),
+        deleted
+    );
+    assert_eq!(
+        serde_json::to_string(&deleted).unwrap(),
+        "\"user_account_deleted\""
+    );
+    assert_eq!(deleted.label(), "user account deleted");
+    for (s, status) in [
+        ("pending", MemberStatus::Pending),
+        ("accepted", MemberStatus::Accepted),
+        ("owner", MemberStatus::Owner),
+    ] {
+        assert_eq!(
+            serde_json::from_str::<MemberStatus>(&format!("\"{s}\"")).unwrap(),
+            status
+        );
+    }
+    assert!(serde_json::from_str::<MemberStatus>("\"banned\"").is_err());
+}
+
+// ---------------------------------------------------------------------------
+// Roster snapshots
+// ---------------------------------------------------------------------------
+
+const OWNER: &str = r#"{"id": "m-0", "email": "owner@example.com", "username": "olivia",
+    "status": "owner", "role": "owner", "invited_at": 0}"#;
+
+fn snapshot(kind: &str, owner: &str, members: &[&str]) -> String {
+    format!(
+        r#"{{"resource": {{"kind": "{kind}", "id": "r", "name": "n"}}, "owner": {owner}, "members": [{}]}}"#,
+        members.join(",")
+    )
+}
+
+#[test]
+fn a_valid_snapshot_reads_and_writes_back() {
+    let json = snapshot(
+        "app",
+        OWNER,
+        &[
+            r#"{"id": "m-2", "email": "Bob@example.com", "status": "pending", "role": "limited_collaborator",
+                "invited_at": 5, "expires_at": 50, "token": "t"}"#,
+            r#"{"id": "m-1", "email": "ada@example.com", "username": "ada", "status": "accepted",
+                "role": "collaborator", "invited_at": 3}"#,
+        ],
+    );
+    let roster: Roster = serde_json::from_str(&json).unwrap();
+    assert_eq!(roster.len(), 3);
+    assert_eq!(
+        roster.owner().username().map(Username::as_str),
+        Some("olivia")
+    );
+    let bob = roster.get(&email("bob@EXAMPLE.com")).unwrap();
+    assert_eq!(
+        (bob.status(), bob.role(), bob.expires_at()),
+        (
+            MemberStatus::Pending,
+            Role::LimitedCollaborator,
+            Some(t(50))
+        )
+    );
+    // Members are ordered by normalized email.
+    let order: Vec<&str> = roster.members().map(|m| m.email().as_str()).collect();
+    assert_eq!(order, ["ada@example.com", "Bob@example.com"]);
+    let back: Roster = serde_json::from_str(&serde_json::to_string(&roster).unwrap()).unwrap();
+    assert_eq!(back, roster);
+    // The snapshot's pending token still works.
+    let mut roster = roster;
+    roster
+        .accept(
+            &email("bob@example.com"),
+            &InvitationToken::new("t").unwrap(),
+            Username::new("bob").unwrap(),
+            t(10),
+        )
+        .unwrap();
+}
+
+#[test]
+fn snapshots_breaking_an_invariant_are_refused() {
+    let collab = r#"{"id": "m-1", "email": "ada@example.com", "username": "ada", "status": "accepted", "role": "collaborator", "invited_at": 3}"#;
+    let rows: [(&str, String); 9] = [
+        (
+            "two owners",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    r#"{"id": "m-9", "email": "two@example.com", "status": "owner", "role": "owner", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+        (
+            "owner role without owner status",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    r#"{"id": "m-9", "email": "two@example.com", "status": "accepted", "role": "owner", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+        ("owner not owner", snapshot("app", collab, &[])),
+        (
+            "limited on a database",
+            snapshot(
+                "dedicated_database",
+                OWNER,
+                &[
+                    r#"{"id": "m-9", "email": "l@example.com", "status": "accepted", "role": "limited_collaborator", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+        (
+            "duplicate email",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    collab,
+                    r#"{"id": "m-9", "email": "ADA@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+        (
+            "duplicate of the owner",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    r#"{"id": "m-9", "email": "Owner@Example.com", "status": "accepted", "role": "collaborator", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+        (
+            "duplicate id",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    r#"{"id": "m-0", "email": "x@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+        (
+            "token on an accepted member",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    r#"{"id": "m-9", "email": "x@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1, "token": "t"}"#,
+                ],
+            ),
+        ),
+        (
+            "bad email",
+            snapshot(
+                "app",
+                OWNER,
+                &[
+                    r#"{"id": "m-9", "email": "not an email", "status": "accepted", "role": "collaborator", "invited_at": 1}"#,
+                ],
+            ),
+        ),
+    ];
+    for (what, json) in rows {
+        assert!(
+            serde_json::from_str::<Roster>(&json).is_err(),
+            "{what} was accepted"
+        );
+    }
+    assert!(serde_json::from_str::<Roster>(&snapshot("app", OWNER, &[collab])).is_ok());
+    let err =
+        serde_json::from_str::<Roster>(&snapshot("app", OWNER, &[collab, collab])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("ada@example.com has more than one membership"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The public API's JSON
+// ---------------------------------------------------------------------------
+
+#[test]
+fn api_list_with_every_quirk() {
+    let json = r#"{
+      "collaborators": [
+        {"id": "c1", "email": "ada@example.com", "username": "n/a", "status": "pending",
+         "user_id": null, "app_id": "app-1", "app_name": "billing", "is_limited": true,
+         "invitation_link": "https://example.com/invite/abc"},
+        {"id": "c2", "email": "Bob@Example.com", "username": "bob", "status": "accepted",
+         "user_id": "us-2", "is_limited": false, "created_at": "2024-01-01", "nested": {"x": [1, 2]}},
+        {"id": "c3", "email": "carol@example.com", "username": null, "status": "user account deleted"},
+        {"id": "c4", "email": "dan@example.com", "status": "accepted", "is_limited": null}
+      ],
+      "meta": {"pagination": 1}
+    }"#;
+    let list: CollaboratorList = serde_json::from_str(json).unwrap();
+    let c = list.collaborators();
+    assert_eq!(c.len(), 4);
+    assert_eq!(
+        (c[0].username(), c[0].status(), c[0].role()),
+        (None, Some(ApiStatus::Pending), Role::LimitedCollaborator)
+    );
+    assert_eq!(
+        c[0].invitation_link(),
+        Some("https://example.com/invite/abc")
+    );
+    assert_eq!(c[0].app().unwrap().name(), "billing");
+    assert_eq!(
+        (c[1].username(), c[1].user_id(), c[1].role()),
+        (Some("bob"), Some("us-2"), Role::Collaborator)
+    );
+    assert_eq!(
+        (c[2].username(), c[2].status()),
+        (None, Some(ApiStatus::UserAccountDeleted))
+    );
+    assert_eq!((c[3].is_limited(), c[3].role()), (None, Role::Collaborator));
+    assert!(c[3].app().is_err());
+
+    let members = list.to_members(t(0)).unwrap();
+    assert_eq!(members[2].status(), MemberStatus::UserAccountDeleted);
+    assert_eq!(members[1].email(), &email("bob@example.com"));
+    assert_eq!(members[1].email().as_str(), "Bob@Example.com");
+
+    let resource = c[0].app().unwrap();
+    let owner = Member::new(collab_authz::MemberParts {
+        id: MemberId::new("own").unwrap(),
+        email: email("owner@example.com"),
+        username: Some(Username::new("olivia").unwrap()),
+        status: MemberStatus::Owner,
+        role: Role::Owner,
+        invited_at: t(0),
+        expires_at: None,
+        token: None,
+    })
+    .unwrap();
+    let mut roster = list.to_roster(resource, owner.clone(), t(0)).unwrap();
+    assert_eq!(roster.len(), 5);
+    // The pending invitation's link is its token.
+    roster
+        .accept(
+            &email("ada@example.com"),
+            &InvitationToken::new("https://example.com/invite/abc").unwrap(),
+            Username::new("ada").unwrap(),
+            t(1),
+        )
+        .unwrap();
+    // The same list on a dedicated database: is_limited does not exist there.
+    let db = Resource::new(
+        ResourceKind::DedicatedDatabase,
+        ResourceId::new("db").unwrap(),
+        "db",
+    )
+    .unwrap();
+    let err = list.to_roster(db, owner, t(0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "field `is_limited`: role limited_collaborator does not exist on a dedicated_database"
+    );
+}
+
+#[test]
+fn api_single_response_and_missing_fields() {
+    let one: CollaboratorResponse =
+        serde_json::from_str(r#"{"collaborator": {"email": "ada@example.com"}}"#).unwrap();
+    assert_eq!(one.collaborator().email(), Some("ada@example.com"));
+    assert_eq!(
+        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        "field `id` is missing or null"
+    );
+    let one: CollaboratorResponse =
+        serde_json::from_str(r#"{"collaborator": {"id": "c", "email": "ada@example.com"}}"#)
+            .unwrap();
+    assert_eq!(
+        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        "field `status` is missing or null"
+    );
+    let one: CollaboratorResponse =
+        serde_json::from_str(r#"{"collaborator": {"id": "c", "status": "accepted"}}"#).unwrap();
+    assert_eq!(
+        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        "field `email` is missing or null"
+    );
+    let one: CollaboratorResponse = serde_json::from_str(
+        r#"{"collaborator": {"id": "c", "email": "nope", "status": "accepted"}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        "field `email`: email must contain exactly one '@'"
+    );
+    let one: CollaboratorResponse = serde_json::from_str(
+        r#"{"collaborator": {"id": "", "email": "a@b.c", "status": "accepted"}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        "field `id`: identifier is empty"
+    );
+    // Everything missing is still an object we can read.
+    let empty: CollaboratorResponse = serde_json::from_str(r#"{"collaborator": {}}"#).unwrap();
+    assert_eq!(empty.collaborator().status(), None);
+    assert!(serde_json::from_str::<CollaboratorResponse>("{}").is_err());
+}
+
+#[test]
+fn api_wrong_types_name_the_field() {
+    let rows = [
+        (r#"{"id": 5}"#, "field `id`"),
+        (r#"{"email": ["a"]}"#, "field `email`"),
+        (r#"{"username": false}"#, "field `username`"),
+        (r#"{"status": 1}"#, "field `status`"),
+        (r#"{"status": "banned"}"#, "field `status`"),
+        (r#"{"status": "Accepted"}"#, "field `status`"),
+        (r#"{"user_id": {}}"#, "field `user_id`"),
+        (r#"{"app_id": 1.5}"#, "field `app_id`"),
+        (r#"{"app_name": true}"#, "field `app_name`"),
+        (r#"{"is_limited": "yes"}"#, "field `is_limited`"),
+        (r#"{"invitation_link": 3}"#, "field `invitation_link`"),
+    ];
+    for (object, field) in rows {
+        let err = serde_json::from_str::<CollaboratorResponse>(&format!(
+            r#"{{"collaborator": {object}}}"#
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains(field), "{object}: {err}");
+        let err = serde_json::from_str::<CollaboratorList>(&format!(
+            r#"{{"collaborators": [{object}]}}"#
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains(field), "{object}: {err}");
+    }
+    let err = serde_json::from_str::<CollaboratorList>(r#"{"collaborators": "none"}"#).unwrap_err();
+    assert!(err.to_string().contains("field `collaborators`"), "{err}");
+    let err = serde_json::from_str::<CollaboratorList>(r#"{"collaborators": [1]}"#).unwrap_err();
+    assert!(err.to_string().contains("collaborator object"), "{err}");
+    let err =
+        serde_json::from_str::<CollaboratorsPayload>(r#"{"collaborators": [1]}"#).unwrap_err();
+    assert!(err.to_string().contains("collaborator object"), "{err}");
+}
+
+#[test]
+fn api_payload_takes_either_shape() {
+    let list: CollaboratorsPayload =
+        serde_json::from_str(r#"{"collaborators": [{"email": "a@b.c"}, {}]}"#).unwrap();
+    assert_eq!(list.collaborators().len(), 2);
+    assert!(matches!(list, CollaboratorsPayload::List(_)));
+    let one: CollaboratorsPayload =
+        serde_json::from_str(r#"{"collaborator": {"email": "a@b.c"}, "x": 1}"#).unwrap();
+    assert_eq!(one.collaborators().len(), 1);
+    for bad in [
+        r#"{}"#,
+        r#"{"collaborator": {}, "collaborators": []}"#,
+        "[]",
+        "null",
+        r#"{"collaborator": 1}"#,
+    ] {
+        assert!(
+            serde_json::from_str::<CollaboratorsPayload>(bad).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn api_events() {
+    for (name, kind) in [
+        ("new_collaborator", EventKind::Invited),
+        ("accept_collaborator", EventKind::Accepted),
+        ("delete_collaborator", EventKind::Removed),
+        ("change_collaborator_role", EventKind::RoleChanged),
+        ("collaborator_invited", EventKind::Invited),
+        ("collaborator_role_changed", EventKind::RoleChanged),
+    ] {
+        let json = format!(
+            r#"{{"id": "ev-1", "type": "{name}", "created_at": "2024-05-01T10:00:00Z",
+                "user": {{"email": "owner@example.com"}},
+                "type_data": {{"collaborator": {{"id": "c1", "email": "ada@example.com",
+                "username": "n/a", "status": "pending", "is_limited": true}}}}}}"#
+        );
+        let event: ApiEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(event.kind(), kind);
+        assert_eq!(event.collaborator().email(), Some("ada@example.com"));
+        assert_eq!(event.collaborator().username(), None);
+    }
+    for bad in [
+        r#"{"type": "new_app", "type_data": {"collaborator": {}}}"#,
+        r#"{"type": "roster_created", "type_data": {"collaborator": {}}}"#,
+        r#"{"type": 3, "type_data": {"collaborator": {}}}"#,
+    ] {
+        let err = serde_json::from_str::<ApiEvent>(bad).unwrap_err();
+        assert!(err.to_string().contains("field `type`"), "{bad}: {err}");
+    }
+    assert!(serde_json::from_str::<ApiEvent>(r#"{"type": "new_collaborator"}"#).is_err());
+    assert!(
+        serde_json::from_str::<ApiEvent>(r#"{"type": "new_collaborator", "type_data": {}}"#)
+            .is_err()
+    );
+}
+
+#[test]
+fn api_objects_written_from_members() {
+    let (roster, _) = app_roster();
+    let mut roster = roster;
+    roster
+        .invite(
+            &email("owner@example.com"),
+            Invitation::new(
+                MemberId::new("m-5").unwrap(),
+                email("eve@example.com"),
+                InvitationToken::new("t").unwrap(),
+            ),
+            t(500),
+        )
+        .unwrap();
+    let eve = roster.get(&email("eve@example.com")).unwrap();
+    let api = collab_authz::api::ApiCollaborator::from_member(eve, roster.resource()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&api).unwrap(),
+        serde_json::json!({"id": "m-5", "email": "eve@example.com", "username": "n/a", "status": "pending",
+            "user_id": null, "app_id": "app-1", "app_name": "billing", "is_limited": true, "invitation_link": null})
+    );
+    assert!(
+        collab_authz::api::ApiCollaborator::from_member(roster.owner(), roster.resource())
+            .is_none()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Listing
+// ---------------------------------------------------------------------------
+
+#[test]
+fn listing_puts_the_owner_first_and_prints_labels() {
+    let json = snapshot(
+        "app",
+        OWNER,
+        &[
+            r#"{"id": "m-1", "email": "zed@example.com", "username": "zed", "status": "user_account_deleted", "role": "collaborator", "invited_at": 3}"#,
+            r#"{"id": "m-2", "email": "Amy@example.com", "status": "pending", "role": "limited_collaborator", "invited_at": 5}"#,
+        ],
+    );
+    let roster: Roster = serde_json::from_str(&json).unwrap();
+    let expected = "\
+┌───────────────────┬──────────┬──────────────────────┬──────────────────────┐
+│ EMAIL             │ USERNAME │ STATUS               │ ROLE                 │
+├───────────────────┼──────────┼──────────────────────┼──────────────────────┤
+│ owner@example.com │ olivia   │ owner                │ owner                │
+│ Amy@example.com   │ n/a      │ pending              │ limited collaborator │
+│ zed@example.com   │ zed      │ user account deleted │ collaborator         │
+└───────────────────┴──────────┴──────────────────────┴──────────────────────┘
+";
+    assert_eq!(listing::to_string(&roster), expected);
+    assert_eq!(roster.to_string(), expected);
+    // Members in any order: the owner still comes first, others keep theirs.
+    let mut members: Vec<&Member> = roster.members().collect();
+    members.reverse();
+    members.insert(1, roster.owner());
+    let table = listing::members_to_string(members);
+    let emails: Vec<&str> = table
+        .lines()
+        .skip(3)
+        .filter_map(|l| l.split('│').nth(1))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        emails,
+        ["owner@example.com", "zed@example.com", "Amy@example.com"]
+    );
+    // An empty table still has its header.
+    assert_eq!(
+        listing::members_to_string([]),
+        "┌───────┬──────────┬────────┬──────┐\n│ EMAIL │ USERNAME │ STATUS │ ROLE │\n├───────┼──────────┼────────┼──────┤\n└───────┴──────────┴────────┴──────┘\n"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input
+// ---------------------------------------------------------------------------
+
+/// Strings that mean something to the deserializers, and some that are
+/// merely unpleasant.
+fn interesting_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("pending".to_owned()),
+        Just("accepted".to_owned()),
+        Just("user account deleted".to_owned()),
+        Just("owner".to_owned()),
+        Just("n/a".to_owned()),
+        Just("collaborator".to_owned()),
+        Just("limited_collaborator".to_owned()),
+        Just("app".to_owned()),
+        Just("dedicated_database".to_owned()),
+        Just("new_collaborator".to_owned()),
+        Just("collaborator_removed".to_owned()),
+        Just("roster_created".to_owned()),
+        Just("ada@example.com".to_owned()),
+        Just("ADA@example.com".to_owned()),
+        Just("".to_owned()),
+        Just("\u{0}\u{7f}\u{202e}".to_owned()),
+        "[a-z@. ]{0,12}",
+        any::<String>(),
+        "x{300}",
+    ]
+}
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            "id", "email", "username", "status", "user_id", "app_id", "app_name", "is_limited",
+            "invitation_link", "collaborators", "collaborator", "type", "type_data", "resource",
+            "member", "role", "previous_role", "actor", "at", "expires_at", "invitation_token",
+            "advisory", "owner", "members", "kind", "name", "invited_at", "token",
+        ])
+        .prop_map(str::to_owned),
+        1 => any::<String>(),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        interesting_string().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn try_all(text: &str) {
+    let _ = serde_json::from_str::<CollaboratorList>(text);
+    let _ = serde_json::from_str::<CollaboratorResponse>(text);
+    let _ = serde_json::from_str::<CollaboratorsPayload>(text).map(|p| p.to_members(t(0)));
+    let _ = serde_json::from_str::<ApiEvent>(text);
+    let _ = serde_json::from_str::<Event>(text);
+    let _ = serde_json::from_str::<Vec<Event>>(text).map(|events| Roster::replay(&events));
+    let _ = serde_json::from_str::<Roster>(text).map(|r| listing::to_string(&r));
+    let _ = serde_json::from_str::<Member>(text);
+    let _ = serde_json::from_str::<Email>(text);
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_json_never_panics(value in json_value()) {
+        let text = value.to_string();
+        try_all(&text);
+        // Wrapped the way the API wraps its objects.
+        try_all(&format!(r#"{{"collaborators": [{text}]}}"#));
+        try_all(&format!(r#"{{"collaborator": {text}}}"#));
+        try_all(&format!(r#"{{"type": "new_collaborator", "type_data": {{"collaborator": {text}}}}}"#));
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in any::<String>()) {
+        try_all(&text);
+    }
+
+    #[test]
+    fn mutated_valid_json_never_panics(cut in 0usize..2000, byte in any::<u8>()) {
+        let (roster, events) = app_roster();
+        for valid in [serde_json::to_string(&roster).unwrap(), serde_json::to_string(&events).unwrap()] {
+            let mut bytes = valid.into_bytes();
+            let i = cut % bytes.len();
+            bytes[i] = byte;
+            try_all(&String::from_utf8_lossy(&bytes));
+            try_all(&String::from_utf8_lossy(&bytes[..i]));
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_json_is_an_error_not_a_crash() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    try_all(&deep);
+    let deep = format!(
+        "{}1{}",
+        r#"{"collaborators":"#.repeat(10_000),
+        "}".repeat(10_000)
+    );
+    try_all(&deep);
+}
