@@ -4,7 +4,11 @@
 //! alongside to check that the cost per membership stays flat (linear).
 //!
 //! Run with `flock /work/bench.lock cargo bench --bench directory`.
-#![expect(clippy::unwrap_used, reason = "benchmark setup")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "benchmark setup"
+)]
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -103,6 +107,58 @@ fn two_factor(email: &Email) -> TwoFactor {
     }
 }
 
+/// The CPU time this thread has used (user + system), read from
+/// `/proc/thread-self/stat` in clock ticks of 10 ms (`getconf CLK_TCK` is
+/// 100 on the benchmark machine). Used by the `directory_cpu_time` group:
+/// on a shared 2-core VM the wall-clock time also counts the time other
+/// processes hold the CPU.
+fn thread_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // The command name (field 2) may hold spaces: split after its `)`.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the whole line, so 11 and 12
+    // after the name.
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+/// Exports at full size, measured in thread CPU time.
+fn bench_cpu_time(c: &mut Criterion) {
+    let mut group = c.benchmark_group("directory_cpu_time");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let org = organization(100_000);
+    let memberships: usize = org.iter().map(|(_, m)| m.len()).sum();
+    group.throughput(Throughput::Elements(memberships as u64));
+    let mut b = DirectoryBuilder::with_capacity(org.len(), memberships);
+    for (resource, members) in &org {
+        b.add(resource, members);
+    }
+    let dir = b.build(two_factor).unwrap();
+    let mut out = Vec::with_capacity(memberships * 128);
+    for (name, json) in [("csv_export", false), ("json_export", true)] {
+        group.bench_function(BenchmarkId::new(name, memberships), |b| {
+            b.iter_custom(|iters| {
+                let start = thread_cpu_time();
+                for _ in 0..iters {
+                    out.clear();
+                    if json {
+                        dir.write_json(Grouping::ByCollaborator, &mut out).unwrap();
+                    } else {
+                        dir.write_csv(Grouping::ByCollaborator, &mut out).unwrap();
+                    }
+                    black_box(out.len());
+                }
+                thread_cpu_time() - start
+            })
+        });
+    }
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("directory");
     group
@@ -158,6 +214,16 @@ fn bench(c: &mut Criterion) {
                 out.len()
             })
         });
+        group.bench_function(
+            BenchmarkId::new("csv_export_by_resource", memberships),
+            |b| {
+                b.iter(|| {
+                    out.clear();
+                    dir.write_csv(Grouping::ByResource, &mut out).unwrap();
+                    out.len()
+                })
+            },
+        );
         group.bench_function(BenchmarkId::new("json_export", memberships), |b| {
             b.iter(|| {
                 out.clear();
@@ -185,6 +251,6 @@ fn bench(c: &mut Criterion) {
 
 /// The criterion group (in a module: the macro's function has no docs).
 mod harness {
-    criterion::criterion_group!(benches, super::bench);
+    criterion::criterion_group!(benches, super::bench, super::bench_cpu_time);
 }
 criterion_main!(harness::benches);

@@ -808,7 +808,6 @@ pub const CSV_HEADER: [&str; 9] = [
 #[cfg(feature = "csv")]
 mod csv_export {
     use alloc::string::String;
-    use core::fmt::Write as _;
 
     use super::{
         ByCollaborator, ByResource, CSV_HEADER, Directory, Grouping, Membership, needs_neutralizing,
@@ -867,14 +866,11 @@ mod csv_export {
             self.cell(r.name())?;
             self.writer.write_field(m.role().id())?;
             self.writer.write_field(m.status().id())?;
-            self.scratch.clear();
-            // Writing to a String cannot fail.
-            let _ = write!(
-                self.scratch,
-                "{}",
-                m.member().invited_at().as_unix_seconds()
-            );
-            self.writer.write_field(&self.scratch)?;
+            let mut digits = [0u8; 20];
+            self.writer.write_field(decimal(
+                &mut digits,
+                m.member().invited_at().as_unix_seconds(),
+            ))?;
             self.writer.write_record(None::<&[u8]>)?;
             Ok(())
         }
@@ -883,6 +879,22 @@ mod csv_export {
             self.writer.flush()?;
             Ok(())
         }
+    }
+
+    /// `n` in decimal, written at the end of `buf` (20 bytes hold any
+    /// `u64`).
+    pub(super) fn decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
+        let mut start = buf.len();
+        for slot in buf.iter_mut().rev() {
+            // `n % 10 < 10`: the cast keeps the value.
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+            start -= 1;
+            if n == 0 {
+                break;
+            }
+        }
+        buf.get(start..).unwrap_or(&[])
     }
 
     fn write_rows<'m, W: std::io::Write>(
@@ -956,6 +968,20 @@ mod csv_export {
 }
 #[cfg(feature = "csv")]
 pub use csv_export::CsvExportError;
+
+#[cfg(all(test, feature = "csv"))]
+mod tests {
+    #[test]
+    fn decimal_matches_display() {
+        for n in [0, 7, 10, 99, 1_700_000_000, u64::MAX] {
+            let mut buf = [0u8; 20];
+            assert_eq!(
+                super::csv_export::decimal(&mut buf, n),
+                alloc::format!("{n}").as_bytes()
+            );
+        }
+    }
+}
 
 #[cfg(feature = "serde")]
 mod serde_impl {
