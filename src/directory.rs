@@ -196,17 +196,21 @@ impl<'a> DirectoryBuilder<'a> {
             .into_iter()
             .filter_map(|(index, member)| {
                 Some(Row {
+                    prefix: email_prefix(member.email()),
                     rank: rank.get(index as usize).copied()?,
                     person: 0,
+                    role: member.role(),
+                    status: member.status(),
                     resource: resources.get(index as usize).copied()?,
                     member,
                 })
             })
             .collect();
+        // The prefix settles most comparisons without reading the emails.
         rows.sort_unstable_by(|a, b| {
-            a.member
-                .email()
-                .cmp(b.member.email())
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| a.member.email().cmp(b.member.email()))
                 .then(a.rank.cmp(&b.rank))
         });
 
@@ -215,7 +219,8 @@ impl<'a> DirectoryBuilder<'a> {
         let mut person_start: Vec<u32> = Vec::new();
         let mut previous: Option<&Row<'a>> = None;
         for (i, row) in rows.iter_mut().enumerate() {
-            let same_person = previous.is_some_and(|p| p.member.email() == row.member.email());
+            let same_person = previous
+                .is_some_and(|p| p.prefix == row.prefix && p.member.email() == row.member.email());
             if same_person && previous.is_some_and(|p| p.rank == row.rank) {
                 return Err(DirectoryError::DuplicateMembership {
                     resource: row.resource.id().clone(),
@@ -260,9 +265,25 @@ fn check_unique_ids(resources: &[&Resource]) -> Result<(), DirectoryError> {
     }
 }
 
-/// One membership row: indices into the directory's tables.
+/// The first 8 bytes of the normalized email, big-endian, zero-padded:
+/// ordered as the emails are (an email holds no NUL byte).
+fn email_prefix(email: &Email) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (slot, b) in bytes.iter_mut().zip(email.normalized().bytes()) {
+        *slot = b;
+    }
+    u64::from_be_bytes(bytes)
+}
+
+/// One membership row: indices into the directory's tables, and the facts
+/// that grouping and review read, copied so they need not follow the
+/// pointer to the member.
 #[derive(Debug, Clone, Copy)]
 struct Row<'a> {
+    /// See [`email_prefix`].
+    prefix: u64,
+    role: Role,
+    status: MemberStatus,
     /// The resource's position in resource order.
     rank: u32,
     person: u32,
@@ -382,7 +403,7 @@ impl<'a> Directory<'a> {
     pub(crate) fn resources_without_active_collaborators(&self) -> Vec<&'a Resource> {
         let mut active = alloc::vec![false; self.resources.len()];
         for row in &self.rows {
-            if row.member.role() != Role::Owner && row.member.status() == MemberStatus::Accepted {
+            if row.role != Role::Owner && row.status == MemberStatus::Accepted {
                 if let Some(flag) = active.get_mut(row.rank as usize) {
                     *flag = true;
                 }
@@ -411,11 +432,10 @@ impl<'a> Directory<'a> {
 
     /// The view of one row; `None` never happens (the person index comes
     /// from the build), and keeps the lookup free of panics.
-    fn view(&self, row: &Row<'a>) -> Option<Membership<'_>> {
+    fn view<'d>(&'d self, row: &'d Row<'a>) -> Option<Membership<'d>> {
         Some(Membership {
             person: self.people.get(row.person as usize)?,
-            resource: row.resource,
-            member: row.member,
+            row,
         })
     }
 
@@ -430,8 +450,7 @@ impl<'a> Directory<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Membership<'d> {
     person: &'d Person<'d>,
-    resource: &'d Resource,
-    member: &'d Member,
+    row: &'d Row<'d>,
 }
 
 impl<'d> Membership<'d> {
@@ -444,31 +463,31 @@ impl<'d> Membership<'d> {
     /// The resource.
     #[must_use]
     pub fn resource(&self) -> &'d Resource {
-        self.resource
+        self.row.resource
     }
 
     /// The membership itself, as the roster holds it.
     #[must_use]
     pub fn member(&self) -> &'d Member {
-        self.member
+        self.row.member
     }
 
     /// The member's email, as this membership spells it.
     #[must_use]
     pub fn email(&self) -> &'d Email {
-        self.member.email()
+        self.row.member.email()
     }
 
     /// The role.
     #[must_use]
     pub fn role(&self) -> Role {
-        self.member.role()
+        self.row.role
     }
 
     /// The status.
     #[must_use]
     pub fn status(&self) -> MemberStatus {
-        self.member.status()
+        self.row.status
     }
 
     /// The person's two-factor status.
@@ -480,7 +499,7 @@ impl<'d> Membership<'d> {
     /// The username: the membership's own, else the person's.
     #[must_use]
     pub fn username(&self) -> Option<&'d Username> {
-        self.member.username().or(self.person.username)
+        self.row.member.username().or(self.person.username)
     }
 }
 
@@ -543,11 +562,7 @@ impl<'d> CollaboratorGroup<'d> {
     /// The person's memberships, in resource order.
     pub fn memberships(&self) -> impl Iterator<Item = Membership<'d>> + 'd {
         let person = self.person;
-        self.rows.iter().map(move |row| Membership {
-            person,
-            resource: row.resource,
-            member: row.member,
-        })
+        self.rows.iter().map(move |row| Membership { person, row })
     }
 }
 
@@ -575,7 +590,7 @@ impl<'d> ByResource<'d> {
             if let Some(c) = counts.get_mut(row.rank as usize + 1) {
                 *c += 1;
             }
-            if row.member.role() != Role::Owner {
+            if row.role != Role::Owner {
                 if let Some(flag) = collaborators.get_mut(row.rank as usize) {
                     *flag = true;
                 }
@@ -592,7 +607,7 @@ impl<'d> ByResource<'d> {
         let mut order = alloc::vec![0u32; directory.rows.len()];
         for owners_pass in [true, false] {
             for (i, row) in directory.rows.iter().enumerate() {
-                if (row.member.role() == Role::Owner) != owners_pass {
+                if (row.role == Role::Owner) != owners_pass {
                     continue;
                 }
                 if let Some(slot) = next.get_mut(row.rank as usize) {
