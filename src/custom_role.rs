@@ -180,12 +180,26 @@ pub const fn validate_permissions(
 }
 
 /// The name of a custom role: borrowed for `const` roles, owned for roles
-/// built at run time.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// built at run time. Compared and hashed by its text, whatever the storage.
+#[derive(Debug, Clone)]
 enum Name {
     Static(&'static str),
     #[cfg(feature = "alloc")]
     Owned(alloc::boxed::Box<str>),
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl core::hash::Hash for Name {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 impl Name {

@@ -102,9 +102,12 @@ fn deserialize_checks_every_rule() {
         ok,
         CustomRole::from_name("deployer", ResourceKind::App, DEPLOYER.permissions()).unwrap()
     );
-    // Owned and static names compare equal only through the accessors.
-    assert_eq!(ok.name(), DEPLOYER.name());
-    assert_eq!(ok.permissions(), DEPLOYER.permissions());
+    // An owned name and a static one compare equal.
+    assert_eq!(ok, DEPLOYER);
+    assert_ne!(
+        ok,
+        CustomRole::from_name("deployer", ResourceKind::App, Permissions::RESTART).unwrap()
+    );
     let back = serde_json::to_string(&ok).unwrap();
     assert_eq!(
         back,
