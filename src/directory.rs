@@ -11,7 +11,11 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::{Email, Member, MemberStatus, Resource, ResourceId, Role, Roster, Username};
+use alloc::string::String;
+
+use crate::{
+    Email, Member, MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Username,
+};
 
 /// A person's two-factor-authentication status, as the caller knows it.
 ///
@@ -201,6 +205,10 @@ impl<'a> DirectoryBuilder<'a> {
                     person: 0,
                     role: member.role(),
                     status: member.status(),
+                    own_email: false,
+                    own_username: false,
+                    kind: resources.get(index as usize)?.kind(),
+                    invited_at: member.invited_at().as_unix_seconds(),
                     resource: resources.get(index as usize).copied()?,
                     member,
                 })
@@ -239,19 +247,43 @@ impl<'a> DirectoryBuilder<'a> {
             let index = people.len().saturating_sub(1);
             row.person = u32::try_from(index).map_err(|_| DirectoryError::TooLarge)?;
             if let Some(person) = people.last_mut() {
-                if person.username.is_none() {
-                    person.username = row.member.username();
+                row.own_email = person.email.as_str() != row.member.email().as_str();
+                match (person.username, row.member.username()) {
+                    (None, own) => person.username = own,
+                    (Some(known), Some(own)) => row.own_username = known != own,
+                    (Some(_), None) => {}
                 }
             }
             previous = Some(row);
         }
         person_start.push(u32::try_from(rows.len()).map_err(|_| DirectoryError::TooLarge)?);
 
+        let mut arena = Arena::default();
+        let mut person_text = Vec::with_capacity(people.len());
+        for person in &people {
+            let email = arena.push(person.email.as_str())?;
+            let username = match person.username {
+                Some(u) => Some(arena.push(u.as_str())?),
+                None => None,
+            };
+            person_text.push((email, username));
+        }
+        let mut resource_text = Vec::with_capacity(sorted_resources.len());
+        for resource in &sorted_resources {
+            resource_text.push((
+                arena.push(resource.id().as_str())?,
+                arena.push(resource.name())?,
+            ));
+        }
+
         Ok(Directory {
             resources: sorted_resources,
             people,
             person_start,
             rows,
+            arena,
+            person_text,
+            resource_text,
         })
     }
 }
@@ -284,11 +316,49 @@ struct Row<'a> {
     prefix: u64,
     role: Role,
     status: MemberStatus,
+    kind: ResourceKind,
     /// The resource's position in resource order.
     rank: u32,
     person: u32,
+    /// The member's email is spelled differently from the person's.
+    own_email: bool,
+    /// The member's username differs from the person's.
+    own_username: bool,
+    invited_at: u64,
     resource: &'a Resource,
     member: &'a Member,
+}
+
+/// A piece of a directory's text arena.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// The strings the exports read, copied once at build time into one buffer
+/// in people order and resource order, so that an export reads them
+/// sequentially instead of following a pointer per cell.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    text: String,
+}
+
+impl Arena {
+    fn push(&mut self, s: &str) -> Result<Span, DirectoryError> {
+        let start = u32::try_from(self.text.len()).map_err(|_| DirectoryError::TooLarge)?;
+        let len = u32::try_from(s.len()).map_err(|_| DirectoryError::TooLarge)?;
+        start.checked_add(len).ok_or(DirectoryError::TooLarge)?;
+        self.text.push_str(s);
+        Ok(Span { start, len })
+    }
+
+    fn get(&self, span: Span) -> &str {
+        let start = span.start as usize;
+        self.text
+            .get(start..start + span.len as usize)
+            .unwrap_or("")
+    }
 }
 
 /// One person of a [`Directory`]: an email (compared case-insensitively),
@@ -358,6 +428,12 @@ pub struct Directory<'a> {
     person_start: Vec<u32>,
     /// Sorted by person, then resource.
     rows: Vec<Row<'a>>,
+    /// The people's and resources' strings, for the exports.
+    arena: Arena,
+    /// Per person: email and username in `arena`.
+    person_text: Vec<(Span, Option<Span>)>,
+    /// Per resource, in resource order: id and name in `arena`.
+    resource_text: Vec<(Span, Span)>,
 }
 
 impl<'a> Directory<'a> {
@@ -434,6 +510,7 @@ impl<'a> Directory<'a> {
     /// from the build), and keeps the lookup free of panics.
     fn view<'d>(&'d self, row: &'d Row<'a>) -> Option<Membership<'d>> {
         Some(Membership {
+            directory: self,
             person: self.people.get(row.person as usize)?,
             row,
         })
@@ -449,6 +526,7 @@ impl<'a> Directory<'a> {
 /// One membership of a [`Directory`]: a person's role on a resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Membership<'d> {
+    directory: &'d Directory<'d>,
     person: &'d Person<'d>,
     row: &'d Row<'d>,
 }
@@ -490,6 +568,41 @@ impl<'d> Membership<'d> {
         self.row.status
     }
 
+    /// [`email`](Self::email) as text, from the arena unless this
+    /// membership spells it differently from the person.
+    fn email_text(&self) -> &'d str {
+        if self.row.own_email {
+            return self.row.member.email().as_str();
+        }
+        let span = self.directory.person_text.get(self.row.person as usize);
+        span.map_or_else(
+            || self.row.member.email().as_str(),
+            |(email, _)| self.directory.arena.get(*email),
+        )
+    }
+
+    /// [`username`](Self::username) as text, read as `email_text` is.
+    fn username_text(&self) -> Option<&'d str> {
+        if self.row.own_username {
+            return self.row.member.username().map(Username::as_str);
+        }
+        match self.directory.person_text.get(self.row.person as usize) {
+            Some((_, username)) => username.map(|u| self.directory.arena.get(u)),
+            None => self.username().map(Username::as_str),
+        }
+    }
+
+    /// The resource's id and name as text, from the arena.
+    fn resource_text(&self) -> (&'d str, &'d str) {
+        match self.directory.resource_text.get(self.row.rank as usize) {
+            Some((id, name)) => (
+                self.directory.arena.get(*id),
+                self.directory.arena.get(*name),
+            ),
+            None => (self.row.resource.id().as_str(), self.row.resource.name()),
+        }
+    }
+
     /// The person's two-factor status.
     #[must_use]
     pub fn two_factor(&self) -> TwoFactor {
@@ -522,6 +635,7 @@ impl<'d> ByCollaborator<'d> {
             .iter()
             .enumerate()
             .map(move |(i, person)| CollaboratorGroup {
+                directory,
                 person,
                 rows: directory.person_rows(i),
             })
@@ -536,6 +650,7 @@ impl<'d> ByCollaborator<'d> {
 /// One person and every membership they hold.
 #[derive(Debug, Clone, Copy)]
 pub struct CollaboratorGroup<'d> {
+    directory: &'d Directory<'d>,
     person: &'d Person<'d>,
     rows: &'d [Row<'d>],
 }
@@ -562,7 +677,12 @@ impl<'d> CollaboratorGroup<'d> {
     /// The person's memberships, in resource order.
     pub fn memberships(&self) -> impl Iterator<Item = Membership<'d>> + 'd {
         let person = self.person;
-        self.rows.iter().map(move |row| Membership { person, row })
+        let directory = self.directory;
+        self.rows.iter().map(move |row| Membership {
+            directory,
+            person,
+            row,
+        })
     }
 }
 
@@ -872,20 +992,18 @@ mod csv_export {
         }
 
         fn row(&mut self, m: &Membership<'_>) -> Result<(), CsvExportError> {
-            let r = m.resource();
-            self.cell(m.email().as_str())?;
-            self.cell(m.username().map_or("", |u| u.as_str()))?;
+            let (id, name) = m.resource_text();
+            self.cell(m.email_text())?;
+            self.cell(m.username_text().unwrap_or(""))?;
             self.writer.write_field(m.two_factor().id())?;
-            self.writer.write_field(r.kind().id())?;
-            self.cell(r.id().as_str())?;
-            self.cell(r.name())?;
+            self.writer.write_field(m.row.kind.id())?;
+            self.cell(id)?;
+            self.cell(name)?;
             self.writer.write_field(m.role().id())?;
             self.writer.write_field(m.status().id())?;
             let mut digits = [0u8; 20];
-            self.writer.write_field(decimal(
-                &mut digits,
-                m.member().invited_at().as_unix_seconds(),
-            ))?;
+            self.writer
+                .write_field(decimal(&mut digits, m.row.invited_at))?;
             self.writer.write_record(None::<&[u8]>)?;
             Ok(())
         }
@@ -1014,10 +1132,24 @@ mod serde_impl {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let m = &self.0;
             let mut s = serializer.serialize_struct("Membership", 4)?;
-            s.serialize_field("resource", m.resource())?;
+            s.serialize_field("resource", &ResourceText(m))?;
             s.serialize_field("role", &m.role())?;
             s.serialize_field("status", &m.status())?;
-            s.serialize_field("invited_at", &m.member().invited_at())?;
+            s.serialize_field("invited_at", &m.row.invited_at)?;
+            s.end()
+        }
+    }
+
+    /// A membership's resource, `{"kind", "id", "name"}`, from the arena.
+    struct ResourceText<'m, 'd>(&'m Membership<'d>);
+
+    impl Serialize for ResourceText<'_, '_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let (id, name) = self.0.resource_text();
+            let mut s = serializer.serialize_struct("Resource", 3)?;
+            s.serialize_field("kind", &self.0.row.kind)?;
+            s.serialize_field("id", id)?;
+            s.serialize_field("name", name)?;
             s.end()
         }
     }
@@ -1026,12 +1158,12 @@ mod serde_impl {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let m = &self.0;
             let mut s = serializer.serialize_struct("Member", 6)?;
-            s.serialize_field("email", m.email().as_str())?;
-            s.serialize_field("username", &m.username().map(|u| u.as_str()))?;
+            s.serialize_field("email", m.email_text())?;
+            s.serialize_field("username", &m.username_text())?;
             s.serialize_field("two_factor", &m.two_factor())?;
             s.serialize_field("role", &m.role())?;
             s.serialize_field("status", &m.status())?;
-            s.serialize_field("invited_at", &m.member().invited_at())?;
+            s.serialize_field("invited_at", &m.row.invited_at)?;
             s.end()
         }
     }

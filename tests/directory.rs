@@ -390,11 +390,17 @@ fn types_are_send_and_sync() {
 
 const PEOPLE: [&str; 6] = ["a@x.io", "B@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"];
 
+const UPPER: [&str; 6] = ["A@X.IO", "B@X.IO", "C@X.IO", "D@X.IO", "E@X.IO", "F@X.IO"];
+
 fn any_org() -> impl Strategy<Value = Vec<Roster>> {
     let resource = (
         any::<bool>(),
         0..PEOPLE.len(),
-        prop::collection::btree_map(0..PEOPLE.len(), (any::<bool>(), 0u8..3), 0..5),
+        prop::collection::btree_map(
+            0..PEOPLE.len(),
+            (any::<bool>(), 0u8..3, any::<bool>()),
+            0..5,
+        ),
     );
     prop::collection::vec(resource, 0..8).prop_map(|resources| {
         resources
@@ -409,7 +415,7 @@ fn any_org() -> impl Strategy<Value = Vec<Roster>> {
                 let members: Vec<_> = others
                     .into_iter()
                     .filter(|(p, _)| *p != owner)
-                    .map(|(p, (limited, status))| {
+                    .map(|(p, (limited, status, upper))| {
                         let role = if limited && is_app {
                             R::LimitedCollaborator
                         } else {
@@ -417,7 +423,9 @@ fn any_org() -> impl Strategy<Value = Vec<Roster>> {
                         };
                         let status =
                             [S::Pending, S::Accepted, S::UserAccountDeleted][status as usize];
-                        (PEOPLE[p], role, status, i as u64)
+                        // The same person, sometimes spelled in upper case.
+                        let address: &'static str = if upper { UPPER[p] } else { PEOPLE[p] };
+                        (address, role, status, i as u64)
                     })
                     .collect();
                 // Names repeat on purpose: order falls back to kind and id.
@@ -476,6 +484,20 @@ proptest! {
             let expected: Vec<_> = roster.iter().map(|m| m.email().normalized().to_owned()).collect();
             // The roster iterates owner first, then by email: the same order.
             prop_assert_eq!(members, expected);
+        }
+        // The CSV cells (read from the directory's text arena) agree with
+        // the memberships as the rosters hold them.
+        let csv_text = dir.to_csv(Grouping::ByCollaborator).unwrap();
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        for (record, m) in reader.records().zip(dir.memberships()) {
+            let record = record.unwrap();
+            prop_assert_eq!(&record[0], m.email().as_str());
+            prop_assert_eq!(&record[1], m.username().map_or("", |u| u.as_str()));
+            prop_assert_eq!(&record[3], m.resource().kind().id());
+            prop_assert_eq!(&record[4], m.resource().id().as_str());
+            let name = neutralize_cell(m.resource().name()).into_owned();
+            prop_assert_eq!(&record[5], name.as_str());
+            prop_assert_eq!(&record[8], m.member().invited_at().to_string());
         }
         // Both exports hold one row per listed membership.
         let csv_rows = dir.to_csv(Grouping::ByCollaborator).unwrap().matches("\r\n").count() - 1;
