@@ -603,6 +603,19 @@ impl<'d> Membership<'d> {
         }
     }
 
+    /// The kind of the resource.
+    #[must_use]
+    pub fn resource_kind(&self) -> ResourceKind {
+        self.row.kind
+    }
+
+    /// When the invitation was made (for the owner: when the roster was
+    /// created).
+    #[must_use]
+    pub fn invited_at(&self) -> crate::Timestamp {
+        crate::Timestamp::from_unix_seconds(self.row.invited_at)
+    }
+
     /// The person's two-factor status.
     #[must_use]
     pub fn two_factor(&self) -> TwoFactor {
@@ -852,13 +865,13 @@ impl fmt::Display for ByCollaborator<'_> {
                 person.two_factor()
             )?;
             for m in group.memberships() {
-                let r = m.resource();
+                let (id, name) = m.resource_text();
                 writeln!(
                     f,
                     "  {} {} ({}): {}, {}",
-                    r.kind(),
-                    r.name(),
-                    r.id(),
+                    m.resource_kind(),
+                    name,
+                    id,
                     m.role().label(),
                     m.status().label()
                 )?;
@@ -884,8 +897,8 @@ impl fmt::Display for ByResource<'_> {
                 writeln!(
                     f,
                     "  {} ({}): {}, {}, 2FA {}",
-                    m.email(),
-                    username_label(m.username()),
+                    m.email_text(),
+                    m.username_text().unwrap_or("n/a"),
                     m.role().label(),
                     m.status().label(),
                     m.two_factor()
