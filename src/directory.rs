@@ -3,10 +3,13 @@
 //! supplies, grouped by collaborator or by resource and exported as text,
 //! CSV (feature `csv`) or JSON (feature `json`).
 //!
-//! The directory borrows the rosters it was built from; it copies no
-//! email, name or id. Building sorts the memberships once (by email, then
-//! by resource); grouping by collaborator is then a scan, and grouping by
-//! resource a counting sort, both linear in the number of memberships.
+//! The directory borrows the rosters it was built from. Building sorts the
+//! memberships once (by email, then by resource) and copies each person's
+//! email and username and each resource's id and name, once, into one text
+//! buffer in listing order, so that the listings and exports read their
+//! cells sequentially instead of following pointers into the rosters.
+//! Grouping by collaborator is then a scan, and grouping by resource a
+//! counting sort, both linear in the number of memberships.
 
 use alloc::vec::Vec;
 use core::fmt;
