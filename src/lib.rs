@@ -39,6 +39,8 @@
 //! - `std` (default): implements `std::error::Error`; implies `alloc`.
 //! - `alloc`: heap-backed types, without the rest of `std`.
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
+//! - `alloc` enables [`membership`] and [`listing`]; `alloc` and `serde`
+//!   together enable [`api`].
 //! - `csv` (default; needs `std`): [`Directory::to_csv`] and
 //!   [`Directory::write_csv`], with the `csv` crate.
 //! - `json` (default; needs `std` and `serde`): [`Directory::to_json`] and
@@ -102,7 +104,7 @@ pub use matrix::{
 pub use membership::{
     AcceptError, Account, Advisory, ChangeRoleError, Email, EmailError, Event, EventError,
     EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError, LeaveError,
-    Member, MemberError, MemberId, MemberParts, MemberStatus, NotPermitted, ReplayError,
+    Member, MemberError, MemberId, MemberParts, MemberStatus, Members, NotPermitted, ReplayError,
     ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError, Timestamp,
     TransferError, TransferRequest, Username,
 };

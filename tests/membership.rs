@@ -1291,13 +1291,83 @@ fn refusals_explain_themselves() {
 #[test]
 fn public_types_are_send_and_sync() {
     fn check<T: Send + Sync + Unpin>() {}
+    use collab_authz::api;
     check::<Email>();
-    check::<Roster>();
+    check::<collab_authz::EmailError>();
+    check::<Timestamp>();
+    check::<MemberId>();
+    check::<ResourceId>();
+    check::<InvitationToken>();
+    check::<Username>();
+    check::<collab_authz::IdentifierError>();
+    check::<Resource>();
+    check::<MemberStatus>();
     check::<Member>();
+    check::<MemberParts>();
+    check::<collab_authz::MemberError>();
+    check::<Account>();
+    check::<Roster>();
+    check::<collab_authz::Members<'static>>();
+    check::<Invitation>();
     check::<Event>();
+    check::<EventKind>();
+    check::<collab_authz::EventParts>();
+    check::<collab_authz::EventError>();
+    check::<Advisory>();
     check::<collab_authz::TransferRequest>();
-    check::<collab_authz::ReplayError>();
+    check::<NotPermitted>();
     check::<InviteError>();
-    check::<collab_authz::api::CollaboratorList>();
-    check::<collab_authz::api::ApiEvent>();
+    check::<AcceptError>();
+    check::<ChangeRoleError>();
+    check::<RevokeError>();
+    check::<LeaveError>();
+    check::<TransferError>();
+    check::<RosterError>();
+    check::<collab_authz::ReplayError>();
+    check::<ReplayErrorKind>();
+    check::<api::ApiCollaborator>();
+    check::<api::ApiStatus>();
+    check::<api::ApiError>();
+    check::<api::CollaboratorList>();
+    check::<api::CollaboratorResponse>();
+    check::<api::CollaboratorsPayload>();
+    check::<api::ApiEvent>();
+}
+
+mod ordering {
+    //! Emails and ids compare through an inline prefix first; the order
+    //! must be exactly the string order.
+    use collab_authz::{Email, MemberId};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn email_order_is_the_normalized_string_order(
+            a in "[a-zA-Z0-9._%+-]{1,24}@[a-z]{1,8}\\.[a-z]{2,3}",
+            b in "[a-zA-Z0-9._%+-]{1,24}@[a-z]{1,8}\\.[a-z]{2,3}",
+        ) {
+            let (x, y): (Email, Email) = (a.parse().unwrap(), b.parse().unwrap());
+            prop_assert_eq!(x.cmp(&y), x.normalized().cmp(y.normalized()));
+            prop_assert_eq!(x == y, a.to_lowercase() == b.to_lowercase());
+        }
+
+        #[test]
+        fn id_order_is_the_string_order(a in "\\PC{1,40}", b in "\\PC{1,40}") {
+            let (x, y) = (MemberId::new(a.clone()).unwrap(), MemberId::new(b.clone()).unwrap());
+            prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            prop_assert_eq!(x == y, a == b);
+        }
+    }
+
+    #[test]
+    fn shared_prefixes_fall_back_to_the_strings() {
+        let a: Email = "averylongprefix-0001@example.com".parse().unwrap();
+        let b: Email = "averylongprefix-0001@example.org".parse().unwrap();
+        let c: Email = "AveryLongPrefix-0001@Example.com".parse().unwrap();
+        assert!(a < b);
+        assert_eq!(a, c);
+        let short: Email = "a@b.c".parse().unwrap();
+        let longer: Email = "a@b.cd".parse().unwrap();
+        assert!(short < longer);
+    }
 }

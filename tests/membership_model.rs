@@ -12,7 +12,7 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::{
-    Account, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
+    Account, Action, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
     ResourceId, ResourceKind, Role, Roster, Timestamp, TransferRequest, Username,
 };
 use proptest::prelude::*;
@@ -568,6 +568,28 @@ impl Harness {
             prop_assert_eq!(
                 x.effective_role().is_some(),
                 mm.status == MemberStatus::Accepted
+            );
+        }
+        // Rights, asked of the roster, match the model for every account:
+        // only the owner may delete, rename or transfer; only the owner
+        // and accepted collaborators manage collaborators.
+        for account in 0..ACCOUNTS {
+            let who = account_email(account, account % 2 == 0);
+            let owner = account == m.owner;
+            for action in [Action::Delete, Action::Rename, Action::TransferOwnership] {
+                prop_assert_eq!(r.may(&who, action).is_ok(), owner);
+            }
+            prop_assert_eq!(
+                r.may(&who, Action::InviteCollaborator).is_ok(),
+                m.may_manage(account, false)
+            );
+            prop_assert_eq!(
+                r.may(&who, Action::RevokeCollaborator).is_ok(),
+                m.may_manage(account, false)
+            );
+            prop_assert_eq!(
+                r.may(&who, Action::ChangeCollaboratorRole).is_ok(),
+                m.may_manage(account, true)
             );
         }
         // The events replay to the same roster.

@@ -1,6 +1,6 @@
 //! [`Email`]: a validated address, compared case-insensitively.
 
-use alloc::string::String;
+use alloc::sync::Arc;
 use core::cmp::Ordering;
 use core::fmt;
 use core::hash::{Hash, Hasher};
@@ -27,10 +27,28 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// assert!("not-an-address".parse::<Email>().is_err());
 /// # Ok::<(), collab_authz::EmailError>(())
 /// ```
+///
+/// Cloning is cheap (two reference-counted strings); comparisons look at
+/// an inline 16-byte prefix first, so a sorted index of emails rarely
+/// follows a pointer.
 #[derive(Clone)]
 pub struct Email {
-    original: String,
-    normalized: String,
+    /// The first 16 bytes of `normalized`, big-endian, zero-padded: orders
+    /// exactly as the string does (an email holds no NUL byte).
+    prefix: u128,
+    original: Arc<str>,
+    normalized: Arc<str>,
+}
+
+/// The first 16 bytes of `s` as a big-endian integer, zero-padded. For
+/// strings without NUL bytes, comparing prefixes and then the strings
+/// orders exactly as comparing the strings.
+pub(crate) fn prefix(s: &str) -> u128 {
+    let mut buf = [0u8; 16];
+    for (d, b) in buf.iter_mut().zip(s.bytes()) {
+        *d = b;
+    }
+    u128::from_be_bytes(buf)
 }
 
 /// Why a string is not an [`Email`].
@@ -82,9 +100,17 @@ impl Email {
         if domain.is_empty() || domain.split('.').any(str::is_empty) {
             return Err(EmailError::InvalidDomain);
         }
+        let lower = s.to_lowercase();
+        let original: Arc<str> = Arc::from(s);
+        let normalized = if lower == s {
+            Arc::clone(&original)
+        } else {
+            Arc::from(lower)
+        };
         Ok(Self {
-            original: String::from(s),
-            normalized: s.to_lowercase(),
+            prefix: prefix(&normalized),
+            original,
+            normalized,
         })
     }
 
@@ -103,7 +129,7 @@ impl Email {
 
 impl PartialEq for Email {
     fn eq(&self, other: &Self) -> bool {
-        self.normalized == other.normalized
+        self.prefix == other.prefix && self.normalized == other.normalized
     }
 }
 
@@ -117,7 +143,9 @@ impl PartialOrd for Email {
 
 impl Ord for Email {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.normalized.cmp(&other.normalized)
+        self.prefix
+            .cmp(&other.prefix)
+            .then_with(|| self.normalized.cmp(&other.normalized))
     }
 }
 

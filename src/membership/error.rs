@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 
-use crate::membership::{Email, EventError, MemberError, MemberStatus, Timestamp};
+use crate::membership::{Email, MemberError, MemberStatus, Timestamp};
 use crate::{Action, ResourceKind, Role};
 
 /// Why the acting account may not perform a managing operation.
@@ -301,7 +301,4 @@ pub enum ReplayErrorKind {
     /// username, advisory, ...).
     #[error("the event does not match the change it records")]
     Mismatch,
-    /// The event itself is malformed.
-    #[error("malformed event: {0}")]
-    Malformed(EventError),
 }

@@ -108,6 +108,22 @@ pub enum Advisory {
     RotateSecrets,
 }
 
+impl Advisory {
+    /// The advisory's id, as serde writes it (`rotate_secrets`).
+    #[must_use]
+    pub const fn id(self) -> &'static str {
+        match self {
+            Advisory::RotateSecrets => "rotate_secrets",
+        }
+    }
+}
+
+impl fmt::Display for Advisory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.id())
+    }
+}
+
 /// Whether removing a member who held `role` on `kind` (with its rights:
 /// `status` accepted or deleted account) calls for rotating secrets: the
 /// role's grants intersect [`Category::DataAndSecrets`].

@@ -2,6 +2,7 @@
 //! [`Resource`], [`MemberStatus`] and [`Member`].
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 
 use crate::membership::Email;
@@ -79,8 +80,14 @@ pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {
 macro_rules! identifier {
     ($(#[$meta:meta])* $name:ident, debug = $debug:ident) => {
         $(#[$meta])*
+        ///
+        /// Cloning is cheap (a reference-counted string); the order is the
+        /// string's, compared through an inline prefix first.
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name {
+            prefix: u128,
+            text: Arc<str>,
+        }
 
         impl $name {
             /// Validates `s`: non-empty, at most [`MAX_IDENTIFIER_LEN`]
@@ -91,13 +98,13 @@ macro_rules! identifier {
             pub fn new(s: impl Into<String>) -> Result<Self, IdentifierError> {
                 let s = s.into();
                 check_identifier(&s)?;
-                Ok(Self(s))
+                Ok(Self { prefix: crate::membership::email::prefix(&s), text: Arc::from(s) })
             }
 
             /// The identifier as written.
             #[must_use]
             pub fn as_str(&self) -> &str {
-                &self.0
+                &self.text
             }
         }
 
@@ -113,7 +120,7 @@ macro_rules! identifier {
         #[cfg(feature = "serde")]
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
+                serializer.serialize_str(&self.text)
             }
         }
 
@@ -128,12 +135,12 @@ macro_rules! identifier {
     (@debug $name:ident shown) => {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.0, f)
+                fmt::Debug::fmt(&*self.text, f)
             }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.pad(&self.0)
+                f.pad(&self.text)
             }
         }
     };
@@ -183,7 +190,13 @@ identifier! {
 pub struct Resource {
     kind: ResourceKind,
     id: ResourceId,
-    name: String,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_arc_str"))]
+    name: Arc<str>,
+}
+
+#[cfg(feature = "serde")]
+fn serialize_arc_str<S: serde::Serializer>(s: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(s)
 }
 
 impl Resource {
@@ -200,7 +213,11 @@ impl Resource {
     ) -> Result<Self, IdentifierError> {
         let name = name.into();
         check_identifier(&name)?;
-        Ok(Self { kind, id, name })
+        Ok(Self {
+            kind,
+            id,
+            name: Arc::from(name),
+        })
     }
 
     /// Whether it is an app or a dedicated database.

@@ -10,6 +10,7 @@
 mod email;
 mod error;
 mod event;
+mod index;
 mod member;
 mod roster;
 mod transfer;
@@ -20,6 +21,7 @@ pub use error::{
     ReplayErrorKind, RevokeError, RosterError, TransferError,
 };
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};
+pub use index::Members;
 pub use member::{
     Account, IdentifierError, InvitationToken, MAX_IDENTIFIER_LEN, Member, MemberError, MemberId,
     MemberParts, MemberStatus, Resource, ResourceId, Timestamp, Username,

@@ -1,10 +1,8 @@
 //! [`Roster`]: one resource's owner and members, and the operations that
 //! change them.
 
-use alloc::collections::BTreeMap;
-use alloc::string::String;
-
 use crate::membership::event::removal_advisory;
+use crate::membership::index::{Index, Members};
 use crate::membership::{
     AcceptError, Account, ChangeRoleError, Email, Event, EventKind, EventParts, InvitationToken,
     InviteError, LeaveError, Member, MemberId, MemberStatus, NotPermitted, ReplayError,
@@ -109,10 +107,9 @@ impl Invitation {
 pub struct Roster {
     resource: Resource,
     owner: Member,
-    /// Every member but the owner, by normalized email.
-    members: BTreeMap<String, Member>,
-    /// Every member's id (the owner's too) to its normalized email.
-    ids: BTreeMap<MemberId, String>,
+    /// Every member but the owner, indexed by email and by id (the
+    /// owner's id too).
+    members: Index,
 }
 
 impl Roster {
@@ -132,13 +129,11 @@ impl Roster {
             invitation_token: None,
             advisory: None,
         });
-        let mut ids = BTreeMap::new();
-        ids.insert(owner.id.clone(), String::from(owner.email.normalized()));
+        let members = Index::new(owner.id.clone());
         let roster = Self {
             resource,
             owner: Member::owner(owner, at),
-            members: BTreeMap::new(),
-            ids,
+            members,
         };
         (roster, event)
     }
@@ -157,9 +152,7 @@ impl Roster {
             return Err(RosterError::OwnerNotOwner);
         }
         let kind = resource.kind();
-        let mut ids = BTreeMap::new();
-        ids.insert(owner.id().clone(), String::from(owner.email().normalized()));
-        let mut map = BTreeMap::new();
+        let mut map = Index::new(owner.id().clone());
         for member in members {
             let email = member.email().clone();
             if member.status() == MemberStatus::Owner || member.role() == Role::Owner {
@@ -172,21 +165,18 @@ impl Roster {
                     kind,
                 });
             }
-            let key = String::from(email.normalized());
-            if email == *owner.email() || map.contains_key(&key) {
+            if email == *owner.email() || map.contains_email(&email) {
                 return Err(RosterError::DuplicateEmail(email));
             }
-            if ids.contains_key(member.id()) {
+            if map.contains_id(member.id()) {
                 return Err(RosterError::DuplicateId(email));
             }
-            ids.insert(member.id().clone(), key.clone());
-            map.insert(key, member);
+            map.insert(member);
         }
         Ok(Self {
             resource,
             owner,
             members: map,
-            ids,
         })
     }
 
@@ -209,14 +199,14 @@ impl Roster {
     }
 
     /// Every member but the owner, ordered by normalized email.
-    pub fn members(&self) -> impl ExactSizeIterator<Item = &Member> + DoubleEndedIterator + Clone {
-        self.members.values()
+    pub fn members(&self) -> Members<'_> {
+        self.members.members()
     }
 
     /// Every membership: the owner first, then the others by normalized
     /// email.
     pub fn iter(&self) -> impl Iterator<Item = &Member> + Clone {
-        core::iter::once(&self.owner).chain(self.members.values())
+        core::iter::once(&self.owner).chain(self.members.members())
     }
 
     /// How many memberships, the owner's included (never zero).
@@ -235,13 +225,16 @@ impl Roster {
     /// owner's included. `O(log n)`.
     #[must_use]
     pub fn get(&self, email: &Email) -> Option<&Member> {
-        self.get_key(email.normalized())
+        self.get_key(email)
     }
 
     /// The membership with id `id`, the owner's included. `O(log n)`.
     #[must_use]
     pub fn get_by_id(&self, id: &MemberId) -> Option<&Member> {
-        self.ids.get(id).and_then(|key| self.get_key(key))
+        match self.members.get_by_id(id)? {
+            None => Some(&self.owner),
+            Some(member) => Some(member),
+        }
     }
 
     /// The role whose rights `email` holds on the resource: `None` for a
@@ -276,8 +269,8 @@ impl Roster {
         }
     }
 
-    fn get_key(&self, key: &str) -> Option<&Member> {
-        if self.owner.email().normalized() == key {
+    fn get_key(&self, key: &Email) -> Option<&Member> {
+        if self.owner.email() == key {
             Some(&self.owner)
         } else {
             self.members.get(key)
@@ -342,7 +335,7 @@ impl Roster {
                 status: existing.status(),
             });
         }
-        if self.ids.contains_key(&invitation.id) {
+        if self.members.contains_id(&invitation.id) {
             return Err(InviteError::DuplicateId);
         }
         let Invitation {
@@ -366,10 +359,8 @@ impl Roster {
             now,
         );
         event.set_invitation(expires_at, token.clone());
-        let key = String::from(account.email.normalized());
-        self.ids.insert(account.id.clone(), key.clone());
         self.members
-            .insert(key, Member::pending(account, role, now, expires_at, token));
+            .insert(Member::pending(account, role, now, expires_at, token));
         Ok(event)
     }
 
@@ -393,7 +384,7 @@ impl Roster {
         }
         let member = self
             .members
-            .get_mut(actor.normalized())
+            .get_mut(actor)
             .ok_or(AcceptError::NoInvitation)?;
         if member.status() != MemberStatus::Pending {
             return Err(AcceptError::NotPending {
@@ -434,7 +425,7 @@ impl Roster {
         let kind = self.kind();
         let target = self
             .members
-            .get(member.normalized())
+            .get(member)
             .ok_or(ChangeRoleError::NoSuchMember)?;
         if role == Role::Owner {
             return Err(ChangeRoleError::ToOwner);
@@ -454,7 +445,7 @@ impl Roster {
             actor,
             now,
         );
-        if let Some(target) = self.members.get_mut(member.normalized()) {
+        if let Some(target) = self.members.get_mut(member) {
             target.set_role(role);
         }
         Ok(event)
@@ -496,8 +487,7 @@ impl Roster {
 
     /// Removes a non-owner member, if present; `None` changes nothing.
     fn remove(&mut self, actor: &Email, member: &Email, now: Timestamp) -> Option<Event> {
-        let removed = self.members.remove(member.normalized())?;
-        self.ids.remove(removed.id());
+        let removed = self.members.remove(member)?;
         let advisory = removal_advisory(self.kind(), removed.role(), removed.status());
         let mut event = self.event(
             EventKind::Removed,
@@ -572,7 +562,7 @@ impl Roster {
             return Err(TransferError::NotTarget);
         }
         self.check_transfer_target(request.to())?;
-        let Some(mut new_owner) = self.members.remove(request.to().normalized()) else {
+        let Some(mut new_owner) = self.members.remove(request.to()) else {
             return Err(TransferError::NoSuchMember);
         };
         new_owner.set_role(Role::Owner);
@@ -596,8 +586,8 @@ impl Roster {
             actor,
             now,
         );
-        self.members
-            .insert(String::from(old_owner.email().normalized()), old_owner);
+        self.members.set_owner_id(self.owner.id().clone());
+        self.members.insert(old_owner);
         Ok([promoted, demoted])
     }
 
@@ -735,12 +725,9 @@ impl Roster {
 
 impl<'a> IntoIterator for &'a Roster {
     type Item = &'a Member;
-    type IntoIter = core::iter::Chain<
-        core::iter::Once<&'a Member>,
-        alloc::collections::btree_map::Values<'a, String, Member>,
-    >;
+    type IntoIter = core::iter::Chain<core::iter::Once<&'a Member>, Members<'a>>;
     fn into_iter(self) -> Self::IntoIter {
-        core::iter::once(&self.owner).chain(self.members.values())
+        core::iter::once(&self.owner).chain(self.members.members())
     }
 }
 
@@ -749,17 +736,17 @@ impl serde::Serialize for Roster {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
 
-        struct Members<'a>(&'a BTreeMap<String, Member>);
-        impl serde::Serialize for Members<'_> {
+        struct All<'a>(&'a Roster);
+        impl serde::Serialize for All<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.values())
+                serializer.collect_seq(self.0.members())
             }
         }
 
         let mut s = serializer.serialize_struct("Roster", 3)?;
         s.serialize_field("resource", &self.resource)?;
         s.serialize_field("owner", &self.owner)?;
-        s.serialize_field("members", &Members(&self.members))?;
+        s.serialize_field("members", &All(self))?;
         s.end()
     }
 }

@@ -1,0 +1,243 @@
+//! Roster operations at 10, 1,000 and 10,000 members: invite, accept,
+//! change role, revoke, and lookups by email and by member id.
+//!
+//! Each mutating operation is measured on one prebuilt roster, with its
+//! setup and undo outside the measurement: rounds of up to 100 operations
+//! are timed together (`iter_custom`), then undone untimed (invitations
+//! revoked, removals re-invited), so no roster is cloned inside the
+//! measurement and the roster stays within 100 members of its nominal
+//! size (10 members: within 10). The timed part includes building and
+//! dropping the returned event. Inputs (emails, ids, tokens) are built
+//! before the timed part.
+#![expect(clippy::unwrap_used, reason = "benchmark setup on valid input")]
+#![expect(clippy::indexing_slicing, reason = "indices stay below the round size")]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use collab_authz::{
+    Email, Invitation, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
+};
+use criterion::{BenchmarkId, Criterion, criterion_main};
+
+const SIZES: [usize; 3] = [10, 1_000, 10_000];
+
+fn t() -> Timestamp {
+    Timestamp::from_unix_seconds(1_000)
+}
+
+fn owner_email() -> Email {
+    "owner@example.com".parse().unwrap()
+}
+
+/// An app roster with the owner and `n - 1` accepted limited collaborators
+/// `member{i}@example.com`.
+fn roster(n: usize) -> Roster {
+    let resource = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("app-1").unwrap(),
+        "bench",
+    )
+    .unwrap();
+    let owner = Member::new(MemberParts {
+        id: MemberId::new("m-owner").unwrap(),
+        email: owner_email(),
+        username: Some(Username::new("owner").unwrap()),
+        status: MemberStatus::Owner,
+        role: Role::Owner,
+        invited_at: t(),
+        expires_at: None,
+        token: None,
+    })
+    .unwrap();
+    let members = (1..n).map(|i| {
+        Member::new(MemberParts {
+            id: MemberId::new(format!("m-{i}")).unwrap(),
+            email: format!("member{i}@example.com").parse().unwrap(),
+            username: Some(Username::new(format!("member{i}")).unwrap()),
+            status: MemberStatus::Accepted,
+            role: Role::LimitedCollaborator,
+            invited_at: t(),
+            expires_at: None,
+            token: None,
+        })
+        .unwrap()
+    });
+    Roster::from_parts(resource, owner, members).unwrap()
+}
+
+/// Invitations for `k` newcomers `new{i}@example.com`.
+fn invitations(k: usize) -> Vec<Invitation> {
+    (0..k)
+        .map(|i| {
+            Invitation::new(
+                MemberId::new(format!("new-{i}")).unwrap(),
+                format!("new{i}@example.com").parse().unwrap(),
+                InvitationToken::new(format!("tok-{i}")).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn round_size(n: usize) -> usize {
+    n.min(100)
+}
+
+/// Runs `iters` operations in timed rounds of up to `k`: `setup` (untimed)
+/// prepares a round, `op(i)` is timed, `undo` (untimed) restores the roster.
+fn rounds(
+    iters: u64,
+    k: usize,
+    roster: &mut Roster,
+    mut setup: impl FnMut(&mut Roster, usize),
+    mut op: impl FnMut(&mut Roster, usize),
+    mut undo: impl FnMut(&mut Roster, usize),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let this = usize::try_from(left).unwrap_or(usize::MAX).min(k);
+        setup(roster, this);
+        let start = Instant::now();
+        for i in 0..this {
+            op(roster, i);
+        }
+        total += start.elapsed();
+        undo(roster, this);
+        left -= this as u64;
+    }
+    total
+}
+
+fn bench(c: &mut Criterion) {
+    let owner = owner_email();
+    let mut group = c.benchmark_group("roster");
+    for n in SIZES {
+        let k = round_size(n);
+        let base = roster(n);
+        let invites = invitations(k);
+        let new_emails: Vec<Email> = invites.iter().map(|i| i.email.clone()).collect();
+        let tokens: Vec<InvitationToken> = invites.iter().map(|i| i.token.clone()).collect();
+        let username = Username::new("newcomer").unwrap();
+        let members: Vec<Email> = (1..n)
+            .map(|i| format!("member{i}@example.com").parse().unwrap())
+            .collect();
+        let ids: Vec<MemberId> = (1..n)
+            .map(|i| MemberId::new(format!("m-{i}")).unwrap())
+            .collect();
+
+        let invite_all = |r: &mut Roster, m: usize| {
+            for inv in invites.iter().take(m) {
+                r.invite(&owner, inv.clone(), t()).unwrap();
+            }
+        };
+        let revoke_all = |r: &mut Roster, m: usize| {
+            for e in new_emails.iter().take(m) {
+                r.revoke(&owner, e, t()).unwrap();
+            }
+        };
+
+        group.bench_function(BenchmarkId::new("invite", n), |b| {
+            let mut r = base.clone();
+            let round = std::cell::RefCell::new(Vec::<Invitation>::with_capacity(k));
+            b.iter_custom(|iters| {
+                rounds(
+                    iters,
+                    k,
+                    &mut r,
+                    |_, m| round.borrow_mut().extend(invites.iter().take(m).cloned()),
+                    |r, _| {
+                        let inv = round.borrow_mut().pop().unwrap();
+                        black_box(r.invite(&owner, inv, t()).unwrap());
+                    },
+                    |r, m| revoke_all(r, m),
+                )
+            });
+        });
+
+        group.bench_function(BenchmarkId::new("accept", n), |b| {
+            let mut r = base.clone();
+            b.iter_custom(|iters| {
+                rounds(
+                    iters,
+                    k,
+                    &mut r,
+                    |r, m| invite_all(r, m),
+                    |r, i| {
+                        let (e, tok) = (&new_emails[i], &tokens[i]);
+                        black_box(r.accept(e, tok, username.clone(), t()).unwrap());
+                    },
+                    |r, m| revoke_all(r, m),
+                )
+            });
+        });
+
+        group.bench_function(BenchmarkId::new("change_role", n), |b| {
+            let mut r = base.clone();
+            // Each member's next role: the other one (decided untimed).
+            let next = std::cell::RefCell::new(Vec::<Role>::with_capacity(k));
+            b.iter_custom(|iters| {
+                rounds(
+                    iters,
+                    k.min(members.len()),
+                    &mut r,
+                    |r, m| {
+                        let mut next = next.borrow_mut();
+                        next.clear();
+                        next.extend(members.iter().take(m).map(
+                            |e| match r.get(e).unwrap().role() {
+                                Role::LimitedCollaborator => Role::Collaborator,
+                                _ => Role::LimitedCollaborator,
+                            },
+                        ));
+                    },
+                    |r, i| {
+                        let role = next.borrow()[i];
+                        black_box(r.change_role(&owner, &members[i], role, t()).unwrap());
+                    },
+                    |_, _| {},
+                )
+            });
+        });
+
+        group.bench_function(BenchmarkId::new("revoke", n), |b| {
+            let mut r = base.clone();
+            b.iter_custom(|iters| {
+                rounds(
+                    iters,
+                    k,
+                    &mut r,
+                    |r, m| invite_all(r, m),
+                    |r, i| {
+                        black_box(r.revoke(&owner, &new_emails[i], t()).unwrap());
+                    },
+                    |_, _| {},
+                )
+            });
+        });
+
+        group.bench_function(BenchmarkId::new("get_by_email", n), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 7919) % members.len();
+                black_box(base.get(black_box(&members[i])))
+            });
+        });
+
+        group.bench_function(BenchmarkId::new("get_by_id", n), |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 7919) % ids.len();
+                black_box(base.get_by_id(black_box(&ids[i])))
+            });
+        });
+    }
+    group.finish();
+}
+
+// A private module: the function criterion_group! generates needs no docs.
+mod group {
+    criterion::criterion_group!(benches, super::bench);
+}
+criterion_main!(group::benches);

@@ -1,0 +1,159 @@
+//! The storage behind a [`Roster`](crate::Roster): the non-owner members in
+//! a slab, indexed by email and by member id.
+//!
+//! Both indices are `BTreeMap`s whose values are slot numbers, so their
+//! nodes stay small and a lookup by email or by id is one `O(log n)`
+//! search plus one slot read. Keys compare through an inline prefix
+//! ([`Email`], [`MemberId`]) and rarely follow a pointer.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::membership::{Email, Member, MemberId};
+
+/// The non-owner members, and every member id (the owner's too).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    slab: Vec<Option<Member>>,
+    free: Vec<usize>,
+    by_email: BTreeMap<Email, usize>,
+    /// `None`: the owner's id.
+    by_id: BTreeMap<MemberId, Option<usize>>,
+}
+
+impl Index {
+    /// An index with only the owner's id.
+    pub(crate) fn new(owner_id: MemberId) -> Self {
+        let mut by_id = BTreeMap::new();
+        by_id.insert(owner_id, None);
+        Self {
+            slab: Vec::new(),
+            free: Vec::new(),
+            by_email: BTreeMap::new(),
+            by_id,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_email.len()
+    }
+
+    pub(crate) fn get(&self, email: &Email) -> Option<&Member> {
+        self.by_email.get(email).and_then(|&slot| self.slot(slot))
+    }
+
+    pub(crate) fn get_mut(&mut self, email: &Email) -> Option<&mut Member> {
+        let slot = *self.by_email.get(email)?;
+        self.slab.get_mut(slot).and_then(Option::as_mut)
+    }
+
+    /// `Some(None)` for the owner's id, `Some(Some(member))` for another
+    /// member's.
+    pub(crate) fn get_by_id(&self, id: &MemberId) -> Option<Option<&Member>> {
+        match *self.by_id.get(id)? {
+            None => Some(None),
+            Some(slot) => self.slot(slot).map(Some),
+        }
+    }
+
+    pub(crate) fn contains_email(&self, email: &Email) -> bool {
+        self.by_email.contains_key(email)
+    }
+
+    pub(crate) fn contains_id(&self, id: &MemberId) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Adds a member whose email and id are not in the index yet (the
+    /// caller checked); an id recorded as the owner's is taken over.
+    pub(crate) fn insert(&mut self, member: Member) {
+        let email = member.email().clone();
+        let id = member.id().clone();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                if let Some(place) = self.slab.get_mut(slot) {
+                    *place = Some(member);
+                }
+                slot
+            }
+            None => {
+                self.slab.push(Some(member));
+                self.slab.len() - 1
+            }
+        };
+        self.by_email.insert(email, slot);
+        self.by_id.insert(id, Some(slot));
+    }
+
+    /// Removes the member with `email`, if any, with its id.
+    pub(crate) fn remove(&mut self, email: &Email) -> Option<Member> {
+        let slot = self.by_email.remove(email)?;
+        let member = self.slab.get_mut(slot).and_then(Option::take)?;
+        self.by_id.remove(member.id());
+        self.free.push(slot);
+        Some(member)
+    }
+
+    /// Records `id` as the owner's.
+    pub(crate) fn set_owner_id(&mut self, id: MemberId) {
+        self.by_id.insert(id, None);
+    }
+
+    /// The members, ordered by normalized email.
+    pub(crate) fn members(&self) -> Members<'_> {
+        Members {
+            slab: &self.slab,
+            slots: self.by_email.values(),
+        }
+    }
+
+    fn slot(&self, slot: usize) -> Option<&Member> {
+        self.slab.get(slot).and_then(Option::as_ref)
+    }
+}
+
+impl PartialEq for Index {
+    /// Equal when they hold equal members; slot numbers (which depend on
+    /// the history of insertions and removals) do not matter.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.members().eq(other.members())
+    }
+}
+
+impl Eq for Index {}
+
+/// The members of a [`Roster`](crate::Roster) but its owner, ordered by
+/// normalized email. See [`Roster::members`](crate::Roster::members).
+#[derive(Debug, Clone)]
+pub struct Members<'a> {
+    slab: &'a [Option<Member>],
+    slots: alloc::collections::btree_map::Values<'a, Email, usize>,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = &'a Member;
+
+    fn next(&mut self) -> Option<&'a Member> {
+        let slab = self.slab;
+        self.slots
+            .find_map(|&slot| slab.get(slot).and_then(Option::as_ref))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Every indexed slot holds a member.
+        self.slots.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Members<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let slab = self.slab;
+        self.slots
+            .by_ref()
+            .rev()
+            .find_map(|&slot| slab.get(slot).and_then(Option::as_ref))
+    }
+}
+
+impl ExactSizeIterator for Members<'_> {}
+impl core::iter::FusedIterator for Members<'_> {}
