@@ -326,7 +326,8 @@ impl Default for ReviewPolicy {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Usage {
-    used: BTreeMap<(String, ResourceId), Permissions>,
+    /// Normalized email -> resource -> actions used.
+    used: BTreeMap<String, BTreeMap<ResourceId, Permissions>>,
 }
 
 impl Usage {
@@ -342,7 +343,9 @@ impl Usage {
     pub fn record(&mut self, email: &Email, resource: &ResourceId, actions: Permissions) {
         *self
             .used
-            .entry((String::from(email.normalized()), resource.clone()))
+            .entry(String::from(email.normalized()))
+            .or_default()
+            .entry(resource.clone())
             .or_default() |= actions;
     }
 
@@ -350,7 +353,8 @@ impl Usage {
     #[must_use]
     pub fn get(&self, email: &Email, resource: &ResourceId) -> Option<Permissions> {
         self.used
-            .get(&(String::from(email.normalized()), resource.clone()))
+            .get(email.normalized())
+            .and_then(|per_resource| per_resource.get(resource))
             .copied()
     }
 
