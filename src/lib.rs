@@ -22,6 +22,19 @@
 //! - [`listing`] (feature `alloc`): a roster as the platform's CLI table.
 //! - [`export`]: the whole matrix as CSV, Markdown or JSON, generated from
 //!   the constants, written into any `core::fmt::Write`.
+//! - [`CustomRole`]: a user-defined named permission set, checked like the
+//!   built-in roles, its rules enforced at compile time with [`custom_role!`]
+//!   and at run time; [`CustomRole::check_grant`] refuses escalation.
+//! - [`Directory`] (feature `alloc`): many rosters in one directory with
+//!   each person's [`TwoFactor`] status, grouped by collaborator or by
+//!   resource, rendered as text, CSV (feature `csv`) or JSON (feature
+//!   `json`).
+//! - [`review`] (feature `alloc`): an access review of a directory at a
+//!   caller-supplied time, typed [`Finding`]s with a [`Severity`] and a
+//!   suggested [`Fix`], rendered as Markdown.
+//! - [`plan`] (feature `alloc`): the ordered, minimal [`Plan`] of
+//!   invitations, role changes and revocations that takes a roster to a
+//!   desired set of (email, role), applied through the roster's operations.
 //!
 //! # Features
 //!
@@ -30,6 +43,10 @@
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
 //! - `alloc` enables [`membership`] and [`listing`]; `alloc` and `serde`
 //!   together enable [`api`].
+//! - `csv` (default; needs `std`): [`Directory::to_csv`] and
+//!   [`Directory::write_csv`], with the `csv` crate.
+//! - `json` (default; needs `std` and `serde`): [`Directory::to_json`] and
+//!   [`Directory::write_json`], with `serde_json`.
 //!
 //! With `--no-default-features` the rules, the matrix, [`allows`] and
 //! [`decide`] build for `no_std` targets.
@@ -45,7 +62,10 @@ mod action;
 #[cfg(all(feature = "alloc", feature = "serde"))]
 pub mod api;
 mod context;
+mod custom_role;
 mod decision;
+#[cfg(feature = "alloc")]
+mod directory;
 mod error;
 pub mod export;
 #[cfg(feature = "alloc")]
@@ -55,12 +75,29 @@ pub mod matrix;
 pub mod membership;
 mod overview;
 mod permissions;
+#[cfg(feature = "alloc")]
+mod plan;
 mod resource;
+#[cfg(feature = "alloc")]
+mod review;
 mod role;
 
 pub use action::{Action, Category, Scope};
 pub use context::{Context, ReviewAppSettings, ReviewAppTrigger};
+pub use custom_role::{
+    CustomRole, CustomRoleError, GrantError, Granter, MAX_NAME_LEN, NameError, validate_name,
+    validate_permissions,
+};
 pub use decision::{DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, decide, evaluate};
+#[cfg(feature = "csv")]
+pub use directory::CsvExportError;
+#[cfg(feature = "json")]
+pub use directory::JsonExportError;
+#[cfg(feature = "alloc")]
+pub use directory::{
+    ByCollaborator, ByResource, CSV_HEADER, CollaboratorGroup, Directory, DirectoryBuilder,
+    DirectoryError, Grouping, Membership, Person, ResourceGroup, TwoFactor, neutralize_cell,
+};
 pub use error::{IdKind, ParseIdError};
 pub use export::{Export, Format, ParseFormatError, write_matrix};
 pub use matrix::{
@@ -77,5 +114,11 @@ pub use membership::{
 };
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};
+#[cfg(feature = "alloc")]
+pub use plan::{ApplyError, Plan, PlanError, Step, StepError, plan};
 pub use resource::ResourceKind;
+#[cfg(feature = "alloc")]
+pub use review::{
+    Detail, Finding, FindingKind, Fix, Report, ReviewPolicy, Severity, Usage, review,
+};
 pub use role::Role;
