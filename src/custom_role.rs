@@ -312,32 +312,25 @@ impl CustomRole {
         })
     }
 
-    /// The constructor behind [`custom_role!`](crate::custom_role!): checks like
-    /// [`new`](Self::new) and panics with the error's message, which the
-    /// macro's inline `const` block turns into a build failure. Not meant to
-    /// be called directly.
-    #[doc(hidden)]
+    /// Like [`new`](Self::new), but `None` instead of the error.
+    ///
+    /// `const` code can unwrap an `Option` of a type with a destructor
+    /// (`Option::expect` is a `const fn`) but not a `Result`; this is what
+    /// [`custom_role!`](crate::custom_role!) builds on. It never panics.
     #[must_use]
-    #[expect(
-        clippy::panic,
-        reason = "only called from custom_role!'s const block, where a panic is a compile error"
-    )]
-    pub const fn __const_checked(
+    pub const fn checked(
         name: &'static str,
         kind: ResourceKind,
         permissions: Permissions,
-    ) -> Self {
-        if let Err(e) = validate_name(name) {
-            panic!("{}", e.message());
+    ) -> Option<Self> {
+        if validate_name(name).is_err() || validate_permissions(kind, permissions).is_err() {
+            return None;
         }
-        if let Err(e) = validate_permissions(kind, permissions) {
-            panic!("{}", e.message());
-        }
-        Self {
+        Some(Self {
             name: Name::Static(name),
             kind,
             permissions,
-        }
+        })
     }
 
     /// Like [`new`](Self::new), with a name known only at run time.
@@ -595,6 +588,18 @@ mod serde_impl {
 #[macro_export]
 macro_rules! custom_role {
     ($name:expr, $kind:expr, $permissions:expr $(,)?) => {
-        const { $crate::CustomRole::__const_checked($name, $kind, $permissions) }
+        const {
+            let (name, kind, permissions) = ($name, $kind, $permissions);
+            // In an inline `const` block a panic is a build failure with the
+            // rule's message; nothing here can panic at run time.
+            if let ::core::result::Result::Err(e) = $crate::validate_name(name) {
+                ::core::panic!("{}", e.message());
+            }
+            if let ::core::result::Result::Err(e) = $crate::validate_permissions(kind, permissions)
+            {
+                ::core::panic!("{}", e.message());
+            }
+            $crate::CustomRole::checked(name, kind, permissions).expect("validated above")
+        }
     };
 }
