@@ -12,6 +12,8 @@
 //! - [`decide`]: the full [`Decision`] with conditions evaluated against a
 //!   [`Context`] and denials explained.
 //! - [`Overview`]: the six-row summary derived from the matrix.
+//! - [`batch`]: many hot checks at once, into a slice or a bitmask, with
+//!   no allocation and no branch per request.
 //!
 //! # Features
 //!
@@ -30,6 +32,7 @@ extern crate alloc;
 extern crate std;
 
 mod action;
+pub mod batch;
 mod context;
 mod decision;
 mod error;
