@@ -201,7 +201,10 @@ actions! {
 const _: () = {
     let mut i = 0;
     while i < Action::ALL.len() {
-        #[expect(clippy::indexing_slicing, reason = "i < ALL.len(), checked at compile time")]
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "i < ALL.len(), checked at compile time"
+        )]
         let action = Action::ALL[i];
         assert!(action as usize == i);
         i += 1;

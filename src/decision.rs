@@ -167,7 +167,10 @@ impl fmt::Display for Denial {
                 write!(f, "{action} does not apply to {on}, for any role")
             }
             DenialReason::ConditionNotMet(c) => {
-                write!(f, "{role} may {action} on {on} {c}, and this request is not")
+                write!(
+                    f,
+                    "{role} may {action} on {on} {c}, and this request is not"
+                )
             }
             DenialReason::ConditionUnknown(c) => write!(
                 f,

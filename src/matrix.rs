@@ -186,9 +186,7 @@ impl Limit {
     #[must_use]
     pub const fn of(action: Action) -> Option<Limit> {
         match action {
-            Action::ViewActivityDetails => {
-                Some(Limit::Obligation(Obligation::RedactEnvVarValues))
-            }
+            Action::ViewActivityDetails => Some(Limit::Obligation(Obligation::RedactEnvVarValues)),
             Action::ViewDeploymentLogs => {
                 Some(Limit::Condition(Condition::DeploymentYoungerThan7Days))
             }
@@ -398,7 +396,10 @@ const LIMITED_CELLS: Permissions = {
     set
 };
 
-const _: () = assert!(kind_is_sound(ResourceKind::App), "the app matrix breaks an invariant");
+const _: () = assert!(
+    kind_is_sound(ResourceKind::App),
+    "the app matrix breaks an invariant"
+);
 const _: () = assert!(
     kind_is_sound(ResourceKind::DedicatedDatabase),
     "the dedicated-database matrix breaks an invariant"

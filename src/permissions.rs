@@ -189,7 +189,8 @@ impl From<Action> for Permissions {
 
 impl FromIterator<Action> for Permissions {
     fn from_iter<I: IntoIterator<Item = Action>>(iter: I) -> Self {
-        iter.into_iter().fold(Self::empty(), |set, a| set | a.permission())
+        iter.into_iter()
+            .fold(Self::empty(), |set, a| set | a.permission())
     }
 }
 
@@ -278,7 +279,10 @@ mod serde_impl {
 
         fn visit_u64<E: de::Error>(self, bits: u64) -> Result<Permissions, E> {
             Permissions::from_bits(bits).ok_or_else(|| {
-                E::invalid_value(de::Unexpected::Unsigned(bits), &"bits of the 59 actions only")
+                E::invalid_value(
+                    de::Unexpected::Unsigned(bits),
+                    &"bits of the 59 actions only",
+                )
             })
         }
     }

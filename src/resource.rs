@@ -1,7 +1,7 @@
 //! The kinds of resource that have collaborators.
 
-use crate::action::id_enum;
 use crate::Role;
+use crate::action::id_enum;
 
 id_enum! {
     /// What a set of collaborators is attached to.
