@@ -1,7 +1,7 @@
 //! One criterion run comparing, on the same pre-generated mixed workload of
 //! 1024 requests: a bare `[u64; 6]` bitset (the floor), the crate's
-//! `allows`, `decide` and batch API, Cedar (three encodings, request
-//! prebuilt; and request built per call) and casbin.
+//! `allows`, `decide` and batch API, Cedar (four encodings, request
+//! prebuilt and request built per call) and casbin.
 //!
 //! Run with `flock /work/bench.lock cargo bench -p collab-authz-peers --bench
 //! compare`; every figure is ns per decision (`Throughput::Elements`).

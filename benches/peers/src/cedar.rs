@@ -45,14 +45,19 @@ pub enum Encoding {
     /// `action in Action::"app/collaborator"`, each action entity a member
     /// of the groups that grant it.
     ActionGroups,
+    /// The action groups, with one `permit` per kind whose `when` clause
+    /// is the disjunction over the roles: `(principal in Role::"r" &&
+    /// action in Action::"app/r") || ...`.
+    PerKind,
 }
 
 impl Encoding {
     /// Every encoding.
-    pub const ALL: [Encoding; 3] = [
+    pub const ALL: [Encoding; 4] = [
         Encoding::PerCell,
         Encoding::ActionLists,
         Encoding::ActionGroups,
+        Encoding::PerKind,
     ];
 
     /// A short name for reports.
@@ -61,6 +66,7 @@ impl Encoding {
             Encoding::PerCell => "per-cell",
             Encoding::ActionLists => "action-lists",
             Encoding::ActionGroups => "action-groups",
+            Encoding::PerKind => "per-kind",
         }
     }
 }
@@ -159,6 +165,23 @@ pub fn policies_text(encoding: Encoding) -> Result<String, Error> {
     let mut text = String::new();
     for kind in ResourceKind::ALL {
         let resource = resource_type(kind);
+        if encoding == Encoding::PerKind {
+            let arms: Vec<String> = roles_with_lower(kind)
+                .filter(|&(role, lower)| !increment(kind, role, lower).0.is_empty())
+                .map(|(role, _)| {
+                    format!(
+                        "(principal in Role::\"{}\" && action in Action::\"{}\")",
+                        role.id(),
+                        group_id(kind, role)
+                    )
+                })
+                .collect();
+            writeln!(
+                text,
+                "permit(principal, action, resource is {resource})\nwhen {{ {} }};",
+                arms.join(" || ")
+            )?;
+        }
         for (role, lower) in roles_with_lower(kind) {
             let (allowed, limited) = increment(kind, role, lower);
             let principal = format!("principal in Role::\"{}\"", role.id());
@@ -184,6 +207,7 @@ pub fn policies_text(encoding: Encoding) -> Result<String, Error> {
                             list.join(", ")
                         )?;
                     }
+                    Encoding::PerKind => {}
                     Encoding::ActionGroups => {
                         writeln!(
                             text,
@@ -236,7 +260,7 @@ pub fn entities(encoding: Encoding) -> Result<Entities, Error> {
     for kind in ResourceKind::ALL {
         all.push(Entity::new_no_attrs(resource(kind)?, HashSet::new()));
     }
-    if encoding == Encoding::ActionGroups {
+    if matches!(encoding, Encoding::ActionGroups | Encoding::PerKind) {
         let mut groups: HashMap<Action, HashSet<EntityUid>> = HashMap::new();
         for kind in ResourceKind::ALL {
             for (role, lower) in roles_with_lower(kind) {

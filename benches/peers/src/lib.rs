@@ -9,7 +9,7 @@
 //! cells are written out by hand in each engine's language, from the spec.
 //!
 //! - [`cedar`]: a policy set with role entities (`limited_collaborator` <
-//!   `collaborator` < `owner`), in three encodings ([`cedar::Encoding`]).
+//!   `collaborator` < `owner`), in four encodings ([`cedar::Encoding`]).
 //! - [`rbac`]: a casbin RBAC model with role inheritance through `g`.
 //! - [`workload`]: a deterministic mixed workload for the benchmark.
 //!

@@ -286,7 +286,7 @@ fn the_engines_are_not_trivially_permissive_or_restrictive() {
     // Policy counts from the spec's tables: what each role adds over the
     // one below it (app: limited 14 + 3 limited cells, collaborator 42,
     // owner 3; dedicated database: collaborator 17, owner 3), one policy per
-    // cell or one per (kind, role) plus the 3 limited cells.
+    // cell, per (kind, role) or per kind, plus the 3 limited cells.
     let counts = Encoding::ALL.map(|e| CedarMatrix::new(e).unwrap().policy_count());
-    assert_eq!(counts, [14 + 3 + 42 + 3 + 17 + 3, 5 + 3, 5 + 3]);
+    assert_eq!(counts, [14 + 3 + 42 + 3 + 17 + 3, 5 + 3, 5 + 3, 2 + 3]);
 }
