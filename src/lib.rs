@@ -35,6 +35,8 @@
 //! - [`plan`] (feature `alloc`): the ordered, minimal [`Plan`] of
 //!   invitations, role changes and revocations that takes a roster to a
 //!   desired set of (email, role), applied through the roster's operations.
+//! - [`batch`]: many hot checks at once, into a slice or a bitmask, with
+//!   no allocation and no branch per request.
 //!
 //! # Features
 //!
@@ -61,6 +63,7 @@ extern crate std;
 mod action;
 #[cfg(all(feature = "alloc", feature = "serde"))]
 pub mod api;
+pub mod batch;
 mod context;
 mod custom_role;
 mod decision;
