@@ -50,3 +50,26 @@ fn returned_iterators_are_send_and_sync() {
     check_value(&Overview::of(ResourceKind::App).rows());
     check_value(&Permissions::all().actions());
 }
+
+const fn assert_send_sync<T: Send + Sync + Unpin>() {}
+
+// The organization-wide and batch types.
+const _: () = {
+    use collab_authz::batch::{InvalidRequestBits, LengthMismatch, Request};
+    use collab_authz::{
+        ApplyError, Detail, Finding, FindingKind, Fix, Plan, PlanError, Severity, Step, StepError,
+    };
+    assert_auto_traits::<Request>();
+    assert_auto_traits::<InvalidRequestBits>();
+    assert_auto_traits::<LengthMismatch>();
+    assert_send_sync::<Plan>();
+    assert_send_sync::<Step>();
+    assert_send_sync::<PlanError>();
+    assert_send_sync::<StepError>();
+    assert_send_sync::<ApplyError>();
+    assert_send_sync::<Finding<'static>>();
+    assert_send_sync::<FindingKind>();
+    assert_send_sync::<Severity>();
+    assert_send_sync::<Fix>();
+    assert_send_sync::<Detail>();
+};
