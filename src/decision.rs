@@ -232,16 +232,37 @@ pub const fn decide(role: Role, kind: ResourceKind, action: Action, ctx: &Contex
     // decision is context-free and was computed at compile time by the same
     // function, so the common path is one table load with no branch on the
     // request.
-    if matrix::grants(role, kind).limited().has(action) {
-        return decide_in_context(role, kind, action, ctx);
-    }
+    let row = row(kind, role);
     #[expect(
         clippy::indexing_slicing,
         reason = "row() < 6 and an action's discriminant < 59 = COUNT (both proven at compile time), so the index is in range"
     )]
-    let decision = CONTEXT_FREE[row(kind, role)][action as usize];
+    let (conditional, decision) = (CONDITIONAL[row], CONTEXT_FREE[row][action as usize]);
+    if conditional & action.permission().bits() != 0 {
+        return decide_in_context(role, kind, action, ctx);
+    }
     decision
 }
+
+/// The `limited(...)` cells of each (kind, role) row, read from the matrix:
+/// a table load instead of a match on the request.
+const CONDITIONAL: [u64; ResourceKind::ALL.len() * Role::ALL.len()] = {
+    let mut table = [0; ResourceKind::ALL.len() * Role::ALL.len()];
+    let mut k = 0;
+    while k < ResourceKind::ALL.len() {
+        let mut r = 0;
+        while r < Role::ALL.len() {
+            #[expect(clippy::indexing_slicing, reason = "loop bounds are the array lengths")]
+            {
+                let (kind, role) = (ResourceKind::ALL[k], Role::ALL[r]);
+                table[row(kind, role)] = matrix::grants(role, kind).limited().bits();
+            }
+            r += 1;
+        }
+        k += 1;
+    }
+    table
+};
 
 /// The row of (`kind`, `role`) in [`CONTEXT_FREE`].
 #[inline]
