@@ -45,10 +45,10 @@
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
 //! - `alloc` enables [`membership`] and [`listing`]; `alloc` and `serde`
 //!   together enable [`api`].
-//! - `csv` (default; needs `std`): [`Directory::to_csv`] and
-//!   [`Directory::write_csv`], with the `csv` crate.
-//! - `json` (default; needs `std` and `serde`): [`Directory::to_json`] and
-//!   [`Directory::write_json`], with `serde_json`.
+//! - `csv` (opt-in; needs `std`): `Directory::to_csv` and
+//!   `Directory::write_csv`, with the `csv` crate.
+//! - `json` (opt-in; needs `std` and `serde`): `Directory::to_json` and
+//!   `Directory::write_json`, with `serde_json`.
 //!
 //! With `--no-default-features` the rules, the matrix, [`allows`] and
 //! [`decide`] build for `no_std` targets.
