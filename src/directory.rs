@@ -251,7 +251,13 @@ impl<'a> DirectoryBuilder<'a> {
             row.person = u32::try_from(index).map_err(|_| DirectoryError::TooLarge)?;
             if let Some(person) = people.last_mut() {
                 row.own_email = person.email.as_str() != row.member.email().as_str();
-                match (person.username, row.member.username()) {
+                // A pending membership's username is unknown (LIFECYCLE.md),
+                // even when the member record carries one.
+                let own = row
+                    .member
+                    .username()
+                    .filter(|_| row.status != MemberStatus::Pending);
+                match (person.username, own) {
                     (None, own) => person.username = own,
                     (Some(known), Some(own)) => row.own_username = known != own,
                     (Some(_), None) => {}
@@ -365,8 +371,8 @@ impl Arena {
 }
 
 /// One person of a [`Directory`]: an email (compared case-insensitively),
-/// the first username known from any of their memberships, and the
-/// two-factor status the caller supplied.
+/// the first username known from any of their non-pending memberships, and
+/// the two-factor status the caller supplied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Person<'a> {
     email: &'a Email,
@@ -381,7 +387,8 @@ impl<'a> Person<'a> {
         self.email
     }
 
-    /// The username, when any membership knows it.
+    /// The username, when any of their accepted, owner or deleted-account
+    /// memberships knows it (a pending membership's username is unknown).
     #[must_use]
     pub fn username(&self) -> Option<&'a Username> {
         self.username
@@ -584,8 +591,12 @@ impl<'d> Membership<'d> {
         )
     }
 
-    /// [`username`](Self::username) as text, read as `email_text` is.
+    /// [`username`](Self::username) as text, read as `email_text` is:
+    /// `None` for a pending membership.
     fn username_text(&self) -> Option<&'d str> {
+        if self.row.status == MemberStatus::Pending {
+            return None;
+        }
         if self.row.own_username {
             return self.row.member.username().map(Username::as_str);
         }
@@ -625,9 +636,16 @@ impl<'d> Membership<'d> {
         self.person.two_factor
     }
 
-    /// The username: the membership's own, else the person's.
+    /// The username as this membership knows it: `None` for a pending
+    /// membership (the invitation is not accepted yet, so the username is
+    /// unknown and listings print `n/a`, even when the same person has a
+    /// username on another resource); otherwise the membership's own
+    /// (for a deleted account, the last known), else the person's.
     #[must_use]
     pub fn username(&self) -> Option<&'d Username> {
+        if self.row.status == MemberStatus::Pending {
+            return None;
+        }
         self.row.member.username().or(self.person.username)
     }
 }
