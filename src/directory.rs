@@ -484,21 +484,22 @@ impl<'a> Directory<'a> {
             .and_then(|i| self.people.get(i))
     }
 
-    /// The resources with no accepted non-owner member, in resource
-    /// order. Linear in the number of memberships.
-    pub(crate) fn resources_without_active_collaborators(&self) -> Vec<&'a Resource> {
-        let mut active = alloc::vec![false; self.resources.len()];
+    /// The resources with no non-owner membership in any status (the ones
+    /// [`Grouping::ByResource`] leaves out), in resource order. Linear in
+    /// the number of memberships.
+    pub(crate) fn resources_with_only_owner(&self) -> Vec<&'a Resource> {
+        let mut others = alloc::vec![false; self.resources.len()];
         for row in &self.rows {
-            if row.role != Role::Owner && row.status == MemberStatus::Accepted {
-                if let Some(flag) = active.get_mut(row.rank as usize) {
+            if row.role != Role::Owner {
+                if let Some(flag) = others.get_mut(row.rank as usize) {
                     *flag = true;
                 }
             }
         }
         self.resources
             .iter()
-            .zip(active)
-            .filter(|(_, active)| !active)
+            .zip(others)
+            .filter(|(_, others)| !others)
             .map(|(r, _)| *r)
             .collect()
     }
