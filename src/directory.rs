@@ -931,17 +931,53 @@ impl fmt::Display for ByResource<'_> {
     }
 }
 
-/// Makes a CSV cell safe to open in a spreadsheet: a cell that starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return could be read as a
-/// formula, so it is prefixed with a single quote (`'`), which spreadsheets
-/// show as text. Any other cell is returned as it is.
+/// Makes a CSV cell safe to open in a spreadsheet (against CSV or
+/// "formula" injection). This is the policy of the CSV export.
+///
+/// # Policy
+///
+/// - A cell whose **first character** is one of `=`, `+`, `-`, `@`, a tab
+///   (U+0009) or a carriage return (U+000D) could be read as a formula, so
+///   it is returned with a single quote (`'`) prepended, which spreadsheets
+///   show as text. Only the first character is looked at: `x=1` and ` =x`
+///   (leading space) are left alone.
+/// - The rule is blind to meaning: legitimate values that start with one
+///   of those characters are prefixed too, for example a resource named
+///   `-staging` or `+1 app` becomes `'-staging` and `'+1 app`.
+/// - Every other cell, the empty cell and a cell that already starts with
+///   `'` included, is returned as it is (borrowed, no allocation).
+/// - In the export, the cells that come from users are neutralized:
+///   email, username, resource id and resource name. The crate's own ids
+///   (`two_factor`, `resource_kind`, `role`, `status`) and the decimal
+///   `invited_at` never start with a trigger character and are written
+///   as they are.
+///
+/// A consumer that wants the original value back (a program, not a
+/// spreadsheet) must strip one leading `'` from a cell whose second
+/// character is one of the trigger characters above. This is exact for
+/// every value except one that itself starts with `'` and a trigger
+/// character (say a resource named `'=x`): the export writes it as it is,
+/// and stripping would shorten it. A consumer that must tell the two apart
+/// should read the JSON export, which is never neutralized.
 ///
 /// ```
 /// use collab_authz::neutralize_cell;
 ///
 /// assert_eq!(neutralize_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
 /// assert_eq!(neutralize_cell("-1+2"), "'-1+2");
+/// // Legitimate values are prefixed too.
+/// assert_eq!(neutralize_cell("-staging"), "'-staging");
 /// assert_eq!(neutralize_cell("billing"), "billing");
+///
+/// // Getting the original back: strip the one `'` the export added.
+/// let original = |cell: &str| -> String {
+///     match cell.strip_prefix('\'') {
+///         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+///         _ => cell.to_owned(),
+///     }
+/// };
+/// assert_eq!(original(&neutralize_cell("-staging")), "-staging");
+/// assert_eq!(original(&neutralize_cell("billing")), "billing");
 /// ```
 #[must_use]
 pub fn neutralize_cell(cell: &str) -> alloc::borrow::Cow<'_, str> {
