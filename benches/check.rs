@@ -6,6 +6,7 @@
 //!   `kind * 3 + role` and shifted by the action: the least any bitset check
 //!   can cost;
 //! - `allows`: the crate's hot check;
+//! - `custom_role`: [`CustomRole::allows`], a user-defined role's check;
 //! - `decide`: the full decision, with a context.
 //!
 //! Each is measured on one request (`single/*`; `single/decide_conditional`
@@ -15,18 +16,30 @@
 //! per request). `mixed_1024/decide` hands every full decision to
 //! `black_box`; `mixed_1024/decide_is_allowed` only counts the allowed ones.
 //!
+//! `custom_role` runs on the same requests against six custom roles, one
+//! per (kind, role) and looked up as the floor looks up its bitsets: each
+//! holds the `yes` cells of that built-in role minus the owner-only
+//! actions (which a custom role cannot hold); the limited collaborator's
+//! slot on a dedicated database, which would be empty, holds
+//! `view_database_metrics`. Its answers therefore differ from the floor's
+//! on those actions; the work per request is the same.
+//!
 //! Run: `cargo bench --bench check`.
 #![expect(
     clippy::indexing_slicing,
     reason = "the floor is a bare array lookup on purpose; indices are in range by construction"
+)]
+#![expect(
+    clippy::expect_used,
+    reason = "set-up of the benchmark's custom roles, valid by construction"
 )]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use collab_authz::{
-    Action, Context, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, allows, decide,
-    grants,
+    Action, Context, CustomRole, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger,
+    Role, allows, custom_role, decide, grants,
 };
 use criterion::{Criterion, Throughput};
 
@@ -84,6 +97,34 @@ impl Floor {
 
 type Request = (Role, ResourceKind, Action);
 
+/// The single-request custom role: what a collaborator reading environment
+/// variable values would need.
+const ENV_READER: CustomRole = custom_role!(
+    "env_reader",
+    ResourceKind::App,
+    Permissions::VIEW_ENV_VAR_NAMES.union(Permissions::VIEW_ENV_VAR_VALUES),
+);
+
+/// Six custom roles indexed as [`Floor`] (`kind * 3 + role`): see the
+/// module docs.
+fn custom_roles() -> Vec<CustomRole> {
+    let owner_only = Permissions::DELETE | Permissions::RENAME | Permissions::TRANSFER_OWNERSHIP;
+    let mut table = Vec::with_capacity(6);
+    for kind in ResourceKind::ALL {
+        for role in Role::ALL {
+            let mut held = grants(role, kind).allowed() - owner_only;
+            if held.is_empty() {
+                held = Permissions::VIEW_DATABASE_METRICS;
+            }
+            let name = format!("{}_{}", kind.id(), role.id());
+            let custom = CustomRole::from_name(&name, kind, held).expect("a valid custom role");
+            assert_eq!(table.len(), kind as usize * 3 + role as usize);
+            table.push(custom);
+        }
+    }
+    table
+}
+
 /// 1024 requests over every role, kind and action, and a context for each.
 fn workload() -> (Vec<Request>, Vec<Context>) {
     let mut rng = SplitMix64(0x00C0_11AB_A0A7_4242);
@@ -129,6 +170,16 @@ fn bench_check(c: &mut Criterion) {
         assert_eq!(floor.allows(r, k, a), allows(r, k, a));
     }
 
+    let customs = custom_roles();
+    let custom = |r: Role, k: ResourceKind| &customs[k as usize * 3 + r as usize];
+    // The custom roles answer as their permission sets say.
+    for &(r, k, a) in &requests {
+        assert_eq!(
+            custom(r, k).allows(a),
+            custom(r, k).permissions().actions().any(|b| b == a)
+        );
+    }
+
     let mut group = c.benchmark_group("check");
 
     // One request with an unconditional cell: a collaborator reading
@@ -150,6 +201,12 @@ fn bench_check(c: &mut Criterion) {
         b.iter(|| {
             let (r, k, a) = black_box(single);
             allows(r, k, a)
+        });
+    });
+    group.bench_function("single/custom_role", |b| {
+        b.iter(|| {
+            let (_, _, a) = black_box(single);
+            black_box(&ENV_READER).allows(a)
         });
     });
     group.bench_function("single/decide", |b| {
@@ -187,6 +244,14 @@ fn bench_check(c: &mut Criterion) {
             black_box(&requests)
                 .iter()
                 .filter(|&&(r, k, a)| allows(r, k, a))
+                .count()
+        });
+    });
+    group.bench_function("mixed_1024/custom_role", |b| {
+        b.iter(|| {
+            black_box(&requests)
+                .iter()
+                .filter(|&&(r, k, a)| custom(r, k).allows(a))
                 .count()
         });
     });

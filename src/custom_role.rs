@@ -8,7 +8,9 @@
 //! deserialized) is checked then, with a [`CustomRoleError`].
 //!
 //! Granting one is subject to [`CustomRole::check_grant`]: nobody may grant a
-//! custom role that holds an action they do not hold themselves.
+//! custom role that holds an action they do not hold themselves. With a
+//! [`Roster`](crate::Roster) at hand (feature `alloc`),
+//! [`CustomRole::check_grant_in`] reads the granter's role from it.
 
 use core::fmt;
 
@@ -453,6 +455,74 @@ impl CustomRole {
     }
 }
 
+#[cfg(feature = "alloc")]
+impl CustomRole {
+    /// Checks that `actor` may hand this role to someone on `roster`'s
+    /// resource: [`check_grant`](Self::check_grant) with the granter and
+    /// the kind read from the roster.
+    ///
+    /// The granter is the actor's *effective* built-in role on the roster
+    /// ([`Roster::effective_role`](crate::Roster::effective_role)): an
+    /// owner or an accepted collaborator grants as the matrix says; a
+    /// limited collaborator may not grant (no `invite_collaborator`); a
+    /// stranger, a pending invitation or a deleted account holds no rights
+    /// and may not grant. A roster records built-in roles only: for an
+    /// actor who holds a custom role, call
+    /// [`check_grant`](Self::check_grant) with [`Granter::Custom`].
+    ///
+    /// The rules, in order: the roster's kind is the role's kind; the actor
+    /// has an active membership; then those of
+    /// [`check_grant`](Self::check_grant). A built-in role that may invite
+    /// holds every action a custom role may hold on its kind, so
+    /// [`GrantError::Escalation`] only comes from custom granters.
+    ///
+    /// ```
+    /// use collab_authz::{custom_role, Account, CustomRole, Email, GrantError, Invitation, InvitationToken, MemberId, Permissions, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp};
+    ///
+    /// const DEPLOYER: CustomRole = custom_role!(
+    ///     "deployer",
+    ///     ResourceKind::App,
+    ///     Permissions::DEPLOY_ANY_BRANCH.union(Permissions::VIEW_DEPLOYMENTS),
+    /// );
+    /// let t = Timestamp::from_unix_seconds(0);
+    /// let ada = Email::parse("ada@example.com")?;
+    /// let owner = Account { id: MemberId::new("m0")?, email: ada.clone(), username: None };
+    /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
+    /// let (mut roster, _) = Roster::create(app, owner, t);
+    /// let bob = Email::parse("bob@example.com")?;
+    /// roster.invite(&ada, Invitation::new(MemberId::new("m1")?, bob.clone(), InvitationToken::new("t1")?), t)?;
+    ///
+    /// assert_eq!(DEPLOYER.check_grant_in(&roster, &ada), Ok(()));
+    /// // Bob's invitation is pending: he holds no rights yet.
+    /// assert_eq!(DEPLOYER.check_grant_in(&roster, &bob), Err(GrantError::NotActive));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`GrantError::WrongKind`] when the roster's resource is of another
+    /// kind; [`GrantError::NotAMember`] when the actor has no membership on
+    /// it; [`GrantError::NotActive`] when the membership is pending or of a
+    /// deleted account; [`GrantError::MayNotGrant`] for a limited
+    /// collaborator; [`GrantError::Escalation`] as
+    /// [`check_grant`](Self::check_grant).
+    pub fn check_grant_in(
+        &self,
+        roster: &crate::Roster,
+        actor: &crate::Email,
+    ) -> Result<(), GrantError> {
+        let kind = roster.kind();
+        if kind != self.kind {
+            return Err(GrantError::WrongKind {
+                role: self.kind,
+                resource: kind,
+            });
+        }
+        let member = roster.get(actor).ok_or(GrantError::NotAMember)?;
+        let role = member.effective_role().ok_or(GrantError::NotActive)?;
+        self.check_grant(Granter::Role(role), kind)
+    }
+}
+
 impl fmt::Display for CustomRole {
     /// The role's name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -515,6 +585,14 @@ pub enum GrantError {
     /// The granter may not invite collaborators at all.
     #[error("the granter may not grant roles: it does not hold invite_collaborator")]
     MayNotGrant,
+    /// The granter has no membership on the resource
+    /// ([`CustomRole::check_grant_in`]).
+    #[error("the granter has no membership on the resource")]
+    NotAMember,
+    /// The granter's membership grants no rights: a pending invitation or
+    /// a deleted account ([`CustomRole::check_grant_in`]).
+    #[error("the granter's membership is not active (pending invitation or deleted account)")]
+    NotActive,
     /// The custom role holds actions the granter does not hold.
     #[error("the granter does not hold every action of the custom role; it lacks: {missing}")]
     Escalation {

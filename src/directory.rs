@@ -251,7 +251,13 @@ impl<'a> DirectoryBuilder<'a> {
             row.person = u32::try_from(index).map_err(|_| DirectoryError::TooLarge)?;
             if let Some(person) = people.last_mut() {
                 row.own_email = person.email.as_str() != row.member.email().as_str();
-                match (person.username, row.member.username()) {
+                // A pending membership's username is unknown (LIFECYCLE.md),
+                // even when the member record carries one.
+                let own = row
+                    .member
+                    .username()
+                    .filter(|_| row.status != MemberStatus::Pending);
+                match (person.username, own) {
                     (None, own) => person.username = own,
                     (Some(known), Some(own)) => row.own_username = known != own,
                     (Some(_), None) => {}
@@ -365,8 +371,8 @@ impl Arena {
 }
 
 /// One person of a [`Directory`]: an email (compared case-insensitively),
-/// the first username known from any of their memberships, and the
-/// two-factor status the caller supplied.
+/// the first username known from any of their non-pending memberships, and
+/// the two-factor status the caller supplied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Person<'a> {
     email: &'a Email,
@@ -381,7 +387,8 @@ impl<'a> Person<'a> {
         self.email
     }
 
-    /// The username, when any membership knows it.
+    /// The username, when any of their accepted, owner or deleted-account
+    /// memberships knows it (a pending membership's username is unknown).
     #[must_use]
     pub fn username(&self) -> Option<&'a Username> {
         self.username
@@ -477,21 +484,22 @@ impl<'a> Directory<'a> {
             .and_then(|i| self.people.get(i))
     }
 
-    /// The resources with no accepted non-owner member, in resource
-    /// order. Linear in the number of memberships.
-    pub(crate) fn resources_without_active_collaborators(&self) -> Vec<&'a Resource> {
-        let mut active = alloc::vec![false; self.resources.len()];
+    /// The resources with no non-owner membership in any status (the ones
+    /// [`Grouping::ByResource`] leaves out), in resource order. Linear in
+    /// the number of memberships.
+    pub(crate) fn resources_with_only_owner(&self) -> Vec<&'a Resource> {
+        let mut others = alloc::vec![false; self.resources.len()];
         for row in &self.rows {
-            if row.role != Role::Owner && row.status == MemberStatus::Accepted {
-                if let Some(flag) = active.get_mut(row.rank as usize) {
+            if row.role != Role::Owner {
+                if let Some(flag) = others.get_mut(row.rank as usize) {
                     *flag = true;
                 }
             }
         }
         self.resources
             .iter()
-            .zip(active)
-            .filter(|(_, active)| !active)
+            .zip(others)
+            .filter(|(_, others)| !others)
             .map(|(r, _)| *r)
             .collect()
     }
@@ -584,8 +592,12 @@ impl<'d> Membership<'d> {
         )
     }
 
-    /// [`username`](Self::username) as text, read as `email_text` is.
+    /// [`username`](Self::username) as text, read as `email_text` is:
+    /// `None` for a pending membership.
     fn username_text(&self) -> Option<&'d str> {
+        if self.row.status == MemberStatus::Pending {
+            return None;
+        }
         if self.row.own_username {
             return self.row.member.username().map(Username::as_str);
         }
@@ -625,9 +637,16 @@ impl<'d> Membership<'d> {
         self.person.two_factor
     }
 
-    /// The username: the membership's own, else the person's.
+    /// The username as this membership knows it: `None` for a pending
+    /// membership (the invitation is not accepted yet, so the username is
+    /// unknown and listings print `n/a`, even when the same person has a
+    /// username on another resource); otherwise the membership's own
+    /// (for a deleted account, the last known), else the person's.
     #[must_use]
     pub fn username(&self) -> Option<&'d Username> {
+        if self.row.status == MemberStatus::Pending {
+            return None;
+        }
         self.row.member.username().or(self.person.username)
     }
 }
@@ -912,17 +931,53 @@ impl fmt::Display for ByResource<'_> {
     }
 }
 
-/// Makes a CSV cell safe to open in a spreadsheet: a cell that starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return could be read as a
-/// formula, so it is prefixed with a single quote (`'`), which spreadsheets
-/// show as text. Any other cell is returned as it is.
+/// Makes a CSV cell safe to open in a spreadsheet (against CSV or
+/// "formula" injection). This is the policy of the CSV export.
+///
+/// # Policy
+///
+/// - A cell whose **first character** is one of `=`, `+`, `-`, `@`, a tab
+///   (U+0009) or a carriage return (U+000D) could be read as a formula, so
+///   it is returned with a single quote (`'`) prepended, which spreadsheets
+///   show as text. Only the first character is looked at: `x=1` and ` =x`
+///   (leading space) are left alone.
+/// - The rule is blind to meaning: legitimate values that start with one
+///   of those characters are prefixed too, for example a resource named
+///   `-staging` or `+1 app` becomes `'-staging` and `'+1 app`.
+/// - Every other cell, the empty cell and a cell that already starts with
+///   `'` included, is returned as it is (borrowed, no allocation).
+/// - In the export, the cells that come from users are neutralized:
+///   email, username, resource id and resource name. The crate's own ids
+///   (`two_factor`, `resource_kind`, `role`, `status`) and the decimal
+///   `invited_at` never start with a trigger character and are written
+///   as they are.
+///
+/// A consumer that wants the original value back (a program, not a
+/// spreadsheet) must strip one leading `'` from a cell whose second
+/// character is one of the trigger characters above. This is exact for
+/// every value except one that itself starts with `'` and a trigger
+/// character (say a resource named `'=x`): the export writes it as it is,
+/// and stripping would shorten it. A consumer that must tell the two apart
+/// should read the JSON export, which is never neutralized.
 ///
 /// ```
 /// use collab_authz::neutralize_cell;
 ///
 /// assert_eq!(neutralize_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
 /// assert_eq!(neutralize_cell("-1+2"), "'-1+2");
+/// // Legitimate values are prefixed too.
+/// assert_eq!(neutralize_cell("-staging"), "'-staging");
 /// assert_eq!(neutralize_cell("billing"), "billing");
+///
+/// // Getting the original back: strip the one `'` the export added.
+/// let original = |cell: &str| -> String {
+///     match cell.strip_prefix('\'') {
+///         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+///         _ => cell.to_owned(),
+///     }
+/// };
+/// assert_eq!(original(&neutralize_cell("-staging")), "-staging");
+/// assert_eq!(original(&neutralize_cell("billing")), "billing");
 /// ```
 #[must_use]
 pub fn neutralize_cell(cell: &str) -> alloc::borrow::Cow<'_, str> {

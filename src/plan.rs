@@ -21,7 +21,8 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Step {
     /// Revoke a membership (pending, accepted or of a deleted account) that
-    /// the desired set does not hold.
+    /// the desired set does not hold, or the membership of a deleted
+    /// account that the desired set holds (it is then invited again).
     Revoke {
         /// The member.
         email: Email,
@@ -39,7 +40,8 @@ pub enum Step {
         /// The desired role.
         to: Role,
     },
-    /// Invite someone the roster does not hold, with the desired role.
+    /// Invite someone the roster does not hold (or holds only as a
+    /// deleted account, revoked first), with the desired role.
     Invite {
         /// Who to invite.
         email: Email,
@@ -120,12 +122,26 @@ pub enum PlanError {
 
 /// The ordered steps that take a roster to a desired state.
 ///
+/// A desired (email, role) means "this email holds this role with a live
+/// membership": pending or accepted. Per email, against the roster:
+///
+/// | roster holds | desired | steps |
+/// | --- | --- | --- |
+/// | nothing | a role | invite |
+/// | any membership | nothing | revoke |
+/// | pending or accepted, same role | that role | none (a pending invitation is already as desired: only the person can accept it) |
+/// | pending or accepted, another role | a role | change role |
+/// | a deleted account (`user_account_deleted`), any role | a role | revoke, then invite |
+///
+/// A deleted account's membership grants nothing and cannot be revived,
+/// so it never counts as meeting the desired state, even with the desired
+/// role.
+///
 /// Order: revocations, then role changes that lower a role, then role
 /// changes that raise one, then invitations (privilege is removed before
 /// any is added); each group in email order; the acting account's own step,
 /// if any, last (so that lowering one's own role does not stop the rest).
-/// Minimal: one step per member whose role differs from the desired one,
-/// none for the others.
+/// Minimal: the steps of the table above and no others.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     resource: ResourceId,
@@ -133,9 +149,11 @@ pub struct Plan {
 }
 
 /// Computes the plan that takes `roster` to `desired`, a set of (email,
-/// role) for every non-owner member wanted (emails compared
-/// case-insensitively; the same pair twice is one). `actor` is the account
-/// that will apply it: its own step, if any, is placed last.
+/// role) for every non-owner member wanted with a live (pending or
+/// accepted) membership (emails compared case-insensitively; the same pair
+/// twice is one). `actor` is the account that will apply it: its own step,
+/// if any, is placed last. See [`Plan`] for the steps each case gets: a
+/// deleted account that is desired is revoked and invited again.
 ///
 /// ```
 /// use collab_authz::{plan, Account, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId, ResourceKind, Role, Roster, Step, Timestamp};
@@ -209,15 +227,23 @@ pub fn plan(
     let mut revokes = Vec::new();
     let mut lowers = Vec::new();
     let mut raises = Vec::new();
+    let mut reinvites = Vec::new();
     // `members()` is every member but the owner, in normalized-email order.
     for member in roster.members() {
         let email = member.email();
+        let revoke = || Step::Revoke {
+            email: email.clone(),
+            role: member.role(),
+            status: member.status(),
+        };
         match wanted.remove(email.normalized()) {
-            None => revokes.push(Step::Revoke {
-                email: email.clone(),
-                role: member.role(),
-                status: member.status(),
-            }),
+            None => revokes.push(revoke()),
+            // A deleted account's membership is dead whatever its role:
+            // remove it, then invite the address again.
+            Some((desired_email, role)) if member.status() == MemberStatus::UserAccountDeleted => {
+                revokes.push(revoke());
+                reinvites.push((desired_email, role));
+            }
             Some((_, to)) if to != member.role() => {
                 let step = Step::ChangeRole {
                     email: email.clone(),
@@ -233,9 +259,13 @@ pub fn plan(
             Some(_) => {}
         }
     }
-    let invites = wanted
+    // Re-invitations and new invitations together, in email order.
+    let mut invites: Vec<Step> = wanted
         .into_values()
-        .map(|(email, role)| Step::Invite { email, role });
+        .chain(reinvites)
+        .map(|(email, role)| Step::Invite { email, role })
+        .collect();
+    invites.sort_by(|a, b| a.email().normalized().cmp(b.email().normalized()));
 
     let mut steps: Vec<Step> = revokes
         .into_iter()

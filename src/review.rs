@@ -54,6 +54,26 @@ impl fmt::Display for Severity {
 }
 
 /// What a finding is about. Each variant states its rule.
+///
+/// # Severities
+///
+/// | kind | severity |
+/// | --- | --- |
+/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), owner-level access, 2FA disabled | critical |
+/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), owner-level access, 2FA unknown | high |
+/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), collaborator, 2FA disabled | high |
+/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), collaborator, 2FA unknown | medium |
+/// | [`DeletedAccount`](Self::DeletedAccount) | medium |
+/// | [`LimitedWouldDo`](Self::LimitedWouldDo) | medium |
+/// | [`UnusedAccess`](Self::UnusedAccess) | medium |
+/// | [`StaleInvitation`](Self::StaleInvitation) | low |
+/// | [`ExpiredInvitation`](Self::ExpiredInvitation) | low |
+/// | [`OwnerOnly`](Self::OwnerOnly) | low |
+///
+/// Owner-level access without confirmed two-factor authentication is at
+/// least high: the owner's account can delete, rename and transfer the
+/// resource, so a status the caller cannot confirm is not given the
+/// benefit of the doubt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -62,15 +82,16 @@ pub enum FindingKind {
     /// **Rule:** an active member (accepted collaborator, or the owner)
     /// whose role can read data and secrets (the role's grants meet
     /// [`Category::DataAndSecrets`]) and whose two-factor authentication is
-    /// disabled or unknown. Severity: critical for the owner with 2FA
-    /// disabled, high for a collaborator with 2FA disabled, medium when
-    /// the status is unknown. One finding per person, listing every such
-    /// resource.
+    /// disabled or unknown. Severity, for the person's most privileged
+    /// such membership: critical for an owner with 2FA disabled, high for
+    /// an owner with 2FA unknown or a collaborator with 2FA disabled,
+    /// medium for a collaborator with 2FA unknown. One finding per person,
+    /// listing every such resource.
     FullRightsWithoutTwoFactor,
-    /// **Rule:** a pending invitation made at least
-    /// [`ReviewPolicy::stale_invitation_after`] seconds before the review
-    /// time. Severity low: it grants nothing yet, but whoever holds the
-    /// link can still accept it.
+    /// **Rule:** a pending invitation (not expired) that is at least
+    /// [`ReviewPolicy::stale_invitation_after`] seconds old at the review
+    /// time (an invitation exactly that old is stale). Severity low: it
+    /// grants nothing yet, but whoever holds the link can still accept it.
     StaleInvitation,
     /// **Rule:** a pending invitation whose expiry (set by the inviter) is
     /// at or before the review time: it can no longer be accepted.
@@ -85,18 +106,32 @@ pub enum FindingKind {
     /// **Rule:** a person who holds `collaborator` on at least
     /// [`ReviewPolicy::limited_would_do_min_resources`] apps where the
     /// caller-supplied [`Usage`] is not empty and every action used is one
-    /// that `limited_collaborator` holds on an app (with or without
-    /// condition). Only apps count: a dedicated database has no limited
-    /// role. Severity medium.
+    /// that `limited_collaborator` holds on an app without condition (a
+    /// `yes` cell). An app where the person used an action that a limited
+    /// collaborator holds only under a condition (`view_activity_details`
+    /// with values redacted, `view_deployment_logs` for deployments younger
+    /// than 7 days, `create_review_app` through the SCM integration) does
+    /// not count: [`Usage`] does not say whether the condition held, and
+    /// lowering the role could break the person's work. Only apps count: a
+    /// dedicated database has no limited role. Severity medium.
     LimitedWouldDo,
     /// **Rule:** an accepted collaborator whose caller-supplied [`Usage`]
     /// on the resource is recorded and empty: access held and not used.
     /// Severity medium.
     UnusedAccess,
-    /// **Rule:** a resource whose only active member is its owner (no
-    /// accepted collaborator). Everyone who works on it either uses the
-    /// owner's account (shared credentials, owner-only actions exposed) or
-    /// nobody can act when that one account is lost. Severity low.
+    /// **Rule:** a resource whose roster holds nobody but its owner: no
+    /// collaborator in any status (accepted, pending or deleted account).
+    /// Everyone who works on it either uses the owner's account (shared
+    /// credentials, owner-only actions exposed) or nobody can act when
+    /// that one account is lost. Severity low.
+    ///
+    /// A resource whose other memberships are all pending or deleted
+    /// accounts is not flagged, so one resource never gets contradictory
+    /// advice: a pending invitation already is the invitation this finding
+    /// would suggest (and is flagged itself when stale or expired), and a
+    /// deleted account gets its own [`DeletedAccount`](Self::DeletedAccount)
+    /// finding (revoke it; if the owner is then alone, the next review
+    /// flags the resource).
     OwnerOnly,
 }
 
@@ -148,19 +183,21 @@ impl FindingKind {
                 "an active owner or collaborator whose role can read data and secrets, with two-factor authentication disabled or unknown"
             }
             FindingKind::StaleInvitation => {
-                "a pending invitation older than the review's maximum invitation age"
+                "a pending invitation at least as old as the review's stale-invitation age"
             }
             FindingKind::ExpiredInvitation => {
                 "a pending invitation whose expiry has passed, which can no longer be accepted"
             }
             FindingKind::DeletedAccount => "a membership whose account was deleted",
             FindingKind::LimitedWouldDo => {
-                "a collaborator on many apps whose recorded work a limited collaborator may do"
+                "a collaborator on many apps whose recorded work a limited collaborator may do without condition"
             }
             FindingKind::UnusedAccess => {
                 "an accepted collaborator with no recorded use of the resource"
             }
-            FindingKind::OwnerOnly => "a resource whose only active member is its owner",
+            FindingKind::OwnerOnly => {
+                "a resource whose roster holds nobody but its owner (no collaborator, invitation or deleted account)"
+            }
         }
     }
 }
@@ -246,7 +283,8 @@ pub enum Detail {
     ExpiredAt(Timestamp),
     /// The role the deleted account kept.
     KeptRole(Role),
-    /// The actions used, which a limited collaborator holds.
+    /// The actions used, which a limited collaborator holds without
+    /// condition.
     Used(Permissions),
 }
 
@@ -455,7 +493,10 @@ impl<'d> Report<'d> {
             match f.detail {
                 Detail::None => out.write_str("-")?,
                 Detail::TwoFactor(t) => write!(out, "2FA {t}")?,
-                Detail::PendingFor(s) => write!(out, "pending for {} days", s / 86_400)?,
+                Detail::PendingFor(s) => {
+                    out.write_str("pending for ")?;
+                    write_age(out, s)?;
+                }
                 Detail::ExpiredAt(t) => write!(out, "expired at {t}")?,
                 Detail::KeptRole(role) => write!(out, "kept role {}", role.label())?,
                 Detail::Used(p) => {
@@ -491,6 +532,19 @@ impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write_markdown(f)
     }
+}
+
+/// Writes an age in seconds in the largest unit it holds at least once
+/// (seconds, minutes, hours or days), rounded down: `45 seconds`,
+/// `1 minute`, `5 hours`, `40 days`.
+fn write_age(out: &mut impl fmt::Write, seconds: u64) -> fmt::Result {
+    const UNITS: [(u64, &str); 3] = [(86_400, "day"), (3_600, "hour"), (60, "minute")];
+    let (n, unit) = UNITS
+        .iter()
+        .find(|(size, _)| seconds >= *size)
+        .map_or((seconds, "second"), |(size, unit)| (seconds / size, *unit));
+    let plural = if n == 1 { "" } else { "s" };
+    write!(out, "{n} {unit}{plural}")
 }
 
 /// Writes `s` with the characters that Markdown or HTML would interpret
@@ -563,7 +617,8 @@ pub fn review<'d>(
     usage: &Usage,
 ) -> Report<'d> {
     let mut findings = Vec::new();
-    let limited_app = grants(Role::LimitedCollaborator, ResourceKind::App).any();
+    // Only the `yes` cells: a conditional grant may not cover the use.
+    let limited_app = grants(Role::LimitedCollaborator, ResourceKind::App).allowed();
 
     // Per person: 2FA, invitations, deleted accounts, usage.
     for group in directory.by_collaborator().iter() {
@@ -609,10 +664,11 @@ pub fn review<'d>(
             }
         }
         if !without_2fa.is_empty() {
+            // See the severity table of `FindingKind`.
             let severity = match (person.two_factor(), owner_without_2fa) {
                 (TwoFactor::Disabled, true) => Severity::Critical,
-                (TwoFactor::Disabled, false) => Severity::High,
-                _ => Severity::Medium,
+                (_, true) | (TwoFactor::Disabled, false) => Severity::High,
+                (_, false) => Severity::Medium,
             };
             findings.push(Finding {
                 kind: FindingKind::FullRightsWithoutTwoFactor,
@@ -640,7 +696,7 @@ pub fn review<'d>(
     }
 
     // Per resource: owner only.
-    for resource in directory.resources_without_active_collaborators() {
+    for resource in directory.resources_with_only_owner() {
         findings.push(Finding {
             kind: FindingKind::OwnerOnly,
             severity: Severity::Low,

@@ -200,6 +200,116 @@ fn text_listings() {
     assert!(text.contains("carol@example.com (n/a), 2FA unknown\n  app storefront (app-2): limited collaborator, pending\n"));
 }
 
+/// A pending membership's username is unknown (LIFECYCLE.md: listings
+/// print `n/a`), even when the same person has a username on another
+/// resource or the pending member record carries one: text listing, CSV,
+/// JSON and `Membership::username` all agree.
+#[test]
+fn pending_membership_has_no_username() {
+    use collab_authz::{Member, MemberId, MemberParts, Username};
+    let mut rosters = organization();
+    // Bob (accepted on storefront as "Bob") is also invited to zeta.
+    rosters.push(roster(
+        ResourceKind::App,
+        "app-3",
+        "zeta",
+        "ada@example.com",
+        &[("bob@example.com", R::Collaborator, S::Pending, 40)],
+    ));
+    // Erin's only membership is pending, yet the record carries a username.
+    let resource = collab_authz::Resource::new(
+        ResourceKind::App,
+        collab_authz::ResourceId::new("app-4").unwrap(),
+        "omega",
+    )
+    .unwrap();
+    let erin = Member::new(MemberParts {
+        id: MemberId::new("e1").unwrap(),
+        email: email("erin@example.com"),
+        username: Some(Username::new("erin").unwrap()),
+        status: S::Pending,
+        role: R::LimitedCollaborator,
+        invited_at: common::at(50),
+        expires_at: None,
+        token: None,
+    })
+    .unwrap();
+    let owner = common::member("o4", ("ada@example.com", R::Owner, S::Owner, 0));
+    rosters.push(Roster::from_parts(resource, owner, [erin]).unwrap());
+    let dir = directory(&rosters);
+
+    for m in dir.memberships() {
+        let pending = m.status() == S::Pending;
+        assert_eq!(m.username().is_none(), pending, "{}", m.email());
+    }
+    let text = dir.by_resource().to_string();
+    assert!(
+        text.contains(
+            "app zeta (app-3)
+  ada@example.com (ada): owner, owner, 2FA enabled
+  bob@example.com (n/a): collaborator, pending, 2FA disabled
+"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Bob@Example.com (Bob): collaborator, accepted"));
+    assert!(text.contains("erin@example.com (n/a): limited collaborator, pending"));
+    // The person-level username comes only from non-pending memberships.
+    let erin = dir.person(&email("erin@example.com")).unwrap();
+    assert_eq!(erin.username(), None);
+    assert!(dir.by_collaborator().to_string().contains(
+        "erin@example.com (n/a), 2FA unknown
+"
+    ));
+    assert_eq!(
+        dir.person(&email("bob@example.com"))
+            .unwrap()
+            .username()
+            .map(|u| u.as_str()),
+        Some("bob")
+    );
+
+    for grouping in [Grouping::ByCollaborator, Grouping::ByResource] {
+        let csv_text = dir.to_csv(grouping).unwrap();
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let mut pending_rows = 0;
+        for record in reader.records() {
+            let record = record.unwrap();
+            if &record[7] == "pending" {
+                pending_rows += 1;
+                assert_eq!(&record[1], "", "{record:?}");
+            } else {
+                assert_ne!(&record[1], "", "{record:?}");
+            }
+        }
+        assert_eq!(pending_rows, 3);
+    }
+
+    let v: serde_json::Value =
+        serde_json::from_str(&dir.to_json(Grouping::ByResource).unwrap()).unwrap();
+    let mut pending_rows = 0;
+    for resource in v["resources"].as_array().unwrap() {
+        for member in resource["members"].as_array().unwrap() {
+            if member["status"] == "pending" {
+                pending_rows += 1;
+                assert_eq!(member["username"], serde_json::Value::Null, "{member}");
+            } else {
+                assert!(member["username"].is_string(), "{member}");
+            }
+        }
+    }
+    assert_eq!(pending_rows, 3);
+    let v: serde_json::Value =
+        serde_json::from_str(&dir.to_json(Grouping::ByCollaborator).unwrap()).unwrap();
+    let erin = v["collaborators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == "erin@example.com")
+        .unwrap();
+    assert_eq!(erin["username"], serde_json::Value::Null);
+}
+
 #[test]
 fn duplicates_are_refused() {
     let a = roster(ResourceKind::App, "same", "one", "ada@example.com", &[]);
@@ -338,6 +448,21 @@ fn neutralize_cell_rules() {
     for safe in ["", "x", " =x", "x-y", "'=x"] {
         assert_eq!(neutralize_cell(safe), safe);
     }
+    // The documented policy: legitimate values are prefixed too, and a
+    // consumer gets the original back by stripping one leading `'` before
+    // a trigger character (exact unless the value itself starts with `'`
+    // and a trigger, as "'=x" does).
+    let original = |cell: &str| match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        _ => cell.to_owned(),
+    };
+    for value in [
+        "-staging", "+1 app", "@team", "=1", "\tx", "\rx", "billing", "", "x-y", " =x",
+    ] {
+        assert_eq!(original(&neutralize_cell(value)), value, "{value:?}");
+    }
+    assert_eq!(neutralize_cell("-staging"), "'-staging");
+    assert_eq!(original(&neutralize_cell("'=x")), "=x");
 }
 
 #[test]
@@ -492,7 +617,15 @@ proptest! {
         for (record, m) in reader.records().zip(dir.memberships()) {
             let record = record.unwrap();
             prop_assert_eq!(&record[0], m.email().as_str());
-            prop_assert_eq!(&record[1], m.username().map_or("", |u| u.as_str()));
+            // Naive model: a pending membership's username is unknown
+            // (empty); any other's is the member's own (the test rosters
+            // give every non-pending member one).
+            let username = match m.member().status() {
+                S::Pending => "",
+                _ => m.member().username().unwrap().as_str(),
+            };
+            prop_assert_eq!(&record[1], username);
+            prop_assert_eq!(m.username().map(|u| u.as_str()), Some(username).filter(|u| !u.is_empty()));
             prop_assert_eq!(&record[3], m.resource().kind().id());
             prop_assert_eq!(&record[4], m.resource().id().as_str());
             let name = neutralize_cell(m.resource().name()).into_owned();

@@ -26,11 +26,36 @@ fn ids() -> impl FnMut(&Email) -> (MemberId, InvitationToken) {
     }
 }
 
-/// The non-owner state of a roster: normalized email -> role.
-fn state(roster: &Roster) -> BTreeMap<String, R> {
+/// The non-owner state of a roster: normalized email -> (role, status).
+fn state(roster: &Roster) -> BTreeMap<String, (R, S)> {
     roster
         .members()
-        .map(|m| (m.email().normalized().to_owned(), m.role()))
+        .map(|m| (m.email().normalized().to_owned(), (m.role(), m.status())))
+        .collect()
+}
+
+/// Whether a status is a live membership (what a desired entry asks for).
+fn live(status: S) -> bool {
+    matches!(status, S::Pending | S::Accepted)
+}
+
+/// The state a roster must reach for `desired` (owner entries dropped):
+/// every desired email with its role, keeping a live membership's status
+/// and pending for everyone invited (anew, or again after a deleted
+/// account was revoked).
+fn expected_state(roster: &Roster, desired: &[(Email, R)]) -> BTreeMap<String, (R, S)> {
+    let current = state(roster);
+    desired
+        .iter()
+        .filter(|(_, r)| *r != R::Owner)
+        .map(|(e, r)| {
+            let key = e.normalized().to_owned();
+            let status = match current.get(&key) {
+                Some((_, s)) if live(*s) => *s,
+                _ => S::Pending,
+            };
+            (key, (*r, status))
+        })
         .collect()
 }
 
@@ -81,15 +106,88 @@ fn plan_is_ordered_and_minimal() {
         .apply(&mut applied, &email("lead@x.io"), at(1), ids())
         .unwrap();
     assert_eq!(events.len(), 5);
-    let want: BTreeMap<String, R> = desired[..5]
-        .iter()
-        .map(|(e, r)| (e.normalized().to_owned(), *r))
-        .collect();
-    assert_eq!(state(&applied), want);
+    assert_eq!(state(&applied), expected_state(&r, &desired));
+    assert_eq!(
+        state(&applied)["new@x.io"],
+        (R::LimitedCollaborator, S::Pending)
+    );
+    assert_eq!(
+        state(&applied)["down@x.io"],
+        (R::LimitedCollaborator, S::Accepted)
+    );
     // Planning again from the result changes nothing.
     let again = plan(&applied, desired, &email("owner@x.io")).unwrap();
     assert!(again.is_empty());
     assert_eq!(again.to_string(), "no changes\n");
+}
+
+/// A deleted account's membership never meets the desired state, whether
+/// its role is the desired one or not: it is revoked and the address is
+/// invited again (revocations first, invitations last, the actor's own
+/// steps after everything else). A pending membership with the desired
+/// role already meets it.
+#[test]
+fn deleted_account_is_revoked_and_invited_again() {
+    let r = app();
+    let owner = email("owner@x.io");
+    for role in [R::LimitedCollaborator, R::Collaborator] {
+        let desired = [
+            (email("keep@x.io"), R::Collaborator),
+            (email("down@x.io"), R::Collaborator),
+            (email("up@x.io"), R::LimitedCollaborator),
+            (email("lead@x.io"), R::Collaborator),
+            (email("Gone@x.io"), role),
+            (email("new@x.io"), R::Collaborator),
+        ];
+        let p = plan(&r, desired.clone(), &owner).unwrap();
+        assert_eq!(
+            p.steps(),
+            [
+                Step::Revoke {
+                    email: email("gone@x.io"),
+                    role: R::LimitedCollaborator,
+                    status: S::UserAccountDeleted
+                },
+                Step::Invite {
+                    email: email("gone@x.io"),
+                    role
+                },
+                Step::Invite {
+                    email: email("new@x.io"),
+                    role: R::Collaborator
+                },
+            ],
+            "desired gone@ as {role}"
+        );
+        let mut applied = r.clone();
+        let events = p.apply(&mut applied, &owner, at(1), ids()).unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(state(&applied)["gone@x.io"], (role, S::Pending));
+        assert_eq!(state(&applied), expected_state(&r, &desired));
+        assert!(plan(&applied, desired, &owner).unwrap().is_empty());
+    }
+
+    // The deleted account is also the actor (it can apply nothing, but the
+    // plan still puts its own steps last, in order).
+    let desired = [
+        (email("gone@x.io"), R::Collaborator),
+        (email("z@x.io"), R::Collaborator),
+    ];
+    let p = plan(&r, desired, &email("gone@x.io")).unwrap();
+    let tail: Vec<String> = p
+        .steps()
+        .iter()
+        .rev()
+        .take(2)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "invite gone@x.io as collaborator",
+            "revoke gone@x.io (limited collaborator, user account deleted)"
+        ]
+    );
 }
 
 #[test]
@@ -202,7 +300,7 @@ fn stops_mid_plan_when_the_actor_loses_the_right() {
     // Steps 0 and 1 applied, step 2 not.
     let mut want = state(&r);
     want.remove("gone@x.io");
-    want.insert("down@x.io".into(), R::LimitedCollaborator);
+    want.insert("down@x.io".into(), (R::LimitedCollaborator, S::Accepted));
     assert_eq!(state(&applied), want);
 }
 
@@ -269,32 +367,71 @@ fn any_case() -> impl Strategy<Value = (Roster, Email, Vec<(Email, R)>)> {
         })
 }
 
-fn desired_state(desired: &[(Email, R)]) -> BTreeMap<String, R> {
-    desired
+/// What a step does, without its details: the reference model's alphabet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Op {
+    Revoke,
+    Change,
+    Invite,
+}
+
+/// The reference plan, per normalized email: the steps a naive reading of
+/// "desired = this role with a live membership" needs.
+fn reference_ops(roster: &Roster, desired: &[(Email, R)]) -> Vec<(String, Op)> {
+    let current = state(roster);
+    let wanted: BTreeMap<String, R> = desired
         .iter()
         .filter(|(_, r)| *r != R::Owner)
         .map(|(e, r)| (e.normalized().to_owned(), *r))
-        .collect()
+        .collect();
+    let mut ops = Vec::new();
+    for key in current.keys().chain(wanted.keys()) {
+        match (current.get(key), wanted.get(key)) {
+            (Some(_), None) => ops.push((key.clone(), Op::Revoke)),
+            (None, Some(_)) => ops.push((key.clone(), Op::Invite)),
+            (Some((_, s)), Some(_)) if !live(*s) => {
+                ops.push((key.clone(), Op::Revoke));
+                ops.push((key.clone(), Op::Invite));
+            }
+            (Some((have, _)), Some(want)) if have != want => ops.push((key.clone(), Op::Change)),
+            _ => {}
+        }
+    }
+    ops.sort();
+    ops.dedup();
+    ops
+}
+
+fn op(step: &Step) -> Op {
+    match step {
+        Step::Revoke { .. } => Op::Revoke,
+        Step::ChangeRole { .. } => Op::Change,
+        Step::Invite { .. } => Op::Invite,
+    }
 }
 
 proptest! {
-    /// One step per member whose role differs from the desired one (absent
-    /// counts as a role), none for the others, and never the owner.
+    /// Exactly the reference model's steps: one role change per live
+    /// member whose role differs, a revocation per member not desired, an
+    /// invitation per desired email the roster lacks, a revocation and an
+    /// invitation per desired deleted account, none for the others, and
+    /// never the owner. Revocations come before role changes, role changes
+    /// before invitations, except for the actor's own steps, which are last.
     #[test]
     fn plan_is_minimal_and_spares_the_owner((r, actor, desired) in any_case()) {
         let p = plan(&r, desired.clone(), &actor).unwrap();
-        let current = state(&r);
-        let wanted = desired_state(&desired);
-        let mut differing: Vec<String> = current.keys().chain(wanted.keys())
-            .filter(|e| current.get(*e) != wanted.get(*e))
-            .cloned()
+        let mut stepped: Vec<(String, Op)> = p
+            .steps()
+            .iter()
+            .map(|s| (s.email().normalized().to_owned(), op(s)))
             .collect();
-        differing.sort();
-        differing.dedup();
-        let mut stepped: Vec<String> = p.steps().iter().map(|s| s.email().normalized().to_owned()).collect();
         stepped.sort();
-        prop_assert_eq!(stepped, differing);
+        prop_assert_eq!(stepped, reference_ops(&r, &desired));
         prop_assert!(p.steps().iter().all(|s| s.email() != r.owner().email()));
+        let others: Vec<Op> = p.steps().iter().filter(|s| s.email() != &actor).map(op).collect();
+        prop_assert!(others.is_sorted());
+        let own_from = p.steps().iter().position(|s| s.email() == &actor).unwrap_or(p.steps().len());
+        prop_assert!(p.steps()[own_from..].iter().all(|s| s.email() == &actor));
     }
 
     /// Applied by the owner, the plan always reaches exactly the desired
@@ -306,7 +443,7 @@ proptest! {
         let mut applied = r.clone();
         let events = p.apply(&mut applied, &owner, at(1), ids()).unwrap();
         prop_assert_eq!(events.len(), p.steps().len());
-        prop_assert_eq!(state(&applied), desired_state(&desired));
+        prop_assert_eq!(state(&applied), expected_state(&r, &desired));
         prop_assert_eq!(applied.owner(), r.owner());
     }
 
@@ -323,7 +460,7 @@ proptest! {
         match p.apply(&mut applied, &actor, at(1), ids()) {
             Ok(events) => {
                 prop_assert_eq!(events.len(), p.steps().len());
-                prop_assert_eq!(state(&applied), desired_state(&desired));
+                prop_assert_eq!(state(&applied), expected_state(&r, &desired));
             }
             Err(err) => {
                 let k = err.step();
