@@ -24,7 +24,9 @@
 //!   the constants, written into any `core::fmt::Write`.
 //! - [`CustomRole`]: a user-defined named permission set, checked like the
 //!   built-in roles, its rules enforced at compile time with [`custom_role!`]
-//!   and at run time; [`CustomRole::check_grant`] refuses escalation.
+//!   and at run time; [`CustomRole::check_grant`] refuses escalation, and
+//!   `CustomRole::check_grant_in` (feature `alloc`) asks a [`Roster`] who
+//!   the granter is.
 //! - [`Directory`] (feature `alloc`): many rosters in one directory with
 //!   each person's [`TwoFactor`] status, grouped by collaborator or by
 //!   resource, rendered as text, CSV (feature `csv`) or JSON (feature
