@@ -69,7 +69,7 @@ pub const MAX_REJECTED_LEN: usize = 40;
 /// assert_eq!(err.input().len(), collab_authz::MAX_REJECTED_LEN);
 /// assert!(err.to_string().starts_with(&format!("unknown action \"{}…\"", err.input())));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct ParseIdError {
     kind: IdKind,
     /// The first `len` bytes are a char-boundary prefix of the input; the
@@ -120,6 +120,18 @@ impl ParseIdError {
     #[must_use]
     pub const fn is_truncated(&self) -> bool {
         self.truncated
+    }
+}
+
+impl fmt::Debug for ParseIdError {
+    /// The kind, the kept input as a string and whether it was truncated
+    /// (not the raw buffer).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParseIdError")
+            .field("kind", &self.kind)
+            .field("input", &self.input())
+            .field("truncated", &self.truncated)
+            .finish()
     }
 }
 

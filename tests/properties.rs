@@ -215,6 +215,10 @@ fn parse_errors_quote_the_input() {
     for (got, want) in cases {
         assert_eq!(got, want);
     }
+    assert_eq!(
+        format!("{:?}", "Owner".parse::<Role>().unwrap_err()),
+        r#"ParseIdError { kind: Role, input: "Owner", truncated: false }"#
+    );
     let err = "view_logs, sudo".parse::<Permissions>().unwrap_err();
     assert_eq!(
         (err.kind(), err.input()),
