@@ -193,7 +193,8 @@ fn moving_between_roles() {
         ResourceKind::App,
         Role::LimitedCollaborator,
         Role::Collaborator,
-    );
+    )
+    .unwrap();
     println!("gains {} actions, by scope:", change.added().count());
     for scope in Scope::ALL {
         let gained = change.added().intersection(scope.actions());

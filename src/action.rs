@@ -220,7 +220,7 @@ impl Action {
     #[must_use]
     #[inline]
     pub const fn permission(self) -> Permissions {
-        Permissions::from_bits_retain(1u64 << self as u8)
+        Permissions::of_action(self)
     }
 
     /// The overview category the action counts towards, if any.

@@ -34,33 +34,104 @@ impl IdKind {
     }
 }
 
+/// How many bytes of a rejected string a [`ParseIdError`] keeps (the
+/// longest id is 26 bytes).
+pub const MAX_REJECTED_LEN: usize = 40;
+
 /// A string that is not one of the spec's ids for a closed set.
 ///
-/// Its message names every valid id:
+/// Its message quotes the rejected string and names every valid id:
 ///
 /// ```
-/// use collab_authz::Role;
+/// use collab_authz::{IdKind, Role};
 ///
-/// let err = "admin".parse::<Role>().unwrap_err();
+/// let err = "Owner".parse::<Role>().unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     "unknown role, expected one of: limited_collaborator, collaborator, owner"
+///     r#"unknown role "Owner", expected one of: limited_collaborator, collaborator, owner"#
 /// );
+/// assert_eq!(err.input(), "Owner");
+/// assert_eq!(err.kind(), IdKind::Role);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+///
+/// The error is `Copy` and needs no allocator: it keeps an inline copy of
+/// at most [`MAX_REJECTED_LEN`] bytes of the rejected string, cut on a
+/// character boundary; the message then ends the quote with `…`. The
+/// message escapes control characters and quotes (as `{:?}` does), so a
+/// hostile input cannot forge a line of a log.
+///
+/// ```
+/// use collab_authz::Action;
+///
+/// let long = "x".repeat(100);
+/// let err = long.parse::<Action>().unwrap_err();
+/// assert!(err.is_truncated());
+/// assert_eq!(err.input().len(), collab_authz::MAX_REJECTED_LEN);
+/// assert!(err.to_string().starts_with(&format!("unknown action \"{}…\"", err.input())));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct ParseIdError {
     kind: IdKind,
+    /// The first `len` bytes are a char-boundary prefix of the input; the
+    /// rest are zero, so the derived `Eq` and `Hash` compare the prefix.
+    input: [u8; MAX_REJECTED_LEN],
+    len: u8,
+    truncated: bool,
 }
 
 impl ParseIdError {
-    pub(crate) const fn new(kind: IdKind) -> Self {
-        Self { kind }
+    pub(crate) fn new(kind: IdKind, rejected: &str) -> Self {
+        let mut len = rejected.len().min(MAX_REJECTED_LEN);
+        while !rejected.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut input = [0; MAX_REJECTED_LEN];
+        if let (Some(to), Some(from)) = (input.get_mut(..len), rejected.as_bytes().get(..len)) {
+            to.copy_from_slice(from);
+        }
+        Self {
+            kind,
+            input,
+            // len <= MAX_REJECTED_LEN = 40: the conversion cannot fail.
+            len: u8::try_from(len).unwrap_or(0),
+            truncated: len < rejected.len(),
+        }
     }
 
     /// Which id set the string was parsed as.
     #[must_use]
     pub const fn kind(&self) -> IdKind {
         self.kind
+    }
+
+    /// The rejected string, or its first [`MAX_REJECTED_LEN`] bytes (at
+    /// most; cut on a character boundary) when
+    /// [`is_truncated`](Self::is_truncated).
+    #[must_use]
+    pub fn input(&self) -> &str {
+        self.input
+            .get(..usize::from(self.len))
+            .and_then(|bytes| core::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether the rejected string was longer than what
+    /// [`input`](Self::input) keeps.
+    #[must_use]
+    pub const fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Debug for ParseIdError {
+    /// The kind, the kept input as a string and whether it was truncated
+    /// (not the raw buffer).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParseIdError")
+            .field("kind", &self.kind)
+            .field("input", &self.input())
+            .field("truncated", &self.truncated)
+            .finish()
     }
 }
 
@@ -79,7 +150,13 @@ impl fmt::Display for ParseIdError {
             }
             Ok(())
         }
-        write!(f, "unknown {}, expected one of: ", self.kind.noun())?;
+        let ellipsis = if self.truncated { "…" } else { "" };
+        write!(
+            f,
+            "unknown {} \"{}{ellipsis}\", expected one of: ",
+            self.kind.noun(),
+            self.input().escape_debug()
+        )?;
         match self.kind {
             IdKind::Role => list(f, Role::ALL, Role::id),
             IdKind::ResourceKind => list(f, ResourceKind::ALL, ResourceKind::id),
@@ -99,5 +176,7 @@ pub(crate) fn parse_id<T: Copy, const N: usize>(
 ) -> Result<T, ParseIdError> {
     all.into_iter()
         .find(|v| id(*v) == s)
-        .ok_or(ParseIdError::new(kind))
+        .ok_or_else(|| ParseIdError::new(kind, s))
 }
+
+const _: () = assert!(MAX_REJECTED_LEN <= u8::MAX as usize);

@@ -6,7 +6,7 @@
 //!
 //! - [`Role`], [`ResourceKind`], [`Action`] (with its [`Scope`] and overview
 //!   [`Category`]): the closed id sets of the spec.
-//! - [`Permissions`]: a set of actions as one `u64` (`bitflags`).
+//! - [`Permissions`]: a set of actions as one `u64`.
 //! - [`matrix`]: the compile-time permission matrix, its proven invariants,
 //!   the hot check [`allows`], the spec's [`Cell`]s and reverse queries.
 //! - [`decide`]: the full [`Decision`] with conditions evaluated against a
@@ -93,7 +93,10 @@ pub use custom_role::{
     CustomRole, CustomRoleError, GrantError, Granter, MAX_NAME_LEN, NameError, validate_name,
     validate_permissions,
 };
-pub use decision::{DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, decide, evaluate};
+pub use decision::{
+    DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, MissingFact, Unmet, check_condition,
+    decide, evaluate,
+};
 #[cfg(feature = "csv")]
 pub use directory::CsvExportError;
 #[cfg(feature = "json")]
@@ -103,11 +106,11 @@ pub use directory::{
     ByCollaborator, ByResource, CSV_HEADER, CollaboratorGroup, Directory, DirectoryBuilder,
     DirectoryError, Grouping, Membership, Person, ResourceGroup, TwoFactor, neutralize_cell,
 };
-pub use error::{IdKind, ParseIdError};
+pub use error::{IdKind, MAX_REJECTED_LEN, ParseIdError};
 pub use export::{Export, Format, ParseFormatError, write_matrix};
 pub use matrix::{
-    Cell, Condition, Grants, Limit, Obligation, RoleChange, allows, cell, grants, lowest_role,
-    role_change, roles_for,
+    Cell, Condition, Grants, Limit, Obligation, RoleChange, RoleChangeError, allows, cell, grants,
+    lowest_role, role_change, roles_for,
 };
 #[cfg(feature = "alloc")]
 pub use membership::{

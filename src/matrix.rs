@@ -59,7 +59,12 @@ pub struct Grants {
 impl Grants {
     const NONE: Grants = Grants::new(Permissions::empty(), Permissions::empty());
 
-    const fn new(allowed: Permissions, limited: Permissions) -> Self {
+    /// The grants with `allowed` as the `yes` cells and `limited` as the
+    /// `limited(...)` cells, for checking a matrix with the invariant checks
+    /// (see [`KindRows`]). Checks ([`allows`], [`decide`](crate::decide))
+    /// always read the crate's own matrix, never a value built here.
+    #[must_use]
+    pub const fn new(allowed: Permissions, limited: Permissions) -> Self {
         Self { allowed, limited }
     }
 
@@ -174,6 +179,16 @@ pub enum Obligation {
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Condition {
     /// Only deployments younger than 7 days.
+    ///
+    /// Its serde id is `deployment_younger_than_7_days` (the spelling
+    /// `deployment_younger_than7_days` of earlier versions still reads).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "deployment_younger_than_7_days",
+            alias = "deployment_younger_than7_days"
+        )
+    )]
     DeploymentYoungerThan7Days,
     /// Only through the SCM integration, and only when the app's review-app
     /// settings allow it.
@@ -199,7 +214,12 @@ impl Limit {
 }
 
 /// One cell of the matrix, as the spec writes it.
+///
+/// With the `serde` feature: `"yes"`, `"no"`, `"not_applicable"`, or
+/// `{"limited":{"condition":"..."}}` / `{"limited":{"obligation":"..."}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Cell {
     /// `yes`: allowed.
     Yes,
@@ -285,11 +305,12 @@ pub fn roles_for(kind: ResourceKind, action: Action) -> impl Iterator<Item = Rol
 /// ```
 /// use collab_authz::{role_change, Action, ResourceKind, Role};
 ///
-/// let change = role_change(ResourceKind::App, Role::LimitedCollaborator, Role::Collaborator);
+/// let change = role_change(ResourceKind::App, Role::LimitedCollaborator, Role::Collaborator)?;
 /// assert!(change.added().has(Action::ViewEnvVarValues));
 /// assert!(change.removed().is_empty());
 /// // A conditional cell becomes unconditional:
 /// assert!(change.conditions_lifted().has(Action::ViewDeploymentLogs));
+/// # Ok::<(), collab_authz::RoleChangeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoleChange {
@@ -322,63 +343,195 @@ impl RoleChange {
     }
 }
 
-/// What moving a member from `from` to `to` on `kind` adds and removes.
-#[must_use]
-pub const fn role_change(kind: ResourceKind, from: Role, to: Role) -> RoleChange {
-    let old = grants(from, kind);
-    let new = grants(to, kind);
-    RoleChange {
-        added: new.any().difference(old.any()),
-        removed: old.any().difference(new.any()),
-        conditions_lifted: old.limited.intersection(new.allowed),
-        conditions_imposed: old.allowed.intersection(new.limited),
+/// Why [`role_change`] has no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoleChangeError {
+    /// One of the two roles does not exist on the kind (a limited
+    /// collaborator on a dedicated database).
+    #[error("the {role} role is not available on {}", article(*.kind))]
+    RoleNotAvailable {
+        /// The kind asked about.
+        kind: ResourceKind,
+        /// The role the kind does not have (`from` when both are missing).
+        role: Role,
+    },
+}
+
+/// `an app`, `a dedicated database`.
+pub(crate) const fn article(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::App => "an app",
+        ResourceKind::DedicatedDatabase => "a dedicated database",
     }
+}
+
+/// What moving a member from `from` to `to` on `kind` adds and removes.
+///
+/// ```
+/// use collab_authz::{role_change, ResourceKind, Role, RoleChangeError};
+///
+/// let db = ResourceKind::DedicatedDatabase;
+/// assert_eq!(
+///     role_change(db, Role::LimitedCollaborator, Role::Collaborator),
+///     Err(RoleChangeError::RoleNotAvailable { kind: db, role: Role::LimitedCollaborator }),
+/// );
+/// ```
+///
+/// # Errors
+/// [`RoleChangeError::RoleNotAvailable`] when `from` or `to` does not exist
+/// on `kind`: there is no such member to move, and no such role to move to.
+pub const fn role_change(
+    kind: ResourceKind,
+    from: Role,
+    to: Role,
+) -> Result<RoleChange, RoleChangeError> {
+    let missing = if !kind.has_role(from) {
+        from
+    } else if !kind.has_role(to) {
+        to
+    } else {
+        let old = grants(from, kind);
+        let new = grants(to, kind);
+        return Ok(RoleChange {
+            added: new.any().difference(old.any()),
+            removed: old.any().difference(new.any()),
+            conditions_lifted: old.limited.intersection(new.allowed),
+            conditions_imposed: old.allowed.intersection(new.limited),
+        });
+    };
+    Err(RoleChangeError::RoleNotAvailable {
+        kind,
+        role: missing,
+    })
 }
 
 // ---------------------------------------------------------------------------
 // Invariants, proven when the crate compiles. Breaking the matrix breaks the
-// build.
+// build, with a message naming the invariant and the kind.
 // ---------------------------------------------------------------------------
 
-/// Checks every invariant of the matrix for one kind.
-const fn kind_is_sound(kind: ResourceKind) -> bool {
-    let applicable = kind.applicable_actions();
-    let owner = grants(Role::Owner, kind);
-    let collaborator = grants(Role::Collaborator, kind);
-    let limited = grants(Role::LimitedCollaborator, kind);
-    let mut sound = true;
-    let mut i = 0;
-    while i < Role::ALL.len() {
-        #[expect(clippy::indexing_slicing, reason = "i < ALL.len()")]
-        let g = grants(Role::ALL[i], kind);
-        // `yes` and `limited` cells are disjoint and every `limited` cell
-        // states its limit.
-        sound &= g.allowed.intersection(g.limited).is_empty();
-        sound &= g.limited.bits() & !LIMITED_CELLS.bits() == 0;
-        // Nothing is granted outside the kind's applicable actions.
-        sound &= applicable.contains(g.any());
-        i += 1;
+/// The three rows of one resource kind, as the invariant checks read them.
+///
+/// [`KindRows::of`] reads the crate's matrix; the checks ([`owner_holds_every_applicable_action`]
+/// and the others below) are `const fn`s over any `KindRows`, so the crate
+/// proves each of them with its own `const` assertion, and a matrix that
+/// breaks one fails the build with a message that names it:
+///
+/// ```
+/// use collab_authz::matrix::{only_owner_holds_owner_only_actions, KindRows};
+/// use collab_authz::ResourceKind;
+///
+/// const APP: KindRows = KindRows::of(ResourceKind::App);
+/// const _: () = assert!(only_owner_holds_owner_only_actions(&APP), "only the owner may delete");
+/// ```
+///
+/// A collaborator row that holds `delete` does not compile:
+///
+/// ```compile_fail
+/// use collab_authz::matrix::{only_owner_holds_owner_only_actions, Grants, KindRows};
+/// use collab_authz::{Permissions, ResourceKind};
+///
+/// const APP: KindRows = KindRows::of(ResourceKind::App);
+/// const BROKEN: KindRows = KindRows {
+///     collaborator: Grants::new(APP.collaborator.allowed().union(Permissions::DELETE), Permissions::empty()),
+///     ..APP
+/// };
+/// const _: () = assert!(only_owner_holds_owner_only_actions(&BROKEN), "only the owner may delete");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KindRows {
+    /// The actions that apply to the kind.
+    pub applicable: Permissions,
+    /// The owner's row.
+    pub owner: Grants,
+    /// The collaborator's row.
+    pub collaborator: Grants,
+    /// The limited collaborator's row, `None` when the kind does not have
+    /// the role.
+    pub limited: Option<Grants>,
+}
+
+impl KindRows {
+    /// The rows of `kind` in the crate's matrix.
+    #[must_use]
+    pub const fn of(kind: ResourceKind) -> Self {
+        Self {
+            applicable: kind.applicable_actions(),
+            owner: grants(Role::Owner, kind),
+            collaborator: grants(Role::Collaborator, kind),
+            limited: if kind.has_role(Role::LimitedCollaborator) {
+                Some(grants(Role::LimitedCollaborator, kind))
+            } else {
+                None
+            },
+        }
     }
-    // The owner holds every applicable action, unconditionally.
-    sound &= owner.allowed.bits() == applicable.bits();
-    // Only the owner holds delete, rename, transfer_ownership.
-    sound &= collaborator.any().intersection(OWNER_ONLY).is_empty();
-    sound &= limited.any().intersection(OWNER_ONLY).is_empty();
-    // Strict privilege order: limited ⊂ collaborator ⊂ owner, and a
-    // higher role never holds under condition what a lower one holds freely.
-    sound &= collaborator.allowed.contains(limited.any());
-    sound &= owner.allowed.contains(collaborator.any());
-    sound &= owner.allowed.bits() != collaborator.any().bits();
-    sound &= !kind.has_role(Role::LimitedCollaborator)
-        || collaborator.any().bits() != limited.any().bits();
-    // A limited collaborator never holds a data_and_secrets action.
-    sound &= limited
+
+    /// The limited collaborator's row, or no cell at all.
+    const fn limited_or_none(&self) -> Grants {
+        match self.limited {
+            Some(g) => g,
+            None => Grants::NONE,
+        }
+    }
+}
+
+/// The owner holds every action that applies to the kind, unconditionally,
+/// and nothing else.
+#[must_use]
+pub const fn owner_holds_every_applicable_action(rows: &KindRows) -> bool {
+    rows.owner.allowed.bits() == rows.applicable.bits() && rows.owner.limited.is_empty()
+}
+
+/// Only the owner holds `delete`, `rename` and `transfer_ownership`
+/// ([`OWNER_ONLY`]).
+#[must_use]
+pub const fn only_owner_holds_owner_only_actions(rows: &KindRows) -> bool {
+    !rows.collaborator.any().intersects(OWNER_ONLY)
+        && !rows.limited_or_none().any().intersects(OWNER_ONLY)
+}
+
+/// The privilege order is strict: limited ⊊ collaborator ⊊ owner, and a
+/// higher role holds unconditionally whatever a lower role holds at all.
+#[must_use]
+pub const fn privilege_order_is_strict(rows: &KindRows) -> bool {
+    let limited = rows.limited_or_none().any();
+    let collaborator = rows.collaborator.any();
+    rows.collaborator.allowed.contains(limited)
+        && rows.owner.allowed.contains(collaborator)
+        && rows.owner.allowed.bits() != collaborator.bits()
+        && (rows.limited.is_none() || collaborator.bits() != limited.bits())
+}
+
+/// A limited collaborator holds no `data_and_secrets` action, not even
+/// under a condition.
+#[must_use]
+pub const fn limited_holds_no_data_and_secrets_action(rows: &KindRows) -> bool {
+    !rows
+        .limited_or_none()
         .any()
-        .intersection(Category::DataAndSecrets.actions())
-        .is_empty();
-    // A role the kind does not have holds nothing.
-    sound &= kind.has_role(Role::LimitedCollaborator) || limited.any().is_empty();
-    sound
+        .intersects(Category::DataAndSecrets.actions())
+}
+
+/// No role holds an action outside the kind's applicable actions.
+#[must_use]
+pub const fn nothing_outside_applicable_actions(rows: &KindRows) -> bool {
+    rows.applicable.contains(rows.owner.any())
+        && rows.applicable.contains(rows.collaborator.any())
+        && rows.applicable.contains(rows.limited_or_none().any())
+}
+
+/// `limited(...)` cells only where the spec has them: only in the limited
+/// collaborator's row, only on actions with a [`Limit`], and never on an
+/// action the row also holds as `yes`.
+#[must_use]
+pub const fn conditional_cells_only_where_spec_has_them(rows: &KindRows) -> bool {
+    let limited = rows.limited_or_none();
+    rows.owner.limited.is_empty()
+        && rows.collaborator.limited.is_empty()
+        && LIMITED_CELLS.contains(limited.limited)
+        && !limited.allowed.intersects(limited.limited)
 }
 
 /// Every action with a `limited(...)` cell somewhere.
@@ -396,15 +549,83 @@ const LIMITED_CELLS: Permissions = {
     set
 };
 
+/// Asserts every invariant of one kind, each with its own message.
+macro_rules! assert_invariants {
+    ($kind:ident, $name:literal) => {
+        const _: () = {
+            const ROWS: KindRows = KindRows::of(ResourceKind::$kind);
+            assert!(
+                owner_holds_every_applicable_action(&ROWS),
+                concat!(
+                    $name,
+                    " matrix: the owner must hold every applicable action, unconditionally"
+                )
+            );
+            assert!(
+                only_owner_holds_owner_only_actions(&ROWS),
+                concat!(
+                    $name,
+                    " matrix: only the owner may hold delete, rename and transfer_ownership"
+                )
+            );
+            assert!(
+                privilege_order_is_strict(&ROWS),
+                concat!(
+                    $name,
+                    " matrix: limited_collaborator ⊊ collaborator ⊊ owner must hold"
+                )
+            );
+            assert!(
+                limited_holds_no_data_and_secrets_action(&ROWS),
+                concat!(
+                    $name,
+                    " matrix: a limited collaborator may hold no data_and_secrets action"
+                )
+            );
+            assert!(
+                nothing_outside_applicable_actions(&ROWS),
+                concat!(
+                    $name,
+                    " matrix: a role holds an action that does not apply to the kind"
+                )
+            );
+            assert!(
+                conditional_cells_only_where_spec_has_them(&ROWS),
+                concat!(
+                    $name,
+                    " matrix: a limited(...) cell where the spec has none"
+                )
+            );
+        };
+    };
+}
+
+assert_invariants!(App, "app");
+assert_invariants!(DedicatedDatabase, "dedicated-database");
+
+// The matrix as the spec writes it: every action applies to an app; a
+// dedicated database has no limited collaborator, and `grants` gives a role
+// a kind does not have nothing at all.
 const _: () = assert!(
-    kind_is_sound(ResourceKind::App),
-    "the app matrix breaks an invariant"
+    APP_APPLICABLE.is_all() && KindRows::of(ResourceKind::App).limited.is_some(),
+    "app matrix: every action applies and all three roles exist"
 );
 const _: () = assert!(
-    kind_is_sound(ResourceKind::DedicatedDatabase),
-    "the dedicated-database matrix breaks an invariant"
+    grants(Role::LimitedCollaborator, ResourceKind::DedicatedDatabase)
+        .any()
+        .is_empty(),
+    "dedicated-database matrix: the unavailable limited_collaborator role must hold nothing"
+);
+// The only conditional cells are the three of a limited collaborator on an
+// app, as the spec has them.
+const _: () = assert!(
+    APP_LIMITED_CONDITIONAL.bits() == LIMITED_CELLS.bits(),
+    "app matrix: a limited collaborator's limited(...) cells must be the spec's three"
 );
 // Each category is disjoint from the others by construction (one
 // `Option<Category>` per action); the destructive row is exactly the
 // owner-only actions.
-const _: () = assert!(Category::DestructiveActions.actions().bits() == OWNER_ONLY.bits());
+const _: () = assert!(
+    Category::DestructiveActions.actions().bits() == OWNER_ONLY.bits(),
+    "the destructive_actions category must be exactly the owner-only actions"
+);

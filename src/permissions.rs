@@ -1,155 +1,357 @@
 //! [`Permissions`]: a set of actions as one `u64`.
 
 use core::fmt;
+use core::ops;
 
 use crate::Action;
 
-bitflags::bitflags! {
-    /// A set of [`Action`]s, one bit each.
-    ///
-    /// Every operation is a `const fn` on a `u64`, so sets can be built and
-    /// compared at compile time. Flag names are the action ids in upper case.
-    ///
-    /// With the `serde` feature, human-readable formats write the set as a
-    /// list of action ids and other formats as the bits; reading rejects an
-    /// unknown id or an unknown bit.
-    ///
-    /// ```
-    /// use collab_authz::{Action, Permissions};
-    ///
-    /// const READ_ONLY: Permissions = Permissions::VIEW_LOGS.union(Permissions::VIEW_METRICS);
-    /// assert!(READ_ONLY.has(Action::ViewLogs));
-    /// assert!(!READ_ONLY.has(Action::Stop));
-    /// assert_eq!(READ_ONLY.actions().collect::<Vec<_>>(), [Action::ViewLogs, Action::ViewMetrics]);
-    /// ```
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-    pub struct Permissions: u64 {
-        /// [`Action::Restart`].
-        const RESTART = Action::Restart.permission().bits();
-        /// [`Action::Stop`].
-        const STOP = Action::Stop.permission().bits();
-        /// [`Action::ScaleVertically`].
-        const SCALE_VERTICALLY = Action::ScaleVertically.permission().bits();
-        /// [`Action::ScaleHorizontally`].
-        const SCALE_HORIZONTALLY = Action::ScaleHorizontally.permission().bits();
-        /// [`Action::CreateAutoscaler`].
-        const CREATE_AUTOSCALER = Action::CreateAutoscaler.permission().bits();
-        /// [`Action::UpdateAutoscaler`].
-        const UPDATE_AUTOSCALER = Action::UpdateAutoscaler.permission().bits();
-        /// [`Action::GrantSupportAccess`].
-        const GRANT_SUPPORT_ACCESS = Action::GrantSupportAccess.permission().bits();
-        /// [`Action::ManageLogDrains`].
-        const MANAGE_LOG_DRAINS = Action::ManageLogDrains.permission().bits();
-        /// [`Action::CreateChildApp`].
-        const CREATE_CHILD_APP = Action::CreateChildApp.permission().bits();
-        /// [`Action::ViewActivity`].
-        const VIEW_ACTIVITY = Action::ViewActivity.permission().bits();
-        /// [`Action::ViewActivityDetails`].
-        const VIEW_ACTIVITY_DETAILS = Action::ViewActivityDetails.permission().bits();
-        /// [`Action::ViewLogs`].
-        const VIEW_LOGS = Action::ViewLogs.permission().bits();
-        /// [`Action::DownloadLogArchives`].
-        const DOWNLOAD_LOG_ARCHIVES = Action::DownloadLogArchives.permission().bits();
-        /// [`Action::ViewMetrics`].
-        const VIEW_METRICS = Action::ViewMetrics.permission().bits();
-        /// [`Action::Delete`].
-        const DELETE = Action::Delete.permission().bits();
-        /// [`Action::Rename`].
-        const RENAME = Action::Rename.permission().bits();
-        /// [`Action::TransferOwnership`].
-        const TRANSFER_OWNERSHIP = Action::TransferOwnership.permission().bits();
-        /// [`Action::ChangeStack`].
-        const CHANGE_STACK = Action::ChangeStack.permission().bits();
-        /// [`Action::InviteCollaborator`].
-        const INVITE_COLLABORATOR = Action::InviteCollaborator.permission().bits();
-        /// [`Action::RevokeCollaborator`].
-        const REVOKE_COLLABORATOR = Action::RevokeCollaborator.permission().bits();
-        /// [`Action::ChangeCollaboratorRole`].
-        const CHANGE_COLLABORATOR_ROLE = Action::ChangeCollaboratorRole.permission().bits();
-        /// [`Action::ConfigureScm`].
-        const CONFIGURE_SCM = Action::ConfigureScm.permission().bits();
-        /// [`Action::ManageAutoDeploy`].
-        const MANAGE_AUTO_DEPLOY = Action::ManageAutoDeploy.permission().bits();
-        /// [`Action::DeployAnyBranch`].
-        const DEPLOY_ANY_BRANCH = Action::DeployAnyBranch.permission().bits();
-        /// [`Action::DeployDefaultBranch`].
-        const DEPLOY_DEFAULT_BRANCH = Action::DeployDefaultBranch.permission().bits();
-        /// [`Action::ViewDeployments`].
-        const VIEW_DEPLOYMENTS = Action::ViewDeployments.permission().bits();
-        /// [`Action::ViewDeploymentLogs`].
-        const VIEW_DEPLOYMENT_LOGS = Action::ViewDeploymentLogs.permission().bits();
-        /// [`Action::ResetDeploymentCache`].
-        const RESET_DEPLOYMENT_CACHE = Action::ResetDeploymentCache.permission().bits();
-        /// [`Action::ListOneOffs`].
-        const LIST_ONE_OFFS = Action::ListOneOffs.permission().bits();
-        /// [`Action::CreateOneOff`].
-        const CREATE_ONE_OFF = Action::CreateOneOff.permission().bits();
-        /// [`Action::AttachOneOff`].
-        const ATTACH_ONE_OFF = Action::AttachOneOff.permission().bits();
-        /// [`Action::ListCronJobs`].
-        const LIST_CRON_JOBS = Action::ListCronJobs.permission().bits();
-        /// [`Action::ManageEnvVars`].
-        const MANAGE_ENV_VARS = Action::ManageEnvVars.permission().bits();
-        /// [`Action::ViewEnvVarNames`].
-        const VIEW_ENV_VAR_NAMES = Action::ViewEnvVarNames.permission().bits();
-        /// [`Action::ViewEnvVarValues`].
-        const VIEW_ENV_VAR_VALUES = Action::ViewEnvVarValues.permission().bits();
-        /// [`Action::ConfigureReviewApps`].
-        const CONFIGURE_REVIEW_APPS = Action::ConfigureReviewApps.permission().bits();
-        /// [`Action::ListReviewApps`].
-        const LIST_REVIEW_APPS = Action::ListReviewApps.permission().bits();
-        /// [`Action::CreateReviewApp`].
-        const CREATE_REVIEW_APP = Action::CreateReviewApp.permission().bits();
-        /// [`Action::CloseReviewApp`].
-        const CLOSE_REVIEW_APP = Action::CloseReviewApp.permission().bits();
-        /// [`Action::RedeployReviewApp`].
-        const REDEPLOY_REVIEW_APP = Action::RedeployReviewApp.permission().bits();
-        /// [`Action::ProvisionAddon`].
-        const PROVISION_ADDON = Action::ProvisionAddon.permission().bits();
-        /// [`Action::AccessAddonDashboard`].
-        const ACCESS_ADDON_DASHBOARD = Action::AccessAddonDashboard.permission().bits();
-        /// [`Action::ChangeAddonPlan`].
-        const CHANGE_ADDON_PLAN = Action::ChangeAddonPlan.permission().bits();
-        /// [`Action::RemoveAddon`].
-        const REMOVE_ADDON = Action::RemoveAddon.permission().bits();
-        /// [`Action::AccessDatabaseDashboard`].
-        const ACCESS_DATABASE_DASHBOARD = Action::AccessDatabaseDashboard.permission().bits();
-        /// [`Action::CreateManualBackup`].
-        const CREATE_MANUAL_BACKUP = Action::CreateManualBackup.permission().bits();
-        /// [`Action::ManageScheduledBackups`].
-        const MANAGE_SCHEDULED_BACKUPS = Action::ManageScheduledBackups.permission().bits();
-        /// [`Action::DownloadBackups`].
-        const DOWNLOAD_BACKUPS = Action::DownloadBackups.permission().bits();
-        /// [`Action::RestoreBackup`].
-        const RESTORE_BACKUP = Action::RestoreBackup.permission().bits();
-        /// [`Action::RestorePitr`].
-        const RESTORE_PITR = Action::RestorePitr.permission().bits();
-        /// [`Action::ViewConnectionDetails`].
-        const VIEW_CONNECTION_DETAILS = Action::ViewConnectionDetails.permission().bits();
-        /// [`Action::ViewDatabaseLogs`].
-        const VIEW_DATABASE_LOGS = Action::ViewDatabaseLogs.permission().bits();
-        /// [`Action::ViewDatabaseMetrics`].
-        const VIEW_DATABASE_METRICS = Action::ViewDatabaseMetrics.permission().bits();
-        /// [`Action::ManageInternetAccess`].
-        const MANAGE_INTERNET_ACCESS = Action::ManageInternetAccess.permission().bits();
-        /// [`Action::ManageDatabaseConfig`].
-        const MANAGE_DATABASE_CONFIG = Action::ManageDatabaseConfig.permission().bits();
-        /// [`Action::ManageDatabaseUsers`].
-        const MANAGE_DATABASE_USERS = Action::ManageDatabaseUsers.permission().bits();
-        /// [`Action::ManageMaintenanceWindows`].
-        const MANAGE_MAINTENANCE_WINDOWS = Action::ManageMaintenanceWindows.permission().bits();
-        /// [`Action::MajorUpgrade`].
-        const MAJOR_UPGRADE = Action::MajorUpgrade.permission().bits();
-        /// [`Action::MinorUpgrade`].
-        const MINOR_UPGRADE = Action::MinorUpgrade.permission().bits();
-    }
+/// A set of [`Action`]s, one bit each.
+///
+/// A `bitflags` set over one `u64`: every operation is a `const fn`, so sets
+/// can be built and compared at compile time. The constants are the action
+/// ids in upper case; the operations are `bitflags`' (`union`,
+/// `intersection`, `difference`, `contains`, `is_empty`, ...) with the
+/// operators `|`, `&`, `^`, `-` and `!`.
+///
+/// # Only the 59 action bits
+///
+/// A `Permissions` can only hold the bits of the 59 actions (the low 59
+/// bits of [`bits`](Self::bits)). The `bitflags` type inside is private, so
+/// its `from_bits_retain` is out of reach and there is no way to build a set
+/// with another bit: [`from_bits`](Self::from_bits) refuses an unknown bit,
+/// [`from_bits_truncate`](Self::from_bits_truncate) drops it, and
+/// [`complement`](Self::complement) and `!` stay within
+/// [`all`](Self::all). So every query (`==`, [`is_empty`](Self::is_empty),
+/// [`count`](Self::count), [`actions`](Self::actions), `Display`, serde)
+/// agrees on what the set holds.
+///
+/// With the `serde` feature, human-readable formats write the set as a
+/// list of action ids and other formats as the bits; reading rejects an
+/// unknown id or an unknown bit.
+///
+/// Sets are not ordered: `a <= b` would compare the raw `u64`s, which is not
+/// the subset relation. Ask [`contains`](Self::contains) instead.
+///
+/// ```
+/// use collab_authz::{Action, Permissions};
+///
+/// const READ_ONLY: Permissions = Permissions::VIEW_LOGS.union(Permissions::VIEW_METRICS);
+/// assert!(READ_ONLY.has(Action::ViewLogs));
+/// assert!(!READ_ONLY.has(Action::Stop));
+/// assert_eq!(READ_ONLY.actions().collect::<Vec<_>>(), [Action::ViewLogs, Action::ViewMetrics]);
+///
+/// // Bit 63 is no action: it cannot get into a set.
+/// assert_eq!(Permissions::from_bits(1 << 63), None);
+/// assert_eq!(Permissions::from_bits_truncate(1 << 63 | 1), Permissions::RESTART);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Permissions(Flags);
+
+/// Declares the private `bitflags` type, one flag per action at the bit of
+/// its discriminant, and the public constant of each action.
+macro_rules! action_constants {
+    ($( $(#[doc = $doc:literal])* $name:ident = $action:ident; )*) => {
+        bitflags::bitflags! {
+            /// The 59 action bits. Private: its `from_bits_retain` would
+            /// let a set hold a bit that is no action.
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+            struct Flags: u64 {
+                $( const $name = 1 << Action::$action as u8; )*
+            }
+        }
+
+        impl Permissions {
+            $(
+                $(#[doc = $doc])*
+                pub const $name: Self = Self(Flags::$name);
+            )*
+
+            /// Every constant with its name, in bit order (for `Debug`).
+            const NAMED: [(&'static str, Permissions); Action::COUNT] =
+                [ $( (stringify!($name), Self::$name), )* ];
+        }
+    };
 }
 
-// One flag per action, no flag outside the 59 action bits.
-const _: () = assert!(Permissions::all().bits().count_ones() as usize == Action::COUNT);
-const _: () = assert!(Permissions::all().bits() == (1u64 << Action::COUNT) - 1);
+action_constants! {
+    /// [`Action::Restart`].
+    RESTART = Restart;
+    /// [`Action::Stop`].
+    STOP = Stop;
+    /// [`Action::ScaleVertically`].
+    SCALE_VERTICALLY = ScaleVertically;
+    /// [`Action::ScaleHorizontally`].
+    SCALE_HORIZONTALLY = ScaleHorizontally;
+    /// [`Action::CreateAutoscaler`].
+    CREATE_AUTOSCALER = CreateAutoscaler;
+    /// [`Action::UpdateAutoscaler`].
+    UPDATE_AUTOSCALER = UpdateAutoscaler;
+    /// [`Action::GrantSupportAccess`].
+    GRANT_SUPPORT_ACCESS = GrantSupportAccess;
+    /// [`Action::ManageLogDrains`].
+    MANAGE_LOG_DRAINS = ManageLogDrains;
+    /// [`Action::CreateChildApp`].
+    CREATE_CHILD_APP = CreateChildApp;
+    /// [`Action::ViewActivity`].
+    VIEW_ACTIVITY = ViewActivity;
+    /// [`Action::ViewActivityDetails`].
+    VIEW_ACTIVITY_DETAILS = ViewActivityDetails;
+    /// [`Action::ViewLogs`].
+    VIEW_LOGS = ViewLogs;
+    /// [`Action::DownloadLogArchives`].
+    DOWNLOAD_LOG_ARCHIVES = DownloadLogArchives;
+    /// [`Action::ViewMetrics`].
+    VIEW_METRICS = ViewMetrics;
+    /// [`Action::Delete`].
+    DELETE = Delete;
+    /// [`Action::Rename`].
+    RENAME = Rename;
+    /// [`Action::TransferOwnership`].
+    TRANSFER_OWNERSHIP = TransferOwnership;
+    /// [`Action::ChangeStack`].
+    CHANGE_STACK = ChangeStack;
+    /// [`Action::InviteCollaborator`].
+    INVITE_COLLABORATOR = InviteCollaborator;
+    /// [`Action::RevokeCollaborator`].
+    REVOKE_COLLABORATOR = RevokeCollaborator;
+    /// [`Action::ChangeCollaboratorRole`].
+    CHANGE_COLLABORATOR_ROLE = ChangeCollaboratorRole;
+    /// [`Action::ConfigureScm`].
+    CONFIGURE_SCM = ConfigureScm;
+    /// [`Action::ManageAutoDeploy`].
+    MANAGE_AUTO_DEPLOY = ManageAutoDeploy;
+    /// [`Action::DeployAnyBranch`].
+    DEPLOY_ANY_BRANCH = DeployAnyBranch;
+    /// [`Action::DeployDefaultBranch`].
+    DEPLOY_DEFAULT_BRANCH = DeployDefaultBranch;
+    /// [`Action::ViewDeployments`].
+    VIEW_DEPLOYMENTS = ViewDeployments;
+    /// [`Action::ViewDeploymentLogs`].
+    VIEW_DEPLOYMENT_LOGS = ViewDeploymentLogs;
+    /// [`Action::ResetDeploymentCache`].
+    RESET_DEPLOYMENT_CACHE = ResetDeploymentCache;
+    /// [`Action::ListOneOffs`].
+    LIST_ONE_OFFS = ListOneOffs;
+    /// [`Action::CreateOneOff`].
+    CREATE_ONE_OFF = CreateOneOff;
+    /// [`Action::AttachOneOff`].
+    ATTACH_ONE_OFF = AttachOneOff;
+    /// [`Action::ListCronJobs`].
+    LIST_CRON_JOBS = ListCronJobs;
+    /// [`Action::ManageEnvVars`].
+    MANAGE_ENV_VARS = ManageEnvVars;
+    /// [`Action::ViewEnvVarNames`].
+    VIEW_ENV_VAR_NAMES = ViewEnvVarNames;
+    /// [`Action::ViewEnvVarValues`].
+    VIEW_ENV_VAR_VALUES = ViewEnvVarValues;
+    /// [`Action::ConfigureReviewApps`].
+    CONFIGURE_REVIEW_APPS = ConfigureReviewApps;
+    /// [`Action::ListReviewApps`].
+    LIST_REVIEW_APPS = ListReviewApps;
+    /// [`Action::CreateReviewApp`].
+    CREATE_REVIEW_APP = CreateReviewApp;
+    /// [`Action::CloseReviewApp`].
+    CLOSE_REVIEW_APP = CloseReviewApp;
+    /// [`Action::RedeployReviewApp`].
+    REDEPLOY_REVIEW_APP = RedeployReviewApp;
+    /// [`Action::ProvisionAddon`].
+    PROVISION_ADDON = ProvisionAddon;
+    /// [`Action::AccessAddonDashboard`].
+    ACCESS_ADDON_DASHBOARD = AccessAddonDashboard;
+    /// [`Action::ChangeAddonPlan`].
+    CHANGE_ADDON_PLAN = ChangeAddonPlan;
+    /// [`Action::RemoveAddon`].
+    REMOVE_ADDON = RemoveAddon;
+    /// [`Action::AccessDatabaseDashboard`].
+    ACCESS_DATABASE_DASHBOARD = AccessDatabaseDashboard;
+    /// [`Action::CreateManualBackup`].
+    CREATE_MANUAL_BACKUP = CreateManualBackup;
+    /// [`Action::ManageScheduledBackups`].
+    MANAGE_SCHEDULED_BACKUPS = ManageScheduledBackups;
+    /// [`Action::DownloadBackups`].
+    DOWNLOAD_BACKUPS = DownloadBackups;
+    /// [`Action::RestoreBackup`].
+    RESTORE_BACKUP = RestoreBackup;
+    /// [`Action::RestorePitr`].
+    RESTORE_PITR = RestorePitr;
+    /// [`Action::ViewConnectionDetails`].
+    VIEW_CONNECTION_DETAILS = ViewConnectionDetails;
+    /// [`Action::ViewDatabaseLogs`].
+    VIEW_DATABASE_LOGS = ViewDatabaseLogs;
+    /// [`Action::ViewDatabaseMetrics`].
+    VIEW_DATABASE_METRICS = ViewDatabaseMetrics;
+    /// [`Action::ManageInternetAccess`].
+    MANAGE_INTERNET_ACCESS = ManageInternetAccess;
+    /// [`Action::ManageDatabaseConfig`].
+    MANAGE_DATABASE_CONFIG = ManageDatabaseConfig;
+    /// [`Action::ManageDatabaseUsers`].
+    MANAGE_DATABASE_USERS = ManageDatabaseUsers;
+    /// [`Action::ManageMaintenanceWindows`].
+    MANAGE_MAINTENANCE_WINDOWS = ManageMaintenanceWindows;
+    /// [`Action::MajorUpgrade`].
+    MAJOR_UPGRADE = MajorUpgrade;
+    /// [`Action::MinorUpgrade`].
+    MINOR_UPGRADE = MinorUpgrade;
+}
+
+/// The bits of the 59 actions.
+const ALL_BITS: u64 = (1u64 << Action::COUNT) - 1;
+
+// One constant per action, no constant outside the 59 action bits, in bit
+// order.
+const _: () = {
+    let mut union = 0u64;
+    let mut i = 0;
+    while i < Action::COUNT {
+        #[expect(clippy::indexing_slicing, reason = "i < COUNT, the arrays' length")]
+        let ((_, set), action) = (Permissions::NAMED[i], Action::ALL[i]);
+        assert!(set.bits() == action.permission().bits() && set.bits() == 1 << i);
+        union |= set.bits();
+        i += 1;
+    }
+    assert!(union == ALL_BITS && Flags::all().bits() == ALL_BITS);
+};
 
 impl Permissions {
+    /// The set of one action: its discriminant (< 59, checked above) is its
+    /// bit. No mask, so [`has`](Self::has) stays one AND.
+    #[inline]
+    pub(crate) const fn of_action(action: Action) -> Self {
+        Self(Flags::from_bits_retain(1u64 << action as u8))
+    }
+
+    /// The empty set.
+    #[must_use]
+    #[inline]
+    pub const fn empty() -> Self {
+        Self(Flags::empty())
+    }
+
+    /// The set of all 59 actions.
+    #[must_use]
+    #[inline]
+    pub const fn all() -> Self {
+        Self(Flags::all())
+    }
+
+    /// The set as bits: bit `n` is the action whose discriminant is `n`.
+    /// Bits 59 to 63 are always zero.
+    #[must_use]
+    #[inline]
+    pub const fn bits(&self) -> u64 {
+        self.0.bits()
+    }
+
+    /// The set of `bits`, or `None` when a bit outside the 59 action bits is
+    /// set.
+    #[must_use]
+    #[inline]
+    pub const fn from_bits(bits: u64) -> Option<Self> {
+        match Flags::from_bits(bits) {
+            Some(flags) => Some(Self(flags)),
+            None => None,
+        }
+    }
+
+    /// The set of `bits`, ignoring any bit outside the 59 action bits.
+    #[must_use]
+    #[inline]
+    pub const fn from_bits_truncate(bits: u64) -> Self {
+        Self(Flags::from_bits_truncate(bits))
+    }
+
+    /// Whether the set holds no action.
+    #[must_use]
+    #[inline]
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether the set holds all 59 actions.
+    #[must_use]
+    #[inline]
+    pub const fn is_all(&self) -> bool {
+        self.0.is_all()
+    }
+
+    /// Whether the two sets share an action.
+    #[must_use]
+    #[inline]
+    pub const fn intersects(&self, other: Self) -> bool {
+        self.0.intersects(other.0)
+    }
+
+    /// Whether every action of `other` is in this set (`other ⊆ self`).
+    #[must_use]
+    #[inline]
+    pub const fn contains(&self, other: Self) -> bool {
+        self.0.contains(other.0)
+    }
+
+    /// Adds the actions of `other`.
+    #[inline]
+    pub fn insert(&mut self, other: Self) {
+        *self = self.union(other);
+    }
+
+    /// Removes the actions of `other`.
+    #[inline]
+    pub fn remove(&mut self, other: Self) {
+        *self = self.difference(other);
+    }
+
+    /// Adds the actions of `other` that are missing and removes those that
+    /// are present.
+    #[inline]
+    pub fn toggle(&mut self, other: Self) {
+        *self = self.symmetric_difference(other);
+    }
+
+    /// Adds (`value` true) or removes (`value` false) the actions of `other`.
+    #[inline]
+    pub fn set(&mut self, other: Self, value: bool) {
+        if value {
+            self.insert(other);
+        } else {
+            self.remove(other);
+        }
+    }
+
+    /// The actions in both sets.
+    #[must_use]
+    #[inline]
+    pub const fn intersection(self, other: Self) -> Self {
+        Self(self.0.intersection(other.0))
+    }
+
+    /// The actions in either set.
+    #[must_use]
+    #[inline]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0.union(other.0))
+    }
+
+    /// The actions of this set that are not in `other`.
+    #[must_use]
+    #[inline]
+    pub const fn difference(self, other: Self) -> Self {
+        Self(self.0.difference(other.0))
+    }
+
+    /// The actions in exactly one of the sets.
+    #[must_use]
+    #[inline]
+    pub const fn symmetric_difference(self, other: Self) -> Self {
+        Self(self.0.symmetric_difference(other.0))
+    }
+
+    /// The actions not in this set, among the 59.
+    #[must_use]
+    #[inline]
+    pub const fn complement(self) -> Self {
+        Self(self.0.complement())
+    }
+
     /// Whether the set holds `action`: one AND on a `u64`.
     #[must_use]
     #[inline]
@@ -178,6 +380,102 @@ impl Permissions {
     #[must_use]
     pub const fn count(self) -> usize {
         self.bits().count_ones() as usize
+    }
+}
+
+macro_rules! operator {
+    ($trait:ident $method:ident $assign:ident $assign_method:ident => $op:ident, $doc:literal) => {
+        impl ops::$trait for Permissions {
+            type Output = Self;
+            #[doc = $doc]
+            #[inline]
+            fn $method(self, other: Self) -> Self {
+                self.$op(other)
+            }
+        }
+        impl ops::$assign for Permissions {
+            #[doc = $doc]
+            #[inline]
+            fn $assign_method(&mut self, other: Self) {
+                *self = self.$op(other);
+            }
+        }
+    };
+}
+
+operator!(BitOr bitor BitOrAssign bitor_assign => union, "The [`union`](Permissions::union).");
+operator!(BitAnd bitand BitAndAssign bitand_assign => intersection, "The [`intersection`](Permissions::intersection).");
+operator!(BitXor bitxor BitXorAssign bitxor_assign => symmetric_difference, "The [`symmetric_difference`](Permissions::symmetric_difference).");
+operator!(Sub sub SubAssign sub_assign => difference, "The [`difference`](Permissions::difference).");
+
+impl ops::Not for Permissions {
+    type Output = Self;
+    /// The [`complement`](Permissions::complement), within the 59 actions.
+    #[inline]
+    fn not(self) -> Self {
+        self.complement()
+    }
+}
+
+impl Extend<Permissions> for Permissions {
+    fn extend<I: IntoIterator<Item = Permissions>>(&mut self, iter: I) {
+        for set in iter {
+            self.insert(set);
+        }
+    }
+}
+
+impl FromIterator<Permissions> for Permissions {
+    fn from_iter<I: IntoIterator<Item = Permissions>>(iter: I) -> Self {
+        iter.into_iter().fold(Self::empty(), Self::union)
+    }
+}
+
+impl Extend<Action> for Permissions {
+    fn extend<I: IntoIterator<Item = Action>>(&mut self, iter: I) {
+        for action in iter {
+            self.insert(action.permission());
+        }
+    }
+}
+
+impl fmt::Debug for Permissions {
+    /// The constants' names joined by ` | `, as `bitflags` writes them:
+    /// `Permissions(RESTART | STOP)`, `Permissions(empty)` for the empty set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Permissions(")?;
+        if self.is_empty() {
+            f.write_str("empty")?;
+        }
+        let mut first = true;
+        for (name, set) in Self::NAMED {
+            if self.contains(set) {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        f.write_str(")")
+    }
+}
+
+impl fmt::Binary for Permissions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Binary::fmt(&self.bits(), f)
+    }
+}
+
+impl fmt::LowerHex for Permissions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::LowerHex::fmt(&self.bits(), f)
+    }
+}
+
+impl fmt::UpperHex for Permissions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::UpperHex::fmt(&self.bits(), f)
     }
 }
 

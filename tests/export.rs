@@ -137,3 +137,52 @@ fn format_parses_its_ids_only() {
         "unknown export format, expected one of: csv, markdown, json"
     );
 }
+
+/// Runs `cargo run --example permissions -- ARGS` (the example is already
+/// built by `cargo test`) and returns (success, stdout, stderr).
+fn run_example(args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "--quiet",
+            "--example",
+            "permissions",
+            "--manifest-path",
+        ])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .arg("--")
+        .args(args)
+        .output()
+        .expect("cargo runs");
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// `--help` is not an error: usage on stdout, exit 0. An unknown format is:
+/// one line on stderr, a failing exit status, nothing on stdout.
+#[test]
+fn the_example_helps_and_refuses_clearly() {
+    let (ok, stdout, stderr) = run_example(&["--help"]);
+    assert!(ok, "--help failed: {stderr}");
+    assert!(
+        stdout.contains("usage: permissions [--format csv|markdown|json]"),
+        "{stdout}"
+    );
+    assert_eq!(stderr, "");
+
+    let (ok, stdout, stderr) = run_example(&["--format", "yaml"]);
+    assert!(!ok, "an unknown format succeeded");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "permissions: unknown export format, expected one of: csv, markdown, json; \
+         usage: permissions [--format csv|markdown|json]\n"
+    );
+
+    let (ok, stdout, _) = run_example(&["--format", "csv"]);
+    assert!(ok);
+    assert_eq!(stdout, Export::new(Format::Csv).to_string());
+}

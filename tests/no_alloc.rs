@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use collab_authz::{
     Action, Context, Decision, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger,
-    Role, allows, cell, decide, grants,
+    Role, allows, cell, decide, grants, role_change,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -85,4 +85,70 @@ fn checks_and_decisions_allocate_nothing() {
     );
     // The loops really ran.
     assert!(allowed > 0 && decisions > allowed && listed > 0);
+
+    errors_and_denials_explain_themselves_without_allocating();
+}
+
+/// A `core::fmt::Write` into a fixed buffer.
+struct Fixed {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl core::fmt::Write for Fixed {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A rejected id keeps the input without an allocator, and its message and
+/// a denial's message are written without one too. (Called from the one
+/// test: the allocator counts every thread.)
+fn errors_and_denials_explain_themselves_without_allocating() {
+    use core::fmt::Write as _;
+    let long = "x".repeat(100);
+    let mut out = Fixed {
+        buf: [0; 512],
+        len: 0,
+    };
+    let mut written = 0usize;
+    let counted = allocations_during(|| {
+        for input in [black_box("Owner"), black_box(long.as_str())] {
+            if let Err(err) = input.parse::<Role>() {
+                out.len = 0;
+                if write!(out, "{err}").is_ok() {
+                    written += out.len;
+                }
+            }
+        }
+        let denial = decide(
+            Role::LimitedCollaborator,
+            ResourceKind::DedicatedDatabase,
+            Action::ViewConnectionDetails,
+            black_box(&Context::new()),
+        );
+        if let Some(denial) = denial.denial() {
+            out.len = 0;
+            if write!(out, "{denial}").is_ok() {
+                written += out.len;
+            }
+        }
+        black_box(role_change(
+            ResourceKind::DedicatedDatabase,
+            black_box(Role::LimitedCollaborator),
+            Role::Collaborator,
+        ))
+        .ok();
+    });
+    assert_eq!(counted, 0, "allocated {counted} times");
+    // The three messages were written in full.
+    assert!(written > 3 * 60, "wrote only {written} bytes");
+    let text = core::str::from_utf8(out.buf.get(..out.len).unwrap_or_default()).unwrap_or("");
+    assert!(text.contains("needs the collaborator role"), "{text}");
 }

@@ -7,9 +7,9 @@
 use core::time::Duration;
 
 use collab_authz::{
-    Action, Category, Cell, Condition, Context, Decision, DenialReason, Limit, Obligation,
-    Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope, allows, cell,
-    decide, grants,
+    Action, Category, Cell, Condition, Context, Decision, DenialReason, Limit, MAX_REJECTED_LEN,
+    MissingFact, Obligation, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role,
+    Scope, Unmet, allows, cell, check_condition, decide, evaluate, grants,
 };
 use proptest::prelude::*;
 use serde::Deserialize as _;
@@ -128,6 +128,102 @@ fn reference_condition(condition: Condition, ctx: &Context) -> Option<bool> {
             }
         }
     }
+}
+
+/// Why the reference condition does not hold (`None` when it holds), typed:
+/// the part that fails, or the facts that are missing.
+fn reference_failure(condition: Condition, ctx: &Context) -> Option<DenialReason> {
+    use DenialReason::{ConditionNotMet, ConditionUnknown};
+    match condition {
+        Condition::DeploymentYoungerThan7Days => match ctx.deployment_age() {
+            None => Some(ConditionUnknown(MissingFact::DeploymentAge)),
+            Some(age) if age >= Duration::from_secs(604_800) => {
+                Some(ConditionNotMet(Unmet::DeploymentTooOld))
+            }
+            Some(_) => None,
+        },
+        Condition::ReviewAppViaScmWhenAllowed => {
+            let (trigger, settings) = (ctx.review_app_trigger(), ctx.review_app_settings());
+            let manual = trigger == Some(ReviewAppTrigger::Manual);
+            let forbidden = settings == Some(ReviewAppSettings::ForbidCreation);
+            match (manual, forbidden, trigger.is_none(), settings.is_none()) {
+                (true, true, ..) => Some(ConditionNotMet(
+                    Unmet::NotThroughScmIntegrationAndForbiddenBySettings,
+                )),
+                (true, false, ..) => Some(ConditionNotMet(Unmet::NotThroughScmIntegration)),
+                (false, true, ..) => Some(ConditionNotMet(Unmet::ForbiddenBySettings)),
+                (false, false, true, true) => {
+                    Some(ConditionUnknown(MissingFact::ReviewAppTriggerAndSettings))
+                }
+                (false, false, true, false) => {
+                    Some(ConditionUnknown(MissingFact::ReviewAppTrigger))
+                }
+                (false, false, false, true) => {
+                    Some(ConditionUnknown(MissingFact::ReviewAppSettings))
+                }
+                (false, false, false, false) => None,
+            }
+        }
+    }
+}
+
+#[test]
+fn permissions_debug_names_the_constants() {
+    assert_eq!(
+        format!("{:?}", Permissions::STOP | Permissions::RESTART),
+        "Permissions(RESTART | STOP)"
+    );
+    assert_eq!(format!("{:?}", Permissions::empty()), "Permissions(empty)");
+    assert_eq!(
+        format!("{:?}", Permissions::MINOR_UPGRADE),
+        "Permissions(MINOR_UPGRADE)"
+    );
+    assert_eq!(format!("{:#x}", Permissions::STOP), "0x2");
+}
+
+#[test]
+fn parse_errors_quote_the_input() {
+    let cases = [
+        (
+            "Owner".parse::<Role>().unwrap_err().to_string(),
+            r#"unknown role "Owner", expected one of: limited_collaborator, collaborator, owner"#,
+        ),
+        (
+            "app ".parse::<ResourceKind>().unwrap_err().to_string(),
+            r#"unknown resource kind "app ", expected one of: app, dedicated_database"#,
+        ),
+        (
+            "".parse::<Role>().unwrap_err().to_string(),
+            r#"unknown role "", expected one of: limited_collaborator, collaborator, owner"#,
+        ),
+        (
+            "a\"b\nc".parse::<Role>().unwrap_err().to_string(),
+            r#"unknown role "a\"b\nc", expected one of: limited_collaborator, collaborator, owner"#,
+        ),
+        (
+            // 39 ASCII bytes, then a 2-byte 'é' that does not fit in 40.
+            format!("{}é", "r".repeat(39))
+                .parse::<Role>()
+                .unwrap_err()
+                .to_string(),
+            &format!(
+                "unknown role \"{}…\", expected one of: limited_collaborator, collaborator, owner",
+                "r".repeat(39)
+            ),
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
+    assert_eq!(
+        format!("{:?}", "Owner".parse::<Role>().unwrap_err()),
+        r#"ParseIdError { kind: Role, input: "Owner", truncated: false }"#
+    );
+    let err = "view_logs, sudo".parse::<Permissions>().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.input()),
+        (collab_authz::IdKind::Action, "sudo")
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -275,14 +371,15 @@ fn check_decision(r: Role, k: ResourceKind, a: Action, ctx: &Context) -> Result<
         }
         Cell::Limited(Limit::Condition(c)) => match reference_condition(c, &ctx) {
             Some(true) => prop_assert_eq!(decision, Decision::AllowedUnderCondition(c)),
-            Some(false) => prop_assert_eq!(
-                decision.denial().map(|d| d.reason()),
-                Some(DenialReason::ConditionNotMet(c))
-            ),
-            None => prop_assert_eq!(
-                decision.denial().map(|d| d.reason()),
-                Some(DenialReason::ConditionUnknown(c))
-            ),
+            Some(false) | None => {
+                let reason = decision.denial().map(|d| d.reason());
+                prop_assert_eq!(reason, reference_failure(c, &ctx));
+                prop_assert_eq!(reason.and_then(DenialReason::condition), Some(c));
+                prop_assert_eq!(
+                    matches!(reason, Some(DenialReason::ConditionNotMet(_))),
+                    reference_condition(c, &ctx) == Some(false)
+                );
+            }
         },
         Cell::No => {
             // The least privileged role whose reference cell is not `no`.
@@ -296,12 +393,21 @@ fn check_decision(r: Role, k: ResourceKind, a: Action, ctx: &Context) -> Result<
             prop_assert!(rank(lowest) > rank(r));
         }
         Cell::NotApplicable => {
+            // The least privileged role of the kind that may do the action.
+            let lowest = [Role::LimitedCollaborator, Role::Collaborator, Role::Owner]
+                .into_iter()
+                .find(|&other| matches!(reference(other, k, a), Cell::Yes | Cell::Limited(_)));
             let expected = if k.has_role(r) {
                 DenialReason::NotApplicable
             } else {
-                DenialReason::RoleNotAvailable
+                DenialReason::RoleNotAvailable { lowest }
             };
-            prop_assert_eq!(decision.denial().map(|d| d.reason()), Some(expected));
+            let denial = decision.denial().copied().unwrap();
+            prop_assert_eq!(denial.reason(), expected);
+            prop_assert_eq!(
+                denial.required_role(),
+                if k.has_role(r) { None } else { lowest }
+            );
         }
     }
     if let Some(denial) = decision.denial() {
@@ -428,11 +534,9 @@ proptest! {
             Cell::Limited(Limit::Condition(c)) => {
                 prop_assert_eq!(decision.is_allowed(), reference_condition(c, &ctx) == Some(true));
                 let reason = decision.denial().map(|d| d.reason());
-                match reference_condition(c, &ctx) {
-                    Some(true) => prop_assert_eq!(reason, None),
-                    Some(false) => prop_assert_eq!(reason, Some(DenialReason::ConditionNotMet(c))),
-                    None => prop_assert_eq!(reason, Some(DenialReason::ConditionUnknown(c))),
-                }
+                prop_assert_eq!(reason, reference_failure(c, &ctx));
+                prop_assert_eq!(check_condition(c, &ctx).err(), reference_failure(c, &ctx));
+                prop_assert_eq!(evaluate(c, &ctx), reference_condition(c, &ctx));
             }
             other => prop_assert!(false, "{a} is not a limited cell: {other:?}"),
         }
@@ -507,11 +611,75 @@ proptest! {
         prop_assert!(text.parse::<Permissions>().is_err());
     }
 
+    /// A rejected id keeps the input (or its first `MAX_REJECTED_LEN`
+    /// bytes, cut on a character boundary) and quotes it, escaped.
+    #[test]
+    fn parse_errors_keep_the_rejected_input(s in "\\PC{0,50}|[a-z_\"\n\u{e9}\u{1F600}]{0,60}") {
+        prop_assume!(!is_any_id(&s));
+        let err = s.parse::<Role>().unwrap_err();
+        let kept = err.input();
+        prop_assert!(s.starts_with(kept));
+        prop_assert!(kept.len() <= MAX_REJECTED_LEN);
+        prop_assert_eq!(err.is_truncated(), kept.len() < s.len());
+        if s.len() <= MAX_REJECTED_LEN {
+            prop_assert_eq!(kept, s.as_str());
+        } else {
+            // The longest char-boundary prefix that fits.
+            let longest = (0..=MAX_REJECTED_LEN).rev().find(|&n| s.is_char_boundary(n)).unwrap();
+            prop_assert_eq!(kept.len(), longest);
+        }
+        let ellipsis = if err.is_truncated() { "…" } else { "" };
+        let want = format!(
+            "unknown role \"{}{ellipsis}\", expected one of: limited_collaborator, collaborator, owner",
+            kept.escape_debug()
+        );
+        prop_assert_eq!(err.to_string(), want);
+        prop_assert!(!err.to_string().contains('\n'));
+        let action_err = s.parse::<Action>().unwrap_err();
+        prop_assert_eq!(action_err.input(), kept);
+    }
+
     #[test]
     fn unknown_permission_bits_are_rejected(bits in any::<u64>(), high in 59u32..64) {
         let bits = bits | (1u64 << high);
         let de = U64Deserializer::<ValueError>::new(bits);
         prop_assert!(Permissions::deserialize(de).is_err());
+    }
+
+    /// Bits outside the 59 actions cannot get into a set, so every query
+    /// agrees on what it holds: the length the iterator announces and the
+    /// items it yields, `count`, `is_empty`, `==`, `Display` and serde.
+    #[test]
+    fn every_query_agrees_whatever_the_bits(raw in any::<u64>(), high in 59u32..64) {
+        for bits in [raw, raw | (1u64 << high), raw & !((1u64 << 59) - 1)] {
+            let known = bits & ((1u64 << 59) - 1);
+            prop_assert_eq!(Permissions::from_bits(bits).is_some(), bits == known);
+            let p = Permissions::from_bits_truncate(bits);
+            prop_assert_eq!(p.bits(), known);
+            let actions = p.actions();
+            prop_assert_eq!(actions.size_hint(), (p.count(), Some(p.count())));
+            prop_assert_eq!(actions.len(), p.count());
+            prop_assert_eq!(p.actions().count(), p.count());
+            prop_assert_eq!(p.count(), known.count_ones() as usize);
+            prop_assert_eq!(p.is_empty(), p.count() == 0);
+            prop_assert_eq!(p.is_empty(), p == Permissions::empty());
+            prop_assert_eq!(p.is_empty(), p.to_string() == "(none)");
+            prop_assert_eq!(p.is_all(), p.count() == Action::COUNT);
+            prop_assert!(Permissions::all().contains(p));
+            prop_assert!(Permissions::all().contains(!p));
+            prop_assert_eq!(!p, p.complement());
+            prop_assert_eq!(p | !p, Permissions::all());
+            prop_assert!((p & !p).is_empty());
+            prop_assert_eq!(p - p, Permissions::empty());
+            prop_assert_eq!(p ^ Permissions::all(), !p);
+            let ids: Vec<String> = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+            prop_assert_eq!(ids.len(), p.count());
+            let de = U64Deserializer::<ValueError>::new(p.bits());
+            prop_assert_eq!(Permissions::deserialize(de).unwrap(), p);
+            for action in Action::ALL {
+                prop_assert_eq!(p.has(action), bits & (1u64 << action as u8) != 0);
+            }
+        }
     }
 
     #[test]
