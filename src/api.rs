@@ -848,16 +848,16 @@ impl ApiEvent {
     }
 }
 
-object_only!(ApiCollaborator, "a collaborator: a JSON object");
+object_only!(ApiCollaborator, "a collaborator object (a JSON object)");
 object_only!(
     CollaboratorList,
-    "a list response: a JSON object {\"collaborators\": [...]}"
+    "a list response (a JSON object {\"collaborators\": [...]})"
 );
 object_only!(
     CollaboratorResponse,
-    "a single response: a JSON object {\"collaborator\": {...}}"
+    "a single response (a JSON object {\"collaborator\": {...}})"
 );
-object_only!(ApiEvent, "a collaborator event: a JSON object");
+object_only!(ApiEvent, "a collaborator event (a JSON object)");
 
 impl fmt::Display for ApiStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
