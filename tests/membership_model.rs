@@ -811,6 +811,9 @@ proptest! {
         for op in &ops {
             h.step(op)?;
         }
+        // A snapshot reads back equal (pending transfer and history too).
+        let snapshot: Roster = serde_json::from_str(&serde_json::to_string(&h.roster).unwrap()).unwrap();
+        prop_assert_eq!(&snapshot, &h.roster);
     }
 }
 
