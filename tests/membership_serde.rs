@@ -843,7 +843,8 @@ fn deeply_nested_json_is_an_error_not_a_crash() {
 fn api_objects_are_json_objects_never_arrays() {
     // serde's derive reads a struct from an array, by position; the API
     // never writes that, and a positional read would be silently wrong.
-    let rows: [(&str, fn(&str) -> Result<(), serde_json::Error>); 11] = [
+    type Read = fn(&str) -> Result<(), serde_json::Error>;
+    let rows: [(&str, Read); 11] = [
         (r#"{"collaborator": []}"#, |j| {
             serde_json::from_str::<CollaboratorResponse>(j).map(drop)
         }),
