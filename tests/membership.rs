@@ -1537,6 +1537,8 @@ fn public_types_are_send_and_sync() {
     check::<RevokeError>();
     check::<LeaveError>();
     check::<TransferError>();
+    check::<collab_authz::AccountDeletedError>();
+    check::<collab_authz::TransferRequest>();
     check::<RosterError>();
     check::<collab_authz::ReplayError>();
     check::<ReplayErrorKind>();
