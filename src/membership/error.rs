@@ -204,11 +204,11 @@ pub enum TransferError {
     /// No ownership transfer is pending.
     #[error("no ownership transfer is pending")]
     NoPending,
-    /// A transfer is pending already; it is refused rather than replaced,
-    /// so that every request ends visibly (accepted, cancelled, or dropped
-    /// by a change that invalidates it).
+    /// A transfer is pending already
     /// ([`Roster::pending_transfer`](crate::Roster::pending_transfer)
-    /// names its target.)
+    /// names its target). A second request is refused rather than
+    /// replacing it, so that every request ends visibly: accepted,
+    /// cancelled, or dropped by a change that invalidates it.
     #[error("an ownership transfer is pending already; cancel it first")]
     AlreadyPending,
     /// The request presented is not the pending one: it was cancelled,
