@@ -300,7 +300,9 @@ fn lifecycle() {
     // it), so it is stored like a secret and never printed: show the fields.
     println!("\nevents:");
     for event in &events {
-        println!("  {}", summary(event));
+        let line = summary(event);
+        assert!(!line.contains(token.as_str()), "never print the secret");
+        println!("  {line}");
     }
     let json = serde_json::to_string(&events).unwrap();
     let read: Vec<Event> = serde_json::from_str(&json).unwrap();
