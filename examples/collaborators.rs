@@ -10,14 +10,19 @@
 //! cargo run --example collaborators -- --owner owner@example.com < payload.json
 //! ```
 //!
-//! Bad input prints one line on standard error and exits with status 1;
-//! bad arguments exit with status 2.
+//! The collaborators are checked with the roster's rules (one membership
+//! per email, compared case-insensitively; unique ids; one app): bad input
+//! prints one line on standard error and exits with status 1; bad
+//! arguments exit with status 2.
 
 use std::io::Read;
 use std::process::ExitCode;
 
 use collab_authz::api::CollaboratorsPayload;
-use collab_authz::{Email, Member, MemberId, MemberParts, MemberStatus, Role, Timestamp, Username};
+use collab_authz::{
+    Email, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId, ResourceKind, Role,
+    Timestamp, Username,
+};
 
 struct Args {
     owner: Option<String>,
@@ -49,10 +54,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(out)
 }
 
-fn owner(args: &Args) -> Result<Option<Member>, String> {
-    let Some(email) = &args.owner else {
-        return Ok(None);
-    };
+/// Without `--owner`, the roster's rules are checked against a stand-in
+/// owner at a reserved domain (RFC 2606: `.invalid`), which no listing
+/// shows.
+const STAND_IN_OWNER: &str = "owner@owner.invalid";
+
+fn owner(args: &Args) -> Result<Member, String> {
+    let email = args.owner.as_deref().unwrap_or(STAND_IN_OWNER);
     let email = Email::parse(email).map_err(|e| format!("--owner: {e}"))?;
     let username = args
         .owner_username
@@ -73,7 +81,17 @@ fn owner(args: &Args) -> Result<Option<Member>, String> {
         token: None,
     })
     .map_err(|e| e.to_string())?;
-    Ok(Some(member))
+    Ok(member)
+}
+
+/// The app the payload is about: its first collaborator's `app_id` and
+/// `app_name`, or a stand-in when the payload does not say.
+fn app(payload: &CollaboratorsPayload) -> Result<Resource, String> {
+    let first = payload.collaborators().first();
+    let id = first.and_then(|c| c.app_id()).unwrap_or("app");
+    let name = first.and_then(|c| c.app_name()).unwrap_or("app");
+    let id = ResourceId::new(id).map_err(|e| format!("field `app_id`: {e}"))?;
+    Resource::new(ResourceKind::App, id, name).map_err(|e| format!("field `app_name`: {e}"))
 }
 
 fn run() -> Result<String, (u8, String)> {
@@ -85,21 +103,15 @@ fn run() -> Result<String, (u8, String)> {
         .map_err(|e| (1, format!("cannot read standard input: {e}")))?;
     let payload: CollaboratorsPayload =
         serde_json::from_str(&input).map_err(|e| (1, format!("invalid payload: {e}")))?;
+    let app = app(&payload).map_err(|e| (1, e))?;
     // The API gives no invitation times; the listing does not show them.
-    let members = payload
-        .to_members(Timestamp::default())
-        .map_err(|e| (1, format!("invalid collaborator: {e}")))?;
-    if let Some(owner) = &owner {
-        if members.iter().any(|m| m.email() == owner.email()) {
-            return Err((
-                1,
-                format!("{} is both the owner and a collaborator", owner.email()),
-            ));
-        }
-    }
-    Ok(collab_authz::listing::members_to_string(
-        owner.iter().chain(&members),
-    ))
+    let roster = payload
+        .to_roster(app, owner, Timestamp::default())
+        .map_err(|e| (1, format!("invalid collaborators: {e}")))?;
+    let shown = roster
+        .iter()
+        .filter(|m| args.owner.is_some() || m.status() != MemberStatus::Owner);
+    Ok(collab_authz::listing::members_to_string(shown))
 }
 
 fn main() -> ExitCode {

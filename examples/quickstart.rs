@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use collab_authz::{
-    Account, Advisory, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId, Roster,
-    Timestamp, Username, listing,
+    Account, Advisory, Email, Event, Invitation, InvitationToken, MemberId, Resource, ResourceId,
+    Roster, Timestamp, Username, listing,
 };
 use collab_authz::{
     Action, Context, Decision, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope,
@@ -270,10 +270,19 @@ fn lifecycle() {
     );
     events.push(changed);
 
-    // Olivia hands the app to Ada; Ada accepts; Olivia stays as collaborator.
-    let request = roster
+    // Olivia asks to hand the app to Ada: the roster records the request.
+    let requested = roster
         .request_transfer(&olivia, &ada, at(1_700_000_500))
         .unwrap();
+    println!(
+        "{} asks {} to take the app over",
+        requested.actor(),
+        requested.member().email
+    );
+    events.push(requested);
+
+    // Ada accepts the pending request; Olivia stays as collaborator.
+    let request = roster.pending_transfer().cloned().unwrap();
     let [promoted, demoted] = roster
         .accept_transfer(&ada, &request, at(1_700_000_600))
         .unwrap();
@@ -288,13 +297,33 @@ fn lifecycle() {
     println!("removed {}: advisory {advisory}", removed.member().email);
     events.push(removed);
 
-    // The events, as JSON (one per line), rebuild the same roster.
+    // The events. Their JSON carries the invitation's token (replay needs
+    // it), so it is stored like a secret and never printed: show the fields.
     println!("\nevents:");
     for event in &events {
-        println!("  {}", serde_json::to_string(event).unwrap());
+        let line = summary(event);
+        assert!(!line.contains(token.as_str()), "never print the secret");
+        println!("  {line}");
     }
     let json = serde_json::to_string(&events).unwrap();
-    let read: Vec<collab_authz::Event> = serde_json::from_str(&json).unwrap();
+    let read: Vec<Event> = serde_json::from_str(&json).unwrap();
     assert_eq!(Roster::replay(&read).unwrap(), roster);
     println!("replayed {} events into the same roster", read.len());
+}
+
+/// One event on one line, without its secret: kind, member, role change,
+/// actor, advisory.
+fn summary(event: &Event) -> String {
+    let mut line = format!("{:<29} {}", event.kind(), event.member().email);
+    match (event.previous_role(), event.role()) {
+        (Some(from), Some(to)) => line += &format!(" {from} -> {to}"),
+        (None, Some(role)) => line += &format!(" as {role}"),
+        (Some(from), None) => line += &format!(" (was {from})"),
+        (None, None) => {}
+    }
+    line += &format!(", by {}", event.actor());
+    if let Some(advisory) = event.advisory() {
+        line += &format!(", advisory {advisory}");
+    }
+    line
 }

@@ -4,9 +4,18 @@
 //! conversion into the crate's types.
 //!
 //! Reading is lenient where the API is (any field may be missing or
-//! `null`, `username` may be the placeholder `n/a`, unknown fields are
-//! ignored) and strict where it matters: a wrong type or an unknown
-//! `status` or `type` is an error that names the field, never a panic.
+//! `null`, `username` may be the placeholder `n/a` or empty, unknown
+//! fields are ignored) and strict where it matters: every object must be a
+//! JSON object (never an array read by position), and a wrong type or an
+//! unknown `status` or `type` is an error that names the field, never a
+//! panic.
+//!
+//! There is no conversion from [`ApiEvent`] to the crate's
+//! [`Event`](crate::Event): the API's event holds the type and the
+//! collaborator object only, while an `Event` records the actor, the time,
+//! the previous role and (for an invitation) the token, which
+//! [`Roster::replay`] checks. Read the collaborator with
+//! [`ApiEvent::collaborator`] and [`ApiCollaborator::to_member`] instead.
 //!
 //! ```
 //! use collab_authz::api::CollaboratorList;
@@ -36,7 +45,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::membership::{
@@ -101,6 +110,56 @@ impl Serialize for ApiStatus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
+}
+
+// ---------------------------------------------------------------------------
+// Objects only: serde's derive also reads a struct from a sequence, by
+// position (`{"collaborator": ["1", "a@x.com"]}`); the API never writes
+// that, so it is refused.
+// ---------------------------------------------------------------------------
+
+/// Reads `T` (a derived struct) from a map only, saying `what` was
+/// expected otherwise.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+    what: &'static str,
+) -> Result<T, D::Error> {
+    struct ObjectVisitor<T>(&'static str, core::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(ObjectVisitor(what, core::marker::PhantomData))
+}
+
+/// `Deserialize` and `Serialize` for a public type whose derives are
+/// `#[serde(remote = "Self")]`: reading goes through a private mirror
+/// that accepts JSON objects only.
+macro_rules! object_only {
+    ($ty:ident, $what:literal) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                /// The derived reader, as a type of its own.
+                struct Fields($ty);
+                impl<'de> Deserialize<'de> for Fields {
+                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        $ty::deserialize(d).map(Fields)
+                    }
+                }
+                object::<D, Fields>(d, $what).map(|Fields(v)| v)
+            }
+        }
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $ty::serialize(self, s)
+            }
+        }
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -278,9 +337,10 @@ readers! {
 ///
 /// Every field may be missing or `null`; unknown fields are ignored. The
 /// role is the boolean `is_limited` (missing or `false`: collaborator).
-/// [`username`](Self::username) reads the placeholder `n/a` as unknown.
+/// [`username`](Self::username) reads the placeholder `n/a` and the empty
+/// string as unknown. Only a JSON object is read, never an array.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(expecting = "a collaborator object")]
+#[serde(remote = "Self")]
 pub struct ApiCollaborator {
     #[serde(default, deserialize_with = "read_id")]
     id: Option<String>,
@@ -331,6 +391,15 @@ pub enum ApiError {
     /// The collaborators do not form a valid roster.
     #[error("roster: {0}")]
     Roster(RosterError),
+    /// A collaborator's `app_id` is not the id of the resource it is read
+    /// into.
+    #[error("field `app_id`: collaborator of {found}, not of {expected}")]
+    AppMismatch {
+        /// The resource's id.
+        expected: String,
+        /// The collaborator's `app_id`.
+        found: String,
+    },
     /// A role does not exist on the resource kind (`is_limited: true` on a
     /// dedicated database).
     #[error("field `is_limited`: role {role} does not exist on a {kind}")]
@@ -364,10 +433,13 @@ impl ApiCollaborator {
         self.email.as_deref()
     }
 
-    /// The username; `None` when missing, `null` or the placeholder `n/a`.
+    /// The username; `None` when missing, `null`, empty or the
+    /// placeholder `n/a`.
     #[must_use]
     pub fn username(&self) -> Option<&str> {
-        self.username.as_deref().filter(|u| *u != UNKNOWN_USERNAME)
+        self.username
+            .as_deref()
+            .filter(|u| !u.is_empty() && *u != UNKNOWN_USERNAME)
     }
 
     /// The status.
@@ -513,7 +585,7 @@ fn to_members(list: &[ApiCollaborator], at: Timestamp) -> Result<Vec<Member>, Ap
 
 /// A list response: `{"collaborators": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(expecting = "an object {\"collaborators\": [...]}")]
+#[serde(remote = "Self")]
 pub struct CollaboratorList {
     #[serde(deserialize_with = "read_collaborators")]
     collaborators: Vec<ApiCollaborator>,
@@ -564,33 +636,53 @@ impl CollaboratorList {
 
     /// The roster of `resource`: the API's list leaves the owner out, so
     /// the caller gives it. Every invariant is checked
-    /// ([`Roster::from_parts`]).
+    /// ([`Roster::from_parts`]), and a collaborator's `app_id`, when
+    /// present, must be `resource`'s id.
     ///
     /// # Errors
-    /// [`ApiError`]: a collaborator that does not convert, or a roster
-    /// invariant broken (duplicate email, limited collaborator on a
-    /// dedicated database, ...).
+    /// [`ApiError`]: a collaborator that does not convert, an `app_id` of
+    /// another resource, or a roster invariant broken (duplicate email,
+    /// limited collaborator on a dedicated database, ...).
     pub fn to_roster(
         &self,
         resource: Resource,
         owner: Member,
         invited_at: Timestamp,
     ) -> Result<Roster, ApiError> {
-        let kind = resource.kind();
-        let members = self.to_members(invited_at)?;
-        if let Some(m) = members.iter().find(|m| !kind.has_role(m.role())) {
-            return Err(ApiError::RoleNotOnKind {
-                role: m.role(),
-                kind,
-            });
-        }
-        Roster::from_parts(resource, owner, members).map_err(ApiError::Roster)
+        to_roster(&self.collaborators, resource, owner, invited_at)
     }
+}
+
+fn to_roster(
+    list: &[ApiCollaborator],
+    resource: Resource,
+    owner: Member,
+    invited_at: Timestamp,
+) -> Result<Roster, ApiError> {
+    if let Some(found) = list
+        .iter()
+        .filter_map(ApiCollaborator::app_id)
+        .find(|id| *id != resource.id().as_str())
+    {
+        return Err(ApiError::AppMismatch {
+            expected: resource.id().as_str().to_string(),
+            found: found.to_string(),
+        });
+    }
+    let kind = resource.kind();
+    let members = to_members(list, invited_at)?;
+    if let Some(m) = members.iter().find(|m| !kind.has_role(m.role())) {
+        return Err(ApiError::RoleNotOnKind {
+            role: m.role(),
+            kind,
+        });
+    }
+    Roster::from_parts(resource, owner, members).map_err(ApiError::Roster)
 }
 
 /// A single response: `{"collaborator": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(expecting = "an object {\"collaborator\": {...}}")]
+#[serde(remote = "Self")]
 pub struct CollaboratorResponse {
     collaborator: ApiCollaborator,
 }
@@ -636,19 +728,36 @@ impl CollaboratorsPayload {
     pub fn to_members(&self, invited_at: Timestamp) -> Result<Vec<Member>, ApiError> {
         to_members(self.collaborators(), invited_at)
     }
+
+    /// The roster of `resource`, as [`CollaboratorList::to_roster`] builds
+    /// it.
+    ///
+    /// # Errors
+    /// As [`CollaboratorList::to_roster`].
+    pub fn to_roster(
+        &self,
+        resource: Resource,
+        owner: Member,
+        invited_at: Timestamp,
+    ) -> Result<Roster, ApiError> {
+        to_roster(self.collaborators(), resource, owner, invited_at)
+    }
 }
 
 impl<'de> Deserialize<'de> for CollaboratorsPayload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
-        #[serde(expecting = "an object {\"collaborators\": [...]} or {\"collaborator\": {...}}")]
         struct Raw {
             #[serde(default, deserialize_with = "read_optional_collaborators")]
             collaborators: Option<Vec<ApiCollaborator>>,
             #[serde(default)]
             collaborator: Option<ApiCollaborator>,
         }
-        match Raw::deserialize(deserializer)? {
+        let raw: Raw = object(
+            deserializer,
+            "a JSON object {\"collaborators\": [...]} or {\"collaborator\": {...}}",
+        )?;
+        match raw {
             Raw {
                 collaborators: Some(list),
                 collaborator: None,
@@ -686,7 +795,7 @@ fn read_optional_collaborators<'de, D: Deserializer<'de>>(
 /// `collaborator_invited`, ...; see [`EventKind`]); other fields of the
 /// event are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(expecting = "a collaborator event object")]
+#[serde(remote = "Self")]
 pub struct ApiEvent {
     #[serde(
         rename = "type",
@@ -738,6 +847,17 @@ impl ApiEvent {
         self.type_data.collaborator()
     }
 }
+
+object_only!(ApiCollaborator, "a collaborator object (a JSON object)");
+object_only!(
+    CollaboratorList,
+    "a list response (a JSON object {\"collaborators\": [...]})"
+);
+object_only!(
+    CollaboratorResponse,
+    "a single response (a JSON object {\"collaborator\": {...}})"
+);
+object_only!(ApiEvent, "a collaborator event (a JSON object)");
 
 impl fmt::Display for ApiStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -114,11 +114,11 @@ pub use matrix::{
 };
 #[cfg(feature = "alloc")]
 pub use membership::{
-    AcceptError, Account, Advisory, ChangeRoleError, Email, EmailError, Event, EventError,
-    EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError, LeaveError,
-    Member, MemberError, MemberId, MemberParts, MemberStatus, Members, NotPermitted, ReplayError,
-    ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError, Timestamp,
-    TransferError, TransferRequest, Username,
+    AcceptError, Account, AccountDeletedError, Advisory, ChangeRoleError, Email, EmailError, Event,
+    EventError, EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError,
+    LeaveError, Member, MemberError, MemberId, MemberParts, MemberStatus, Members, NotPermitted,
+    ReplayError, ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError,
+    Timestamp, TransferError, TransferRequest, Username,
 };
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};

@@ -12,18 +12,19 @@ use collab_authz::api::{
 use collab_authz::batch::{InvalidRequestBits, LengthMismatch, Request};
 use collab_authz::matrix::KindRows;
 use collab_authz::{
-    AcceptError, Account, Action, Actions, Advisory, ApplyError, ByCollaborator, ByResource,
-    Category, Cell, ChangeRoleError, CollaboratorGroup, Condition, Context, Coverage,
-    CsvExportError, CustomRole, CustomRoleError, Decision, Denial, DenialReason, Detail, Directory,
-    DirectoryBuilder, DirectoryError, Email, EmailError, Event, EventError, EventKind, EventParts,
-    Export, Finding, FindingKind, Fix, Format, GrantError, Granter, Grants, Grouping, IdKind,
-    IdentifierError, Invitation, InvitationToken, InviteError, JsonExportError, LeaveError, Limit,
-    Member, MemberError, MemberId, MemberParts, MemberStatus, Members, Membership, MissingFact,
-    NameError, NotPermitted, Obligation, Overview, ParseFormatError, ParseIdError, Permissions,
-    Person, Plan, PlanError, ReplayError, ReplayErrorKind, Report, Resource, ResourceGroup,
-    ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy, RevokeError, Role,
-    RoleChange, RoleChangeError, Roster, RosterError, Scope, Severity, Step, StepError, Timestamp,
-    TransferError, TransferRequest, TwoFactor, Unmet, Usage, Username,
+    AcceptError, Account, AccountDeletedError, Action, Actions, Advisory, ApplyError,
+    ByCollaborator, ByResource, Category, Cell, ChangeRoleError, CollaboratorGroup, Condition,
+    Context, Coverage, CsvExportError, CustomRole, CustomRoleError, Decision, Denial, DenialReason,
+    Detail, Directory, DirectoryBuilder, DirectoryError, Email, EmailError, Event, EventError,
+    EventKind, EventParts, Export, Finding, FindingKind, Fix, Format, GrantError, Granter, Grants,
+    Grouping, IdKind, IdentifierError, Invitation, InvitationToken, InviteError, JsonExportError,
+    LeaveError, Limit, Member, MemberError, MemberId, MemberParts, MemberStatus, Members,
+    Membership, MissingFact, NameError, NotPermitted, Obligation, Overview, ParseFormatError,
+    ParseIdError, Permissions, Person, Plan, PlanError, ReplayError, ReplayErrorKind, Report,
+    Resource, ResourceGroup, ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger,
+    ReviewPolicy, RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope,
+    Severity, Step, StepError, Timestamp, TransferError, TransferRequest, TwoFactor, Unmet, Usage,
+    Username,
 };
 
 const fn assert_auto_traits<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
@@ -103,6 +104,7 @@ const _: () = {
     assert_send_sync::<NotPermitted>();
     assert_send_sync::<InviteError>();
     assert_send_sync::<AcceptError>();
+    assert_send_sync::<AccountDeletedError>();
     assert_send_sync::<ChangeRoleError>();
     assert_send_sync::<RevokeError>();
     assert_send_sync::<LeaveError>();

@@ -3,17 +3,22 @@
 //! Random sequences of operations by random actors (the owner, accepted
 //! collaborators and limited collaborators, pending invitees, strangers,
 //! the member themself) are applied both to [`Roster`] and to a plain
-//! reference model written here from the spec's table. After every step:
-//! both agree on the outcome and the state; exactly one owner; no
-//! escalation; a refused operation changed nothing; the events so far
-//! replay to the same roster.
+//! reference model written here from the spec's table. The model tracks
+//! the pending ownership transfer and who held access to data or secrets;
+//! the generator requests, cancels and accepts transfers, and presents
+//! stale (earlier) and forged (deserialized) requests. After every step:
+//! both agree on the outcome, the state and every event's advisory;
+//! exactly one owner; no escalation; a refused operation changed nothing;
+//! every accepted operation emitted exactly one event (two for a
+//! completed transfer); the events so far replay to the same roster.
 //!
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::{
-    Account, Action, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
-    ResourceId, ResourceKind, Role, Roster, Timestamp, TransferRequest, Username,
+    Account, Action, Advisory, Category, Email, Event, Invitation, InvitationToken, MemberId,
+    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, TransferRequest,
+    Username, grants,
 };
 use proptest::prelude::*;
 
@@ -37,7 +42,12 @@ struct ModelMember {
     username: Option<String>,
     token: String,
     expires: Option<u64>,
+    /// Held, while accepted, a role that could read data or secrets.
+    held_secrets: bool,
 }
+
+/// A pending transfer: (from, to, requested at).
+type Pending = (usize, usize, u64);
 
 #[derive(Debug, Clone)]
 struct Model {
@@ -46,9 +56,39 @@ struct Model {
     owner_id: String,
     owner_username: Option<String>,
     members: Vec<ModelMember>,
+    pending: Option<Pending>,
+}
+
+/// The `data_and_secrets` actions `role` holds on `kind`, from the matrix.
+fn secrets(kind: ResourceKind, role: Role) -> collab_authz::Permissions {
+    grants(role, kind)
+        .any()
+        .intersection(Category::DataAndSecrets.actions())
+}
+
+/// The advisory a demotion of an accepted member calls for.
+fn demotion(kind: ResourceKind, from: Role, to: Role) -> Option<Advisory> {
+    (!secrets(kind, from).difference(secrets(kind, to)).is_empty())
+        .then_some(Advisory::RotateSecrets)
 }
 
 impl Model {
+    fn member_mut(&mut self, account: usize) -> &mut ModelMember {
+        self.members
+            .iter_mut()
+            .find(|m| m.account == account)
+            .unwrap()
+    }
+
+    /// Drops the pending transfer if it can no longer be completed.
+    fn drop_stale(&mut self) {
+        if let Some((from, to, _)) = self.pending {
+            if from != self.owner || !self.is_accepted_collaborator(to) {
+                self.pending = None;
+            }
+        }
+    }
+
     fn member(&self, account: usize) -> Option<&ModelMember> {
         self.members.iter().find(|m| m.account == account)
     }
@@ -97,6 +137,18 @@ impl Model {
 /// An actor: one of the accounts, or (for `ACCOUNTS..`) the current owner.
 type Who = usize;
 
+/// The request presented to `accept_transfer`.
+#[derive(Debug, Clone)]
+enum Presented {
+    /// The roster's pending request, as the target saw it.
+    Pending,
+    /// An earlier request (counted back from the latest), perhaps stale.
+    Earlier(usize),
+    /// A request read from JSON that the owner may never have made: from
+    /// the current owner to `to`, requested `ago` seconds before now.
+    Forged { to: usize, ago: u8 },
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Invite {
@@ -125,6 +177,9 @@ enum Op {
     Leave {
         actor: Who,
     },
+    AccountDeleted {
+        target: usize,
+    },
     RequestTransfer {
         actor: Who,
         target: usize,
@@ -133,11 +188,11 @@ enum Op {
     AcceptTransfer {
         actor: Who,
         to_target: bool,
-        request: usize,
+        presented: Presented,
     },
     CancelTransfer {
         actor: Who,
-        request: usize,
+        party: bool,
     },
     Wait {
         seconds: u8,
@@ -156,6 +211,14 @@ fn role() -> impl Strategy<Value = Role> {
     ]
 }
 
+fn presented() -> impl Strategy<Value = Presented> {
+    prop_oneof![
+        4 => Just(Presented::Pending),
+        2 => (0usize..4).prop_map(Presented::Earlier),
+        2 => (0..ACCOUNTS, 0u8..4).prop_map(|(to, ago)| Presented::Forged { to, ago }),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..ACCOUNTS + 4;
     let account = 0..ACCOUNTS;
@@ -164,14 +227,17 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(actor, target, upper, role, id, expiry)| Op::Invite { actor, target, upper, role, id, expiry }),
         4 => (who.clone(), prop::bool::weighted(0.8), prop::bool::weighted(0.8), 0u8..4)
             .prop_map(|(actor, to_pending, good_token, name)| Op::Accept { actor, to_pending, good_token, name }),
-        3 => (who.clone(), account.clone(), role()).prop_map(|(actor, target, role)| Op::ChangeRole { actor, target, role }),
+        3 => (prop_oneof![1 => Just(ACCOUNTS), 2 => who.clone()], account.clone(), role())
+            .prop_map(|(actor, target, role)| Op::ChangeRole { actor, target, role }),
         2 => (who.clone(), account.clone()).prop_map(|(actor, target)| Op::Revoke { actor, target }),
         1 => who.clone().prop_map(|actor| Op::Leave { actor }),
-        3 => (who.clone(), account.clone(), any::<bool>())
+        1 => account.clone().prop_map(|target| Op::AccountDeleted { target }),
+        // Mostly the owner asks, so that a transfer is often pending.
+        4 => (prop_oneof![3 => Just(ACCOUNTS), 1 => who.clone()], account.clone(), prop::bool::weighted(0.8))
             .prop_map(|(actor, target, to_collaborator)| Op::RequestTransfer { actor, target, to_collaborator }),
-        3 => (who.clone(), prop::bool::weighted(0.7), prop_oneof![3 => Just(0usize), 1 => 0usize..4])
-            .prop_map(|(actor, to_target, request)| Op::AcceptTransfer { actor, to_target, request }),
-        1 => (who, 0usize..4).prop_map(|(actor, request)| Op::CancelTransfer { actor, request }),
+        4 => (who.clone(), prop::bool::weighted(0.7), presented())
+            .prop_map(|(actor, to_target, presented)| Op::AcceptTransfer { actor, to_target, presented }),
+        2 => (who, prop::bool::weighted(0.7)).prop_map(|(actor, party)| Op::CancelTransfer { actor, party }),
         1 => any::<u8>().prop_map(|seconds| Op::Wait { seconds }),
         1 => (0..ACCOUNTS).prop_map(|target| Op::Transfer { target }),
     ]
@@ -192,11 +258,14 @@ struct Harness {
     model: Model,
     roster: Roster,
     events: Vec<Event>,
-    /// Transfer requests made and not cancelled: (roster's request, model's
-    /// from, model's to).
-    requests: Vec<(TransferRequest, usize, usize)>,
+    /// Every transfer request the roster recorded, oldest first.
+    requests: Vec<TransferRequest>,
     now: u64,
 }
+
+/// What the model says an operation does: refused, or accepted with the
+/// advisory of each event it emits.
+type Expected = Option<Vec<Option<Advisory>>>;
 
 impl Harness {
     fn new(kind: ResourceKind) -> Self {
@@ -214,6 +283,7 @@ impl Harness {
                 owner_id: "owner-id".into(),
                 owner_username: Some("user0".into()),
                 members: Vec::new(),
+                pending: None,
             },
             roster,
             events: vec![created],
@@ -230,7 +300,47 @@ impl Harness {
         }
     }
 
-    /// Applies `op` to both; returns whether they agreed it succeeded.
+    /// A common start, through the same checked steps: accounts 1 and 2
+    /// invited as collaborators and 3 with the kind's default role; 1, 2
+    /// and 3 accept. Random operations follow.
+    fn setup(&mut self) -> Result<(), TestCaseError> {
+        for (target, role) in [
+            (1, Some(Role::Collaborator)),
+            (2, Some(Role::Collaborator)),
+            (3, None),
+            (4, None),
+        ] {
+            self.step(&Op::Invite {
+                actor: ACCOUNTS,
+                target,
+                upper: target % 2 == 0,
+                role,
+                id: u8::try_from(target).unwrap(),
+                expiry: None,
+            })?;
+        }
+        for account in 1..4 {
+            self.step(&Op::Accept {
+                actor: account,
+                to_pending: false,
+                good_token: true,
+                name: u8::try_from(account).unwrap(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A request value as JSON would give it.
+    fn forged(&self, from: usize, to: usize, at: u64) -> TransferRequest {
+        let json = format!(
+            r#"{{"resource":"res","from":"{}","to":"{}","requested_at":{at}}}"#,
+            account_email(from, false),
+            account_email(to, true),
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    /// Applies `op` to both and checks that they agree.
     fn step(&mut self, op: &Op) -> Result<(), TestCaseError> {
         if let Op::Transfer { target } = *op {
             self.step(&Op::RequestTransfer {
@@ -241,14 +351,15 @@ impl Harness {
             return self.step(&Op::AcceptTransfer {
                 actor: 0,
                 to_target: true,
-                request: 0,
+                presented: Presented::Pending,
             });
         }
         self.now += 1;
         let now = Timestamp::from_unix_seconds(self.now);
         let before = self.roster.clone();
         let model_before = self.model.clone();
-        let (outcome, model_ok): (Result<Vec<Event>, String>, bool) = match *op {
+        let kind = self.model.kind;
+        let (outcome, expected): (Result<Vec<Event>, String>, Expected) = match *op {
             Op::Invite {
                 actor,
                 target,
@@ -260,7 +371,8 @@ impl Harness {
                 let actor = self.who(actor);
                 let id = format!("id-{id}");
                 let token = format!("tok-{target}-{}", self.now);
-                let expires = expiry.map(|e| self.now + u64::from(e));
+                // Sometimes already expired (an offset of 0).
+                let expires = expiry.map(|e| self.now + u64::from(e % 4) * u64::from(e));
                 let m = &self.model;
                 let granted = role.unwrap_or(m.kind.default_invitation_role());
                 let ok = m.may_manage(actor, false)
@@ -268,7 +380,8 @@ impl Harness {
                     && m.has_role(granted)
                     && target != m.owner
                     && m.member(target).is_none()
-                    && !m.id_taken(&id);
+                    && !m.id_taken(&id)
+                    && expires.is_none_or(|e| e > self.now);
                 let mut invitation = Invitation::new(
                     MemberId::new(id.clone()).unwrap(),
                     account_email(target, upper),
@@ -293,9 +406,10 @@ impl Harness {
                         username: None,
                         token,
                         expires,
+                        held_secrets: false,
                     });
                 }
-                (outcome, ok)
+                (outcome, ok.then(|| vec![None]))
             }
             Op::Accept {
                 actor,
@@ -337,16 +451,12 @@ impl Harness {
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 if ok {
-                    let m = self
-                        .model
-                        .members
-                        .iter_mut()
-                        .find(|m| m.account == actor)
-                        .unwrap();
+                    let m = self.model.member_mut(actor);
                     m.status = MemberStatus::Accepted;
                     m.username = Some(username);
+                    m.held_secrets |= !secrets(kind, m.role).is_empty();
                 }
-                (outcome, ok)
+                (outcome, ok.then(|| vec![None]))
             }
             Op::ChangeRole {
                 actor,
@@ -370,17 +480,22 @@ impl Harness {
                     )
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
+                let mut expected = None;
                 if ok {
                     let actor_role = self.model.active_role(actor).unwrap();
                     prop_assert!(role < Role::Owner && role <= actor_role, "escalation");
-                    self.model
-                        .members
-                        .iter_mut()
-                        .find(|m| m.account == target)
-                        .unwrap()
-                        .role = role;
+                    let t = self.model.member_mut(target);
+                    let accepted = t.status == MemberStatus::Accepted;
+                    let advisory = if accepted {
+                        demotion(kind, t.role, role)
+                    } else {
+                        None
+                    };
+                    t.role = role;
+                    t.held_secrets |= accepted && !secrets(kind, role).is_empty();
+                    expected = Some(vec![advisory]);
                 }
-                (outcome, ok)
+                (outcome, expected)
             }
             Op::Revoke { actor, target } => {
                 let actor = self.who(actor);
@@ -396,10 +511,7 @@ impl Harness {
                     )
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
-                if ok {
-                    self.model.members.retain(|m| m.account != target);
-                }
-                (outcome, ok)
+                (outcome, ok.then(|| vec![self.model_remove(target)]))
             }
             Op::Leave { actor } => {
                 let actor = self.who(actor);
@@ -409,10 +521,26 @@ impl Harness {
                     .leave(&account_email(actor, true), now)
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
+                (outcome, ok.then(|| vec![self.model_remove(actor)]))
+            }
+            Op::AccountDeleted { target } => {
+                let ok = target != self.model.owner
+                    && self
+                        .model
+                        .member(target)
+                        .is_some_and(|m| m.status == MemberStatus::Accepted);
+                let outcome = self
+                    .roster
+                    .account_deleted(&account_email(target, true), now)
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
+                let mut expected = None;
                 if ok {
-                    self.model.members.retain(|m| m.account != actor);
+                    let m = self.model.member_mut(target);
+                    m.status = MemberStatus::UserAccountDeleted;
+                    expected = Some(vec![m.held_secrets.then_some(Advisory::RotateSecrets)]);
                 }
-                (outcome, ok)
+                (outcome, expected)
             }
             Op::RequestTransfer {
                 actor,
@@ -430,42 +558,62 @@ impl Harness {
                     (true, Some(&c)) => c,
                     _ => target,
                 };
-                let ok = actor == self.model.owner && self.model.is_accepted_collaborator(target);
-                let outcome = self.roster.request_transfer(
-                    &account_email(actor, false),
-                    &account_email(target, false),
-                    now,
-                );
-                prop_assert_eq!(outcome.is_ok(), ok, "request_transfer {:?}", outcome);
-                if let Ok(request) = outcome {
-                    self.requests.push((request, actor, target));
+                let ok = actor == self.model.owner
+                    && self.model.pending.is_none()
+                    && self.model.is_accepted_collaborator(target);
+                let outcome = self
+                    .roster
+                    .request_transfer(
+                        &account_email(actor, false),
+                        &account_email(target, false),
+                        now,
+                    )
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
+                if ok {
+                    self.model.pending = Some((actor, target, self.now));
+                    self.requests
+                        .push(self.roster.pending_transfer().unwrap().clone());
                 }
-                (Ok(Vec::new()), true)
+                (outcome, ok.then(|| vec![None]))
             }
             Op::AcceptTransfer {
                 actor,
                 to_target,
-                request,
+                ref presented,
             } => {
-                // Mostly the latest request, sometimes a stale one.
-                let Some((req, from, to)) = self
-                    .requests
-                    .iter()
-                    .rev()
-                    .nth(request % self.requests.len().max(1))
-                    .cloned()
-                else {
+                let request = match *presented {
+                    Presented::Pending => self.roster.pending_transfer().cloned(),
+                    Presented::Earlier(back) => self
+                        .requests
+                        .iter()
+                        .rev()
+                        .nth(back % self.requests.len().max(1))
+                        .cloned(),
+                    Presented::Forged { to, ago } => Some(self.forged(
+                        self.model.owner,
+                        to,
+                        self.now.saturating_sub(u64::from(ago)),
+                    )),
+                };
+                let Some(request) = request else {
                     return Ok(());
                 };
+                // The model's view of the presented request.
+                let parts = (
+                    self.account_of(request.from()),
+                    self.account_of(request.to()),
+                    request.requested_at().as_unix_seconds(),
+                );
+                let to = parts.1;
                 let actor = if to_target { to } else { self.who(actor) };
-                let ok = from == self.model.owner
-                    && actor == to
-                    && self.model.is_accepted_collaborator(to);
+                let ok = self.model.pending == Some(parts) && actor == to;
                 let outcome = self
                     .roster
-                    .accept_transfer(&account_email(actor, false), &req, now)
+                    .accept_transfer(&account_email(actor, false), &request, now)
                     .map(Vec::from)
                     .map_err(|e| e.to_string());
+                let mut expected = None;
                 if ok {
                     let old_owner = self.model.owner;
                     let target = self
@@ -486,46 +634,67 @@ impl Harness {
                         ),
                         token: "no-token".to_owned(),
                         expires: None,
+                        held_secrets: !secrets(kind, Role::Owner).is_empty(),
                     });
                     self.model.owner = to;
+                    self.model.pending = None;
+                    expected = Some(vec![None, demotion(kind, Role::Owner, Role::Collaborator)]);
                 }
-                (outcome, ok)
+                (outcome, expected)
             }
-            Op::CancelTransfer { actor, request } => {
-                let index = request % self.requests.len().max(1);
-                let Some((req, from, to)) = self.requests.get(index).cloned() else {
-                    return Ok(());
+            Op::CancelTransfer { actor, party } => {
+                let actor = match (party, self.model.pending) {
+                    (true, Some((from, to, _))) => {
+                        if actor % 2 == 0 {
+                            from
+                        } else {
+                            to
+                        }
+                    }
+                    _ => self.who(actor),
                 };
-                let actor = self.who(actor);
-                let ok = actor == from || actor == to;
+                let ok = self
+                    .model
+                    .pending
+                    .is_some_and(|(from, to, _)| actor == from || actor == to);
                 let outcome = self
                     .roster
-                    .cancel_transfer(&account_email(actor, false), req);
-                prop_assert_eq!(outcome.is_ok(), ok);
+                    .cancel_transfer(&account_email(actor, true), now)
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
                 if ok {
-                    self.requests.remove(index);
+                    self.model.pending = None;
                 }
-                (Ok(Vec::new()), true)
+                (outcome, ok.then(|| vec![None]))
             }
             Op::Transfer { .. } => return Ok(()),
             Op::Wait { seconds } => {
                 self.now += u64::from(seconds);
-                (Ok(Vec::new()), true)
+                (Ok(Vec::new()), Some(Vec::new()))
             }
         };
+        self.model.drop_stale();
 
-        match outcome {
-            Ok(events) => {
-                prop_assert!(model_ok, "roster accepted what the model refuses: {:?}", op);
+        match (outcome, expected) {
+            (Ok(events), Some(advisories)) => {
+                // Exactly one event per accepted operation (two for a
+                // completed transfer), with the advisories the model says.
+                let got: Vec<Option<Advisory>> = events.iter().map(Event::advisory).collect();
+                prop_assert_eq!(got, advisories, "advisories of {:?}", op);
                 self.events.extend(events);
             }
-            Err(reason) => {
+            (Ok(_), None) => {
+                prop_assert!(false, "roster accepted what the model refuses: {:?}", op);
+            }
+            (Err(reason), Some(_)) => {
                 prop_assert!(
-                    !model_ok,
+                    false,
                     "roster refused what the model accepts: {:?}: {}",
                     op,
                     reason
                 );
+            }
+            (Err(_), None) => {
                 prop_assert_eq!(
                     &self.roster,
                     &before,
@@ -535,6 +704,20 @@ impl Harness {
             }
         }
         self.check()
+    }
+
+    /// Removes `account` from the model; the advisory its removal carries.
+    fn model_remove(&mut self, account: usize) -> Option<Advisory> {
+        let held = self.model.member(account).is_some_and(|m| m.held_secrets);
+        self.model.members.retain(|m| m.account != account);
+        held.then_some(Advisory::RotateSecrets)
+    }
+
+    /// The account index behind an email of the harness.
+    fn account_of(&self, email: &Email) -> usize {
+        (0..ACCOUNTS)
+            .find(|&a| account_email(a, false) == *email)
+            .unwrap()
     }
 
     fn check(&self) -> Result<(), TestCaseError> {
@@ -564,6 +747,10 @@ impl Harness {
             prop_assert_eq!(x.username().map(Username::as_str), mm.username.as_deref());
             prop_assert!(r.kind().has_role(x.role()));
             prop_assert_eq!(r.get_by_id(x.id()), Some(x));
+            prop_assert_eq!(
+                r.held_secret_access(&account_email(mm.account, false)),
+                mm.held_secrets
+            );
             // A pending invitation grants nothing.
             prop_assert_eq!(
                 x.effective_role().is_some(),
@@ -592,6 +779,15 @@ impl Harness {
                 m.may_manage(account, true)
             );
         }
+        // The same pending transfer.
+        let pending = r.pending_transfer().map(|p| {
+            (
+                self.account_of(p.from()),
+                self.account_of(p.to()),
+                p.requested_at().as_unix_seconds(),
+            )
+        });
+        prop_assert_eq!(pending, m.pending);
         // The events replay to the same roster.
         prop_assert_eq!(&Roster::replay(&self.events).unwrap(), r);
         Ok(())
@@ -609,11 +805,21 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn roster_agrees_with_the_model(kind in kind(), ops in prop::collection::vec(op(), 1..40)) {
+    fn roster_agrees_with_the_model(
+        kind in kind(),
+        setup in prop::bool::weighted(0.7),
+        ops in prop::collection::vec(op(), 1..40),
+    ) {
         let mut h = Harness::new(kind);
+        if setup {
+            h.setup()?;
+        }
         for op in &ops {
             h.step(op)?;
         }
+        // A snapshot reads back equal (pending transfer and history too).
+        let snapshot: Roster = serde_json::from_str(&serde_json::to_string(&h.roster).unwrap()).unwrap();
+        prop_assert_eq!(&snapshot, &h.roster);
     }
 }
 
@@ -624,16 +830,19 @@ fn the_generator_reaches_transfers_and_acceptances() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut transfers, mut accepts, mut limited_refusals) = (0, 0, 0);
-    for _ in 0..300 {
+    let mut n = std::collections::BTreeMap::<&str, usize>::new();
+    for _ in 0..400 {
         let ops = prop::collection::vec(op(), 1..40)
             .new_tree(&mut runner)
             .unwrap()
             .current();
         let mut h = Harness::new(ResourceKind::App);
+        h.setup().unwrap();
+        assert_eq!(h.events.len(), 8, "the setup steps all succeed");
         for op in &ops {
             let owner = h.model.owner;
             let events = h.events.len();
+            let pending = h.model.pending;
             let limited_actor = match op {
                 Op::ChangeRole { actor, .. } => {
                     h.model.active_role(h.who(*actor)) == Some(Role::LimitedCollaborator)
@@ -641,16 +850,67 @@ fn the_generator_reaches_transfers_and_acceptances() {
                 _ => false,
             };
             h.step(op).unwrap();
-            transfers += usize::from(h.model.owner != owner);
-            accepts += usize::from(matches!(op, Op::Accept { .. }) && h.events.len() > events);
-            limited_refusals += usize::from(limited_actor);
+            let emitted = h.events.get(events..).unwrap();
+            let mut count = |what, yes: bool| *n.entry(what).or_default() += usize::from(yes);
+            count("transfers", h.model.owner != owner);
+            count(
+                "acceptances",
+                matches!(op, Op::Accept { .. }) && !emitted.is_empty(),
+            );
+            count("limited actors", limited_actor);
+            count(
+                "cancellations",
+                matches!(op, Op::CancelTransfer { .. }) && !emitted.is_empty(),
+            );
+            count(
+                "stale requests dropped",
+                pending.is_some()
+                    && h.model.pending.is_none()
+                    && h.model.owner == owner
+                    && !matches!(op, Op::CancelTransfer { .. }),
+            );
+            let other_request = matches!(
+                op,
+                Op::AcceptTransfer {
+                    presented: Presented::Forged { .. } | Presented::Earlier(_),
+                    ..
+                }
+            );
+            count(
+                "forged or earlier requests refused",
+                other_request && emitted.is_empty(),
+            );
+            count(
+                "forged or earlier requests refused while one is pending",
+                other_request && pending.is_some() && emitted.is_empty(),
+            );
+            count(
+                "demotions advising rotation",
+                matches!(op, Op::ChangeRole { .. })
+                    && emitted.iter().any(|e| e.advisory().is_some()),
+            );
+            count(
+                "account deletions",
+                matches!(op, Op::AccountDeleted { .. }) && !emitted.is_empty(),
+            );
         }
     }
-    println!("{transfers} transfers, {accepts} acceptances, {limited_refusals} limited actors");
-    assert!(transfers > 5, "only {transfers} transfers");
-    assert!(accepts > 50, "only {accepts} acceptances");
-    assert!(
-        limited_refusals > 5,
-        "only {limited_refusals} limited actors"
-    );
+    println!("{n:#?}");
+    for (what, at_least) in [
+        ("transfers", 5),
+        ("acceptances", 50),
+        ("limited actors", 5),
+        ("cancellations", 10),
+        ("stale requests dropped", 10),
+        ("forged or earlier requests refused", 20),
+        (
+            "forged or earlier requests refused while one is pending",
+            10,
+        ),
+        ("demotions advising rotation", 10),
+        ("account deletions", 5),
+    ] {
+        let got = n.get(what).copied().unwrap_or(0);
+        assert!(got >= at_least, "only {got} {what}");
+    }
 }

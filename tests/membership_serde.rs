@@ -475,10 +475,17 @@ fn api_list_with_every_quirk() {
             t(1),
         )
         .unwrap();
+    // Into another resource: a present app_id must be its id.
+    let other = Resource::new(ResourceKind::App, ResourceId::new("app-2").unwrap(), "x").unwrap();
+    let err = list.to_roster(other, owner.clone(), t(0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "field `app_id`: collaborator of app-1, not of app-2"
+    );
     // The same list on a dedicated database: is_limited does not exist there.
     let db = Resource::new(
         ResourceKind::DedicatedDatabase,
-        ResourceId::new("db").unwrap(),
+        ResourceId::new("app-1").unwrap(),
         "db",
     )
     .unwrap();
@@ -616,6 +623,10 @@ fn api_events() {
     for bad in [
         r#"{"type": "new_app", "type_data": {"collaborator": {}}}"#,
         r#"{"type": "roster_created", "type_data": {"collaborator": {}}}"#,
+        // The crate's own kinds have no API event type.
+        r#"{"type": "ownership_transfer_requested", "type_data": {"collaborator": {}}}"#,
+        r#"{"type": "ownership_transfer_cancelled", "type_data": {"collaborator": {}}}"#,
+        r#"{"type": "collaborator_account_deleted", "type_data": {"collaborator": {}}}"#,
         r#"{"type": 3, "type_data": {"collaborator": {}}}"#,
     ] {
         let err = serde_json::from_str::<ApiEvent>(bad).unwrap_err();
@@ -826,4 +837,185 @@ fn deeply_nested_json_is_an_error_not_a_crash() {
         "}".repeat(10_000)
     );
     try_all(&deep);
+}
+
+#[test]
+fn api_objects_are_json_objects_never_arrays() {
+    // serde's derive reads a struct from an array, by position; the API
+    // never writes that, and a positional read would be silently wrong.
+    type Read = fn(&str) -> Result<(), serde_json::Error>;
+    let rows: [(&str, Read); 11] = [
+        (r#"{"collaborator": []}"#, |j| {
+            serde_json::from_str::<CollaboratorResponse>(j).map(drop)
+        }),
+        (
+            r#"{"collaborator": ["1", "a@x.com", "ada", "accepted"]}"#,
+            |j| serde_json::from_str::<CollaboratorResponse>(j).map(drop),
+        ),
+        (r#"[{"id": "1"}]"#, |j| {
+            serde_json::from_str::<CollaboratorResponse>(j).map(drop)
+        }),
+        (
+            r#"{"collaborators": [["1", "a@x.com", "ada", "accepted"]]}"#,
+            |j| serde_json::from_str::<CollaboratorList>(j).map(drop),
+        ),
+        (r#"[[]]"#, |j| {
+            serde_json::from_str::<CollaboratorList>(j).map(drop)
+        }),
+        (r#"{"collaborator": ["1", "a@x.com"]}"#, |j| {
+            serde_json::from_str::<CollaboratorsPayload>(j).map(drop)
+        }),
+        (r#"{"collaborators": [["1"]]}"#, |j| {
+            serde_json::from_str::<CollaboratorsPayload>(j).map(drop)
+        }),
+        (r#"[[], null]"#, |j| {
+            serde_json::from_str::<CollaboratorsPayload>(j).map(drop)
+        }),
+        (r#"["new_collaborator", {"collaborator": {}}]"#, |j| {
+            serde_json::from_str::<ApiEvent>(j).map(drop)
+        }),
+        (r#"{"type": "new_collaborator", "type_data": [{}]}"#, |j| {
+            serde_json::from_str::<ApiEvent>(j).map(drop)
+        }),
+        (
+            r#"{"type": "new_collaborator", "type_data": {"collaborator": ["1"]}}"#,
+            |j| serde_json::from_str::<ApiEvent>(j).map(drop),
+        ),
+    ];
+    for (json, read) in rows {
+        let err = read(json).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("invalid type: sequence") && msg.contains("a JSON object"),
+            "{json}: {msg}"
+        );
+    }
+    // The error says what was expected.
+    let err = serde_json::from_str::<CollaboratorResponse>(r#"{"collaborator": []}"#).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid type: sequence, expected a collaborator object (a JSON object)"),
+        "{err}"
+    );
+    // Objects still read, unknown fields ignored.
+    let ok: CollaboratorResponse =
+        serde_json::from_str(r#"{"collaborator": {"id": "1", "x": [1]}, "y": 2}"#).unwrap();
+    assert_eq!(ok.collaborator().id(), Some("1"));
+}
+
+#[test]
+fn an_empty_username_reads_as_unknown() {
+    for username in [r#""""#, r#""n/a""#, "null"] {
+        let one: CollaboratorResponse = serde_json::from_str(&format!(
+            r#"{{"collaborator": {{"id": "1", "email": "a@x.com", "status": "pending", "username": {username}}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(one.collaborator().username(), None, "{username}");
+        let member = one.collaborator().to_member(t(0)).unwrap();
+        assert_eq!(member.username(), None, "{username}");
+    }
+    // A control character is still an error naming the field.
+    let one: CollaboratorResponse = serde_json::from_str(
+        r#"{"collaborator": {"id": "1", "email": "a@x.com", "status": "accepted", "username": "a\u0007"}}"#,
+    )
+    .unwrap();
+    let err = one.collaborator().to_member(t(0)).unwrap_err();
+    assert!(err.to_string().contains("field `username`"), "{err}");
+}
+
+#[test]
+fn a_payload_checks_its_app_and_duplicates() {
+    let owner = Member::new(collab_authz::MemberParts {
+        id: MemberId::new("own").unwrap(),
+        email: email("owner@example.com"),
+        username: None,
+        status: MemberStatus::Owner,
+        role: Role::Owner,
+        invited_at: t(0),
+        expires_at: None,
+        token: None,
+    })
+    .unwrap();
+    let app =
+        |id: &str| Resource::new(ResourceKind::App, ResourceId::new(id).unwrap(), "a").unwrap();
+    let read = |json: &str| serde_json::from_str::<CollaboratorsPayload>(json).unwrap();
+    let one = read(
+        r#"{"collaborator": {"id": "1", "email": "a@x.com", "status": "accepted", "app_id": "app-9"}}"#,
+    );
+    assert!(one.to_roster(app("app-9"), owner.clone(), t(0)).is_ok());
+    let err = one
+        .to_roster(app("app-1"), owner.clone(), t(0))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "field `app_id`: collaborator of app-9, not of app-1"
+    );
+    let dup = read(
+        r#"{"collaborators": [{"id": "1", "email": "a@x.com", "status": "accepted"},
+                              {"id": "2", "email": "A@X.com", "status": "pending"}]}"#,
+    );
+    let err = dup
+        .to_roster(app("app-1"), owner.clone(), t(0))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "roster: A@X.com has more than one membership"
+    );
+    let dup_id = read(
+        r#"{"collaborators": [{"id": "1", "email": "a@x.com", "status": "accepted"},
+                              {"id": "1", "email": "b@x.com", "status": "pending"}]}"#,
+    );
+    assert!(dup_id.to_roster(app("app-1"), owner, t(0)).is_err());
+}
+
+#[test]
+fn transfer_and_deletion_events_serialize_with_their_names() {
+    let (mut roster, mut events) = app_roster();
+    let owner = roster.owner().email().clone();
+    let to = email("bob@example.com");
+    let token = InvitationToken::new("tok-2").unwrap();
+    let invite = Invitation::new(MemberId::new("m-2").unwrap(), to.clone(), token.clone())
+        .with_role(Role::Collaborator);
+    events.push(roster.invite(&owner, invite, t(450)).unwrap());
+    events.push(
+        roster
+            .accept(&to, &token, Username::new("bob").unwrap(), t(460))
+            .unwrap(),
+    );
+    events.push(roster.request_transfer(&owner, &to, t(500)).unwrap());
+    events.push(roster.cancel_transfer(&to, t(501)).unwrap());
+    events.push(roster.account_deleted(&to, t(502)).unwrap());
+    let json: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    let n = json.len();
+    assert_eq!(json[n - 3]["type"], "ownership_transfer_requested");
+    assert_eq!(json[n - 2]["type"], "ownership_transfer_cancelled");
+    assert_eq!(json[n - 1]["type"], "collaborator_account_deleted");
+    assert_eq!(json[n - 1]["advisory"], "rotate_secrets");
+    assert!(
+        json[n - 3]
+            .get("role")
+            .is_none_or(serde_json::Value::is_null)
+    );
+    let back: Vec<Event> = serde_json::from_value(serde_json::Value::Array(json)).unwrap();
+    assert_eq!(back, events);
+    assert_eq!(Roster::replay(&back).unwrap(), roster);
+    for kind in [
+        EventKind::TransferRequested,
+        EventKind::TransferCancelled,
+        EventKind::AccountDeleted,
+    ] {
+        assert_eq!(kind.api_name(), None);
+        assert_eq!(kind.to_string(), kind.notification_name());
+    }
+    // An advisory where no advisory belongs is refused.
+    let mut requested = serde_json::to_value(&events[events.len() - 3]).unwrap();
+    requested["advisory"] = "rotate_secrets".into();
+    let err = serde_json::from_value::<Event>(requested).unwrap_err();
+    assert!(
+        err.to_string().contains("must not carry an advisory"),
+        "{err}"
+    );
 }

@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 
-use crate::membership::{Email, MemberError, MemberStatus, Timestamp};
+use crate::membership::{Email, MemberError, MemberId, MemberStatus, Timestamp};
 use crate::{Action, ResourceKind, Role};
 
 /// Why the acting account may not perform a managing operation.
@@ -25,10 +25,11 @@ pub enum NotPermitted {
     },
     /// The actor's role does not hold the action on this kind.
     #[error(
-        "role {role} may not {action} on this {kind}{}",
+        "{role} may not {action} on this {} ({})",
+        kind_words(*kind),
         match lowest {
-            Some(lowest) => alloc::format!(" (needs at least {lowest})"),
-            None => alloc::string::String::from(" (no role may)"),
+            Some(lowest) => alloc::format!("it needs the {lowest} role or higher"),
+            None => alloc::format!("no role may do that on a {}", kind_words(*kind)),
         }
     )]
     RoleLacks {
@@ -41,6 +42,14 @@ pub enum NotPermitted {
         /// The least privileged role that holds the action on this kind.
         lowest: Option<Role>,
     },
+}
+
+/// The kind in words, as the core denials write it.
+const fn kind_words(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::App => "app",
+        ResourceKind::DedicatedDatabase => "dedicated database",
+    }
 }
 
 /// Why [`Roster::invite`](crate::Roster::invite) was refused.
@@ -72,6 +81,15 @@ pub enum InviteError {
     /// The member id is already used on the resource.
     #[error("member id is already in use on this resource")]
     DuplicateId,
+    /// The expiry is not after the caller's "now": the invitation could
+    /// never be accepted.
+    #[error("the invitation would expire at {expires_at}, not after now ({now})")]
+    AlreadyExpired {
+        /// The expiry asked for.
+        expires_at: Timestamp,
+        /// The caller's "now".
+        now: Timestamp,
+    },
 }
 
 /// Why [`Roster::accept`](crate::Roster::accept) was refused.
@@ -169,8 +187,8 @@ pub enum TransferError {
     #[error("no such member on this resource")]
     NoSuchMember,
     /// The target must be an accepted collaborator (not limited, not
-    /// pending, not the owner).
-    #[error("the target must be an accepted collaborator, not {status} {role}")]
+    /// pending, not a deleted account, not the owner).
+    #[error("the target must be an accepted collaborator; {}", target_state(*status, *role))]
     NotAcceptedCollaborator {
         /// The target's status.
         status: MemberStatus,
@@ -180,15 +198,58 @@ pub enum TransferError {
     /// The request is for another resource.
     #[error("the transfer request is for another resource")]
     WrongResource,
-    /// The owner changed since the request was made.
-    #[error("the transfer request is stale: the owner changed since it was made")]
-    Stale,
+    /// The request was not made by the current owner.
+    #[error("the transfer request was not made by the current owner")]
+    NotFromOwner,
+    /// No ownership transfer is pending.
+    #[error("no ownership transfer is pending")]
+    NoPending,
+    /// A transfer is pending already
+    /// ([`Roster::pending_transfer`](crate::Roster::pending_transfer)
+    /// names its target). A second request is refused rather than
+    /// replacing it, so that every request ends visibly: accepted,
+    /// cancelled, or dropped by a change that invalidates it.
+    #[error("an ownership transfer is pending already; cancel it first")]
+    AlreadyPending,
+    /// The request presented is not the pending one: it was cancelled,
+    /// dropped by a later change, or never made.
+    #[error("the transfer request is not the pending one (cancelled, stale or never made)")]
+    NotPending,
     /// Only the target accepts a transfer.
     #[error("only the target of the transfer may accept it")]
     NotTarget,
     /// Only the owner or the target may cancel a transfer.
     #[error("only the owner or the target may cancel a transfer")]
     NotParty,
+}
+
+/// Why a membership cannot be an ownership transfer's target, in words.
+fn target_state(status: MemberStatus, role: Role) -> alloc::string::String {
+    match status {
+        MemberStatus::Owner => "they are the owner already".into(),
+        MemberStatus::Pending => "their invitation is still pending".into(),
+        MemberStatus::UserAccountDeleted => "their account was deleted".into(),
+        MemberStatus::Accepted => alloc::format!("they hold the {role} role"),
+    }
+}
+
+/// Why [`Roster::account_deleted`](crate::Roster::account_deleted) was
+/// refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccountDeletedError {
+    /// No membership with that email.
+    #[error("no such member on this resource")]
+    NoSuchMember,
+    /// The owner's account is not deleted while it owns the resource.
+    #[error("the owner's account cannot be marked deleted; transfer or delete the resource first")]
+    Owner,
+    /// Only an accepted membership has an account behind it to delete.
+    #[error("only an accepted membership's account can be deleted, this membership is {status}")]
+    NotAccepted {
+        /// The membership's status.
+        status: MemberStatus,
+    },
 }
 
 /// Why a roster snapshot (or a roster built from parts) breaks an
@@ -218,6 +279,22 @@ pub enum RosterError {
     /// Two memberships share an id.
     #[error("member id of {0} is used by another membership")]
     DuplicateId(Email),
+    /// The pending ownership transfer could not be completed on this
+    /// roster.
+    #[error("pending transfer: {0}")]
+    Transfer(TransferError),
+    /// An id in the secret-access history is not an accepted or deleted
+    /// non-owner membership of the roster.
+    #[error(
+        "member id {0} in the secret-access history is not an accepted collaborator or deleted account"
+    )]
+    SecretAccessHistory(MemberId),
+    /// An accepted member whose role reads data or secrets is missing from
+    /// the secret-access history.
+    #[error(
+        "{0} holds a role that reads data or secrets but is missing from the secret-access history"
+    )]
+    SecretAccessMissing(Email),
     /// A membership's fields contradict each other.
     #[error("membership of {email}: {error}")]
     Member {
@@ -294,9 +371,13 @@ pub enum ReplayErrorKind {
     /// The leave cannot be applied.
     #[error("leave refused: {0}")]
     Leave(LeaveError),
-    /// The transfer cannot be applied.
+    /// The transfer step (request, cancellation, acceptance) cannot be
+    /// applied.
     #[error("transfer refused: {0}")]
     Transfer(TransferError),
+    /// The account deletion cannot be applied.
+    #[error("account deletion refused: {0}")]
+    AccountDeleted(AccountDeletedError),
     /// Re-applying the change produced a different event (other role,
     /// username, advisory, ...).
     #[error("the event does not match the change it records")]

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use crate::membership::{Account, Email, InvitationToken, MemberStatus, Resource, Timestamp};
-use crate::{Category, ResourceKind, Role, grants};
+use crate::membership::{Account, Email, InvitationToken, Resource, Timestamp};
+use crate::{Category, Permissions, ResourceKind, Role, grants};
 
 /// What kind of change an [`Event`] records.
 ///
@@ -17,6 +17,13 @@ use crate::{Category, ResourceKind, Role, grants};
 /// | [`Accepted`](EventKind::Accepted) | `collaborator_accepted` | `accept_collaborator` |
 /// | [`Removed`](EventKind::Removed) | `collaborator_removed` | `delete_collaborator` |
 /// | [`RoleChanged`](EventKind::RoleChanged) | `collaborator_role_changed` | `change_collaborator_role` |
+/// | [`TransferRequested`](EventKind::TransferRequested) | `ownership_transfer_requested` | |
+/// | [`TransferCancelled`](EventKind::TransferCancelled) | `ownership_transfer_cancelled` | |
+/// | [`AccountDeleted`](EventKind::AccountDeleted) | `collaborator_account_deleted` | |
+///
+/// The last three, like `roster_created`, are this crate's own: the
+/// public API has no such event type ([`EventKind::api_name`] is `None`),
+/// so [`api::ApiEvent`](crate::api::ApiEvent) does not read them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum EventKind {
@@ -53,16 +60,34 @@ pub enum EventKind {
         )
     )]
     RoleChanged,
+    /// The owner asked to hand the resource to an accepted collaborator
+    /// (this crate's addition; the public API has no such event type).
+    /// No role changes until the target accepts.
+    #[cfg_attr(feature = "serde", serde(rename = "ownership_transfer_requested"))]
+    TransferRequested,
+    /// The owner or the target cancelled the pending ownership transfer
+    /// (this crate's addition; the public API has no such event type).
+    #[cfg_attr(feature = "serde", serde(rename = "ownership_transfer_cancelled"))]
+    TransferCancelled,
+    /// The platform reported that the account behind an accepted
+    /// membership was deleted: the membership stays, with status
+    /// `user_account_deleted` and no rights (this crate's addition; the
+    /// public API has no such event type).
+    #[cfg_attr(feature = "serde", serde(rename = "collaborator_account_deleted"))]
+    AccountDeleted,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::RosterCreated,
         EventKind::Invited,
         EventKind::Accepted,
         EventKind::Removed,
         EventKind::RoleChanged,
+        EventKind::TransferRequested,
+        EventKind::TransferCancelled,
+        EventKind::AccountDeleted,
     ];
 
     /// The notification name (what serde writes).
@@ -74,6 +99,9 @@ impl EventKind {
             EventKind::Accepted => "collaborator_accepted",
             EventKind::Removed => "collaborator_removed",
             EventKind::RoleChanged => "collaborator_role_changed",
+            EventKind::TransferRequested => "ownership_transfer_requested",
+            EventKind::TransferCancelled => "ownership_transfer_cancelled",
+            EventKind::AccountDeleted => "collaborator_account_deleted",
         }
     }
 
@@ -81,7 +109,10 @@ impl EventKind {
     #[must_use]
     pub const fn api_name(self) -> Option<&'static str> {
         match self {
-            EventKind::RosterCreated => None,
+            EventKind::RosterCreated
+            | EventKind::TransferRequested
+            | EventKind::TransferCancelled
+            | EventKind::AccountDeleted => None,
             EventKind::Invited => Some("new_collaborator"),
             EventKind::Accepted => Some("accept_collaborator"),
             EventKind::Removed => Some("delete_collaborator"),
@@ -102,9 +133,12 @@ impl fmt::Display for EventKind {
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Advisory {
-    /// The removed member's role could read data or secrets
-    /// (`data_and_secrets`); removing them does not change those secrets,
-    /// so the owner should rotate the credentials they could see.
+    /// The member could read data or secrets (an action of the matrix's
+    /// [`Category::DataAndSecrets`]) and no longer can: they were removed
+    /// or their account deleted after holding such access while accepted,
+    /// or they were demoted to a role without some of it. Taking the
+    /// access away does not change what they saw, so the owner should
+    /// rotate those credentials.
     RotateSecrets,
 }
 
@@ -124,19 +158,26 @@ impl fmt::Display for Advisory {
     }
 }
 
-/// Whether removing a member who held `role` on `kind` (with its rights:
-/// `status` accepted or deleted account) calls for rotating secrets: the
-/// role's grants intersect [`Category::DataAndSecrets`].
-pub(crate) fn removal_advisory(
-    kind: ResourceKind,
-    role: Role,
-    status: MemberStatus,
-) -> Option<Advisory> {
-    let could_read = grants(role, kind)
+/// The `data_and_secrets` actions (the matrix's
+/// [`Category::DataAndSecrets`]) that `role` holds on `kind`, freely or
+/// under a limit.
+pub(crate) fn data_and_secrets(kind: ResourceKind, role: Role) -> Permissions {
+    grants(role, kind)
         .any()
-        .intersects(Category::DataAndSecrets.actions());
-    let held_rights = !matches!(status, MemberStatus::Pending);
-    (could_read && held_rights).then_some(Advisory::RotateSecrets)
+        .intersection(Category::DataAndSecrets.actions())
+}
+
+/// Whether `role` on `kind` could read data or secrets.
+pub(crate) fn reads_secrets(kind: ResourceKind, role: Role) -> bool {
+    !data_and_secrets(kind, role).is_empty()
+}
+
+/// The advisory of a demotion of an accepted member from `from` to `to`:
+/// [`Advisory::RotateSecrets`] when `to` lacks any `data_and_secrets`
+/// action that `from` held.
+pub(crate) fn demotion_advisory(kind: ResourceKind, from: Role, to: Role) -> Option<Advisory> {
+    let lost = data_and_secrets(kind, from).difference(data_and_secrets(kind, to));
+    (!lost.is_empty()).then_some(Advisory::RotateSecrets)
 }
 
 /// Why the fields of an event do not fit its kind.
@@ -183,18 +224,37 @@ pub enum EventError {
     /// `roster_created` with a role other than owner.
     #[error("roster_created event must carry role owner")]
     CreatedNotOwner,
+    /// An advisory on a kind that never carries one (only removals, role
+    /// changes and account deletions do).
+    #[error("{kind} event must not carry an advisory")]
+    Advisory {
+        /// The event's kind.
+        kind: EventKind,
+    },
 }
 
 /// The record of one accepted change to a roster.
 ///
 /// Carries the resource, the member (id, email, username if known), the
-/// role after the change (none after a removal) and before it, the acting
-/// account and the caller's timestamp; an invitation also carries its
-/// expiry and token, and a removal may carry an [`Advisory`].
+/// role after the change (none after a removal, and none on a transfer
+/// request or cancellation, which change no role) and before it, the
+/// acting account and the caller's timestamp; an invitation also carries
+/// its expiry and token, and a removal, a role change or an account
+/// deletion may carry an [`Advisory`].
 ///
 /// Serialized with `type` holding the notification name; see
 /// [`EventKind`] for the spellings read. Deserializing checks that the
 /// fields fit the kind.
+///
+/// # Secrets
+///
+/// A `collaborator_invited` event carries the invitation's token
+/// ([`Event::invitation_token`]), and so does its serialized form
+/// (field `invitation_token`): replay needs it to rebuild the pending
+/// invitation that the invitee later accepts with it. Store event streams
+/// as you store secrets, and do not log or forward them as they are; to
+/// show an event, print its fields (`Debug` redacts the token). Once the
+/// invitation is accepted, revoked or declined, the token opens nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Event {
@@ -236,7 +296,7 @@ pub struct EventParts {
     pub expires_at: Option<Timestamp>,
     /// The invitation's secret, on an invitation.
     pub invitation_token: Option<InvitationToken>,
-    /// The advisory of a removal.
+    /// The advisory of a removal, a role change or an account deletion.
     pub advisory: Option<Advisory>,
 }
 
@@ -247,13 +307,16 @@ impl Event {
     /// [`EventError`] naming the field that does not fit.
     pub fn new(parts: EventParts) -> Result<Self, EventError> {
         let kind = parts.kind;
-        let (role, previous, token) = match kind {
-            EventKind::RosterCreated | EventKind::Invited => {
-                (true, false, kind == EventKind::Invited)
+        // (role, previous role, token, advisory allowed)
+        let (role, previous, token, advisory) = match kind {
+            EventKind::RosterCreated | EventKind::Accepted => (true, false, false, false),
+            EventKind::Invited => (true, false, true, false),
+            EventKind::Removed => (false, true, false, true),
+            EventKind::RoleChanged => (true, true, false, true),
+            EventKind::TransferRequested | EventKind::TransferCancelled => {
+                (false, false, false, false)
             }
-            EventKind::Accepted => (true, false, false),
-            EventKind::Removed => (false, true, false),
-            EventKind::RoleChanged => (true, true, false),
+            EventKind::AccountDeleted => (true, false, false, true),
         };
         if parts.role.is_some() != role {
             return Err(EventError::Role {
@@ -272,6 +335,9 @@ impl Event {
                 kind,
                 expected: token,
             });
+        }
+        if parts.advisory.is_some() && !advisory {
+            return Err(EventError::Advisory { kind });
         }
         let resource_kind = parts.resource.kind();
         for r in [parts.role, parts.previous_role].into_iter().flatten() {
@@ -346,7 +412,8 @@ impl Event {
         &self.member
     }
 
-    /// The member's role after the change; `None` after a removal.
+    /// The member's role after the change; `None` after a removal and on
+    /// a transfer request or cancellation.
     #[must_use]
     pub fn role(&self) -> Option<Role> {
         self.role
@@ -382,7 +449,8 @@ impl Event {
         self.advisory
     }
 
-    /// The invitation's secret, on an invitation event.
+    /// The invitation's secret, on an invitation event. See
+    /// [Secrets](Event#secrets).
     #[must_use]
     pub fn invitation_token(&self) -> Option<&InvitationToken> {
         self.invitation_token.as_ref()

@@ -170,9 +170,29 @@ identifier! {
     /// `Display`.
     ///
     /// The roster keeps it while the invitation is pending, and the
-    /// `collaborator_invited` event carries it so that a replay rebuilds
-    /// the same roster: treat stored events as secret.
+    /// `collaborator_invited` event carries it (serialized too) so that a
+    /// replay rebuilds the same roster: store snapshots and event streams
+    /// as secrets (see [`Event`](crate::Event#secrets)).
+    ///
+    /// [`Roster::accept`](crate::Roster::accept) compares a presented
+    /// token with the invitation's in constant time for a given length;
+    /// `==` on this type is an ordinary comparison, not meant for checking
+    /// a presented secret.
     InvitationToken, debug = redacted
+}
+
+impl InvitationToken {
+    /// Whether `presented` is this token, compared without an early exit:
+    /// the time taken depends on the lengths only, never on where the
+    /// bytes first differ.
+    pub(crate) fn verify(&self, presented: &InvitationToken) -> bool {
+        let (a, b) = (self.text.as_bytes(), presented.text.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+        core::hint::black_box(diff) == 0
+    }
 }
 
 /// The app or dedicated database a roster belongs to.

@@ -1,6 +1,6 @@
 //! The membership lifecycle of one resource: a [`Roster`] of its owner and
 //! members, the operations that change it (invite, accept, change role,
-//! revoke, leave, ownership transfer), the [`Event`] each records, and
+//! revoke, leave, ownership transfer, account deletion), the [`Event`] each records, and
 //! the rebuilding of a roster from its events.
 //!
 //! Everything here is pure: the caller passes the acting account, the
@@ -17,8 +17,8 @@ mod transfer;
 
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{
-    AcceptError, ChangeRoleError, InviteError, LeaveError, NotPermitted, ReplayError,
-    ReplayErrorKind, RevokeError, RosterError, TransferError,
+    AcceptError, AccountDeletedError, ChangeRoleError, InviteError, LeaveError, NotPermitted,
+    ReplayError, ReplayErrorKind, RevokeError, RosterError, TransferError,
 };
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};
 pub use index::Members;

@@ -1,13 +1,15 @@
 //! [`Roster`]: one resource's owner and members, and the operations that
 //! change them.
 
-use crate::membership::event::removal_advisory;
+use alloc::collections::BTreeSet;
+
+use crate::membership::event::{demotion_advisory, reads_secrets};
 use crate::membership::index::{Index, Members};
 use crate::membership::{
-    AcceptError, Account, ChangeRoleError, Email, Event, EventKind, EventParts, InvitationToken,
-    InviteError, LeaveError, Member, MemberId, MemberStatus, NotPermitted, ReplayError,
-    ReplayErrorKind, Resource, RevokeError, RosterError, Timestamp, TransferError, TransferRequest,
-    Username,
+    AcceptError, Account, AccountDeletedError, Advisory, ChangeRoleError, Email, Event, EventKind,
+    EventParts, InvitationToken, InviteError, LeaveError, Member, MemberId, MemberStatus,
+    NotPermitted, ReplayError, ReplayErrorKind, Resource, RevokeError, RosterError, Timestamp,
+    TransferError, TransferRequest, Username,
 };
 use crate::{Action, ResourceKind, Role, allows, lowest_role};
 
@@ -63,7 +65,16 @@ impl Invitation {
 /// Invariants, kept by every operation and checked again by
 /// [`Roster::from_parts`] and deserialization: exactly one owner; every
 /// role exists on the resource kind (no limited collaborator on a
-/// dedicated database); emails (case-insensitive) and member ids unique.
+/// dedicated database); emails (case-insensitive) and member ids unique;
+/// the pending ownership transfer, if any, can be completed as it stands.
+///
+/// Besides the memberships, a roster holds two pieces of state that
+/// replay rebuilds and snapshots keep:
+/// - the pending ownership transfer ([`Roster::pending_transfer`]), at
+///   most one;
+/// - which members held access to data or secrets while accepted
+///   ([`Roster::held_secret_access`]), so that removing them later advises
+///   rotating secrets even if they were demoted first.
 ///
 /// Every operation takes the acting account (by email, so that the owner,
 /// a member, the member themself and a stranger are all expressible) and
@@ -110,6 +121,12 @@ pub struct Roster {
     /// Every member but the owner, indexed by email and by id (the
     /// owner's id too).
     members: Index,
+    /// The ownership transfer the owner asked for and nobody accepted or
+    /// cancelled yet; dropped when it can no longer be completed.
+    pending_transfer: Option<TransferRequest>,
+    /// The ids of the non-owner members who held, while accepted (or as
+    /// owner), a role that could read data or secrets.
+    secret_access: BTreeSet<MemberId>,
 }
 
 impl Roster {
@@ -134,12 +151,20 @@ impl Roster {
             resource,
             owner: Member::owner(owner, at),
             members,
+            pending_transfer: None,
+            secret_access: BTreeSet::new(),
         };
         (roster, event)
     }
 
     /// A roster from an owner and members already known (a snapshot, the
     /// public API), checking every invariant.
+    ///
+    /// It has no pending transfer (see [`Roster::with_pending_transfer`]).
+    /// Without a history, every accepted member and every deleted account
+    /// is taken to have held its current role while accepted: removing
+    /// one whose role reads data or secrets advises rotating them (see
+    /// [`Roster::with_secret_access_history`] to give the history).
     ///
     /// # Errors
     /// [`RosterError`] naming the first broken invariant.
@@ -173,11 +198,87 @@ impl Roster {
             }
             map.insert(member);
         }
+        let secret_access = map
+            .members()
+            .filter(|m| m.status() != MemberStatus::Pending && reads_secrets(kind, m.role()))
+            .map(|m| m.id().clone())
+            .collect();
         Ok(Self {
             resource,
             owner,
             members: map,
+            pending_transfer: None,
+            secret_access,
         })
+    }
+
+    /// The same roster with `request` as its pending ownership transfer,
+    /// checked as [`Roster::accept_transfer`] would: same resource, made
+    /// by the current owner, target an accepted collaborator.
+    ///
+    /// # Errors
+    /// [`RosterError::Transfer`] saying why the request could not be
+    /// completed.
+    pub fn with_pending_transfer(mut self, request: TransferRequest) -> Result<Self, RosterError> {
+        self.check_request(&request)
+            .map_err(RosterError::Transfer)?;
+        self.pending_transfer = Some(request);
+        Ok(self)
+    }
+
+    /// The same roster with `ids` as the members who held access to data
+    /// or secrets while accepted (replacing the history
+    /// [`Roster::from_parts`] presumes).
+    ///
+    /// # Errors
+    /// [`RosterError::SecretAccessHistory`] for an id that is not an
+    /// accepted or deleted non-owner member;
+    /// [`RosterError::SecretAccessMissing`] for an accepted member whose
+    /// current role reads data or secrets and is not listed.
+    pub fn with_secret_access_history(
+        mut self,
+        ids: impl IntoIterator<Item = MemberId>,
+    ) -> Result<Self, RosterError> {
+        let mut history = BTreeSet::new();
+        for id in ids {
+            match self.members.get_by_id(&id) {
+                Some(Some(m)) if m.status() != MemberStatus::Pending => {}
+                _ => return Err(RosterError::SecretAccessHistory(id)),
+            }
+            history.insert(id);
+        }
+        let kind = self.kind();
+        if let Some(missing) = self.members.members().find(|m| {
+            m.status() == MemberStatus::Accepted
+                && reads_secrets(kind, m.role())
+                && !history.contains(m.id())
+        }) {
+            return Err(RosterError::SecretAccessMissing(missing.email().clone()));
+        }
+        self.secret_access = history;
+        Ok(self)
+    }
+
+    /// The ownership transfer the owner asked for and nobody has accepted
+    /// or cancelled yet, if any.
+    #[must_use]
+    pub fn pending_transfer(&self) -> Option<&TransferRequest> {
+        self.pending_transfer.as_ref()
+    }
+
+    /// Whether `email`'s membership held, while accepted (or as owner), a
+    /// role that could read data or secrets (an action of
+    /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)).
+    /// Always `true` for the owner; `false` for a stranger and for an
+    /// invitation never accepted.
+    #[must_use]
+    pub fn held_secret_access(&self, email: &Email) -> bool {
+        if self.is_owner(email) {
+            return reads_secrets(self.kind(), Role::Owner);
+        }
+        self.members
+            .get(email)
+            .is_some_and(|m| self.secret_access.contains(m.id()))
     }
 
     /// The resource.
@@ -313,7 +414,7 @@ impl Roster {
     /// [`InviteError`]: the actor may not invite (matrix:
     /// `invite_collaborator`); the role is owner or does not exist on the
     /// kind; the email already has a membership in any status; the id is
-    /// taken.
+    /// taken; the expiry is not after `now`.
     pub fn invite(
         &mut self,
         actor: &Email,
@@ -337,6 +438,11 @@ impl Roster {
         }
         if self.members.contains_id(&invitation.id) {
             return Err(InviteError::DuplicateId);
+        }
+        if let Some(expires_at) = invitation.expires_at {
+            if expires_at <= now {
+                return Err(InviteError::AlreadyExpired { expires_at, now });
+            }
         }
         let Invitation {
             id,
@@ -391,7 +497,10 @@ impl Roster {
                 status: member.status(),
             });
         }
-        if member.token() != Some(token) {
+        if !member
+            .token()
+            .is_some_and(|expected| expected.verify(token))
+        {
             return Err(AcceptError::WrongToken);
         }
         if let Some(expires_at) = member.expires_at() {
@@ -401,10 +510,18 @@ impl Roster {
         }
         member.accept(username);
         let (account, role) = (member.account(), member.role());
+        if reads_secrets(self.resource.kind(), role) {
+            self.secret_access.insert(account.id.clone());
+        }
         Ok(self.event(EventKind::Accepted, account, Some(role), None, actor, now))
     }
 
     /// Changes `member`'s role to `role`.
+    ///
+    /// Demoting an accepted member to a role without some `data_and_secrets`
+    /// action they held carries
+    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets). A role
+    /// change of a pending transfer's target drops the transfer.
     ///
     /// # Errors
     /// [`ChangeRoleError`]: the actor may not change roles (matrix:
@@ -437,7 +554,9 @@ impl Roster {
         if previous == role {
             return Err(ChangeRoleError::Unchanged { role });
         }
-        let event = self.event(
+        let accepted = target.status() == MemberStatus::Accepted;
+        let id = target.id().clone();
+        let mut event = self.event(
             EventKind::RoleChanged,
             target.account(),
             Some(role),
@@ -445,15 +564,24 @@ impl Roster {
             actor,
             now,
         );
+        if accepted {
+            event.set_advisory(demotion_advisory(kind, previous, role));
+            if reads_secrets(kind, role) {
+                self.secret_access.insert(id);
+            }
+        }
         if let Some(target) = self.members.get_mut(member) {
             target.set_role(role);
         }
+        self.drop_stale_transfer();
         Ok(event)
     }
 
     /// Removes `member` (pending, accepted or deleted account). The event
     /// carries [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets)
-    /// when the member held a role that could read data or secrets.
+    /// when the member ever held, while accepted, a role that could read
+    /// data or secrets ([`Roster::held_secret_access`]); an invitation
+    /// never accepted granted nothing and carries none.
     ///
     /// # Errors
     /// [`RevokeError`]: the actor may not revoke (matrix:
@@ -488,7 +616,10 @@ impl Roster {
     /// Removes a non-owner member, if present; `None` changes nothing.
     fn remove(&mut self, actor: &Email, member: &Email, now: Timestamp) -> Option<Event> {
         let removed = self.members.remove(member)?;
-        let advisory = removal_advisory(self.kind(), removed.role(), removed.status());
+        let advisory = self
+            .secret_access
+            .remove(removed.id())
+            .then_some(Advisory::RotateSecrets);
         let mut event = self.event(
             EventKind::Removed,
             removed.account(),
@@ -498,32 +629,104 @@ impl Roster {
             now,
         );
         event.set_advisory(advisory);
+        self.drop_stale_transfer();
         Some(event)
     }
 
+    /// The platform reports that the account behind `member`'s accepted
+    /// membership was deleted: the membership stays, with status
+    /// `user_account_deleted`, its role and no rights, until revoked.
+    ///
+    /// The actor recorded is the member: the account holder deleted their
+    /// own account, and the platform only reports it (the crate has no
+    /// account for the platform itself). Carries
+    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) when the
+    /// member held access to data or secrets. A pending transfer to the
+    /// member is dropped.
+    ///
+    /// # Errors
+    /// [`AccountDeletedError`]: the member is unknown, the owner, or not
+    /// accepted (a pending invitation has no account behind it yet; a
+    /// deleted account is deleted already).
+    pub fn account_deleted(
+        &mut self,
+        member: &Email,
+        now: Timestamp,
+    ) -> Result<Event, AccountDeletedError> {
+        if self.is_owner(member) {
+            return Err(AccountDeletedError::Owner);
+        }
+        let target = self
+            .members
+            .get(member)
+            .ok_or(AccountDeletedError::NoSuchMember)?;
+        if target.status() != MemberStatus::Accepted {
+            return Err(AccountDeletedError::NotAccepted {
+                status: target.status(),
+            });
+        }
+        let advisory = self
+            .secret_access
+            .contains(target.id())
+            .then_some(Advisory::RotateSecrets);
+        let mut event = self.event(
+            EventKind::AccountDeleted,
+            target.account(),
+            Some(target.role()),
+            None,
+            target.email(),
+            now,
+        );
+        event.set_advisory(advisory);
+        if let Some(target) = self.members.get_mut(member) {
+            target.set_status(MemberStatus::UserAccountDeleted);
+        }
+        self.drop_stale_transfer();
+        Ok(event)
+    }
+
     /// The owner asks to hand the resource to `to`, an accepted
-    /// collaborator. Changes nothing: the caller keeps the request until
-    /// the target accepts ([`Roster::accept_transfer`]) or someone
-    /// cancels ([`Roster::cancel_transfer`]).
+    /// collaborator. The roster records the request as its pending
+    /// transfer ([`Roster::pending_transfer`]) until the target accepts
+    /// ([`Roster::accept_transfer`]), the owner or the target cancels
+    /// ([`Roster::cancel_transfer`]), or a change makes it impossible (the
+    /// target revoked, leaving, changing role or losing their account).
+    ///
+    /// A second request while one is pending is refused, not a
+    /// replacement: cancel the pending one first. Returns the
+    /// `ownership_transfer_requested` event (member: the target; no role).
     ///
     /// # Errors
     /// [`TransferError`]: the actor may not transfer (matrix:
-    /// `transfer_ownership`, owner only); the target is unknown or not an
-    /// accepted collaborator.
+    /// `transfer_ownership`, owner only); a transfer is pending already;
+    /// the target is unknown or not an accepted collaborator.
     pub fn request_transfer(
-        &self,
+        &mut self,
         actor: &Email,
         to: &Email,
         now: Timestamp,
-    ) -> Result<TransferRequest, TransferError> {
+    ) -> Result<Event, TransferError> {
         self.may(actor, Action::TransferOwnership)?;
+        if self.pending_transfer.is_some() {
+            return Err(TransferError::AlreadyPending);
+        }
         let target = self.check_transfer_target(to)?;
-        Ok(TransferRequest::new(
+        let request = TransferRequest::new(
             self.resource.id().clone(),
             self.owner.email().clone(),
             target.email().clone(),
             now,
-        ))
+        );
+        let event = self.event(
+            EventKind::TransferRequested,
+            target.account(),
+            None,
+            None,
+            actor,
+            now,
+        );
+        self.pending_transfer = Some(request);
+        Ok(event)
     }
 
     fn check_transfer_target(&self, to: &Email) -> Result<&Member, TransferError> {
@@ -537,15 +740,45 @@ impl Roster {
         Ok(target)
     }
 
-    /// The target (`actor`) accepts a transfer: they become owner and the
-    /// previous owner becomes an accepted `collaborator`. Returns the two
-    /// `collaborator_role_changed` events: the new owner's, then the
-    /// previous owner's.
+    /// Whether `request` could be completed on the roster as it is: same
+    /// resource, made by the current owner, target an accepted
+    /// collaborator.
+    fn check_request(&self, request: &TransferRequest) -> Result<(), TransferError> {
+        if request.resource() != self.resource.id() {
+            return Err(TransferError::WrongResource);
+        }
+        if request.from() != self.owner.email() {
+            return Err(TransferError::NotFromOwner);
+        }
+        self.check_transfer_target(request.to()).map(|_| ())
+    }
+
+    /// Drops the pending transfer if it can no longer be completed. Every
+    /// operation that could invalidate it calls this, live and in replay
+    /// alike, so a replay drops it at the same point.
+    fn drop_stale_transfer(&mut self) {
+        if let Some(request) = &self.pending_transfer {
+            if self.check_request(request).is_err() {
+                self.pending_transfer = None;
+            }
+        }
+    }
+
+    /// The target (`actor`) accepts the pending transfer, presented as
+    /// `request`: they become owner and the previous owner becomes an
+    /// accepted `collaborator`. Returns the two `collaborator_role_changed`
+    /// events: the new owner's, then the previous owner's (which carries
+    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) if the
+    /// owner role held `data_and_secrets` actions that collaborator lacks).
+    ///
+    /// `request` must equal the roster's pending transfer: a request never
+    /// made (a forged value), cancelled, or dropped by a later change is
+    /// refused.
     ///
     /// # Errors
-    /// [`TransferError`]: the request is for another resource or stale
-    /// (the owner changed); the actor is not its target; the target is no
-    /// longer an accepted collaborator.
+    /// [`TransferError`]: no transfer is pending; the request is for
+    /// another resource or is not the pending one; the actor is not its
+    /// target.
     pub fn accept_transfer(
         &mut self,
         actor: &Email,
@@ -555,21 +788,33 @@ impl Roster {
         if request.resource() != self.resource.id() {
             return Err(TransferError::WrongResource);
         }
-        if request.from() != self.owner.email() {
-            return Err(TransferError::Stale);
+        let pending = self
+            .pending_transfer
+            .as_ref()
+            .ok_or(TransferError::NoPending)?;
+        if pending != request {
+            return Err(TransferError::NotPending);
         }
-        if actor != request.to() {
+        if actor != pending.to() {
             return Err(TransferError::NotTarget);
         }
-        self.check_transfer_target(request.to())?;
-        let Some(mut new_owner) = self.members.remove(request.to()) else {
+        // The pending request is kept valid by every operation; check
+        // again anyway, before changing anything.
+        self.check_request(pending)?;
+        let Some(mut new_owner) = self.members.remove(pending.to()) else {
             return Err(TransferError::NoSuchMember);
         };
+        self.pending_transfer = None;
+        let kind = self.kind();
+        self.secret_access.remove(new_owner.id());
         new_owner.set_role(Role::Owner);
         new_owner.set_status(MemberStatus::Owner);
         let mut old_owner = core::mem::replace(&mut self.owner, new_owner);
         old_owner.set_role(Role::Collaborator);
         old_owner.set_status(MemberStatus::Accepted);
+        if reads_secrets(kind, Role::Owner) {
+            self.secret_access.insert(old_owner.id().clone());
+        }
         let promoted = self.event(
             EventKind::RoleChanged,
             self.owner.account(),
@@ -578,7 +823,7 @@ impl Roster {
             actor,
             now,
         );
-        let demoted = self.event(
+        let mut demoted = self.event(
             EventKind::RoleChanged,
             old_owner.account(),
             Some(Role::Collaborator),
@@ -586,35 +831,51 @@ impl Roster {
             actor,
             now,
         );
+        demoted.set_advisory(demotion_advisory(kind, Role::Owner, Role::Collaborator));
         self.members.set_owner_id(self.owner.id().clone());
         self.members.insert(old_owner);
         Ok([promoted, demoted])
     }
 
-    /// The owner or the target cancels a transfer request. Changes
-    /// nothing in the roster; the caller drops the request.
+    /// The owner or the target cancels the pending transfer. Returns the
+    /// `ownership_transfer_cancelled` event (member: the target; no role).
     ///
     /// # Errors
-    /// [`TransferError`]: the request is for another resource, or the
-    /// actor is neither its owner nor its target.
+    /// [`TransferError`]: no transfer is pending, or the actor is neither
+    /// the owner nor the target.
     pub fn cancel_transfer(
-        &self,
+        &mut self,
         actor: &Email,
-        request: TransferRequest,
-    ) -> Result<(), TransferError> {
-        if request.resource() != self.resource.id() {
-            return Err(TransferError::WrongResource);
-        }
-        if actor != request.from() && actor != request.to() {
+        now: Timestamp,
+    ) -> Result<Event, TransferError> {
+        let pending = self
+            .pending_transfer
+            .as_ref()
+            .ok_or(TransferError::NoPending)?;
+        if actor != pending.from() && actor != pending.to() {
             return Err(TransferError::NotParty);
         }
-        Ok(())
+        let target = self
+            .get(pending.to())
+            .ok_or(TransferError::NoSuchMember)?
+            .account();
+        let event = self.event(EventKind::TransferCancelled, target, None, None, actor, now);
+        self.pending_transfer = None;
+        Ok(event)
     }
 
     /// Rebuilds a roster from its event stream, from nothing: the first
     /// event must be `roster_created`, and every later event is applied
     /// with the same operation, actor and time, and must come out
-    /// identical. A completed transfer is its two events in a row.
+    /// identical. A completed transfer is its two events in a row, after
+    /// the `ownership_transfer_requested` event that made it pending; the
+    /// pending transfer is dropped by the same rule as live, so the
+    /// rebuilt roster holds the same pending transfer and secret-access
+    /// history.
+    ///
+    /// Timestamps are taken as given, like the operations take them: a
+    /// stream whose times go backwards replays (the crate keeps no clock
+    /// of its own to refuse it with).
     ///
     /// # Errors
     /// [`ReplayError`] with the offending event's index: an empty stream,
@@ -689,12 +950,10 @@ impl Roster {
                     let Some((j, second)) = events.next() else {
                         return Err(fail(ReplayErrorKind::UnpairedTransfer));
                     };
-                    let request = TransferRequest::new(
-                        roster.resource.id().clone(),
-                        roster.owner.email().clone(),
-                        email.clone(),
-                        at,
-                    );
+                    let request = roster
+                        .pending_transfer
+                        .clone()
+                        .ok_or_else(|| fail(ReplayErrorKind::Transfer(TransferError::NoPending)))?;
                     let [promoted, demoted] = roster
                         .accept_transfer(actor, &request, at)
                         .map_err(|e| fail(ReplayErrorKind::Transfer(e)))?;
@@ -714,6 +973,15 @@ impl Roster {
                         .change_role(actor, email, role, at)
                         .map_err(|e| fail(ReplayErrorKind::ChangeRole(e)))?
                 }
+                EventKind::TransferRequested => roster
+                    .request_transfer(actor, email, at)
+                    .map_err(|e| fail(ReplayErrorKind::Transfer(e)))?,
+                EventKind::TransferCancelled => roster
+                    .cancel_transfer(actor, at)
+                    .map_err(|e| fail(ReplayErrorKind::Transfer(e)))?,
+                EventKind::AccountDeleted => roster
+                    .account_deleted(email, at)
+                    .map_err(|e| fail(ReplayErrorKind::AccountDeleted(e)))?,
             };
             if produced != *event {
                 return Err(fail(ReplayErrorKind::Mismatch));
@@ -743,10 +1011,16 @@ impl serde::Serialize for Roster {
             }
         }
 
-        let mut s = serializer.serialize_struct("Roster", 3)?;
+        let mut s = serializer.serialize_struct("Roster", 5)?;
         s.serialize_field("resource", &self.resource)?;
         s.serialize_field("owner", &self.owner)?;
         s.serialize_field("members", &All(self))?;
+        if let Some(request) = &self.pending_transfer {
+            s.serialize_field("pending_transfer", request)?;
+        } else {
+            s.skip_field("pending_transfer")?;
+        }
+        s.serialize_field("secret_access", &self.secret_access)?;
         s.end()
     }
 }
@@ -754,7 +1028,10 @@ impl serde::Serialize for Roster {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Roster {
     /// Reads a snapshot written by `Serialize` and checks every invariant
-    /// again ([`Roster::from_parts`]).
+    /// again ([`Roster::from_parts`]), the pending transfer
+    /// ([`Roster::with_pending_transfer`]) and the secret-access history
+    /// ([`Roster::with_secret_access_history`]; when missing, presumed as
+    /// `from_parts` does) included.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -763,8 +1040,24 @@ impl<'de> serde::Deserialize<'de> for Roster {
             owner: Member,
             #[serde(default)]
             members: alloc::vec::Vec<Member>,
+            #[serde(default)]
+            pending_transfer: Option<TransferRequest>,
+            #[serde(default)]
+            secret_access: Option<alloc::vec::Vec<MemberId>>,
         }
         let raw = Raw::deserialize(deserializer)?;
-        Roster::from_parts(raw.resource, raw.owner, raw.members).map_err(serde::de::Error::custom)
+        let mut roster = Roster::from_parts(raw.resource, raw.owner, raw.members)
+            .map_err(serde::de::Error::custom)?;
+        if let Some(history) = raw.secret_access {
+            roster = roster
+                .with_secret_access_history(history)
+                .map_err(serde::de::Error::custom)?;
+        }
+        if let Some(request) = raw.pending_transfer {
+            roster = roster
+                .with_pending_transfer(request)
+                .map_err(serde::de::Error::custom)?;
+        }
+        Ok(roster)
     }
 }

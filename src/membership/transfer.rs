@@ -1,16 +1,24 @@
-//! [`TransferRequest`]: a pending ownership transfer, held by the caller.
+//! [`TransferRequest`]: the pending ownership transfer a roster holds.
 
 use crate::membership::{Email, ResourceId, Timestamp};
 
 /// An ownership transfer the owner asked for and the target has not
 /// accepted yet.
 ///
-/// Requesting and cancelling do not change the roster (the roster changes
-/// only when the target accepts, with two `collaborator_role_changed`
-/// events), so the request is a value the caller stores, not roster state.
-/// [`Roster::accept_transfer`](crate::Roster::accept_transfer) checks it
-/// again against the roster as it is then: same resource, same owner,
-/// target still an accepted collaborator.
+/// The [`Roster`](crate::Roster) holds at most one, as part of its state
+/// ([`Roster::pending_transfer`](crate::Roster::pending_transfer)):
+/// [`Roster::request_transfer`](crate::Roster::request_transfer) records
+/// it, [`Roster::cancel_transfer`](crate::Roster::cancel_transfer) clears
+/// it, and any change after which it could no longer be completed drops
+/// it (the target revoked, leaving, changing role or losing their
+/// account; the owner changing).
+///
+/// A value of this type is evidence of nothing: whether built by
+/// deserializing or kept from an earlier request, it only names the
+/// request the target means to accept.
+/// [`Roster::accept_transfer`](crate::Roster::accept_transfer) succeeds
+/// only if it equals the roster's pending request, so a forged, cancelled
+/// or stale request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TransferRequest {
