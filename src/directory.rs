@@ -756,50 +756,45 @@ pub struct ByResource<'d> {
 impl<'d> ByResource<'d> {
     fn new(directory: &'d Directory<'d>) -> Self {
         let resources = directory.resources.len();
-        // Counting sort by resource; owners are placed first.
-        let mut counts = alloc::vec![0u32; resources + 1];
-        let mut collaborators = alloc::vec![false; resources];
+        // Counting sort by resource, owners first: per resource, how many
+        // rows and how many owners.
+        let mut counts = alloc::vec![[0u32; 2]; resources];
         for row in &directory.rows {
-            if let Some(c) = counts.get_mut(row.rank as usize + 1) {
-                *c += 1;
+            if let Some([rows, owners]) = counts.get_mut(row.rank as usize) {
+                *rows += 1;
+                *owners += u32::from(row.role == Role::Owner);
             }
-            if row.role != Role::Owner {
-                if let Some(flag) = collaborators.get_mut(row.rank as usize) {
-                    *flag = true;
+        }
+        // `next[r]`: where resource `r`'s next owner and next other member
+        // go; `groups`: the resources with a member other than an owner.
+        let mut next = Vec::with_capacity(resources);
+        let mut groups = Vec::new();
+        let mut start = 0u32;
+        for (r, &[rows, owners]) in counts.iter().enumerate() {
+            next.push([start, start + owners]);
+            if rows > owners {
+                if let Ok(r) = u32::try_from(r) {
+                    groups.push((r, start, start + rows));
                 }
             }
+            start += rows;
         }
-        for i in 1..counts.len() {
-            let previous = counts.get(i - 1).copied().unwrap_or(0);
-            if let Some(c) = counts.get_mut(i) {
-                *c += previous;
-            }
-        }
-        let starts = counts.clone();
-        let mut next = counts;
+        // One pass in row order keeps owners, and the others, in email
+        // order.
         let mut order = alloc::vec![0u32; directory.rows.len()];
-        for owners_pass in [true, false] {
-            for (i, row) in directory.rows.iter().enumerate() {
-                if (row.role == Role::Owner) != owners_pass {
-                    continue;
+        for (i, row) in directory.rows.iter().enumerate() {
+            // 0: an owner, 1: any other member.
+            let class = usize::from(row.role != Role::Owner);
+            if let Some(slot) = next
+                .get_mut(row.rank as usize)
+                .and_then(|n: &mut [u32; 2]| n.get_mut(class))
+            {
+                if let (Some(target), Ok(i)) = (order.get_mut(*slot as usize), u32::try_from(i)) {
+                    *target = i;
                 }
-                if let Some(slot) = next.get_mut(row.rank as usize) {
-                    if let (Some(target), Ok(i)) = (order.get_mut(*slot as usize), u32::try_from(i))
-                    {
-                        *target = i;
-                    }
-                    *slot += 1;
-                }
+                *slot += 1;
             }
         }
-        let groups = (0..resources)
-            .filter(|&r| collaborators.get(r).copied().unwrap_or(false))
-            .filter_map(|r| {
-                let start = starts.get(r).copied()?;
-                let end = starts.get(r + 1).copied()?;
-                Some((u32::try_from(r).ok()?, start, end))
-            })
-            .collect();
         Self {
             directory,
             order,
