@@ -198,40 +198,53 @@ impl<'a> DirectoryBuilder<'a> {
         let sorted_resources: Vec<&'a Resource> = order.iter().filter_map(|&i| key(&i)).collect();
         check_unique_ids(&sorted_resources)?;
 
-        // Memberships in email order, then resource order.
-        let mut rows: Vec<Row<'a>> = rows
-            .into_iter()
-            .filter_map(|(index, member)| {
+        // Memberships in email order, then resource order. The sort reads
+        // only its keys (no pointer into the rosters); the runs of keys that
+        // share their first 16 bytes of email are then checked, and sorted
+        // by the full emails where they differ.
+        let mut keys: Vec<SortKey<'a>> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (index, member))| {
+                let email = member.email().normalized();
+                let (high, low) = email_key(email);
+                Some(SortKey {
+                    high,
+                    low,
+                    email,
+                    rank: rank.get(*index as usize).copied()?,
+                    row: u32::try_from(i).ok()?,
+                })
+            })
+            .collect();
+        keys.sort_unstable_by_key(|k| (k.high, k.low, k.email.len(), k.rank));
+        sort_long_runs(&mut keys);
+        let mut rows: Vec<Row<'a>> = keys
+            .iter()
+            .filter_map(|k| {
+                let (index, member) = *rows.get(k.row as usize)?;
+                let resource = resources.get(index as usize).copied()?;
                 Some(Row {
-                    prefix: email_prefix(member.email()),
-                    rank: rank.get(index as usize).copied()?,
+                    rank: k.rank,
                     person: 0,
                     role: member.role(),
                     status: member.status(),
                     own_email: false,
                     own_username: false,
-                    kind: resources.get(index as usize)?.kind(),
+                    kind: resource.kind(),
                     invited_at: member.invited_at().as_unix_seconds(),
-                    resource: resources.get(index as usize).copied()?,
+                    resource,
                     member,
                 })
             })
             .collect();
-        // The prefix settles most comparisons without reading the emails.
-        rows.sort_unstable_by(|a, b| {
-            a.prefix
-                .cmp(&b.prefix)
-                .then_with(|| a.member.email().cmp(b.member.email()))
-                .then(a.rank.cmp(&b.rank))
-        });
 
         // One person per distinct email.
         let mut people: Vec<Person<'a>> = Vec::new();
         let mut person_start: Vec<u32> = Vec::new();
-        let mut previous: Option<&Row<'a>> = None;
-        for (i, row) in rows.iter_mut().enumerate() {
-            let same_person = previous
-                .is_some_and(|p| p.prefix == row.prefix && p.member.email() == row.member.email());
+        let mut previous: Option<&SortKey<'a>> = None;
+        for (i, (row, key)) in rows.iter_mut().zip(&keys).enumerate() {
+            let same_person = previous.is_some_and(|p| p.same_email(key));
             if same_person && previous.is_some_and(|p| p.rank == row.rank) {
                 return Err(DirectoryError::DuplicateMembership {
                     resource: row.resource.id().clone(),
@@ -257,7 +270,7 @@ impl<'a> DirectoryBuilder<'a> {
                     (Some(_), None) => {}
                 }
             }
-            previous = Some(row);
+            previous = Some(key);
         }
         person_start.push(u32::try_from(rows.len()).map_err(|_| DirectoryError::TooLarge)?);
 
@@ -300,14 +313,65 @@ fn check_unique_ids(resources: &[&Resource]) -> Result<(), DirectoryError> {
     }
 }
 
-/// The first 8 bytes of the normalized email, big-endian, zero-padded:
-/// ordered as the emails are (an email holds no NUL byte).
-fn email_prefix(email: &Email) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (slot, b) in bytes.iter_mut().zip(email.normalized().bytes()) {
+/// How many leading bytes of an email a [`SortKey`] holds.
+const KEY_BYTES: usize = 16;
+
+/// A membership as the build sorts it: the first [`KEY_BYTES`] bytes of
+/// the normalized email (big-endian, zero-padded: ordered as the emails
+/// are, an email holding no NUL byte), the email, the resource's rank and
+/// the membership's position in the builder.
+#[derive(Debug, Clone, Copy)]
+struct SortKey<'a> {
+    high: u64,
+    low: u64,
+    email: &'a str,
+    rank: u32,
+    row: u32,
+}
+
+impl SortKey<'_> {
+    /// Whether the two normalized emails are the same: the key settles it
+    /// for an email of at most [`KEY_BYTES`] bytes.
+    fn same_email(&self, other: &Self) -> bool {
+        self.high == other.high
+            && self.low == other.low
+            && self.email.len() == other.email.len()
+            && (self.email.len() <= KEY_BYTES || self.email == other.email)
+    }
+}
+
+/// The key of a normalized email: its first [`KEY_BYTES`] bytes.
+fn email_key(email: &str) -> (u64, u64) {
+    let mut bytes = [0u8; KEY_BYTES];
+    for (slot, b) in bytes.iter_mut().zip(email.bytes()) {
         *slot = b;
     }
-    u64::from_be_bytes(bytes)
+    let key = u128::from_be_bytes(bytes);
+    // The high and the low half: the casts keep 64 bits each on purpose.
+    ((key >> 64) as u64, key as u64)
+}
+
+/// Keys sorted by (key bytes, email length, rank) are in email order
+/// except where emails longer than the key share it: sorts those runs by
+/// the full email, then rank. A run of one person's memberships, the usual
+/// case, is only checked.
+fn sort_long_runs(keys: &mut [SortKey<'_>]) {
+    let mut rest = keys;
+    while let Some(first) = rest.first().copied() {
+        let run = rest
+            .iter()
+            .take_while(|k| k.high == first.high && k.low == first.low)
+            .count();
+        let Some((head, tail)) = core::mem::take(&mut rest).split_at_mut_checked(run) else {
+            return;
+        };
+        if head.iter().any(|k| k.email.len() > KEY_BYTES)
+            && head.iter().any(|k| k.email != first.email)
+        {
+            head.sort_unstable_by(|a, b| a.email.cmp(b.email).then(a.rank.cmp(&b.rank)));
+        }
+        rest = tail;
+    }
 }
 
 /// One membership row: indices into the directory's tables, and the facts
@@ -315,8 +379,6 @@ fn email_prefix(email: &Email) -> u64 {
 /// pointer to the member.
 #[derive(Debug, Clone, Copy)]
 struct Row<'a> {
-    /// See [`email_prefix`].
-    prefix: u64,
     role: Role,
     status: MemberStatus,
     kind: ResourceKind,
@@ -1943,6 +2005,10 @@ mod tests {
     type ResourceSpec = (bool, u8, Vec<MemberSpec>);
 
     fn build(specs: &[ResourceSpec]) -> Vec<Roster> {
+        build_with(specs, &EMAILS)
+    }
+
+    fn build_with(specs: &[ResourceSpec], emails: &[&str]) -> Vec<Roster> {
         specs
             .iter()
             .enumerate()
@@ -1960,7 +2026,7 @@ mod tests {
                 )
                 .unwrap();
                 let member = |j: usize, person: u8, status: MemberStatus, user: u8, at: u64| {
-                    let email = EMAILS.get(usize::from(person) % EMAILS.len()).unwrap();
+                    let email = emails.get(usize::from(person) % emails.len()).unwrap();
                     let role = match status {
                         MemberStatus::Owner => Role::Owner,
                         _ if *app && at % 2 == 0 => Role::LimitedCollaborator,
@@ -1985,10 +2051,8 @@ mod tests {
                     })
                     .unwrap()
                 };
-                let owner_person = owner % 8;
-                let owner = member(0, owner_person, MemberStatus::Owner, 1, 0);
-                let mut seen =
-                    alloc::vec![Email::parse(EMAILS[usize::from(owner_person)]).unwrap()];
+                let owner = member(0, *owner, MemberStatus::Owner, 1, 0);
+                let mut seen = alloc::vec![owner.email().clone()];
                 let members: Vec<Member> = others
                     .iter()
                     .enumerate()
@@ -1998,7 +2062,7 @@ mod tests {
                             MemberStatus::Accepted,
                             MemberStatus::UserAccountDeleted,
                         ][usize::from(status % 3)];
-                        let m = member(j + 1, person % 8, status, user, at);
+                        let m = member(j + 1, person, status, user, at);
                         if seen.contains(m.email()) {
                             return None;
                         }
@@ -2043,5 +2107,55 @@ mod tests {
             let rosters = build(&specs);
             check_exports(&directory(&rosters));
         }
+
+        /// Emails longer than the build's 16-byte sort key that share it
+        /// (or part of it) still come out in email order, one person per
+        /// email, each person's memberships in resource order.
+        #[test]
+        fn build_orders_emails_that_share_the_sort_key(
+            specs in prop::collection::vec(
+                (any::<bool>(), any::<u8>(), prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<u64>()), 0..8)),
+                0..12,
+            )
+        ) {
+            let rosters = build_with(&specs, &LONG_EMAILS);
+            let dir = directory(&rosters);
+            let mut expected: Vec<(String, String)> = Vec::new();
+            let ranks: Vec<&Resource> = dir.resources().collect();
+            for roster in &rosters {
+                for m in roster.iter() {
+                    expected.push((String::from(m.email().normalized()), String::from(roster.resource().id().as_str())));
+                }
+            }
+            let rank = |id: &str| ranks.iter().position(|r| r.id().as_str() == id).unwrap();
+            expected.sort_by(|a, b| a.0.cmp(&b.0).then(rank(&a.1).cmp(&rank(&b.1))));
+            let got: Vec<(String, String)> = dir
+                .memberships()
+                .map(|m| (String::from(m.email().normalized()), String::from(m.resource().id().as_str())))
+                .collect();
+            prop_assert_eq!(&got, &expected);
+            let people: Vec<&str> = dir.people().map(|p| p.email().normalized()).collect();
+            let mut distinct: Vec<&str> = expected.iter().map(|(e, _)| e.as_str()).collect();
+            distinct.dedup();
+            prop_assert_eq!(people, distinct);
+            for m in dir.memberships() {
+                prop_assert_eq!(m.person().email().normalized(), m.email().normalized());
+            }
+        }
     }
+
+    /// Emails around the build's 16-byte sort key: sharing it, one a
+    /// prefix of another, exactly 16 bytes, spelled in upper case.
+    const LONG_EMAILS: [&str; 10] = [
+        "averylongprefix-b@x.io",
+        "averylongprefix-a@x.io",
+        "AVERYLONGPREFIX-A@X.IO",
+        "averylongprefix@x.io",
+        "averylongprefi@x.io",
+        "averylongprefix-a@x.iox",
+        "abcdefghij@x.io1",
+        "abcdefghij@x.io",
+        "abcdefghij@x.io12",
+        "averylongprefix-@x.io",
+    ];
 }
