@@ -1514,6 +1514,11 @@ mod csv_export {
         /// [`ByCollaborator::write_csv`]. Pass `&mut writer` to keep the
         /// writer.
         ///
+        /// The writer receives 64 KiB at a time. While it runs, the export
+        /// also holds every person's and resource's encoded cells (about
+        /// the size of their text); its time is linear in the number of
+        /// memberships.
+        ///
         /// # Errors
         /// [`CsvExportError`] when the writer fails.
         pub fn write_csv<W: std::io::Write>(
@@ -1846,6 +1851,11 @@ mod json_export {
         /// statuses and kinds are the spec's ids; an unknown username is
         /// `null`. The bytes are those `serde_json` writes for the
         /// grouping's `Serialize` implementation (compact).
+        ///
+        /// The writer receives 64 KiB at a time. While it runs, the export
+        /// also holds every person's and resource's encoded strings (about
+        /// the size of their text); its time is linear in the number of
+        /// memberships.
         ///
         /// # Errors
         /// [`JsonExportError`] when the writer fails.
