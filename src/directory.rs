@@ -2099,6 +2099,102 @@ mod tests {
             .unwrap()
     }
 
+    /// Accepts `room` bytes, a few at a time, then fails; `flush` fails
+    /// when `fail_flush`.
+    struct Failing {
+        room: usize,
+        fail_flush: bool,
+        out: Vec<u8>,
+    }
+
+    impl std::io::Write for Failing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::other("full"));
+            }
+            let n = bytes.len().min(self.room).min(7);
+            self.out.extend_from_slice(&bytes[..n]);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            if self.fail_flush {
+                Err(std::io::Error::other("flush"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn writer_errors_are_reported_and_short_writes_are_completed() {
+        // Over 64 KiB of output, so that the export hands it over in chunks.
+        let specs: Vec<ResourceSpec> = (0..250u8)
+            .map(|i| {
+                (
+                    i % 2 == 0,
+                    i,
+                    (0..6u8)
+                        .map(|j| (i.wrapping_add(j), j, j, u64::from(i)))
+                        .collect(),
+                )
+            })
+            .collect();
+        let rosters = build(&specs);
+        let dir = directory(&rosters);
+        for grouping in [Grouping::ByCollaborator, Grouping::ByResource] {
+            let csv = dir.to_csv(grouping).unwrap();
+            let json = dir.to_json(grouping).unwrap();
+            assert!(csv.len() > super::cells::CHUNK && json.len() > super::cells::CHUNK);
+            // Short writes: everything arrives.
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: false,
+                out: Vec::new(),
+            };
+            dir.write_csv(grouping, &mut w).unwrap();
+            assert_eq!(w.out, csv.as_bytes());
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: false,
+                out: Vec::new(),
+            };
+            dir.write_json(grouping, &mut w).unwrap();
+            assert_eq!(w.out, json.as_bytes());
+            // A write that fails, early or late.
+            for room in [0, 10, csv.len() / 2] {
+                let mut w = Failing {
+                    room,
+                    fail_flush: false,
+                    out: Vec::new(),
+                };
+                let e = dir.write_csv(grouping, &mut w).unwrap_err();
+                assert!(matches!(e, super::CsvExportError::Csv(_)), "{e:?}");
+                let mut w = Failing {
+                    room,
+                    fail_flush: false,
+                    out: Vec::new(),
+                };
+                assert!(dir.write_json(grouping, &mut w).is_err());
+            }
+            // A flush that fails.
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: true,
+                out: Vec::new(),
+            };
+            let e = dir.write_csv(grouping, &mut w).unwrap_err();
+            assert!(matches!(e, super::CsvExportError::Io(_)), "{e:?}");
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: true,
+                out: Vec::new(),
+            };
+            assert!(dir.write_json(grouping, &mut w).is_err());
+        }
+    }
+
     #[test]
     fn empty_directory_exports_as_before() {
         check_exports(&directory(&[]));
