@@ -1,9 +1,15 @@
 //! Criterion benchmarks of the organization directory: building a directory
 //! of 1,000,000 memberships over 100,000 resources, grouping it both ways,
-//! exporting it as CSV and JSON, and reviewing it. A tenth of that size runs
-//! alongside to check that the cost per membership stays flat (linear).
+//! exporting it as CSV and JSON (both groupings), and reviewing it (with
+//! usage known for most accepted memberships, so that the usage-based
+//! findings are timed). A tenth of that size runs alongside to check that
+//! the cost per membership stays flat (linear).
 //!
-//! Run with `flock /work/bench.lock cargo bench --bench directory`.
+//! About 1 % of the resource names and of the usernames start with a
+//! character a spreadsheet reads as a formula (`=`, `+`, `-`, `@`), so the
+//! CSV export's neutralization is exercised.
+//!
+//! Run with `flock /tmp/bench.lock cargo bench --bench directory`.
 #![expect(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -15,8 +21,8 @@ use std::time::Duration;
 
 use collab_authz::{
     DirectoryBuilder, Email, Grouping, InvitationToken, Member, MemberId, MemberParts,
-    MemberStatus, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Timestamp, TwoFactor,
-    Usage, Username, review,
+    MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Timestamp,
+    TwoFactor, Usage, Username, review,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
 
@@ -49,7 +55,7 @@ fn organization(resources: usize) -> Vec<(Resource, Vec<Member>)> {
             let resource = Resource::new(
                 kind,
                 ResourceId::new(format!("res-{r}")).unwrap(),
-                format!("name-{}", rng.next() % 1_000_000),
+                name(rng.next()),
             )
             .unwrap();
             let mut seen = std::collections::BTreeSet::new();
@@ -83,8 +89,7 @@ fn organization(resources: usize) -> Vec<(Resource, Vec<Member>)> {
                     Member::new(MemberParts {
                         id: MemberId::new(format!("m-{r}-{i}")).unwrap(),
                         email: Email::parse(&format!("user{person}@example.com")).unwrap(),
-                        username: (!pending)
-                            .then(|| Username::new(format!("user{person}")).unwrap()),
+                        username: (!pending).then(|| username(person)),
                         status,
                         role,
                         invited_at: Timestamp::from_unix_seconds(rng.next() % 10_000_000),
@@ -97,6 +102,51 @@ fn organization(resources: usize) -> Vec<(Resource, Vec<Member>)> {
             (resource, members)
         })
         .collect()
+}
+
+/// A resource name; about one in a hundred starts with a formula
+/// character.
+fn name(n: u64) -> String {
+    let n = n % 1_000_000;
+    match n % 400 {
+        0 => format!("={n}"),
+        1 => format!("-name-{n}"),
+        2 => format!("+name-{n}"),
+        3 => format!("@name-{n}"),
+        _ => format!("name-{n}"),
+    }
+}
+
+/// A person's username; about one in a hundred starts with `-`.
+fn username(person: u64) -> Username {
+    if person % 100 == 7 {
+        Username::new(format!("-user{person}")).unwrap()
+    } else {
+        Username::new(format!("user{person}")).unwrap()
+    }
+}
+
+/// Usage for about three accepted memberships in four: what a role uses
+/// (some of it only what a limited collaborator could do), so that the
+/// review's usage-based findings run.
+fn usage(org: &[(Resource, Vec<Member>)]) -> Usage {
+    let mut usage = Usage::new();
+    let mut rng = Lcg(7);
+    for (resource, members) in org {
+        for m in members {
+            if m.status() != MemberStatus::Accepted {
+                continue;
+            }
+            let actions = match rng.next() % 4 {
+                0 => continue,
+                1 => Permissions::empty(),
+                2 => Permissions::RESTART | Permissions::VIEW_LOGS,
+                _ => Permissions::DEPLOY_DEFAULT_BRANCH | Permissions::VIEW_LOGS,
+            };
+            usage.record(m.email(), resource.id(), actions);
+        }
+    }
+    usage
 }
 
 fn two_factor(email: &Email) -> TwoFactor {
@@ -139,16 +189,22 @@ fn bench_cpu_time(c: &mut Criterion) {
     }
     let dir = b.build(two_factor).unwrap();
     let mut out = Vec::with_capacity(memberships * 128);
-    for (name, json) in [("csv_export", false), ("json_export", true)] {
+    let cases = [
+        ("csv_export", false, Grouping::ByCollaborator),
+        ("csv_export_by_resource", false, Grouping::ByResource),
+        ("json_export", true, Grouping::ByCollaborator),
+        ("json_export_by_resource", true, Grouping::ByResource),
+    ];
+    for (name, json, grouping) in cases {
         group.bench_function(BenchmarkId::new(name, memberships), |b| {
             b.iter_custom(|iters| {
                 let start = thread_cpu_time();
                 for _ in 0..iters {
                     out.clear();
                     if json {
-                        dir.write_json(Grouping::ByCollaborator, &mut out).unwrap();
+                        dir.write_json(grouping, &mut out).unwrap();
                     } else {
-                        dir.write_csv(Grouping::ByCollaborator, &mut out).unwrap();
+                        dir.write_csv(grouping, &mut out).unwrap();
                     }
                     black_box(out.len());
                 }
@@ -231,20 +287,36 @@ fn bench(c: &mut Criterion) {
                 out.len()
             })
         });
+        group.bench_function(
+            BenchmarkId::new("json_export_by_resource", memberships),
+            |b| {
+                b.iter(|| {
+                    out.clear();
+                    dir.write_json(Grouping::ByResource, &mut out).unwrap();
+                    out.len()
+                })
+            },
+        );
         let policy = ReviewPolicy::default();
-        let usage = Usage::new();
-        group.bench_function(BenchmarkId::new("access_review", memberships), |b| {
-            b.iter(|| {
-                review(
-                    &dir,
-                    Timestamp::from_unix_seconds(20_000_000),
-                    &policy,
-                    &usage,
-                )
-                .findings()
-                .len()
-            })
-        });
+        let no_usage = Usage::new();
+        let usage = usage(&org);
+        for (name, usage) in [
+            ("access_review", &no_usage),
+            ("access_review_with_usage", &usage),
+        ] {
+            group.bench_function(BenchmarkId::new(name, memberships), |b| {
+                b.iter(|| {
+                    review(
+                        &dir,
+                        Timestamp::from_unix_seconds(20_000_000),
+                        &policy,
+                        usage,
+                    )
+                    .findings()
+                    .len()
+                })
+            });
+        }
     }
     group.finish();
 }

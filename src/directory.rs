@@ -198,40 +198,53 @@ impl<'a> DirectoryBuilder<'a> {
         let sorted_resources: Vec<&'a Resource> = order.iter().filter_map(|&i| key(&i)).collect();
         check_unique_ids(&sorted_resources)?;
 
-        // Memberships in email order, then resource order.
-        let mut rows: Vec<Row<'a>> = rows
-            .into_iter()
-            .filter_map(|(index, member)| {
+        // Memberships in email order, then resource order. The sort reads
+        // only its keys (no pointer into the rosters); the runs of keys that
+        // share their first 16 bytes of email are then checked, and sorted
+        // by the full emails where they differ.
+        let mut keys: Vec<SortKey<'a>> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (index, member))| {
+                let email = member.email().normalized();
+                let (high, low) = email_key(email);
+                Some(SortKey {
+                    high,
+                    low,
+                    email,
+                    rank: rank.get(*index as usize).copied()?,
+                    row: u32::try_from(i).ok()?,
+                })
+            })
+            .collect();
+        keys.sort_unstable_by_key(|k| (k.high, k.low, k.email.len(), k.rank));
+        sort_long_runs(&mut keys);
+        let mut rows: Vec<Row<'a>> = keys
+            .iter()
+            .filter_map(|k| {
+                let (index, member) = *rows.get(k.row as usize)?;
+                let resource = resources.get(index as usize).copied()?;
                 Some(Row {
-                    prefix: email_prefix(member.email()),
-                    rank: rank.get(index as usize).copied()?,
+                    rank: k.rank,
                     person: 0,
                     role: member.role(),
                     status: member.status(),
                     own_email: false,
                     own_username: false,
-                    kind: resources.get(index as usize)?.kind(),
+                    kind: resource.kind(),
                     invited_at: member.invited_at().as_unix_seconds(),
-                    resource: resources.get(index as usize).copied()?,
+                    resource,
                     member,
                 })
             })
             .collect();
-        // The prefix settles most comparisons without reading the emails.
-        rows.sort_unstable_by(|a, b| {
-            a.prefix
-                .cmp(&b.prefix)
-                .then_with(|| a.member.email().cmp(b.member.email()))
-                .then(a.rank.cmp(&b.rank))
-        });
 
         // One person per distinct email.
         let mut people: Vec<Person<'a>> = Vec::new();
         let mut person_start: Vec<u32> = Vec::new();
-        let mut previous: Option<&Row<'a>> = None;
-        for (i, row) in rows.iter_mut().enumerate() {
-            let same_person = previous
-                .is_some_and(|p| p.prefix == row.prefix && p.member.email() == row.member.email());
+        let mut previous: Option<&SortKey<'a>> = None;
+        for (i, (row, key)) in rows.iter_mut().zip(&keys).enumerate() {
+            let same_person = previous.is_some_and(|p| p.same_email(key));
             if same_person && previous.is_some_and(|p| p.rank == row.rank) {
                 return Err(DirectoryError::DuplicateMembership {
                     resource: row.resource.id().clone(),
@@ -263,7 +276,7 @@ impl<'a> DirectoryBuilder<'a> {
                     (Some(_), None) => {}
                 }
             }
-            previous = Some(row);
+            previous = Some(key);
         }
         person_start.push(u32::try_from(rows.len()).map_err(|_| DirectoryError::TooLarge)?);
 
@@ -306,14 +319,65 @@ fn check_unique_ids(resources: &[&Resource]) -> Result<(), DirectoryError> {
     }
 }
 
-/// The first 8 bytes of the normalized email, big-endian, zero-padded:
-/// ordered as the emails are (an email holds no NUL byte).
-fn email_prefix(email: &Email) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (slot, b) in bytes.iter_mut().zip(email.normalized().bytes()) {
+/// How many leading bytes of an email a [`SortKey`] holds.
+const KEY_BYTES: usize = 16;
+
+/// A membership as the build sorts it: the first [`KEY_BYTES`] bytes of
+/// the normalized email (big-endian, zero-padded: ordered as the emails
+/// are, an email holding no NUL byte), the email, the resource's rank and
+/// the membership's position in the builder.
+#[derive(Debug, Clone, Copy)]
+struct SortKey<'a> {
+    high: u64,
+    low: u64,
+    email: &'a str,
+    rank: u32,
+    row: u32,
+}
+
+impl SortKey<'_> {
+    /// Whether the two normalized emails are the same: the key settles it
+    /// for an email of at most [`KEY_BYTES`] bytes.
+    fn same_email(&self, other: &Self) -> bool {
+        self.high == other.high
+            && self.low == other.low
+            && self.email.len() == other.email.len()
+            && (self.email.len() <= KEY_BYTES || self.email == other.email)
+    }
+}
+
+/// The key of a normalized email: its first [`KEY_BYTES`] bytes.
+fn email_key(email: &str) -> (u64, u64) {
+    let mut bytes = [0u8; KEY_BYTES];
+    for (slot, b) in bytes.iter_mut().zip(email.bytes()) {
         *slot = b;
     }
-    u64::from_be_bytes(bytes)
+    let key = u128::from_be_bytes(bytes);
+    // The high and the low half: the casts keep 64 bits each on purpose.
+    ((key >> 64) as u64, key as u64)
+}
+
+/// Keys sorted by (key bytes, email length, rank) are in email order
+/// except where emails longer than the key share it: sorts those runs by
+/// the full email, then rank. A run of one person's memberships, the usual
+/// case, is only checked.
+fn sort_long_runs(keys: &mut [SortKey<'_>]) {
+    let mut rest = keys;
+    while let Some(first) = rest.first().copied() {
+        let run = rest
+            .iter()
+            .take_while(|k| k.high == first.high && k.low == first.low)
+            .count();
+        let Some((head, tail)) = core::mem::take(&mut rest).split_at_mut_checked(run) else {
+            return;
+        };
+        if head.iter().any(|k| k.email.len() > KEY_BYTES)
+            && head.iter().any(|k| k.email != first.email)
+        {
+            head.sort_unstable_by(|a, b| a.email.cmp(b.email).then(a.rank.cmp(&b.rank)));
+        }
+        rest = tail;
+    }
 }
 
 /// One membership row: indices into the directory's tables, and the facts
@@ -321,8 +385,6 @@ fn email_prefix(email: &Email) -> u64 {
 /// pointer to the member.
 #[derive(Debug, Clone, Copy)]
 struct Row<'a> {
-    /// See [`email_prefix`].
-    prefix: u64,
     role: Role,
     status: MemberStatus,
     kind: ResourceKind,
@@ -534,6 +596,17 @@ impl<'a> Directory<'a> {
     }
 }
 
+/// Where a membership's email or username text comes from.
+#[derive(Debug, Clone, Copy)]
+enum Text<'d> {
+    /// The person's (copied once in the arena; a username may be unknown).
+    Person,
+    /// No username.
+    Absent,
+    /// This membership's own spelling.
+    Own(&'d str),
+}
+
 /// One membership of a [`Directory`]: a person's role on a resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Membership<'d> {
@@ -579,11 +652,41 @@ impl<'d> Membership<'d> {
         self.row.status
     }
 
+    /// Where [`email_text`](Self::email_text) comes from: the person's
+    /// text unless this membership spells the email differently.
+    fn email_source(&self) -> Text<'d> {
+        if self.row.own_email {
+            Text::Own(self.row.member.email().as_str())
+        } else {
+            Text::Person
+        }
+    }
+
+    /// Where [`username_text`](Self::username_text) comes from: the
+    /// person's username (which may be unknown) unless this membership
+    /// knows a different one. The exports follow this rule, row by row,
+    /// without reading the person's text.
+    fn username_source(&self) -> Text<'d> {
+        // A pending membership's username is unknown (LIFECYCLE.md), even
+        // when the person has one elsewhere: listings and both exports read
+        // it from here.
+        if self.row.status == MemberStatus::Pending {
+            Text::Absent
+        } else if self.row.own_username {
+            self.row
+                .member
+                .username()
+                .map_or(Text::Absent, |u| Text::Own(u.as_str()))
+        } else {
+            Text::Person
+        }
+    }
+
     /// [`email`](Self::email) as text, from the arena unless this
     /// membership spells it differently from the person.
     fn email_text(&self) -> &'d str {
-        if self.row.own_email {
-            return self.row.member.email().as_str();
+        if let Text::Own(own) = self.email_source() {
+            return own;
         }
         let span = self.directory.person_text.get(self.row.person as usize);
         span.map_or_else(
@@ -595,15 +698,13 @@ impl<'d> Membership<'d> {
     /// [`username`](Self::username) as text, read as `email_text` is:
     /// `None` for a pending membership.
     fn username_text(&self) -> Option<&'d str> {
-        if self.row.status == MemberStatus::Pending {
-            return None;
-        }
-        if self.row.own_username {
-            return self.row.member.username().map(Username::as_str);
-        }
-        match self.directory.person_text.get(self.row.person as usize) {
-            Some((_, username)) => username.map(|u| self.directory.arena.get(u)),
-            None => self.username().map(Username::as_str),
+        match self.username_source() {
+            Text::Own(own) => Some(own),
+            Text::Absent => None,
+            Text::Person => match self.directory.person_text.get(self.row.person as usize) {
+                Some((_, username)) => username.map(|u| self.directory.arena.get(u)),
+                None => self.username().map(Username::as_str),
+            },
         }
     }
 
@@ -738,50 +839,45 @@ pub struct ByResource<'d> {
 impl<'d> ByResource<'d> {
     fn new(directory: &'d Directory<'d>) -> Self {
         let resources = directory.resources.len();
-        // Counting sort by resource; owners are placed first.
-        let mut counts = alloc::vec![0u32; resources + 1];
-        let mut collaborators = alloc::vec![false; resources];
+        // Counting sort by resource, owners first: per resource, how many
+        // rows and how many owners.
+        let mut counts = alloc::vec![[0u32; 2]; resources];
         for row in &directory.rows {
-            if let Some(c) = counts.get_mut(row.rank as usize + 1) {
-                *c += 1;
+            if let Some([rows, owners]) = counts.get_mut(row.rank as usize) {
+                *rows += 1;
+                *owners += u32::from(row.role == Role::Owner);
             }
-            if row.role != Role::Owner {
-                if let Some(flag) = collaborators.get_mut(row.rank as usize) {
-                    *flag = true;
+        }
+        // `next[r]`: where resource `r`'s next owner and next other member
+        // go; `groups`: the resources with a member other than an owner.
+        let mut next = Vec::with_capacity(resources);
+        let mut groups = Vec::new();
+        let mut start = 0u32;
+        for (r, &[rows, owners]) in counts.iter().enumerate() {
+            next.push([start, start + owners]);
+            if rows > owners {
+                if let Ok(r) = u32::try_from(r) {
+                    groups.push((r, start, start + rows));
                 }
             }
+            start += rows;
         }
-        for i in 1..counts.len() {
-            let previous = counts.get(i - 1).copied().unwrap_or(0);
-            if let Some(c) = counts.get_mut(i) {
-                *c += previous;
-            }
-        }
-        let starts = counts.clone();
-        let mut next = counts;
+        // One pass in row order keeps owners, and the others, in email
+        // order.
         let mut order = alloc::vec![0u32; directory.rows.len()];
-        for owners_pass in [true, false] {
-            for (i, row) in directory.rows.iter().enumerate() {
-                if (row.role == Role::Owner) != owners_pass {
-                    continue;
+        for (i, row) in directory.rows.iter().enumerate() {
+            // 0: an owner, 1: any other member.
+            let class = usize::from(row.role != Role::Owner);
+            if let Some(slot) = next
+                .get_mut(row.rank as usize)
+                .and_then(|n: &mut [u32; 2]| n.get_mut(class))
+            {
+                if let (Some(target), Ok(i)) = (order.get_mut(*slot as usize), u32::try_from(i)) {
+                    *target = i;
                 }
-                if let Some(slot) = next.get_mut(row.rank as usize) {
-                    if let (Some(target), Ok(i)) = (order.get_mut(*slot as usize), u32::try_from(i))
-                    {
-                        *target = i;
-                    }
-                    *slot += 1;
-                }
+                *slot += 1;
             }
         }
-        let groups = (0..resources)
-            .filter(|&r| collaborators.get(r).copied().unwrap_or(false))
-            .filter_map(|r| {
-                let start = starts.get(r).copied()?;
-                let end = starts.get(r + 1).copied()?;
-                Some((u32::try_from(r).ok()?, start, end))
-            })
-            .collect();
         Self {
             directory,
             order,
@@ -817,6 +913,17 @@ impl<'d> ByResource<'d> {
     /// Every membership of the listed resources, in this grouping's order.
     pub fn memberships(&self) -> impl Iterator<Item = Membership<'_>> + '_ {
         self.iter().flat_map(|group| group.into_memberships())
+    }
+
+    /// The rows of the listed resources, in this grouping's order.
+    #[cfg(any(feature = "csv", feature = "json"))]
+    fn rows(&self) -> impl Iterator<Item = &'d Row<'d>> + '_ {
+        let rows = &self.directory.rows;
+        self.groups
+            .iter()
+            .filter_map(|&(_, start, end)| self.order.get(start as usize..end as usize))
+            .flatten()
+            .filter_map(move |&i| rows.get(i as usize))
     }
 }
 
@@ -1011,77 +1118,231 @@ pub const CSV_HEADER: [&str; 9] = [
     "invited_at",
 ];
 
-#[cfg(feature = "csv")]
-mod csv_export {
-    use alloc::string::String;
+/// What the exports share: the text cells of every person and resource,
+/// encoded once per export (by the `csv` crate or by `serde_json`), and the
+/// loop that reads the memberships in batches.
+///
+/// An export used to write every cell of every row through the encoder,
+/// following the row's indices to the person's and the resource's text at
+/// random places in memory. It now encodes each person's email and
+/// username and each resource's cells once, in listing order, and writes a
+/// row by joining the encoded cells with the row's own ASCII cells (role,
+/// status, timestamp). A membership that spells its email or username
+/// differently from its person has its cells encoded on the spot.
+#[cfg(any(feature = "csv", feature = "json"))]
+mod cells {
+    use alloc::vec::Vec;
 
-    use super::{
-        ByCollaborator, ByResource, CSV_HEADER, Directory, Grouping, Membership, needs_neutralizing,
-    };
+    use super::{Directory, MemberStatus, Membership, Role, Row, Text, TwoFactor};
 
-    /// Why a CSV export failed: only the writer can fail.
-    #[derive(Debug, thiserror::Error)]
-    #[non_exhaustive]
-    pub enum CsvExportError {
-        /// The CSV writer or the underlying writer failed.
-        #[error("csv export failed: {0}")]
-        Csv(#[from] csv::Error),
-        /// Flushing the underlying writer failed.
-        #[error("csv export failed to flush: {0}")]
-        Io(#[from] std::io::Error),
+    /// How many rows a batch gathers before writing them: the loads of a
+    /// batch's rows, people and resources are independent of each other,
+    /// so the processor overlaps their cache misses instead of waiting for
+    /// each in turn.
+    const BATCH: usize = 32;
+
+    /// The exports collect their bytes in a buffer and hand them to the
+    /// caller's writer once the buffer holds this much.
+    pub(super) const CHUNK: usize = 64 * 1024;
+
+    /// A person's encoded cells: the email at `start`, the username right
+    /// after it. 16 bytes, so that a row's person is one cache line.
+    #[derive(Debug, Clone, Copy)]
+    struct PersonCells {
+        start: usize,
+        email: u16,
+        username: u16,
+        two_factor: TwoFactor,
     }
 
-    struct CsvRows<W: std::io::Write> {
-        writer: csv::Writer<W>,
-        scratch: String,
+    /// A cell longer than any email or identifier can be once encoded.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct TooLong;
+
+    /// Encoded text: per person an email cell and a username cell, per
+    /// resource one fragment, all in one buffer.
+    #[derive(Debug, Default)]
+    pub(super) struct Cells {
+        text: Vec<u8>,
+        people: Vec<PersonCells>,
+        /// Resource `r` (in resource order): `resources[r]..resources[r + 1]`.
+        resources: Vec<usize>,
     }
 
-    impl<W: std::io::Write> CsvRows<W> {
-        fn new(writer: W) -> Result<Self, CsvExportError> {
-            let mut writer = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .quote_style(csv::QuoteStyle::Necessary)
-                .buffer_capacity(64 * 1024)
-                .from_writer(writer);
-            writer.write_record(CSV_HEADER)?;
-            Ok(Self {
-                writer,
-                scratch: String::new(),
-            })
-        }
+    /// One cell of a row, ready to write.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) enum Cell<'c> {
+        /// Already encoded.
+        Encoded(&'c [u8]),
+        /// No username.
+        Absent,
+        /// To encode on the spot.
+        Own(&'c str),
+    }
 
-        fn cell(&mut self, value: &str) -> Result<(), CsvExportError> {
-            if needs_neutralizing(value) {
-                self.scratch.clear();
-                self.scratch.push('\'');
-                self.scratch.push_str(value);
-                self.writer.write_field(&self.scratch)?;
-            } else {
-                self.writer.write_field(value)?;
+    /// One membership with its lookups done.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Prepared<'c> {
+        /// The person's index (the JSON export opens a person's group when
+        /// it changes).
+        #[cfg_attr(
+            not(feature = "json"),
+            expect(dead_code, reason = "read by the JSON export")
+        )]
+        pub(super) person: u32,
+        /// The resource's rank (the JSON export opens a resource's group
+        /// when it changes).
+        #[cfg_attr(
+            not(feature = "json"),
+            expect(dead_code, reason = "read by the JSON export")
+        )]
+        pub(super) rank: u32,
+        pub(super) email: Cell<'c>,
+        pub(super) username: Cell<'c>,
+        pub(super) two_factor: TwoFactor,
+        pub(super) resource: &'c [u8],
+        pub(super) role: Role,
+        pub(super) status: MemberStatus,
+        pub(super) invited_at: u64,
+    }
+
+    impl Cells {
+        /// Encodes every person's email and username with `encode(text,
+        /// out)`, which appends the encoded `text` to `out`; `absent` is the
+        /// username cell of a person with none.
+        pub(super) fn encode_people<E: From<TooLong>>(
+            &mut self,
+            directory: &Directory<'_>,
+            absent: &[u8],
+            mut encode: impl FnMut(&str, &mut Vec<u8>) -> Result<(), E>,
+        ) -> Result<(), E> {
+            self.people.reserve(directory.person_text.len());
+            for (person, (email, username)) in directory.people.iter().zip(&directory.person_text) {
+                let start = self.text.len();
+                encode(directory.arena.get(*email), &mut self.text)?;
+                let middle = self.text.len();
+                match username {
+                    Some(u) => encode(directory.arena.get(*u), &mut self.text)?,
+                    None => self.text.extend_from_slice(absent),
+                }
+                self.people.push(PersonCells {
+                    start,
+                    email: u16::try_from(middle - start).map_err(|_| TooLong)?,
+                    username: u16::try_from(self.text.len() - middle).map_err(|_| TooLong)?,
+                    two_factor: person.two_factor,
+                });
             }
             Ok(())
         }
 
-        fn row(&mut self, m: &Membership<'_>) -> Result<(), CsvExportError> {
-            let (id, name) = m.resource_text();
-            self.cell(m.email_text())?;
-            self.cell(m.username_text().unwrap_or(""))?;
-            self.writer.write_field(m.two_factor().id())?;
-            self.writer.write_field(m.row.kind.id())?;
-            self.cell(id)?;
-            self.cell(name)?;
-            self.writer.write_field(m.role().id())?;
-            self.writer.write_field(m.status().id())?;
-            let mut digits = [0u8; 20];
-            self.writer
-                .write_field(decimal(&mut digits, m.row.invited_at))?;
-            self.writer.write_record(None::<&[u8]>)?;
+        /// Encodes every resource's fragment with `encode(kind, id, name,
+        /// out)`.
+        pub(super) fn encode_resources<E>(
+            &mut self,
+            directory: &Directory<'_>,
+            mut encode: impl FnMut(&'static str, &str, &str, &mut Vec<u8>) -> Result<(), E>,
+        ) -> Result<(), E> {
+            self.resources.reserve(directory.resource_text.len() + 1);
+            for (resource, (id, name)) in directory.resources.iter().zip(&directory.resource_text) {
+                self.resources.push(self.text.len());
+                encode(
+                    resource.kind().id(),
+                    directory.arena.get(*id),
+                    directory.arena.get(*name),
+                    &mut self.text,
+                )?;
+            }
+            self.resources.push(self.text.len());
             Ok(())
         }
 
-        fn finish(mut self) -> Result<(), CsvExportError> {
-            self.writer.flush()?;
-            Ok(())
+        /// Person `person`'s email and username cells.
+        pub(super) fn person(&self, person: u32) -> (&[u8], &[u8]) {
+            let Some(p) = self.people.get(person as usize) else {
+                return (&[], &[]);
+            };
+            let middle = p.start + usize::from(p.email);
+            let end = middle + usize::from(p.username);
+            (
+                self.text.get(p.start..middle).unwrap_or(&[]),
+                self.text.get(middle..end).unwrap_or(&[]),
+            )
+        }
+
+        /// Resource `rank`'s fragment.
+        pub(super) fn resource(&self, rank: u32) -> &[u8] {
+            let range = self
+                .resources
+                .get(rank as usize)
+                .zip(self.resources.get(rank as usize + 1));
+            range
+                .and_then(|(start, end)| self.text.get(*start..*end))
+                .unwrap_or(&[])
+        }
+
+        /// The row's cells, following [`Membership::email_source`] and
+        /// [`Membership::username_source`].
+        fn prepare<'c>(&'c self, m: &Membership<'c>) -> Prepared<'c> {
+            let row = m.row;
+            let (email, username) = self.person(row.person);
+            Prepared {
+                person: row.person,
+                rank: row.rank,
+                email: match m.email_source() {
+                    Text::Own(own) => Cell::Own(own),
+                    Text::Person | Text::Absent => Cell::Encoded(email),
+                },
+                username: match m.username_source() {
+                    Text::Own(own) => Cell::Own(own),
+                    Text::Absent => Cell::Absent,
+                    Text::Person => Cell::Encoded(username),
+                },
+                two_factor: self
+                    .people
+                    .get(row.person as usize)
+                    .map_or(m.person.two_factor, |p| p.two_factor),
+                resource: self.resource(row.rank),
+                role: row.role,
+                status: row.status,
+                invited_at: row.invited_at,
+            }
+        }
+
+        /// Calls `each` on every row that `rows` names, a batch at a time:
+        /// the batch's rows are read first, then their people's and
+        /// resources' cells, then the first byte of each cell's text, each
+        /// step a short loop of independent loads whose cache misses
+        /// overlap; `each` then finds everything in cache.
+        pub(super) fn for_each_batch<'c, 'r: 'c, E>(
+            &'c self,
+            directory: &'c Directory<'c>,
+            mut rows: impl Iterator<Item = &'r Row<'r>>,
+            mut each: impl FnMut(&[Prepared<'c>]) -> Result<(), E>,
+        ) -> Result<(), E> {
+            let mut views: Vec<Membership<'c>> = Vec::with_capacity(BATCH);
+            let mut batch: Vec<Prepared<'c>> = Vec::with_capacity(BATCH);
+            loop {
+                views.clear();
+                views.extend(
+                    rows.by_ref()
+                        .take(BATCH)
+                        .filter_map(|row| directory.view(row)),
+                );
+                if views.is_empty() {
+                    return Ok(());
+                }
+                batch.clear();
+                batch.extend(views.iter().map(|m| self.prepare(m)));
+                for p in &batch {
+                    // Only to start the loads early (a prefetch); the
+                    // values are read again when the row is written.
+                    if let Cell::Encoded(email) = p.email {
+                        core::hint::black_box(email.first().copied());
+                    }
+                    core::hint::black_box(p.resource.first().copied());
+                }
+                each(&batch)?;
+            }
         }
     }
 
@@ -1100,16 +1361,184 @@ mod csv_export {
         }
         buf.get(start..).unwrap_or(&[])
     }
+}
 
-    fn write_rows<'m, W: std::io::Write>(
-        rows: impl Iterator<Item = Membership<'m>>,
-        writer: W,
-    ) -> Result<(), CsvExportError> {
-        let mut out = CsvRows::new(writer)?;
-        for m in rows {
-            out.row(&m)?;
+#[cfg(feature = "csv")]
+mod csv_export {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::cell::RefCell;
+
+    use super::cells::{CHUNK, Cell, Cells, Prepared, TooLong, decimal};
+    use super::{
+        ByCollaborator, ByResource, CSV_HEADER, Directory, Grouping, Row, needs_neutralizing,
+    };
+
+    /// Why a CSV export failed: only the writer can fail.
+    #[derive(Debug, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum CsvExportError {
+        /// The CSV writer or the underlying writer failed.
+        #[error("csv export failed: {0}")]
+        Csv(#[from] csv::Error),
+        /// Flushing the underlying writer failed.
+        #[error("csv export failed to flush: {0}")]
+        Io(#[from] std::io::Error),
+    }
+
+    impl From<TooLong> for CsvExportError {
+        fn from(_: TooLong) -> Self {
+            CsvExportError::Io(std::io::Error::other("a cell is too long to export"))
         }
-        out.finish()
+    }
+
+    /// The bytes a `csv::Writer` produced, taken out after each flush.
+    struct Shared<'b>(&'b RefCell<Vec<u8>>);
+
+    impl std::io::Write for Shared<'_> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Encodes one cell at a time with the `csv` crate (RFC 4180: quoted
+    /// when it holds a comma, a quote or a line break, quotes doubled),
+    /// after neutralizing it, so that the export can join encoded cells.
+    struct CellEncoder<'b> {
+        writer: csv::Writer<Shared<'b>>,
+        encoded: &'b RefCell<Vec<u8>>,
+        scratch: String,
+    }
+
+    impl<'b> CellEncoder<'b> {
+        fn new(encoded: &'b RefCell<Vec<u8>>) -> Self {
+            Self {
+                writer: csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .quote_style(csv::QuoteStyle::Necessary)
+                    // The header has nine fields, a cell is one.
+                    .flexible(true)
+                    .buffer_capacity(1024)
+                    .from_writer(Shared(encoded)),
+                encoded,
+                scratch: String::new(),
+            }
+        }
+
+        /// Appends the encoded `cell` to `out`. An empty cell is no bytes,
+        /// as inside a record of several fields.
+        fn encode(&mut self, cell: &str, out: &mut Vec<u8>) -> Result<(), CsvExportError> {
+            if cell.is_empty() {
+                return Ok(());
+            }
+            if needs_neutralizing(cell) {
+                self.scratch.clear();
+                self.scratch.push('\'');
+                self.scratch.push_str(cell);
+                self.writer.write_record([self.scratch.as_str()])?;
+            } else {
+                self.writer.write_record([cell])?;
+            }
+            self.writer.flush()?;
+            let mut encoded = self.encoded.borrow_mut();
+            // A one-field record: the cell, then the CRLF terminator.
+            let cell = encoded.len().saturating_sub(2);
+            out.extend_from_slice(encoded.get(..cell).unwrap_or(&[]));
+            encoded.clear();
+            Ok(())
+        }
+
+        /// The header line.
+        fn header(&mut self, out: &mut Vec<u8>) -> Result<(), CsvExportError> {
+            self.writer.write_record(CSV_HEADER)?;
+            self.writer.flush()?;
+            let mut encoded = self.encoded.borrow_mut();
+            out.extend_from_slice(&encoded);
+            encoded.clear();
+            Ok(())
+        }
+    }
+
+    /// Writes the header and `rows` to `out`, calling `spill(out)` whenever
+    /// `out` holds [`CHUNK`] bytes or more.
+    fn write_rows<'d>(
+        directory: &'d Directory<'d>,
+        rows: impl Iterator<Item = &'d Row<'d>>,
+        out: &mut Vec<u8>,
+        mut spill: impl FnMut(&mut Vec<u8>) -> Result<(), CsvExportError>,
+    ) -> Result<(), CsvExportError> {
+        let encoded = RefCell::new(Vec::new());
+        let mut encoder = CellEncoder::new(&encoded);
+        encoder.header(out)?;
+        let mut cells = Cells::default();
+        cells.encode_people(directory, b"", |text, out| encoder.encode(text, out))?;
+        cells.encode_resources(directory, |kind, id, name, out| {
+            out.extend_from_slice(kind.as_bytes());
+            out.push(b',');
+            encoder.encode(id, out)?;
+            out.push(b',');
+            encoder.encode(name, out)?;
+            out.push(b',');
+            Ok::<(), CsvExportError>(())
+        })?;
+        cells.for_each_batch(directory, rows, |batch| {
+            for p in batch {
+                row(&mut encoder, p, out)?;
+            }
+            if out.len() >= CHUNK {
+                spill(out)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// One row: `email,username,two_factor,kind,id,name,role,status,invited_at`.
+    fn row(
+        encoder: &mut CellEncoder<'_>,
+        p: &Prepared<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), CsvExportError> {
+        for cell in [p.email, p.username] {
+            match cell {
+                Cell::Encoded(encoded) => out.extend_from_slice(encoded),
+                Cell::Own(own) => encoder.encode(own, out)?,
+                Cell::Absent => {}
+            }
+            out.push(b',');
+        }
+        out.extend_from_slice(p.two_factor.id().as_bytes());
+        out.push(b',');
+        out.extend_from_slice(p.resource);
+        out.extend_from_slice(p.role.id().as_bytes());
+        out.push(b',');
+        out.extend_from_slice(p.status.id().as_bytes());
+        out.push(b',');
+        let mut digits = [0u8; 20];
+        out.extend_from_slice(decimal(&mut digits, p.invited_at));
+        out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Writes `rows` to `writer` a chunk at a time.
+    fn write_to<'d, W: std::io::Write>(
+        directory: &'d Directory<'d>,
+        rows: impl Iterator<Item = &'d Row<'d>>,
+        mut writer: W,
+    ) -> Result<(), CsvExportError> {
+        let mut out = Vec::with_capacity(CHUNK + 4096);
+        write_rows(directory, rows, &mut out, |out| {
+            writer.write_all(out).map_err(csv::Error::from)?;
+            out.clear();
+            Ok(())
+        })?;
+        writer.write_all(&out).map_err(csv::Error::from)?;
+        writer.flush()?;
+        Ok(())
     }
 
     impl ByCollaborator<'_> {
@@ -1122,7 +1551,7 @@ mod csv_export {
         /// # Errors
         /// [`CsvExportError`] when the writer fails.
         pub fn write_csv<W: std::io::Write>(&self, writer: W) -> Result<(), CsvExportError> {
-            write_rows(self.memberships(), writer)
+            write_to(self.directory, self.directory.rows.iter(), writer)
         }
     }
 
@@ -1133,7 +1562,7 @@ mod csv_export {
         /// # Errors
         /// [`CsvExportError`] when the writer fails.
         pub fn write_csv<W: std::io::Write>(&self, writer: W) -> Result<(), CsvExportError> {
-            write_rows(self.memberships(), writer)
+            write_to(self.directory, self.rows(), writer)
         }
     }
 
@@ -1141,6 +1570,11 @@ mod csv_export {
         /// Writes the directory as CSV in the given grouping's order: see
         /// [`ByCollaborator::write_csv`]. Pass `&mut writer` to keep the
         /// writer.
+        ///
+        /// The writer receives 64 KiB at a time. While it runs, the export
+        /// also holds every person's and resource's encoded cells (about
+        /// the size of their text); its time is linear in the number of
+        /// memberships.
         ///
         /// # Errors
         /// [`CsvExportError`] when the writer fails.
@@ -1161,8 +1595,15 @@ mod csv_export {
         /// [`CsvExportError`] (which a `Vec<u8>` writer never produces in
         /// practice).
         pub fn to_csv(&self, grouping: Grouping) -> Result<String, CsvExportError> {
-            let mut out = alloc::vec::Vec::with_capacity(self.len() * 96 + 128);
-            self.write_csv(grouping, &mut out)?;
+            let mut out = Vec::with_capacity(self.len() * 96 + 128);
+            let keep = |_: &mut Vec<u8>| Ok(());
+            match grouping {
+                Grouping::ByCollaborator => write_rows(self, self.rows.iter(), &mut out, keep)?,
+                Grouping::ByResource => {
+                    let grouped = self.by_resource();
+                    write_rows(self, grouped.rows(), &mut out, keep)?;
+                }
+            }
             // Every cell is valid UTF-8 and csv only adds ASCII.
             String::from_utf8(out).map_err(|e| {
                 CsvExportError::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
@@ -1172,20 +1613,6 @@ mod csv_export {
 }
 #[cfg(feature = "csv")]
 pub use csv_export::CsvExportError;
-
-#[cfg(all(test, feature = "csv"))]
-mod tests {
-    #[test]
-    fn decimal_matches_display() {
-        for n in [0, 7, 10, 99, 1_700_000_000, u64::MAX] {
-            let mut buf = [0u8; 20];
-            assert_eq!(
-                super::csv_export::decimal(&mut buf, n),
-                alloc::format!("{n}").as_bytes()
-            );
-        }
-    }
-}
 
 #[cfg(feature = "serde")]
 mod serde_impl {
@@ -1301,8 +1728,10 @@ mod serde_impl {
 #[cfg(feature = "json")]
 mod json_export {
     use alloc::string::String;
+    use alloc::vec::Vec;
 
-    use super::{Directory, Grouping};
+    use super::cells::{CHUNK, Cell, Cells, Prepared, TooLong, decimal};
+    use super::{Directory, Grouping, Row};
 
     /// Why a JSON export failed: only the writer can fail.
     #[derive(Debug, thiserror::Error)]
@@ -1313,29 +1742,193 @@ mod json_export {
         Json(#[from] serde_json::Error),
     }
 
+    impl From<TooLong> for JsonExportError {
+        fn from(_: TooLong) -> Self {
+            JsonExportError::Json(serde_json::Error::io(std::io::Error::other(
+                "a cell is too long to export",
+            )))
+        }
+    }
+
+    /// Appends `text` as a JSON string, escaped by `serde_json`.
+    fn string(text: &str, out: &mut Vec<u8>) -> Result<(), JsonExportError> {
+        serde_json::to_writer(&mut *out, text)?;
+        Ok(())
+    }
+
+    /// The people's email and username strings (`null` for no username),
+    /// and every resource's `{"kind":…,"id":…,"name":…` without its closing
+    /// brace.
+    fn cells(directory: &Directory<'_>) -> Result<Cells, JsonExportError> {
+        let mut cells = Cells::default();
+        cells.encode_people(directory, b"null", string)?;
+        cells.encode_resources(directory, |kind, id, name, out| {
+            out.extend_from_slice(b"{\"kind\":\"");
+            out.extend_from_slice(kind.as_bytes());
+            out.extend_from_slice(b"\",\"id\":");
+            string(id, out)?;
+            out.extend_from_slice(b",\"name\":");
+            string(name, out)?;
+            Ok::<(), JsonExportError>(())
+        })?;
+        Ok(cells)
+    }
+
+    /// `"role":…,"status":…,"invited_at":…}`, the end of every membership.
+    fn tail(p: &Prepared<'_>, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"\"role\":\"");
+        out.extend_from_slice(p.role.id().as_bytes());
+        out.extend_from_slice(b"\",\"status\":\"");
+        out.extend_from_slice(p.status.id().as_bytes());
+        out.extend_from_slice(b"\",\"invited_at\":");
+        let mut digits = [0u8; 20];
+        out.extend_from_slice(decimal(&mut digits, p.invited_at));
+        out.push(b'}');
+    }
+
+    /// `{"collaborators":[…]}`: one object per person, with their
+    /// memberships (see [`ByCollaborator`](super::ByCollaborator)).
+    fn by_collaborator<'d>(
+        directory: &'d Directory<'d>,
+        out: &mut Vec<u8>,
+        mut spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
+    ) -> Result<(), JsonExportError> {
+        let cells = cells(directory)?;
+        out.extend_from_slice(b"{\"collaborators\":[");
+        let mut current: Option<u32> = None;
+        cells.for_each_batch(directory, directory.rows.iter(), |batch| {
+            for p in batch {
+                if current == Some(p.person) {
+                    out.push(b',');
+                } else {
+                    if current.is_some() {
+                        out.extend_from_slice(b"]},");
+                    }
+                    current = Some(p.person);
+                    let (email, username) = cells.person(p.person);
+                    out.extend_from_slice(b"{\"email\":");
+                    out.extend_from_slice(email);
+                    out.extend_from_slice(b",\"username\":");
+                    out.extend_from_slice(username);
+                    out.extend_from_slice(b",\"two_factor\":\"");
+                    out.extend_from_slice(p.two_factor.id().as_bytes());
+                    out.extend_from_slice(b"\",\"memberships\":[");
+                }
+                out.extend_from_slice(b"{\"resource\":");
+                out.extend_from_slice(p.resource);
+                out.extend_from_slice(b"},");
+                tail(p, out);
+            }
+            if out.len() >= CHUNK {
+                spill(out)?;
+            }
+            Ok::<(), JsonExportError>(())
+        })?;
+        if current.is_some() {
+            out.extend_from_slice(b"]}");
+        }
+        out.extend_from_slice(b"]}");
+        Ok(())
+    }
+
+    /// `{"resources":[…]}`: one object per listed resource, with its
+    /// members (see [`ByResource`](super::ByResource)).
+    fn by_resource<'d>(
+        directory: &'d Directory<'d>,
+        rows: impl Iterator<Item = &'d Row<'d>>,
+        out: &mut Vec<u8>,
+        mut spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
+    ) -> Result<(), JsonExportError> {
+        let cells = cells(directory)?;
+        out.extend_from_slice(b"{\"resources\":[");
+        let mut current: Option<u32> = None;
+        cells.for_each_batch(directory, rows, |batch| {
+            for p in batch {
+                if current == Some(p.rank) {
+                    out.push(b',');
+                } else {
+                    if current.is_some() {
+                        out.extend_from_slice(b"]},");
+                    }
+                    current = Some(p.rank);
+                    out.extend_from_slice(p.resource);
+                    out.extend_from_slice(b",\"members\":[");
+                }
+                out.extend_from_slice(b"{\"email\":");
+                match p.email {
+                    Cell::Encoded(encoded) => out.extend_from_slice(encoded),
+                    Cell::Own(own) => string(own, out)?,
+                    Cell::Absent => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(b",\"username\":");
+                match p.username {
+                    Cell::Encoded(encoded) => out.extend_from_slice(encoded),
+                    Cell::Own(own) => string(own, out)?,
+                    Cell::Absent => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(b",\"two_factor\":\"");
+                out.extend_from_slice(p.two_factor.id().as_bytes());
+                out.extend_from_slice(b"\",");
+                tail(p, out);
+            }
+            if out.len() >= CHUNK {
+                spill(out)?;
+            }
+            Ok::<(), JsonExportError>(())
+        })?;
+        if current.is_some() {
+            out.extend_from_slice(b"]}");
+        }
+        out.extend_from_slice(b"]}");
+        Ok(())
+    }
+
+    /// Writes the grouping to `out`, calling `spill(out)` whenever `out`
+    /// holds [`CHUNK`] bytes or more.
+    fn write(
+        directory: &Directory<'_>,
+        grouping: Grouping,
+        out: &mut Vec<u8>,
+        spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
+    ) -> Result<(), JsonExportError> {
+        match grouping {
+            Grouping::ByCollaborator => by_collaborator(directory, out, spill),
+            Grouping::ByResource => {
+                let grouped = directory.by_resource();
+                by_resource(directory, grouped.rows(), out, spill)
+            }
+        }
+    }
+
     impl Directory<'_> {
         /// Writes the directory as JSON in the given grouping, 2FA status
         /// included: `{"collaborators": [...]}` or `{"resources": [...]}`
         /// (see [`ByCollaborator`](super::ByCollaborator) and
         /// [`ByResource`](super::ByResource) for the shapes). Roles,
         /// statuses and kinds are the spec's ids; an unknown username is
-        /// `null`.
+        /// `null`. The bytes are those `serde_json` writes for the
+        /// grouping's `Serialize` implementation (compact).
+        ///
+        /// The writer receives 64 KiB at a time. While it runs, the export
+        /// also holds every person's and resource's encoded strings (about
+        /// the size of their text); its time is linear in the number of
+        /// memberships.
         ///
         /// # Errors
         /// [`JsonExportError`] when the writer fails.
         pub fn write_json<W: std::io::Write>(
             &self,
             grouping: Grouping,
-            writer: W,
+            mut writer: W,
         ) -> Result<(), JsonExportError> {
-            let mut writer = std::io::BufWriter::with_capacity(64 * 1024, writer);
-            match grouping {
-                Grouping::ByCollaborator => {
-                    serde_json::to_writer(&mut writer, &self.by_collaborator())?;
-                }
-                Grouping::ByResource => serde_json::to_writer(&mut writer, &self.by_resource())?,
-            }
-            std::io::Write::flush(&mut writer).map_err(serde_json::Error::io)?;
+            let mut out = Vec::with_capacity(CHUNK + 4096);
+            write(self, grouping, &mut out, |out| {
+                writer.write_all(out).map_err(serde_json::Error::io)?;
+                out.clear();
+                Ok(())
+            })?;
+            writer.write_all(&out).map_err(serde_json::Error::io)?;
+            writer.flush().map_err(serde_json::Error::io)?;
             Ok(())
         }
 
@@ -1344,12 +1937,388 @@ mod json_export {
         /// # Errors
         /// [`JsonExportError`] (which a string never produces in practice).
         pub fn to_json(&self, grouping: Grouping) -> Result<String, JsonExportError> {
-            match grouping {
-                Grouping::ByCollaborator => Ok(serde_json::to_string(&self.by_collaborator())?),
-                Grouping::ByResource => Ok(serde_json::to_string(&self.by_resource())?),
-            }
+            let mut out = Vec::with_capacity(self.len() * 112 + 64);
+            write(self, grouping, &mut out, |_| Ok(()))?;
+            // serde_json writes valid UTF-8 and the rest is ASCII.
+            String::from_utf8(out).map_err(|e| {
+                JsonExportError::Json(serde_json::Error::io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    e,
+                )))
+            })
         }
     }
 }
 #[cfg(feature = "json")]
 pub use json_export::JsonExportError;
+
+#[cfg(all(test, feature = "csv", feature = "json"))]
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "tests: a failure is a test failure"
+)]
+mod tests {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::{CSV_HEADER, Directory, DirectoryBuilder, Grouping, Membership, TwoFactor};
+    use crate::{
+        Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId,
+        ResourceKind, Role, Roster, Timestamp, Username,
+    };
+
+    #[test]
+    fn decimal_matches_display() {
+        for n in [0, 7, 10, 99, 1_700_000_000, u64::MAX] {
+            let mut buf = [0u8; 20];
+            assert_eq!(
+                super::cells::decimal(&mut buf, n),
+                alloc::format!("{n}").as_bytes()
+            );
+        }
+    }
+
+    /// The CSV export as it was written before the encoded cells: every
+    /// cell of every row through one `csv::Writer`.
+    fn reference_csv<'d>(rows: impl Iterator<Item = Membership<'d>>) -> Vec<u8> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(Vec::new());
+        writer.write_record(CSV_HEADER).unwrap();
+        for m in rows {
+            let (id, name) = m.resource_text();
+            let cells = [
+                m.email_text(),
+                m.username_text().unwrap_or(""),
+                m.two_factor().id(),
+                m.resource_kind().id(),
+                id,
+                name,
+                m.role().id(),
+                m.status().id(),
+                &alloc::format!("{}", m.row.invited_at),
+            ];
+            for (i, cell) in cells.into_iter().enumerate() {
+                let neutralize = matches!(i, 0 | 1 | 4 | 5);
+                if neutralize {
+                    writer
+                        .write_field(super::neutralize_cell(cell).as_bytes())
+                        .unwrap();
+                } else {
+                    writer.write_field(cell).unwrap();
+                }
+            }
+            writer.write_record(None::<&[u8]>).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    fn check_exports(dir: &Directory<'_>) {
+        let by_resource = dir.by_resource();
+        for (grouping, reference, json) in [
+            (
+                Grouping::ByCollaborator,
+                reference_csv(dir.by_collaborator().memberships()),
+                serde_json::to_string(&dir.by_collaborator()).unwrap(),
+            ),
+            (
+                Grouping::ByResource,
+                reference_csv(by_resource.memberships()),
+                serde_json::to_string(&by_resource).unwrap(),
+            ),
+        ] {
+            let reference = String::from_utf8(reference).unwrap();
+            assert_eq!(dir.to_csv(grouping).unwrap(), reference);
+            let mut out = Vec::new();
+            dir.write_csv(grouping, &mut out).unwrap();
+            assert_eq!(out, reference.as_bytes());
+            assert_eq!(dir.to_json(grouping).unwrap(), json);
+            out.clear();
+            dir.write_json(grouping, &mut out).unwrap();
+            assert_eq!(out, json.as_bytes());
+        }
+    }
+
+    /// Spellings that CSV must quote or neutralize and JSON must escape.
+    const EMAILS: [&str; 8] = [
+        "ada@x.io",
+        "ADA@X.io",
+        "=b@x.io",
+        "c,\"q\"@x.io",
+        "-d@x.io",
+        "e\\f@x.io",
+        "\u{e9}l\u{e8}ve@x.io",
+        "+g@x.io",
+    ];
+    const NAMES: [&str; 8] = [
+        "billing",
+        "=SUM(A1)",
+        "a,b",
+        "say \"hi\"",
+        "@cmd",
+        "back\\slash",
+        "caf\u{e9} \u{1f600}",
+        "x=1",
+    ];
+
+    /// A generated membership: person, status, username choice, invited at.
+    type MemberSpec = (u8, u8, u8, u64);
+
+    /// A generated resource: app or database, its owner, its members.
+    type ResourceSpec = (bool, u8, Vec<MemberSpec>);
+
+    fn build(specs: &[ResourceSpec]) -> Vec<Roster> {
+        build_with(specs, &EMAILS)
+    }
+
+    fn build_with(specs: &[ResourceSpec], emails: &[&str]) -> Vec<Roster> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, (app, owner, others))| {
+                let kind = if *app {
+                    ResourceKind::App
+                } else {
+                    ResourceKind::DedicatedDatabase
+                };
+                let name = NAMES.get(i % NAMES.len()).copied().unwrap();
+                let resource = Resource::new(
+                    kind,
+                    ResourceId::new(alloc::format!("{name}-{i}")).unwrap(),
+                    name,
+                )
+                .unwrap();
+                let member = |j: usize, person: u8, status: MemberStatus, user: u8, at: u64| {
+                    let email = emails.get(usize::from(person) % emails.len()).unwrap();
+                    let role = match status {
+                        MemberStatus::Owner => Role::Owner,
+                        _ if *app && at % 2 == 0 => Role::LimitedCollaborator,
+                        _ => Role::Collaborator,
+                    };
+                    let username = match user % 4 {
+                        0 => None,
+                        1 => Some(alloc::format!("u{person}")),
+                        2 => Some(alloc::format!("=u,\"{person}\"")),
+                        _ => Some(alloc::format!("other{j}")),
+                    };
+                    Member::new(MemberParts {
+                        id: MemberId::new(alloc::format!("m{i}-{j}")).unwrap(),
+                        email: Email::parse(email).unwrap(),
+                        username: username.map(|u| Username::new(u).unwrap()),
+                        status,
+                        role,
+                        invited_at: Timestamp::from_unix_seconds(at),
+                        expires_at: None,
+                        token: (status == MemberStatus::Pending)
+                            .then(|| InvitationToken::new("t").unwrap()),
+                    })
+                    .unwrap()
+                };
+                let owner = member(0, *owner, MemberStatus::Owner, 1, 0);
+                let mut seen = alloc::vec![owner.email().clone()];
+                let members: Vec<Member> = others
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, &(person, status, user, at))| {
+                        let status = [
+                            MemberStatus::Pending,
+                            MemberStatus::Accepted,
+                            MemberStatus::UserAccountDeleted,
+                        ][usize::from(status % 3)];
+                        let m = member(j + 1, person, status, user, at);
+                        if seen.contains(m.email()) {
+                            return None;
+                        }
+                        seen.push(m.email().clone());
+                        Some(m)
+                    })
+                    .collect();
+                Roster::from_parts(resource, owner, members).unwrap()
+            })
+            .collect()
+    }
+
+    fn directory(rosters: &[Roster]) -> Directory<'_> {
+        let mut builder = DirectoryBuilder::new();
+        for roster in rosters {
+            builder.add_roster(roster);
+        }
+        builder
+            .build(|e| match e.normalized().len() % 3 {
+                0 => TwoFactor::Enabled,
+                1 => TwoFactor::Disabled,
+                _ => TwoFactor::Unknown,
+            })
+            .unwrap()
+    }
+
+    /// Accepts `room` bytes, a few at a time, then fails; `flush` fails
+    /// when `fail_flush`.
+    struct Failing {
+        room: usize,
+        fail_flush: bool,
+        out: Vec<u8>,
+    }
+
+    impl std::io::Write for Failing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::other("full"));
+            }
+            let n = bytes.len().min(self.room).min(7);
+            self.out.extend_from_slice(&bytes[..n]);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            if self.fail_flush {
+                Err(std::io::Error::other("flush"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn writer_errors_are_reported_and_short_writes_are_completed() {
+        // Over 64 KiB of output, so that the export hands it over in chunks.
+        let specs: Vec<ResourceSpec> = (0..250u8)
+            .map(|i| {
+                (
+                    i % 2 == 0,
+                    i,
+                    (0..6u8)
+                        .map(|j| (i.wrapping_add(j), j, j, u64::from(i)))
+                        .collect(),
+                )
+            })
+            .collect();
+        let rosters = build(&specs);
+        let dir = directory(&rosters);
+        for grouping in [Grouping::ByCollaborator, Grouping::ByResource] {
+            let csv = dir.to_csv(grouping).unwrap();
+            let json = dir.to_json(grouping).unwrap();
+            assert!(csv.len() > super::cells::CHUNK && json.len() > super::cells::CHUNK);
+            // Short writes: everything arrives.
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: false,
+                out: Vec::new(),
+            };
+            dir.write_csv(grouping, &mut w).unwrap();
+            assert_eq!(w.out, csv.as_bytes());
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: false,
+                out: Vec::new(),
+            };
+            dir.write_json(grouping, &mut w).unwrap();
+            assert_eq!(w.out, json.as_bytes());
+            // A write that fails, early or late.
+            for room in [0, 10, csv.len() / 2] {
+                let mut w = Failing {
+                    room,
+                    fail_flush: false,
+                    out: Vec::new(),
+                };
+                let e = dir.write_csv(grouping, &mut w).unwrap_err();
+                assert!(matches!(e, super::CsvExportError::Csv(_)), "{e:?}");
+                let mut w = Failing {
+                    room,
+                    fail_flush: false,
+                    out: Vec::new(),
+                };
+                assert!(dir.write_json(grouping, &mut w).is_err());
+            }
+            // A flush that fails.
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: true,
+                out: Vec::new(),
+            };
+            let e = dir.write_csv(grouping, &mut w).unwrap_err();
+            assert!(matches!(e, super::CsvExportError::Io(_)), "{e:?}");
+            let mut w = Failing {
+                room: usize::MAX,
+                fail_flush: true,
+                out: Vec::new(),
+            };
+            assert!(dir.write_json(grouping, &mut w).is_err());
+        }
+    }
+
+    #[test]
+    fn empty_directory_exports_as_before() {
+        check_exports(&directory(&[]));
+    }
+
+    proptest! {
+        /// The exports write exactly what one `csv::Writer` per row and
+        /// `serde_json` over the `Serialize` implementations write.
+        #[test]
+        fn exports_match_the_reference_encoders(
+            specs in prop::collection::vec(
+                (any::<bool>(), any::<u8>(), prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<u64>()), 0..6)),
+                0..12,
+            )
+        ) {
+            let rosters = build(&specs);
+            check_exports(&directory(&rosters));
+        }
+
+        /// Emails longer than the build's 16-byte sort key that share it
+        /// (or part of it) still come out in email order, one person per
+        /// email, each person's memberships in resource order.
+        #[test]
+        fn build_orders_emails_that_share_the_sort_key(
+            specs in prop::collection::vec(
+                (any::<bool>(), any::<u8>(), prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<u64>()), 0..8)),
+                0..12,
+            )
+        ) {
+            let rosters = build_with(&specs, &LONG_EMAILS);
+            let dir = directory(&rosters);
+            let mut expected: Vec<(String, String)> = Vec::new();
+            let ranks: Vec<&Resource> = dir.resources().collect();
+            for roster in &rosters {
+                for m in roster.iter() {
+                    expected.push((String::from(m.email().normalized()), String::from(roster.resource().id().as_str())));
+                }
+            }
+            let rank = |id: &str| ranks.iter().position(|r| r.id().as_str() == id).unwrap();
+            expected.sort_by(|a, b| a.0.cmp(&b.0).then(rank(&a.1).cmp(&rank(&b.1))));
+            let got: Vec<(String, String)> = dir
+                .memberships()
+                .map(|m| (String::from(m.email().normalized()), String::from(m.resource().id().as_str())))
+                .collect();
+            prop_assert_eq!(&got, &expected);
+            let people: Vec<&str> = dir.people().map(|p| p.email().normalized()).collect();
+            let mut distinct: Vec<&str> = expected.iter().map(|(e, _)| e.as_str()).collect();
+            distinct.dedup();
+            prop_assert_eq!(people, distinct);
+            for m in dir.memberships() {
+                prop_assert_eq!(m.person().email().normalized(), m.email().normalized());
+            }
+        }
+    }
+
+    /// Emails around the build's 16-byte sort key: sharing it, one a
+    /// prefix of another, exactly 16 bytes, spelled in upper case.
+    const LONG_EMAILS: [&str; 10] = [
+        "averylongprefix-b@x.io",
+        "averylongprefix-a@x.io",
+        "AVERYLONGPREFIX-A@X.IO",
+        "averylongprefix@x.io",
+        "averylongprefi@x.io",
+        "averylongprefix-a@x.iox",
+        "abcdefghij@x.io1",
+        "abcdefghij@x.io",
+        "abcdefghij@x.io12",
+        "averylongprefix-@x.io",
+    ];
+}
