@@ -120,7 +120,7 @@ fn blocks_decide_all_354_combinations_in_every_word_and_bit() {
     let requests: Vec<Request> = all.iter().map(|&(r, k, a)| Request::new(r, k, a)).collect();
     // Each request at several lanes (a stride coprime with 512 spreads the
     // 354 requests over every word and bit position), the rest empty.
-    for offset in [0, 1, 63, 158] {
+    for offset in [0, 1, 63, 158, 700] {
         let mut block = Block::new();
         let mut at = Vec::new();
         for (i, request) in requests.iter().enumerate() {
@@ -186,16 +186,19 @@ fn block_errors_and_edges() {
         Block::LANES + 1
     );
     let err: BlockOverflow = Block::from_requests(&too_many).unwrap_err();
-    assert_eq!(err.to_string(), "513 requests do not fit in a block of 512");
+    assert_eq!(
+        err.to_string(),
+        "1025 requests do not fit in a block of 1024"
+    );
     let full = Block::from_requests(&too_many[1..]).unwrap();
-    assert_eq!(allows_block(&full), [u64::MAX; 8]);
+    assert_eq!(allows_block(&full), [u64::MAX; Block::WORDS]);
 
     // A lane past the end is refused and changes nothing.
     let mut block = Block::new();
     assert!(!block.set(Block::LANES, Some(owner)));
     assert_eq!(block, Block::new());
     assert_eq!(block.get(Block::LANES), None);
-    assert_eq!(allows_block(&block), [0; 8]);
+    assert_eq!(allows_block(&block), [0; Block::WORDS]);
     // Overwrite, then empty a lane.
     block.set(5, Some(owner));
     block.set(
@@ -206,40 +209,25 @@ fn block_errors_and_edges() {
             Action::Delete,
         )),
     );
-    assert_eq!(allows_block(&block), [0; 8]);
+    assert_eq!(allows_block(&block), [0; Block::WORDS]);
     block.set(5, Some(owner));
     assert_eq!(allows_block(&block)[0], 1 << 5);
     block.set(5, None);
     assert_eq!(block, Block::new());
 
     let blocks = [full, block];
-    let mut short = [7u64; 15];
+    let words = 2 * Block::WORDS;
+    let mut short = vec![7u64; words - 1];
     let err = allows_blocks(&blocks, &mut short).unwrap_err();
-    assert_eq!((err.requests(), err.expected(), err.got()), (1024, 16, 15));
-    assert_eq!(short, [7; 15]);
-    let mut out = [0u64; 16];
-    allows_blocks(&blocks, &mut out).unwrap();
     assert_eq!(
-        out,
-        [
-            u64::MAX,
-            u64::MAX,
-            u64::MAX,
-            u64::MAX,
-            u64::MAX,
-            u64::MAX,
-            u64::MAX,
-            u64::MAX,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0
-        ]
+        (err.requests(), err.expected(), err.got()),
+        (2 * Block::LANES, words, words - 1)
     );
+    assert!(short.iter().all(|&w| w == 7));
+    let mut out = vec![0u64; words];
+    allows_blocks(&blocks, &mut out).unwrap();
+    assert!(out[..Block::WORDS].iter().all(|&w| w == u64::MAX));
+    assert!(out[Block::WORDS..].iter().all(|&w| w == 0));
     allows_blocks(&[], &mut []).unwrap();
 }
 
@@ -276,7 +264,7 @@ proptest! {
             .chunks(Block::LANES)
             .map(|c| Block::from_requests(c).unwrap())
             .collect();
-        let mut out = vec![u64::MAX; 8 * blocks.len()];
+        let mut out = vec![u64::MAX; Block::WORDS * blocks.len()];
         allows_blocks(&blocks, &mut out).unwrap();
         for (i, &(role, kind, action)) in reqs.iter().enumerate() {
             prop_assert_eq!(lane(&out, i), allows(role, kind, action));
