@@ -46,12 +46,15 @@ pub fn cedar() -> Result<CedarMatrix, Error> {
     cedar_with("hand-written", CEDAR_POLICIES)
 }
 
+/// Policy lines, each its fields after the leading `p` / `g`.
+pub type Lines = Vec<Vec<String>>;
+
 /// Parses casbin's CSV policy form into `(g lines, p lines)`, each line its
 /// fields after the leading `p` / `g`, trimmed.
 ///
 /// # Errors
 /// When a line is neither a `p` line with 4 fields nor a `g` line with 2.
-pub fn parse_casbin_csv(text: &str) -> Result<(Vec<Vec<String>>, Vec<Vec<String>>), Error> {
+pub fn parse_casbin_csv(text: &str) -> Result<(Lines, Lines), Error> {
     let mut groupings = Vec::new();
     let mut policies = Vec::new();
     for (n, line) in text.lines().enumerate() {
