@@ -534,6 +534,21 @@ pub struct BlockOverflow {
     requests: usize,
 }
 
+/// A lane index past the end of a [`Block`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("lane {lane} is out of range: a block has {} lanes", Block::LANES)]
+pub struct LaneOutOfRange {
+    lane: usize,
+}
+
+impl LaneOutOfRange {
+    /// The rejected lane.
+    #[must_use]
+    pub const fn lane(&self) -> usize {
+        self.lane
+    }
+}
+
 impl BlockOverflow {
     /// How many requests were given.
     #[must_use]
@@ -599,11 +614,14 @@ impl Block {
         Ok(block)
     }
 
-    /// Puts `request` in lane `lane` (`None` empties it). A lane past
-    /// [`Block::LANES`] is ignored and `false` is returned.
-    pub fn set(&mut self, lane: usize, request: Option<Request>) -> bool {
+    /// Puts `request` in lane `lane` (`None` empties it).
+    ///
+    /// # Errors
+    /// [`LaneOutOfRange`] when `lane >= Block::LANES`; the block is
+    /// unchanged.
+    pub fn set(&mut self, lane: usize, request: Option<Request>) -> Result<(), LaneOutOfRange> {
         if lane >= Self::LANES {
-            return false;
+            return Err(LaneOutOfRange { lane });
         }
         let value = request.map_or(0, |r| {
             u64::from(r.action as u8) | u64::from(row_code(r.row)) << 6
@@ -614,7 +632,7 @@ impl Block {
                 *word = *word & !(1 << bit) | (value >> plane & 1) << bit;
             }
         }
-        true
+        Ok(())
     }
 
     /// The request in lane `lane`, if any.
@@ -727,10 +745,11 @@ fn decide_word(x: [u64; 9]) -> u64 {
 /// use collab_authz::{Action, ResourceKind, Role};
 ///
 /// let mut block = Block::new();
-/// block.set(70, Some(Request::new(Role::Collaborator, ResourceKind::App, Action::Stop)));
+/// block.set(70, Some(Request::new(Role::Collaborator, ResourceKind::App, Action::Stop)))?;
 /// let mask = allows_block(&block);
 /// assert_eq!(mask[1], 1 << 6);
 /// assert_eq!(mask.iter().map(|w| w.count_ones()).sum::<u32>(), 1);
+/// # Ok::<(), collab_authz::batch::LaneOutOfRange>(())
 /// ```
 #[must_use]
 pub fn allows_block(block: &Block) -> [u64; WORDS] {

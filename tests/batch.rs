@@ -125,7 +125,7 @@ fn blocks_decide_all_354_combinations_in_every_word_and_bit() {
         let mut at = Vec::new();
         for (i, request) in requests.iter().enumerate() {
             let l = (offset + i * 37) % Block::LANES;
-            assert!(block.set(l, Some(*request)));
+            block.set(l, Some(*request)).unwrap();
             at.push(l);
         }
         let mask = allows_block(&block);
@@ -168,7 +168,7 @@ fn every_wire_value_in_a_block_decides_as_allows() {
     assert_eq!(valid.len(), 354);
     let mut block = Block::new();
     for (l, request) in valid.iter().enumerate() {
-        block.set(l, Some(*request));
+        block.set(l, Some(*request)).unwrap();
     }
     let mask = allows_block(&block);
     for (l, request) in valid.iter().enumerate() {
@@ -195,24 +195,31 @@ fn block_errors_and_edges() {
 
     // A lane past the end is refused and changes nothing.
     let mut block = Block::new();
-    assert!(!block.set(Block::LANES, Some(owner)));
+    let err = block.set(Block::LANES, Some(owner)).unwrap_err();
+    assert_eq!(err.lane(), Block::LANES);
+    assert_eq!(
+        err.to_string(),
+        "lane 1024 is out of range: a block has 1024 lanes"
+    );
     assert_eq!(block, Block::new());
     assert_eq!(block.get(Block::LANES), None);
     assert_eq!(allows_block(&block), [0; Block::WORDS]);
     // Overwrite, then empty a lane.
-    block.set(5, Some(owner));
-    block.set(
-        5,
-        Some(Request::new(
-            Role::Collaborator,
-            ResourceKind::App,
-            Action::Delete,
-        )),
-    );
+    block.set(5, Some(owner)).unwrap();
+    block
+        .set(
+            5,
+            Some(Request::new(
+                Role::Collaborator,
+                ResourceKind::App,
+                Action::Delete,
+            )),
+        )
+        .unwrap();
     assert_eq!(allows_block(&block), [0; Block::WORDS]);
-    block.set(5, Some(owner));
+    block.set(5, Some(owner)).unwrap();
     assert_eq!(allows_block(&block)[0], 1 << 5);
-    block.set(5, None);
+    block.set(5, None).unwrap();
     assert_eq!(block, Block::new());
 
     let blocks = [full, block];
@@ -284,7 +291,12 @@ proptest! {
         let mut model = vec![None; Block::LANES];
         for (l, req) in ops {
             let req = req.map(|(r, k, a)| Request::new(r, k, a));
-            prop_assert_eq!(block.set(l, req), l < Block::LANES);
+            let before = block.clone();
+            let set = block.set(l, req);
+            prop_assert_eq!(set.is_ok(), l < Block::LANES);
+            if set.is_err() {
+                prop_assert_eq!(&block, &before);
+            }
             if let Some(slot) = model.get_mut(l) {
                 *slot = req;
             }
