@@ -9,7 +9,9 @@ use collab_authz::api::{
     ApiCollaborator, ApiError, ApiEvent, ApiStatus, CollaboratorList, CollaboratorResponse,
     CollaboratorsPayload,
 };
-use collab_authz::batch::{InvalidRequestBits, LengthMismatch, Request};
+use collab_authz::batch::{
+    Block, BlockOverflow, InvalidRequestBits, LaneOutOfRange, LengthMismatch, Request,
+};
 use collab_authz::matrix::KindRows;
 use collab_authz::{
     AcceptError, Account, AccountDeletedError, Action, Actions, Advisory, ApplyError,
@@ -63,6 +65,9 @@ const _: () = {
     assert_auto_traits::<ParseFormatError>();
     assert_auto_traits::<Export>();
     assert_auto_traits::<Request>();
+    assert_auto_traits::<Block>();
+    assert_auto_traits::<BlockOverflow>();
+    assert_auto_traits::<LaneOutOfRange>();
     assert_auto_traits::<InvalidRequestBits>();
     assert_auto_traits::<LengthMismatch>();
 };

@@ -3,10 +3,11 @@
 //! `allows`, `decide` and batch API, Cedar (four encodings, request
 //! prebuilt and request built per call) and casbin.
 //!
-//! Run with `flock /work/bench.lock cargo bench -p collab-authz-peers --bench
+//! Run with `flock /tmp/bench.lock cargo bench -p collab-authz-peers --bench
 //! compare`; every figure is ns per decision (`Throughput::Elements`).
 #![expect(clippy::unwrap_used, reason = "benchmark setup")]
 #![expect(clippy::expect_used, reason = "benchmark setup")]
+#![expect(clippy::indexing_slicing, reason = "benchmark setup")]
 #![expect(
     missing_docs,
     reason = "criterion's macros generate undocumented functions"
@@ -15,7 +16,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use collab_authz::batch::{Request, allowed_among, allows_bits, allows_each, words_for};
+use collab_authz::batch::{
+    Block, Request, allowed_among, allows_bits, allows_block, allows_blocks, allows_each, words_for,
+};
 use collab_authz::{Permissions, ResourceKind, Role, allows, decide, grants};
 use collab_authz_peers::cedar::{CedarMatrix, Encoding};
 use collab_authz_peers::rbac::CasbinMatrix;
@@ -59,39 +62,68 @@ fn compare(c: &mut Criterion) {
         .collect();
     let casbin = CasbinMatrix::new().unwrap();
 
-    // Sanity, outside the timings: every engine decides this workload as
-    // the crate does.
-    let hot = triples.iter().filter(|&&(r, k, a)| allows(r, k, a)).count();
-    let floor = packed
+    // Sanity, outside the timings: every engine decides every request of
+    // this workload as the crate does (request by request, not counts).
+    let expect_hot: Vec<bool> = triples.iter().map(|&(r, k, a)| allows(r, k, a)).collect();
+    let expect_full: Vec<bool> = work
         .iter()
-        .filter(|&&(row, a)| table.get(usize::from(row)).unwrap() >> a & 1 == 1)
-        .count();
-    assert_eq!(hot, floor);
-    let full = work
-        .iter()
-        .filter(|s| decide(s.role, s.kind, s.action, &s.context).is_allowed())
-        .count();
+        .map(|s| decide(s.role, s.kind, s.action, &s.context).is_allowed())
+        .collect();
+    let same = |what: &str, expect: &[bool], got: &dyn Fn(usize) -> bool| {
+        for (i, (s, &want)) in work.iter().zip(expect).enumerate() {
+            assert_eq!(
+                got(i),
+                want,
+                "{what} on request {i}: ({}, {}, {}) in {:?}",
+                s.kind,
+                s.role,
+                s.action,
+                s.context
+            );
+        }
+    };
+    same("bitset floor", &expect_hot, &|i| {
+        let (row, a) = packed[i];
+        table.get(usize::from(row)).unwrap() >> a & 1 == 1
+    });
+    same("Request::allows", &expect_hot, &|i| requests[i].allows());
+    let blocks: Vec<Block> = requests
+        .chunks(Block::LANES)
+        .map(|c| Block::from_requests(c).unwrap())
+        .collect();
+    let mut each = vec![false; N];
+    allows_each(&requests, &mut each).unwrap();
+    same("allows_each", &expect_hot, &|i| each[i]);
+    let mut bits = vec![0u64; words_for(N)];
+    allows_bits(&requests, &mut bits).unwrap();
+    same("allows_bits", &expect_hot, &|i| {
+        bits[i / 64] >> (i % 64) & 1 == 1
+    });
+    let mut block_bits = vec![0u64; Block::WORDS * blocks.len()];
+    allows_blocks(&blocks, &mut block_bits).unwrap();
+    same("allows_blocks", &expect_hot, &|i| {
+        block_bits[i / 64] >> (i % 64) & 1 == 1
+    });
     for cedar in &cedars {
-        let n = work
-            .iter()
-            .filter(|s| {
-                cedar
+        let what = format!("cedar ({})", cedar.name());
+        same(&what, &expect_full, &|i| {
+            let s = &work[i];
+            let request = cedar.request(s.role, s.kind, s.action, &s.context).unwrap();
+            cedar.is_allowed(&request)
+                && cedar
                     .decide(s.role, s.kind, s.action, &s.context)
                     .unwrap()
                     .is_allowed()
-            })
-            .count();
-        assert_eq!(n, full, "cedar {}", cedar.encoding().name());
+        });
     }
-    let n = work
-        .iter()
-        .filter(|s| {
-            casbin
-                .is_allowed(s.role, s.kind, s.action, &s.context)
-                .unwrap()
-        })
-        .count();
-    assert_eq!(n, full, "casbin");
+    same("casbin", &expect_full, &|i| {
+        let s = &work[i];
+        casbin
+            .is_allowed(s.role, s.kind, s.action, &s.context)
+            .unwrap()
+    });
+    let hot = expect_hot.iter().filter(|&&b| b).count();
+    let full = expect_full.iter().filter(|&&b| b).count();
     println!("workload: {N} requests, {hot} allowed by `allows`, {full} by `decide`");
 
     let mut g = c.benchmark_group("peers");
@@ -137,12 +169,39 @@ fn compare(c: &mut Criterion) {
             black_box(&words);
         });
     });
+    g.bench_function("batch_allows_blocks", |b| {
+        b.iter(|| {
+            allows_blocks(black_box(&blocks), &mut block_bits).unwrap();
+            black_box(&block_bits);
+        });
+    });
+    // The block's build from `Request`s (the transposition) with the
+    // decision, per request.
+    g.bench_function("batch_blocks_built_per_call", |b| {
+        b.iter(|| {
+            for (words, chunk) in block_bits
+                .chunks_exact_mut(Block::WORDS)
+                .zip(black_box(&requests).chunks(Block::LANES))
+            {
+                let block = Block::from_requests(chunk).unwrap();
+                words.copy_from_slice(&allows_block(&block));
+            }
+            black_box(&block_bits);
+        });
+    });
+    g.finish();
+
+    // Cedar with more samples than the rest: at sample size 10 its rows
+    // moved by more than the gap between encodings.
+    let mut g = c.benchmark_group("peers");
+    g.throughput(Throughput::Elements(N as u64));
+    g.sample_size(20).measurement_time(Duration::from_secs(6));
     for cedar in &cedars {
         let prebuilt: Vec<_> = work
             .iter()
             .map(|s| cedar.request(s.role, s.kind, s.action, &s.context).unwrap())
             .collect();
-        g.bench_function(format!("cedar_prebuilt_{}", cedar.encoding().name()), |b| {
+        g.bench_function(format!("cedar_prebuilt_{}", cedar.name()), |b| {
             b.iter(|| {
                 black_box(&prebuilt)
                     .iter()
@@ -152,7 +211,7 @@ fn compare(c: &mut Criterion) {
         });
     }
     for cedar in &cedars {
-        g.bench_function(format!("cedar_per_call_{}", cedar.encoding().name()), |b| {
+        g.bench_function(format!("cedar_per_call_{}", cedar.name()), |b| {
             b.iter(|| {
                 black_box(&work)
                     .iter()
@@ -164,6 +223,10 @@ fn compare(c: &mut Criterion) {
             });
         });
     }
+    g.finish();
+
+    let mut g = c.benchmark_group("peers");
+    g.throughput(Throughput::Elements(N as u64));
     g.bench_function("casbin", |b| {
         b.iter(|| {
             black_box(&work)

@@ -319,7 +319,8 @@ pub fn context(ctx: &collab_authz::Context) -> Result<Context, Error> {
 /// A ready-to-use Cedar authorizer holding the matrix.
 #[derive(Debug)]
 pub struct CedarMatrix {
-    encoding: Encoding,
+    name: String,
+    encoding: Option<Encoding>,
     policies: PolicySet,
     entities: Entities,
     authorizer: Authorizer,
@@ -332,15 +333,38 @@ impl CedarMatrix {
     /// When Cedar rejects the generated policies or entities.
     pub fn new(encoding: Encoding) -> Result<Self, Error> {
         Ok(Self {
-            encoding,
+            name: encoding.name().to_owned(),
+            encoding: Some(encoding),
             policies: policies_text(encoding)?.parse()?,
             entities: entities(encoding)?,
             authorizer: Authorizer::new(),
         })
     }
 
-    /// The encoding.
-    pub const fn encoding(&self) -> Encoding {
+    /// A matrix from policy text and entities written elsewhere (by hand,
+    /// or deliberately broken by a test), named `name` in reports. Requests
+    /// are built as for the generated encodings (see the module docs).
+    ///
+    /// # Errors
+    /// When Cedar rejects the policies.
+    pub fn from_text(name: &str, policies: &str, entities: Entities) -> Result<Self, Error> {
+        Ok(Self {
+            name: name.to_owned(),
+            encoding: None,
+            policies: policies.parse()?,
+            entities,
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    /// The name in reports: the encoding's, or the one given to
+    /// [`CedarMatrix::from_text`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The generated encoding (`None` for [`CedarMatrix::from_text`]).
+    pub const fn encoding(&self) -> Option<Encoding> {
         self.encoding
     }
 

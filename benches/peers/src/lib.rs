@@ -2,7 +2,15 @@
 //! [Cedar](cedar_policy) and [casbin], for a differential test and a
 //! comparison benchmark.
 //!
-//! The encodings are generated from the crate's rule constants
+//! Two kinds of encoding:
+//!
+//! - **Hand-written** ([`handwritten`]): a Cedar policy set and a casbin
+//!   policy typed from the spec (`PERMISSIONS.md`) into
+//!   `benches/peers/policies/`, independent of the crate, so that a wrong
+//!   cell in the crate shows up in the differential test.
+//! - **Generated** (below; the fast ones, used by the benchmark).
+//!
+//! The generated encodings come from the crate's rule constants
 //! ([`grants`](collab_authz::grants), [`Limit::of`](collab_authz::Limit::of),
 //! [`ResourceKind::has_role`]) but never call the crate's checks: each engine
 //! decides with its own evaluator, and the conditions of the `limited(...)`
@@ -12,12 +20,16 @@
 //!   `collaborator` < `owner`), in four encodings ([`cedar::Encoding`]).
 //! - [`rbac`]: a casbin RBAC model with role inheritance through `g`.
 //! - [`workload`]: a deterministic mixed workload for the benchmark.
+//! - [`harness`]: compares an engine with the crate on every cell and a set
+//!   of contexts, naming each cell where they disagree.
 //!
 //! Not published; `cargo test` at the workspace root does not build it.
 
 use collab_authz::{ResourceKind, Role};
 
 pub mod cedar;
+pub mod handwritten;
+pub mod harness;
 pub mod rbac;
 pub mod workload;
 

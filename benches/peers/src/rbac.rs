@@ -119,12 +119,15 @@ pub fn facts(ctx: &collab_authz::Context) -> (i32, &'static str, &'static str) {
 
 /// A casbin enforcer holding the matrix.
 pub struct CasbinMatrix {
+    name: String,
     enforcer: Enforcer,
 }
 
 impl std::fmt::Debug for CasbinMatrix {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CasbinMatrix").finish_non_exhaustive()
+        f.debug_struct("CasbinMatrix")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -134,13 +137,39 @@ impl CasbinMatrix {
     /// # Errors
     /// When casbin rejects the model or a policy.
     pub fn new() -> Result<Self, Error> {
+        Self::from_lines("generated", groupings(), policies()?)
+    }
+
+    /// Loads the model with `g` lines `groupings` and `p` lines `policies`
+    /// written elsewhere (by hand, or deliberately broken by a test), named
+    /// `name` in reports.
+    ///
+    /// # Errors
+    /// When casbin rejects the model or a policy.
+    pub fn from_lines(
+        name: &str,
+        groupings: Vec<Vec<String>>,
+        policies: Vec<Vec<String>>,
+    ) -> Result<Self, Error> {
         block_on(async {
             let model = DefaultModel::from_str(MODEL).await?;
             let mut enforcer = Enforcer::new(model, MemoryAdapter::default()).await?;
-            enforcer.add_grouping_policies(groupings()).await?;
-            enforcer.add_policies(policies()?).await?;
-            Ok(Self { enforcer })
+            if !groupings.is_empty() {
+                enforcer.add_grouping_policies(groupings).await?;
+            }
+            if !policies.is_empty() {
+                enforcer.add_policies(policies).await?;
+            }
+            Ok(Self {
+                name: name.to_owned(),
+                enforcer,
+            })
         })
+    }
+
+    /// The name in reports.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Whether casbin allows `role` to do `action` on `kind` in `ctx`

@@ -1,77 +1,59 @@
-//! Differential agreement: the crate, Cedar (in each encoding) and casbin
-//! decide the same for every (kind, role, action) in three contexts (no
-//! fact known, every condition met, every condition failed), and for the
-//! `limited(...)` cells in every context of a set that meets and fails each
-//! condition at its edges. A disagreement names the cell.
+//! Differential agreement between the crate and Cedar and casbin.
+//!
+//! The reference is the **hand-written** encodings (`benches/peers/policies/`,
+//! typed from the spec, independent of the crate): the crate must decide
+//! every (kind, role, action) as they do in every context of a set that
+//! meets and fails each condition at its edges. The **generated** encodings
+//! (the benchmark's) are checked on every cell in three broad contexts, and
+//! on the actions with a limit in every context. A disagreement names the cell; the last tests
+//! break an encoding on purpose and check that the harness names exactly
+//! the broken cells.
 #![expect(clippy::unwrap_used, reason = "tests")]
+#![expect(clippy::indexing_slicing, reason = "tests")]
 
-use core::time::Duration;
+use std::collections::BTreeSet;
 
 use collab_authz::{
-    Action, Cell, Condition, Context, Decision, DenialReason, Limit, ResourceKind,
-    ReviewAppSettings, ReviewAppTrigger, Role, cell, decide,
+    Action, Cell, Condition, Context, DenialReason, Limit, ResourceKind, ReviewAppSettings,
+    ReviewAppTrigger, Role, cell, decide,
 };
 use collab_authz_peers::cedar::{CedarMatrix, Encoding, Outcome};
+use collab_authz_peers::handwritten::{self, CASBIN_POLICY, CEDAR_POLICIES};
+use collab_authz_peers::harness::{Comparison, Engine, Probe, compare, crate_outcome, probes};
 use collab_authz_peers::rbac::CasbinMatrix;
 
-const DAY: u64 = 24 * 60 * 60;
+/// Broad probes for all 354 cells, every probe for the 3 actions with a
+/// limit on each of the 6 (kind, role) pairs.
+fn expected_checks() -> usize {
+    let probes = probes();
+    let broad = probes.iter().filter(|p| p.broad).count();
+    (354 - 3 * 6) * broad + 3 * 6 * probes.len()
+}
 
-/// Contexts, each with whether it meets each condition (from the spec's
-/// words, not from the crate): `(name, context, young_deployment,
-/// scm_and_allowed)`.
-fn contexts() -> Vec<(&'static str, Context, bool, bool)> {
-    let age = |secs: u64| Context::new().with_deployment_age(Duration::from_secs(secs));
-    let review = |t, s| {
-        Context::new()
-            .with_review_app_trigger(t)
-            .with_review_app_settings(s)
-    };
-    use ReviewAppSettings::{AllowCreation as Allow, ForbidCreation as Forbid};
-    use ReviewAppTrigger::{Manual, ScmIntegration as Scm};
-    vec![
-        ("empty", Context::new(), false, false),
-        ("deployment 0s old", age(0), true, false),
-        ("deployment 1h old", age(3600), true, false),
-        ("deployment 7d-1s old", age(7 * DAY - 1), true, false),
-        (
-            "deployment 7d-1ns old",
-            Context::new().with_deployment_age(Duration::from_nanos(7 * DAY * 1_000_000_000 - 1)),
-            true,
-            false,
-        ),
-        ("deployment 7d old", age(7 * DAY), false, false),
-        ("deployment 7d+1s old", age(7 * DAY + 1), false, false),
-        ("deployment 30d old", age(30 * DAY), false, false),
-        ("deployment u64::MAX s old", age(u64::MAX), false, false),
-        ("scm + allow", review(Scm, Allow), false, true),
-        ("scm + forbid", review(Scm, Forbid), false, false),
-        ("manual + allow", review(Manual, Allow), false, false),
-        ("manual + forbid", review(Manual, Forbid), false, false),
-        (
-            "scm only",
-            Context::new().with_review_app_trigger(Scm),
-            false,
-            false,
-        ),
-        (
-            "allow only",
-            Context::new().with_review_app_settings(Allow),
-            false,
-            false,
-        ),
-        (
-            "everything met",
-            review(Scm, Allow).with_deployment_age(Duration::from_secs(60)),
-            true,
-            true,
-        ),
-        (
-            "everything failed",
-            review(Manual, Forbid).with_deployment_age(Duration::from_secs(8 * DAY)),
-            false,
-            false,
-        ),
-    ]
+/// Every probe marked broad: every cell in every context.
+fn every_probe() -> Vec<Probe> {
+    probes()
+        .into_iter()
+        .map(|p| Probe { broad: true, ..p })
+        .collect()
+}
+
+fn assert_agree(engine: &dyn Engine, probes: &[Probe], expected_checks: usize) -> Comparison {
+    let found = compare(engine, probes).unwrap();
+    assert!(
+        found.disagreements.is_empty(),
+        "{} disagreements with {}:\n{}",
+        found.disagreements.len(),
+        engine.label(),
+        found
+            .disagreements
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(found.checked, expected_checks);
+    found
 }
 
 /// What the spec says about a cell in a context, from the cell alone.
@@ -89,97 +71,126 @@ fn expected(cell: Cell, young: bool, scm_allowed: bool) -> Outcome {
     }
 }
 
-fn crate_outcome(decision: Decision) -> Outcome {
-    match decision {
-        Decision::Allowed | Decision::AllowedUnderCondition(_) => Outcome::Allowed,
-        Decision::AllowedWithObligation(_) => Outcome::AllowedWithObligation,
-        Decision::Denied(_) => Outcome::Denied,
-    }
+// The hand-written encodings are the independent reference: every cell in
+// every context (354 x 17).
+
+#[test]
+fn the_crate_agrees_with_the_hand_written_cedar_policies() {
+    let every = every_probe();
+    assert_agree(&handwritten::cedar().unwrap(), &every, 354 * every.len());
 }
 
 #[test]
-fn crate_cedar_and_casbin_agree_on_every_cell_and_context() {
-    let cedars: Vec<CedarMatrix> = Encoding::ALL
-        .into_iter()
-        .map(|e| CedarMatrix::new(e).unwrap())
-        .collect();
-    let casbin = CasbinMatrix::new().unwrap();
-    let contexts = contexts();
+fn the_crate_agrees_with_the_hand_written_casbin_policy() {
+    let every = every_probe();
+    assert_agree(&handwritten::casbin().unwrap(), &every, 354 * every.len());
+}
 
-    let mut disagreements = Vec::new();
-    let mut checked = 0;
-    let mut limited_allowed = 0;
-    let mut limited_denied = 0;
+// The generated encodings (the benchmark's): every cell in the broad
+// contexts, the actions with a limit in every context.
+
+#[test]
+fn the_crate_agrees_with_every_generated_encoding() {
+    for encoding in Encoding::ALL {
+        assert_agree(
+            &CedarMatrix::new(encoding).unwrap(),
+            &probes(),
+            expected_checks(),
+        );
+    }
+    assert_agree(&CasbinMatrix::new().unwrap(), &probes(), expected_checks());
+}
+
+#[test]
+fn decide_evaluates_each_cell_as_its_label_says() {
+    // The crate's `decide` against its own `cell` and the probes' spec
+    // flags: the conditions are evaluated, not collapsed.
+    let (mut met, mut failed) = (0, 0);
     for kind in ResourceKind::ALL {
         for role in Role::ALL {
             for action in Action::ALL {
                 let cell = cell(role, kind, action);
-                // Every context for the conditional cells; the three broad
-                // ones for the rest (this keeps the debug-build run short).
-                let broad = ["empty", "everything met", "everything failed"];
-                let contexts = contexts
-                    .iter()
-                    .filter(|c| matches!(cell, Cell::Limited(_)) || broad.contains(&c.0));
-                for (name, ctx, young, scm_allowed) in contexts {
-                    let at = format!(
-                        "cell ({kind}, {role}, {action}) = {} in context `{name}`",
-                        cell.label()
+                for p in probes() {
+                    let ours = crate_outcome(&decide(role, kind, action, &p.context));
+                    let spec = expected(cell, p.young_deployment, p.scm_and_allowed);
+                    assert_eq!(
+                        ours,
+                        spec,
+                        "({kind}, {role}, {action}) = {} in `{}`",
+                        cell.label(),
+                        p.name
                     );
-                    let spec = expected(cell, *young, *scm_allowed);
-                    let ours = crate_outcome(decide(role, kind, action, ctx));
-                    if ours != spec {
-                        disagreements.push(format!("{at}: crate {ours:?}, spec {spec:?}"));
-                    }
-                    for cedar in &cedars {
-                        let theirs = cedar.decide(role, kind, action, ctx).unwrap();
-                        if theirs != ours {
-                            disagreements.push(format!(
-                                "{at}: crate {ours:?}, cedar ({}) {theirs:?}",
-                                cedar.encoding().name()
-                            ));
-                        }
-                    }
-                    let theirs = casbin.is_allowed(role, kind, action, ctx).unwrap();
-                    if theirs != ours.is_allowed() {
-                        disagreements
-                            .push(format!("{at}: crate {ours:?}, casbin allowed = {theirs}"));
-                    }
                     if let Cell::Limited(Limit::Condition(_)) = cell {
                         if ours.is_allowed() {
-                            limited_allowed += 1;
+                            met += 1;
                         } else {
-                            limited_denied += 1;
+                            failed += 1;
                         }
                     }
-                    checked += 1;
                 }
             }
         }
     }
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreements:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
-    // 3 limited cells in every context, the other 351 cells in 3 contexts.
-    assert_eq!(checked, 3 * contexts.len() + 351 * 3);
     // Both conditional cells were seen met and failed.
-    assert!(
-        limited_allowed >= 4 && limited_denied >= 4,
-        "{limited_allowed} / {limited_denied}"
-    );
+    assert!(met >= 4 && failed >= 4, "{met} / {failed}");
+}
+
+/// Every `Action::"..."` literal of a Cedar text.
+fn cedar_action_ids(text: &str) -> Vec<&str> {
+    text.split("Action::\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_hand_written_files_name_only_spec_ids() {
+    // Cedar without a schema would silently never match a misspelt action.
+    let ids = cedar_action_ids(CEDAR_POLICIES);
+    assert!(ids.len() > 59, "{} action literals", ids.len());
+    for id in &ids {
+        assert!(
+            id.parse::<Action>().is_ok(),
+            "unknown action `{id}` in matrix.cedar"
+        );
+    }
+    let named: BTreeSet<&str> = ids.into_iter().collect();
+    assert_eq!(named.len(), 59, "matrix.cedar names every action");
+
+    let (groupings, policies) = handwritten::parse_casbin_csv(CASBIN_POLICY).unwrap();
+    assert!(groupings.is_empty());
+    let mut seen = BTreeSet::new();
+    for line in &policies {
+        let at = line.join(", ");
+        assert!(line[0].parse::<Role>().is_ok(), "role in `{at}`");
+        assert!(line[1].parse::<ResourceKind>().is_ok(), "kind in `{at}`");
+        assert!(line[2].parse::<Action>().is_ok(), "action in `{at}`");
+        assert!(
+            [
+                "always",
+                "deployment_younger_than_7_days",
+                "review_app_via_scm_when_allowed"
+            ]
+            .contains(&line[3].as_str()),
+            "condition in `{at}`"
+        );
+        assert!(seen.insert(&line[..3]), "duplicate line `{at}`");
+    }
+    // The spec's columns: owner 59 + 20, collaborator 56 + 17, limited
+    // collaborator 17 (14 yes, 3 limited) on an app.
+    assert_eq!(policies.len(), 59 + 20 + 56 + 17 + 17);
 }
 
 #[test]
 fn wrong_role_on_kind_is_denied_everywhere_even_when_every_condition_holds() {
-    let cedars: Vec<CedarMatrix> = Encoding::ALL
-        .into_iter()
-        .map(|e| CedarMatrix::new(e).unwrap())
-        .collect();
-    let casbin = CasbinMatrix::new().unwrap();
+    let engines: Vec<Box<dyn Engine>> = vec![
+        Box::new(handwritten::cedar().unwrap()),
+        Box::new(handwritten::casbin().unwrap()),
+        Box::new(CedarMatrix::new(Encoding::PerKind).unwrap()),
+        Box::new(CasbinMatrix::new().unwrap()),
+    ];
     let everything = Context::new()
-        .with_deployment_age(Duration::from_secs(1))
+        .with_deployment_age(core::time::Duration::from_secs(1))
         .with_review_app_trigger(ReviewAppTrigger::ScmIntegration)
         .with_review_app_settings(ReviewAppSettings::AllowCreation);
     let (role, kind) = (Role::LimitedCollaborator, ResourceKind::DedicatedDatabase);
@@ -194,101 +205,168 @@ fn wrong_role_on_kind_is_denied_everywhere_even_when_every_condition_holds() {
             ),
             "crate {at}"
         );
-        for cedar in &cedars {
-            let outcome = cedar.decide(role, kind, action, &everything).unwrap();
-            assert_eq!(
-                outcome,
-                Outcome::Denied,
-                "cedar ({}) {at}",
-                cedar.encoding().name()
-            );
+        for engine in &engines {
+            let outcome = engine.outcome(role, kind, action, &everything).unwrap();
+            assert_eq!(outcome, Outcome::Denied, "{} {at}", engine.label());
         }
-        assert!(
-            !casbin.is_allowed(role, kind, action, &everything).unwrap(),
-            "casbin {at}"
-        );
     }
 }
 
 #[test]
-fn the_engines_are_not_trivially_permissive_or_restrictive() {
-    // Hand-picked cells straight from the spec's tables, so a broken
-    // generator (say, an empty policy set) cannot pass by agreeing with a
-    // broken crate.
-    let cedar = CedarMatrix::new(Encoding::ActionGroups).unwrap();
-    let casbin = CasbinMatrix::new().unwrap();
-    let none = Context::new();
-    let cases = [
-        (
-            Role::LimitedCollaborator,
-            ResourceKind::App,
-            Action::Restart,
-            true,
-        ),
-        (
-            Role::LimitedCollaborator,
-            ResourceKind::App,
-            Action::Stop,
-            false,
-        ),
-        (
-            Role::Collaborator,
-            ResourceKind::App,
-            Action::ViewEnvVarValues,
-            true,
-        ),
-        (Role::Collaborator, ResourceKind::App, Action::Delete, false),
-        (
-            Role::Owner,
-            ResourceKind::App,
-            Action::TransferOwnership,
-            true,
-        ),
-        (
-            Role::Owner,
-            ResourceKind::DedicatedDatabase,
-            Action::Stop,
-            false,
-        ),
-        (
-            Role::Collaborator,
-            ResourceKind::DedicatedDatabase,
-            Action::RestorePitr,
-            true,
-        ),
-        (
-            Role::Owner,
-            ResourceKind::DedicatedDatabase,
-            Action::Rename,
-            true,
-        ),
-        (
-            Role::Collaborator,
-            ResourceKind::DedicatedDatabase,
-            Action::Rename,
-            false,
-        ),
-    ];
-    for (role, kind, action, allowed) in cases {
-        let at = format!("({kind}, {role}, {action})");
-        assert_eq!(
-            cedar
-                .decide(role, kind, action, &none)
-                .unwrap()
-                .is_allowed(),
-            allowed,
-            "cedar {at}"
-        );
-        assert_eq!(
-            casbin.is_allowed(role, kind, action, &none).unwrap(),
-            allowed,
-            "casbin {at}"
-        );
-    }
-    // Policy counts from the spec's tables: what each role adds over the
-    // one below it (app: limited 14 + 3 limited cells, collaborator 42,
-    // owner 3; dedicated database: collaborator 17, owner 3), one policy per
-    // cell, per (kind, role) or per kind, plus the 3 limited cells.
+fn generated_policy_counts_match_the_spec() {
+    // What each role adds over the one below it (app: limited 14 + 3
+    // limited cells, collaborator 42, owner 3; dedicated database:
+    // collaborator 17, owner 3), one policy per cell, per (kind, role) or
+    // per kind, plus the 3 limited cells.
     let counts = Encoding::ALL.map(|e| CedarMatrix::new(e).unwrap().policy_count());
     assert_eq!(counts, [14 + 3 + 42 + 3 + 17 + 3, 5 + 3, 5 + 3, 2 + 3]);
+    assert_eq!(handwritten::cedar().unwrap().policy_count(), 5 + 3);
+}
+
+// ---- The harness catches a broken encoding and names the cell ----
+
+/// `text` with its one occurrence of `from` replaced by `to`.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "`{from}` occurs once");
+    text.replacen(from, to, 1)
+}
+
+/// The distinct cells the harness reports, and the contexts named.
+fn reported(
+    engine: &dyn Engine,
+) -> (
+    BTreeSet<(ResourceKind, Role, Action)>,
+    BTreeSet<&'static str>,
+) {
+    let found = compare(engine, &probes()).unwrap();
+    for d in &found.disagreements {
+        let text = d.to_string();
+        let cell = format!("cell ({}, {}, {})", d.kind, d.role, d.action);
+        assert!(text.starts_with(&cell), "{text}");
+        assert!(text.contains(&engine.label()), "{text}");
+    }
+    (
+        found.disagreements.iter().map(|d| d.cell()).collect(),
+        found.disagreements.iter().map(|d| d.context).collect(),
+    )
+}
+
+#[test]
+fn a_cedar_cell_flipped_to_allow_is_named() {
+    // Limited collaborators may not stop an app; grant it by mistake.
+    let broken = format!(
+        "{CEDAR_POLICIES}\npermit(principal in Role::\"limited_collaborator\", \
+         action == Action::\"stop\", resource is App);"
+    );
+    let engine = handwritten::cedar_with("broken", &broken).unwrap();
+    let (cells, contexts) = reported(&engine);
+    assert_eq!(
+        cells,
+        BTreeSet::from([(ResourceKind::App, Role::LimitedCollaborator, Action::Stop)])
+    );
+    assert_eq!(
+        contexts,
+        BTreeSet::from(["empty", "everything met", "everything failed"])
+    );
+}
+
+#[test]
+fn a_dropped_cedar_policy_names_each_cell_it_held() {
+    let start = CEDAR_POLICIES
+        .find("@id(\"dedicated_database/owner\")")
+        .unwrap();
+    let broken = &CEDAR_POLICIES[..start];
+    let engine = handwritten::cedar_with("broken", broken).unwrap();
+    let (cells, _) = reported(&engine);
+    let db = ResourceKind::DedicatedDatabase;
+    assert_eq!(
+        cells,
+        BTreeSet::from([
+            (db, Role::Owner, Action::Delete),
+            (db, Role::Owner, Action::Rename),
+            (db, Role::Owner, Action::TransferOwnership),
+        ])
+    );
+}
+
+#[test]
+fn a_condition_off_by_one_second_is_named_with_its_edge_context() {
+    // "younger than 7 days" written as "at most 7 days": only the context
+    // exactly 7 days old tells them apart.
+    let broken = replace_once(
+        CEDAR_POLICIES,
+        "context.deployment_age_secs < 7 * 24 * 3600",
+        "context.deployment_age_secs <= 7 * 24 * 3600",
+    );
+    let engine = handwritten::cedar_with("broken", &broken).unwrap();
+    let found = compare(&engine, &probes()).unwrap();
+    let names: Vec<String> = found
+        .disagreements
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "cell (app, limited_collaborator, view_deployment_logs) = limited in context \
+          `deployment 7d old`: crate Denied, cedar (broken) Allowed"
+        ]
+    );
+}
+
+#[test]
+fn a_lost_obligation_is_named() {
+    let broken = replace_once(CEDAR_POLICIES, "@obligation(\"redact_env_var_values\")", "");
+    let engine = handwritten::cedar_with("broken", &broken).unwrap();
+    let found = compare(&engine, &probes()).unwrap();
+    let cells: BTreeSet<_> = found.disagreements.iter().map(|d| d.cell()).collect();
+    assert_eq!(
+        cells,
+        BTreeSet::from([(
+            ResourceKind::App,
+            Role::LimitedCollaborator,
+            Action::ViewActivityDetails
+        )])
+    );
+    assert!(
+        found
+            .disagreements
+            .iter()
+            .all(|d| { d.ours == Outcome::AllowedWithObligation && d.theirs == Outcome::Allowed })
+    );
+    assert_eq!(found.disagreements.len(), probes().len());
+}
+
+#[test]
+fn a_dropped_casbin_line_is_named() {
+    let broken = replace_once(CASBIN_POLICY, "p, owner, app, rename, always\n", "");
+    let engine = handwritten::casbin_with("broken", &broken).unwrap();
+    let (cells, _) = reported(&engine);
+    assert_eq!(
+        cells,
+        BTreeSet::from([(ResourceKind::App, Role::Owner, Action::Rename)])
+    );
+}
+
+#[test]
+fn a_casbin_condition_on_the_wrong_cell_is_named() {
+    // The review-app condition put on deploy_default_branch instead of
+    // create_review_app: two cells, each only in the contexts that tell.
+    let broken = replace_once(
+        CASBIN_POLICY,
+        "p, limited_collaborator, app, deploy_default_branch, always",
+        "p, limited_collaborator, app, deploy_default_branch, review_app_via_scm_when_allowed",
+    );
+    let engine = handwritten::casbin_with("broken", &broken).unwrap();
+    let (cells, contexts) = reported(&engine);
+    assert_eq!(
+        cells,
+        BTreeSet::from([(
+            ResourceKind::App,
+            Role::LimitedCollaborator,
+            Action::DeployDefaultBranch
+        )])
+    );
+    // Denied where the condition fails; `everything met` still agrees.
+    assert_eq!(contexts, BTreeSet::from(["empty", "everything failed"]));
 }
