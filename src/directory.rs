@@ -1756,6 +1756,17 @@ mod json_export {
         Ok(())
     }
 
+    /// A prepared cell as a JSON value: copied if encoded already, encoded
+    /// on the spot if the membership spells it its own way, `null` if absent.
+    fn json_cell(cell: Cell<'_>, out: &mut Vec<u8>) -> Result<(), JsonExportError> {
+        match cell {
+            Cell::Encoded(encoded) => out.extend_from_slice(encoded),
+            Cell::Own(own) => string(own, out)?,
+            Cell::Absent => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+
     /// The people's email and username strings (`null` for no username),
     /// and every resource's `{"kind":…,"id":…,"name":…` without its closing
     /// brace.
@@ -1855,17 +1866,9 @@ mod json_export {
                     out.extend_from_slice(b",\"members\":[");
                 }
                 out.extend_from_slice(b"{\"email\":");
-                match p.email {
-                    Cell::Encoded(encoded) => out.extend_from_slice(encoded),
-                    Cell::Own(own) => string(own, out)?,
-                    Cell::Absent => out.extend_from_slice(b"null"),
-                }
+                json_cell(p.email, out)?;
                 out.extend_from_slice(b",\"username\":");
-                match p.username {
-                    Cell::Encoded(encoded) => out.extend_from_slice(encoded),
-                    Cell::Own(own) => string(own, out)?,
-                    Cell::Absent => out.extend_from_slice(b"null"),
-                }
+                json_cell(p.username, out)?;
                 out.extend_from_slice(b",\"two_factor\":\"");
                 out.extend_from_slice(p.two_factor.id().as_bytes());
                 out.extend_from_slice(b"\",");
