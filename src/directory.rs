@@ -1051,8 +1051,11 @@ impl fmt::Display for ByResource<'_> {
 /// - The rule is blind to meaning: legitimate values that start with one
 ///   of those characters are prefixed too, for example a resource named
 ///   `-staging` or `+1 app` becomes `'-staging` and `'+1 app`.
-/// - Every other cell, the empty cell and a cell that already starts with
-///   `'` included, is returned as it is (borrowed, no allocation).
+/// - A cell that starts with `'` itself is prefixed too, so that the rule
+///   can be undone exactly (and a spreadsheet, which hides one leading
+///   `'`, shows the value as it is).
+/// - Every other cell, the empty cell included, is returned as it is
+///   (borrowed, no allocation).
 /// - In the export, the cells that come from users are neutralized:
 ///   email, username, resource id and resource name. The crate's own ids
 ///   (`two_factor`, `resource_kind`, `role`, `status`) and the decimal
@@ -1060,12 +1063,9 @@ impl fmt::Display for ByResource<'_> {
 ///   as they are.
 ///
 /// A consumer that wants the original value back (a program, not a
-/// spreadsheet) must strip one leading `'` from a cell whose second
-/// character is one of the trigger characters above. This is exact for
-/// every value except one that itself starts with `'` and a trigger
-/// character (say a resource named `'=x`): the export writes it as it is,
-/// and stripping would shorten it. A consumer that must tell the two apart
-/// should read the JSON export, which is never neutralized.
+/// spreadsheet) strips one leading `'` from every user cell that has one.
+/// This is exact for every value: a value that itself starts with `'` was
+/// written with a second one. The JSON export is never neutralized.
 ///
 /// ```
 /// use collab_authz::neutralize_cell;
@@ -1076,14 +1076,13 @@ impl fmt::Display for ByResource<'_> {
 /// assert_eq!(neutralize_cell("-staging"), "'-staging");
 /// assert_eq!(neutralize_cell("billing"), "billing");
 ///
+/// // A leading quote is doubled, so undoing the rule is exact.
+/// assert_eq!(neutralize_cell("'quoted"), "''quoted");
+///
 /// // Getting the original back: strip the one `'` the export added.
-/// let original = |cell: &str| -> String {
-///     match cell.strip_prefix('\'') {
-///         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
-///         _ => cell.to_owned(),
-///     }
-/// };
+/// let original = |cell: &str| cell.strip_prefix('\'').unwrap_or(cell).to_owned();
 /// assert_eq!(original(&neutralize_cell("-staging")), "-staging");
+/// assert_eq!(original(&neutralize_cell("'=x")), "'=x");
 /// assert_eq!(original(&neutralize_cell("billing")), "billing");
 /// ```
 #[must_use]
@@ -1101,7 +1100,7 @@ pub fn neutralize_cell(cell: &str) -> alloc::borrow::Cow<'_, str> {
 fn needs_neutralizing(cell: &str) -> bool {
     matches!(
         cell.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'')
     )
 }
 
