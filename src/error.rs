@@ -18,6 +18,8 @@ pub enum IdKind {
     Scope,
     /// A [`Category`] id.
     Category,
+    /// An export [`Format`](crate::Format) id.
+    ExportFormat,
 }
 
 impl IdKind {
@@ -30,6 +32,7 @@ impl IdKind {
             IdKind::Action => "action",
             IdKind::Scope => "scope",
             IdKind::Category => "category",
+            IdKind::ExportFormat => "export format",
         }
     }
 }
@@ -163,6 +166,7 @@ impl fmt::Display for ParseIdError {
             IdKind::Action => list(f, Action::ALL, Action::id),
             IdKind::Scope => list(f, Scope::ALL, Scope::id),
             IdKind::Category => list(f, Category::ALL, Category::id),
+            IdKind::ExportFormat => list(f, crate::Format::ALL, crate::Format::id),
         }
     }
 }

@@ -24,7 +24,7 @@
 use core::fmt::{self, Write};
 use core::str::FromStr;
 
-use crate::{Action, Cell, ResourceKind, Role, cell};
+use crate::{Action, Cell, IdKind, ParseIdError, ResourceKind, Role, cell};
 
 /// The columns of the export, most privileged first, as the spec orders
 /// them.
@@ -40,7 +40,7 @@ const COLUMNS: [Role; 3] = [Role::Owner, Role::Collaborator, Role::LimitedCollab
 /// assert_eq!("json".parse::<Format>()?, Format::Json);
 /// assert_eq!(Format::Markdown.to_string(), "markdown");
 /// assert!("xml".parse::<Format>().is_err());
-/// # Ok::<(), collab_authz::export::ParseFormatError>(())
+/// # Ok::<(), collab_authz::ParseIdError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {
@@ -74,21 +74,17 @@ impl fmt::Display for Format {
     }
 }
 
-/// A string that is not `csv`, `markdown` or `json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-#[error("unknown export format, expected one of: csv, markdown, json")]
-pub struct ParseFormatError;
-
 impl FromStr for Format {
-    type Err = ParseFormatError;
+    type Err = ParseIdError;
 
     /// # Errors
-    /// [`ParseFormatError`] when `s` is not `csv`, `markdown` or `json`.
+    /// [`ParseIdError`] (of [`IdKind::ExportFormat`]) when `s` is not
+    /// `csv`, `markdown` or `json`; it quotes `s`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::ALL
             .into_iter()
             .find(|f| f.id() == s)
-            .ok_or(ParseFormatError)
+            .ok_or_else(|| ParseIdError::new(IdKind::ExportFormat, s))
     }
 }
 

@@ -107,7 +107,7 @@ pub use directory::{
     DirectoryError, Grouping, Membership, Person, ResourceGroup, TwoFactor, neutralize_cell,
 };
 pub use error::{IdKind, MAX_REJECTED_LEN, ParseIdError};
-pub use export::{Export, Format, ParseFormatError, write_matrix};
+pub use export::{Export, Format, write_matrix};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, RoleChangeError, allows, cell, grants,
     lowest_role, role_change, roles_for,

@@ -21,12 +21,11 @@ use collab_authz::{
     EventKind, EventParts, Export, Finding, FindingKind, Fix, Format, GrantError, Granter, Grants,
     Grouping, IdKind, IdentifierError, Invitation, InvitationToken, InviteError, JsonExportError,
     LeaveError, Limit, Member, MemberError, MemberId, MemberParts, MemberStatus, Members,
-    Membership, MissingFact, NameError, NotPermitted, Obligation, Overview, ParseFormatError,
-    ParseIdError, Permissions, Person, Plan, PlanError, ReplayError, ReplayErrorKind, Report,
-    Resource, ResourceGroup, ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger,
-    ReviewPolicy, RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope,
-    Severity, Step, StepError, Timestamp, TransferError, TransferRequest, TwoFactor, Unmet, Usage,
-    Username,
+    Membership, MissingFact, NameError, NotPermitted, Obligation, Overview, ParseIdError,
+    Permissions, Person, Plan, PlanError, ReplayError, ReplayErrorKind, Report, Resource,
+    ResourceGroup, ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy,
+    RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope, Severity, Step,
+    StepError, Timestamp, TransferError, TransferRequest, TwoFactor, Unmet, Usage, Username,
 };
 
 const fn assert_auto_traits<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
@@ -62,7 +61,6 @@ const _: () = {
     assert_auto_traits::<IdKind>();
     assert_auto_traits::<ParseIdError>();
     assert_auto_traits::<Format>();
-    assert_auto_traits::<ParseFormatError>();
     assert_auto_traits::<Export>();
     assert_auto_traits::<Request>();
     assert_auto_traits::<Block>();

@@ -9,7 +9,8 @@
 
 use core::fmt::{self, Write as _};
 
-use collab_authz::export::{Export, Format, ParseFormatError, write_matrix};
+use collab_authz::IdKind;
+use collab_authz::export::{Export, Format, write_matrix};
 
 const README: &str = include_str!("../README.md");
 const START: &str = "<!-- permission-matrix:start -->";
@@ -130,11 +131,16 @@ fn format_parses_its_ids_only() {
         assert_eq!(format.to_string(), id);
     }
     for bad in ["", "CSV", "md", "xml", "json ", "markdown\n"] {
-        assert_eq!(bad.parse::<Format>(), Err(ParseFormatError));
+        let err = bad.parse::<Format>().unwrap_err();
+        assert_eq!((err.kind(), err.input()), (IdKind::ExportFormat, bad));
     }
     assert_eq!(
-        ParseFormatError.to_string(),
-        "unknown export format, expected one of: csv, markdown, json"
+        "xml".parse::<Format>().unwrap_err().to_string(),
+        "unknown export format \"xml\", expected one of: csv, markdown, json"
+    );
+    assert_eq!(
+        "markdown\n".parse::<Format>().unwrap_err().to_string(),
+        "unknown export format \"markdown\\n\", expected one of: csv, markdown, json"
     );
 }
 
@@ -178,7 +184,7 @@ fn the_example_helps_and_refuses_clearly() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr,
-        "permissions: unknown export format, expected one of: csv, markdown, json; \
+        "permissions: unknown export format \"yaml\", expected one of: csv, markdown, json; \
          usage: permissions [--format csv|markdown|json]\n"
     );
 
