@@ -89,6 +89,32 @@ impl Grants {
     pub const fn any(self) -> Permissions {
         self.allowed.union(self.limited)
     }
+
+    /// The actions of [`Category::DataAndSecrets`] among [`any`](Self::any):
+    /// what the role could use to read stored data or credentials.
+    ///
+    /// ```
+    /// use collab_authz::{grants, Permissions, ResourceKind, Role};
+    ///
+    /// let collaborator = grants(Role::Collaborator, ResourceKind::App);
+    /// assert!(collaborator.data_and_secrets().contains(Permissions::VIEW_ENV_VAR_VALUES));
+    /// assert!(grants(Role::LimitedCollaborator, ResourceKind::App).data_and_secrets().is_empty());
+    /// ```
+    #[must_use]
+    #[inline]
+    pub const fn data_and_secrets(self) -> Permissions {
+        self.any().intersection(Category::DataAndSecrets.actions())
+    }
+
+    /// Whether the role could read stored data or credentials: whether
+    /// [`data_and_secrets`](Self::data_and_secrets) is not empty. Removing
+    /// such a member does not change those secrets (see the
+    /// `rotate_secrets` advisory of the membership events).
+    #[must_use]
+    #[inline]
+    pub const fn reads_data_or_secrets(self) -> bool {
+        !self.data_and_secrets().is_empty()
+    }
 }
 
 /// The grants of `role` on `kind`: the matrix row, read from constants.
@@ -508,10 +534,7 @@ pub const fn privilege_order_is_strict(rows: &KindRows) -> bool {
 /// under a condition.
 #[must_use]
 pub const fn limited_holds_no_data_and_secrets_action(rows: &KindRows) -> bool {
-    !rows
-        .limited_or_none()
-        .any()
-        .intersects(Category::DataAndSecrets.actions())
+    !rows.limited_or_none().reads_data_or_secrets()
 }
 
 /// No role holds an action outside the kind's applicable actions.

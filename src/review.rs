@@ -14,8 +14,8 @@ use core::fmt;
 
 use crate::matrix::grants;
 use crate::{
-    Category, Directory, Email, MemberStatus, Membership, Permissions, Resource, ResourceId,
-    ResourceKind, Role, Timestamp, TwoFactor,
+    Directory, Email, MemberStatus, Membership, Permissions, Resource, ResourceId, ResourceKind,
+    Role, Timestamp, TwoFactor,
 };
 
 /// How urgent a finding is. Ordered from least to most urgent.
@@ -81,7 +81,7 @@ impl fmt::Display for Severity {
 pub enum FindingKind {
     /// **Rule:** an active member (accepted collaborator, or the owner)
     /// whose role can read data and secrets (the role's grants meet
-    /// [`Category::DataAndSecrets`]) and whose two-factor authentication is
+    /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and whose two-factor authentication is
     /// disabled or unknown. Severity, for the person's most privileged
     /// such membership: critical for an owner with 2FA disabled, high for
     /// an owner with 2FA unknown or a collaborator with 2FA disabled,
@@ -566,13 +566,6 @@ fn escape(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     Ok(())
 }
 
-/// Whether `role` on `kind` can read data and secrets.
-fn reads_secrets(role: Role, kind: ResourceKind) -> bool {
-    grants(role, kind)
-        .any()
-        .intersects(Category::DataAndSecrets.actions())
-}
-
 /// Reviews `directory` at `now` (a time the caller supplies) with the
 /// thresholds of `policy` and what the caller knows of `usage` (pass
 /// `&Usage::new()` when unknown: the usage-based findings are then
@@ -635,7 +628,9 @@ pub fn review<'d>(
             let role = m.role();
             match status {
                 MemberStatus::Owner | MemberStatus::Accepted => {
-                    if person.two_factor() != TwoFactor::Enabled && reads_secrets(role, kind) {
+                    if person.two_factor() != TwoFactor::Enabled
+                        && grants(role, kind).reads_data_or_secrets()
+                    {
                         without_2fa.push(resource);
                         owner_without_2fa |= role == Role::Owner;
                     }
@@ -657,7 +652,7 @@ pub fn review<'d>(
                     email: Some(m.email()),
                     resources: alloc::vec![resource],
                     fix: Fix::RevokeMembership {
-                        rotate_secrets: reads_secrets(role, kind),
+                        rotate_secrets: grants(role, kind).reads_data_or_secrets(),
                     },
                     detail: Detail::KeptRole(role),
                 }),
@@ -781,7 +776,7 @@ fn usage_findings<'d>(
             email: Some(m.email()),
             resources: alloc::vec![resource],
             fix: Fix::RevokeMembership {
-                rotate_secrets: reads_secrets(m.role(), resource.kind()),
+                rotate_secrets: grants(m.role(), resource.kind()).reads_data_or_secrets(),
             },
             detail: Detail::None,
         });

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::membership::{Account, Email, InvitationToken, Resource, Timestamp};
-use crate::{Category, Permissions, ResourceKind, Role, grants};
+use crate::{ResourceKind, Role, grants};
 
 /// What kind of change an [`Event`] records.
 ///
@@ -134,7 +134,7 @@ impl fmt::Display for EventKind {
 #[non_exhaustive]
 pub enum Advisory {
     /// The member could read data or secrets (an action of the matrix's
-    /// [`Category::DataAndSecrets`]) and no longer can: they were removed
+    /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and no longer can: they were removed
     /// or their account deleted after holding such access while accepted,
     /// or they were demoted to a role without some of it. Taking the
     /// access away does not change what they saw, so the owner should
@@ -158,25 +158,19 @@ impl fmt::Display for Advisory {
     }
 }
 
-/// The `data_and_secrets` actions (the matrix's
-/// [`Category::DataAndSecrets`]) that `role` holds on `kind`, freely or
-/// under a limit.
-pub(crate) fn data_and_secrets(kind: ResourceKind, role: Role) -> Permissions {
-    grants(role, kind)
-        .any()
-        .intersection(Category::DataAndSecrets.actions())
-}
-
-/// Whether `role` on `kind` could read data or secrets.
+/// Whether `role` on `kind` could read data or secrets (the matrix's
+/// [`Grants::reads_data_or_secrets`](crate::Grants::reads_data_or_secrets)).
 pub(crate) fn reads_secrets(kind: ResourceKind, role: Role) -> bool {
-    !data_and_secrets(kind, role).is_empty()
+    grants(role, kind).reads_data_or_secrets()
 }
 
 /// The advisory of a demotion of an accepted member from `from` to `to`:
 /// [`Advisory::RotateSecrets`] when `to` lacks any `data_and_secrets`
 /// action that `from` held.
 pub(crate) fn demotion_advisory(kind: ResourceKind, from: Role, to: Role) -> Option<Advisory> {
-    let lost = data_and_secrets(kind, from).difference(data_and_secrets(kind, to));
+    let lost = grants(from, kind)
+        .data_and_secrets()
+        .difference(grants(to, kind).data_and_secrets());
     (!lost.is_empty()).then_some(Advisory::RotateSecrets)
 }
 
@@ -284,7 +278,8 @@ pub struct EventParts {
     pub resource: Resource,
     /// The member concerned.
     pub member: Account,
-    /// The role after the change; `None` for a removal.
+    /// The role after the change; `None` for a removal and for a transfer
+    /// request or cancellation.
     pub role: Option<Role>,
     /// The role before the change: set for a removal and a role change.
     pub previous_role: Option<Role>,
