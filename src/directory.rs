@@ -264,12 +264,10 @@ impl<'a> DirectoryBuilder<'a> {
             row.person = u32::try_from(index).map_err(|_| DirectoryError::TooLarge)?;
             if let Some(person) = people.last_mut() {
                 row.own_email = person.email.as_str() != row.member.email().as_str();
-                // A pending membership's username is unknown (LIFECYCLE.md),
-                // even when the member record carries one.
                 let own = row
                     .member
                     .username()
-                    .filter(|_| row.status != MemberStatus::Pending);
+                    .filter(|_| username_is_known(row.status));
                 match (person.username, own) {
                     (None, own) => person.username = own,
                     (Some(known), Some(own)) => row.own_username = known != own,
@@ -667,10 +665,8 @@ impl<'d> Membership<'d> {
     /// knows a different one. The exports follow this rule, row by row,
     /// without reading the person's text.
     fn username_source(&self) -> Text<'d> {
-        // A pending membership's username is unknown (LIFECYCLE.md), even
-        // when the person has one elsewhere: listings and both exports read
-        // it from here.
-        if self.row.status == MemberStatus::Pending {
+        // Listings and both exports read the username from here.
+        if !username_is_known(self.row.status) {
             Text::Absent
         } else if self.row.own_username {
             self.row
@@ -745,7 +741,7 @@ impl<'d> Membership<'d> {
     /// (for a deleted account, the last known), else the person's.
     #[must_use]
     pub fn username(&self) -> Option<&'d Username> {
-        if self.row.status == MemberStatus::Pending {
+        if !username_is_known(self.row.status) {
             return None;
         }
         self.row.member.username().or(self.person.username)
@@ -1036,6 +1032,13 @@ impl fmt::Display for ByResource<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a membership in `status` has a known username: not while it is
+/// pending (LIFECYCLE.md), even when the member record or the same person's
+/// other memberships carry one.
+const fn username_is_known(status: MemberStatus) -> bool {
+    !matches!(status, MemberStatus::Pending)
 }
 
 /// Makes a CSV cell safe to open in a spreadsheet (against CSV or
@@ -2046,7 +2049,7 @@ mod tests {
     }
 
     /// Spellings that CSV must quote or neutralize and JSON must escape.
-    const EMAILS: [&str; 8] = [
+    const EMAILS: [&str; 9] = [
         "ada@x.io",
         "ADA@X.io",
         "=b@x.io",
@@ -2055,8 +2058,9 @@ mod tests {
         "e\\f@x.io",
         "\u{e9}l\u{e8}ve@x.io",
         "+g@x.io",
+        "'h@x.io",
     ];
-    const NAMES: [&str; 8] = [
+    const NAMES: [&str; 9] = [
         "billing",
         "=SUM(A1)",
         "a,b",
@@ -2065,6 +2069,7 @@ mod tests {
         "back\\slash",
         "caf\u{e9} \u{1f600}",
         "x=1",
+        "'=quoted",
     ];
 
     /// A generated membership: person, status, username choice, invited at.
@@ -2101,10 +2106,11 @@ mod tests {
                         _ if *app && at % 2 == 0 => Role::LimitedCollaborator,
                         _ => Role::Collaborator,
                     };
-                    let username = match user % 4 {
+                    let username = match user % 5 {
                         0 => None,
                         1 => Some(alloc::format!("u{person}")),
                         2 => Some(alloc::format!("=u,\"{person}\"")),
+                        3 => Some(alloc::format!("'u{person}")),
                         _ => Some(alloc::format!("other{j}")),
                     };
                     Member::new(MemberParts {

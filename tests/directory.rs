@@ -375,6 +375,27 @@ fn csv_export_by_resource() {
     assert_eq!(csv, expected);
 }
 
+/// A value that starts with `'` is written with a second one, so one
+/// stripped quote gives back every value, written out by hand.
+#[test]
+fn csv_doubles_a_leading_quote() {
+    let rosters = [roster(
+        ResourceKind::App,
+        "app-q",
+        "'=quoted",
+        "'owner@example.com",
+        &[],
+    )];
+    let csv = directory(&rosters)
+        .to_csv(Grouping::ByCollaborator)
+        .unwrap();
+    assert_eq!(
+        csv.lines().nth(1),
+        Some("''owner@example.com,''owner,unknown,app,app-q,''=quoted,owner,owner,0"),
+        "{csv}"
+    );
+}
+
 #[test]
 fn csv_quotes_and_neutralizes_every_dangerous_cell() {
     let names = [
