@@ -60,8 +60,9 @@ pub const MAX_REJECTED_LEN: usize = 40;
 /// The error is `Copy` and needs no allocator: it keeps an inline copy of
 /// at most [`MAX_REJECTED_LEN`] bytes of the rejected string, cut on a
 /// character boundary; the message then ends the quote with `…`. The
-/// message escapes control characters and quotes (as `{:?}` does), so a
-/// hostile input cannot forge a line of a log.
+/// message escapes it with [`str::escape_debug`] (control characters, both
+/// quote characters, backslashes), so a hostile input cannot forge a line
+/// of a log.
 ///
 /// ```
 /// use collab_authz::Action;
