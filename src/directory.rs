@@ -1799,37 +1799,39 @@ mod json_export {
         out.push(b'}');
     }
 
-    /// `{"collaborators":[…]}`: one object per person, with their
-    /// memberships (see [`ByCollaborator`](super::ByCollaborator)).
-    fn by_collaborator<'d>(
+    /// `{"<name>":[…]}` (`open` is `{"<name>":[`): one object per run of
+    /// rows with the same `key`, begun by `group`, holding each row as
+    /// written by `member`. Calls `spill(out)` whenever `out` holds
+    /// [`CHUNK`] bytes or more.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the two groupings differ in exactly these four parts"
+    )]
+    fn grouped<'d>(
         directory: &'d Directory<'d>,
+        rows: impl Iterator<Item = &'d Row<'d>>,
+        open: &[u8],
+        key: impl Fn(&Prepared<'_>) -> u32,
+        mut group: impl FnMut(&Cells, &Prepared<'_>, &mut Vec<u8>) -> Result<(), JsonExportError>,
+        mut member: impl FnMut(&Prepared<'_>, &mut Vec<u8>) -> Result<(), JsonExportError>,
         out: &mut Vec<u8>,
         mut spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
     ) -> Result<(), JsonExportError> {
         let cells = cells(directory)?;
-        out.extend_from_slice(b"{\"collaborators\":[");
+        out.extend_from_slice(open);
         let mut current: Option<u32> = None;
-        cells.for_each_batch(directory, directory.rows.iter(), |batch| {
+        cells.for_each_batch(directory, rows, |batch| {
             for p in batch {
-                if current == Some(p.person) {
+                if current == Some(key(p)) {
                     out.push(b',');
                 } else {
                     if current.is_some() {
                         out.extend_from_slice(b"]},");
                     }
-                    current = Some(p.person);
-                    let (email, username) = cells.person(p.person);
-                    out.extend_from_slice(b"{\"email\":");
-                    out.extend_from_slice(email);
-                    out.extend_from_slice(b",\"username\":");
-                    out.extend_from_slice(username);
-                    out.extend_from_slice(b",\"two_factor\":\"");
-                    out.extend_from_slice(p.two_factor.id().as_bytes());
-                    out.extend_from_slice(b"\",\"memberships\":[");
+                    current = Some(key(p));
+                    group(&cells, p, out)?;
                 }
-                out.extend_from_slice(b"{\"resource\":");
-                out.extend_from_slice(p.resource);
-                out.extend_from_slice(b"},");
+                member(p, out)?;
                 tail(p, out);
             }
             if out.len() >= CHUNK {
@@ -1844,29 +1846,59 @@ mod json_export {
         Ok(())
     }
 
+    /// `{"collaborators":[…]}`: one object per person, with their
+    /// memberships (see [`ByCollaborator`](super::ByCollaborator)).
+    fn by_collaborator<'d>(
+        directory: &'d Directory<'d>,
+        out: &mut Vec<u8>,
+        spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
+    ) -> Result<(), JsonExportError> {
+        grouped(
+            directory,
+            directory.rows.iter(),
+            b"{\"collaborators\":[",
+            |p| p.person,
+            |cells, p, out| {
+                let (email, username) = cells.person(p.person);
+                out.extend_from_slice(b"{\"email\":");
+                out.extend_from_slice(email);
+                out.extend_from_slice(b",\"username\":");
+                out.extend_from_slice(username);
+                out.extend_from_slice(b",\"two_factor\":\"");
+                out.extend_from_slice(p.two_factor.id().as_bytes());
+                out.extend_from_slice(b"\",\"memberships\":[");
+                Ok(())
+            },
+            |p, out| {
+                out.extend_from_slice(b"{\"resource\":");
+                out.extend_from_slice(p.resource);
+                out.extend_from_slice(b"},");
+                Ok(())
+            },
+            out,
+            spill,
+        )
+    }
+
     /// `{"resources":[…]}`: one object per listed resource, with its
     /// members (see [`ByResource`](super::ByResource)).
     fn by_resource<'d>(
         directory: &'d Directory<'d>,
         rows: impl Iterator<Item = &'d Row<'d>>,
         out: &mut Vec<u8>,
-        mut spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
+        spill: impl FnMut(&mut Vec<u8>) -> Result<(), JsonExportError>,
     ) -> Result<(), JsonExportError> {
-        let cells = cells(directory)?;
-        out.extend_from_slice(b"{\"resources\":[");
-        let mut current: Option<u32> = None;
-        cells.for_each_batch(directory, rows, |batch| {
-            for p in batch {
-                if current == Some(p.rank) {
-                    out.push(b',');
-                } else {
-                    if current.is_some() {
-                        out.extend_from_slice(b"]},");
-                    }
-                    current = Some(p.rank);
-                    out.extend_from_slice(p.resource);
-                    out.extend_from_slice(b",\"members\":[");
-                }
+        grouped(
+            directory,
+            rows,
+            b"{\"resources\":[",
+            |p| p.rank,
+            |_, p, out| {
+                out.extend_from_slice(p.resource);
+                out.extend_from_slice(b",\"members\":[");
+                Ok(())
+            },
+            |p, out| {
                 out.extend_from_slice(b"{\"email\":");
                 json_cell(p.email, out)?;
                 out.extend_from_slice(b",\"username\":");
@@ -1874,18 +1906,11 @@ mod json_export {
                 out.extend_from_slice(b",\"two_factor\":\"");
                 out.extend_from_slice(p.two_factor.id().as_bytes());
                 out.extend_from_slice(b"\",");
-                tail(p, out);
-            }
-            if out.len() >= CHUNK {
-                spill(out)?;
-            }
-            Ok::<(), JsonExportError>(())
-        })?;
-        if current.is_some() {
-            out.extend_from_slice(b"]}");
-        }
-        out.extend_from_slice(b"]}");
-        Ok(())
+                Ok(())
+            },
+            out,
+            spill,
+        )
     }
 
     /// Writes the grouping to `out`, calling `spill(out)` whenever `out`
