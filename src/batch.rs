@@ -40,6 +40,12 @@ enum Row {
 }
 
 impl Row {
+    /// The actions this row may do unconditionally, as bits (the hot
+    /// check's answer for every action).
+    const fn allowed_bits(self) -> u64 {
+        grants(self.role(), self.kind()).allowed().bits()
+    }
+
     const ALL: [Row; 6] = [
         Row::AppLimited,
         Row::AppCollaborator,
@@ -84,7 +90,7 @@ static TABLE: [[bool; 64]; 6] = {
     while r < Row::ALL.len() {
         #[expect(clippy::indexing_slicing, reason = "r < 6, checked at compile time")]
         let row = Row::ALL[r];
-        let allowed = grants(row.role(), row.kind()).allowed().bits();
+        let allowed = row.allowed_bits();
         let mut bit = 0;
         while bit < 64 {
             #[expect(
@@ -401,7 +407,7 @@ const COLUMNS: [u8; 64] = {
     while r < Row::ALL.len() {
         #[expect(clippy::indexing_slicing, reason = "r < 6, checked at compile time")]
         let row = Row::ALL[r];
-        let allowed = grants(row.role(), row.kind()).allowed().bits();
+        let allowed = row.allowed_bits();
         let mut bit = 0;
         while bit < 64 {
             if allowed >> bit & 1 == 1 {
