@@ -207,10 +207,12 @@ impl<'a> DirectoryBuilder<'a> {
             .enumerate()
             .filter_map(|(i, (index, member))| {
                 let email = member.email().normalized();
-                let (high, low) = email_key(email);
+                let key = member.email().prefix();
                 Some(SortKey {
-                    high,
-                    low,
+                    // The high and the low half: the casts keep 64 bits
+                    // each on purpose.
+                    high: (key >> 64) as u64,
+                    low: key as u64,
                     email,
                     rank: rank.get(*index as usize).copied()?,
                     row: u32::try_from(i).ok()?,
@@ -317,7 +319,8 @@ fn check_unique_ids(resources: &[&Resource]) -> Result<(), DirectoryError> {
     }
 }
 
-/// How many leading bytes of an email a [`SortKey`] holds.
+/// How many leading bytes of an email a [`SortKey`] holds: those of
+/// the prefix an [`Email`] stores.
 const KEY_BYTES: usize = 16;
 
 /// A membership as the build sorts it: the first [`KEY_BYTES`] bytes of
@@ -342,17 +345,6 @@ impl SortKey<'_> {
             && self.email.len() == other.email.len()
             && (self.email.len() <= KEY_BYTES || self.email == other.email)
     }
-}
-
-/// The key of a normalized email: its first [`KEY_BYTES`] bytes.
-fn email_key(email: &str) -> (u64, u64) {
-    let mut bytes = [0u8; KEY_BYTES];
-    for (slot, b) in bytes.iter_mut().zip(email.bytes()) {
-        *slot = b;
-    }
-    let key = u128::from_be_bytes(bytes);
-    // The high and the low half: the casts keep 64 bits each on purpose.
-    ((key >> 64) as u64, key as u64)
 }
 
 /// Keys sorted by (key bytes, email length, rank) are in email order

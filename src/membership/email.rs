@@ -125,6 +125,12 @@ impl Email {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
+
+    /// The first 16 bytes of [`normalized`](Self::normalized) as a
+    /// big-endian integer, zero-padded (see [`prefix`]), stored at parse.
+    pub(crate) fn prefix(&self) -> u128 {
+        self.prefix
+    }
 }
 
 impl PartialEq for Email {
