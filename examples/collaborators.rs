@@ -1,19 +1,23 @@
-//! Prints the collaborators table of one app from a public-API payload.
+//! Prints the collaborators table of one app (or dedicated database) from
+//! a public-API payload.
 //!
 //! Reads a list response (`{"collaborators": [...]}`) or a single response
 //! (`{"collaborator": {...}}`) on standard input and prints the table the
-//! platform's command-line tool shows. The API's list leaves the owner out:
-//! pass `--owner EMAIL` (and optionally `--owner-username NAME`) to list
-//! them first.
+//! platform's command-line tool shows, byte for byte: the collaborators in
+//! the API's order (never sorted), after the owner. The API's list leaves
+//! the owner out: pass `--owner EMAIL` (and optionally
+//! `--owner-username NAME`) to list them first. `--kind dedicated_database`
+//! reads the payload as a dedicated database's (the default is `app`).
 //!
 //! ```text
 //! cargo run --example collaborators -- --owner owner@example.com < payload.json
 //! ```
 //!
 //! The collaborators are checked with the roster's rules (one membership
-//! per email, compared case-insensitively; unique ids; one app): bad input
-//! prints one line on standard error and exits with status 1; bad
-//! arguments exit with status 2.
+//! per email, compared case-insensitively; unique ids; one resource; no
+//! limited collaborator on a dedicated database): bad input prints one
+//! line on standard error and exits with status 1; bad arguments exit
+//! with status 2.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -27,19 +31,23 @@ use collab_authz::{
 struct Args {
     owner: Option<String>,
     owner_username: Option<String>,
+    kind: Option<String>,
 }
 
-const USAGE: &str = "usage: collaborators [--owner EMAIL] [--owner-username NAME] < payload.json";
+const USAGE: &str = "usage: collaborators [--owner EMAIL] [--owner-username NAME] \
+                     [--kind app|dedicated_database] < payload.json";
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut out = Args {
         owner: None,
         owner_username: None,
+        kind: None,
     };
     while let Some(arg) = args.next() {
         let slot = match arg.as_str() {
             "--owner" => &mut out.owner,
             "--owner-username" => &mut out.owner_username,
+            "--kind" => &mut out.kind,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`; {USAGE}")),
         };
@@ -84,34 +92,48 @@ fn owner(args: &Args) -> Result<Member, String> {
     Ok(member)
 }
 
-/// The app the payload is about: its first collaborator's `app_id` and
-/// `app_name`, or a stand-in when the payload does not say.
-fn app(payload: &CollaboratorsPayload) -> Result<Resource, String> {
+/// The resource kind named by `--kind`; `app` when not given.
+fn kind(args: &Args) -> Result<ResourceKind, String> {
+    args.kind
+        .as_deref()
+        .map_or(Ok(ResourceKind::App), str::parse)
+        .map_err(|e| format!("--kind: {e}; {USAGE}"))
+}
+
+/// The resource the payload is about: its first collaborator's `app_id`
+/// and `app_name`, or a stand-in when the payload does not say.
+fn resource(kind: ResourceKind, payload: &CollaboratorsPayload) -> Result<Resource, String> {
     let first = payload.collaborators().first();
     let id = first.and_then(|c| c.app_id()).unwrap_or("app");
     let name = first.and_then(|c| c.app_name()).unwrap_or("app");
     let id = ResourceId::new(id).map_err(|e| format!("field `app_id`: {e}"))?;
-    Resource::new(ResourceKind::App, id, name).map_err(|e| format!("field `app_name`: {e}"))
+    Resource::new(kind, id, name).map_err(|e| format!("field `app_name`: {e}"))
 }
 
 fn run() -> Result<String, (u8, String)> {
     let args = parse_args(std::env::args().skip(1)).map_err(|e| (2, e))?;
     let owner = owner(&args).map_err(|e| (2, e))?;
+    let kind = kind(&args).map_err(|e| (2, e))?;
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| (1, format!("cannot read standard input: {e}")))?;
     let payload: CollaboratorsPayload =
         serde_json::from_str(&input).map_err(|e| (1, format!("invalid payload: {e}")))?;
-    let app = app(&payload).map_err(|e| (1, e))?;
+    let resource = resource(kind, &payload).map_err(|e| (1, e))?;
     // The API gives no invitation times; the listing does not show them.
     let roster = payload
-        .to_roster(app, owner, Timestamp::default())
+        .to_roster(resource, owner, Timestamp::default())
         .map_err(|e| (1, format!("invalid collaborators: {e}")))?;
-    let shown = roster
-        .iter()
-        .filter(|m| args.owner.is_some() || m.status() != MemberStatus::Owner);
-    Ok(collab_authz::listing::members_to_string(shown))
+    // The roster checked the payload; the rows are the payload's members
+    // in the payload's order, which is the order the tool prints.
+    let members = payload
+        .to_members(Timestamp::default())
+        .map_err(|e| (1, format!("invalid collaborators: {e}")))?;
+    let owner = args.owner.is_some().then(|| roster.owner());
+    Ok(collab_authz::listing::members_to_string(
+        owner.into_iter().chain(&members),
+    ))
 }
 
 fn main() -> ExitCode {

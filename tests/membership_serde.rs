@@ -684,7 +684,7 @@ fn listing_puts_the_owner_first_and_prints_labels() {
     let roster: Roster = serde_json::from_str(&json).unwrap();
     let expected = "\
 ┌───────────────────┬──────────┬──────────────────────┬──────────────────────┐
-│ EMAIL             │ USERNAME │ STATUS               │ ROLE                 │
+│       EMAIL       │ USERNAME │        STATUS        │         ROLE         │
 ├───────────────────┼──────────┼──────────────────────┼──────────────────────┤
 │ owner@example.com │ olivia   │ owner                │ owner                │
 │ Amy@example.com   │ n/a      │ pending              │ limited collaborator │
