@@ -120,6 +120,8 @@ pub use membership::{
     MemberStatus, Members, NotPermitted, ReplayError, ReplayErrorKind, Resource, ResourceId,
     RevokeError, Roster, RosterError, Timestamp, TransferError, TransferRequest, Username,
 };
+#[cfg(feature = "alloc")]
+pub use membership::{Classify, ErrorClass};
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};
 #[cfg(feature = "alloc")]

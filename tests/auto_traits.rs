@@ -252,7 +252,8 @@ fn every_public_type_is_checked() {
 // the lists above merge cleanly).
 const _: () = {
     use collab_authz::api::{InviteBody, UpdateBody};
-    use collab_authz::{Excerpt, InvisibleCharacter};
+    use collab_authz::{ErrorClass, Excerpt, InvisibleCharacter};
+    assert_auto_traits::<ErrorClass>();
     assert_auto_traits::<Excerpt>();
     assert_auto_traits::<InvisibleCharacter>();
     assert_send_sync::<InviteBody>();

@@ -176,6 +176,22 @@ pub enum ApiError {
     },
 }
 
+impl crate::Classify for ApiError {
+    /// Always [`Invalid`](crate::ErrorClass::Invalid): the object or body
+    /// is malformed, or asks for a role the resource kind lacks.
+    fn class(&self) -> crate::ErrorClass {
+        match self {
+            ApiError::MissingField(_)
+            | ApiError::Email(_)
+            | ApiError::Identifier { .. }
+            | ApiError::Member { .. }
+            | ApiError::Roster(_)
+            | ApiError::AppMismatch { .. }
+            | ApiError::RoleNotOnKind { .. } => crate::ErrorClass::Invalid,
+        }
+    }
+}
+
 fn to_members(list: &[ApiCollaborator], at: Timestamp) -> Result<Vec<Member>, ApiError> {
     list.iter().map(|c| c.to_member(at)).collect()
 }

@@ -21,6 +21,7 @@ pub use error::{
     AcceptError, AccountDeletedError, ChangeRoleError, InviteError, LeaveError, NotPermitted,
     ReplayError, ReplayErrorKind, RevokeError, RosterError, TransferError,
 };
+pub use error::{Classify, ErrorClass};
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};
 pub use index::Members;
 pub use member::{
