@@ -1,14 +1,38 @@
 //! Interoperability with the platform's public HTTP API: serde types that
 //! read its collaborator objects, list and single responses and
 //! collaborator events exactly as the API writes them, and their
-//! conversion into the crate's types.
+//! conversion into the crate's types; the request bodies a service reads
+//! ([`InviteBody`], [`UpdateBody`]); and the response objects it writes
+//! ([`ApiCollaborator::from_member`] and the `with_*` methods).
 //!
 //! Reading is lenient where the API is (any field may be missing or
 //! `null`, `username` may be the placeholder `n/a` or empty, unknown
-//! fields are ignored) and strict where it matters: every object must be a
-//! JSON object (never an array read by position), and a wrong type or an
-//! unknown `status` or `type` is an error that names the field, never a
-//! panic.
+//! fields are ignored, in responses and request bodies alike) and strict
+//! where it matters: every object must be a JSON object (never an array
+//! read by position), and a wrong type or an unknown `status` or `type` is
+//! an error that names the field, never a panic. An error that quotes a
+//! value it was given quotes an [`Excerpt`](crate::Excerpt): escaped and
+//! at most [`MAX_REJECTED_LEN`](crate::MAX_REJECTED_LEN) bytes.
+//!
+//! # The role flag
+//!
+//! The API gives the role as the boolean `is_limited`, and a missing flag
+//! means two different things:
+//! - in an invitation request ([`InviteBody::role_on`]), the resource
+//!   kind's default invitation role: `limited_collaborator` on an app,
+//!   `collaborator` on a dedicated database, never the higher one;
+//! - in a listing the platform wrote ([`ApiCollaborator::role_in_listing`]),
+//!   `collaborator`, the listings' legacy rule.
+//!
+//! `is_limited: true` on a dedicated database is an error in both
+//! directions ([`ApiError::RoleNotOnKind`]).
+//!
+//! # Errors and HTTP statuses
+//!
+//! [`ApiError`] and every error of the membership lifecycle implement
+//! [`Classify`](crate::Classify): a service maps them with one generic
+//! function to the statuses of the table on
+//! [`ErrorClass`](crate::ErrorClass).
 //!
 //! There is no conversion from [`ApiEvent`] to the crate's
 //! [`Event`](crate::Event): the API's event holds the type and the
