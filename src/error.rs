@@ -47,10 +47,12 @@ pub const MAX_REJECTED_LEN: usize = 40;
 /// a field value from the public API) keeps it as an `Excerpt`: an inline
 /// copy of at most [`MAX_REJECTED_LEN`] bytes, cut on a character
 /// boundary. Its `Display` writes it between double quotes, escaped with
-/// [`str::escape_debug`] (control characters, invisible and
-/// direction-changing characters, both quote characters, backslashes), and
-/// ends the quote with `…` when the input was longer. A hostile input can
-/// therefore neither forge a line of a log nor make a message long.
+/// [`str::escape_default`]: printable ASCII as is, quotes and backslashes
+/// escaped, and every other character as `\n`, `\t`, `\r` or `\u{...}`
+/// (control characters, invisible, direction-changing and look-alike
+/// characters alike: no list to keep up to date); it ends the quote with
+/// `…` when the input was longer. A hostile input can therefore neither
+/// forge nor hide a line of a log, nor make a message long.
 ///
 /// The type is `Copy` and needs no allocator.
 ///
@@ -59,6 +61,7 @@ pub const MAX_REJECTED_LEN: usize = 40;
 ///
 /// let e = Excerpt::new("app-1\n[INFO] forged");
 /// assert_eq!(e.to_string(), r#""app-1\n[INFO] forged""#);
+/// assert_eq!(Excerpt::new("evil\u{202E}txt.exe").to_string(), r#""evil\u{202e}txt.exe""#);
 ///
 /// let long = "x".repeat(100);
 /// let e = Excerpt::new(&long);
@@ -120,16 +123,16 @@ impl fmt::Display for Excerpt {
     /// closing quote when truncated.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ellipsis = if self.truncated { "…" } else { "" };
-        write!(f, "\"{}{ellipsis}\"", self.as_str().escape_debug())
+        write!(f, "\"{}{ellipsis}\"", self.as_str().escape_default())
     }
 }
 
 impl fmt::Debug for Excerpt {
-    /// The kept input as a string and whether it was truncated (not the
-    /// raw buffer).
+    /// The kept input, quoted and escaped as `Display` writes it, and
+    /// whether it was truncated (not the raw buffer).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Excerpt")
-            .field("text", &self.as_str())
+            .field("text", &format_args!("{self}"))
             .field("truncated", &self.truncated)
             .finish()
     }
@@ -152,8 +155,9 @@ impl fmt::Debug for Excerpt {
 /// ```
 ///
 /// The error is `Copy` and needs no allocator: it quotes the rejected
-/// string as an [`Excerpt`] (at most [`MAX_REJECTED_LEN`] bytes, escaped,
-/// `…` when cut), so a hostile input cannot forge a line of a log.
+/// string as an [`Excerpt`] (at most [`MAX_REJECTED_LEN`] bytes, every
+/// character outside printable ASCII escaped, `…` when cut), so a hostile
+/// input cannot forge a line of a log.
 ///
 /// ```
 /// use collab_authz::Action;
@@ -206,7 +210,7 @@ impl fmt::Debug for ParseIdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ParseIdError")
             .field("kind", &self.kind)
-            .field("input", &self.input())
+            .field("input", &format_args!("{}", self.input))
             .field("truncated", &self.is_truncated())
             .finish()
     }

@@ -167,10 +167,10 @@ pub enum ApiError {
         error: IdentifierError,
     },
     /// The fields contradict each other.
-    #[error("collaborator {email}: {error}")]
+    #[error("collaborator {}: {error}", Excerpt::new(email.as_str()))]
     Member {
-        /// The collaborator's email (validated: no control or invisible
-        /// character, at most [`MAX_EMAIL_LEN`](crate::membership::MAX_EMAIL_LEN) bytes).
+        /// The collaborator's email (the message quotes it as an
+        /// [`Excerpt`]).
         email: Email,
         /// What is wrong.
         error: MemberError,
@@ -179,10 +179,13 @@ pub enum ApiError {
     #[error("roster: {0}")]
     Roster(RosterError),
     /// A collaborator's `app_id` is not the id of the resource it is read
-    /// into. The message quotes both escaped (the found value as an
-    /// [`Excerpt`]: at most [`MAX_REJECTED_LEN`](crate::MAX_REJECTED_LEN)
-    /// bytes), so a hostile value cannot forge a log line.
-    #[error("field `app_id`: collaborator of {found}, not of {:?}", expected.as_str())]
+    /// into. The message quotes both as [`Excerpt`]s (escaped, at most
+    /// [`MAX_REJECTED_LEN`](crate::MAX_REJECTED_LEN) bytes each), so a
+    /// hostile value can neither forge a log line nor grow the message.
+    #[error(
+        "field `app_id`: collaborator of {found}, not of {}",
+        Excerpt::new(expected.as_str())
+    )]
     AppMismatch {
         /// The resource's id.
         expected: ResourceId,
