@@ -11,7 +11,7 @@
 //! where it matters: every object must be a JSON object (never an array
 //! read by position), and a wrong type or an unknown `status` or `type` is
 //! an error that names the field, never a panic. An error that quotes a
-//! value it was given quotes an [`Excerpt`](crate::Excerpt): escaped and
+//! value it was given quotes an [`Excerpt`]: escaped and
 //! at most [`MAX_REJECTED_LEN`](crate::MAX_REJECTED_LEN) bytes.
 //!
 //! # The role flag
