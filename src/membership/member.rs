@@ -365,9 +365,10 @@ pub struct Account {
 }
 
 identifier! {
-    /// A platform username. Any non-empty string without control
-    /// characters; the API's placeholder `n/a` is read as "unknown" by
-    /// the public-API types, never as a username.
+    /// A platform username. Any non-empty string without control,
+    /// invisible or direction-changing characters; the API's placeholder
+    /// [`UNKNOWN_USERNAME`] (`n/a`) is read as "unknown" by the public-API
+    /// types, never as a username.
     Username, debug = shown
 }
 
