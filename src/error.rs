@@ -37,9 +37,106 @@ impl IdKind {
     }
 }
 
-/// How many bytes of a rejected string a [`ParseIdError`] keeps (the
-/// longest id is 26 bytes).
+/// How many bytes of a rejected string an [`Excerpt`] keeps (the longest
+/// id a [`ParseIdError`] names is 26 bytes).
 pub const MAX_REJECTED_LEN: usize = 40;
+
+/// A bounded copy of rejected input, for an error message to quote.
+///
+/// Every error of the crate that quotes what it was given (an unknown id,
+/// a field value from the public API) keeps it as an `Excerpt`: an inline
+/// copy of at most [`MAX_REJECTED_LEN`] bytes, cut on a character
+/// boundary. Its `Display` writes it between double quotes, escaped with
+/// [`str::escape_default`]: printable ASCII as is, quotes and backslashes
+/// escaped, and every other character as `\n`, `\t`, `\r` or `\u{...}`
+/// (control characters, invisible, direction-changing and look-alike
+/// characters alike: no list to keep up to date); it ends the quote with
+/// `…` when the input was longer. A hostile input can therefore neither
+/// forge nor hide a line of a log, nor make a message long.
+///
+/// The type is `Copy` and needs no allocator.
+///
+/// ```
+/// use collab_authz::{Excerpt, MAX_REJECTED_LEN};
+///
+/// let e = Excerpt::new("app-1\n[INFO] forged");
+/// assert_eq!(e.to_string(), r#""app-1\n[INFO] forged""#);
+/// assert_eq!(Excerpt::new("evil\u{202E}txt.exe").to_string(), r#""evil\u{202e}txt.exe""#);
+///
+/// let long = "x".repeat(100);
+/// let e = Excerpt::new(&long);
+/// assert!(e.is_truncated());
+/// assert_eq!(e.as_str().len(), MAX_REJECTED_LEN);
+/// assert_eq!(e.to_string(), format!("\"{}…\"", e.as_str()));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Excerpt {
+    /// The first `len` bytes are a char-boundary prefix of the input; the
+    /// rest are zero, so the derived `Eq` and `Hash` compare the prefix.
+    bytes: [u8; MAX_REJECTED_LEN],
+    len: u8,
+    truncated: bool,
+}
+
+impl Excerpt {
+    /// Keeps the first [`MAX_REJECTED_LEN`] bytes of `rejected` (at most;
+    /// cut on a character boundary).
+    #[must_use]
+    pub fn new(rejected: &str) -> Self {
+        let mut len = rejected.len().min(MAX_REJECTED_LEN);
+        while !rejected.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; MAX_REJECTED_LEN];
+        if let (Some(to), Some(from)) = (bytes.get_mut(..len), rejected.as_bytes().get(..len)) {
+            to.copy_from_slice(from);
+        }
+        Self {
+            bytes,
+            // len <= MAX_REJECTED_LEN = 40: the conversion cannot fail.
+            len: u8::try_from(len).unwrap_or(0),
+            truncated: len < rejected.len(),
+        }
+    }
+
+    /// The kept input: all of it, or its first [`MAX_REJECTED_LEN`] bytes
+    /// (at most; cut on a character boundary) when
+    /// [`is_truncated`](Self::is_truncated). Not escaped.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.bytes
+            .get(..usize::from(self.len))
+            .and_then(|bytes| core::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether the input was longer than what [`as_str`](Self::as_str)
+    /// keeps.
+    #[must_use]
+    pub const fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Display for Excerpt {
+    /// The kept input between double quotes, escaped, `…` before the
+    /// closing quote when truncated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ellipsis = if self.truncated { "…" } else { "" };
+        write!(f, "\"{}{ellipsis}\"", self.as_str().escape_default())
+    }
+}
+
+impl fmt::Debug for Excerpt {
+    /// The kept input, quoted and escaped as `Display` writes it, and
+    /// whether it was truncated (not the raw buffer).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Excerpt")
+            .field("text", &format_args!("{self}"))
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}
 
 /// A string that is not one of the spec's ids for a closed set.
 ///
@@ -57,12 +154,10 @@ pub const MAX_REJECTED_LEN: usize = 40;
 /// assert_eq!(err.kind(), IdKind::Role);
 /// ```
 ///
-/// The error is `Copy` and needs no allocator: it keeps an inline copy of
-/// at most [`MAX_REJECTED_LEN`] bytes of the rejected string, cut on a
-/// character boundary; the message then ends the quote with `…`. The
-/// message escapes it with [`str::escape_debug`] (control characters, both
-/// quote characters, backslashes), so a hostile input cannot forge a line
-/// of a log.
+/// The error is `Copy` and needs no allocator: it quotes the rejected
+/// string as an [`Excerpt`] (at most [`MAX_REJECTED_LEN`] bytes, every
+/// character outside printable ASCII escaped, `…` when cut), so a hostile
+/// input cannot forge a line of a log.
 ///
 /// ```
 /// use collab_authz::Action;
@@ -76,29 +171,14 @@ pub const MAX_REJECTED_LEN: usize = 40;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct ParseIdError {
     kind: IdKind,
-    /// The first `len` bytes are a char-boundary prefix of the input; the
-    /// rest are zero, so the derived `Eq` and `Hash` compare the prefix.
-    input: [u8; MAX_REJECTED_LEN],
-    len: u8,
-    truncated: bool,
+    input: Excerpt,
 }
 
 impl ParseIdError {
     pub(crate) fn new(kind: IdKind, rejected: &str) -> Self {
-        let mut len = rejected.len().min(MAX_REJECTED_LEN);
-        while !rejected.is_char_boundary(len) {
-            len -= 1;
-        }
-        let mut input = [0; MAX_REJECTED_LEN];
-        if let (Some(to), Some(from)) = (input.get_mut(..len), rejected.as_bytes().get(..len)) {
-            to.copy_from_slice(from);
-        }
         Self {
             kind,
-            input,
-            // len <= MAX_REJECTED_LEN = 40: the conversion cannot fail.
-            len: u8::try_from(len).unwrap_or(0),
-            truncated: len < rejected.len(),
+            input: Excerpt::new(rejected),
         }
     }
 
@@ -113,17 +193,14 @@ impl ParseIdError {
     /// [`is_truncated`](Self::is_truncated).
     #[must_use]
     pub fn input(&self) -> &str {
-        self.input
-            .get(..usize::from(self.len))
-            .and_then(|bytes| core::str::from_utf8(bytes).ok())
-            .unwrap_or_default()
+        self.input.as_str()
     }
 
     /// Whether the rejected string was longer than what
     /// [`input`](Self::input) keeps.
     #[must_use]
     pub const fn is_truncated(&self) -> bool {
-        self.truncated
+        self.input.is_truncated()
     }
 }
 
@@ -133,8 +210,8 @@ impl fmt::Debug for ParseIdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ParseIdError")
             .field("kind", &self.kind)
-            .field("input", &self.input())
-            .field("truncated", &self.truncated)
+            .field("input", &format_args!("{}", self.input))
+            .field("truncated", &self.is_truncated())
             .finish()
     }
 }
@@ -154,12 +231,11 @@ impl fmt::Display for ParseIdError {
             }
             Ok(())
         }
-        let ellipsis = if self.truncated { "…" } else { "" };
         write!(
             f,
-            "unknown {} \"{}{ellipsis}\", expected one of: ",
+            "unknown {} {}, expected one of: ",
             self.kind.noun(),
-            self.input().escape_debug()
+            self.input
         )?;
         match self.kind {
             IdKind::Role => list(f, Role::ALL, Role::id),

@@ -106,7 +106,7 @@ pub use directory::{
     ByCollaborator, ByResource, CSV_HEADER, CollaboratorGroup, Directory, DirectoryBuilder,
     DirectoryError, Grouping, Membership, Person, ResourceGroup, TwoFactor, neutralize_cell,
 };
-pub use error::{IdKind, MAX_REJECTED_LEN, ParseIdError};
+pub use error::{Excerpt, IdKind, MAX_REJECTED_LEN, ParseIdError};
 pub use export::{Export, Format, write_matrix};
 pub use matrix::{
     Cell, Condition, Grants, Limit, Obligation, RoleChange, RoleChangeError, allows, cell, grants,
@@ -115,11 +115,13 @@ pub use matrix::{
 #[cfg(feature = "alloc")]
 pub use membership::{
     AcceptError, Account, AccountDeletedError, Advisory, ChangeRoleError, Email, EmailError, Event,
-    EventError, EventKind, EventParts, IdentifierError, Invitation, InvitationToken, InviteError,
-    LeaveError, Member, MemberError, MemberId, MemberParts, MemberStatus, Members, NotPermitted,
-    ReplayError, ReplayErrorKind, Resource, ResourceId, RevokeError, Roster, RosterError,
-    Timestamp, TransferError, TransferRequest, Username,
+    EventError, EventKind, EventParts, IdentifierError, InvisibleCharacter, Invitation,
+    InvitationToken, InviteError, LeaveError, Member, MemberError, MemberId, MemberParts,
+    MemberStatus, Members, NotPermitted, ReplayError, ReplayErrorKind, Resource, ResourceId,
+    RevokeError, Roster, RosterError, Timestamp, TransferError, TransferRequest, Username,
 };
+#[cfg(feature = "alloc")]
+pub use membership::{Classify, ErrorClass};
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};
 #[cfg(feature = "alloc")]

@@ -246,3 +246,16 @@ fn every_public_type_is_checked() {
         "public types without an auto-trait check: {missing:?}"
     );
 }
+
+// Identity text policy, quoted input, the API's request bodies and error
+// classes (kept in a block of their own so that concurrent additions to
+// the lists above merge cleanly).
+const _: () = {
+    use collab_authz::api::{InviteBody, UpdateBody};
+    use collab_authz::{ErrorClass, Excerpt, InvisibleCharacter};
+    assert_auto_traits::<ErrorClass>();
+    assert_auto_traits::<Excerpt>();
+    assert_auto_traits::<InvisibleCharacter>();
+    assert_send_sync::<InviteBody>();
+    assert_send_sync::<UpdateBody>();
+};

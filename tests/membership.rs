@@ -1570,7 +1570,11 @@ mod ordering {
 
         #[test]
         fn id_order_is_the_string_order(a in "\\PC{1,40}", b in "\\PC{1,40}") {
-            let (x, y) = (MemberId::new(a.clone()).unwrap(), MemberId::new(b.clone()).unwrap());
+            // `\PC` holds spaces other than U+0020 and invisible
+            // characters outside `Cf`, which identifiers refuse.
+            let (Ok(x), Ok(y)) = (MemberId::new(a.clone()), MemberId::new(b.clone())) else {
+                return Err(TestCaseError::reject("not an identifier"));
+            };
             prop_assert_eq!(x.cmp(&y), a.cmp(&b));
             prop_assert_eq!(x == y, a == b);
         }

@@ -428,7 +428,7 @@ fn api_list_with_every_quirk() {
     let c = list.collaborators();
     assert_eq!(c.len(), 4);
     assert_eq!(
-        (c[0].username(), c[0].status(), c[0].role()),
+        (c[0].username(), c[0].status(), c[0].role_in_listing()),
         (None, Some(ApiStatus::Pending), Role::LimitedCollaborator)
     );
     assert_eq!(
@@ -437,14 +437,17 @@ fn api_list_with_every_quirk() {
     );
     assert_eq!(c[0].app().unwrap().name(), "billing");
     assert_eq!(
-        (c[1].username(), c[1].user_id(), c[1].role()),
+        (c[1].username(), c[1].user_id(), c[1].role_in_listing()),
         (Some("bob"), Some("us-2"), Role::Collaborator)
     );
     assert_eq!(
         (c[2].username(), c[2].status()),
         (None, Some(ApiStatus::UserAccountDeleted))
     );
-    assert_eq!((c[3].is_limited(), c[3].role()), (None, Role::Collaborator));
+    assert_eq!(
+        (c[3].is_limited(), c[3].role_in_listing()),
+        (None, Role::Collaborator)
+    );
     assert!(c[3].app().is_err());
 
     let members = list.to_members(t(0)).unwrap();
@@ -480,7 +483,7 @@ fn api_list_with_every_quirk() {
     let err = list.to_roster(other, owner.clone(), t(0)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "field `app_id`: collaborator of app-1, not of app-2"
+        r#"field `app_id`: collaborator of "app-1", not of "app-2""#
     );
     // The same list on a dedicated database: is_limited does not exist there.
     let db = Resource::new(
@@ -948,7 +951,7 @@ fn a_payload_checks_its_app_and_duplicates() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "field `app_id`: collaborator of app-9, not of app-1"
+        r#"field `app_id`: collaborator of "app-9", not of "app-1""#
     );
     let dup = read(
         r#"{"collaborators": [{"id": "1", "email": "a@x.com", "status": "accepted"},

@@ -631,7 +631,7 @@ proptest! {
         let ellipsis = if err.is_truncated() { "…" } else { "" };
         let want = format!(
             "unknown role \"{}{ellipsis}\", expected one of: limited_collaborator, collaborator, owner",
-            kept.escape_debug()
+            kept.escape_default()
         );
         prop_assert_eq!(err.to_string(), want);
         prop_assert!(!err.to_string().contains('\n'));

@@ -1,4 +1,4 @@
-//! [`Email`]: a validated address, compared case-insensitively.
+//! [`Email`]: a validated address, compared with ASCII case folding.
 
 use alloc::sync::Arc;
 use core::cmp::Ordering;
@@ -6,15 +6,34 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::str::FromStr;
 
+use crate::membership::text::{self, InvisibleCharacter, Refused, Spaces};
+
 /// The longest address accepted, in bytes (the SMTP path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
 
-/// An email address: validated, compared and hashed case-insensitively,
-/// displayed as it was written.
+/// An email address: validated, compared and hashed with ASCII case
+/// folding, displayed as it was written.
 ///
 /// The check is deliberately light (this crate does not deliver mail): one
 /// `@`, a non-empty local part, a domain of non-empty dot-separated labels,
-/// no whitespace or control characters, at most [`MAX_EMAIL_LEN`] bytes.
+/// no whitespace or control characters, no invisible or
+/// direction-changing characters ([`InvisibleCharacter`]), at most
+/// [`MAX_EMAIL_LEN`] bytes.
+///
+/// Only ASCII letters fold: `A`-`Z` equal `a`-`z`, and nothing else
+/// changes. Unicode case mapping is never applied, so a look-alike such as
+/// U+212A KELVIN SIGN (which Unicode lower-cases to `k`) names another
+/// account than `k`:
+///
+/// ```
+/// use collab_authz::Email;
+///
+/// let kate: Email = "kate@example.com".parse()?;
+/// let kelvin: Email = "\u{212A}ate@example.com".parse()?;
+/// assert_ne!(kate, kelvin);
+/// assert_eq!(kate, "KATE@example.com".parse::<Email>()?);
+/// # Ok::<(), collab_authz::EmailError>(())
+/// ```
 ///
 /// ```
 /// use collab_authz::Email;
@@ -64,6 +83,10 @@ pub enum EmailError {
     /// Holds whitespace or a control character.
     #[error("email contains whitespace or a control character")]
     InvalidCharacter,
+    /// Holds an invisible or direction-changing character (zero-width,
+    /// bidi control, other format character, ...).
+    #[error("email contains an invisible or direction-changing character ({0})")]
+    Invisible(InvisibleCharacter),
     /// No `@`, or more than one.
     #[error("email must contain exactly one '@'")]
     At,
@@ -87,8 +110,10 @@ impl Email {
         if s.len() > MAX_EMAIL_LEN {
             return Err(EmailError::TooLong);
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(EmailError::InvalidCharacter);
+        match text::check(s, Spaces::None) {
+            Ok(()) => {}
+            Err(Refused::Control) => return Err(EmailError::InvalidCharacter),
+            Err(Refused::Invisible(c)) => return Err(EmailError::Invisible(c)),
         }
         let mut parts = s.split('@');
         let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
@@ -100,12 +125,14 @@ impl Email {
         if domain.is_empty() || domain.split('.').any(str::is_empty) {
             return Err(EmailError::InvalidDomain);
         }
-        let lower = s.to_lowercase();
         let original: Arc<str> = Arc::from(s);
-        let normalized = if lower == s {
-            Arc::clone(&original)
+        // ASCII folding only: never Unicode case mapping (see the type's
+        // docs). Most addresses are written lower-case already and share
+        // one allocation.
+        let normalized = if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Arc::from(s.to_ascii_lowercase())
         } else {
-            Arc::from(lower)
+            Arc::clone(&original)
         };
         Ok(Self {
             prefix: prefix(&normalized),
@@ -120,7 +147,8 @@ impl Email {
         &self.original
     }
 
-    /// The lower-cased form used for comparison, ordering and hashing.
+    /// The form used for comparison, ordering and hashing: ASCII letters
+    /// lower-cased, every other character as written.
     #[must_use]
     pub fn normalized(&self) -> &str {
         &self.normalized

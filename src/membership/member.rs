@@ -62,17 +62,25 @@ pub enum IdentifierError {
     /// Holds a control character.
     #[error("identifier contains a control character")]
     ControlCharacter,
+    /// Holds an invisible or direction-changing character (zero-width,
+    /// bidi control, other format character, a space other than U+0020,
+    /// ...).
+    #[error("identifier contains an invisible or direction-changing character ({0})")]
+    Invisible(crate::membership::InvisibleCharacter),
 }
 
 pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {
+    use crate::membership::text::{Refused, Spaces, check};
     if s.is_empty() {
         Err(IdentifierError::Empty)
     } else if s.len() > MAX_IDENTIFIER_LEN {
         Err(IdentifierError::TooLong)
-    } else if s.chars().any(char::is_control) {
-        Err(IdentifierError::ControlCharacter)
     } else {
-        Ok(())
+        match check(s, Spaces::AsciiSpace) {
+            Ok(()) => Ok(()),
+            Err(Refused::Control) => Err(IdentifierError::ControlCharacter),
+            Err(Refused::Invisible(c)) => Err(IdentifierError::Invisible(c)),
+        }
     }
 }
 
@@ -91,7 +99,9 @@ macro_rules! identifier {
 
         impl $name {
             /// Validates `s`: non-empty, at most [`MAX_IDENTIFIER_LEN`]
-            /// bytes, no control character.
+            /// bytes, no control character, no invisible or
+            /// direction-changing character (see
+            /// [`InvisibleCharacter`](crate::InvisibleCharacter)).
             ///
             /// # Errors
             /// [`IdentifierError`] naming the broken rule.
@@ -224,8 +234,8 @@ impl Resource {
     /// `name`.
     ///
     /// # Errors
-    /// [`IdentifierError`] when `name` is empty, too long or holds a
-    /// control character.
+    /// [`IdentifierError`] when `name` is empty, too long, or holds a
+    /// control, invisible or direction-changing character.
     pub fn new(
         kind: ResourceKind,
         id: ResourceId,
@@ -355,11 +365,16 @@ pub struct Account {
 }
 
 identifier! {
-    /// A platform username. Any non-empty string without control
-    /// characters; the API's placeholder `n/a` is read as "unknown" by
-    /// the public-API types, never as a username.
+    /// A platform username. Any non-empty string without control,
+    /// invisible or direction-changing characters; the API's placeholder
+    /// [`UNKNOWN_USERNAME`] (`n/a`) is read as "unknown" by the public-API
+    /// types, never as a username.
     Username, debug = shown
 }
+
+/// What the public API and the listings write for an unknown username (a
+/// pending invitation): `n/a`.
+pub const UNKNOWN_USERNAME: &str = "n/a";
 
 /// Why a [`Member`] cannot be built from the given parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]

@@ -13,6 +13,7 @@ mod event;
 mod index;
 mod member;
 mod roster;
+mod text;
 mod transfer;
 
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
@@ -20,11 +21,13 @@ pub use error::{
     AcceptError, AccountDeletedError, ChangeRoleError, InviteError, LeaveError, NotPermitted,
     ReplayError, ReplayErrorKind, RevokeError, RosterError, TransferError,
 };
+pub use error::{Classify, ErrorClass};
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};
 pub use index::Members;
 pub use member::{
     Account, IdentifierError, InvitationToken, MAX_IDENTIFIER_LEN, Member, MemberError, MemberId,
-    MemberParts, MemberStatus, Resource, ResourceId, Timestamp, Username,
+    MemberParts, MemberStatus, Resource, ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
 };
 pub use roster::{Invitation, Roster};
+pub use text::InvisibleCharacter;
 pub use transfer::TransferRequest;

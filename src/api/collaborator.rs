@@ -1,0 +1,357 @@
+//! [`ApiCollaborator`]: one collaborator object of the public API, read
+//! leniently, converted into a [`Member`], and built by a service for its
+//! own responses.
+
+use alloc::string::{String, ToString};
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::read::{
+    object_only, read_app_id, read_app_name, read_email, read_id, read_invitation_link,
+    read_is_limited, read_status, read_user_id, read_username,
+};
+use super::{ApiError, ApiStatus};
+use crate::membership::{
+    Email, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
+    ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
+};
+use crate::{ResourceKind, Role};
+
+/// One collaborator object as the public API writes it.
+///
+/// Every field may be missing or `null`; unknown fields are ignored. The
+/// role is the boolean `is_limited`; in a listing a missing flag reads as
+/// collaborator ([`role_in_listing`](Self::role_in_listing)).
+/// [`username`](Self::username) reads the placeholder `n/a` and the empty
+/// string as unknown. Only a JSON object is read, never an array.
+///
+/// A service builds its own responses with
+/// [`from_member`](Self::from_member) and the `with_*` methods:
+///
+/// ```
+/// use collab_authz::api::ApiCollaborator;
+/// use collab_authz::{
+///     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
+///     ResourceId, ResourceKind, Role, Timestamp,
+/// };
+///
+/// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
+/// let ada = Member::new(MemberParts {
+///     id: MemberId::new("m-1")?,
+///     email: Email::parse("ada@example.com")?,
+///     username: None,
+///     status: MemberStatus::Pending,
+///     role: Role::LimitedCollaborator,
+///     invited_at: Timestamp::from_unix_seconds(0),
+///     expires_at: None,
+///     token: Some(InvitationToken::new("s3cret")?),
+/// })?;
+/// let object = ApiCollaborator::from_member(&ada, &app)
+///     .expect("not the owner")
+///     .with_user_id("us-1")
+///     .with_invitation_link("https://example.com/invite/s3cret");
+/// assert_eq!(
+///     serde_json::to_value(&object)?,
+///     serde_json::json!({
+///         "id": "m-1", "email": "ada@example.com", "username": "n/a",
+///         "status": "pending", "user_id": "us-1", "app_id": "app-1",
+///         "app_name": "billing", "is_limited": true,
+///         "invitation_link": "https://example.com/invite/s3cret",
+///     })
+/// );
+/// // Debug never shows the link (it carries the invitation's secret).
+/// assert!(!format!("{object:?}").contains("s3cret"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// The spec names no database field: for a dedicated database's
+/// collaborators, `app_id` and `app_name` carry the database's id and
+/// name.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(remote = "Self")]
+pub struct ApiCollaborator {
+    #[serde(default, deserialize_with = "read_id")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "read_email")]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "read_username")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "read_status")]
+    status: Option<ApiStatus>,
+    #[serde(default, deserialize_with = "read_user_id")]
+    user_id: Option<String>,
+    #[serde(default, deserialize_with = "read_app_id")]
+    app_id: Option<String>,
+    #[serde(default, deserialize_with = "read_app_name")]
+    app_name: Option<String>,
+    #[serde(default, deserialize_with = "read_is_limited")]
+    is_limited: Option<bool>,
+    #[serde(default, deserialize_with = "read_invitation_link")]
+    invitation_link: Option<String>,
+}
+
+impl fmt::Debug for ApiCollaborator {
+    /// Every field, except that a present `invitation_link` (which carries
+    /// the invitation's secret) shows as `<redacted>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiCollaborator")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("status", &self.status)
+            .field("user_id", &self.user_id)
+            .field("app_id", &self.app_id)
+            .field("app_name", &self.app_name)
+            .field("is_limited", &self.is_limited)
+            .field(
+                "invitation_link",
+                &self.invitation_link.as_ref().map(|_| Redacted),
+            )
+            .finish()
+    }
+}
+
+/// Shows as `<redacted>` in `Debug`.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Declares `with_*` setters of text fields.
+macro_rules! text_setters {
+    ($( $(#[$doc:meta])* $fn:ident => $field:ident, )*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $fn(mut self, $field: impl Into<String>) -> Self {
+                self.$field = Some($field.into());
+                self
+            }
+        )*
+    };
+}
+
+fn identifier<T>(
+    field: &'static str,
+    value: Option<&String>,
+    make: fn(String) -> Result<T, IdentifierError>,
+) -> Result<T, ApiError> {
+    let value = value.ok_or(ApiError::MissingField(field))?;
+    make(value.clone()).map_err(|error| ApiError::Identifier { field, error })
+}
+
+impl ApiCollaborator {
+    /// The API's collaborator id.
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The email, as written.
+    #[must_use]
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// The username; `None` when missing, `null`, empty or the
+    /// placeholder `n/a`.
+    #[must_use]
+    pub fn username(&self) -> Option<&str> {
+        self.username
+            .as_deref()
+            .filter(|u| !u.is_empty() && *u != UNKNOWN_USERNAME)
+    }
+
+    /// The status.
+    #[must_use]
+    pub fn status(&self) -> Option<ApiStatus> {
+        self.status
+    }
+
+    /// The account id behind the membership.
+    #[must_use]
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The app's id.
+    #[must_use]
+    pub fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
+    }
+
+    /// The app's name.
+    #[must_use]
+    pub fn app_name(&self) -> Option<&str> {
+        self.app_name.as_deref()
+    }
+
+    /// The `is_limited` flag, as given.
+    #[must_use]
+    pub fn is_limited(&self) -> Option<bool> {
+        self.is_limited
+    }
+
+    /// The invitation link of a pending invitation.
+    #[must_use]
+    pub fn invitation_link(&self) -> Option<&str> {
+        self.invitation_link.as_deref()
+    }
+
+    /// The role of a collaborator read from a listing (a list or single
+    /// response, or an event): `limited_collaborator` when `is_limited` is
+    /// `true`, `collaborator` otherwise, a missing or `null` flag included.
+    ///
+    /// This is the listings' legacy rule, for objects the platform wrote.
+    /// Never apply it to a request: an invitation without `is_limited`
+    /// gets the resource kind's default invitation role, the lower one on
+    /// an app ([`InviteBody::role_on`](super::InviteBody::role_on)).
+    #[must_use]
+    pub fn role_in_listing(&self) -> Role {
+        if self.is_limited == Some(true) {
+            Role::LimitedCollaborator
+        } else {
+            Role::Collaborator
+        }
+    }
+
+    /// The app this collaborator object belongs to, when `app_id` and
+    /// `app_name` are present.
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the missing or invalid field.
+    pub fn app(&self) -> Result<Resource, ApiError> {
+        let id = identifier("app_id", self.app_id.as_ref(), ResourceId::new)?;
+        let name = self
+            .app_name
+            .as_ref()
+            .ok_or(ApiError::MissingField("app_name"))?;
+        Resource::new(ResourceKind::App, id, name.clone()).map_err(|error| ApiError::Identifier {
+            field: "app_name",
+            error,
+        })
+    }
+
+    /// The crate's [`Member`]: `id`, `email` and `status` are required;
+    /// the API has no invitation time, so the caller gives `invited_at`;
+    /// a pending invitation's `invitation_link` becomes its token.
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the missing or invalid field.
+    pub fn to_member(&self, invited_at: Timestamp) -> Result<Member, ApiError> {
+        let id = identifier("id", self.id.as_ref(), MemberId::new)?;
+        let email = self.email.as_ref().ok_or(ApiError::MissingField("email"))?;
+        let email = Email::parse(email).map_err(ApiError::Email)?;
+        let status = self
+            .status
+            .ok_or(ApiError::MissingField("status"))?
+            .status();
+        let username = self
+            .username()
+            .map(|u| {
+                Username::new(u).map_err(|error| ApiError::Identifier {
+                    field: "username",
+                    error,
+                })
+            })
+            .transpose()?;
+        let token = match (status, self.invitation_link.as_ref()) {
+            (MemberStatus::Pending, Some(link)) => Some(
+                InvitationToken::new(link.clone()).map_err(|error| ApiError::Identifier {
+                    field: "invitation_link",
+                    error,
+                })?,
+            ),
+            _ => None,
+        };
+        Member::new(MemberParts {
+            id,
+            email: email.clone(),
+            username,
+            status,
+            role: self.role_in_listing(),
+            invited_at,
+            expires_at: None,
+            token,
+        })
+        .map_err(|error| ApiError::Member { email, error })
+    }
+
+    /// The API object for `member` of `resource`; `None` for the owner,
+    /// whom the API's collaborator lists leave out.
+    ///
+    /// It writes `id`, `email`, `username` (`n/a` while pending,
+    /// [`UNKNOWN_USERNAME`]), `status`, `app_id` and `app_name` (the
+    /// resource's id and name, whatever its kind) and `is_limited`. The
+    /// crate knows neither the account id nor the link the service mails
+    /// (the member's token is never written): add them with
+    /// [`with_user_id`](Self::with_user_id) and
+    /// [`with_invitation_link`](Self::with_invitation_link).
+    #[must_use]
+    pub fn from_member(member: &Member, resource: &Resource) -> Option<Self> {
+        let status = ApiStatus::from_status(member.status())?;
+        Some(Self {
+            id: Some(member.id().as_str().to_string()),
+            email: Some(member.email().as_str().to_string()),
+            username: Some(
+                member
+                    .username()
+                    .map_or(UNKNOWN_USERNAME, Username::as_str)
+                    .to_string(),
+            ),
+            status: Some(status),
+            user_id: None,
+            app_id: Some(resource.id().as_str().to_string()),
+            app_name: Some(resource.name().to_string()),
+            is_limited: Some(member.role() == Role::LimitedCollaborator),
+            invitation_link: None,
+        })
+    }
+
+    /// An object with every field missing, to fill with the `with_*`
+    /// methods (the same as [`Default`]).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    text_setters! {
+        /// Sets `id`, the API's collaborator id.
+        with_id => id,
+        /// Sets `email`.
+        with_email => email,
+        /// Sets `username` (write [`UNKNOWN_USERNAME`] for a pending
+        /// invitation, as the API does).
+        with_username => username,
+        /// Sets `user_id`, the account id behind the membership.
+        with_user_id => user_id,
+        /// Sets `app_id`, the resource's id.
+        with_app_id => app_id,
+        /// Sets `app_name`, the resource's name.
+        with_app_name => app_name,
+        /// Sets `invitation_link`, the URL the invited person opens. It
+        /// carries the invitation's secret: `Debug` never shows it, and a
+        /// service writes it only to the people allowed to see it.
+        with_invitation_link => invitation_link,
+    }
+
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, status: ApiStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets `is_limited`.
+    #[must_use]
+    pub fn with_is_limited(mut self, is_limited: bool) -> Self {
+        self.is_limited = Some(is_limited);
+        self
+    }
+}
+
+object_only!(ApiCollaborator, "a collaborator object (a JSON object)");
