@@ -23,6 +23,24 @@ fn token(s: &str) -> InvitationToken {
     InvitationToken::new(s).unwrap()
 }
 
+/// `event` with its `seq` replaced (through its stored form: the crate
+/// offers no setter), to build streams that reach a given check.
+fn reseq(event: &Event, seq: u64) -> Event {
+    let mut value = serde_json::to_value(event).unwrap();
+    value["seq"] = seq.into();
+    serde_json::from_value(value).unwrap()
+}
+
+/// The stream renumbered from 1, as a store would after dropping or
+/// inserting events.
+fn renumber(events: &[Event]) -> Vec<Event> {
+    events
+        .iter()
+        .zip(1..)
+        .map(|(e, seq)| reseq(e, seq))
+        .collect()
+}
+
 const OWNER: &str = "owner@example.com";
 const COLLAB: &str = "collab@example.com";
 const LIMITED: &str = "limited@example.com";
@@ -165,7 +183,7 @@ fn invite_defaults_the_role_per_kind() {
         assert_eq!(ev.at(), t(50));
         assert_eq!(ev.member().email.as_str(), "new@example.com");
         assert_eq!(ev.member().username, None);
-        assert_eq!(ev.resource(), f.roster.resource());
+        assert_eq!(ev.resource(), &f.roster.resource().to_ref());
         let m = f.roster.get(&email("new@example.com")).unwrap();
         assert_eq!(
             (m.status(), m.role(), m.effective_role()),
@@ -1205,19 +1223,63 @@ fn replay_rejects_inconsistent_streams() {
         &ReplayErrorKind::NotCreatedFirst(EventKind::Invited)
     );
 
-    // Two owners: a second roster_created.
+    // Two owners: a second roster_created. It is event 1 by definition,
+    // so after event 1 it is an overlap; with any other seq it is not an
+    // event at all.
     let mut two = f.events.clone();
     two.push(f.events[0].clone());
     let err = kind_of(&two);
     assert_eq!(
         (err.index(), err.reason()),
-        (two.len() - 1, &ReplayErrorKind::SecondOwner)
+        (
+            two.len() - 1,
+            &ReplayErrorKind::Overlap {
+                expected: two.len() as u64,
+                found: 1
+            }
+        )
     );
+    let mut value = serde_json::to_value(&f.events[0]).unwrap();
+    value["seq"] = (two.len() as u64).into();
+    assert!(serde_json::from_value::<Event>(value).is_err());
+    // A roster that took a roster_created as its next event: refused as a
+    // second owner.
+    let mut g = app();
+    let created_again = Event::new(collab_authz::EventParts {
+        seq: 1,
+        kind: EventKind::RosterCreated,
+        resource: g.roster.resource().to_ref(),
+        name: Some("billing".into()),
+        member: g.roster.owner().account(),
+        role: Some(Role::Owner),
+        previous_role: None,
+        actor: email(OWNER),
+        at: t(0),
+        expires_at: None,
+        invitation_token: None,
+        advisory: None,
+    })
+    .unwrap();
+    let before = g.roster.clone();
+    let fresh = g.roster.clone().with_version(0);
+    assert_eq!(
+        fresh.clone().resume([&created_again]).unwrap_err().reason(),
+        &ReplayErrorKind::SecondOwner
+    );
+    assert_eq!(
+        g.roster.apply(&created_again),
+        Err(ReplayErrorKind::Overlap {
+            expected: before.version() + 1,
+            found: 1
+        })
+    );
+    assert_eq!(g.roster, before);
 
     // Accept without invite: drop the collaborator's invitation.
     let mut no_invite = f.events.clone();
     assert_eq!(no_invite[1].kind(), EventKind::Invited);
     no_invite.remove(1);
+    let no_invite = renumber(&no_invite);
     let err = kind_of(&no_invite);
     assert_eq!(
         (err.index(), err.reason()),
@@ -1226,7 +1288,7 @@ fn replay_rejects_inconsistent_streams() {
 
     // Accept twice.
     let mut twice = f.events.clone();
-    twice.push(f.events[2].clone());
+    twice.push(reseq(&f.events[2], twice.len() as u64 + 1));
     let err = kind_of(&twice);
     assert_eq!(
         err.reason(),
@@ -1247,7 +1309,7 @@ fn replay_rejects_inconsistent_streams() {
     let err = kind_of(&half);
     assert_eq!(err.reason(), &ReplayErrorKind::UnpairedTransfer);
     let mut other_half = g.events.clone();
-    other_half.push(demoted.clone());
+    other_half.push(reseq(&demoted, other_half.len() as u64 + 1));
     assert_eq!(
         kind_of(&other_half).reason(),
         &ReplayErrorKind::UnpairedTransfer
@@ -1259,7 +1321,7 @@ fn replay_rejects_inconsistent_streams() {
     // An event about another resource.
     let other = Fixture::new(ResourceKind::DedicatedDatabase);
     let mut mixed = f.events.clone();
-    mixed.push(other.events[1].clone());
+    mixed.push(reseq(&other.events[1], mixed.len() as u64 + 1));
     assert_eq!(kind_of(&mixed).reason(), &ReplayErrorKind::OtherResource);
 
     // An event whose actor could not have done it: the limited
@@ -1373,11 +1435,11 @@ fn from_parts_checks_every_invariant() {
             kind: ResourceKind::DedicatedDatabase
         })
     );
-    // And the valid parts build the same roster.
-    assert_eq!(
-        Roster::from_parts(resource, owner, members).unwrap(),
-        f.roster
-    );
+    // And the valid parts build the same roster (at version 0: from_parts
+    // comes from no stream; placed at the live roster's version, equal).
+    let rebuilt = Roster::from_parts(resource, owner, members).unwrap();
+    assert_eq!(rebuilt.version(), 0);
+    assert_eq!(rebuilt.with_version(f.roster.version()), f.roster);
 }
 
 #[test]

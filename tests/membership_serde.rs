@@ -85,11 +85,11 @@ fn events_serialize_with_notification_names() {
         .iter()
         .map(|e| serde_json::to_value(e).unwrap())
         .collect();
-    let resource = serde_json::json!({"kind": "app", "id": "app-1", "name": "billing"});
+    let resource = serde_json::json!({"kind": "app", "id": "app-1"});
     assert_eq!(
         json[0],
         serde_json::json!({
-            "type": "roster_created", "resource": resource,
+            "v": 1, "seq": 1, "type": "roster_created", "resource": resource, "name": "billing",
             "member": {"id": "m-0", "email": "Owner@Example.com", "username": "olivia"},
             "role": "owner", "actor": "Owner@Example.com", "at": 100
         })
@@ -97,7 +97,7 @@ fn events_serialize_with_notification_names() {
     assert_eq!(
         json[1],
         serde_json::json!({
-            "type": "collaborator_invited", "resource": resource,
+            "v": 1, "seq": 2, "type": "collaborator_invited", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": null},
             "role": "collaborator", "actor": "owner@example.com", "at": 200,
             "expires_at": 1000, "invitation_token": "tok-1"
@@ -106,7 +106,7 @@ fn events_serialize_with_notification_names() {
     assert_eq!(
         json[2],
         serde_json::json!({
-            "type": "collaborator_accepted", "resource": resource,
+            "v": 1, "seq": 3, "type": "collaborator_accepted", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": "ada"},
             "role": "collaborator", "actor": "ada@example.com", "at": 300
         })
@@ -114,7 +114,7 @@ fn events_serialize_with_notification_names() {
     assert_eq!(
         json[3],
         serde_json::json!({
-            "type": "collaborator_removed", "resource": resource,
+            "v": 1, "seq": 4, "type": "collaborator_removed", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": "ada"},
             "role": null, "previous_role": "collaborator",
             "actor": "owner@example.com", "at": 400, "advisory": "rotate_secrets"
@@ -164,8 +164,8 @@ fn events_read_both_spellings() {
     }
     assert!(serde_json::from_str::<EventKind>("\"collaborator_promoted\"").is_err());
 
-    let json = r#"{"type": "change_collaborator_role",
-        "resource": {"kind": "app", "id": "a", "name": "n"},
+    let json = r#"{"v": 1, "seq": 5, "type": "change_collaborator_role",
+        "resource": {"kind": "app", "id": "a"},
         "member": {"id": "m", "email": "x@example.com"},
         "role": "collaborator", "previous_role": "limited_collaborator",
         "actor": "o@example.com", "at": 5}"#;
@@ -181,9 +181,23 @@ fn events_read_both_spellings() {
 
 #[test]
 fn malformed_events_are_refused() {
+    // Event 1 for roster_created, event 2 otherwise, unless `extra` sets
+    // its own seq or schema version.
     let base = |extra: &str| {
+        let seq = if extra.contains("\"seq\"") {
+            ""
+        } else if extra.contains("roster_created") {
+            r#""seq": 1,"#
+        } else {
+            r#""seq": 2,"#
+        };
+        let v = if extra.contains("\"v\"") {
+            ""
+        } else {
+            r#""v": 1,"#
+        };
         format!(
-            r#"{{"resource": {{"kind": "dedicated_database", "id": "a", "name": "n"}},
+            r#"{{{v} {seq} "resource": {{"kind": "dedicated_database", "id": "a"}},
                 "member": {{"id": "m", "email": "x@example.com"}},
                 "actor": "o@example.com", "at": 5, {extra}}}"#
         )
@@ -201,9 +215,19 @@ fn malformed_events_are_refused() {
         r#""type": "collaborator_invited", "role": "limited_collaborator", "invitation_token": "t""#,
         // roster_created for someone who is not the owner.
         r#""type": "roster_created", "role": "collaborator""#,
-        // An unknown type, an unknown field.
+        // An unknown type.
         r#""type": "collaborator_promoted", "role": "collaborator""#,
-        r#""type": "collaborator_accepted", "role": "collaborator", "is_admin": true"#,
+        // A schema version this version does not read, or none.
+        r#""v": 2, "type": "collaborator_accepted", "role": "collaborator""#,
+        r#""v": 0, "type": "collaborator_accepted", "role": "collaborator""#,
+        // roster_created is event 1, and only it.
+        r#""seq": 3, "type": "roster_created", "role": "owner", "name": "n""#,
+        r#""seq": 1, "type": "collaborator_accepted", "role": "collaborator""#,
+        r#""seq": 0, "type": "collaborator_accepted", "role": "collaborator""#,
+        // A name where none belongs, none where one does.
+        r#""type": "collaborator_accepted", "role": "collaborator", "name": "n""#,
+        r#""type": "resource_renamed""#,
+        r#""type": "roster_created", "role": "owner""#,
     ];
     for extra in bad {
         assert!(
@@ -216,6 +240,32 @@ fn malformed_events_are_refused() {
             r#""type": "accept_collaborator", "role": "collaborator""#
         ))
         .is_ok()
+    );
+    // Unknown fields are ignored (the compatibility promise: a newer
+    // minor version may add fields), and the event reads the same.
+    let plain = serde_json::from_str::<Event>(&base(
+        r#""type": "collaborator_accepted", "role": "collaborator""#,
+    ))
+    .unwrap();
+    let extended = serde_json::from_str::<Event>(&base(
+        r#""type": "collaborator_accepted", "role": "collaborator", "is_admin": true"#,
+    ))
+    .unwrap();
+    assert_eq!(extended, plain);
+    // The refusals of the stored form name their reason.
+    let err = serde_json::from_str::<Event>(&base(
+        r#""type": "collaborator_promoted", "role": "collaborator""#,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown event type"), "{err}");
+    let err = serde_json::from_str::<Event>(&base(
+        r#""v": 2, "type": "collaborator_accepted", "role": "collaborator""#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unsupported event schema version 2"),
+        "{err}"
     );
 }
 
@@ -254,7 +304,7 @@ const OWNER: &str = r#"{"id": "m-0", "email": "owner@example.com", "username": "
 
 fn snapshot(kind: &str, owner: &str, members: &[&str]) -> String {
     format!(
-        r#"{{"resource": {{"kind": "{kind}", "id": "r", "name": "n"}}, "owner": {owner}, "members": [{}]}}"#,
+        r#"{{"v": 1, "version": 3, "resource": {{"kind": "{kind}", "id": "r", "name": "n"}}, "owner": {owner}, "members": [{}]}}"#,
         members.join(",")
     )
 }
@@ -286,9 +336,10 @@ fn a_valid_snapshot_reads_and_writes_back() {
             Some(t(50))
         )
     );
-    // Members are ordered by normalized email.
+    // Members keep the snapshot's order (the order they joined).
     let order: Vec<&str> = roster.members().map(|m| m.email().as_str()).collect();
-    assert_eq!(order, ["ada@example.com", "Bob@example.com"]);
+    assert_eq!(order, ["Bob@example.com", "ada@example.com"]);
+    assert_eq!(roster.version(), 3);
     let back: Roster = serde_json::from_str(&serde_json::to_string(&roster).unwrap()).unwrap();
     assert_eq!(back, roster);
     // The snapshot's pending token still works.
@@ -677,8 +728,8 @@ fn listing_puts_the_owner_first_and_prints_labels() {
         "app",
         OWNER,
         &[
-            r#"{"id": "m-1", "email": "zed@example.com", "username": "zed", "status": "user_account_deleted", "role": "collaborator", "invited_at": 3}"#,
             r#"{"id": "m-2", "email": "Amy@example.com", "status": "pending", "role": "limited_collaborator", "invited_at": 5}"#,
+            r#"{"id": "m-1", "email": "zed@example.com", "username": "zed", "status": "user_account_deleted", "role": "collaborator", "invited_at": 3}"#,
         ],
     );
     let roster: Roster = serde_json::from_str(&json).unwrap();

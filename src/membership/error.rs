@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 
-use crate::membership::{Email, MemberError, MemberId, MemberStatus, Timestamp};
+use crate::membership::{Email, IdentifierError, MemberError, MemberId, MemberStatus, Timestamp};
 use crate::{Action, ResourceKind, Role};
 
 /// Why the acting account may not perform a managing operation.
@@ -44,6 +44,78 @@ pub enum NotPermitted {
     },
 }
 
+/// Why no operation may be decided on a roster right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    Closed,
+    TransferIncomplete,
+}
+
+macro_rules! from_gate {
+    ($($error:ident),*) => {$(
+        impl From<Gate> for $error {
+            fn from(gate: Gate) -> Self {
+                match gate {
+                    Gate::Closed => $error::Closed,
+                    Gate::TransferIncomplete => $error::TransferIncomplete,
+                }
+            }
+        }
+    )*};
+}
+
+from_gate!(
+    InviteError,
+    AcceptError,
+    ChangeRoleError,
+    RevokeError,
+    LeaveError,
+    TransferError,
+    AccountDeletedError,
+    RenameError,
+    DeleteError
+);
+
+/// Why [`Roster::rename`](crate::Roster::rename) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenameError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
+    /// The actor may not rename (matrix: `rename`, owner only).
+    #[error("not permitted: {0}")]
+    NotPermitted(#[from] NotPermitted),
+    /// The new name is not a valid identifier.
+    #[error("invalid name: {0}")]
+    InvalidName(IdentifierError),
+    /// The resource has that name already.
+    #[error("the resource has that name already")]
+    Unchanged,
+}
+
+/// Why [`Roster::delete`](crate::Roster::delete) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeleteError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
+    /// The actor may not delete (matrix: `delete`, owner only).
+    #[error("not permitted: {0}")]
+    NotPermitted(#[from] NotPermitted),
+}
+
 /// The kind in words, as the core denials write it.
 const fn kind_words(kind: ResourceKind) -> &'static str {
     match kind {
@@ -56,6 +128,14 @@ const fn kind_words(kind: ResourceKind) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InviteError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not invite.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -96,6 +176,14 @@ pub enum InviteError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AcceptError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// No membership for the actor's email on this resource.
     #[error("no invitation for this email on this resource")]
     NoInvitation,
@@ -120,6 +208,14 @@ pub enum AcceptError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChangeRoleError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not change roles.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -152,6 +248,14 @@ pub enum ChangeRoleError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RevokeError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not revoke.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -167,6 +271,14 @@ pub enum RevokeError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LeaveError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor has no membership to leave.
     #[error("the actor has no membership on this resource")]
     NotAMember,
@@ -179,6 +291,14 @@ pub enum LeaveError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransferError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not transfer (matrix: `transfer_ownership`, which
     /// only the owner holds).
     #[error("not permitted: {0}")]
@@ -238,6 +358,14 @@ fn target_state(status: MemberStatus, role: Role) -> alloc::string::String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccountDeletedError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// No membership with that email.
     #[error("no such member on this resource")]
     NoSuchMember,
@@ -295,6 +423,10 @@ pub enum RosterError {
         "{0} holds a role that reads data or secrets but is missing from the secret-access history"
     )]
     SecretAccessMissing(Email),
+    /// A snapshot's awaiting transfer event is not the second event of a
+    /// transfer whose first event the snapshot holds.
+    #[error("the awaiting event is not the second event of the last ownership transfer")]
+    AwaitingEvent,
     /// A membership's fields contradict each other.
     #[error("membership of {email}: {error}")]
     Member {
@@ -310,11 +442,11 @@ pub enum RosterError {
 #[error("event {index}: {reason}")]
 pub struct ReplayError {
     index: usize,
-    reason: Box<ReplayErrorKind>,
+    reason: Box<ApplyEventError>,
 }
 
 impl ReplayError {
-    pub(crate) fn new(index: usize, reason: ReplayErrorKind) -> Self {
+    pub(crate) fn new(index: usize, reason: ApplyEventError) -> Self {
         Self {
             index,
             reason: Box::new(reason),
@@ -330,15 +462,42 @@ impl ReplayError {
 
     /// What is wrong with it.
     #[must_use]
-    pub fn reason(&self) -> &ReplayErrorKind {
+    pub fn reason(&self) -> &ApplyEventError {
         &self.reason
     }
 }
 
-/// What is wrong with an event of a stream.
+/// The former name of [`ApplyEventError`], kept for existing matches.
+pub type ReplayErrorKind = ApplyEventError;
+
+/// Why an event cannot be applied to a roster
+/// ([`Roster::apply`](crate::Roster::apply)), and what is wrong with an
+/// event of a stream ([`ReplayError::reason`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ReplayErrorKind {
+pub enum ApplyEventError {
+    /// The event's `seq` is past the roster's next: events are missing
+    /// in between.
+    #[error("gap in the stream: expected event {expected}, found {found}")]
+    Gap {
+        /// The seq the roster takes next (its version plus one).
+        expected: u64,
+        /// The event's seq.
+        found: u64,
+    },
+    /// The event's `seq` is at or before the roster's version: it is
+    /// applied already (or another event holds its place).
+    #[error("overlap in the stream: expected event {expected}, found {found}")]
+    Overlap {
+        /// The seq the roster takes next (its version plus one).
+        expected: u64,
+        /// The event's seq.
+        found: u64,
+    },
+    /// The resource was deleted: no event applies after
+    /// `resource_deleted`.
+    #[error("the resource was deleted; no event applies after resource_deleted")]
+    Closed,
     /// The stream is empty: there is no owner.
     #[error("the stream is empty: no roster_created event")]
     Empty,
@@ -378,6 +537,12 @@ pub enum ReplayErrorKind {
     /// The account deletion cannot be applied.
     #[error("account deletion refused: {0}")]
     AccountDeleted(AccountDeletedError),
+    /// The rename cannot be applied.
+    #[error("rename refused: {0}")]
+    Rename(RenameError),
+    /// The deletion cannot be applied.
+    #[error("deletion refused: {0}")]
+    Delete(DeleteError),
     /// Re-applying the change produced a different event (other role,
     /// username, advisory, ...).
     #[error("the event does not match the change it records")]
