@@ -546,7 +546,7 @@ impl ApiCollaborator {
             role: self.role(),
             invited_at,
             expires_at: None,
-            token,
+            token: token.as_ref().map(InvitationToken::digest),
         })
         .map_err(|error| ApiError::Member {
             email: email.as_str().to_string(),

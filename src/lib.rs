@@ -119,7 +119,8 @@ pub use membership::{
     Invitation, InvitationToken, InviteError, LeaveError, Member, MemberError, MemberId,
     MemberParts, MemberRef, MemberStatus, Members, NotPermitted, RenameError, ReplayError,
     ReplayErrorKind, Resource, ResourceId, ResourceRef, RevokeError, Roster, RosterError,
-    SCHEMA_VERSION, Timestamp, TransferError, TransferRequest, Username,
+    SCHEMA_VERSION, Timestamp, TokenDigest, TokenDigestError, TransferError, TransferRequest,
+    Username,
 };
 pub use overview::{Coverage, Overview};
 pub use permissions::{Actions, Permissions};

@@ -26,7 +26,8 @@ use collab_authz::{
     PlanError, RenameError, ReplayError, ReplayErrorKind, Report, Resource, ResourceGroup,
     ResourceId, ResourceKind, ResourceRef, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy,
     RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope, Severity, Step,
-    StepError, Timestamp, TransferError, TransferRequest, TwoFactor, Unmet, Usage, Username,
+    StepError, Timestamp, TokenDigest, TokenDigestError, TransferError, TransferRequest, TwoFactor,
+    Unmet, Usage, Username,
 };
 
 const fn assert_auto_traits<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
@@ -106,6 +107,8 @@ const _: () = {
     assert_send_sync::<Advisory>();
     assert_send_sync::<TransferRequest>();
     assert_send_sync::<ResourceRef>();
+    assert_auto_traits::<TokenDigest>();
+    assert_auto_traits::<TokenDigestError>();
     assert_send_sync::<MemberRef<'static>>();
     assert_send_sync::<NotPermitted>();
     assert_send_sync::<InviteError>();

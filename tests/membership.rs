@@ -1256,7 +1256,7 @@ fn replay_rejects_inconsistent_streams() {
         actor: email(OWNER),
         at: t(0),
         expires_at: None,
-        invitation_token: None,
+        token_digest: None,
         advisory: None,
     })
     .unwrap();
@@ -1469,7 +1469,7 @@ fn member_rules() {
     assert!(
         Member::new(MemberParts {
             role: Role::Collaborator,
-            token: Some(token("x")),
+            token: Some(token("x").digest()),
             ..base.clone()
         })
         .is_err(),
@@ -1486,7 +1486,7 @@ fn member_rules() {
         Member::new(MemberParts {
             status: MemberStatus::Pending,
             role: Role::Collaborator,
-            token: Some(token("x")),
+            token: Some(token("x").digest()),
             ..base
         })
         .is_ok()
@@ -1918,23 +1918,47 @@ fn tokens_must_match_exactly() {
 }
 
 #[test]
-fn events_show_their_token_only_when_serialized() {
+fn events_and_snapshots_keep_a_digest_never_the_token() {
     let f = app();
     let invited = f
         .events
         .iter()
-        .find(|e| e.kind() == EventKind::Invited)
+        .find(|e| e.kind() == EventKind::Invited && e.member().email == email(PENDING))
         .unwrap();
-    let secret = invited.invitation_token().unwrap().as_str().to_owned();
-    assert!(!format!("{invited:?}").contains(&secret));
-    // Serialized events carry it (replay needs it): documented as secret.
-    assert!(serde_json::to_string(invited).unwrap().contains(&secret));
-    // No other kind carries a token.
+    let secret = "tok-pending";
+    // The event keeps the token's SHA-256, written as hex.
+    assert_eq!(invited.token_digest(), Some(&token(secret).digest()));
+    let json = serde_json::to_string(invited).unwrap();
+    assert!(json.contains(&format!("\"token_digest\":\"{}\"", token(secret).digest())));
+    // The token appears nowhere: not in any event's JSON or Debug, not in
+    // the snapshot, not in the roster's Debug or listing.
+    let snapshot = serde_json::to_string(&f.roster).unwrap();
+    for text in f
+        .events
+        .iter()
+        .flat_map(|e| [serde_json::to_string(e).unwrap(), format!("{e:?}")])
+        .chain([snapshot, format!("{:?}", f.roster), f.roster.to_string()])
+    {
+        assert!(!text.contains(secret), "{text}");
+        assert!(!text.contains("tok-pc"), "{text}");
+    }
+    // No other kind carries a digest.
     assert!(
         f.events
             .iter()
             .filter(|e| e.kind() != EventKind::Invited)
-            .all(|e| e.invitation_token().is_none())
+            .all(|e| e.token_digest().is_none())
+    );
+    // The invitee presents the token; a replayed roster still checks it.
+    let mut replayed = Roster::replay(&f.events).unwrap();
+    assert_eq!(
+        replayed.accept(&email(PENDING), &token("tok-pendinG"), None, t(30)),
+        Err(AcceptError::WrongToken)
+    );
+    assert!(
+        replayed
+            .accept(&email(PENDING), &token(secret), None, t(30))
+            .is_ok()
     );
 }
 

@@ -100,7 +100,9 @@ fn events_serialize_with_notification_names() {
             "v": 1, "seq": 2, "type": "collaborator_invited", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": null},
             "role": "collaborator", "actor": "owner@example.com", "at": 200,
-            "expires_at": 1000, "invitation_token": "tok-1"
+            "expires_at": 1000,
+            // SHA-256 of "tok-1": the event keeps the digest, never the token.
+            "token_digest": "65dcf16ea3dfa49069628089eb4a75483070f5584b2a21ee64912b5f621f12da"
         })
     );
     assert_eq!(
@@ -212,7 +214,11 @@ fn malformed_events_are_refused() {
         // An invitation without its token.
         r#""type": "collaborator_invited", "role": "collaborator""#,
         // A limited collaborator on a dedicated database.
-        r#""type": "collaborator_invited", "role": "limited_collaborator", "invitation_token": "t""#,
+        r#""type": "collaborator_invited", "role": "limited_collaborator", "token_digest": "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8""#,
+        // An invitation with the token itself instead of its digest.
+        r#""type": "collaborator_invited", "role": "collaborator", "invitation_token": "t""#,
+        // A digest that is not 64 hex digits.
+        r#""type": "collaborator_invited", "role": "collaborator", "token_digest": "t""#,
         // roster_created for someone who is not the owner.
         r#""type": "roster_created", "role": "collaborator""#,
         // An unknown type.
@@ -316,7 +322,7 @@ fn a_valid_snapshot_reads_and_writes_back() {
         OWNER,
         &[
             r#"{"id": "m-2", "email": "Bob@example.com", "status": "pending", "role": "limited_collaborator",
-                "invited_at": 5, "expires_at": 50, "token": "t"}"#,
+                "invited_at": 5, "expires_at": 50, "token_digest": "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8"}"#,
             r#"{"id": "m-1", "email": "ada@example.com", "username": "ada", "status": "accepted",
                 "role": "collaborator", "invited_at": 3}"#,
         ],
@@ -426,7 +432,7 @@ fn snapshots_breaking_an_invariant_are_refused() {
                 "app",
                 OWNER,
                 &[
-                    r#"{"id": "m-9", "email": "x@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1, "token": "t"}"#,
+                    r#"{"id": "m-9", "email": "x@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1, "token_digest": "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8"}"#,
                 ],
             ),
         ),
@@ -802,7 +808,7 @@ fn key() -> impl Strategy<Value = String> {
             "id", "email", "username", "status", "user_id", "app_id", "app_name", "is_limited",
             "invitation_link", "collaborators", "collaborator", "type", "type_data", "resource",
             "member", "role", "previous_role", "actor", "at", "expires_at", "invitation_token",
-            "advisory", "owner", "members", "kind", "name", "invited_at", "token",
+            "advisory", "owner", "members", "kind", "name", "invited_at", "token", "token_digest", "v", "seq", "version",
         ])
         .prop_map(str::to_owned),
         1 => any::<String>(),

@@ -6,7 +6,7 @@ use core::fmt;
 
 use crate::membership::member::check_identifier;
 use crate::membership::{
-    Account, Email, IdentifierError, InvitationToken, ResourceRef, SCHEMA_VERSION, Timestamp,
+    Account, Email, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, TokenDigest,
 };
 use crate::{ResourceKind, Role, grants};
 
@@ -229,8 +229,9 @@ pub enum EventError {
         /// Whether the kind carries a previous role.
         expected: bool,
     },
-    /// An invitation event without its token, or another event with one.
-    #[error("{kind} event must {} an invitation_token", if *.expected { "carry" } else { "not carry" })]
+    /// An invitation event without its token digest, or another event
+    /// with one.
+    #[error("{kind} event must {} a token_digest", if *.expected { "carry" } else { "not carry" })]
     Token {
         /// The event's kind.
         kind: EventKind,
@@ -303,7 +304,7 @@ pub enum EventError {
 /// the change (none after a removal, and none on a transfer request or
 /// cancellation, a rename or a deletion, which change no role) and before
 /// it, the acting account and the caller's timestamp; an invitation also
-/// carries its expiry and token, and a removal, a role change or an
+/// carries its expiry and the digest of its token, and a removal, a role change or an
 /// account deletion may carry an [`Advisory`].
 ///
 /// # Sequence numbers
@@ -324,13 +325,12 @@ pub enum EventError {
 ///
 /// # Secrets
 ///
-/// A `collaborator_invited` event carries the invitation's token
-/// ([`Event::invitation_token`]), and so does its serialized form
-/// (field `invitation_token`): replay needs it to rebuild the pending
-/// invitation that the invitee later accepts with it. Store event streams
-/// as you store secrets, and do not log or forward them as they are; to
-/// show an event, print its fields (`Debug` redacts the token). Once the
-/// invitation is accepted, revoked or declined, the token opens nothing.
+/// A `collaborator_invited` event carries the SHA-256 digest of the
+/// invitation's token ([`Event::token_digest`], field `token_digest`),
+/// never the token: replay rebuilds the pending invitation with the
+/// digest, and the invitee presents the token to
+/// [`Roster::accept`](crate::Roster::accept), which hashes it. A stored
+/// stream opens no invitation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     seq: u64,
@@ -343,7 +343,7 @@ pub struct Event {
     actor: Email,
     at: Timestamp,
     expires_at: Option<Timestamp>,
-    invitation_token: Option<InvitationToken>,
+    token_digest: Option<TokenDigest>,
     advisory: Option<Advisory>,
 }
 
@@ -373,8 +373,9 @@ pub struct EventParts {
     pub at: Timestamp,
     /// The invitation's expiry, on an invitation.
     pub expires_at: Option<Timestamp>,
-    /// The invitation's secret, on an invitation.
-    pub invitation_token: Option<InvitationToken>,
+    /// The digest of the invitation's secret, on an invitation
+    /// ([`InvitationToken::digest`](crate::InvitationToken::digest)).
+    pub token_digest: Option<TokenDigest>,
     /// The advisory of a removal, a role change or an account deletion.
     pub advisory: Option<Advisory>,
 }
@@ -417,7 +418,7 @@ impl Event {
                 expected: previous,
             });
         }
-        if parts.invitation_token.is_some() != token {
+        if parts.token_digest.is_some() != token {
             return Err(EventError::Token {
                 kind,
                 expected: token,
@@ -461,7 +462,7 @@ impl Event {
             actor: parts.actor,
             at: parts.at,
             expires_at: parts.expires_at,
-            invitation_token: parts.invitation_token,
+            token_digest: parts.token_digest,
             advisory: parts.advisory,
         })
     }
@@ -487,7 +488,7 @@ impl Event {
             actor,
             at,
             expires_at: None,
-            invitation_token: None,
+            token_digest: None,
             advisory: None,
         }
     }
@@ -510,10 +511,10 @@ impl Event {
     pub(crate) fn with_invitation(
         mut self,
         expires_at: Option<Timestamp>,
-        token: InvitationToken,
+        token_digest: TokenDigest,
     ) -> Self {
         self.expires_at = expires_at;
-        self.invitation_token = Some(token);
+        self.token_digest = Some(token_digest);
         self
     }
 
@@ -597,11 +598,11 @@ impl Event {
         self.advisory
     }
 
-    /// The invitation's secret, on an invitation event. See
-    /// [Secrets](Event#secrets).
+    /// The digest of the invitation's token, on an invitation event.
+    /// See [Secrets](Event#secrets).
     #[must_use]
-    pub fn invitation_token(&self) -> Option<&InvitationToken> {
-        self.invitation_token.as_ref()
+    pub fn token_digest(&self) -> Option<&TokenDigest> {
+        self.token_digest.as_ref()
     }
 }
 
@@ -630,9 +631,9 @@ impl serde::Serialize for Event {
             Some(t) => s.serialize_field("expires_at", t)?,
             None => s.skip_field("expires_at")?,
         }
-        match &self.invitation_token {
-            Some(t) => s.serialize_field("invitation_token", t)?,
-            None => s.skip_field("invitation_token")?,
+        match &self.token_digest {
+            Some(t) => s.serialize_field("token_digest", t)?,
+            None => s.skip_field("token_digest")?,
         }
         match &self.advisory {
             Some(a) => s.serialize_field("advisory", a)?,
@@ -669,7 +670,7 @@ impl<'de> serde::Deserialize<'de> for Event {
             #[serde(default)]
             expires_at: Option<Timestamp>,
             #[serde(default)]
-            invitation_token: Option<InvitationToken>,
+            token_digest: Option<TokenDigest>,
             #[serde(default)]
             advisory: Option<Advisory>,
         }
@@ -692,7 +693,7 @@ impl<'de> serde::Deserialize<'de> for Event {
             actor: r.actor,
             at: r.at,
             expires_at: r.expires_at,
-            invitation_token: r.invitation_token,
+            token_digest: r.token_digest,
             advisory: r.advisory,
         })
         .map_err(serde::de::Error::custom)

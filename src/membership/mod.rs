@@ -9,6 +9,7 @@
 //! ids, the invitation tokens and "now"; nothing reads a clock or draws a
 //! random number. Who "may manage" is asked of the permission matrix.
 
+mod digest;
 mod email;
 mod error;
 mod event;
@@ -17,6 +18,7 @@ mod member;
 mod roster;
 mod transfer;
 
+pub use digest::{TokenDigest, TokenDigestError};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{
     AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, InviteError,

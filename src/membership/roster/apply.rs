@@ -10,7 +10,7 @@ use crate::membership::event::reads_secrets;
 use crate::membership::{
     AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, Email, Event,
     EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberRef,
-    MemberStatus, RenameError, ReplayError, Resource, RevokeError, Roster, RosterError, Timestamp,
+    MemberStatus, RenameError, ReplayError, Resource, RevokeError, Roster, Timestamp,
     TransferError, TransferRequest, Username,
 };
 
@@ -306,18 +306,19 @@ impl Roster {
         let produced = match event.kind() {
             EventKind::RosterCreated => return Err(ApplyEventError::SecondOwner),
             EventKind::Invited => {
-                let (Some(token), Some(role)) = (event.invitation_token(), event.role()) else {
+                let (Some(digest), Some(role)) = (event.token_digest(), event.role()) else {
                     return Err(ApplyEventError::Mismatch);
                 };
-                let invitation = Invitation {
-                    id: event.member().id.clone(),
-                    email: email.clone(),
-                    role: Some(role),
-                    token: token.clone(),
-                    expires_at: event.expires_at(),
-                };
-                self.decide_invite(actor, invitation, at)
-                    .map_err(ApplyEventError::Invite)?
+                self.invite_event(
+                    actor,
+                    event.member().id.clone(),
+                    email.clone(),
+                    Some(role),
+                    *digest,
+                    event.expires_at(),
+                    at,
+                )
+                .map_err(ApplyEventError::Invite)?
             }
             EventKind::Accepted => self
                 .accept_event(actor, None, event.member().username.clone(), at)
@@ -389,13 +390,13 @@ impl Roster {
         match event.kind() {
             EventKind::RosterCreated => {}
             EventKind::Invited => {
-                if let (Some(role), Some(token)) = (event.role(), event.invitation_token()) {
+                if let (Some(role), Some(digest)) = (event.role(), event.token_digest()) {
                     self.members.insert(Member::pending(
                         event.member().clone(),
                         role,
                         event.at(),
                         event.expires_at(),
-                        token.clone(),
+                        *digest,
                     ));
                 }
             }
@@ -488,7 +489,11 @@ impl Roster {
     /// first event the roster applied last (a snapshot's
     /// `awaiting_event`): the next seq, this resource, the previous
     /// owner's change from owner to collaborator made by the new owner.
-    pub(super) fn check_awaiting(&self, event: &Event) -> Result<(), RosterError> {
+    #[cfg(feature = "serde")]
+    pub(super) fn check_awaiting(
+        &self,
+        event: &Event,
+    ) -> Result<(), crate::membership::RosterError> {
         let previous = self.get(&event.member().email);
         let fits = event.seq() == self.version.saturating_add(1)
             && self.resource.is(event.resource())
@@ -504,7 +509,7 @@ impl Roster {
         if fits {
             Ok(())
         } else {
-            Err(RosterError::AwaitingEvent)
+            Err(crate::membership::RosterError::AwaitingEvent)
         }
     }
 

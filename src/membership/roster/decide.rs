@@ -8,9 +8,9 @@ use crate::membership::event::demotion_advisory;
 use crate::membership::member::check_identifier;
 use crate::membership::{
     AcceptError, AccountDeletedError, Advisory, ChangeRoleError, DeleteError, Email, Event,
-    EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberRef,
-    MemberStatus, RenameError, RevokeError, Roster, Timestamp, TransferError, TransferRequest,
-    Username,
+    EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberId, MemberRef,
+    MemberStatus, RenameError, RevokeError, Roster, Timestamp, TokenDigest, TransferError,
+    TransferRequest, Username,
 };
 use crate::{Action, Role};
 
@@ -27,37 +27,53 @@ impl Roster {
         invitation: Invitation,
         now: Timestamp,
     ) -> Result<Event, InviteError> {
+        let Invitation {
+            id,
+            email,
+            role,
+            token,
+            expires_at,
+        } = invitation;
+        self.invite_event(actor, id, email, role, token.digest(), expires_at, now)
+    }
+
+    /// The invitation, with the token already hashed (applying a recorded
+    /// invitation has the digest only).
+    #[expect(clippy::too_many_arguments, reason = "the invitation's fields, once")]
+    pub(super) fn invite_event(
+        &self,
+        actor: &Email,
+        id: MemberId,
+        email: Email,
+        role: Option<Role>,
+        token_digest: TokenDigest,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Event, InviteError> {
         self.gate()?;
         self.may(actor, Action::InviteCollaborator)?;
         let kind = self.kind();
-        let role = invitation.role.unwrap_or(kind.default_invitation_role());
+        let role = role.unwrap_or(kind.default_invitation_role());
         if role == Role::Owner {
             return Err(InviteError::OwnerRole);
         }
         if !kind.has_role(role) {
             return Err(InviteError::RoleNotOnKind { role, kind });
         }
-        if let Some(existing) = self.get(&invitation.email) {
+        if let Some(existing) = self.get(&email) {
             return Err(InviteError::AlreadyMember {
                 email: existing.email().clone(),
                 status: existing.status(),
             });
         }
-        if self.members.contains_id(&invitation.id) {
+        if self.members.contains_id(&id) {
             return Err(InviteError::DuplicateId);
         }
-        if let Some(expires_at) = invitation.expires_at {
+        if let Some(expires_at) = expires_at {
             if expires_at <= now {
                 return Err(InviteError::AlreadyExpired { expires_at, now });
             }
         }
-        let Invitation {
-            id,
-            email,
-            token,
-            expires_at,
-            ..
-        } = invitation;
         let account = crate::membership::Account {
             id,
             email,
@@ -66,7 +82,7 @@ impl Roster {
         Ok(self
             .next_event(EventKind::Invited, account, actor, now)
             .with_roles(Some(role), None)
-            .with_invitation(expires_at, token))
+            .with_invitation(expires_at, token_digest))
     }
 
     /// Decides [`Roster::accept`] without changing the roster.
@@ -106,7 +122,7 @@ impl Roster {
         }
         // Applying a recorded acceptance (no token presented) still needs
         // an invitation that could have been accepted.
-        let matches = match (member.token(), token) {
+        let matches = match (member.token_digest(), token) {
             (Some(expected), Some(presented)) => expected.verify(presented),
             (Some(_), None) => true,
             (None, _) => false,

@@ -12,12 +12,14 @@ mod decide;
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 
+#[cfg(feature = "serde")]
+use crate::membership::SCHEMA_VERSION;
 use crate::membership::error::Gate;
 use crate::membership::event::reads_secrets;
 use crate::membership::index::{Index, Members};
 use crate::membership::{
     Account, Email, Event, EventKind, InvitationToken, Member, MemberId, MemberRef, MemberStatus,
-    NotPermitted, Resource, RosterError, SCHEMA_VERSION, Timestamp, TransferError, TransferRequest,
+    NotPermitted, Resource, RosterError, Timestamp, TransferError, TransferRequest,
 };
 use crate::{Action, ResourceKind, Role, allows, lowest_role};
 
