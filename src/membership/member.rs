@@ -346,6 +346,14 @@ impl Resource {
     }
 }
 
+impl fmt::Display for Resource {
+    /// The current name (after any rename), as listings and messages show
+    /// the resource.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.name)
+    }
+}
+
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Resource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
