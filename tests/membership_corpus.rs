@@ -8,7 +8,10 @@
 //! `CORPUS_WRITE=1 cargo test --test membership_corpus -- --ignored` only
 //! when adding a file to a new corpus directory, never to rewrite v1).
 #![expect(clippy::unwrap_used, reason = "tests")]
-#![expect(clippy::indexing_slicing, reason = "tests index a committed corpus of known length")]
+#![expect(
+    clippy::indexing_slicing,
+    reason = "tests index a committed corpus of known length"
+)]
 
 use collab_authz::{
     Account, Advisory, ApplyEventError, Email, Event, EventKind, Invitation, InvitationToken,
