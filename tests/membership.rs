@@ -1242,8 +1242,8 @@ fn replay_rejects_inconsistent_streams() {
     let mut value = serde_json::to_value(&f.events[0]).unwrap();
     value["seq"] = (two.len() as u64).into();
     assert!(serde_json::from_value::<Event>(value).is_err());
-    // A roster that took a roster_created as its next event: refused as a
-    // second owner.
+    // A roster_created offered to a live roster: event 1 is always behind
+    // it, so an overlap, and nothing changes.
     let mut g = app();
     let created_again = Event::new(collab_authz::EventParts {
         seq: 1,
@@ -1261,11 +1261,6 @@ fn replay_rejects_inconsistent_streams() {
     })
     .unwrap();
     let before = g.roster.clone();
-    let fresh = g.roster.clone().with_version(0);
-    assert_eq!(
-        fresh.clone().resume([&created_again]).unwrap_err().reason(),
-        &ReplayErrorKind::SecondOwner
-    );
     assert_eq!(
         g.roster.apply(&created_again),
         Err(ReplayErrorKind::Overlap {
@@ -1435,10 +1430,11 @@ fn from_parts_checks_every_invariant() {
             kind: ResourceKind::DedicatedDatabase
         })
     );
-    // And the valid parts build the same roster (at version 0: from_parts
-    // comes from no stream; placed at the live roster's version, equal).
+    // And the valid parts build the same roster (at version 1, as if just
+    // created; placed at the live roster's version, equal).
     let rebuilt = Roster::from_parts(resource, owner, members).unwrap();
-    assert_eq!(rebuilt.version(), 0);
+    assert_eq!(rebuilt.version(), 1);
+    assert_eq!(rebuilt.clone().with_version(0).version(), 1);
     assert_eq!(rebuilt.with_version(f.roster.version()), f.roster);
 }
 
@@ -2024,4 +2020,36 @@ fn snapshots_keep_the_pending_transfer_and_the_history() {
         err,
         RosterError::SecretAccessMissing(email("second@example.com"))
     );
+}
+
+#[test]
+fn a_roster_from_parts_decides_storable_events() {
+    let f = app();
+    let parts = Roster::from_parts(
+        f.roster.resource().clone(),
+        f.roster.owner().clone(),
+        f.roster.members().cloned(),
+    )
+    .unwrap();
+    // As if just created: the next event is event 2, and it reads back.
+    assert_eq!(parts.version(), 1);
+    let event = parts
+        .decide_invite(&email(OWNER), inv("m-new", "new@example.com"), t(70))
+        .unwrap();
+    assert_eq!(event.seq(), 2);
+    let read: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
+    assert_eq!(read, event);
+    let mut applied = parts.clone();
+    applied.apply(&read).unwrap();
+    assert_eq!(applied.version(), 2);
+    assert!(applied.get(&email("new@example.com")).is_some());
+    // Imported at a known point of a stream, it takes the events after it.
+    let at = parts.with_version(f.roster.version());
+    let next = f
+        .roster
+        .decide_revoke(&email(OWNER), &email(PENDING), t(70))
+        .unwrap();
+    let mut live = f.roster.clone();
+    live.apply(&next).unwrap();
+    assert_eq!(at.resume([&next]).unwrap(), live);
 }

@@ -205,8 +205,10 @@ impl Roster {
     /// public API), checking every invariant. The members keep the given
     /// order ([`Roster::iter`]).
     ///
-    /// Its [version](Roster::version) is 0: it comes from no event
-    /// stream, so no event applies to it until a snapshot gives it one.
+    /// Its [version](Roster::version) is 1, as if just created (a roster
+    /// always counts its `roster_created`): the next event decided on it
+    /// is event 2. A roster imported from elsewhere at a known point of a
+    /// stream takes that point with [`Roster::with_version`].
     ///
     /// It has no pending transfer (see [`Roster::with_pending_transfer`]).
     /// Without a history, every accepted member and every deleted account
@@ -257,7 +259,7 @@ impl Roster {
             members: map,
             pending_transfer: None,
             secret_access,
-            version: 0,
+            version: 1,
             deleted: false,
             awaiting: None,
         })
@@ -266,10 +268,11 @@ impl Roster {
     /// The same roster at `version`: for importing a roster built by
     /// [`Roster::from_parts`] (from the public API, say) as the state of a
     /// stream after `version` events, so that the events after it apply
-    /// ([`Roster::apply`] takes seq `version + 1` next).
+    /// ([`Roster::apply`] takes seq `version + 1` next). A roster always
+    /// counts its creation: 0 is taken as 1.
     #[must_use]
     pub fn with_version(mut self, version: u64) -> Self {
-        self.version = version;
+        self.version = version.max(1);
         self
     }
 
@@ -403,9 +406,9 @@ impl Roster {
     }
 
     /// How many events were applied to this roster: 1 for a new roster
-    /// (its `roster_created`), one more for every event since; 0 for a
-    /// roster built by [`Roster::from_parts`], which comes from no stream.
-    /// The next event decided has [`seq`](Event::seq) `version() + 1`.
+    /// (its `roster_created`, and for a roster built by
+    /// [`Roster::from_parts`]), one more for every event since. The next
+    /// event decided has [`seq`](Event::seq) `version() + 1`. Never 0.
     #[must_use]
     pub fn version(&self) -> u64 {
         self.version
@@ -630,6 +633,11 @@ impl<'de> serde::Deserialize<'de> for Roster {
         let raw = Raw::deserialize(deserializer)?;
         if raw.v != u64::from(SCHEMA_VERSION) {
             return Err(serde::de::Error::custom(UnsupportedSnapshot(raw.v)));
+        }
+        if raw.version == 0 {
+            return Err(serde::de::Error::custom(
+                "snapshot version must be at least 1 (a roster counts its creation)",
+            ));
         }
         let mut roster = Roster::from_parts(raw.resource, raw.owner, raw.members)
             .map_err(serde::de::Error::custom)?;
