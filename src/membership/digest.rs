@@ -127,7 +127,9 @@ impl serde::Serialize for TokenDigest {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for TokenDigest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = <alloc::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
+        deserializer.deserialize_str(crate::membership::member::StrVisitor(
+            "64 hex digits",
+            str::parse::<TokenDigest>,
+        ))
     }
 }

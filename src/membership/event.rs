@@ -651,21 +651,23 @@ impl<'de> serde::Deserialize<'de> for Event {
     /// and the fields must fit the kind ([`Event::new`]).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
-        struct Raw {
+        struct Raw<'a> {
             #[serde(default)]
             v: u64,
             seq: u64,
-            #[serde(rename = "type")]
-            kind: String,
+            #[serde(rename = "type", borrow)]
+            kind: alloc::borrow::Cow<'a, str>,
             resource: ResourceRef,
             #[serde(default)]
             name: Option<String>,
-            member: Account,
+            #[serde(borrow)]
+            member: RawAccount<'a>,
             #[serde(default)]
             role: Option<Role>,
             #[serde(default)]
             previous_role: Option<Role>,
-            actor: Email,
+            #[serde(borrow)]
+            actor: alloc::borrow::Cow<'a, str>,
             at: Timestamp,
             #[serde(default)]
             expires_at: Option<Timestamp>,
@@ -680,17 +682,38 @@ impl<'de> serde::Deserialize<'de> for Event {
                 found: r.v,
             }));
         }
+        /// The member as stored, its email read in place.
+        #[derive(serde::Deserialize)]
+        struct RawAccount<'a> {
+            id: crate::membership::MemberId,
+            #[serde(borrow)]
+            email: alloc::borrow::Cow<'a, str>,
+            #[serde(default)]
+            username: Option<crate::membership::Username>,
+        }
         let kind = EventKind::from_name(&r.kind)
             .ok_or_else(|| serde::de::Error::custom(EventError::UnknownType))?;
+        let email = Email::parse(&r.member.email).map_err(serde::de::Error::custom)?;
+        // The actor is often the member (acceptances, leaves): parse once.
+        let actor = if r.actor == r.member.email {
+            email.clone()
+        } else {
+            Email::parse(&r.actor).map_err(serde::de::Error::custom)?
+        };
+        let member = Account {
+            id: r.member.id,
+            email,
+            username: r.member.username,
+        };
         Event::new(EventParts {
             seq: r.seq,
             kind,
             resource: r.resource,
             name: r.name,
-            member: r.member,
+            member,
             role: r.role,
             previous_role: r.previous_role,
-            actor: r.actor,
+            actor,
             at: r.at,
             expires_at: r.expires_at,
             token_digest: r.token_digest,

@@ -76,6 +76,24 @@ pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {
     }
 }
 
+/// A serde visitor that reads a string in place (no owned copy) and
+/// builds the value with the function it holds.
+#[cfg(feature = "serde")]
+pub(crate) struct StrVisitor<F>(pub(crate) &'static str, pub(crate) F);
+
+#[cfg(feature = "serde")]
+impl<T, E: fmt::Display, F: FnOnce(&str) -> Result<T, E>> serde::de::Visitor<'_> for StrVisitor<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+
+    fn visit_str<Er: serde::de::Error>(self, v: &str) -> Result<T, Er> {
+        (self.1)(v).map_err(Er::custom)
+    }
+}
+
 /// Declares a validated string newtype.
 macro_rules! identifier {
     ($(#[$meta:meta])* $name:ident, debug = $debug:ident) => {
@@ -106,6 +124,13 @@ macro_rules! identifier {
             pub fn as_str(&self) -> &str {
                 &self.text
             }
+
+            /// [`Self::new`] from a borrowed string: one allocation.
+            #[cfg_attr(not(feature = "serde"), expect(dead_code, reason = "used by serde only"))]
+            fn from_ref(s: &str) -> Result<Self, IdentifierError> {
+                check_identifier(s)?;
+                Ok(Self { prefix: crate::membership::email::prefix(s), text: Arc::from(s) })
+            }
         }
 
         impl core::str::FromStr for $name {
@@ -127,8 +152,7 @@ macro_rules! identifier {
         #[cfg(feature = "serde")]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = <String as serde::Deserialize>::deserialize(deserializer)?;
-                Self::new(s).map_err(serde::de::Error::custom)
+                deserializer.deserialize_str(StrVisitor("an identifier string", Self::from_ref))
             }
         }
     };
