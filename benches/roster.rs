@@ -362,14 +362,27 @@ fn bench_log(c: &mut Criterion) {
         .map(|e| serde_json::to_string(e).unwrap())
         .collect();
     assert_eq!(snapshot.clone().resume(tail).unwrap(), whole);
+    let events_json: Vec<String> = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
     group.bench_function("replay_10000", |b| {
         b.iter(|| black_box(Roster::replay(black_box(&events)).unwrap()));
+    });
+    group.bench_function("replay_10000_from_json", |b| {
+        b.iter(|| {
+            let events: Vec<Event> = events_json
+                .iter()
+                .map(|j| serde_json::from_str(j).unwrap())
+                .collect();
+            black_box(Roster::replay(&events).unwrap())
+        });
     });
     group.bench_function("resume_snapshot_plus_10", |b| {
         b.iter_batched(
             || snapshot.clone(),
             |s| black_box(s.resume(black_box(tail)).unwrap()),
-            BatchSize::LargeInput,
+            BatchSize::PerIteration,
         );
     });
     group.bench_function("resume_snapshot_plus_10_from_json", |b| {

@@ -708,9 +708,11 @@ impl Member {
 impl<'de> serde::Deserialize<'de> for Member {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
-        struct Raw {
+        struct Raw<'a> {
             id: MemberId,
-            email: Email,
+            // Read in place, then parsed: no owned copy of the text.
+            #[serde(borrow)]
+            email: alloc::borrow::Cow<'a, str>,
             #[serde(default)]
             username: Option<Username>,
             status: MemberStatus,
@@ -722,9 +724,10 @@ impl<'de> serde::Deserialize<'de> for Member {
             token_digest: Option<TokenDigest>,
         }
         let r = Raw::deserialize(deserializer)?;
+        let email = Email::parse(&r.email).map_err(serde::de::Error::custom)?;
         Member::new(MemberParts {
             id: r.id,
-            email: r.email,
+            email,
             username: r.username,
             status: r.status,
             role: r.role,
