@@ -94,7 +94,8 @@ fn organization(resources: usize) -> Vec<(Resource, Vec<Member>)> {
                         role,
                         invited_at: Timestamp::from_unix_seconds(rng.next() % 10_000_000),
                         expires_at: None,
-                        token: pending.then(|| InvitationToken::new(format!("t-{r}-{i}")).unwrap()),
+                        token: pending
+                            .then(|| InvitationToken::new(format!("t-{r}-{i}")).unwrap().digest()),
                     })
                     .unwrap(),
                 );

@@ -1,5 +1,8 @@
 //! Roster operations at 10, 1,000 and 10,000 members: invite, accept,
-//! change role, revoke, and lookups by email and by member id.
+//! change role, revoke, and lookups by email and by member id. And the
+//! event log (group `log`): applying one event and decoding one event at
+//! 10 and 10,000 members, and rebuilding a roster of 10,000 events from a
+//! snapshot and the 10 events after it against replaying all of them.
 //!
 //! Each mutating operation is measured on one prebuilt roster, with its
 //! setup and undo outside the measurement: rounds of up to 100 operations
@@ -16,10 +19,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use collab_authz::{
-    Email, Invitation, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
-    ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
+    Account, Email, Event, Invitation, InvitationToken, Member, MemberId, MemberParts,
+    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
 };
-use criterion::{BenchmarkId, Criterion, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_main};
 
 const SIZES: [usize; 3] = [10, 1_000, 10_000];
 
@@ -236,8 +239,249 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// The other role of an app collaborator.
+fn toggled(role: Role) -> Role {
+    match role {
+        Role::LimitedCollaborator => Role::Collaborator,
+        _ => Role::LimitedCollaborator,
+    }
+}
+
+/// A stream of `n` events: created, then invitations and acceptances
+/// alternating, then role changes to fill it up.
+fn stream(n: usize) -> (Vec<Event>, Roster) {
+    let owner = owner_email();
+    let resource = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("app-1").unwrap(),
+        "bench",
+    )
+    .unwrap();
+    let account = Account {
+        id: MemberId::new("m-owner").unwrap(),
+        email: owner.clone(),
+        username: Some(Username::new("owner").unwrap()),
+    };
+    let (mut r, created) = Roster::create(resource, account, t());
+    let mut events = vec![created];
+    let mut i = 0;
+    while events.len() + 2 <= n {
+        let email: Email = format!("member{i}@example.com").parse().unwrap();
+        let token = InvitationToken::new(format!("tok-{i}")).unwrap();
+        let inv = Invitation::new(
+            MemberId::new(format!("m-{i}")).unwrap(),
+            email.clone(),
+            token.clone(),
+        );
+        events.push(r.invite(&owner, inv, t()).unwrap());
+        events.push(
+            r.accept(
+                &email,
+                &token,
+                Username::new(format!("member{i}")).unwrap(),
+                t(),
+            )
+            .unwrap(),
+        );
+        i += 1;
+    }
+    let first: Email = "member0@example.com".parse().unwrap();
+    while events.len() < n {
+        let role = toggled(r.get(&first).unwrap().role());
+        events.push(r.change_role(&owner, &first, role, t()).unwrap());
+    }
+    (events, r)
+}
+
+fn bench_log(c: &mut Criterion) {
+    let owner = owner_email();
+    let mut group = c.benchmark_group("log");
+    for n in [10, 10_000] {
+        let k = round_size(n);
+        let base = roster(n);
+        let members: Vec<Email> = (1..n)
+            .map(|i| format!("member{i}@example.com").parse().unwrap())
+            .collect();
+
+        // Apply one role change: the events of a round are decided
+        // (untimed) on a twin that moves in step with the roster.
+        group.bench_function(BenchmarkId::new("apply", n), |b| {
+            let mut r = base.clone();
+            let mut twin = base.clone();
+            let round = std::cell::RefCell::new(Vec::<Event>::with_capacity(k));
+            b.iter_custom(|iters| {
+                rounds(
+                    iters,
+                    k.min(members.len()),
+                    &mut r,
+                    |_, m| {
+                        let mut round = round.borrow_mut();
+                        round.clear();
+                        for e in members.iter().take(m) {
+                            let role = toggled(twin.get(e).unwrap().role());
+                            round.push(twin.change_role(&owner, e, role, t()).unwrap());
+                        }
+                    },
+                    |r, i| {
+                        r.apply(black_box(&round.borrow()[i])).unwrap();
+                    },
+                    |_, _| {},
+                )
+            });
+        });
+
+        // Decode one event from its JSON (a role change and an
+        // invitation, as a store returns them).
+        let mut twin = base.clone();
+        let role = toggled(twin.get(&members[0]).unwrap().role());
+        let changed =
+            serde_json::to_string(&twin.change_role(&owner, &members[0], role, t()).unwrap())
+                .unwrap();
+        let invited = serde_json::to_string(
+            &twin
+                .invite(&owner, invitations(1).pop().unwrap(), t())
+                .unwrap(),
+        )
+        .unwrap();
+        group.bench_function(BenchmarkId::new("decode_role_change", n), |b| {
+            b.iter(|| black_box(serde_json::from_str::<Event>(black_box(&changed)).unwrap()));
+        });
+        group.bench_function(BenchmarkId::new("decode_invitation", n), |b| {
+            b.iter(|| black_box(serde_json::from_str::<Event>(black_box(&invited)).unwrap()));
+        });
+    }
+
+    // A stream of 10,000 events (about 5,000 members): replay it all, or
+    // resume the snapshot at event 9,990 with the last 10.
+    let (events, whole) = stream(10_000);
+    let (head, tail) = events.split_at(events.len() - 10);
+    let snapshot = Roster::replay(head).unwrap();
+    let snapshot_json = serde_json::to_string(&snapshot).unwrap();
+    let tail_json: Vec<String> = tail
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    assert_eq!(snapshot.clone().resume(tail).unwrap(), whole);
+    let events_json: Vec<String> = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    group.bench_function("replay_10000", |b| {
+        b.iter(|| black_box(Roster::replay(black_box(&events)).unwrap()));
+    });
+    group.bench_function("replay_10000_from_json", |b| {
+        b.iter(|| {
+            let events: Vec<Event> = events_json
+                .iter()
+                .map(|j| serde_json::from_str(j).unwrap())
+                .collect();
+            black_box(Roster::replay(&events).unwrap())
+        });
+    });
+    group.bench_function("resume_snapshot_plus_10", |b| {
+        b.iter_batched(
+            || snapshot.clone(),
+            |s| black_box(s.resume(black_box(tail)).unwrap()),
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function("resume_snapshot_plus_10_from_json", |b| {
+        b.iter(|| {
+            let s: Roster = serde_json::from_str(black_box(&snapshot_json)).unwrap();
+            let tail: Vec<Event> = tail_json
+                .iter()
+                .map(|j| serde_json::from_str(j).unwrap())
+                .collect();
+            black_box(s.resume(&tail).unwrap())
+        });
+    });
+    group.finish();
+}
+
+/// The time this thread has run on a CPU, in nanoseconds, from
+/// `/proc/thread-self/schedstat` (its first field). On a shared 2-core VM
+/// the wall clock also counts the time other processes hold the CPU; this
+/// counts only ours. Read outside the timed loops (a read costs a few µs).
+fn thread_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    let ns: u64 = stat.split(' ').next().unwrap().parse().unwrap();
+    Duration::from_nanos(ns)
+}
+
+/// Apply and decode in thread CPU time: rounds of up to 10,000 events,
+/// decided untimed on a twin, then applied (timed) in one go.
+fn bench_log_cpu(c: &mut Criterion) {
+    let owner = owner_email();
+    let mut group = c.benchmark_group("log_cpu_time");
+    group.sample_size(20);
+    for n in [10, 10_000] {
+        let base = roster(n);
+        let members: Vec<Email> = (1..n)
+            .map(|i| format!("member{i}@example.com").parse().unwrap())
+            .collect();
+        group.bench_function(BenchmarkId::new("apply", n), |b| {
+            let mut r = base.clone();
+            let mut twin = base.clone();
+            let mut round = Vec::<Event>::with_capacity(10_000);
+            let mut next = 0;
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let m = usize::try_from(left).unwrap_or(usize::MAX).min(10_000);
+                    round.clear();
+                    for _ in 0..m {
+                        let e = &members[next % members.len()];
+                        next += 1;
+                        let role = toggled(twin.get(e).unwrap().role());
+                        round.push(twin.change_role(&owner, e, role, t()).unwrap());
+                    }
+                    let start = thread_cpu_time();
+                    for event in &round {
+                        r.apply(black_box(event)).unwrap();
+                    }
+                    total += thread_cpu_time() - start;
+                    left -= m as u64;
+                }
+                total
+            });
+        });
+        let mut twin = base.clone();
+        let role = toggled(twin.get(&members[0]).unwrap().role());
+        let changed =
+            serde_json::to_string(&twin.change_role(&owner, &members[0], role, t()).unwrap())
+                .unwrap();
+        let invited = serde_json::to_string(
+            &twin
+                .invite(&owner, invitations(1).pop().unwrap(), t())
+                .unwrap(),
+        )
+        .unwrap();
+        for (name, json) in [
+            ("decode_role_change", &changed),
+            ("decode_invitation", &invited),
+        ] {
+            group.bench_function(BenchmarkId::new(name, n), |b| {
+                b.iter_custom(|iters| {
+                    let start = thread_cpu_time();
+                    for _ in 0..iters {
+                        black_box(serde_json::from_str::<Event>(black_box(json)).unwrap());
+                    }
+                    thread_cpu_time() - start
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
 // A private module: the function criterion_group! generates needs no docs.
 mod group {
-    criterion::criterion_group!(benches, super::bench);
+    criterion::criterion_group!(
+        benches,
+        super::bench,
+        super::bench_log,
+        super::bench_log_cpu
+    );
 }
 criterion_main!(group::benches);

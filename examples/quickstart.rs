@@ -297,8 +297,8 @@ fn lifecycle() {
     println!("removed {}: advisory {advisory}", removed.member().email);
     events.push(removed);
 
-    // The events. Their JSON carries the invitation's token (replay needs
-    // it), so it is stored like a secret and never printed: show the fields.
+    // The events. Their JSON carries the digest of the invitation's token,
+    // never the token; still, show the fields rather than the JSON.
     println!("\nevents:");
     for event in &events {
         let line = summary(event);

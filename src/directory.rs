@@ -2139,7 +2139,7 @@ mod tests {
                         invited_at: Timestamp::from_unix_seconds(at),
                         expires_at: None,
                         token: (status == MemberStatus::Pending)
-                            .then(|| InvitationToken::new("t").unwrap()),
+                            .then(|| InvitationToken::new("t").unwrap().digest()),
                     })
                     .unwrap()
                 };

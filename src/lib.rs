@@ -114,11 +114,13 @@ pub use matrix::{
 };
 #[cfg(feature = "alloc")]
 pub use membership::{
-    AcceptError, Account, AccountDeletedError, Advisory, ChangeRoleError, Email, EmailError, Event,
-    EventError, EventKind, EventParts, IdentifierError, InvisibleCharacter, Invitation,
-    InvitationToken, InviteError, LeaveError, Member, MemberError, MemberId, MemberParts,
-    MemberStatus, Members, NotPermitted, ReplayError, ReplayErrorKind, Resource, ResourceId,
-    RevokeError, Roster, RosterError, Timestamp, TransferError, TransferRequest, Username,
+    AcceptError, Account, AccountDeletedError, Advisory, ApplyEventError, ChangeRoleError,
+    DeleteError, Email, EmailError, Event, EventError, EventKind, EventParts, IdentifierError,
+    InvisibleCharacter, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberError,
+    MemberId, MemberParts, MemberRef, MemberStatus, Members, NotPermitted, RenameError,
+    ReplayError, ReplayErrorKind, Resource, ResourceId, ResourceRef, RevokeError, Roster,
+    RosterError, SCHEMA_VERSION, Timestamp, TokenDigest, TokenDigestError, TransferError,
+    TransferRequest, Username,
 };
 #[cfg(feature = "alloc")]
 pub use membership::{Classify, ErrorClass};

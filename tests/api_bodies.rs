@@ -202,7 +202,7 @@ fn pending_member() -> Member {
         role: Role::Collaborator,
         invited_at: Timestamp::from_unix_seconds(5),
         expires_at: None,
-        token: Some(InvitationToken::new("member-secret").unwrap()),
+        token: Some(InvitationToken::new("member-secret").unwrap().digest()),
     })
     .unwrap()
 }

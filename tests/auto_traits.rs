@@ -15,17 +15,19 @@ use collab_authz::batch::{
 use collab_authz::matrix::KindRows;
 use collab_authz::{
     AcceptError, Account, AccountDeletedError, Action, Actions, Advisory, ApplyError,
-    ByCollaborator, ByResource, Category, Cell, ChangeRoleError, CollaboratorGroup, Condition,
-    Context, Coverage, CsvExportError, CustomRole, CustomRoleError, Decision, Denial, DenialReason,
-    Detail, Directory, DirectoryBuilder, DirectoryError, Email, EmailError, Event, EventError,
-    EventKind, EventParts, Export, Finding, FindingKind, Fix, Format, GrantError, Granter, Grants,
-    Grouping, IdKind, IdentifierError, Invitation, InvitationToken, InviteError, JsonExportError,
-    LeaveError, Limit, Member, MemberError, MemberId, MemberParts, MemberStatus, Members,
-    Membership, MissingFact, NameError, NotPermitted, Obligation, Overview, ParseIdError,
-    Permissions, Person, Plan, PlanError, ReplayError, ReplayErrorKind, Report, Resource,
-    ResourceGroup, ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy,
+    ApplyEventError, ByCollaborator, ByResource, Category, Cell, ChangeRoleError,
+    CollaboratorGroup, Condition, Context, Coverage, CsvExportError, CustomRole, CustomRoleError,
+    Decision, DeleteError, Denial, DenialReason, Detail, Directory, DirectoryBuilder,
+    DirectoryError, Email, EmailError, Event, EventError, EventKind, EventParts, Export, Finding,
+    FindingKind, Fix, Format, GrantError, Granter, Grants, Grouping, IdKind, IdentifierError,
+    Invitation, InvitationToken, InviteError, JsonExportError, LeaveError, Limit, Member,
+    MemberError, MemberId, MemberParts, MemberRef, MemberStatus, Members, Membership, MissingFact,
+    NameError, NotPermitted, Obligation, Overview, ParseIdError, Permissions, Person, Plan,
+    PlanError, RenameError, ReplayError, ReplayErrorKind, Report, Resource, ResourceGroup,
+    ResourceId, ResourceKind, ResourceRef, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy,
     RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope, Severity, Step,
-    StepError, Timestamp, TransferError, TransferRequest, TwoFactor, Unmet, Usage, Username,
+    StepError, Timestamp, TokenDigest, TokenDigestError, TransferError, TransferRequest, TwoFactor,
+    Unmet, Usage, Username,
 };
 
 const fn assert_auto_traits<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
@@ -104,6 +106,10 @@ const _: () = {
     assert_send_sync::<EventError>();
     assert_send_sync::<Advisory>();
     assert_send_sync::<TransferRequest>();
+    assert_send_sync::<ResourceRef>();
+    assert_auto_traits::<TokenDigest>();
+    assert_auto_traits::<TokenDigestError>();
+    assert_send_sync::<MemberRef<'static>>();
     assert_send_sync::<NotPermitted>();
     assert_send_sync::<InviteError>();
     assert_send_sync::<AcceptError>();
@@ -115,6 +121,9 @@ const _: () = {
     assert_send_sync::<RosterError>();
     assert_send_sync::<ReplayError>();
     assert_send_sync::<ReplayErrorKind>();
+    assert_send_sync::<ApplyEventError>();
+    assert_send_sync::<RenameError>();
+    assert_send_sync::<DeleteError>();
 };
 
 // The public API's objects.

@@ -115,7 +115,6 @@ fn the_owner_comes_first_and_the_others_keep_the_given_order() {
 }
 
 #[test]
-#[ignore = "needs join-order Roster iteration from the log branch"]
 fn a_roster_built_from_the_api_payload_lists_members_in_the_api_order() {
     let list: CollaboratorList = serde_json::from_str(GOLDEN_PAYLOAD).unwrap();
     let roster = list

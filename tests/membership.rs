@@ -23,6 +23,24 @@ fn token(s: &str) -> InvitationToken {
     InvitationToken::new(s).unwrap()
 }
 
+/// `event` with its `seq` replaced (through its stored form: the crate
+/// offers no setter), to build streams that reach a given check.
+fn reseq(event: &Event, seq: u64) -> Event {
+    let mut value = serde_json::to_value(event).unwrap();
+    value["seq"] = seq.into();
+    serde_json::from_value(value).unwrap()
+}
+
+/// The stream renumbered from 1, as a store would after dropping or
+/// inserting events.
+fn renumber(events: &[Event]) -> Vec<Event> {
+    events
+        .iter()
+        .zip(1..)
+        .map(|(e, seq)| reseq(e, seq))
+        .collect()
+}
+
 const OWNER: &str = "owner@example.com";
 const COLLAB: &str = "collab@example.com";
 const LIMITED: &str = "limited@example.com";
@@ -165,7 +183,7 @@ fn invite_defaults_the_role_per_kind() {
         assert_eq!(ev.at(), t(50));
         assert_eq!(ev.member().email.as_str(), "new@example.com");
         assert_eq!(ev.member().username, None);
-        assert_eq!(ev.resource(), f.roster.resource());
+        assert_eq!(ev.resource(), &f.roster.resource().to_ref());
         let m = f.roster.get(&email("new@example.com")).unwrap();
         assert_eq!(
             (m.status(), m.role(), m.effective_role()),
@@ -1205,19 +1223,58 @@ fn replay_rejects_inconsistent_streams() {
         &ReplayErrorKind::NotCreatedFirst(EventKind::Invited)
     );
 
-    // Two owners: a second roster_created.
+    // Two owners: a second roster_created. It is event 1 by definition,
+    // so after event 1 it is an overlap; with any other seq it is not an
+    // event at all.
     let mut two = f.events.clone();
     two.push(f.events[0].clone());
     let err = kind_of(&two);
     assert_eq!(
         (err.index(), err.reason()),
-        (two.len() - 1, &ReplayErrorKind::SecondOwner)
+        (
+            two.len() - 1,
+            &ReplayErrorKind::Overlap {
+                expected: two.len() as u64,
+                found: 1
+            }
+        )
     );
+    let mut value = serde_json::to_value(&f.events[0]).unwrap();
+    value["seq"] = (two.len() as u64).into();
+    assert!(serde_json::from_value::<Event>(value).is_err());
+    // A roster_created offered to a live roster: event 1 is always behind
+    // it, so an overlap, and nothing changes.
+    let mut g = app();
+    let created_again = Event::new(collab_authz::EventParts {
+        seq: 1,
+        kind: EventKind::RosterCreated,
+        resource: g.roster.resource().to_ref(),
+        name: Some("billing".into()),
+        member: g.roster.owner().account(),
+        role: Some(Role::Owner),
+        previous_role: None,
+        actor: email(OWNER),
+        at: t(0),
+        expires_at: None,
+        token_digest: None,
+        advisory: None,
+    })
+    .unwrap();
+    let before = g.roster.clone();
+    assert_eq!(
+        g.roster.apply(&created_again),
+        Err(ReplayErrorKind::Overlap {
+            expected: before.version() + 1,
+            found: 1
+        })
+    );
+    assert_eq!(g.roster, before);
 
     // Accept without invite: drop the collaborator's invitation.
     let mut no_invite = f.events.clone();
     assert_eq!(no_invite[1].kind(), EventKind::Invited);
     no_invite.remove(1);
+    let no_invite = renumber(&no_invite);
     let err = kind_of(&no_invite);
     assert_eq!(
         (err.index(), err.reason()),
@@ -1226,7 +1283,7 @@ fn replay_rejects_inconsistent_streams() {
 
     // Accept twice.
     let mut twice = f.events.clone();
-    twice.push(f.events[2].clone());
+    twice.push(reseq(&f.events[2], twice.len() as u64 + 1));
     let err = kind_of(&twice);
     assert_eq!(
         err.reason(),
@@ -1247,7 +1304,7 @@ fn replay_rejects_inconsistent_streams() {
     let err = kind_of(&half);
     assert_eq!(err.reason(), &ReplayErrorKind::UnpairedTransfer);
     let mut other_half = g.events.clone();
-    other_half.push(demoted.clone());
+    other_half.push(reseq(&demoted, other_half.len() as u64 + 1));
     assert_eq!(
         kind_of(&other_half).reason(),
         &ReplayErrorKind::UnpairedTransfer
@@ -1259,7 +1316,7 @@ fn replay_rejects_inconsistent_streams() {
     // An event about another resource.
     let other = Fixture::new(ResourceKind::DedicatedDatabase);
     let mut mixed = f.events.clone();
-    mixed.push(other.events[1].clone());
+    mixed.push(reseq(&other.events[1], mixed.len() as u64 + 1));
     assert_eq!(kind_of(&mixed).reason(), &ReplayErrorKind::OtherResource);
 
     // An event whose actor could not have done it: the limited
@@ -1373,11 +1430,12 @@ fn from_parts_checks_every_invariant() {
             kind: ResourceKind::DedicatedDatabase
         })
     );
-    // And the valid parts build the same roster.
-    assert_eq!(
-        Roster::from_parts(resource, owner, members).unwrap(),
-        f.roster
-    );
+    // And the valid parts build the same roster (at version 1, as if just
+    // created; placed at the live roster's version, equal).
+    let rebuilt = Roster::from_parts(resource, owner, members).unwrap();
+    assert_eq!(rebuilt.version(), 1);
+    assert_eq!(rebuilt.clone().with_version(0).version(), 1);
+    assert_eq!(rebuilt.with_version(f.roster.version()), f.roster);
 }
 
 #[test]
@@ -1407,7 +1465,7 @@ fn member_rules() {
     assert!(
         Member::new(MemberParts {
             role: Role::Collaborator,
-            token: Some(token("x")),
+            token: Some(token("x").digest()),
             ..base.clone()
         })
         .is_err(),
@@ -1424,7 +1482,7 @@ fn member_rules() {
         Member::new(MemberParts {
             status: MemberStatus::Pending,
             role: Role::Collaborator,
-            token: Some(token("x")),
+            token: Some(token("x").digest()),
             ..base
         })
         .is_ok()
@@ -1860,23 +1918,47 @@ fn tokens_must_match_exactly() {
 }
 
 #[test]
-fn events_show_their_token_only_when_serialized() {
+fn events_and_snapshots_keep_a_digest_never_the_token() {
     let f = app();
     let invited = f
         .events
         .iter()
-        .find(|e| e.kind() == EventKind::Invited)
+        .find(|e| e.kind() == EventKind::Invited && e.member().email == email(PENDING))
         .unwrap();
-    let secret = invited.invitation_token().unwrap().as_str().to_owned();
-    assert!(!format!("{invited:?}").contains(&secret));
-    // Serialized events carry it (replay needs it): documented as secret.
-    assert!(serde_json::to_string(invited).unwrap().contains(&secret));
-    // No other kind carries a token.
+    let secret = "tok-pending";
+    // The event keeps the token's SHA-256, written as hex.
+    assert_eq!(invited.token_digest(), Some(&token(secret).digest()));
+    let json = serde_json::to_string(invited).unwrap();
+    assert!(json.contains(&format!("\"token_digest\":\"{}\"", token(secret).digest())));
+    // The token appears nowhere: not in any event's JSON or Debug, not in
+    // the snapshot, not in the roster's Debug or listing.
+    let snapshot = serde_json::to_string(&f.roster).unwrap();
+    for text in f
+        .events
+        .iter()
+        .flat_map(|e| [serde_json::to_string(e).unwrap(), format!("{e:?}")])
+        .chain([snapshot, format!("{:?}", f.roster), f.roster.to_string()])
+    {
+        assert!(!text.contains(secret), "{text}");
+        assert!(!text.contains("tok-pc"), "{text}");
+    }
+    // No other kind carries a digest.
     assert!(
         f.events
             .iter()
             .filter(|e| e.kind() != EventKind::Invited)
-            .all(|e| e.invitation_token().is_none())
+            .all(|e| e.token_digest().is_none())
+    );
+    // The invitee presents the token; a replayed roster still checks it.
+    let mut replayed = Roster::replay(&f.events).unwrap();
+    assert_eq!(
+        replayed.accept(&email(PENDING), &token("tok-pendinG"), None, t(30)),
+        Err(AcceptError::WrongToken)
+    );
+    assert!(
+        replayed
+            .accept(&email(PENDING), &token(secret), None, t(30))
+            .is_ok()
     );
 }
 
@@ -1942,4 +2024,36 @@ fn snapshots_keep_the_pending_transfer_and_the_history() {
         err,
         RosterError::SecretAccessMissing(email("second@example.com"))
     );
+}
+
+#[test]
+fn a_roster_from_parts_decides_storable_events() {
+    let f = app();
+    let parts = Roster::from_parts(
+        f.roster.resource().clone(),
+        f.roster.owner().clone(),
+        f.roster.members().cloned(),
+    )
+    .unwrap();
+    // As if just created: the next event is event 2, and it reads back.
+    assert_eq!(parts.version(), 1);
+    let event = parts
+        .decide_invite(&email(OWNER), inv("m-new", "new@example.com"), t(70))
+        .unwrap();
+    assert_eq!(event.seq(), 2);
+    let read: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
+    assert_eq!(read, event);
+    let mut applied = parts.clone();
+    applied.apply(&read).unwrap();
+    assert_eq!(applied.version(), 2);
+    assert!(applied.get(&email("new@example.com")).is_some());
+    // Imported at a known point of a stream, it takes the events after it.
+    let at = parts.with_version(f.roster.version());
+    let next = f
+        .roster
+        .decide_revoke(&email(OWNER), &email(PENDING), t(70))
+        .unwrap();
+    let mut live = f.roster.clone();
+    live.apply(&next).unwrap();
+    assert_eq!(at.resume([&next]).unwrap(), live);
 }

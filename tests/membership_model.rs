@@ -10,15 +10,25 @@
 //! both agree on the outcome, the state and every event's advisory;
 //! exactly one owner; no escalation; a refused operation changed nothing;
 //! every accepted operation emitted exactly one event (two for a
-//! completed transfer); the events so far replay to the same roster.
+//! completed transfer); the events so far replay to the same roster, and
+//! a snapshot taken halfway resumes with the rest to it (a gap and an
+//! overlap are refused).
+//!
+//! Every operation is also decided on the roster before it runs
+//! (`decide_*`, pure): the decision equals the mutating operation's result
+//! (the same events, or the same refusal), and applying the decided events
+//! one at a time ([`Roster::apply`]) reaches the same roster. Renames and
+//! deletions are generated too: after a deletion every operation is
+//! refused. Targets are addressed by email or by member id, and some
+//! acceptances carry no username.
 //!
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::{
-    Account, Action, Advisory, Category, Email, Event, Invitation, InvitationToken, MemberId,
-    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, TransferRequest,
-    Username, grants,
+    Account, Action, Advisory, ApplyEventError, Category, Email, Event, Invitation,
+    InvitationToken, MemberId, MemberRef, MemberStatus, NotPermitted, Resource, ResourceId,
+    ResourceKind, Role, Roster, Timestamp, TransferRequest, Username, grants,
 };
 use proptest::prelude::*;
 
@@ -57,6 +67,10 @@ struct Model {
     owner_username: Option<String>,
     members: Vec<ModelMember>,
     pending: Option<Pending>,
+    /// The resource's current name.
+    name: String,
+    /// Whether the owner deleted the resource.
+    deleted: bool,
 }
 
 /// The `data_and_secrets` actions `role` holds on `kind`, from the matrix.
@@ -169,10 +183,12 @@ enum Op {
         actor: Who,
         target: usize,
         role: Role,
+        by_id: bool,
     },
     Revoke {
         actor: Who,
         target: usize,
+        by_id: bool,
     },
     Leave {
         actor: Who,
@@ -184,6 +200,14 @@ enum Op {
         actor: Who,
         target: usize,
         to_collaborator: bool,
+        by_id: bool,
+    },
+    Rename {
+        actor: Who,
+        name: u8,
+    },
+    Delete {
+        actor: Who,
     },
     AcceptTransfer {
         actor: Who,
@@ -227,14 +251,17 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(actor, target, upper, role, id, expiry)| Op::Invite { actor, target, upper, role, id, expiry }),
         4 => (who.clone(), prop::bool::weighted(0.8), prop::bool::weighted(0.8), 0u8..4)
             .prop_map(|(actor, to_pending, good_token, name)| Op::Accept { actor, to_pending, good_token, name }),
-        3 => (prop_oneof![1 => Just(ACCOUNTS), 2 => who.clone()], account.clone(), role())
-            .prop_map(|(actor, target, role)| Op::ChangeRole { actor, target, role }),
-        2 => (who.clone(), account.clone()).prop_map(|(actor, target)| Op::Revoke { actor, target }),
+        3 => (prop_oneof![1 => Just(ACCOUNTS), 2 => who.clone()], account.clone(), role(), any::<bool>())
+            .prop_map(|(actor, target, role, by_id)| Op::ChangeRole { actor, target, role, by_id }),
+        2 => (who.clone(), account.clone(), any::<bool>()).prop_map(|(actor, target, by_id)| Op::Revoke { actor, target, by_id }),
         1 => who.clone().prop_map(|actor| Op::Leave { actor }),
         1 => account.clone().prop_map(|target| Op::AccountDeleted { target }),
         // Mostly the owner asks, so that a transfer is often pending.
-        4 => (prop_oneof![3 => Just(ACCOUNTS), 1 => who.clone()], account.clone(), prop::bool::weighted(0.8))
-            .prop_map(|(actor, target, to_collaborator)| Op::RequestTransfer { actor, target, to_collaborator }),
+        4 => (prop_oneof![3 => Just(ACCOUNTS), 1 => who.clone()], account.clone(), prop::bool::weighted(0.8), any::<bool>())
+            .prop_map(|(actor, target, to_collaborator, by_id)| Op::RequestTransfer { actor, target, to_collaborator, by_id }),
+        2 => (prop_oneof![1 => Just(ACCOUNTS), 1 => who.clone()], 0u8..4)
+            .prop_map(|(actor, name)| Op::Rename { actor, name }),
+        1 => who.clone().prop_map(|actor| Op::Delete { actor }),
         4 => (who.clone(), prop::bool::weighted(0.7), presented())
             .prop_map(|(actor, to_target, presented)| Op::AcceptTransfer { actor, to_target, presented }),
         2 => (who, prop::bool::weighted(0.7)).prop_map(|(actor, party)| Op::CancelTransfer { actor, party }),
@@ -284,6 +311,8 @@ impl Harness {
                 owner_username: Some("user0".into()),
                 members: Vec::new(),
                 pending: None,
+                name: "res".into(),
+                deleted: false,
             },
             roster,
             events: vec![created],
@@ -347,6 +376,7 @@ impl Harness {
                 actor: ACCOUNTS,
                 target,
                 to_collaborator: true,
+                by_id: false,
             })?;
             return self.step(&Op::AcceptTransfer {
                 actor: 0,
@@ -359,6 +389,7 @@ impl Harness {
         let before = self.roster.clone();
         let model_before = self.model.clone();
         let kind = self.model.kind;
+        let decided: Result<Vec<Event>, String>;
         let (outcome, expected): (Result<Vec<Event>, String>, Expected) = match *op {
             Op::Invite {
                 actor,
@@ -375,7 +406,8 @@ impl Harness {
                 let expires = expiry.map(|e| self.now + u64::from(e % 4) * u64::from(e));
                 let m = &self.model;
                 let granted = role.unwrap_or(m.kind.default_invitation_role());
-                let ok = m.may_manage(actor, false)
+                let ok = !model_before.deleted
+                    && m.may_manage(actor, false)
                     && granted != Role::Owner
                     && m.has_role(granted)
                     && target != m.owner
@@ -389,6 +421,11 @@ impl Harness {
                 );
                 invitation.role = role;
                 invitation.expires_at = expires.map(Timestamp::from_unix_seconds);
+                decided = one(self.roster.decide_invite(
+                    &account_email(actor, false),
+                    invitation.clone(),
+                    now,
+                ));
                 let outcome = self
                     .roster
                     .invite(&account_email(actor, false), invitation, now)
@@ -433,27 +470,32 @@ impl Harness {
                     (Some(m), true) => m.token.clone(),
                     _ => "not-the-token".to_owned(),
                 };
-                let username = format!("name{name}");
-                let ok = actor != self.model.owner
+                // Name 0: the service knows no username.
+                let username = (name > 0).then(|| format!("name{name}"));
+                let ok = !model_before.deleted
+                    && actor != self.model.owner
                     && member.as_ref().is_some_and(|m| {
                         m.status == MemberStatus::Pending
                             && m.token == token
                             && m.expires.is_none_or(|e| self.now < e)
                     });
+                let presented = InvitationToken::new(token).unwrap();
+                let given = username.clone().map(|u| Username::new(u).unwrap());
+                decided = one(self.roster.decide_accept(
+                    &account_email(actor, true),
+                    &presented,
+                    given.clone(),
+                    now,
+                ));
                 let outcome = self
                     .roster
-                    .accept(
-                        &account_email(actor, true),
-                        &InvitationToken::new(token).unwrap(),
-                        Username::new(username.clone()).unwrap(),
-                        now,
-                    )
+                    .accept(&account_email(actor, true), &presented, given, now)
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 if ok {
                     let m = self.model.member_mut(actor);
                     m.status = MemberStatus::Accepted;
-                    m.username = Some(username);
+                    m.username = username;
                     m.held_secrets |= !secrets(kind, m.role).is_empty();
                 }
                 (outcome, ok.then(|| vec![None]))
@@ -462,22 +504,33 @@ impl Harness {
                 actor,
                 target,
                 role,
+                by_id,
             } => {
                 let actor = self.who(actor);
+                let (email, id) = self.address(target);
+                let member = |by_id: bool| -> MemberRef<'_> {
+                    if by_id {
+                        MemberRef::Id(&id)
+                    } else {
+                        MemberRef::Email(&email)
+                    }
+                };
                 let m = &self.model;
-                let ok = m.may_manage(actor, true)
+                let ok = !model_before.deleted
+                    && m.may_manage(actor, true)
                     && target != m.owner
                     && m.member(target).is_some_and(|t| t.role != role)
                     && role != Role::Owner
                     && m.has_role(role);
+                decided = one(self.roster.decide_change_role(
+                    &account_email(actor, false),
+                    member(by_id),
+                    role,
+                    now,
+                ));
                 let outcome = self
                     .roster
-                    .change_role(
-                        &account_email(actor, false),
-                        &account_email(target, true),
-                        role,
-                        now,
-                    )
+                    .change_role(&account_email(actor, false), member(by_id), role, now)
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 let mut expected = None;
@@ -497,25 +550,43 @@ impl Harness {
                 }
                 (outcome, expected)
             }
-            Op::Revoke { actor, target } => {
+            Op::Revoke {
+                actor,
+                target,
+                by_id,
+            } => {
                 let actor = self.who(actor);
+                let (email, id) = self.address(target);
+                let member = |by_id: bool| -> MemberRef<'_> {
+                    if by_id {
+                        MemberRef::Id(&id)
+                    } else {
+                        MemberRef::Email(&email)
+                    }
+                };
                 let m = &self.model;
-                let ok =
-                    m.may_manage(actor, false) && target != m.owner && m.member(target).is_some();
+                let ok = !model_before.deleted
+                    && m.may_manage(actor, false)
+                    && target != m.owner
+                    && m.member(target).is_some();
+                decided = one(self.roster.decide_revoke(
+                    &account_email(actor, false),
+                    member(by_id),
+                    now,
+                ));
                 let outcome = self
                     .roster
-                    .revoke(
-                        &account_email(actor, false),
-                        &account_email(target, false),
-                        now,
-                    )
+                    .revoke(&account_email(actor, false), member(by_id), now)
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 (outcome, ok.then(|| vec![self.model_remove(target)]))
             }
             Op::Leave { actor } => {
                 let actor = self.who(actor);
-                let ok = actor != self.model.owner && self.model.member(actor).is_some();
+                let ok = !model_before.deleted
+                    && actor != self.model.owner
+                    && self.model.member(actor).is_some();
+                decided = one(self.roster.decide_leave(&account_email(actor, true), now));
                 let outcome = self
                     .roster
                     .leave(&account_email(actor, true), now)
@@ -524,11 +595,15 @@ impl Harness {
                 (outcome, ok.then(|| vec![self.model_remove(actor)]))
             }
             Op::AccountDeleted { target } => {
-                let ok = target != self.model.owner
+                let ok = !model_before.deleted
+                    && target != self.model.owner
                     && self
                         .model
                         .member(target)
                         .is_some_and(|m| m.status == MemberStatus::Accepted);
+                decided = one(self
+                    .roster
+                    .decide_account_deleted(&account_email(target, true), now));
                 let outcome = self
                     .roster
                     .account_deleted(&account_email(target, true), now)
@@ -546,6 +621,7 @@ impl Harness {
                 actor,
                 target,
                 to_collaborator,
+                by_id,
             } => {
                 let actor = self.who(actor);
                 let collaborators: Vec<usize> = (0..ACCOUNTS)
@@ -558,16 +634,26 @@ impl Harness {
                     (true, Some(&c)) => c,
                     _ => target,
                 };
-                let ok = actor == self.model.owner
+                let ok = !model_before.deleted
+                    && actor == self.model.owner
                     && self.model.pending.is_none()
                     && self.model.is_accepted_collaborator(target);
+                let (email, id) = self.address(target);
+                let member = |by_id: bool| -> MemberRef<'_> {
+                    if by_id {
+                        MemberRef::Id(&id)
+                    } else {
+                        MemberRef::Email(&email)
+                    }
+                };
+                decided = one(self.roster.decide_request_transfer(
+                    &account_email(actor, false),
+                    member(by_id),
+                    now,
+                ));
                 let outcome = self
                     .roster
-                    .request_transfer(
-                        &account_email(actor, false),
-                        &account_email(target, false),
-                        now,
-                    )
+                    .request_transfer(&account_email(actor, false), member(by_id), now)
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 if ok {
@@ -599,6 +685,14 @@ impl Harness {
                 let Some(request) = request else {
                     return Ok(());
                 };
+                if model_before.deleted {
+                    // Whatever is presented, a deleted roster refuses.
+                    prop_assert!(
+                        self.roster
+                            .decide_accept_transfer(&request.to().clone(), &request, now)
+                            .is_err()
+                    );
+                }
                 // The model's view of the presented request.
                 let parts = (
                     self.account_of(request.from()),
@@ -607,7 +701,12 @@ impl Harness {
                 );
                 let to = parts.1;
                 let actor = if to_target { to } else { self.who(actor) };
-                let ok = self.model.pending == Some(parts) && actor == to;
+                let ok = !model_before.deleted && self.model.pending == Some(parts) && actor == to;
+                decided = self
+                    .roster
+                    .decide_accept_transfer(&account_email(actor, false), &request, now)
+                    .map(Vec::from)
+                    .map_err(|e| e.to_string());
                 let outcome = self
                     .roster
                     .accept_transfer(&account_email(actor, false), &request, now)
@@ -653,10 +752,14 @@ impl Harness {
                     }
                     _ => self.who(actor),
                 };
-                let ok = self
-                    .model
-                    .pending
-                    .is_some_and(|(from, to, _)| actor == from || actor == to);
+                let ok = !model_before.deleted
+                    && self
+                        .model
+                        .pending
+                        .is_some_and(|(from, to, _)| actor == from || actor == to);
+                decided = one(self
+                    .roster
+                    .decide_cancel_transfer(&account_email(actor, true), now));
                 let outcome = self
                     .roster
                     .cancel_transfer(&account_email(actor, true), now)
@@ -667,13 +770,74 @@ impl Harness {
                 }
                 (outcome, ok.then(|| vec![None]))
             }
+            Op::Rename { actor, name } => {
+                let actor = self.who(actor);
+                let name = format!("name-{name}");
+                let ok =
+                    !model_before.deleted && actor == self.model.owner && name != self.model.name;
+                decided = one(self
+                    .roster
+                    .decide_rename(&account_email(actor, true), &name, now));
+                let outcome = self
+                    .roster
+                    .rename(&account_email(actor, true), &name, now)
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
+                if ok {
+                    self.model.name = name;
+                }
+                (outcome, ok.then(|| vec![None]))
+            }
+            Op::Delete { actor } => {
+                let actor = self.who(actor);
+                let ok = !model_before.deleted && actor == self.model.owner;
+                decided = one(self.roster.decide_delete(&account_email(actor, false), now));
+                let outcome = self
+                    .roster
+                    .delete(&account_email(actor, false), now)
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
+                if ok {
+                    self.model.deleted = true;
+                }
+                (outcome, ok.then(|| vec![None]))
+            }
             Op::Transfer { .. } => return Ok(()),
             Op::Wait { seconds } => {
                 self.now += u64::from(seconds);
+                decided = Ok(Vec::new());
                 (Ok(Vec::new()), Some(Vec::new()))
             }
         };
         self.model.drop_stale();
+
+        // After a deletion, every operation is refused.
+        let (outcome, expected) = if model_before.deleted && !matches!(op, Op::Wait { .. }) {
+            self.model = model_before.clone();
+            (outcome, None)
+        } else {
+            (outcome, expected)
+        };
+        // The decision made before the operation is its result, and its
+        // events, applied one at a time, reach the same roster.
+        prop_assert_eq!(&decided, &outcome, "decision of {:?}", op);
+        if let Ok(events) = &outcome {
+            let mut applied = before.clone();
+            for (i, event) in events.iter().enumerate() {
+                prop_assert_eq!(event.seq(), before.version() + 1 + i as u64);
+                applied.apply(event).unwrap();
+                if i == 0 && events.len() == 2 {
+                    // Between the two events of a transfer: a snapshot
+                    // keeps the awaiting event, decisions wait for it.
+                    prop_assert_eq!(applied.awaiting_event(), events.get(1));
+                    let json = serde_json::to_string(&applied).unwrap();
+                    let read: Roster = serde_json::from_str(&json).unwrap();
+                    prop_assert_eq!(&read, &applied);
+                    prop_assert!(applied.decide_leave(&account_email(0, false), now).is_err());
+                }
+            }
+            prop_assert_eq!(&applied, &self.roster, "decide then apply of {:?}", op);
+        }
 
         match (outcome, expected) {
             (Ok(events), Some(advisories)) => {
@@ -704,6 +868,19 @@ impl Harness {
             }
         }
         self.check()
+    }
+
+    /// How the roster addresses `account`: its email, and its member id
+    /// (an id no membership has, for a stranger).
+    fn address(&self, account: usize) -> (Email, MemberId) {
+        let id = if account == self.model.owner {
+            self.model.owner_id.clone()
+        } else {
+            self.model
+                .member(account)
+                .map_or_else(|| "id-nobody".to_owned(), |m| m.id.clone())
+        };
+        (account_email(account, true), MemberId::new(id).unwrap())
     }
 
     /// Removes `account` from the model; the advisory its removal carries.
@@ -779,6 +956,25 @@ impl Harness {
                 m.may_manage(account, true)
             );
         }
+        // Who may view the collaborators: the owner and accepted members;
+        // pending invitees, deleted accounts and strangers are refused.
+        for account in 0..ACCOUNTS {
+            let view = r.may_view(&account_email(account, true));
+            match m.active_role(account) {
+                Some(role) => prop_assert_eq!(view, Ok(role)),
+                None if m.member(account).is_some() => {
+                    let inactive = matches!(view, Err(NotPermitted::Inactive { .. }));
+                    prop_assert!(inactive, "{:?}", view);
+                }
+                None => prop_assert_eq!(view, Err(NotPermitted::Stranger)),
+            }
+        }
+        // The name follows renames; the deletion closes the roster.
+        prop_assert_eq!(r.resource().name(), m.name.as_str());
+        prop_assert_eq!(r.resource().to_string(), m.name.clone());
+        prop_assert_eq!(r.is_deleted(), m.deleted);
+        // The version counts the events.
+        prop_assert_eq!(r.version(), self.events.len() as u64);
         // The same pending transfer.
         let pending = r.pending_transfer().map(|p| {
             (
@@ -790,8 +986,47 @@ impl Harness {
         prop_assert_eq!(pending, m.pending);
         // The events replay to the same roster.
         prop_assert_eq!(&Roster::replay(&self.events).unwrap(), r);
+        // A snapshot from halfway resumes with the rest to the same
+        // roster; resuming it with a gap or an overlap is refused.
+        let half = self.events.len() / 2;
+        if half >= 1 {
+            let prefix = self.events.get(..half).unwrap();
+            let rest = self.events.get(half..).unwrap();
+            // Not between the two events of a transfer.
+            if let Ok(snapshot) = Roster::replay(prefix) {
+                let json = serde_json::to_string(&snapshot).unwrap();
+                let snapshot: Roster = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(snapshot.version(), half as u64);
+                prop_assert_eq!(&snapshot.clone().resume(rest).unwrap(), r);
+                if rest.len() >= 2 {
+                    let gap = snapshot.clone().resume(rest.get(1..).unwrap()).unwrap_err();
+                    prop_assert_eq!(
+                        gap.reason(),
+                        &ApplyEventError::Gap {
+                            expected: half as u64 + 1,
+                            found: half as u64 + 2
+                        }
+                    );
+                }
+                let overlap = snapshot
+                    .resume(self.events.get(half - 1..).unwrap())
+                    .unwrap_err();
+                prop_assert_eq!(
+                    overlap.reason(),
+                    &ApplyEventError::Overlap {
+                        expected: half as u64 + 1,
+                        found: half as u64
+                    }
+                );
+            }
+        }
         Ok(())
     }
+}
+
+/// A decision's result in the shape the harness compares.
+fn one<E: std::fmt::Display>(decision: Result<Event, E>) -> Result<Vec<Event>, String> {
+    decision.map(|e| vec![e]).map_err(|e| e.to_string())
 }
 
 fn cases() -> u32 {
@@ -843,6 +1078,7 @@ fn the_generator_reaches_transfers_and_acceptances() {
             let owner = h.model.owner;
             let events = h.events.len();
             let pending = h.model.pending;
+            let deleted = h.model.deleted;
             let limited_actor = match op {
                 Op::ChangeRole { actor, .. } => {
                     h.model.active_role(h.who(*actor)) == Some(Role::LimitedCollaborator)
@@ -893,6 +1129,31 @@ fn the_generator_reaches_transfers_and_acceptances() {
                 "account deletions",
                 matches!(op, Op::AccountDeleted { .. }) && !emitted.is_empty(),
             );
+            count(
+                "renames",
+                matches!(op, Op::Rename { .. }) && !emitted.is_empty(),
+            );
+            count(
+                "deletions",
+                matches!(op, Op::Delete { .. }) && !emitted.is_empty(),
+            );
+            count(
+                "refused after a deletion",
+                deleted && !matches!(op, Op::Wait { .. }),
+            );
+            count(
+                "targets addressed by id, accepted",
+                matches!(
+                    op,
+                    Op::ChangeRole { by_id: true, .. }
+                        | Op::Revoke { by_id: true, .. }
+                        | Op::RequestTransfer { by_id: true, .. }
+                ) && !emitted.is_empty(),
+            );
+            count(
+                "acceptances without a username",
+                matches!(op, Op::Accept { name: 0, .. }) && !emitted.is_empty(),
+            );
         }
     }
     println!("{n:#?}");
@@ -909,6 +1170,11 @@ fn the_generator_reaches_transfers_and_acceptances() {
         ),
         ("demotions advising rotation", 10),
         ("account deletions", 5),
+        ("renames", 20),
+        ("deletions", 20),
+        ("refused after a deletion", 50),
+        ("targets addressed by id, accepted", 20),
+        ("acceptances without a username", 10),
     ] {
         let got = n.get(what).copied().unwrap_or(0);
         assert!(got >= at_least, "only {got} {what}");

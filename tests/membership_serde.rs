@@ -85,11 +85,11 @@ fn events_serialize_with_notification_names() {
         .iter()
         .map(|e| serde_json::to_value(e).unwrap())
         .collect();
-    let resource = serde_json::json!({"kind": "app", "id": "app-1", "name": "billing"});
+    let resource = serde_json::json!({"kind": "app", "id": "app-1"});
     assert_eq!(
         json[0],
         serde_json::json!({
-            "type": "roster_created", "resource": resource,
+            "v": 1, "seq": 1, "type": "roster_created", "resource": resource, "name": "billing",
             "member": {"id": "m-0", "email": "Owner@Example.com", "username": "olivia"},
             "role": "owner", "actor": "Owner@Example.com", "at": 100
         })
@@ -97,16 +97,18 @@ fn events_serialize_with_notification_names() {
     assert_eq!(
         json[1],
         serde_json::json!({
-            "type": "collaborator_invited", "resource": resource,
+            "v": 1, "seq": 2, "type": "collaborator_invited", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": null},
             "role": "collaborator", "actor": "owner@example.com", "at": 200,
-            "expires_at": 1000, "invitation_token": "tok-1"
+            "expires_at": 1000,
+            // SHA-256 of "tok-1": the event keeps the digest, never the token.
+            "token_digest": "65dcf16ea3dfa49069628089eb4a75483070f5584b2a21ee64912b5f621f12da"
         })
     );
     assert_eq!(
         json[2],
         serde_json::json!({
-            "type": "collaborator_accepted", "resource": resource,
+            "v": 1, "seq": 3, "type": "collaborator_accepted", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": "ada"},
             "role": "collaborator", "actor": "ada@example.com", "at": 300
         })
@@ -114,7 +116,7 @@ fn events_serialize_with_notification_names() {
     assert_eq!(
         json[3],
         serde_json::json!({
-            "type": "collaborator_removed", "resource": resource,
+            "v": 1, "seq": 4, "type": "collaborator_removed", "resource": resource,
             "member": {"id": "m-1", "email": "ada@example.com", "username": "ada"},
             "role": null, "previous_role": "collaborator",
             "actor": "owner@example.com", "at": 400, "advisory": "rotate_secrets"
@@ -164,8 +166,8 @@ fn events_read_both_spellings() {
     }
     assert!(serde_json::from_str::<EventKind>("\"collaborator_promoted\"").is_err());
 
-    let json = r#"{"type": "change_collaborator_role",
-        "resource": {"kind": "app", "id": "a", "name": "n"},
+    let json = r#"{"v": 1, "seq": 5, "type": "change_collaborator_role",
+        "resource": {"kind": "app", "id": "a"},
         "member": {"id": "m", "email": "x@example.com"},
         "role": "collaborator", "previous_role": "limited_collaborator",
         "actor": "o@example.com", "at": 5}"#;
@@ -181,9 +183,23 @@ fn events_read_both_spellings() {
 
 #[test]
 fn malformed_events_are_refused() {
+    // Event 1 for roster_created, event 2 otherwise, unless `extra` sets
+    // its own seq or schema version.
     let base = |extra: &str| {
+        let seq = if extra.contains("\"seq\"") {
+            ""
+        } else if extra.contains("roster_created") {
+            r#""seq": 1,"#
+        } else {
+            r#""seq": 2,"#
+        };
+        let v = if extra.contains("\"v\"") {
+            ""
+        } else {
+            r#""v": 1,"#
+        };
         format!(
-            r#"{{"resource": {{"kind": "dedicated_database", "id": "a", "name": "n"}},
+            r#"{{{v} {seq} "resource": {{"kind": "dedicated_database", "id": "a"}},
                 "member": {{"id": "m", "email": "x@example.com"}},
                 "actor": "o@example.com", "at": 5, {extra}}}"#
         )
@@ -198,12 +214,26 @@ fn malformed_events_are_refused() {
         // An invitation without its token.
         r#""type": "collaborator_invited", "role": "collaborator""#,
         // A limited collaborator on a dedicated database.
-        r#""type": "collaborator_invited", "role": "limited_collaborator", "invitation_token": "t""#,
+        r#""type": "collaborator_invited", "role": "limited_collaborator", "token_digest": "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8""#,
+        // An invitation with the token itself instead of its digest.
+        r#""type": "collaborator_invited", "role": "collaborator", "invitation_token": "t""#,
+        // A digest that is not 64 hex digits.
+        r#""type": "collaborator_invited", "role": "collaborator", "token_digest": "t""#,
         // roster_created for someone who is not the owner.
         r#""type": "roster_created", "role": "collaborator""#,
-        // An unknown type, an unknown field.
+        // An unknown type.
         r#""type": "collaborator_promoted", "role": "collaborator""#,
-        r#""type": "collaborator_accepted", "role": "collaborator", "is_admin": true"#,
+        // A schema version this version does not read, or none.
+        r#""v": 2, "type": "collaborator_accepted", "role": "collaborator""#,
+        r#""v": 0, "type": "collaborator_accepted", "role": "collaborator""#,
+        // roster_created is event 1, and only it.
+        r#""seq": 3, "type": "roster_created", "role": "owner", "name": "n""#,
+        r#""seq": 1, "type": "collaborator_accepted", "role": "collaborator""#,
+        r#""seq": 0, "type": "collaborator_accepted", "role": "collaborator""#,
+        // A name where none belongs, none where one does.
+        r#""type": "collaborator_accepted", "role": "collaborator", "name": "n""#,
+        r#""type": "resource_renamed""#,
+        r#""type": "roster_created", "role": "owner""#,
     ];
     for extra in bad {
         assert!(
@@ -216,6 +246,32 @@ fn malformed_events_are_refused() {
             r#""type": "accept_collaborator", "role": "collaborator""#
         ))
         .is_ok()
+    );
+    // Unknown fields are ignored (the compatibility promise: a newer
+    // minor version may add fields), and the event reads the same.
+    let plain = serde_json::from_str::<Event>(&base(
+        r#""type": "collaborator_accepted", "role": "collaborator""#,
+    ))
+    .unwrap();
+    let extended = serde_json::from_str::<Event>(&base(
+        r#""type": "collaborator_accepted", "role": "collaborator", "is_admin": true"#,
+    ))
+    .unwrap();
+    assert_eq!(extended, plain);
+    // The refusals of the stored form name their reason.
+    let err = serde_json::from_str::<Event>(&base(
+        r#""type": "collaborator_promoted", "role": "collaborator""#,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown event type"), "{err}");
+    let err = serde_json::from_str::<Event>(&base(
+        r#""v": 2, "type": "collaborator_accepted", "role": "collaborator""#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unsupported event schema version 2"),
+        "{err}"
     );
 }
 
@@ -254,7 +310,7 @@ const OWNER: &str = r#"{"id": "m-0", "email": "owner@example.com", "username": "
 
 fn snapshot(kind: &str, owner: &str, members: &[&str]) -> String {
     format!(
-        r#"{{"resource": {{"kind": "{kind}", "id": "r", "name": "n"}}, "owner": {owner}, "members": [{}]}}"#,
+        r#"{{"v": 1, "version": 3, "resource": {{"kind": "{kind}", "id": "r", "name": "n"}}, "owner": {owner}, "members": [{}]}}"#,
         members.join(",")
     )
 }
@@ -266,7 +322,7 @@ fn a_valid_snapshot_reads_and_writes_back() {
         OWNER,
         &[
             r#"{"id": "m-2", "email": "Bob@example.com", "status": "pending", "role": "limited_collaborator",
-                "invited_at": 5, "expires_at": 50, "token": "t"}"#,
+                "invited_at": 5, "expires_at": 50, "token_digest": "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8"}"#,
             r#"{"id": "m-1", "email": "ada@example.com", "username": "ada", "status": "accepted",
                 "role": "collaborator", "invited_at": 3}"#,
         ],
@@ -286,9 +342,10 @@ fn a_valid_snapshot_reads_and_writes_back() {
             Some(t(50))
         )
     );
-    // Members are ordered by normalized email.
+    // Members keep the snapshot's order (the order they joined).
     let order: Vec<&str> = roster.members().map(|m| m.email().as_str()).collect();
-    assert_eq!(order, ["ada@example.com", "Bob@example.com"]);
+    assert_eq!(order, ["Bob@example.com", "ada@example.com"]);
+    assert_eq!(roster.version(), 3);
     let back: Roster = serde_json::from_str(&serde_json::to_string(&roster).unwrap()).unwrap();
     assert_eq!(back, roster);
     // The snapshot's pending token still works.
@@ -375,7 +432,7 @@ fn snapshots_breaking_an_invariant_are_refused() {
                 "app",
                 OWNER,
                 &[
-                    r#"{"id": "m-9", "email": "x@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1, "token": "t"}"#,
+                    r#"{"id": "m-9", "email": "x@example.com", "status": "accepted", "role": "collaborator", "invited_at": 1, "token_digest": "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8"}"#,
                 ],
             ),
         ),
@@ -680,8 +737,8 @@ fn listing_puts_the_owner_first_and_prints_labels() {
         "app",
         OWNER,
         &[
-            r#"{"id": "m-1", "email": "zed@example.com", "username": "zed", "status": "user_account_deleted", "role": "collaborator", "invited_at": 3}"#,
             r#"{"id": "m-2", "email": "Amy@example.com", "status": "pending", "role": "limited_collaborator", "invited_at": 5}"#,
+            r#"{"id": "m-1", "email": "zed@example.com", "username": "zed", "status": "user_account_deleted", "role": "collaborator", "invited_at": 3}"#,
         ],
     );
     let roster: Roster = serde_json::from_str(&json).unwrap();
@@ -754,7 +811,7 @@ fn key() -> impl Strategy<Value = String> {
             "id", "email", "username", "status", "user_id", "app_id", "app_name", "is_limited",
             "invitation_link", "collaborators", "collaborator", "type", "type_data", "resource",
             "member", "role", "previous_role", "actor", "at", "expires_at", "invitation_token",
-            "advisory", "owner", "members", "kind", "name", "invited_at", "token",
+            "advisory", "owner", "members", "kind", "name", "invited_at", "token", "token_digest", "v", "seq", "version",
         ])
         .prop_map(str::to_owned),
         1 => any::<String>(),
@@ -1021,4 +1078,54 @@ fn transfer_and_deletion_events_serialize_with_their_names() {
         err.to_string().contains("must not carry an advisory"),
         "{err}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// No secrets in the stored forms
+// ---------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever the token (printable, 6 to 60 characters, with a marker
+    /// that no digest, id or name here contains), no serialized event or
+    /// snapshot, and no `Debug` or listing, contains it; the pending
+    /// invitation still accepts it, after a round trip of the snapshot and
+    /// after a replay of the events.
+    #[test]
+    fn no_stored_form_contains_the_token(
+        secret in "[!-~]{3,57}",
+        db in any::<bool>(),
+        accept in any::<bool>(),
+    ) {
+        let token_text = format!("#Q{secret}");
+        let token = InvitationToken::new(token_text.clone()).unwrap();
+        let kind = if db { ResourceKind::DedicatedDatabase } else { ResourceKind::App };
+        let resource = Resource::new(kind, ResourceId::new("r").unwrap(), "n").unwrap();
+        let owner = Account { id: MemberId::new("m-0").unwrap(), email: email("o@example.com"), username: None };
+        let (mut roster, created) = Roster::create(resource, owner, t(1));
+        let mut events = vec![created];
+        events.push(roster.invite(&email("o@example.com"), Invitation::new(MemberId::new("m-1").unwrap(), email("p@example.com"), token.clone()), t(2)).unwrap());
+        let snapshot = serde_json::to_string(&roster).unwrap();
+        let pretty = serde_json::to_string_pretty(&roster).unwrap();
+        let mut texts = vec![snapshot.clone(), pretty, format!("{roster:?}"), roster.to_string()];
+        for e in &events {
+            texts.push(serde_json::to_string(e).unwrap());
+            texts.push(format!("{e:?}"));
+        }
+        texts.push(format!("{:?}", Invitation::new(MemberId::new("m-2").unwrap(), email("q@example.com"), token.clone())));
+        for text in &texts {
+            prop_assert!(!text.contains(&token_text), "the token leaked: {}", text);
+        }
+        prop_assert!(snapshot.contains(&token.digest().to_string()));
+        if accept {
+            let mut read: Roster = serde_json::from_str(&snapshot).unwrap();
+            prop_assert!(read.accept(&email("p@example.com"), &token, None, t(3)).is_ok());
+        } else {
+            let mut replayed = Roster::replay(&events).unwrap();
+            let wrong = InvitationToken::new(format!("{token_text}x")).unwrap();
+            prop_assert!(replayed.accept(&email("p@example.com"), &wrong, None, t(3)).is_err());
+            prop_assert!(replayed.accept(&email("p@example.com"), &token, None, t(3)).is_ok());
+        }
+    }
 }

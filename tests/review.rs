@@ -498,7 +498,7 @@ fn expired_invitation_is_its_own_finding() {
         role: R::LimitedCollaborator,
         invited_at: m.invited_at(),
         expires_at: Some(at(NOW)),
-        token: Some("tok".parse().unwrap()),
+        token: Some(collab_authz::InvitationToken::new("tok").unwrap().digest()),
     };
     m = collab_authz::Member::new(parts.clone()).unwrap();
     let r = roster(ResourceKind::App, "a", "a", "o@example.com", &[]);

@@ -45,7 +45,7 @@ use crate::{ResourceKind, Role};
 ///     role: Role::LimitedCollaborator,
 ///     invited_at: Timestamp::from_unix_seconds(0),
 ///     expires_at: None,
-///     token: Some(InvitationToken::new("s3cret")?),
+///     token: Some(InvitationToken::new("s3cret")?.digest()),
 /// })?;
 /// let object = ApiCollaborator::from_member(&ada, &app)
 ///     .expect("not the owner")
@@ -276,7 +276,7 @@ impl ApiCollaborator {
             role: self.role_in_listing(),
             invited_at,
             expires_at: None,
-            token,
+            token: token.as_ref().map(InvitationToken::digest),
         })
         .map_err(|error| ApiError::Member { email, error })
     }

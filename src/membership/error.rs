@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 
-use crate::membership::{Email, MemberError, MemberId, MemberStatus, Timestamp};
+use crate::membership::{Email, IdentifierError, MemberError, MemberId, MemberStatus, Timestamp};
 use crate::{Action, ResourceKind, Role};
 
 /// Why the acting account may not perform a managing operation.
@@ -44,6 +44,78 @@ pub enum NotPermitted {
     },
 }
 
+/// Why no operation may be decided on a roster right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    Closed,
+    TransferIncomplete,
+}
+
+macro_rules! from_gate {
+    ($($error:ident),*) => {$(
+        impl From<Gate> for $error {
+            fn from(gate: Gate) -> Self {
+                match gate {
+                    Gate::Closed => $error::Closed,
+                    Gate::TransferIncomplete => $error::TransferIncomplete,
+                }
+            }
+        }
+    )*};
+}
+
+from_gate!(
+    InviteError,
+    AcceptError,
+    ChangeRoleError,
+    RevokeError,
+    LeaveError,
+    TransferError,
+    AccountDeletedError,
+    RenameError,
+    DeleteError
+);
+
+/// Why [`Roster::rename`](crate::Roster::rename) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenameError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
+    /// The actor may not rename (matrix: `rename`, owner only).
+    #[error("not permitted: {0}")]
+    NotPermitted(#[from] NotPermitted),
+    /// The new name is not a valid identifier.
+    #[error("invalid name: {0}")]
+    InvalidName(IdentifierError),
+    /// The resource has that name already.
+    #[error("the resource has that name already")]
+    Unchanged,
+}
+
+/// Why [`Roster::delete`](crate::Roster::delete) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeleteError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
+    /// The actor may not delete (matrix: `delete`, owner only).
+    #[error("not permitted: {0}")]
+    NotPermitted(#[from] NotPermitted),
+}
+
 /// The kind in words, as the core denials write it.
 const fn kind_words(kind: ResourceKind) -> &'static str {
     match kind {
@@ -56,6 +128,14 @@ const fn kind_words(kind: ResourceKind) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InviteError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not invite.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -96,6 +176,14 @@ pub enum InviteError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AcceptError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// No membership for the actor's email on this resource.
     #[error("no invitation for this email on this resource")]
     NoInvitation,
@@ -120,6 +208,14 @@ pub enum AcceptError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChangeRoleError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not change roles.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -152,6 +248,14 @@ pub enum ChangeRoleError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RevokeError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not revoke.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -167,6 +271,14 @@ pub enum RevokeError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LeaveError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor has no membership to leave.
     #[error("the actor has no membership on this resource")]
     NotAMember,
@@ -179,6 +291,14 @@ pub enum LeaveError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransferError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// The actor may not transfer (matrix: `transfer_ownership`, which
     /// only the owner holds).
     #[error("not permitted: {0}")]
@@ -238,6 +358,14 @@ fn target_state(status: MemberStatus, role: Role) -> alloc::string::String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccountDeletedError {
+    /// The resource was deleted: the roster is closed
+    /// ([`Roster::is_deleted`](crate::Roster::is_deleted)).
+    #[error("the resource was deleted")]
+    Closed,
+    /// The roster holds the first event of a completed ownership transfer
+    /// without its second: apply that one first.
+    #[error("an ownership transfer is half applied; apply its second event first")]
+    TransferIncomplete,
     /// No membership with that email.
     #[error("no such member on this resource")]
     NoSuchMember,
@@ -295,6 +423,10 @@ pub enum RosterError {
         "{0} holds a role that reads data or secrets but is missing from the secret-access history"
     )]
     SecretAccessMissing(Email),
+    /// A snapshot's awaiting transfer event is not the second event of a
+    /// transfer whose first event the snapshot holds.
+    #[error("the awaiting event is not the second event of the last ownership transfer")]
+    AwaitingEvent,
     /// A membership's fields contradict each other.
     #[error("membership of {email}: {error}")]
     Member {
@@ -310,11 +442,11 @@ pub enum RosterError {
 #[error("event {index}: {reason}")]
 pub struct ReplayError {
     index: usize,
-    reason: Box<ReplayErrorKind>,
+    reason: Box<ApplyEventError>,
 }
 
 impl ReplayError {
-    pub(crate) fn new(index: usize, reason: ReplayErrorKind) -> Self {
+    pub(crate) fn new(index: usize, reason: ApplyEventError) -> Self {
         Self {
             index,
             reason: Box::new(reason),
@@ -330,15 +462,42 @@ impl ReplayError {
 
     /// What is wrong with it.
     #[must_use]
-    pub fn reason(&self) -> &ReplayErrorKind {
+    pub fn reason(&self) -> &ApplyEventError {
         &self.reason
     }
 }
 
-/// What is wrong with an event of a stream.
+/// The former name of [`ApplyEventError`], kept for existing matches.
+pub type ReplayErrorKind = ApplyEventError;
+
+/// Why an event cannot be applied to a roster
+/// ([`Roster::apply`](crate::Roster::apply)), and what is wrong with an
+/// event of a stream ([`ReplayError::reason`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ReplayErrorKind {
+pub enum ApplyEventError {
+    /// The event's `seq` is past the roster's next: events are missing
+    /// in between.
+    #[error("gap in the stream: expected event {expected}, found {found}")]
+    Gap {
+        /// The seq the roster takes next (its version plus one).
+        expected: u64,
+        /// The event's seq.
+        found: u64,
+    },
+    /// The event's `seq` is at or before the roster's version: it is
+    /// applied already (or another event holds its place).
+    #[error("overlap in the stream: expected event {expected}, found {found}")]
+    Overlap {
+        /// The seq the roster takes next (its version plus one).
+        expected: u64,
+        /// The event's seq.
+        found: u64,
+    },
+    /// The resource was deleted: no event applies after
+    /// `resource_deleted`.
+    #[error("the resource was deleted; no event applies after resource_deleted")]
+    Closed,
     /// The stream is empty: there is no owner.
     #[error("the stream is empty: no roster_created event")]
     Empty,
@@ -378,6 +537,12 @@ pub enum ReplayErrorKind {
     /// The account deletion cannot be applied.
     #[error("account deletion refused: {0}")]
     AccountDeleted(AccountDeletedError),
+    /// The rename cannot be applied.
+    #[error("rename refused: {0}")]
+    Rename(RenameError),
+    /// The deletion cannot be applied.
+    #[error("deletion refused: {0}")]
+    Delete(DeleteError),
     /// Re-applying the change produced a different event (other role,
     /// username, advisory, ...).
     #[error("the event does not match the change it records")]
@@ -530,6 +695,8 @@ impl Classify for NotPermitted {
 impl Classify for InviteError {
     fn class(&self) -> ErrorClass {
         match self {
+            InviteError::Closed => ErrorClass::Gone,
+            InviteError::TransferIncomplete => ErrorClass::Conflict,
             InviteError::NotPermitted(_) => ErrorClass::NotPermitted,
             InviteError::OwnerRole
             | InviteError::RoleNotOnKind { .. }
@@ -545,7 +712,9 @@ impl Classify for InviteError {
             | InviteError::RoleNotOnKind { .. }
             | InviteError::AlreadyMember { .. }
             | InviteError::DuplicateId
-            | InviteError::AlreadyExpired { .. } => None,
+            | InviteError::AlreadyExpired { .. }
+            | InviteError::Closed
+            | InviteError::TransferIncomplete => None,
         }
     }
 }
@@ -555,6 +724,8 @@ impl Classify for AcceptError {
     /// invitation: a guessed token learns nothing.
     fn class(&self) -> ErrorClass {
         match self {
+            AcceptError::Closed => ErrorClass::Gone,
+            AcceptError::TransferIncomplete => ErrorClass::Conflict,
             AcceptError::NoInvitation | AcceptError::WrongToken => ErrorClass::NotFound,
             AcceptError::NotPending { .. } => ErrorClass::Conflict,
             AcceptError::Expired { .. } => ErrorClass::Gone,
@@ -565,6 +736,8 @@ impl Classify for AcceptError {
 impl Classify for ChangeRoleError {
     fn class(&self) -> ErrorClass {
         match self {
+            ChangeRoleError::Closed => ErrorClass::Gone,
+            ChangeRoleError::TransferIncomplete => ErrorClass::Conflict,
             ChangeRoleError::NotPermitted(_) => ErrorClass::NotPermitted,
             ChangeRoleError::NoSuchMember => ErrorClass::NotFound,
             ChangeRoleError::TargetIsOwner | ChangeRoleError::Unchanged { .. } => {
@@ -581,7 +754,9 @@ impl Classify for ChangeRoleError {
             | ChangeRoleError::TargetIsOwner
             | ChangeRoleError::ToOwner
             | ChangeRoleError::RoleNotOnKind { .. }
-            | ChangeRoleError::Unchanged { .. } => None,
+            | ChangeRoleError::Unchanged { .. }
+            | ChangeRoleError::Closed
+            | ChangeRoleError::TransferIncomplete => None,
         }
     }
 }
@@ -589,6 +764,8 @@ impl Classify for ChangeRoleError {
 impl Classify for RevokeError {
     fn class(&self) -> ErrorClass {
         match self {
+            RevokeError::Closed => ErrorClass::Gone,
+            RevokeError::TransferIncomplete => ErrorClass::Conflict,
             RevokeError::NotPermitted(_) => ErrorClass::NotPermitted,
             RevokeError::NoSuchMember => ErrorClass::NotFound,
             RevokeError::TargetIsOwner => ErrorClass::Conflict,
@@ -598,7 +775,10 @@ impl Classify for RevokeError {
     fn not_permitted(&self) -> Option<&NotPermitted> {
         match self {
             RevokeError::NotPermitted(why) => Some(why),
-            RevokeError::NoSuchMember | RevokeError::TargetIsOwner => None,
+            RevokeError::NoSuchMember
+            | RevokeError::TargetIsOwner
+            | RevokeError::Closed
+            | RevokeError::TransferIncomplete => None,
         }
     }
 }
@@ -606,6 +786,8 @@ impl Classify for RevokeError {
 impl Classify for LeaveError {
     fn class(&self) -> ErrorClass {
         match self {
+            LeaveError::Closed => ErrorClass::Gone,
+            LeaveError::TransferIncomplete => ErrorClass::Conflict,
             LeaveError::NotAMember => ErrorClass::NotFound,
             LeaveError::Owner => ErrorClass::Conflict,
         }
@@ -619,6 +801,8 @@ impl Classify for TransferError {
     /// matrix's).
     fn class(&self) -> ErrorClass {
         match self {
+            TransferError::Closed => ErrorClass::Gone,
+            TransferError::TransferIncomplete => ErrorClass::Conflict,
             TransferError::NotPermitted(_) | TransferError::NotTarget | TransferError::NotParty => {
                 ErrorClass::NotPermitted
             }
@@ -642,7 +826,9 @@ impl Classify for TransferError {
             | TransferError::AlreadyPending
             | TransferError::NotPending
             | TransferError::NotTarget
-            | TransferError::NotParty => None,
+            | TransferError::NotParty
+            | TransferError::Closed
+            | TransferError::TransferIncomplete => None,
         }
     }
 }
@@ -650,6 +836,8 @@ impl Classify for TransferError {
 impl Classify for AccountDeletedError {
     fn class(&self) -> ErrorClass {
         match self {
+            AccountDeletedError::Closed => ErrorClass::Gone,
+            AccountDeletedError::TransferIncomplete => ErrorClass::Conflict,
             AccountDeletedError::NoSuchMember => ErrorClass::NotFound,
             AccountDeletedError::Owner | AccountDeletedError::NotAccepted { .. } => {
                 ErrorClass::Conflict
@@ -671,36 +859,83 @@ impl Classify for RosterError {
             | RosterError::Transfer(_)
             | RosterError::SecretAccessHistory(_)
             | RosterError::SecretAccessMissing(_)
-            | RosterError::Member { .. } => ErrorClass::Invalid,
+            | RosterError::Member { .. }
+            | RosterError::AwaitingEvent => ErrorClass::Invalid,
         }
     }
 }
 
-impl Classify for ReplayErrorKind {
-    /// Always [`Invalid`](ErrorClass::Invalid): the stream does not
+impl Classify for ApplyEventError {
+    /// A [`Gap`](ApplyEventError::Gap) or an
+    /// [`Overlap`](ApplyEventError::Overlap) is a
+    /// [`Conflict`](ErrorClass::Conflict): the event was decided at
+    /// another version (reload and decide again); an event after the
+    /// resource's deletion is [`Gone`](ErrorClass::Gone); every other
+    /// reason is [`Invalid`](ErrorClass::Invalid): the stream does not
     /// rebuild a roster, whichever operation it records was refused.
     fn class(&self) -> ErrorClass {
         match self {
-            ReplayErrorKind::Empty
-            | ReplayErrorKind::NotCreatedFirst(_)
-            | ReplayErrorKind::SecondOwner
-            | ReplayErrorKind::OtherResource
-            | ReplayErrorKind::UnpairedTransfer
-            | ReplayErrorKind::Invite(_)
-            | ReplayErrorKind::Accept(_)
-            | ReplayErrorKind::ChangeRole(_)
-            | ReplayErrorKind::Revoke(_)
-            | ReplayErrorKind::Leave(_)
-            | ReplayErrorKind::Transfer(_)
-            | ReplayErrorKind::AccountDeleted(_)
-            | ReplayErrorKind::Mismatch => ErrorClass::Invalid,
+            ApplyEventError::Gap { .. } | ApplyEventError::Overlap { .. } => ErrorClass::Conflict,
+            ApplyEventError::Closed => ErrorClass::Gone,
+            ApplyEventError::Empty
+            | ApplyEventError::NotCreatedFirst(_)
+            | ApplyEventError::SecondOwner
+            | ApplyEventError::OtherResource
+            | ApplyEventError::UnpairedTransfer
+            | ApplyEventError::Invite(_)
+            | ApplyEventError::Accept(_)
+            | ApplyEventError::ChangeRole(_)
+            | ApplyEventError::Revoke(_)
+            | ApplyEventError::Leave(_)
+            | ApplyEventError::Transfer(_)
+            | ApplyEventError::AccountDeleted(_)
+            | ApplyEventError::Rename(_)
+            | ApplyEventError::Delete(_)
+            | ApplyEventError::Mismatch => ErrorClass::Invalid,
+        }
+    }
+}
+
+impl Classify for RenameError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            RenameError::Closed => ErrorClass::Gone,
+            RenameError::TransferIncomplete | RenameError::Unchanged => ErrorClass::Conflict,
+            RenameError::NotPermitted(_) => ErrorClass::NotPermitted,
+            RenameError::InvalidName(_) => ErrorClass::Invalid,
+        }
+    }
+
+    fn not_permitted(&self) -> Option<&NotPermitted> {
+        match self {
+            RenameError::NotPermitted(why) => Some(why),
+            RenameError::Closed
+            | RenameError::TransferIncomplete
+            | RenameError::InvalidName(_)
+            | RenameError::Unchanged => None,
+        }
+    }
+}
+
+impl Classify for DeleteError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            DeleteError::Closed => ErrorClass::Gone,
+            DeleteError::TransferIncomplete => ErrorClass::Conflict,
+            DeleteError::NotPermitted(_) => ErrorClass::NotPermitted,
+        }
+    }
+
+    fn not_permitted(&self) -> Option<&NotPermitted> {
+        match self {
+            DeleteError::NotPermitted(why) => Some(why),
+            DeleteError::Closed | DeleteError::TransferIncomplete => None,
         }
     }
 }
 
 impl Classify for ReplayError {
-    /// The class of its [`reason`](ReplayError::reason): always
-    /// [`Invalid`](ErrorClass::Invalid).
+    /// The class of its [`reason`](ReplayError::reason).
     fn class(&self) -> ErrorClass {
         self.reason().class()
     }
@@ -718,7 +953,12 @@ impl Classify for crate::membership::EventError {
             | E::Unchanged
             | E::RoleNotOnKind { .. }
             | E::CreatedNotOwner
-            | E::Advisory { .. } => ErrorClass::Invalid,
+            | E::Advisory { .. }
+            | E::Name { .. }
+            | E::InvalidName(_)
+            | E::Seq { .. }
+            | E::UnknownType
+            | E::UnsupportedVersion { .. } => ErrorClass::Invalid,
         }
     }
 }

@@ -1,8 +1,13 @@
 //! [`Event`]: the record of one change to a roster.
 
+use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 
-use crate::membership::{Account, Email, InvitationToken, Resource, Timestamp};
+use crate::membership::member::check_identifier;
+use crate::membership::{
+    Account, Email, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, TokenDigest,
+};
 use crate::{ResourceKind, Role, grants};
 
 /// What kind of change an [`Event`] records.
@@ -20,8 +25,10 @@ use crate::{ResourceKind, Role, grants};
 /// | [`TransferRequested`](EventKind::TransferRequested) | `ownership_transfer_requested` | |
 /// | [`TransferCancelled`](EventKind::TransferCancelled) | `ownership_transfer_cancelled` | |
 /// | [`AccountDeleted`](EventKind::AccountDeleted) | `collaborator_account_deleted` | |
+/// | [`Renamed`](EventKind::Renamed) | `resource_renamed` | |
+/// | [`Deleted`](EventKind::Deleted) | `resource_deleted` | |
 ///
-/// The last three, like `roster_created`, are this crate's own: the
+/// The last five, like `roster_created`, are this crate's own: the
 /// public API has no such event type ([`EventKind::api_name`] is `None`),
 /// so [`api::ApiEvent`](crate::api::ApiEvent) does not read them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,11 +82,19 @@ pub enum EventKind {
     /// public API has no such event type).
     #[cfg_attr(feature = "serde", serde(rename = "collaborator_account_deleted"))]
     AccountDeleted,
+    /// The owner renamed the resource (this crate's addition). The event
+    /// carries the new name ([`Event::name`]); the kind and id stay.
+    #[cfg_attr(feature = "serde", serde(rename = "resource_renamed"))]
+    Renamed,
+    /// The owner deleted the resource (this crate's addition): the roster
+    /// is closed, and every later operation is refused.
+    #[cfg_attr(feature = "serde", serde(rename = "resource_deleted"))]
+    Deleted,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::RosterCreated,
         EventKind::Invited,
         EventKind::Accepted,
@@ -88,6 +103,8 @@ impl EventKind {
         EventKind::TransferRequested,
         EventKind::TransferCancelled,
         EventKind::AccountDeleted,
+        EventKind::Renamed,
+        EventKind::Deleted,
     ];
 
     /// The notification name (what serde writes).
@@ -102,6 +119,8 @@ impl EventKind {
             EventKind::TransferRequested => "ownership_transfer_requested",
             EventKind::TransferCancelled => "ownership_transfer_cancelled",
             EventKind::AccountDeleted => "collaborator_account_deleted",
+            EventKind::Renamed => "resource_renamed",
+            EventKind::Deleted => "resource_deleted",
         }
     }
 
@@ -112,12 +131,25 @@ impl EventKind {
             EventKind::RosterCreated
             | EventKind::TransferRequested
             | EventKind::TransferCancelled
-            | EventKind::AccountDeleted => None,
+            | EventKind::AccountDeleted
+            | EventKind::Renamed
+            | EventKind::Deleted => None,
             EventKind::Invited => Some("new_collaborator"),
             EventKind::Accepted => Some("accept_collaborator"),
             EventKind::Removed => Some("delete_collaborator"),
             EventKind::RoleChanged => Some("change_collaborator_role"),
         }
+    }
+}
+
+impl EventKind {
+    /// The kind named `name`: its notification name, or the public API's
+    /// event type where the platform has one. `None` for any other string.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.notification_name() == name || k.api_name() == Some(name))
     }
 }
 
@@ -174,7 +206,8 @@ pub(crate) fn demotion_advisory(kind: ResourceKind, from: Role, to: Role) -> Opt
     (!lost.is_empty()).then_some(Advisory::RotateSecrets)
 }
 
-/// Why the fields of an event do not fit its kind.
+/// Why the fields of an event do not fit its kind, or why a stored event
+/// cannot be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum EventError {
@@ -196,14 +229,27 @@ pub enum EventError {
         /// Whether the kind carries a previous role.
         expected: bool,
     },
-    /// An invitation event without its token, or another event with one.
-    #[error("{kind} event must {} an invitation_token", if *.expected { "carry" } else { "not carry" })]
+    /// An invitation event without its token digest, or another event
+    /// with one.
+    #[error("{kind} event must {} a token_digest", if *.expected { "carry" } else { "not carry" })]
     Token {
         /// The event's kind.
         kind: EventKind,
         /// Whether the kind carries a token.
         expected: bool,
     },
+    /// `name` is missing on `roster_created` or `resource_renamed`, or
+    /// present on another kind.
+    #[error("{kind} event must {} a name", if *.expected { "carry" } else { "not carry" })]
+    Name {
+        /// The event's kind.
+        kind: EventKind,
+        /// Whether the kind carries a name.
+        expected: bool,
+    },
+    /// The resource name is not a valid identifier.
+    #[error("resource name: {0}")]
+    InvalidName(IdentifierError),
     /// A role change to the same role.
     #[error("collaborator_role_changed event does not change the role")]
     Unchanged,
@@ -218,6 +264,16 @@ pub enum EventError {
     /// `roster_created` with a role other than owner.
     #[error("roster_created event must carry role owner")]
     CreatedNotOwner,
+    /// Sequence numbers start at 1, and `roster_created` is always event
+    /// 1 of its stream and the only one: any other `seq` for it, `seq` 0,
+    /// or `seq` 1 on another kind is refused.
+    #[error("{kind} event cannot have seq {seq}; roster_created is event 1, and only it")]
+    Seq {
+        /// The event's kind.
+        kind: EventKind,
+        /// The seq found.
+        seq: u64,
+    },
     /// An advisory on a kind that never carries one (only removals, role
     /// changes and account deletions do).
     #[error("{kind} event must not carry an advisory")]
@@ -225,61 +281,89 @@ pub enum EventError {
         /// The event's kind.
         kind: EventKind,
     },
+    /// A stored event's `type` is not a kind this version knows (written
+    /// by a newer version, or not an event). See the README's
+    /// compatibility promise.
+    #[error("unknown event type")]
+    UnknownType,
+    /// A stored event's schema version `v` is missing or not one this
+    /// version reads.
+    #[error("unsupported event schema version {found} (this version reads {SCHEMA_VERSION})")]
+    UnsupportedVersion {
+        /// The version found (0 when missing).
+        found: u64,
+    },
 }
 
 /// The record of one accepted change to a roster.
 ///
-/// Carries the resource, the member (id, email, username if known), the
-/// role after the change (none after a removal, and none on a transfer
-/// request or cancellation, which change no role) and before it, the
-/// acting account and the caller's timestamp; an invitation also carries
-/// its expiry and token, and a removal, a role change or an account
-/// deletion may carry an [`Advisory`].
+/// Carries its sequence number in the resource's stream ([`Event::seq`]),
+/// the resource by kind and id ([`ResourceRef`]; its name only on
+/// `roster_created` and `resource_renamed`, so a rename never rewrites
+/// history), the member (id, email, username if known), the role after
+/// the change (none after a removal, and none on a transfer request or
+/// cancellation, a rename or a deletion, which change no role) and before
+/// it, the acting account and the caller's timestamp; an invitation also
+/// carries its expiry and the digest of its token, and a removal, a role change or an
+/// account deletion may carry an [`Advisory`].
 ///
-/// Serialized with `type` holding the notification name; see
-/// [`EventKind`] for the spellings read. Deserializing checks that the
-/// fields fit the kind.
+/// # Sequence numbers
+///
+/// `roster_created` is event 1. An event decided on a roster at
+/// [version](crate::Roster::version) `v` has `seq` `v + 1`, and
+/// [`Roster::apply`](crate::Roster::apply) takes only the event whose
+/// `seq` is the roster's version plus one, so a store with a unique
+/// `(resource_id, seq)` key gets optimistic concurrency for free: of two
+/// writers deciding against the same version, the second insert fails.
+///
+/// # Stored form
+///
+/// Serialized with `"v": 1` (the schema version), `seq`, and `type`
+/// holding the notification name; see [`EventKind`] for the spellings
+/// read, and the README for the compatibility promise. Deserializing
+/// checks that the fields fit the kind.
 ///
 /// # Secrets
 ///
-/// A `collaborator_invited` event carries the invitation's token
-/// ([`Event::invitation_token`]), and so does its serialized form
-/// (field `invitation_token`): replay needs it to rebuild the pending
-/// invitation that the invitee later accepts with it. Store event streams
-/// as you store secrets, and do not log or forward them as they are; to
-/// show an event, print its fields (`Debug` redacts the token). Once the
-/// invitation is accepted, revoked or declined, the token opens nothing.
+/// A `collaborator_invited` event carries the SHA-256 digest of the
+/// invitation's token ([`Event::token_digest`], field `token_digest`),
+/// never the token: replay rebuilds the pending invitation with the
+/// digest, and the invitee presents the token to
+/// [`Roster::accept`](crate::Roster::accept), which hashes it. A stored
+/// stream opens no invitation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Event {
-    #[cfg_attr(feature = "serde", serde(rename = "type"))]
+    seq: u64,
     kind: EventKind,
-    resource: Resource,
+    resource: ResourceRef,
+    name: Option<Arc<str>>,
     member: Account,
     role: Option<Role>,
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     previous_role: Option<Role>,
     actor: Email,
     at: Timestamp,
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     expires_at: Option<Timestamp>,
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    invitation_token: Option<InvitationToken>,
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    token_digest: Option<TokenDigest>,
     advisory: Option<Advisory>,
 }
 
 /// The parts of an [`Event`], for [`Event::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventParts {
+    /// The event's place in its resource's stream (1 for
+    /// `roster_created`).
+    pub seq: u64,
     /// What changed.
     pub kind: EventKind,
-    /// The resource.
-    pub resource: Resource,
-    /// The member concerned.
+    /// The resource, by kind and id.
+    pub resource: ResourceRef,
+    /// The resource's name: on `roster_created` (the first name) and
+    /// `resource_renamed` (the new name) only.
+    pub name: Option<String>,
+    /// The member concerned (the owner, for a rename or a deletion).
     pub member: Account,
-    /// The role after the change; `None` for a removal and for a transfer
-    /// request or cancellation.
+    /// The role after the change; `None` for a removal, a transfer
+    /// request or cancellation, a rename and a deletion.
     pub role: Option<Role>,
     /// The role before the change: set for a removal and a role change.
     pub previous_role: Option<Role>,
@@ -289,8 +373,9 @@ pub struct EventParts {
     pub at: Timestamp,
     /// The invitation's expiry, on an invitation.
     pub expires_at: Option<Timestamp>,
-    /// The invitation's secret, on an invitation.
-    pub invitation_token: Option<InvitationToken>,
+    /// The digest of the invitation's secret, on an invitation
+    /// ([`InvitationToken::digest`](crate::InvitationToken::digest)).
+    pub token_digest: Option<TokenDigest>,
     /// The advisory of a removal, a role change or an account deletion.
     pub advisory: Option<Advisory>,
 }
@@ -302,17 +387,25 @@ impl Event {
     /// [`EventError`] naming the field that does not fit.
     pub fn new(parts: EventParts) -> Result<Self, EventError> {
         let kind = parts.kind;
-        // (role, previous role, token, advisory allowed)
-        let (role, previous, token, advisory) = match kind {
-            EventKind::RosterCreated | EventKind::Accepted => (true, false, false, false),
-            EventKind::Invited => (true, false, true, false),
-            EventKind::Removed => (false, true, false, true),
-            EventKind::RoleChanged => (true, true, false, true),
-            EventKind::TransferRequested | EventKind::TransferCancelled => {
-                (false, false, false, false)
+        // (role, previous role, token, advisory allowed, name)
+        let (role, previous, token, advisory, name) = match kind {
+            EventKind::RosterCreated => (true, false, false, false, true),
+            EventKind::Accepted => (true, false, false, false, false),
+            EventKind::Invited => (true, false, true, false, false),
+            EventKind::Removed => (false, true, false, true, false),
+            EventKind::RoleChanged => (true, true, false, true, false),
+            EventKind::TransferRequested | EventKind::TransferCancelled | EventKind::Deleted => {
+                (false, false, false, false, false)
             }
-            EventKind::AccountDeleted => (true, false, false, true),
+            EventKind::AccountDeleted => (true, false, false, true, false),
+            EventKind::Renamed => (false, false, false, false, true),
         };
+        if parts.seq == 0 || (kind == EventKind::RosterCreated) != (parts.seq == 1) {
+            return Err(EventError::Seq {
+                kind,
+                seq: parts.seq,
+            });
+        }
         if parts.role.is_some() != role {
             return Err(EventError::Role {
                 kind,
@@ -325,11 +418,20 @@ impl Event {
                 expected: previous,
             });
         }
-        if parts.invitation_token.is_some() != token {
+        if parts.token_digest.is_some() != token {
             return Err(EventError::Token {
                 kind,
                 expected: token,
             });
+        }
+        if parts.name.is_some() != name {
+            return Err(EventError::Name {
+                kind,
+                expected: name,
+            });
+        }
+        if let Some(name) = &parts.name {
+            check_identifier(name).map_err(EventError::InvalidName)?;
         }
         if parts.advisory.is_some() && !advisory {
             return Err(EventError::Advisory { kind });
@@ -350,43 +452,83 @@ impl Event {
             return Err(EventError::CreatedNotOwner);
         }
         Ok(Self {
+            seq: parts.seq,
             kind,
             resource: parts.resource,
+            name: parts.name.map(Arc::from),
             member: parts.member,
             role: parts.role,
             previous_role: parts.previous_role,
             actor: parts.actor,
             at: parts.at,
             expires_at: parts.expires_at,
-            invitation_token: parts.invitation_token,
+            token_digest: parts.token_digest,
             advisory: parts.advisory,
         })
     }
 
-    /// An event built by the roster's operations, which fit the fields to
+    /// An event built by the roster's decisions, which fit the fields to
     /// the kind by construction.
-    pub(crate) fn record(parts: EventParts) -> Self {
+    pub(crate) fn record(
+        seq: u64,
+        kind: EventKind,
+        resource: ResourceRef,
+        member: Account,
+        actor: Email,
+        at: Timestamp,
+    ) -> Self {
         Self {
-            kind: parts.kind,
-            resource: parts.resource,
-            member: parts.member,
-            role: parts.role,
-            previous_role: parts.previous_role,
-            actor: parts.actor,
-            at: parts.at,
-            expires_at: parts.expires_at,
-            invitation_token: parts.invitation_token,
-            advisory: parts.advisory,
+            seq,
+            kind,
+            resource,
+            name: None,
+            member,
+            role: None,
+            previous_role: None,
+            actor,
+            at,
+            expires_at: None,
+            token_digest: None,
+            advisory: None,
         }
     }
 
-    pub(crate) fn set_invitation(&mut self, expires_at: Option<Timestamp>, token: InvitationToken) {
-        self.expires_at = expires_at;
-        self.invitation_token = Some(token);
+    pub(crate) fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
     }
 
-    pub(crate) fn set_advisory(&mut self, advisory: Option<Advisory>) {
+    pub(crate) fn with_roles(mut self, role: Option<Role>, previous: Option<Role>) -> Self {
+        self.role = role;
+        self.previous_role = previous;
+        self
+    }
+
+    pub(crate) fn with_name(mut self, name: Arc<str>) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    pub(crate) fn with_invitation(
+        mut self,
+        expires_at: Option<Timestamp>,
+        token_digest: TokenDigest,
+    ) -> Self {
+        self.expires_at = expires_at;
+        self.token_digest = Some(token_digest);
+        self
+    }
+
+    pub(crate) fn with_advisory(mut self, advisory: Option<Advisory>) -> Self {
         self.advisory = advisory;
+        self
+    }
+
+    /// The event's place in its resource's stream: 1 for
+    /// `roster_created`, and `v + 1` for an event decided on a roster at
+    /// version `v`. See [Sequence numbers](Event#sequence-numbers).
+    #[must_use]
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// What changed.
@@ -395,20 +537,32 @@ impl Event {
         self.kind
     }
 
-    /// The resource whose roster changed.
+    /// The resource whose roster changed, by kind and id.
     #[must_use]
-    pub fn resource(&self) -> &Resource {
+    pub fn resource(&self) -> &ResourceRef {
         &self.resource
     }
 
-    /// The member concerned: id, email, username if known.
+    /// The resource's name: the first one on `roster_created`, the new
+    /// one on `resource_renamed`; `None` on every other kind.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub(crate) fn name_arc(&self) -> Option<&Arc<str>> {
+        self.name.as_ref()
+    }
+
+    /// The member concerned: id, email, username if known (the owner, on
+    /// a rename or a deletion).
     #[must_use]
     pub fn member(&self) -> &Account {
         &self.member
     }
 
-    /// The member's role after the change; `None` after a removal and on
-    /// a transfer request or cancellation.
+    /// The member's role after the change; `None` after a removal, on a
+    /// transfer request or cancellation, a rename and a deletion.
     #[must_use]
     pub fn role(&self) -> Option<Role> {
         self.role
@@ -444,48 +598,125 @@ impl Event {
         self.advisory
     }
 
-    /// The invitation's secret, on an invitation event. See
-    /// [Secrets](Event#secrets).
+    /// The digest of the invitation's token, on an invitation event.
+    /// See [Secrets](Event#secrets).
     #[must_use]
-    pub fn invitation_token(&self) -> Option<&InvitationToken> {
-        self.invitation_token.as_ref()
+    pub fn token_digest(&self) -> Option<&TokenDigest> {
+        self.token_digest.as_ref()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Event", 13)?;
+        s.serialize_field("v", &SCHEMA_VERSION)?;
+        s.serialize_field("seq", &self.seq)?;
+        s.serialize_field("type", &self.kind)?;
+        s.serialize_field("resource", &self.resource)?;
+        match self.name.as_deref() {
+            Some(name) => s.serialize_field("name", name)?,
+            None => s.skip_field("name")?,
+        }
+        s.serialize_field("member", &self.member)?;
+        s.serialize_field("role", &self.role)?;
+        match &self.previous_role {
+            Some(r) => s.serialize_field("previous_role", r)?,
+            None => s.skip_field("previous_role")?,
+        }
+        s.serialize_field("actor", &self.actor)?;
+        s.serialize_field("at", &self.at)?;
+        match &self.expires_at {
+            Some(t) => s.serialize_field("expires_at", t)?,
+            None => s.skip_field("expires_at")?,
+        }
+        match &self.token_digest {
+            Some(t) => s.serialize_field("token_digest", t)?,
+            None => s.skip_field("token_digest")?,
+        }
+        match &self.advisory {
+            Some(a) => s.serialize_field("advisory", a)?,
+            None => s.skip_field("advisory")?,
+        }
+        s.end()
     }
 }
 
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Event {
+    /// Reads an event of schema version [`SCHEMA_VERSION`]: unknown fields
+    /// are ignored, an unknown `type` or another `v` is refused
+    /// ([`EventError::UnknownType`], [`EventError::UnsupportedVersion`]),
+    /// and the fields must fit the kind ([`Event::new`]).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            #[serde(rename = "type")]
-            kind: EventKind,
-            resource: Resource,
-            member: Account,
+        struct Raw<'a> {
+            #[serde(default)]
+            v: u64,
+            seq: u64,
+            #[serde(rename = "type", borrow)]
+            kind: alloc::borrow::Cow<'a, str>,
+            resource: ResourceRef,
+            #[serde(default)]
+            name: Option<String>,
+            #[serde(borrow)]
+            member: RawAccount<'a>,
             #[serde(default)]
             role: Option<Role>,
             #[serde(default)]
             previous_role: Option<Role>,
-            actor: Email,
+            #[serde(borrow)]
+            actor: alloc::borrow::Cow<'a, str>,
             at: Timestamp,
             #[serde(default)]
             expires_at: Option<Timestamp>,
             #[serde(default)]
-            invitation_token: Option<InvitationToken>,
+            token_digest: Option<TokenDigest>,
             #[serde(default)]
             advisory: Option<Advisory>,
         }
         let r = Raw::deserialize(deserializer)?;
+        if r.v != u64::from(SCHEMA_VERSION) {
+            return Err(serde::de::Error::custom(EventError::UnsupportedVersion {
+                found: r.v,
+            }));
+        }
+        /// The member as stored, its email read in place.
+        #[derive(serde::Deserialize)]
+        struct RawAccount<'a> {
+            id: crate::membership::MemberId,
+            #[serde(borrow)]
+            email: alloc::borrow::Cow<'a, str>,
+            #[serde(default)]
+            username: Option<crate::membership::Username>,
+        }
+        let kind = EventKind::from_name(&r.kind)
+            .ok_or_else(|| serde::de::Error::custom(EventError::UnknownType))?;
+        let email = Email::parse(&r.member.email).map_err(serde::de::Error::custom)?;
+        // The actor is often the member (acceptances, leaves): parse once.
+        let actor = if r.actor == r.member.email {
+            email.clone()
+        } else {
+            Email::parse(&r.actor).map_err(serde::de::Error::custom)?
+        };
+        let member = Account {
+            id: r.member.id,
+            email,
+            username: r.member.username,
+        };
         Event::new(EventParts {
-            kind: r.kind,
+            seq: r.seq,
+            kind,
             resource: r.resource,
-            member: r.member,
+            name: r.name,
+            member,
             role: r.role,
             previous_role: r.previous_role,
-            actor: r.actor,
+            actor,
             at: r.at,
             expires_at: r.expires_at,
-            invitation_token: r.invitation_token,
+            token_digest: r.token_digest,
             advisory: r.advisory,
         })
         .map_err(serde::de::Error::custom)

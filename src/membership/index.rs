@@ -1,5 +1,8 @@
 //! The storage behind a [`Roster`](crate::Roster): the non-owner members in
-//! a slab, indexed by email and by member id.
+//! a slab, indexed by email and by member id, and kept in the order they
+//! joined (a join number per member, and a `BTreeMap` from it to the
+//! slot), so that listing follows invitation order while lookups and
+//! removals stay `O(log n)`.
 //!
 //! Both indices are `BTreeMap`s whose values are slot numbers, so their
 //! nodes stay small and a lookup by email or by id is one `O(log n)`
@@ -14,8 +17,12 @@ use crate::membership::{Email, Member, MemberId};
 /// The non-owner members, and every member id (the owner's too).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
-    slab: Vec<Option<Member>>,
+    /// Each slot: the member and its join number.
+    slab: Vec<Option<(u64, Member)>>,
     free: Vec<usize>,
+    /// Join number to slot: the listing order.
+    order: BTreeMap<u64, usize>,
+    next_join: u64,
     by_email: BTreeMap<Email, usize>,
     /// `None`: the owner's id.
     by_id: BTreeMap<MemberId, Option<usize>>,
@@ -29,6 +36,8 @@ impl Index {
         Self {
             slab: Vec::new(),
             free: Vec::new(),
+            order: BTreeMap::new(),
+            next_join: 0,
             by_email: BTreeMap::new(),
             by_id,
         }
@@ -44,7 +53,10 @@ impl Index {
 
     pub(crate) fn get_mut(&mut self, email: &Email) -> Option<&mut Member> {
         let slot = *self.by_email.get(email)?;
-        self.slab.get_mut(slot).and_then(Option::as_mut)
+        self.slab
+            .get_mut(slot)
+            .and_then(Option::as_mut)
+            .map(|(_, m)| m)
     }
 
     /// `Some(None)` for the owner's id, `Some(Some(member))` for another
@@ -65,22 +77,26 @@ impl Index {
     }
 
     /// Adds a member whose email and id are not in the index yet (the
-    /// caller checked); an id recorded as the owner's is taken over.
+    /// caller checked), last in the listing order; an id recorded as the
+    /// owner's is taken over.
     pub(crate) fn insert(&mut self, member: Member) {
         let email = member.email().clone();
         let id = member.id().clone();
+        let join = self.next_join;
+        self.next_join += 1;
         let slot = match self.free.pop() {
             Some(slot) => {
                 if let Some(place) = self.slab.get_mut(slot) {
-                    *place = Some(member);
+                    *place = Some((join, member));
                 }
                 slot
             }
             None => {
-                self.slab.push(Some(member));
+                self.slab.push(Some((join, member)));
                 self.slab.len() - 1
             }
         };
+        self.order.insert(join, slot);
         self.by_email.insert(email, slot);
         self.by_id.insert(id, Some(slot));
     }
@@ -88,8 +104,9 @@ impl Index {
     /// Removes the member with `email`, if any, with its id.
     pub(crate) fn remove(&mut self, email: &Email) -> Option<Member> {
         let slot = self.by_email.remove(email)?;
-        let member = self.slab.get_mut(slot).and_then(Option::take)?;
+        let (join, member) = self.slab.get_mut(slot).and_then(Option::take)?;
         self.by_id.remove(member.id());
+        self.order.remove(&join);
         self.free.push(slot);
         Some(member)
     }
@@ -99,22 +116,23 @@ impl Index {
         self.by_id.insert(id, None);
     }
 
-    /// The members, ordered by normalized email.
+    /// The members, in the order they joined.
     pub(crate) fn members(&self) -> Members<'_> {
         Members {
             slab: &self.slab,
-            slots: self.by_email.values(),
+            slots: self.order.values(),
         }
     }
 
     fn slot(&self, slot: usize) -> Option<&Member> {
-        self.slab.get(slot).and_then(Option::as_ref)
+        self.slab.get(slot).and_then(Option::as_ref).map(|(_, m)| m)
     }
 }
 
 impl PartialEq for Index {
-    /// Equal when they hold equal members; slot numbers (which depend on
-    /// the history of insertions and removals) do not matter.
+    /// Equal when they hold equal members in the same order; slot and
+    /// join numbers (which depend on the history of insertions and
+    /// removals) do not matter.
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.members().eq(other.members())
     }
@@ -122,12 +140,12 @@ impl PartialEq for Index {
 
 impl Eq for Index {}
 
-/// The members of a [`Roster`](crate::Roster) but its owner, ordered by
-/// normalized email. See [`Roster::members`](crate::Roster::members).
+/// The members of a [`Roster`](crate::Roster) but its owner, in the order
+/// they joined. See [`Roster::members`](crate::Roster::members).
 #[derive(Debug, Clone)]
 pub struct Members<'a> {
-    slab: &'a [Option<Member>],
-    slots: alloc::collections::btree_map::Values<'a, Email, usize>,
+    slab: &'a [Option<(u64, Member)>],
+    slots: alloc::collections::btree_map::Values<'a, u64, usize>,
 }
 
 impl<'a> Iterator for Members<'a> {
@@ -136,7 +154,7 @@ impl<'a> Iterator for Members<'a> {
     fn next(&mut self) -> Option<&'a Member> {
         let slab = self.slab;
         self.slots
-            .find_map(|&slot| slab.get(slot).and_then(Option::as_ref))
+            .find_map(|&slot| slab.get(slot).and_then(Option::as_ref).map(|(_, m)| m))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -151,7 +169,7 @@ impl DoubleEndedIterator for Members<'_> {
         self.slots
             .by_ref()
             .rev()
-            .find_map(|&slot| slab.get(slot).and_then(Option::as_ref))
+            .find_map(|&slot| slab.get(slot).and_then(Option::as_ref).map(|(_, m)| m))
     }
 }
 

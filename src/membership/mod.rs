@@ -1,12 +1,15 @@
 //! The membership lifecycle of one resource: a [`Roster`] of its owner and
 //! members, the operations that change it (invite, accept, change role,
-//! revoke, leave, ownership transfer, account deletion), the [`Event`] each records, and
-//! the rebuilding of a roster from its events.
+//! revoke, leave, ownership transfer, account deletion, rename, deletion of
+//! the resource), the [`Event`] each records, the application of one event
+//! ([`Roster::apply`]), and the rebuilding of a roster from its events
+//! (from nothing, or from a snapshot).
 //!
 //! Everything here is pure: the caller passes the acting account, the
 //! ids, the invitation tokens and "now"; nothing reads a clock or draws a
 //! random number. Who "may manage" is asked of the permission matrix.
 
+mod digest;
 mod email;
 mod error;
 mod event;
@@ -16,17 +19,20 @@ mod roster;
 mod text;
 mod transfer;
 
+pub use digest::{TokenDigest, TokenDigestError};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{
-    AcceptError, AccountDeletedError, ChangeRoleError, InviteError, LeaveError, NotPermitted,
-    ReplayError, ReplayErrorKind, RevokeError, RosterError, TransferError,
+    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, InviteError,
+    LeaveError, NotPermitted, RenameError, ReplayError, ReplayErrorKind, RevokeError, RosterError,
+    TransferError,
 };
 pub use error::{Classify, ErrorClass};
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};
 pub use index::Members;
 pub use member::{
     Account, IdentifierError, InvitationToken, MAX_IDENTIFIER_LEN, Member, MemberError, MemberId,
-    MemberParts, MemberStatus, Resource, ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
+    MemberParts, MemberRef, MemberStatus, Resource, ResourceId, ResourceRef, SCHEMA_VERSION,
+    Timestamp, UNKNOWN_USERNAME, Username,
 };
 pub use roster::{Invitation, Roster};
 pub use text::InvisibleCharacter;

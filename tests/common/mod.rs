@@ -23,7 +23,7 @@ pub fn member(id: &str, spec: Spec<'_>) -> Member {
         _ => Some(Username::new(address.split('@').next().unwrap()).unwrap()),
     };
     let token = match status {
-        MemberStatus::Pending => Some(InvitationToken::new(format!("tok-{id}")).unwrap()),
+        MemberStatus::Pending => Some(InvitationToken::new(format!("tok-{id}")).unwrap().digest()),
         _ => None,
     };
     Member::new(MemberParts {

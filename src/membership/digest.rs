@@ -1,0 +1,135 @@
+//! [`TokenDigest`]: what a roster and its events keep of an invitation's
+//! secret.
+
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::membership::InvitationToken;
+
+/// The SHA-256 digest of an [`InvitationToken`]: what a pending membership,
+/// its `collaborator_invited` event and a snapshot keep instead of the
+/// token, so that a stored event stream or snapshot opens no invitation.
+///
+/// The invitee presents the token;
+/// [`Roster::accept`](crate::Roster::accept) hashes it and compares the
+/// digests in constant time ([`TokenDigest::verify`]). Serialized as 64
+/// lower-case hex digits; `Debug` and `Display` show the same hex (a
+/// digest of a random token reveals nothing usable).
+///
+/// ```
+/// use collab_authz::{InvitationToken, TokenDigest};
+///
+/// let token = InvitationToken::new("abc")?;
+/// let digest = TokenDigest::of(&token);
+/// assert_eq!(
+///     digest.to_string(),
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/// );
+/// assert!(digest.verify(&token));
+/// assert!(!digest.verify(&InvitationToken::new("abd")?));
+/// # Ok::<(), collab_authz::IdentifierError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenDigest([u8; 32]);
+
+impl TokenDigest {
+    /// The digest of `token`.
+    #[must_use]
+    pub fn of(token: &InvitationToken) -> Self {
+        Self(Sha256::digest(token.as_str().as_bytes()).into())
+    }
+
+    /// The digest with these 32 bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The digest's 32 bytes.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether `presented` hashes to this digest, compared in constant
+    /// time (the time taken does not depend on where the digests differ).
+    #[must_use]
+    pub fn verify(&self, presented: &InvitationToken) -> bool {
+        bool::from(self.0.ct_eq(&TokenDigest::of(presented).0))
+    }
+
+    /// Reads 64 hex digits (either case).
+    fn from_hex(s: &str) -> Option<Self> {
+        let bytes = s.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let [hi, lo] = pair else { return None };
+            *byte = (hex_value(*hi)? << 4) | hex_value(*lo)?;
+        }
+        Some(Self(out))
+    }
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl fmt::Display for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenDigest({self})")
+    }
+}
+
+impl From<&InvitationToken> for TokenDigest {
+    fn from(token: &InvitationToken) -> Self {
+        TokenDigest::of(token)
+    }
+}
+
+/// Why a string is not a [`TokenDigest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("a token digest is 64 hex digits")]
+pub struct TokenDigestError;
+
+impl core::str::FromStr for TokenDigest {
+    type Err = TokenDigestError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TokenDigest::from_hex(s).ok_or(TokenDigestError)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for TokenDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for TokenDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(crate::membership::member::StrVisitor(
+            "64 hex digits",
+            str::parse::<TokenDigest>,
+        ))
+    }
+}
