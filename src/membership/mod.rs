@@ -7,6 +7,7 @@
 //! ids, the invitation tokens and "now"; nothing reads a clock or draws a
 //! random number. Who "may manage" is asked of the permission matrix.
 
+mod custom_grant;
 mod email;
 mod error;
 mod event;

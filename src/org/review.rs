@@ -12,155 +12,120 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::matrix::grants;
-use crate::{
-    Directory, Email, MemberStatus, Membership, Permissions, Resource, ResourceId, ResourceKind,
-    Role, Timestamp, TwoFactor,
-};
+use crate::id::id_enum;
+use crate::membership::{Email, MemberStatus, Resource, ResourceId, Timestamp};
+use crate::org::directory::{Directory, Entry, TwoFactor};
+use crate::rules::matrix::grants;
+use crate::rules::permissions::Permissions;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
-/// How urgent a finding is. Ordered from least to most urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Severity {
-    /// Tidy-up: no access is at stake.
-    Low,
-    /// Access wider than needed, or a risk the caller cannot rule out.
-    Medium,
-    /// Access to data and secrets with a known weakness.
-    High,
-    /// The owner's account, which can delete and transfer the resource,
-    /// with a known weakness.
-    Critical,
-}
-
-impl Severity {
-    /// `low`, `medium`, `high` or `critical`.
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
+id_enum! {
+    kind: Severity,
+    /// How urgent a finding is. Ordered from least to most urgent. Its id
+    /// (`Display`, `FromStr`) is `low`, `medium`, `high` or `critical`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum Severity {
+        /// Tidy-up: no access is at stake.
+        Low => "low",
+        /// Access wider than needed, or a risk the caller cannot rule out.
+        Medium => "medium",
+        /// Access to data and secrets with a known weakness.
+        High => "high",
+        /// The owner's account, which can delete and transfer the resource,
+        /// with a known weakness.
+        Critical => "critical",
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
-    }
-}
-
-/// What a finding is about. Each variant states its rule.
-///
-/// # Severities
-///
-/// | kind | severity |
-/// | --- | --- |
-/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), owner-level access, 2FA disabled | critical |
-/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), owner-level access, 2FA unknown | high |
-/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), collaborator, 2FA disabled | high |
-/// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), collaborator, 2FA unknown | medium |
-/// | [`DeletedAccount`](Self::DeletedAccount) | medium |
-/// | [`LimitedWouldDo`](Self::LimitedWouldDo) | medium |
-/// | [`UnusedAccess`](Self::UnusedAccess) | medium |
-/// | [`StaleInvitation`](Self::StaleInvitation) | low |
-/// | [`ExpiredInvitation`](Self::ExpiredInvitation) | low |
-/// | [`OwnerOnly`](Self::OwnerOnly) | low |
-///
-/// Owner-level access without confirmed two-factor authentication is at
-/// least high: the owner's account can delete, rename and transfer the
-/// resource, so a status the caller cannot confirm is not given the
-/// benefit of the doubt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum FindingKind {
-    /// **Rule:** an active member (accepted collaborator, or the owner)
-    /// whose role can read data and secrets (the role's grants meet
-    /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and whose two-factor authentication is
-    /// disabled or unknown. Severity, for the person's most privileged
-    /// such membership: critical for an owner with 2FA disabled, high for
-    /// an owner with 2FA unknown or a collaborator with 2FA disabled,
-    /// medium for a collaborator with 2FA unknown. One finding per person,
-    /// listing every such resource.
-    FullRightsWithoutTwoFactor,
-    /// **Rule:** a pending invitation (not expired) that is at least
-    /// [`ReviewPolicy::stale_invitation_after`] seconds old at the review
-    /// time (an invitation exactly that old is stale). Severity low: it
-    /// grants nothing yet, but whoever holds the link can still accept it.
-    StaleInvitation,
-    /// **Rule:** a pending invitation whose expiry (set by the inviter) is
-    /// at or before the review time: it can no longer be accepted.
-    /// Severity low.
-    ExpiredInvitation,
-    /// **Rule:** a membership whose account was deleted
-    /// (`user_account_deleted`). It grants nothing, but it keeps a role that
-    /// a re-created account could be mistaken for; if the role could read
-    /// data and secrets, those secrets outlived the account. Severity
-    /// medium.
-    DeletedAccount,
-    /// **Rule:** a person who holds `collaborator` on at least
-    /// [`ReviewPolicy::limited_would_do_min_resources`] apps where the
-    /// caller-supplied [`Usage`] is not empty and every action used is one
-    /// that `limited_collaborator` holds on an app without condition (a
-    /// `yes` cell). An app where the person used an action that a limited
-    /// collaborator holds only under a condition (`view_activity_details`
-    /// with values redacted, `view_deployment_logs` for deployments younger
-    /// than 7 days, `create_review_app` through the SCM integration) does
-    /// not count: [`Usage`] does not say whether the condition held, and
-    /// lowering the role could break the person's work. Only apps count: a
-    /// dedicated database has no limited role. Severity medium.
-    LimitedWouldDo,
-    /// **Rule:** an accepted collaborator whose caller-supplied [`Usage`]
-    /// on the resource is recorded and empty: access held and not used.
-    /// Severity medium.
-    UnusedAccess,
-    /// **Rule:** a resource whose roster holds nobody but its owner: no
-    /// collaborator in any status (accepted, pending or deleted account).
-    /// Everyone who works on it either uses the owner's account (shared
-    /// credentials, owner-only actions exposed) or nobody can act when
-    /// that one account is lost. Severity low.
+id_enum! {
+    kind: FindingKind,
+    /// What a finding is about. Each variant states its rule.
     ///
-    /// A resource whose other memberships are all pending or deleted
-    /// accounts is not flagged, so one resource never gets contradictory
-    /// advice: a pending invitation already is the invitation this finding
-    /// would suggest (and is flagged itself when stale or expired), and a
-    /// deleted account gets its own [`DeletedAccount`](Self::DeletedAccount)
-    /// finding (revoke it; if the owner is then alone, the next review
-    /// flags the resource).
-    OwnerOnly,
+    /// # Severities
+    ///
+    /// | kind | severity |
+    /// | --- | --- |
+    /// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), owner-level access, 2FA disabled | critical |
+    /// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), owner-level access, 2FA unknown | high |
+    /// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), collaborator, 2FA disabled | high |
+    /// | [`FullRightsWithoutTwoFactor`](Self::FullRightsWithoutTwoFactor), collaborator, 2FA unknown | medium |
+    /// | [`DeletedAccount`](Self::DeletedAccount) | medium |
+    /// | [`LimitedWouldDo`](Self::LimitedWouldDo) | medium |
+    /// | [`UnusedAccess`](Self::UnusedAccess) | medium |
+    /// | [`StaleInvitation`](Self::StaleInvitation) | low |
+    /// | [`ExpiredInvitation`](Self::ExpiredInvitation) | low |
+    /// | [`OwnerOnly`](Self::OwnerOnly) | low |
+    ///
+    /// Owner-level access without confirmed two-factor authentication is at
+    /// least high: the owner's account can delete, rename and transfer the
+    /// resource, so a status the caller cannot confirm is not given the
+    /// benefit of the doubt.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    #[non_exhaustive]
+    pub enum FindingKind {
+        /// **Rule:** an active member (accepted collaborator, or the owner)
+        /// whose role can read data and secrets (the role's grants meet
+        /// [`Category::DataAndSecrets`](crate::rules::action::Category::DataAndSecrets)) and whose two-factor authentication is
+        /// disabled or unknown. Severity, for the person's most privileged
+        /// such membership: critical for an owner with 2FA disabled, high for
+        /// an owner with 2FA unknown or a collaborator with 2FA disabled,
+        /// medium for a collaborator with 2FA unknown. One finding per person,
+        /// listing every such resource.
+        FullRightsWithoutTwoFactor => "full_rights_without_two_factor",
+        /// **Rule:** a pending invitation (not expired) that is at least
+        /// [`ReviewPolicy::stale_invitation_after`] seconds old at the review
+        /// time (an invitation exactly that old is stale). Severity low: it
+        /// grants nothing yet, but whoever holds the link can still accept it.
+        StaleInvitation => "stale_invitation",
+        /// **Rule:** a pending invitation whose expiry (set by the inviter) is
+        /// at or before the review time: it can no longer be accepted.
+        /// Severity low.
+        ExpiredInvitation => "expired_invitation",
+        /// **Rule:** a membership whose account was deleted
+        /// (`user_account_deleted`). It grants nothing, but it keeps a role that
+        /// a re-created account could be mistaken for; if the role could read
+        /// data and secrets, those secrets outlived the account. Severity
+        /// medium.
+        DeletedAccount => "deleted_account",
+        /// **Rule:** a person who holds `collaborator` on at least
+        /// [`ReviewPolicy::limited_would_do_min_resources`] apps where the
+        /// caller-supplied [`Usage`] is not empty and every action used is one
+        /// that `limited_collaborator` holds on an app without condition (a
+        /// `yes` cell). An app where the person used an action that a limited
+        /// collaborator holds only under a condition (`view_activity_details`
+        /// with values redacted, `view_deployment_logs` for deployments younger
+        /// than 7 days, `create_review_app` through the SCM integration) does
+        /// not count: [`Usage`] does not say whether the condition held, and
+        /// lowering the role could break the person's work. Only apps count: a
+        /// dedicated database has no limited role. Severity medium.
+        LimitedWouldDo => "limited_would_do",
+        /// **Rule:** an accepted collaborator whose caller-supplied [`Usage`]
+        /// on the resource is recorded and empty: access held and not used.
+        /// Severity medium.
+        UnusedAccess => "unused_access",
+        /// **Rule:** a resource whose roster holds nobody but its owner: no
+        /// collaborator in any status (accepted, pending or deleted account).
+        /// Everyone who works on it either uses the owner's account (shared
+        /// credentials, owner-only actions exposed) or nobody can act when
+        /// that one account is lost. Severity low.
+        ///
+        /// A resource whose other memberships are all pending or deleted
+        /// accounts is not flagged, so one resource never gets contradictory
+        /// advice: a pending invitation already is the invitation this finding
+        /// would suggest (and is flagged itself when stale or expired), and a
+        /// deleted account gets its own [`DeletedAccount`](Self::DeletedAccount)
+        /// finding (revoke it; if the owner is then alone, the next review
+        /// flags the resource).
+        OwnerOnly => "owner_only",
+    }
 }
 
 impl FindingKind {
-    /// Every kind, in declaration order.
-    pub const ALL: [FindingKind; 7] = [
-        FindingKind::FullRightsWithoutTwoFactor,
-        FindingKind::StaleInvitation,
-        FindingKind::ExpiredInvitation,
-        FindingKind::DeletedAccount,
-        FindingKind::LimitedWouldDo,
-        FindingKind::UnusedAccess,
-        FindingKind::OwnerOnly,
-    ];
-
-    /// The snake_case id.
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            FindingKind::FullRightsWithoutTwoFactor => "full_rights_without_two_factor",
-            FindingKind::StaleInvitation => "stale_invitation",
-            FindingKind::ExpiredInvitation => "expired_invitation",
-            FindingKind::DeletedAccount => "deleted_account",
-            FindingKind::LimitedWouldDo => "limited_would_do",
-            FindingKind::UnusedAccess => "unused_access",
-            FindingKind::OwnerOnly => "owner_only",
-        }
-    }
-
     /// A short title, as the report's table prints it.
     #[must_use]
     pub const fn title(self) -> &'static str {
@@ -199,12 +164,6 @@ impl FindingKind {
                 "a resource whose roster holds nobody but its owner (no collaborator, invitation or deleted account)"
             }
         }
-    }
-}
-
-impl fmt::Display for FindingKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
     }
 }
 
@@ -352,7 +311,8 @@ impl Default for ReviewPolicy {
 /// membership with no entry is "not known", never "unused".
 ///
 /// ```
-/// use collab_authz::{Email, Permissions, ResourceId, Usage};
+/// use collab_authz::org::review::Usage;
+/// use collab_authz::{Email, Permissions, ResourceId};
 ///
 /// let mut usage = Usage::new();
 /// let bob = Email::parse("bob@example.com")?;
@@ -574,7 +534,8 @@ fn escape(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
 /// Linear in the number of memberships (plus `log` lookups in `usage`).
 ///
 /// ```
-/// use collab_authz::{review, DirectoryBuilder, Email, FindingKind, Fix, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster, Severity, Timestamp, TwoFactor, Usage};
+/// use collab_authz::org::review::{FindingKind, Fix, Severity, Usage};
+/// use collab_authz::{review, DirectoryBuilder, Email, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster, Timestamp, TwoFactor};
 ///
 /// let owner = Member::new(MemberParts {
 ///     id: MemberId::new("m1")?, email: Email::parse("ada@example.com")?, username: None,
@@ -720,7 +681,7 @@ pub fn review<'d>(
 }
 
 fn invitation_findings<'d>(
-    m: &Membership<'d>,
+    m: &Entry<'d>,
     now: Timestamp,
     policy: &ReviewPolicy,
     findings: &mut Vec<Finding<'d>>,
@@ -755,7 +716,7 @@ fn invitation_findings<'d>(
 }
 
 fn usage_findings<'d>(
-    m: &Membership<'d>,
+    m: &Entry<'d>,
     usage: &Usage,
     limited_app: Permissions,
     findings: &mut Vec<Finding<'d>>,

@@ -1,8 +1,9 @@
 //! The three collaborator roles.
 
-use crate::action::id_enum;
+use crate::id::id_enum;
 
 id_enum! {
+    kind: Role,
     /// A collaborator's role on one resource.
     ///
     /// The derived order is the privilege order, strict on every resource
@@ -19,7 +20,10 @@ id_enum! {
     /// assert_eq!(Role::LimitedCollaborator.label(), "limited collaborator");
     /// # Ok::<(), collab_authz::ParseIdError>(())
     /// ```
-    pub enum Role as Role {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum Role {
         /// Day-to-day operations only (contractor, junior, support); the
         /// default role of a new invitation on an app. Not available on a
         /// dedicated database.

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::ops;
 
-use crate::Action;
+use crate::rules::action::Action;
 
 /// A set of [`Action`]s, one bit each.
 ///
@@ -534,7 +534,7 @@ impl fmt::Display for Permissions {
 }
 
 impl core::str::FromStr for Permissions {
-    type Err = crate::ParseIdError;
+    type Err = crate::id::ParseIdError;
 
     /// Parses what [`Display`](fmt::Display) writes: action ids separated by
     /// commas (spaces around them are ignored), or `(none)` for the empty
@@ -552,7 +552,7 @@ impl core::str::FromStr for Permissions {
     /// ```
     ///
     /// # Errors
-    /// [`ParseIdError`](crate::ParseIdError) (about an action) when a piece
+    /// [`ParseIdError`](crate::id::ParseIdError) (about an action) when a piece
     /// is not an action id, including an empty piece.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.trim() == "(none)" {
@@ -573,7 +573,7 @@ mod serde_impl {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::Permissions;
-    use crate::Action;
+    use crate::rules::action::Action;
 
     impl Serialize for Permissions {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -22,69 +22,40 @@
 //! ```
 
 use core::fmt::{self, Write};
-use core::str::FromStr;
 
-use crate::{Action, Cell, IdKind, ParseIdError, ResourceKind, Role, cell};
+use crate::id::id_enum;
+use crate::rules::action::Action;
+use crate::rules::matrix::{Cell, cell};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// The columns of the export, most privileged first, as the spec orders
 /// them.
 const COLUMNS: [Role; 3] = [Role::Owner, Role::Collaborator, Role::LimitedCollaborator];
 
-/// An export format.
-///
-/// Parses from and displays as `csv`, `markdown` or `json`.
-///
-/// ```
-/// use collab_authz::export::Format;
-///
-/// assert_eq!("json".parse::<Format>()?, Format::Json);
-/// assert_eq!(Format::Markdown.to_string(), "markdown");
-/// assert!("xml".parse::<Format>().is_err());
-/// # Ok::<(), collab_authz::ParseIdError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Format {
-    /// Comma-separated values with a header row (the default).
-    #[default]
-    Csv,
-    /// One Markdown table per resource kind.
-    Markdown,
-    /// A JSON array of row objects.
-    Json,
-}
-
-impl Format {
-    /// Every format.
-    pub const ALL: [Format; 3] = [Format::Csv, Format::Markdown, Format::Json];
-
-    /// The format's id: `csv`, `markdown` or `json`.
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Markdown => "markdown",
-            Format::Json => "json",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
-    }
-}
-
-impl FromStr for Format {
-    type Err = ParseIdError;
-
-    /// # Errors
-    /// [`ParseIdError`] (of [`IdKind::ExportFormat`]) when `s` is not
-    /// `csv`, `markdown` or `json`; it quotes `s`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.id() == s)
-            .ok_or_else(|| ParseIdError::new(IdKind::ExportFormat, s))
+id_enum! {
+    kind: ExportFormat,
+    /// An export format.
+    ///
+    /// Parses from and displays as `csv`, `markdown` or `json`.
+    ///
+    /// ```
+    /// use collab_authz::export::Format;
+    ///
+    /// assert_eq!("json".parse::<Format>()?, Format::Json);
+    /// assert_eq!(Format::Markdown.to_string(), "markdown");
+    /// assert!("xml".parse::<Format>().is_err());
+    /// # Ok::<(), collab_authz::ParseIdError>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum Format {
+        /// Comma-separated values with a header row (the default).
+        #[default]
+        Csv => "csv",
+        /// One Markdown table per resource kind.
+        Markdown => "markdown",
+        /// A JSON array of row objects.
+        Json => "json",
     }
 }
 
@@ -231,8 +202,8 @@ const _: () = {
     assert!(json_safe(Cell::No.label()));
     assert!(json_safe(Cell::NotApplicable.label()));
     assert!(json_safe(
-        Cell::Limited(crate::Limit::Obligation(
-            crate::Obligation::RedactEnvVarValues
+        Cell::Limited(crate::rules::matrix::Limit::Obligation(
+            crate::rules::matrix::Obligation::RedactEnvVarValues
         ))
         .label()
     ));

@@ -1,9 +1,10 @@
 //! The kinds of resource that have collaborators.
 
-use crate::Role;
-use crate::action::id_enum;
+use crate::id::id_enum;
+use crate::rules::role::Role;
 
 id_enum! {
+    kind: ResourceKind,
     /// What a set of collaborators is attached to.
     ///
     /// ```
@@ -14,7 +15,10 @@ id_enum! {
     /// assert_eq!(kind.default_invitation_role(), Role::Collaborator);
     /// # Ok::<(), collab_authz::ParseIdError>(())
     /// ```
-    pub enum ResourceKind as ResourceKind {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum ResourceKind {
         /// An application; all three roles exist.
         App => "app",
         /// A top-level database with its own collaborators; only owner and

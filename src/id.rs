@@ -1,25 +1,38 @@
-//! Errors of the rule types.
+//! Closed id sets: the [`id_enum!`] macro that declares them and
+//! [`ParseIdError`], the error of parsing one.
+//!
+//! The bottom of the crate: this module imports nothing from the crate, so
+//! every layer above (the rules, membership, the organization tools) can
+//! declare an id set with it. An id set's valid ids travel inside the error
+//! as a `&'static [&'static str]`, so the error's message names them
+//! without knowing the types.
 
 use core::fmt;
-
-use crate::{Action, Category, ResourceKind, Role, Scope};
 
 /// Which closed id set a [`ParseIdError`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdKind {
-    /// A [`Role`] id.
+    /// A role id (`owner`, ...).
     Role,
-    /// A [`ResourceKind`] id.
+    /// A resource kind id (`app`, `dedicated_database`).
     ResourceKind,
-    /// An [`Action`] id.
+    /// An action id (`restart`, ...).
     Action,
-    /// A [`Scope`] id.
+    /// A scope id (`lifecycle`, ...).
     Scope,
-    /// A [`Category`] id.
+    /// An overview category id (`destructive_actions`, ...).
     Category,
-    /// An export [`Format`](crate::Format) id.
+    /// A matrix export format id (`csv`, `markdown`, `json`).
     ExportFormat,
+    /// An overview coverage id (`yes`, `limited`, `no`, `n/a`).
+    Coverage,
+    /// A two-factor status id (`enabled`, `disabled`, `unknown`).
+    TwoFactor,
+    /// An access-review severity id (`low`, ..., `critical`).
+    Severity,
+    /// An access-review finding kind id (`stale invitation`, ...).
+    FindingKind,
 }
 
 impl IdKind {
@@ -33,6 +46,10 @@ impl IdKind {
             IdKind::Scope => "scope",
             IdKind::Category => "category",
             IdKind::ExportFormat => "export format",
+            IdKind::Coverage => "coverage",
+            IdKind::TwoFactor => "two-factor status",
+            IdKind::Severity => "severity",
+            IdKind::FindingKind => "finding kind",
         }
     }
 }
@@ -76,6 +93,8 @@ pub const MAX_REJECTED_LEN: usize = 40;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct ParseIdError {
     kind: IdKind,
+    /// Every valid id of the set, in the set's order.
+    valid: &'static [&'static str],
     /// The first `len` bytes are a char-boundary prefix of the input; the
     /// rest are zero, so the derived `Eq` and `Hash` compare the prefix.
     input: [u8; MAX_REJECTED_LEN],
@@ -84,7 +103,9 @@ pub struct ParseIdError {
 }
 
 impl ParseIdError {
-    pub(crate) fn new(kind: IdKind, rejected: &str) -> Self {
+    /// The error for `rejected`, parsed as an id of the `kind` set whose
+    /// ids are `valid`.
+    pub(crate) fn new(kind: IdKind, valid: &'static [&'static str], rejected: &str) -> Self {
         let mut len = rejected.len().min(MAX_REJECTED_LEN);
         while !rejected.is_char_boundary(len) {
             len -= 1;
@@ -95,6 +116,7 @@ impl ParseIdError {
         }
         Self {
             kind,
+            valid,
             input,
             // len <= MAX_REJECTED_LEN = 40: the conversion cannot fail.
             len: u8::try_from(len).unwrap_or(0),
@@ -119,6 +141,13 @@ impl ParseIdError {
             .unwrap_or_default()
     }
 
+    /// Every valid id of the set, in the set's order (what the message
+    /// lists).
+    #[must_use]
+    pub const fn valid(&self) -> &'static [&'static str] {
+        self.valid
+    }
+
     /// Whether the rejected string was longer than what
     /// [`input`](Self::input) keeps.
     #[must_use]
@@ -141,19 +170,6 @@ impl fmt::Debug for ParseIdError {
 
 impl fmt::Display for ParseIdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn list<T: Copy, const N: usize>(
-            f: &mut fmt::Formatter<'_>,
-            all: [T; N],
-            id: fn(T) -> &'static str,
-        ) -> fmt::Result {
-            for (i, v) in all.into_iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                f.write_str(id(v))?;
-            }
-            Ok(())
-        }
         let ellipsis = if self.truncated { "…" } else { "" };
         write!(
             f,
@@ -161,27 +177,63 @@ impl fmt::Display for ParseIdError {
             self.kind.noun(),
             self.input().escape_debug()
         )?;
-        match self.kind {
-            IdKind::Role => list(f, Role::ALL, Role::id),
-            IdKind::ResourceKind => list(f, ResourceKind::ALL, ResourceKind::id),
-            IdKind::Action => list(f, Action::ALL, Action::id),
-            IdKind::Scope => list(f, Scope::ALL, Scope::id),
-            IdKind::Category => list(f, Category::ALL, Category::id),
-            IdKind::ExportFormat => list(f, crate::Format::ALL, crate::Format::id),
+        for (i, id) in self.valid.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(id)?;
         }
+        Ok(())
     }
 }
 
-/// Finds the value of a closed set whose id is `s`.
-pub(crate) fn parse_id<T: Copy, const N: usize>(
-    all: [T; N],
-    id: fn(T) -> &'static str,
-    s: &str,
-    kind: IdKind,
-) -> Result<T, ParseIdError> {
-    all.into_iter()
-        .find(|v| id(*v) == s)
-        .ok_or_else(|| ParseIdError::new(kind, s))
+/// Declares a closed id set: a field-less enum whose every variant has one
+/// id, with
+///
+/// - `ALL`, every value in declaration order, and `id()`, both `const`;
+/// - `Display` (the id, padded like a `str`) and `FromStr` (the id back,
+///   or a [`ParseIdError`] of the named [`IdKind`]), derived by `strum`
+///   from the same literal, so the three can never disagree.
+///
+/// The attributes before `pub enum` (docs, serde, `non_exhaustive`) and
+/// those before a variant are passed through. `kind:` names the
+/// [`IdKind`] of the set's parse errors.
+macro_rules! id_enum {
+    (
+        kind: $kind:ident,
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $id:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(strum::Display, strum::EnumString)]
+        #[strum(parse_err_ty = $crate::id::ParseIdError, parse_err_fn = Self::parse_error)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[strum(serialize = $id)] $variant, )*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($id),*].len()] = [ $( $name::$variant, )* ];
+
+            /// The id, as the spec writes it (also `Display` and `FromStr`).
+            #[must_use]
+            pub const fn id(self) -> &'static str {
+                match self { $( $name::$variant => $id, )* }
+            }
+
+            /// The error for a string that is none of the ids.
+            fn parse_error(rejected: &str) -> $crate::id::ParseIdError {
+                $crate::id::ParseIdError::new(
+                    $crate::id::IdKind::$kind,
+                    &[$($id),*],
+                    rejected,
+                )
+            }
+        }
+    };
 }
+pub(crate) use id_enum;
 
 const _: () = assert!(MAX_REJECTED_LEN <= u8::MAX as usize);

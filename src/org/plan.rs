@@ -12,10 +12,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::{
+use crate::membership::{
     ChangeRoleError, Email, Event, Invitation, InvitationToken, InviteError, MemberId,
-    MemberStatus, ResourceId, ResourceKind, RevokeError, Role, Roster, Timestamp,
+    MemberStatus, ResourceId, RevokeError, Roster, Timestamp,
 };
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// One operation of a [`Plan`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -156,7 +158,8 @@ pub struct Plan {
 /// deleted account that is desired is revoked and invited again.
 ///
 /// ```
-/// use collab_authz::{plan, Account, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId, ResourceKind, Role, Roster, Step, Timestamp};
+/// use collab_authz::org::plan::Step;
+/// use collab_authz::{plan, Account, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp};
 ///
 /// let t = Timestamp::from_unix_seconds(0);
 /// let ada = Email::parse("ada@example.com")?;

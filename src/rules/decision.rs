@@ -4,8 +4,11 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::matrix::{self, Condition, Limit, Obligation, article};
-use crate::{Action, Context, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role};
+use crate::rules::action::Action;
+use crate::rules::context::{Context, ReviewAppSettings, ReviewAppTrigger};
+use crate::rules::matrix::{self, Condition, Limit, Obligation, article};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// How long a limited collaborator may read a deployment's logs.
 pub const DEPLOYMENT_LOG_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -254,34 +257,6 @@ impl Denial {
             DenialReason::RoleTooLow { lowest } => Some(lowest),
             DenialReason::RoleNotAvailable { lowest } => lowest,
             _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Condition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Condition::DeploymentYoungerThan7Days => "only deployments younger than 7 days",
-            Condition::ReviewAppViaScmWhenAllowed => {
-                "only through the SCM integration, and only when the app's review-app settings allow it"
-            }
-        })
-    }
-}
-
-impl fmt::Display for Obligation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Obligation::RedactEnvVarValues => "environment variable values are redacted",
-        })
-    }
-}
-
-impl fmt::Display for Limit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Limit::Obligation(o) => o.fmt(f),
-            Limit::Condition(c) => c.fmt(f),
         }
     }
 }

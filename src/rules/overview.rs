@@ -1,35 +1,40 @@
 //! [`Overview`]: the platform's six-row summary, derived from the matrix.
 
-use crate::matrix::grants;
-use crate::{Category, ResourceKind, Role};
+use crate::id::id_enum;
+use crate::rules::action::Category;
+use crate::rules::matrix::grants;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
-/// One cell of the overview: how much of a category a role holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Coverage {
-    /// Every action of the category, unconditionally.
-    Yes,
-    /// Some of them, or some only under a condition.
-    Limited,
-    /// None of them.
-    No,
-    /// The role does not exist on the kind, or no action of the category
-    /// applies to it.
-    #[cfg_attr(feature = "serde", serde(rename = "n/a"))]
-    NotApplicable,
+id_enum! {
+    kind: Coverage,
+    /// One cell of the overview: how much of a category a role holds.
+    ///
+    /// Its id (`Display`, `FromStr`) is the spec's `yes`, `limited`, `no`
+    /// or `n/a`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum Coverage {
+        /// Every action of the category, unconditionally.
+        Yes => "yes",
+        /// Some of them, or some only under a condition.
+        Limited => "limited",
+        /// None of them.
+        No => "no",
+        /// The role does not exist on the kind, or no action of the category
+        /// applies to it.
+        #[cfg_attr(feature = "serde", serde(rename = "n/a"))]
+        NotApplicable => "n/a",
+    }
 }
 
 impl Coverage {
-    /// `yes`, `limited`, `no` or `n/a`, as the spec writes it.
+    /// `yes`, `limited`, `no` or `n/a`, as the spec writes it: the same as
+    /// [`id`](Self::id).
     #[must_use]
     pub const fn label(self) -> &'static str {
-        match self {
-            Coverage::Yes => "yes",
-            Coverage::Limited => "limited",
-            Coverage::No => "no",
-            Coverage::NotApplicable => "n/a",
-        }
+        self.id()
     }
 }
 

@@ -9,13 +9,17 @@
 //!
 //! Granting one is subject to [`CustomRole::check_grant`]: nobody may grant a
 //! custom role that holds an action they do not hold themselves. With a
-//! [`Roster`](crate::Roster) at hand (feature `alloc`),
-//! [`CustomRole::check_grant_in`] reads the granter's role from it.
+//! roster at hand (feature `alloc`), `Roster::check_custom_grant` in the
+//! membership layer reads the granter's role from it: the rules layer
+//! knows nothing of rosters.
 
 use core::fmt;
 
-use crate::matrix::{OWNER_ONLY, grants};
-use crate::{Action, Permissions, ResourceKind, Role};
+use crate::rules::action::Action;
+use crate::rules::matrix::{OWNER_ONLY, grants};
+use crate::rules::permissions::Permissions;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// The longest name a custom role may have, in bytes.
 pub const MAX_NAME_LEN: usize = 64;
@@ -105,40 +109,6 @@ impl CustomRoleError {
     }
 }
 
-/// Checks a custom role name: 1 to 64 bytes of `a`-`z`, `0`-`9`, `_`, `-`,
-/// starting with a letter, and not a built-in role id.
-///
-/// # Errors
-/// The [`NameError`] that says which rule the name breaks.
-pub const fn validate_name(name: &str) -> Result<(), NameError> {
-    let bytes = name.as_bytes();
-    match bytes {
-        [] => return Err(NameError::Empty),
-        [first, ..] if !first.is_ascii_lowercase() => return Err(NameError::BadStart),
-        _ => {}
-    }
-    if bytes.len() > MAX_NAME_LEN {
-        return Err(NameError::TooLong);
-    }
-    let mut rest = bytes;
-    while let [b, tail @ ..] = rest {
-        if !(b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-') {
-            return Err(NameError::BadCharacter);
-        }
-        rest = tail;
-    }
-    let mut i = 0;
-    while i < Role::ALL.len() {
-        #[expect(clippy::indexing_slicing, reason = "i < ALL.len()")]
-        let role = Role::ALL[i];
-        if bytes_eq(bytes, role.id().as_bytes()) {
-            return Err(NameError::Reserved);
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
 const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     let (mut a, mut b) = (a, b);
     loop {
@@ -151,34 +121,6 @@ const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
             _ => return false,
         }
     }
-}
-
-/// Checks a permission set for a custom role on `kind`.
-///
-/// # Errors
-/// [`CustomRoleError::Empty`], [`CustomRoleError::NotApplicable`] or
-/// [`CustomRoleError::OwnerOnly`].
-pub const fn validate_permissions(
-    kind: ResourceKind,
-    permissions: Permissions,
-) -> Result<(), CustomRoleError> {
-    if permissions.is_empty() {
-        return Err(CustomRoleError::Empty);
-    }
-    let not_applicable = permissions.difference(kind.applicable_actions());
-    if !not_applicable.is_empty() {
-        return Err(CustomRoleError::NotApplicable {
-            kind,
-            actions: not_applicable,
-        });
-    }
-    let owner_only = permissions.intersection(OWNER_ONLY);
-    if !owner_only.is_empty() {
-        return Err(CustomRoleError::OwnerOnly {
-            actions: owner_only,
-        });
-    }
-    Ok(())
 }
 
 /// The name of a custom role: borrowed for `const` roles, owned for roles
@@ -293,7 +235,7 @@ impl CustomRole {
     ///
     /// # Errors
     /// [`CustomRoleError::Name`] for a name that breaks the naming rules
-    /// (see [`validate_name`]), [`CustomRoleError::Empty`] for an empty set,
+    /// (see [`validate_name`](Self::validate_name)), [`CustomRoleError::Empty`] for an empty set,
     /// [`CustomRoleError::NotApplicable`] for actions the kind does not
     /// have, [`CustomRoleError::OwnerOnly`] for owner-only actions.
     pub const fn new(
@@ -301,10 +243,10 @@ impl CustomRole {
         kind: ResourceKind,
         permissions: Permissions,
     ) -> Result<Self, CustomRoleError> {
-        if let Err(e) = validate_name(name) {
+        if let Err(e) = Self::validate_name(name) {
             return Err(CustomRoleError::Name(e));
         }
-        if let Err(e) = validate_permissions(kind, permissions) {
+        if let Err(e) = Self::validate_permissions(kind, permissions) {
             return Err(e);
         }
         Ok(Self {
@@ -314,18 +256,87 @@ impl CustomRole {
         })
     }
 
+    /// Checks a custom role name: 1 to 64 bytes of `a`-`z`, `0`-`9`, `_`, `-`,
+    /// starting with a letter, and not a built-in role id.
+    ///
+    /// # Errors
+    /// The [`NameError`] that says which rule the name breaks.
+    #[inline]
+    pub const fn validate_name(name: &str) -> Result<(), NameError> {
+        let bytes = name.as_bytes();
+        match bytes {
+            [] => return Err(NameError::Empty),
+            [first, ..] if !first.is_ascii_lowercase() => return Err(NameError::BadStart),
+            _ => {}
+        }
+        if bytes.len() > MAX_NAME_LEN {
+            return Err(NameError::TooLong);
+        }
+        let mut rest = bytes;
+        while let [b, tail @ ..] = rest {
+            if !(b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-') {
+                return Err(NameError::BadCharacter);
+            }
+            rest = tail;
+        }
+        let mut i = 0;
+        while i < Role::ALL.len() {
+            #[expect(clippy::indexing_slicing, reason = "i < ALL.len()")]
+            let role = Role::ALL[i];
+            if bytes_eq(bytes, role.id().as_bytes()) {
+                return Err(NameError::Reserved);
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Checks a permission set for a custom role on `kind`.
+    ///
+    /// # Errors
+    /// [`CustomRoleError::Empty`], [`CustomRoleError::NotApplicable`] or
+    /// [`CustomRoleError::OwnerOnly`].
+    pub const fn validate_permissions(
+        kind: ResourceKind,
+        permissions: Permissions,
+    ) -> Result<(), CustomRoleError> {
+        if permissions.is_empty() {
+            return Err(CustomRoleError::Empty);
+        }
+        let not_applicable = permissions.difference(kind.applicable_actions());
+        if !not_applicable.is_empty() {
+            return Err(CustomRoleError::NotApplicable {
+                kind,
+                actions: not_applicable,
+            });
+        }
+        let owner_only = permissions.intersection(OWNER_ONLY);
+        if !owner_only.is_empty() {
+            return Err(CustomRoleError::OwnerOnly {
+                actions: owner_only,
+            });
+        }
+        Ok(())
+    }
+
     /// Like [`new`](Self::new), but `None` instead of the error.
     ///
     /// `const` code can unwrap an `Option` of a type with a destructor
     /// (`Option::expect` is a `const fn`) but not a `Result`; this is what
     /// [`custom_role!`](crate::custom_role!) builds on. It never panics.
+    ///
+    /// Hidden from the docs: public only because the macro expands in the
+    /// caller's crate; [`new`](Self::new) is the function to call.
+    #[doc(hidden)]
     #[must_use]
     pub const fn checked(
         name: &'static str,
         kind: ResourceKind,
         permissions: Permissions,
     ) -> Option<Self> {
-        if validate_name(name).is_err() || validate_permissions(kind, permissions).is_err() {
+        if Self::validate_name(name).is_err()
+            || Self::validate_permissions(kind, permissions).is_err()
+        {
             return None;
         }
         Some(Self {
@@ -345,8 +356,8 @@ impl CustomRole {
         kind: ResourceKind,
         permissions: Permissions,
     ) -> Result<Self, CustomRoleError> {
-        validate_name(name).map_err(CustomRoleError::Name)?;
-        validate_permissions(kind, permissions)?;
+        Self::validate_name(name).map_err(CustomRoleError::Name)?;
+        Self::validate_permissions(kind, permissions)?;
         Ok(Self {
             name: Name::Owned(name.into()),
             kind,
@@ -455,74 +466,6 @@ impl CustomRole {
     }
 }
 
-#[cfg(feature = "alloc")]
-impl CustomRole {
-    /// Checks that `actor` may hand this role to someone on `roster`'s
-    /// resource: [`check_grant`](Self::check_grant) with the granter and
-    /// the kind read from the roster.
-    ///
-    /// The granter is the actor's *effective* built-in role on the roster
-    /// ([`Roster::effective_role`](crate::Roster::effective_role)): an
-    /// owner or an accepted collaborator grants as the matrix says; a
-    /// limited collaborator may not grant (no `invite_collaborator`); a
-    /// stranger, a pending invitation or a deleted account holds no rights
-    /// and may not grant. A roster records built-in roles only: for an
-    /// actor who holds a custom role, call
-    /// [`check_grant`](Self::check_grant) with [`Granter::Custom`].
-    ///
-    /// The rules, in order: the roster's kind is the role's kind; the actor
-    /// has an active membership; then those of
-    /// [`check_grant`](Self::check_grant). A built-in role that may invite
-    /// holds every action a custom role may hold on its kind, so
-    /// [`GrantError::Escalation`] only comes from custom granters.
-    ///
-    /// ```
-    /// use collab_authz::{custom_role, Account, CustomRole, Email, GrantError, Invitation, InvitationToken, MemberId, Permissions, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp};
-    ///
-    /// const DEPLOYER: CustomRole = custom_role!(
-    ///     "deployer",
-    ///     ResourceKind::App,
-    ///     Permissions::DEPLOY_ANY_BRANCH.union(Permissions::VIEW_DEPLOYMENTS),
-    /// );
-    /// let t = Timestamp::from_unix_seconds(0);
-    /// let ada = Email::parse("ada@example.com")?;
-    /// let owner = Account { id: MemberId::new("m0")?, email: ada.clone(), username: None };
-    /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
-    /// let (mut roster, _) = Roster::create(app, owner, t);
-    /// let bob = Email::parse("bob@example.com")?;
-    /// roster.invite(&ada, Invitation::new(MemberId::new("m1")?, bob.clone(), InvitationToken::new("t1")?), t)?;
-    ///
-    /// assert_eq!(DEPLOYER.check_grant_in(&roster, &ada), Ok(()));
-    /// // Bob's invitation is pending: he holds no rights yet.
-    /// assert_eq!(DEPLOYER.check_grant_in(&roster, &bob), Err(GrantError::NotActive));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`GrantError::WrongKind`] when the roster's resource is of another
-    /// kind; [`GrantError::NotAMember`] when the actor has no membership on
-    /// it; [`GrantError::NotActive`] when the membership is pending or of a
-    /// deleted account; [`GrantError::MayNotGrant`] for a limited
-    /// collaborator; [`GrantError::Escalation`] as
-    /// [`check_grant`](Self::check_grant).
-    pub fn check_grant_in(
-        &self,
-        roster: &crate::Roster,
-        actor: &crate::Email,
-    ) -> Result<(), GrantError> {
-        let kind = roster.kind();
-        if kind != self.kind {
-            return Err(GrantError::WrongKind {
-                role: self.kind,
-                resource: kind,
-            });
-        }
-        let member = roster.get(actor).ok_or(GrantError::NotAMember)?;
-        let role = member.effective_role().ok_or(GrantError::NotActive)?;
-        self.check_grant(Granter::Role(role), kind)
-    }
-}
-
 impl fmt::Display for CustomRole {
     /// The role's name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -624,7 +567,9 @@ mod serde_impl {
 
         use serde::{Deserialize, Deserializer};
 
-        use crate::{CustomRole, Permissions, ResourceKind};
+        use crate::rules::custom_role::CustomRole;
+        use crate::rules::permissions::Permissions;
+        use crate::rules::resource_kind::ResourceKind;
 
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -670,10 +615,11 @@ macro_rules! custom_role {
             let (name, kind, permissions) = ($name, $kind, $permissions);
             // In an inline `const` block a panic is a build failure with the
             // rule's message; nothing here can panic at run time.
-            if let ::core::result::Result::Err(e) = $crate::validate_name(name) {
+            if let ::core::result::Result::Err(e) = $crate::CustomRole::validate_name(name) {
                 ::core::panic!("{}", e.message());
             }
-            if let ::core::result::Result::Err(e) = $crate::validate_permissions(kind, permissions)
+            if let ::core::result::Result::Err(e) =
+                $crate::CustomRole::validate_permissions(kind, permissions)
             {
                 ::core::panic!("{}", e.message());
             }

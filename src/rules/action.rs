@@ -1,10 +1,7 @@
 //! The 59 actions, their [`Scope`] and their overview [`Category`].
 
-use core::fmt;
-use core::str::FromStr;
-
-use crate::error::{IdKind, ParseIdError};
-use crate::permissions::Permissions;
+use crate::id::{ParseIdError, id_enum};
+use crate::rules::permissions::Permissions;
 
 /// Declares [`Action`] and its per-action tables from one list, so an
 /// action's id, bit and scope can never disagree.
@@ -25,12 +22,13 @@ macro_rules! actions {
         /// # Ok::<(), collab_authz::ParseIdError>(())
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        #[derive(strum::EnumCount, strum::VariantArray)]
+        #[derive(strum::Display, strum::EnumString)]
+        #[strum(parse_err_ty = ParseIdError, parse_err_fn = Self::parse_error)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
         #[repr(u8)]
         pub enum Action {
-            $( $( $(#[doc = $doc])* $variant = $bit, )* )*
+            $( $( $(#[doc = $doc])* #[strum(serialize = $id)] $variant = $bit, )* )*
         }
 
         impl Action {
@@ -47,6 +45,15 @@ macro_rules! actions {
             #[must_use]
             pub const fn id(self) -> &'static str {
                 match self { $( $( Action::$variant => $id, )* )* }
+            }
+
+            /// The error for a string that is none of the ids.
+            fn parse_error(rejected: &str) -> ParseIdError {
+                ParseIdError::new(
+                    crate::id::IdKind::Action,
+                    &[ $( $( $id, )* )* ],
+                    rejected,
+                )
             }
         }
     };
@@ -209,7 +216,7 @@ const _: () = {
         assert!(action as usize == i);
         i += 1;
     }
-    assert!(<Action as strum::EnumCount>::COUNT == 59);
+    assert!(Action::ALL.len() == Action::COUNT);
 };
 
 impl Action {
@@ -296,70 +303,17 @@ impl Action {
     /// # Errors
     /// [`ParseIdError`] when `id` is not one of the 59 action ids.
     pub fn from_id(id: &str) -> Result<Self, ParseIdError> {
-        crate::error::parse_id(Self::ALL, Self::id, id, IdKind::Action)
+        id.parse()
     }
 }
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
-    }
-}
-
-impl FromStr for Action {
-    type Err = ParseIdError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_id(s)
-    }
-}
-
-/// Declares a small closed id set with `ALL`, `id`, `Display`, `FromStr`.
-macro_rules! id_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident as $kind:ident {
-            $( $(#[doc = $doc:literal])* $variant:ident => $id:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        #[derive(strum::EnumCount, strum::VariantArray)]
-        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-        #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-        pub enum $name {
-            $( $(#[doc = $doc])* $variant, )*
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: [$name; [$($id),*].len()] = [ $( $name::$variant, )* ];
-
-            /// The id, as the spec writes it.
-            #[must_use]
-            pub const fn id(self) -> &'static str {
-                match self { $( $name::$variant => $id, )* }
-            }
-        }
-
-        impl core::fmt::Display for $name {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.pad(self.id())
-            }
-        }
-
-        impl core::str::FromStr for $name {
-            type Err = $crate::error::ParseIdError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $crate::error::parse_id(Self::ALL, Self::id, s, $crate::error::IdKind::$kind)
-            }
-        }
-    };
-}
-pub(crate) use id_enum;
 
 id_enum! {
+    kind: Scope,
     /// The menu an action sits in, as the spec groups them.
-    pub enum Scope as Scope {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum Scope {
         /// Running the app: restart, stop, scale, support access, log drains.
         Lifecycle => "lifecycle",
         /// Activity, logs and metrics.
@@ -384,11 +338,15 @@ id_enum! {
 }
 
 id_enum! {
+    kind: Category,
     /// The six rows of the platform's overview table.
     ///
-    /// See [`Overview`](crate::Overview) for the summary derived from the
-    /// matrix.
-    pub enum Category as Category {
+    /// See [`Overview`](crate::rules::overview::Overview) for the summary
+    /// derived from the matrix.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum Category {
         /// Delete, rename, transfer ownership: owner only.
         DestructiveActions => "destructive_actions",
         /// Changing how the app or database runs.
