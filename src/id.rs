@@ -54,9 +54,9 @@ impl IdKind {
     }
 }
 
-/// How many bytes of a rejected string a [`ParseIdError`] keeps (the
-/// longest id is 26 bytes).
-pub const MAX_REJECTED_LEN: usize = 40;
+/// How many bytes of a rejected string a [`ParseIdError`] keeps:
+/// [`ParseIdError::MAX_REJECTED_LEN`].
+const MAX_REJECTED_LEN: usize = 40;
 
 /// A string that is not one of the spec's ids for a closed set.
 ///
@@ -75,7 +75,7 @@ pub const MAX_REJECTED_LEN: usize = 40;
 /// ```
 ///
 /// The error is `Copy` and needs no allocator: it keeps an inline copy of
-/// at most [`MAX_REJECTED_LEN`] bytes of the rejected string, cut on a
+/// at most [`MAX_REJECTED_LEN`](Self::MAX_REJECTED_LEN) bytes of the rejected string, cut on a
 /// character boundary; the message then ends the quote with `…`. The
 /// message escapes it with [`str::escape_debug`] (control characters, both
 /// quote characters, backslashes), so a hostile input cannot forge a line
@@ -87,7 +87,7 @@ pub const MAX_REJECTED_LEN: usize = 40;
 /// let long = "x".repeat(100);
 /// let err = long.parse::<Action>().unwrap_err();
 /// assert!(err.is_truncated());
-/// assert_eq!(err.input().len(), collab_authz::MAX_REJECTED_LEN);
+/// assert_eq!(err.input().len(), collab_authz::ParseIdError::MAX_REJECTED_LEN);
 /// assert!(err.to_string().starts_with(&format!("unknown action \"{}…\"", err.input())));
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
@@ -103,6 +103,10 @@ pub struct ParseIdError {
 }
 
 impl ParseIdError {
+    /// How many bytes of a rejected string the error keeps (the longest id
+    /// is 26 bytes).
+    pub const MAX_REJECTED_LEN: usize = MAX_REJECTED_LEN;
+
     /// The error for `rejected`, parsed as an id of the `kind` set whose
     /// ids are `valid`.
     pub(crate) fn new(kind: IdKind, valid: &'static [&'static str], rejected: &str) -> Self {
@@ -130,7 +134,7 @@ impl ParseIdError {
         self.kind
     }
 
-    /// The rejected string, or its first [`MAX_REJECTED_LEN`] bytes (at
+    /// The rejected string, or its first [`MAX_REJECTED_LEN`](Self::MAX_REJECTED_LEN) bytes (at
     /// most; cut on a character boundary) when
     /// [`is_truncated`](Self::is_truncated).
     #[must_use]

@@ -21,8 +21,9 @@ use crate::rules::permissions::Permissions;
 use crate::rules::resource_kind::ResourceKind;
 use crate::rules::role::Role;
 
-/// The longest name a custom role may have, in bytes.
-pub const MAX_NAME_LEN: usize = 64;
+/// The longest name a custom role may have, in bytes:
+/// [`CustomRole::MAX_NAME_LEN`].
+const MAX_NAME_LEN: usize = 64;
 
 /// Why a name is not a valid custom role name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,7 +31,7 @@ pub const MAX_NAME_LEN: usize = 64;
 pub enum NameError {
     /// The name is empty.
     Empty,
-    /// The name is longer than [`MAX_NAME_LEN`] bytes.
+    /// The name is longer than [`CustomRole::MAX_NAME_LEN`] bytes.
     TooLong,
     /// The name does not start with an ASCII lower-case letter.
     BadStart,
@@ -255,6 +256,9 @@ impl CustomRole {
             permissions,
         })
     }
+
+    /// The longest name a custom role may have, in bytes.
+    pub const MAX_NAME_LEN: usize = MAX_NAME_LEN;
 
     /// Checks a custom role name: 1 to 64 bytes of `a`-`z`, `0`-`9`, `_`, `-`,
     /// starting with a letter, and not a built-in role id.

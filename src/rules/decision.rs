@@ -432,7 +432,9 @@ pub const fn evaluate(condition: Condition, ctx: &Context) -> Option<bool> {
 /// condition whatever the settings say.
 ///
 /// ```
-/// use collab_authz::{check_condition, Condition, Context, DenialReason, MissingFact, ReviewAppSettings, ReviewAppTrigger, Unmet};
+/// use collab_authz::decision::check_condition;
+/// use collab_authz::matrix::Condition;
+/// use collab_authz::{Context, DenialReason, MissingFact, ReviewAppSettings, ReviewAppTrigger, Unmet};
 ///
 /// let c = Condition::ReviewAppViaScmWhenAllowed;
 /// let forbidden = Context::new()
@@ -485,7 +487,8 @@ pub const fn check_condition(condition: Condition, ctx: &Context) -> Result<(), 
 ///
 /// ```
 /// use core::time::Duration;
-/// use collab_authz::{decide, Action, Condition, Context, Decision, DenialReason, MissingFact, ResourceKind, Role};
+/// use collab_authz::matrix::Condition;
+/// use collab_authz::{decide, Action, Context, Decision, DenialReason, MissingFact, ResourceKind, Role};
 ///
 /// let limited = Role::LimitedCollaborator;
 /// let fresh = Context::new().with_deployment_age(Duration::from_secs(3600));

@@ -344,7 +344,7 @@ enum Text<'d> {
 /// written with a second one. The JSON export is never neutralized.
 ///
 /// ```
-/// use collab_authz::neutralize_cell;
+/// use collab_authz::org::directory::neutralize_cell;
 ///
 /// assert_eq!(neutralize_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
 /// assert_eq!(neutralize_cell("-1+2"), "'-1+2");

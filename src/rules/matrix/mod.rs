@@ -314,7 +314,8 @@ impl Cell {
 /// a `limited(...)` cell into yes or no.
 ///
 /// ```
-/// use collab_authz::{cell, Action, Cell, Condition, Limit, ResourceKind, Role};
+/// use collab_authz::matrix::{cell, Cell, Condition, Limit};
+/// use collab_authz::{Action, ResourceKind, Role};
 ///
 /// assert_eq!(
 ///     cell(Role::LimitedCollaborator, ResourceKind::App, Action::ViewDeploymentLogs),

@@ -12,7 +12,7 @@ use core::fmt::{self, Write as _};
 use collab_authz::IdKind;
 use collab_authz::export::{Export, Format, write_matrix};
 
-const README: &str = include_str!("../README.md");
+const README: &str = include_str!("../../../README.md");
 const START: &str = "<!-- permission-matrix:start -->";
 const END: &str = "<!-- permission-matrix:end -->";
 

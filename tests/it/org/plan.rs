@@ -4,15 +4,13 @@
 //! before it left it.
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::{at, email, roster};
+use collab_authz::org::plan::{PlanError, Step, StepError};
 use collab_authz::{
-    Email, InvitationToken, MemberId, MemberStatus as S, PlanError, ResourceKind, Role as R,
-    Roster, Step, StepError, plan,
+    Email, InvitationToken, MemberId, MemberStatus as S, ResourceKind, Role as R, Roster, plan,
 };
-use common::{at, email, roster};
 use proptest::prelude::*;
 
 fn ids() -> impl FnMut(&Email) -> (MemberId, InvitationToken) {

@@ -2,13 +2,11 @@
 //! the one-AND check against a naive model, and the no-escalation grant rule.
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
-mod common;
-
+use crate::common::{email, roster};
 use collab_authz::{
     Action, CustomRole, CustomRoleError, GrantError, Granter, MemberStatus, NameError, Permissions,
     ResourceKind, Role, Roster, allows, custom_role,
 };
-use common::{email, roster};
 use proptest::prelude::*;
 
 const DEPLOYER: CustomRole = custom_role!(
@@ -47,7 +45,7 @@ fn names_are_checked() {
         ("collaborators", Ok(())),
     ];
     for (name, expected) in cases {
-        assert_eq!(collab_authz::validate_name(name), *expected, "{name:?}");
+        assert_eq!(CustomRole::validate_name(name), *expected, "{name:?}");
         let built = CustomRole::from_name(name, ResourceKind::App, Permissions::RESTART);
         assert_eq!(
             built.err(),
@@ -56,8 +54,8 @@ fn names_are_checked() {
         );
     }
     let long = "a".repeat(65);
-    assert_eq!(collab_authz::validate_name(&long), Err(NameError::TooLong));
-    assert!(collab_authz::validate_name(&long[..64]).is_ok());
+    assert_eq!(CustomRole::validate_name(&long), Err(NameError::TooLong));
+    assert!(CustomRole::validate_name(&long[..64]).is_ok());
 }
 
 #[test]
@@ -244,12 +242,16 @@ fn grant_rules_in_a_roster() {
         ("stranger@x.io", Err(GrantError::NotAMember)),
     ];
     for (actor, expected) in table {
-        assert_eq!(ops.check_grant_in(&app, &email(actor)), expected, "{actor}");
+        assert_eq!(
+            app.check_custom_grant(&email(actor), &ops),
+            expected,
+            "{actor}"
+        );
     }
     // Kind mismatch is refused whoever asks, owner included.
     for actor in ["owner@x.io", "stranger@x.io"] {
         assert_eq!(
-            ops.check_grant_in(&db, &email(actor)),
+            db.check_custom_grant(&email(actor), &ops),
             Err(GrantError::WrongKind {
                 role: ResourceKind::App,
                 resource: ResourceKind::DedicatedDatabase
@@ -262,9 +264,12 @@ fn grant_rules_in_a_roster() {
         Permissions::DOWNLOAD_BACKUPS,
     )
     .unwrap();
-    assert_eq!(backup.check_grant_in(&db, &email("collab@x.io")), Ok(()));
     assert_eq!(
-        backup.check_grant_in(&db, &email("gone@x.io")),
+        db.check_custom_grant(&email("collab@x.io"), &backup),
+        Ok(())
+    );
+    assert_eq!(
+        db.check_custom_grant(&email("gone@x.io"), &backup),
         Err(GrantError::NotActive)
     );
     // The messages say why.
@@ -284,11 +289,11 @@ fn grant_rules_in_a_roster() {
             &email("owner@x.io"),
             &email("collab@x.io"),
             Role::LimitedCollaborator,
-            common::at(1),
+            crate::common::at(1),
         )
         .unwrap();
     assert_eq!(
-        ops.check_grant_in(&lowered, &email("collab@x.io")),
+        lowered.check_custom_grant(&email("collab@x.io"), &ops),
         Err(GrantError::MayNotGrant)
     );
 }
@@ -352,7 +357,7 @@ proptest! {
     /// every action a custom role may hold), and an escalation by a custom
     /// granter names exactly the missing actions.
     #[test]
-    fn check_grant_in_matches_the_effective_role(perms in any_permissions(), kind in any_kind(), actor in 0usize..6) {
+    fn check_custom_grant_matches_the_effective_role(perms in any_permissions(), kind in any_kind(), actor in 0usize..6) {
         // Mostly valid roles: the random set cut down to what a custom role
         // on `kind` may hold (a collaborator's `yes` cells).
         let perms = perms & collab_authz::grants(Role::Collaborator, kind).allowed();
@@ -361,7 +366,7 @@ proptest! {
         if let Ok(role) = CustomRole::from_name("r", kind, perms) {
             for r in &rosters {
                 let actor = email(actors[actor]);
-                let got = role.check_grant_in(r, &actor);
+                let got = r.check_custom_grant(&actor, &role);
                 let expected = if r.kind() != kind {
                     Err(GrantError::WrongKind { role: kind, resource: r.kind() })
                 } else {

@@ -1,4 +1,4 @@
-//! Golden tests: every cell of the spec (PERMISSIONS.md), written out here
+//! Golden tests: every cell of the spec (`docs/permissions.md`), written out here
 //! by hand, compared with the crate's matrix, overview and CSV export.
 //!
 //! Nothing in the expected tables is derived from the code under test.
@@ -10,11 +10,11 @@
 
 use core::time::Duration;
 
+use collab_authz::export::{Export, Format};
+use collab_authz::matrix::{Cell, Condition, Limit, Obligation, cell};
 use collab_authz::{
-    Action, Category, Cell, Condition, Context, Coverage, Decision, Limit, MissingFact, Obligation,
-    Overview, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role,
-    RoleChangeError, Unmet, cell, decide,
-    export::{Export, Format},
+    Action, Category, Context, Coverage, Decision, MissingFact, Overview, Permissions,
+    ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, RoleChangeError, Unmet, decide,
     role_change,
 };
 use serde_json::{Value, json};

@@ -2,13 +2,12 @@
 //! thresholds, usage-based findings, and the Markdown rendering.
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
-mod common;
-
+use crate::common::{at, email, roster};
+use collab_authz::org::review::{Detail, Finding, FindingKind as K, Fix, Severity, Usage};
 use collab_authz::{
-    Detail, Directory, DirectoryBuilder, Finding, FindingKind as K, Fix, MemberStatus as S,
-    Permissions, ResourceKind, ReviewPolicy, Role as R, Roster, Severity, TwoFactor, Usage, review,
+    Directory, DirectoryBuilder, MemberStatus as S, Permissions, ResourceKind, ReviewPolicy,
+    Role as R, Roster, TwoFactor, review,
 };
-use common::{at, email, roster};
 
 const DAY: u64 = 86_400;
 const NOW: u64 = 100 * DAY;
@@ -481,7 +480,7 @@ fn thresholds_are_the_callers() {
 
 #[test]
 fn expired_invitation_is_its_own_finding() {
-    let mut m = common::member(
+    let mut m = crate::common::member(
         "p",
         (
             "late@example.com",

@@ -2,15 +2,14 @@
 //! exports (RFC 4180 quoting, formula neutralization, 2FA included).
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::common::{email, roster};
+use collab_authz::org::directory::{DirectoryError, neutralize_cell};
 use collab_authz::{
-    Directory, DirectoryBuilder, DirectoryError, Grouping, MemberStatus as S, ResourceKind,
-    Role as R, Roster, TwoFactor, neutralize_cell,
+    Directory, DirectoryBuilder, Grouping, MemberStatus as S, ResourceKind, Role as R, Roster,
+    TwoFactor,
 };
-use common::{email, roster};
 use proptest::prelude::*;
 
 /// Three resources: an app with collaborators, a database with one, and an
@@ -229,12 +228,12 @@ fn pending_membership_has_no_username() {
         username: Some(Username::new("erin").unwrap()),
         status: S::Pending,
         role: R::LimitedCollaborator,
-        invited_at: common::at(50),
+        invited_at: crate::common::at(50),
         expires_at: None,
         token: None,
     })
     .unwrap();
-    let owner = common::member("o4", ("ada@example.com", R::Owner, S::Owner, 0));
+    let owner = crate::common::member("o4", ("ada@example.com", R::Owner, S::Owner, 0));
     rosters.push(Roster::from_parts(resource, owner, [erin]).unwrap());
     let dir = directory(&rosters);
 
@@ -321,8 +320,8 @@ fn duplicates_are_refused() {
         Err(DirectoryError::DuplicateResource { id }) if id.as_str() == "same"
     ));
 
-    let m = common::member("x", ("eve@example.com", R::Collaborator, S::Accepted, 0));
-    let m2 = common::member(
+    let m = crate::common::member("x", ("eve@example.com", R::Collaborator, S::Accepted, 0));
+    let m2 = crate::common::member(
         "y",
         ("EVE@example.com", R::LimitedCollaborator, S::Pending, 0),
     );
@@ -519,11 +518,11 @@ fn types_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Directory<'static>>();
     check::<DirectoryBuilder<'static>>();
-    check::<collab_authz::ByResource<'static>>();
-    check::<collab_authz::ByCollaborator<'static>>();
+    check::<collab_authz::org::directory::ByResource<'static>>();
+    check::<collab_authz::org::directory::ByCollaborator<'static>>();
     check::<DirectoryError>();
-    check::<collab_authz::CsvExportError>();
-    check::<collab_authz::JsonExportError>();
+    check::<collab_authz::org::directory::CsvExportError>();
+    check::<collab_authz::org::directory::JsonExportError>();
 }
 
 // ---------------------------------------------------------------------------

@@ -12,20 +12,25 @@ use collab_authz::api::{
 use collab_authz::batch::{
     Block, BlockOverflow, InvalidRequestBits, LaneOutOfRange, LengthMismatch, Request,
 };
-use collab_authz::matrix::KindRows;
+use collab_authz::export::{Export, Format};
+use collab_authz::matrix::{Cell, Condition, Limit, Obligation};
+use collab_authz::org::directory::{
+    ByCollaborator, ByResource, CollaboratorGroup, CsvExportError, DirectoryError, Entry,
+    JsonExportError, Person, ResourceGroup,
+};
+use collab_authz::org::plan::{ApplyError, PlanError, Step, StepError};
+use collab_authz::org::review::{Detail, Finding, FindingKind, Fix, Severity, Usage};
 use collab_authz::{
-    AcceptError, Account, AccountDeletedError, Action, Actions, Advisory, ApplyError,
-    ByCollaborator, ByResource, Category, Cell, ChangeRoleError, CollaboratorGroup, Condition,
-    Context, Coverage, CsvExportError, CustomRole, CustomRoleError, Decision, Denial, DenialReason,
-    Detail, Directory, DirectoryBuilder, DirectoryError, Email, EmailError, Event, EventError,
-    EventKind, EventParts, Export, Finding, FindingKind, Fix, Format, GrantError, Granter, Grants,
-    Grouping, IdKind, IdentifierError, Invitation, InvitationToken, InviteError, JsonExportError,
-    LeaveError, Limit, Member, MemberError, MemberId, MemberParts, MemberStatus, Members,
-    Membership, MissingFact, NameError, NotPermitted, Obligation, Overview, ParseIdError,
-    Permissions, Person, Plan, PlanError, ReplayError, ReplayErrorKind, Report, Resource,
-    ResourceGroup, ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy,
-    RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope, Severity, Step,
-    StepError, Timestamp, TransferError, TransferRequest, TwoFactor, Unmet, Usage, Username,
+    AcceptError, Account, AccountDeletedError, Action, Actions, Advisory, Category,
+    ChangeRoleError, Context, Coverage, CustomRole, CustomRoleError, Decision, Denial,
+    DenialReason, Directory, DirectoryBuilder, Email, EmailError, Event, EventError, EventKind,
+    EventParts, GrantError, Granter, Grants, Grouping, IdKind, IdentifierError, Invitation,
+    InvitationToken, InviteError, LeaveError, Member, MemberError, MemberId, MemberParts,
+    MemberStatus, Members, MissingFact, NameError, NotPermitted, Overview, ParseIdError,
+    Permissions, Plan, ReplayError, ReplayErrorKind, Report, Resource, ResourceId, ResourceKind,
+    ReviewAppSettings, ReviewAppTrigger, ReviewPolicy, RevokeError, Role, RoleChange,
+    RoleChangeError, Roster, RosterError, Scope, Timestamp, TransferError, TransferRequest,
+    TwoFactor, Unmet, Username,
 };
 
 const fn assert_auto_traits<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
@@ -41,7 +46,6 @@ const _: () = {
     assert_auto_traits::<Permissions>();
     assert_auto_traits::<Actions>();
     assert_auto_traits::<Grants>();
-    assert_auto_traits::<KindRows>();
     assert_auto_traits::<Cell>();
     assert_auto_traits::<Limit>();
     assert_auto_traits::<Obligation>();
@@ -134,7 +138,7 @@ const _: () = {
     assert_send_sync::<DirectoryBuilder<'static>>();
     assert_send_sync::<DirectoryError>();
     assert_send_sync::<Person<'static>>();
-    assert_send_sync::<Membership<'static>>();
+    assert_send_sync::<Entry<'static>>();
     assert_send_sync::<Grouping>();
     assert_send_sync::<TwoFactor>();
     assert_send_sync::<ByCollaborator<'static>>();
@@ -163,7 +167,10 @@ fn check_value<T: Send + Sync + Unpin>(_: &T) {}
 /// The iterators returned as `impl Iterator` are also thread-safe.
 #[test]
 fn returned_iterators_are_send_and_sync() {
-    check_value(&collab_authz::roles_for(ResourceKind::App, Action::Stop));
+    check_value(&collab_authz::matrix::roles_for(
+        ResourceKind::App,
+        Action::Stop,
+    ));
     check_value(&Overview::of(ResourceKind::App).rows());
     check_value(&Permissions::all().actions());
 }

@@ -6,10 +6,11 @@
 
 use core::time::Duration;
 
+use collab_authz::decision::{check_condition, evaluate};
+use collab_authz::matrix::{Cell, Condition, Limit, Obligation, cell};
 use collab_authz::{
-    Action, Category, Cell, Condition, Context, Decision, DenialReason, Limit, MAX_REJECTED_LEN,
-    MissingFact, Obligation, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role,
-    Scope, Unmet, allows, cell, check_condition, decide, evaluate, grants,
+    Action, Category, Context, Decision, DenialReason, MissingFact, ParseIdError, Permissions,
+    ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope, Unmet, allows, decide, grants,
 };
 use proptest::prelude::*;
 use serde::Deserialize as _;
@@ -611,7 +612,7 @@ proptest! {
         prop_assert!(text.parse::<Permissions>().is_err());
     }
 
-    /// A rejected id keeps the input (or its first `MAX_REJECTED_LEN`
+    /// A rejected id keeps the input (or its first `ParseIdError::MAX_REJECTED_LEN`
     /// bytes, cut on a character boundary) and quotes it, escaped.
     #[test]
     fn parse_errors_keep_the_rejected_input(s in "\\PC{0,50}|[a-z_\"\n\u{e9}\u{1F600}]{0,60}") {
@@ -619,13 +620,13 @@ proptest! {
         let err = s.parse::<Role>().unwrap_err();
         let kept = err.input();
         prop_assert!(s.starts_with(kept));
-        prop_assert!(kept.len() <= MAX_REJECTED_LEN);
+        prop_assert!(kept.len() <= ParseIdError::MAX_REJECTED_LEN);
         prop_assert_eq!(err.is_truncated(), kept.len() < s.len());
-        if s.len() <= MAX_REJECTED_LEN {
+        if s.len() <= ParseIdError::MAX_REJECTED_LEN {
             prop_assert_eq!(kept, s.as_str());
         } else {
             // The longest char-boundary prefix that fits.
-            let longest = (0..=MAX_REJECTED_LEN).rev().find(|&n| s.is_char_boundary(n)).unwrap();
+            let longest = (0..=ParseIdError::MAX_REJECTED_LEN).rev().find(|&n| s.is_char_boundary(n)).unwrap();
             prop_assert_eq!(kept.len(), longest);
         }
         let ellipsis = if err.is_truncated() { "…" } else { "" };
