@@ -14,9 +14,12 @@ use collab_authz::batch::{
 };
 use collab_authz::export::{Export, Format};
 use collab_authz::matrix::{Cell, Condition, Limit, Obligation};
+#[cfg(feature = "csv")]
+use collab_authz::org::directory::CsvExportError;
+#[cfg(feature = "json")]
+use collab_authz::org::directory::JsonExportError;
 use collab_authz::org::directory::{
-    ByCollaborator, ByResource, CollaboratorGroup, CsvExportError, DirectoryError, Entry,
-    JsonExportError, Person, ResourceGroup,
+    ByCollaborator, ByResource, CollaboratorGroup, DirectoryError, Entry, Person, ResourceGroup,
 };
 use collab_authz::org::plan::{ApplyError, PlanError, Step, StepError};
 use collab_authz::org::review::{Detail, Finding, FindingKind, Fix, Severity, Usage};
@@ -145,7 +148,9 @@ const _: () = {
     assert_send_sync::<CollaboratorGroup<'static>>();
     assert_send_sync::<ByResource<'static>>();
     assert_send_sync::<ResourceGroup<'static>>();
+    #[cfg(feature = "csv")]
     assert_send_sync::<CsvExportError>();
+    #[cfg(feature = "json")]
     assert_send_sync::<JsonExportError>();
     assert_send_sync::<Finding<'static>>();
     assert_send_sync::<FindingKind>();

@@ -4,6 +4,7 @@
 //!   a reference model and by property (`properties`), the denial
 //!   sentences, the matrix export and custom roles;
 //! - `batch`: the batch checks against the hot check;
+//! - `membership/`: granting a custom role on a roster;
 //! - `org/`: the directory and its exports, the access review and the
 //!   plan;
 //! - `auto_traits`: every public type's auto traits;
@@ -23,6 +24,8 @@ mod common;
 mod batch;
 mod rules;
 
+#[cfg(feature = "alloc")]
+mod membership;
 #[cfg(feature = "alloc")]
 mod org;
 

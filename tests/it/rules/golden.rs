@@ -8,16 +8,12 @@
 )]
 #![expect(clippy::indexing_slicing, reason = "test code")]
 
-use core::time::Duration;
-
 use collab_authz::export::{Export, Format};
 use collab_authz::matrix::{Cell, Condition, Limit, Obligation, cell};
 use collab_authz::{
-    Action, Category, Context, Coverage, Decision, MissingFact, Overview, Permissions,
-    ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, RoleChangeError, Unmet, decide,
+    Action, Category, Coverage, Overview, Permissions, ResourceKind, Role, RoleChangeError,
     role_change,
 };
-use serde_json::{Value, json};
 
 const REDACTED: &str = "limited(environment variable values are redacted)";
 const YOUNGER_THAN_7_DAYS: &str = "limited(only deployments younger than 7 days)";
@@ -353,185 +349,198 @@ fn role_change_matches_the_spec_columns() {
     );
 }
 
-/// The JSON an audit log gets for a decision: one example of each decision
-/// and of each denial reason, written out by hand. The `message` is the
-/// denial's `Display` text (its wording is tested in `denial_messages.rs`).
-#[test]
-fn decisions_serialize_to_the_documented_json() {
-    let app = ResourceKind::App;
-    let db = ResourceKind::DedicatedDatabase;
-    let limited = Role::LimitedCollaborator;
-    let none = Context::new();
-    let fresh = Context::new().with_deployment_age(Duration::from_secs(60));
-    let forbidden = Context::new()
-        .with_review_app_trigger(ReviewAppTrigger::ScmIntegration)
-        .with_review_app_settings(ReviewAppSettings::ForbidCreation);
-    let denied = |role: &str, kind: &str, action: &str, reason: Value, required: Value| {
-        json!({
-            "decision": "denied",
-            "denial": {
-                "role": role,
-                "resource_kind": kind,
-                "action": action,
-                "reason": reason,
-                "required_role": required,
-            }
-        })
-    };
-    let cases = [
-        (
-            decide(Role::Owner, app, Action::Delete, &none),
-            json!({"decision": "allowed"}),
-        ),
-        (
-            decide(limited, app, Action::ViewActivityDetails, &none),
-            json!({"decision": "allowed_with_obligation", "obligation": "redact_env_var_values"}),
-        ),
-        (
-            decide(limited, app, Action::ViewDeploymentLogs, &fresh),
-            json!({"decision": "allowed_under_condition", "condition": "deployment_younger_than_7_days"}),
-        ),
-        (
-            decide(Role::Collaborator, app, Action::Delete, &none),
-            denied(
-                "collaborator",
-                "app",
-                "delete",
-                json!({"reason": "role_too_low", "lowest": "owner"}),
-                json!("owner"),
-            ),
-        ),
-        (
-            decide(limited, db, Action::ViewConnectionDetails, &none),
-            denied(
-                "limited_collaborator",
-                "dedicated_database",
-                "view_connection_details",
-                json!({"reason": "role_not_available", "lowest": "collaborator"}),
-                json!("collaborator"),
-            ),
-        ),
-        (
-            decide(limited, db, Action::Restart, &none),
-            denied(
-                "limited_collaborator",
-                "dedicated_database",
-                "restart",
-                json!({"reason": "role_not_available", "lowest": null}),
-                Value::Null,
-            ),
-        ),
-        (
-            decide(Role::Owner, db, Action::Restart, &none),
-            denied(
-                "owner",
-                "dedicated_database",
-                "restart",
-                json!({"reason": "not_applicable"}),
-                Value::Null,
-            ),
-        ),
-        (
-            decide(limited, app, Action::CreateReviewApp, &forbidden),
-            denied(
-                "limited_collaborator",
-                "app",
-                "create_review_app",
-                json!({
-                    "reason": "condition_not_met",
-                    "condition": "review_app_via_scm_when_allowed",
-                    "unmet": "forbidden_by_settings",
-                }),
-                Value::Null,
-            ),
-        ),
-        (
-            decide(limited, app, Action::ViewDeploymentLogs, &none),
-            denied(
-                "limited_collaborator",
-                "app",
-                "view_deployment_logs",
-                json!({
-                    "reason": "condition_unknown",
-                    "condition": "deployment_younger_than_7_days",
-                    "missing": "deployment_age",
-                }),
-                Value::Null,
-            ),
-        ),
-    ];
-    for (decision, want) in cases {
-        let mut got = serde_json::to_value(decision)
-            .unwrap_or_else(|e| panic!("{decision:?} does not serialize: {e}"));
-        if let Decision::Denied(denial) = decision {
-            let message = got
-                .get_mut("denial")
-                .and_then(|d| d.as_object_mut())
-                .and_then(|d| d.remove("message"));
-            assert_eq!(message, Some(json!(denial.to_string())), "{decision:?}");
-        }
-        assert_eq!(got, want, "{decision:?}");
-    }
-}
+/// The serde forms (feature `serde`).
+#[cfg(feature = "serde")]
+mod serialization {
+    use core::time::Duration;
 
-/// Cells, limits and the parts of a condition serialize as snake_case ids
-/// and read back.
-#[test]
-fn cells_and_condition_parts_serialize_as_ids() {
-    let cases = [
-        (Cell::Yes, json!("yes")),
-        (Cell::No, json!("no")),
-        (Cell::NotApplicable, json!("not_applicable")),
-        (
-            Cell::Limited(Limit::Obligation(Obligation::RedactEnvVarValues)),
-            json!({"limited": {"obligation": "redact_env_var_values"}}),
-        ),
-        (
-            Cell::Limited(Limit::Condition(Condition::DeploymentYoungerThan7Days)),
-            json!({"limited": {"condition": "deployment_younger_than_7_days"}}),
-        ),
-        (
-            Cell::Limited(Limit::Condition(Condition::ReviewAppViaScmWhenAllowed)),
-            json!({"limited": {"condition": "review_app_via_scm_when_allowed"}}),
-        ),
-    ];
-    for (cell, want) in cases {
-        assert_eq!(serde_json::to_value(cell).ok(), Some(want.clone()));
-        assert_eq!(serde_json::from_value::<Cell>(want).ok(), Some(cell));
+    use collab_authz::matrix::{Cell, Condition, Limit, Obligation};
+    use collab_authz::{
+        Action, Context, Decision, MissingFact, ResourceKind, ReviewAppSettings, ReviewAppTrigger,
+        Role, Unmet, decide,
+    };
+    use serde_json::{Value, json};
+
+    /// The JSON an audit log gets for a decision: one example of each decision
+    /// and of each denial reason, written out by hand. The `message` is the
+    /// denial's `Display` text (its wording is tested in `denial_messages.rs`).
+    #[test]
+    fn decisions_serialize_to_the_documented_json() {
+        let app = ResourceKind::App;
+        let db = ResourceKind::DedicatedDatabase;
+        let limited = Role::LimitedCollaborator;
+        let none = Context::new();
+        let fresh = Context::new().with_deployment_age(Duration::from_secs(60));
+        let forbidden = Context::new()
+            .with_review_app_trigger(ReviewAppTrigger::ScmIntegration)
+            .with_review_app_settings(ReviewAppSettings::ForbidCreation);
+        let denied = |role: &str, kind: &str, action: &str, reason: Value, required: Value| {
+            json!({
+                "decision": "denied",
+                "denial": {
+                    "role": role,
+                    "resource_kind": kind,
+                    "action": action,
+                    "reason": reason,
+                    "required_role": required,
+                }
+            })
+        };
+        let cases = [
+            (
+                decide(Role::Owner, app, Action::Delete, &none),
+                json!({"decision": "allowed"}),
+            ),
+            (
+                decide(limited, app, Action::ViewActivityDetails, &none),
+                json!({"decision": "allowed_with_obligation", "obligation": "redact_env_var_values"}),
+            ),
+            (
+                decide(limited, app, Action::ViewDeploymentLogs, &fresh),
+                json!({"decision": "allowed_under_condition", "condition": "deployment_younger_than_7_days"}),
+            ),
+            (
+                decide(Role::Collaborator, app, Action::Delete, &none),
+                denied(
+                    "collaborator",
+                    "app",
+                    "delete",
+                    json!({"reason": "role_too_low", "lowest": "owner"}),
+                    json!("owner"),
+                ),
+            ),
+            (
+                decide(limited, db, Action::ViewConnectionDetails, &none),
+                denied(
+                    "limited_collaborator",
+                    "dedicated_database",
+                    "view_connection_details",
+                    json!({"reason": "role_not_available", "lowest": "collaborator"}),
+                    json!("collaborator"),
+                ),
+            ),
+            (
+                decide(limited, db, Action::Restart, &none),
+                denied(
+                    "limited_collaborator",
+                    "dedicated_database",
+                    "restart",
+                    json!({"reason": "role_not_available", "lowest": null}),
+                    Value::Null,
+                ),
+            ),
+            (
+                decide(Role::Owner, db, Action::Restart, &none),
+                denied(
+                    "owner",
+                    "dedicated_database",
+                    "restart",
+                    json!({"reason": "not_applicable"}),
+                    Value::Null,
+                ),
+            ),
+            (
+                decide(limited, app, Action::CreateReviewApp, &forbidden),
+                denied(
+                    "limited_collaborator",
+                    "app",
+                    "create_review_app",
+                    json!({
+                        "reason": "condition_not_met",
+                        "condition": "review_app_via_scm_when_allowed",
+                        "unmet": "forbidden_by_settings",
+                    }),
+                    Value::Null,
+                ),
+            ),
+            (
+                decide(limited, app, Action::ViewDeploymentLogs, &none),
+                denied(
+                    "limited_collaborator",
+                    "app",
+                    "view_deployment_logs",
+                    json!({
+                        "reason": "condition_unknown",
+                        "condition": "deployment_younger_than_7_days",
+                        "missing": "deployment_age",
+                    }),
+                    Value::Null,
+                ),
+            ),
+        ];
+        for (decision, want) in cases {
+            let mut got = serde_json::to_value(decision)
+                .unwrap_or_else(|e| panic!("{decision:?} does not serialize: {e}"));
+            if let Decision::Denied(denial) = decision {
+                let message = got
+                    .get_mut("denial")
+                    .and_then(|d| d.as_object_mut())
+                    .and_then(|d| d.remove("message"));
+                assert_eq!(message, Some(json!(denial.to_string())), "{decision:?}");
+            }
+            assert_eq!(got, want, "{decision:?}");
+        }
     }
-    assert_eq!(
-        serde_json::from_value::<Condition>(json!("deployment_younger_than7_days")).ok(),
-        Some(Condition::DeploymentYoungerThan7Days),
-        "the earlier spelling still reads"
-    );
-    for (unmet, id) in [
-        (Unmet::DeploymentTooOld, "deployment_too_old"),
-        (
-            Unmet::NotThroughScmIntegration,
-            "not_through_scm_integration",
-        ),
-        (Unmet::ForbiddenBySettings, "forbidden_by_settings"),
-        (
-            Unmet::NotThroughScmIntegrationAndForbiddenBySettings,
-            "not_through_scm_integration_and_forbidden_by_settings",
-        ),
-    ] {
-        assert_eq!(serde_json::to_value(unmet).ok(), Some(json!(id)));
-        assert_eq!(serde_json::from_value::<Unmet>(json!(id)).ok(), Some(unmet));
-    }
-    for (missing, id) in [
-        (MissingFact::DeploymentAge, "deployment_age"),
-        (MissingFact::ReviewAppTrigger, "review_app_trigger"),
-        (MissingFact::ReviewAppSettings, "review_app_settings"),
-        (
-            MissingFact::ReviewAppTriggerAndSettings,
-            "review_app_trigger_and_settings",
-        ),
-    ] {
-        assert_eq!(serde_json::to_value(missing).ok(), Some(json!(id)));
+
+    /// Cells, limits and the parts of a condition serialize as snake_case ids
+    /// and read back.
+    #[test]
+    fn cells_and_condition_parts_serialize_as_ids() {
+        let cases = [
+            (Cell::Yes, json!("yes")),
+            (Cell::No, json!("no")),
+            (Cell::NotApplicable, json!("not_applicable")),
+            (
+                Cell::Limited(Limit::Obligation(Obligation::RedactEnvVarValues)),
+                json!({"limited": {"obligation": "redact_env_var_values"}}),
+            ),
+            (
+                Cell::Limited(Limit::Condition(Condition::DeploymentYoungerThan7Days)),
+                json!({"limited": {"condition": "deployment_younger_than_7_days"}}),
+            ),
+            (
+                Cell::Limited(Limit::Condition(Condition::ReviewAppViaScmWhenAllowed)),
+                json!({"limited": {"condition": "review_app_via_scm_when_allowed"}}),
+            ),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(serde_json::to_value(cell).ok(), Some(want.clone()));
+            assert_eq!(serde_json::from_value::<Cell>(want).ok(), Some(cell));
+        }
         assert_eq!(
-            serde_json::from_value::<MissingFact>(json!(id)).ok(),
-            Some(missing)
+            serde_json::from_value::<Condition>(json!("deployment_younger_than7_days")).ok(),
+            Some(Condition::DeploymentYoungerThan7Days),
+            "the earlier spelling still reads"
         );
+        for (unmet, id) in [
+            (Unmet::DeploymentTooOld, "deployment_too_old"),
+            (
+                Unmet::NotThroughScmIntegration,
+                "not_through_scm_integration",
+            ),
+            (Unmet::ForbiddenBySettings, "forbidden_by_settings"),
+            (
+                Unmet::NotThroughScmIntegrationAndForbiddenBySettings,
+                "not_through_scm_integration_and_forbidden_by_settings",
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(unmet).ok(), Some(json!(id)));
+            assert_eq!(serde_json::from_value::<Unmet>(json!(id)).ok(), Some(unmet));
+        }
+        for (missing, id) in [
+            (MissingFact::DeploymentAge, "deployment_age"),
+            (MissingFact::ReviewAppTrigger, "review_app_trigger"),
+            (MissingFact::ReviewAppSettings, "review_app_settings"),
+            (
+                MissingFact::ReviewAppTriggerAndSettings,
+                "review_app_trigger_and_settings",
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(missing).ok(), Some(json!(id)));
+            assert_eq!(
+                serde_json::from_value::<MissingFact>(json!(id)).ok(),
+                Some(missing)
+            );
+        }
     }
 }

@@ -13,8 +13,11 @@ use collab_authz::{
     ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope, Unmet, allows, decide, grants,
 };
 use proptest::prelude::*;
+#[cfg(feature = "serde")]
 use serde::Deserialize as _;
+#[cfg(feature = "serde")]
 use serde::de::IntoDeserializer as _;
+#[cfg(feature = "serde")]
 use serde::de::value::{Error as ValueError, U64Deserializer};
 
 // ---------------------------------------------------------------------------
@@ -243,14 +246,17 @@ fn action() -> impl Strategy<Value = Action> {
     prop::sample::select(Action::ALL.to_vec())
 }
 
+#[cfg(feature = "serde")]
 fn scope() -> impl Strategy<Value = Scope> {
     prop::sample::select(Scope::ALL.to_vec())
 }
 
+#[cfg(feature = "serde")]
 fn category() -> impl Strategy<Value = Category> {
     prop::sample::select(Category::ALL.to_vec())
 }
 
+#[cfg(feature = "serde")]
 fn permissions() -> impl Strategy<Value = Permissions> {
     any::<u64>().prop_map(Permissions::from_bits_truncate)
 }
@@ -553,6 +559,7 @@ proptest! {
         );
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn ids_round_trip(r in role(), k in kind(), a in action(), s in scope(), c in category()) {
         fn check<T>(value: T) -> Result<(), TestCaseError>
@@ -580,6 +587,7 @@ proptest! {
         check(c)?;
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn permissions_round_trip(p in permissions()) {
         prop_assert_eq!(p.to_string().parse::<Permissions>().unwrap(), p);
@@ -600,14 +608,17 @@ proptest! {
         prop_assert!(s.parse::<Action>().is_err());
         prop_assert!(s.parse::<Scope>().is_err());
         prop_assert!(s.parse::<Category>().is_err());
+        #[cfg(feature = "serde")]
+        {
         let json = serde_json::to_string(&s).unwrap();
-        prop_assert!(serde_json::from_str::<Role>(&json).is_err());
-        prop_assert!(serde_json::from_str::<ResourceKind>(&json).is_err());
-        prop_assert!(serde_json::from_str::<Action>(&json).is_err());
-        prop_assert!(serde_json::from_str::<Scope>(&json).is_err());
-        prop_assert!(serde_json::from_str::<Category>(&json).is_err());
-        let list = format!("[\"view_logs\", {json}]");
-        prop_assert!(serde_json::from_str::<Permissions>(&list).is_err());
+            prop_assert!(serde_json::from_str::<Role>(&json).is_err());
+            prop_assert!(serde_json::from_str::<ResourceKind>(&json).is_err());
+            prop_assert!(serde_json::from_str::<Action>(&json).is_err());
+            prop_assert!(serde_json::from_str::<Scope>(&json).is_err());
+            prop_assert!(serde_json::from_str::<Category>(&json).is_err());
+            let list = format!("[\"view_logs\", {json}]");
+            prop_assert!(serde_json::from_str::<Permissions>(&list).is_err());
+        }
         let text = format!("view_logs, {s}");
         prop_assert!(text.parse::<Permissions>().is_err());
     }
@@ -640,6 +651,7 @@ proptest! {
         prop_assert_eq!(action_err.input(), kept);
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn unknown_permission_bits_are_rejected(bits in any::<u64>(), high in 59u32..64) {
         let bits = bits | (1u64 << high);
@@ -673,16 +685,20 @@ proptest! {
             prop_assert!((p & !p).is_empty());
             prop_assert_eq!(p - p, Permissions::empty());
             prop_assert_eq!(p ^ Permissions::all(), !p);
+            #[cfg(feature = "serde")]
+            {
             let ids: Vec<String> = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
-            prop_assert_eq!(ids.len(), p.count());
-            let de = U64Deserializer::<ValueError>::new(p.bits());
-            prop_assert_eq!(Permissions::deserialize(de).unwrap(), p);
+                prop_assert_eq!(ids.len(), p.count());
+                let de = U64Deserializer::<ValueError>::new(p.bits());
+                prop_assert_eq!(Permissions::deserialize(de).unwrap(), p);
+            }
             for action in Action::ALL {
                 prop_assert_eq!(p.has(action), bits & (1u64 << action as u8) != 0);
             }
         }
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn known_permission_bits_are_accepted(bits in 0u64..(1 << 59)) {
         let de: U64Deserializer<ValueError> = bits.into_deserializer();
