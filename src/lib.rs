@@ -41,8 +41,9 @@
 //!      takes a roster to a desired set of (email, role).
 //!
 //! The behaviour the crate implements is written down in the repository's
-//! `docs/permissions.md` (the matrix, conditions, custom roles) and
-//! `docs/lifecycle.md` (membership, events, directory, review).
+//! `docs/permissions.md` (roles, kinds, the matrix, conditions, custom
+//! roles, the export) and `docs/lifecycle.md` (memberships, events, the
+//! API's JSON, listings). "The spec" in these docs means those two files.
 //!
 //! # Features
 //!

@@ -2,13 +2,11 @@
 //! encoded once per export (by the `csv` crate or by `serde_json`), and the
 //! loop that reads the memberships in batches.
 //!
-//! An export used to write every cell of every row through the encoder,
-//! following the row's indices to the person's and the resource's text at
-//! random places in memory. It now encodes each person's email and
-//! username and each resource's cells once, in listing order, and writes a
-//! row by joining the encoded cells with the row's own ASCII cells (role,
-//! status, timestamp). A membership that spells its email or username
-//! differently from its person has its cells encoded on the spot.
+//! Each person's email and username and each resource's cells are encoded
+//! once, in listing order; a row is written by joining the encoded cells
+//! with the row's own ASCII cells (role, status, timestamp). A membership
+//! that spells its email or username differently from its person has its
+//! cells encoded on the spot.
 
 use alloc::vec::Vec;
 

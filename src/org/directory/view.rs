@@ -440,7 +440,7 @@ impl fmt::Display for ByResource<'_> {
 }
 
 /// Whether a membership in `status` has a known username: not while it is
-/// pending (LIFECYCLE.md), even when the member record or the same person's
+/// pending (`docs/lifecycle.md`), even when the member record or the same person's
 /// other memberships carry one.
 pub(super) const fn username_is_known(status: MemberStatus) -> bool {
     !matches!(status, MemberStatus::Pending)

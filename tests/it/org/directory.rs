@@ -200,7 +200,7 @@ fn text_listings() {
     assert!(text.contains("carol@example.com (n/a), 2FA unknown\n  app storefront (app-2): limited collaborator, pending\n"));
 }
 
-/// A pending membership's username is unknown (LIFECYCLE.md: listings
+/// A pending membership's username is unknown (`docs/lifecycle.md`: listings
 /// print `n/a`), even when the same person has a username on another
 /// resource or the pending member record carries one: text listing, CSV,
 /// JSON and `Membership::username` all agree.
