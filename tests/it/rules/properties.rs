@@ -234,27 +234,8 @@ fn parse_errors_quote_the_input() {
 // Strategies.
 // ---------------------------------------------------------------------------
 
-fn role() -> impl Strategy<Value = Role> {
-    prop::sample::select(Role::ALL.to_vec())
-}
-
-fn kind() -> impl Strategy<Value = ResourceKind> {
-    prop::sample::select(ResourceKind::ALL.to_vec())
-}
-
-fn action() -> impl Strategy<Value = Action> {
-    prop::sample::select(Action::ALL.to_vec())
-}
-
-#[cfg(feature = "serde")]
-fn scope() -> impl Strategy<Value = Scope> {
-    prop::sample::select(Scope::ALL.to_vec())
-}
-
-#[cfg(feature = "serde")]
-fn category() -> impl Strategy<Value = Category> {
-    prop::sample::select(Category::ALL.to_vec())
-}
+// Roles, kinds and actions are not drawn: every test loops over all of
+// them (3 x 2 x 59), which is stronger than any sample.
 
 #[cfg(feature = "serde")]
 fn permissions() -> impl Strategy<Value = Permissions> {
@@ -345,6 +326,138 @@ fn bitset_agrees_with_the_reference_on_every_input() {
             allows(r, k, a),
             reference(r, k, a) == Cell::Yes,
             "allows({r}, {k}, {a})"
+        );
+        let expected = reference(r, k, a);
+        assert_eq!(
+            grants(r, k).allowed().has(a),
+            expected == Cell::Yes,
+            "grants({r}, {k}).allowed() has {a}"
+        );
+        assert_eq!(
+            grants(r, k).limited().has(a),
+            matches!(expected, Cell::Limited(_)),
+            "grants({r}, {k}).limited() has {a}"
+        );
+    }
+}
+
+/// Every pair of roles (low, high) in privilege order, `low <= high`.
+fn ordered_role_pairs() -> impl Iterator<Item = (Role, Role)> {
+    Role::ALL.into_iter().flat_map(|x| {
+        Role::ALL
+            .into_iter()
+            .filter(move |&y| rank(x) <= rank(y))
+            .map(move |y| (x, y))
+    })
+}
+
+/// Monotonicity on every (low, high, kind, action) in `ctx`: a higher role
+/// may do everything a lower one may.
+fn check_monotonic(ctx: &Context) -> Result<(), TestCaseError> {
+    for (low, high) in ordered_role_pairs() {
+        prop_assert!(low <= high, "Ord follows privilege");
+        for k in ResourceKind::ALL {
+            if !(k.has_role(low) && k.has_role(high)) {
+                // A role the kind lacks holds nothing (checked in `check_decision`).
+                prop_assert!(grants(Role::LimitedCollaborator, k).any().is_empty());
+                continue;
+            }
+            prop_assert!(grants(high, k).any().contains(grants(low, k).any()));
+            for a in Action::ALL {
+                if allows(low, k, a) {
+                    prop_assert!(allows(high, k, a), "allows({high}, {k}, {a})");
+                }
+                if decide(low, k, a, ctx).is_allowed() {
+                    prop_assert!(
+                        decide(high, k, a, ctx).is_allowed(),
+                        "decide({high}, {k}, {a})"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Only the owner may do an owner-only action, on every kind, in `ctx`.
+fn check_owner_only(ctx: &Context) -> Result<(), TestCaseError> {
+    for r in Role::ALL {
+        for k in ResourceKind::ALL {
+            for &a in REF_OWNER_ONLY {
+                prop_assert_eq!(decide(r, k, a, ctx).is_allowed(), r == Role::Owner);
+                prop_assert_eq!(allows(r, k, a), r == Role::Owner);
+                prop_assert_eq!(grants(r, k).any().has(a), r == Role::Owner);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The three `limited(...)` cells of a limited collaborator on an app
+/// follow `ctx` as the reference says.
+fn check_conditional_cells(ctx: &Context) -> Result<(), TestCaseError> {
+    for a in [
+        Action::ViewActivityDetails,
+        Action::ViewDeploymentLogs,
+        Action::CreateReviewApp,
+    ] {
+        let decision = decide(Role::LimitedCollaborator, ResourceKind::App, a, ctx);
+        match reference(Role::LimitedCollaborator, ResourceKind::App, a) {
+            Cell::Limited(Limit::Obligation(o)) => {
+                prop_assert_eq!(decision, Decision::AllowedWithObligation(o));
+            }
+            Cell::Limited(Limit::Condition(c)) => {
+                prop_assert_eq!(
+                    decision.is_allowed(),
+                    reference_condition(c, ctx) == Some(true)
+                );
+                let reason = decision.denial().map(|d| d.reason());
+                prop_assert_eq!(reason, reference_failure(c, ctx));
+                prop_assert_eq!(check_condition(c, ctx).err(), reference_failure(c, ctx));
+                prop_assert_eq!(evaluate(c, ctx), reference_condition(c, ctx));
+            }
+            other => prop_assert!(false, "{a} is not a limited cell: {other:?}"),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_higher_role_may_do_everything_a_lower_one_may_in_every_sample_context() {
+    for ctx in sample_contexts() {
+        check_monotonic(&ctx).unwrap();
+    }
+}
+
+#[test]
+fn only_the_owner_may_delete_rename_or_transfer_in_every_sample_context() {
+    for ctx in sample_contexts() {
+        check_owner_only(&ctx).unwrap();
+    }
+}
+
+#[test]
+fn conditional_cells_follow_every_sample_context() {
+    for ctx in sample_contexts() {
+        check_conditional_cells(&ctx).unwrap();
+    }
+}
+
+#[test]
+fn an_unknown_context_never_allows_a_condition() {
+    for (r, k, a) in all_requests() {
+        let decision = decide(r, k, a, &Context::new());
+        assert!(
+            !matches!(decision, Decision::AllowedUnderCondition(_)),
+            "decide({r}, {k}, {a})"
+        );
+        assert_eq!(
+            decision.is_allowed(),
+            matches!(
+                reference(r, k, a),
+                Cell::Yes | Cell::Limited(Limit::Obligation(_))
+            ),
+            "decide({r}, {k}, {a})"
         );
     }
 }
@@ -472,6 +585,35 @@ fn decide_agrees_with_the_reference_on_every_input() {
     }
 }
 
+/// Every id of every closed set goes through `Display`/`FromStr` and
+/// serde and back.
+#[cfg(feature = "serde")]
+#[test]
+fn ids_round_trip() {
+    fn check<T>(value: T)
+    where
+        T: core::fmt::Display
+            + core::str::FromStr
+            + serde::Serialize
+            + serde::de::DeserializeOwned
+            + PartialEq
+            + core::fmt::Debug
+            + Copy,
+        <T as core::str::FromStr>::Err: core::fmt::Debug,
+    {
+        let text = value.to_string();
+        assert_eq!(text.parse::<T>().unwrap(), value);
+        let json = serde_json::to_string(&value).unwrap();
+        assert_eq!(json, format!("\"{text}\""));
+        assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
+    }
+    Role::ALL.into_iter().for_each(check);
+    ResourceKind::ALL.into_iter().for_each(check);
+    Action::ALL.into_iter().for_each(check);
+    Scope::ALL.into_iter().for_each(check);
+    Category::ALL.into_iter().for_each(check);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 2048,
@@ -479,113 +621,31 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
+    // The finite parts (3 roles x 2 kinds x 59 actions) are looped over
+    // exhaustively; only the context is drawn.
+
     #[test]
-    fn allows_and_cell_agree_with_the_reference(r in role(), k in kind(), a in action()) {
-        let expected = reference(r, k, a);
-        prop_assert_eq!(cell(r, k, a), expected);
-        prop_assert_eq!(allows(r, k, a), expected == Cell::Yes);
-        prop_assert_eq!(grants(r, k).allowed().has(a), expected == Cell::Yes);
-        prop_assert_eq!(grants(r, k).limited().has(a), matches!(expected, Cell::Limited(_)));
+    fn a_higher_role_may_do_everything_a_lower_one_may(ctx in context()) {
+        check_monotonic(&ctx)?;
     }
 
     #[test]
-    fn a_higher_role_may_do_everything_a_lower_one_may(
-        x in role(), y in role(), k in kind(), a in action(), ctx in context()
-    ) {
-        let (low, high) = if rank(x) <= rank(y) { (x, y) } else { (y, x) };
-        if !(k.has_role(low) && k.has_role(high)) {
-            // A role the kind lacks holds nothing (checked in `decide_agrees_with_cell`).
-            prop_assert!(grants(Role::LimitedCollaborator, k).any().is_empty());
-            return Ok(());
-        }
-        prop_assert!(low <= high, "Ord follows privilege");
-        if allows(low, k, a) {
-            prop_assert!(allows(high, k, a));
-        }
-        if decide(low, k, a, &ctx).is_allowed() {
-            prop_assert!(decide(high, k, a, &ctx).is_allowed());
-        }
-        prop_assert!(grants(high, k).any().contains(grants(low, k).any()));
+    fn only_the_owner_may_delete_rename_or_transfer(ctx in context()) {
+        check_owner_only(&ctx)?;
     }
 
     #[test]
-    fn only_the_owner_may_delete_rename_or_transfer(
-        r in role(), k in kind(), ctx in context(),
-        a in prop::sample::select(REF_OWNER_ONLY.to_vec())
-    ) {
-        let allowed = decide(r, k, a, &ctx).is_allowed();
-        prop_assert_eq!(allowed, r == Role::Owner);
-        prop_assert_eq!(allows(r, k, a), r == Role::Owner);
-        prop_assert_eq!(grants(r, k).any().has(a), r == Role::Owner);
-    }
-
-    #[test]
-    fn decide_agrees_with_cell(r in role(), k in kind(), a in action(), ctx in context()) {
-        check_decision(r, k, a, &ctx)?;
-    }
-
-    #[test]
-    fn conditional_cells_follow_the_context(
-        a in prop::sample::select(vec![
-            Action::ViewActivityDetails,
-            Action::ViewDeploymentLogs,
-            Action::CreateReviewApp,
-        ]),
-        ctx in context(),
-    ) {
-        let decision = decide(Role::LimitedCollaborator, ResourceKind::App, a, &ctx);
-        match reference(Role::LimitedCollaborator, ResourceKind::App, a) {
-            Cell::Limited(Limit::Obligation(o)) => {
-                prop_assert_eq!(decision, Decision::AllowedWithObligation(o));
-            }
-            Cell::Limited(Limit::Condition(c)) => {
-                prop_assert_eq!(decision.is_allowed(), reference_condition(c, &ctx) == Some(true));
-                let reason = decision.denial().map(|d| d.reason());
-                prop_assert_eq!(reason, reference_failure(c, &ctx));
-                prop_assert_eq!(check_condition(c, &ctx).err(), reference_failure(c, &ctx));
-                prop_assert_eq!(evaluate(c, &ctx), reference_condition(c, &ctx));
-            }
-            other => prop_assert!(false, "{a} is not a limited cell: {other:?}"),
+    fn decide_agrees_with_cell(ctx in context()) {
+        for (r, k, a) in all_requests() {
+            check_decision(r, k, a, &ctx)?;
         }
     }
 
     #[test]
-    fn an_unknown_context_never_allows_a_condition(r in role(), k in kind(), a in action()) {
-        let decision = decide(r, k, a, &Context::new());
-        prop_assert!(!matches!(decision, Decision::AllowedUnderCondition(_)));
-        prop_assert_eq!(
-            decision.is_allowed(),
-            matches!(reference(r, k, a), Cell::Yes | Cell::Limited(Limit::Obligation(_)))
-        );
+    fn conditional_cells_follow_the_context(ctx in context()) {
+        check_conditional_cells(&ctx)?;
     }
 
-    #[cfg(feature = "serde")]
-    #[test]
-    fn ids_round_trip(r in role(), k in kind(), a in action(), s in scope(), c in category()) {
-        fn check<T>(value: T) -> Result<(), TestCaseError>
-        where
-            T: core::fmt::Display
-                + core::str::FromStr
-                + serde::Serialize
-                + serde::de::DeserializeOwned
-                + PartialEq
-                + core::fmt::Debug
-                + Copy,
-            <T as core::str::FromStr>::Err: core::fmt::Debug,
-        {
-            let text = value.to_string();
-            prop_assert_eq!(text.parse::<T>().unwrap(), value);
-            let json = serde_json::to_string(&value).unwrap();
-            prop_assert_eq!(&json, &format!("\"{text}\""));
-            prop_assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
-            Ok(())
-        }
-        check(r)?;
-        check(k)?;
-        check(a)?;
-        check(s)?;
-        check(c)?;
-    }
 
     #[cfg(feature = "serde")]
     #[test]
