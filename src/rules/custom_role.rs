@@ -533,11 +533,11 @@ pub enum GrantError {
     #[error("the granter may not grant roles: it does not hold invite_collaborator")]
     MayNotGrant,
     /// The granter has no membership on the resource
-    /// ([`CustomRole::check_grant_in`]).
+    /// (reported by `Roster::check_custom_grant`, feature `alloc`).
     #[error("the granter has no membership on the resource")]
     NotAMember,
     /// The granter's membership grants no rights: a pending invitation or
-    /// a deleted account ([`CustomRole::check_grant_in`]).
+    /// a deleted account (reported by `Roster::check_custom_grant`).
     #[error("the granter's membership is not active (pending invitation or deleted account)")]
     NotActive,
     /// The custom role holds actions the granter does not hold.

@@ -1,4 +1,5 @@
 //! Helpers shared by the organization-wide tests: rosters built from parts.
+#![expect(clippy::unwrap_used, reason = "tests: a bad fixture is a test failure")]
 
 use collab_authz::{
     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId,

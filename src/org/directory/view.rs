@@ -153,7 +153,7 @@ impl<'d> Entry<'d> {
     }
 }
 
-/// A directory grouped by collaborator: see [`Grouping::ByCollaborator`].
+/// A directory grouped by collaborator: see [`Grouping::ByCollaborator`](super::Grouping::ByCollaborator).
 ///
 /// `Display` renders it as indented text; with `serde`, it serializes as
 /// `{"collaborators": [{"email", "username", "two_factor", "memberships":
@@ -223,7 +223,7 @@ impl<'d> CollaboratorGroup<'d> {
     }
 }
 
-/// A directory grouped by resource: see [`Grouping::ByResource`].
+/// A directory grouped by resource: see [`Grouping::ByResource`](super::Grouping::ByResource).
 ///
 /// `Display` renders it as indented text; with `serde`, it serializes as
 /// `{"resources": [{"kind", "id", "name", "members": [{"email", "username",

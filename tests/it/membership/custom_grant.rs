@@ -1,7 +1,7 @@
 //! Granting a custom role on a roster (`Roster::check_custom_grant`): the
 //! granter's effective role read from the roster, table-driven and against
 //! a model.
-#![expect(clippy::indexing_slicing, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use collab_authz::{
     Action, CustomRole, GrantError, Granter, MemberStatus, Permissions, ResourceKind, Role, Roster,

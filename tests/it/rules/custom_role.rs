@@ -1,6 +1,6 @@
 //! Custom roles: naming and permission rules at run time and through serde,
 //! the one-AND check against a naive model, and the no-escalation grant rule.
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::{
     Action, CustomRole, CustomRoleError, GrantError, Granter, NameError, Permissions, ResourceKind,
