@@ -57,39 +57,41 @@ fn names_are_checked() {
     assert!(CustomRole::validate_name(&long[..64]).is_ok());
 }
 
+/// Refusals as a table: (kind, permissions, error, message).
 #[test]
 fn permission_rules_are_checked_and_named() {
-    let err = CustomRole::new(
-        "ops",
-        ResourceKind::DedicatedDatabase,
-        Permissions::STOP | Permissions::RESTART | Permissions::MINOR_UPGRADE,
-    )
-    .unwrap_err();
-    assert_eq!(
-        err,
-        CustomRoleError::NotApplicable {
-            kind: ResourceKind::DedicatedDatabase,
-            actions: Permissions::RESTART | Permissions::STOP,
-        }
-    );
-    assert_eq!(
-        err.to_string(),
-        "a custom role on dedicated_database cannot hold actions that do not apply to it: restart, stop"
-    );
-    let err = CustomRole::new(
-        "ops",
-        ResourceKind::App,
-        Permissions::RENAME | Permissions::TRANSFER_OWNERSHIP,
-    )
-    .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "a custom role cannot hold owner-only actions: rename, transfer_ownership"
-    );
-    assert_eq!(
-        CustomRole::new("ops", ResourceKind::App, Permissions::empty()),
-        Err(CustomRoleError::Empty)
-    );
+    let db = ResourceKind::DedicatedDatabase;
+    let app = ResourceKind::App;
+    let table: [(ResourceKind, Permissions, CustomRoleError, &str); 3] = [
+        (
+            db,
+            Permissions::STOP | Permissions::RESTART | Permissions::MINOR_UPGRADE,
+            CustomRoleError::NotApplicable {
+                kind: db,
+                actions: Permissions::RESTART | Permissions::STOP,
+            },
+            "a custom role on dedicated_database cannot hold actions that do not apply to it: restart, stop",
+        ),
+        (
+            app,
+            Permissions::RENAME | Permissions::TRANSFER_OWNERSHIP,
+            CustomRoleError::OwnerOnly {
+                actions: Permissions::RENAME | Permissions::TRANSFER_OWNERSHIP,
+            },
+            "a custom role cannot hold owner-only actions: rename, transfer_ownership",
+        ),
+        (
+            app,
+            Permissions::empty(),
+            CustomRoleError::Empty,
+            "a custom role must hold at least one action",
+        ),
+    ];
+    for (kind, permissions, error, message) in table {
+        let err = CustomRole::new("ops", kind, permissions).unwrap_err();
+        assert_eq!(err, error, "{kind} {permissions}");
+        assert_eq!(err.to_string(), message, "{kind} {permissions}");
+    }
 }
 
 #[cfg(feature = "serde")]
@@ -151,33 +153,43 @@ fn grant_rules() {
         Permissions::VIEW_LOGS | Permissions::VIEW_ENV_VAR_VALUES,
     )
     .unwrap();
-    // Owner and collaborator hold every grantable action.
-    for role in [Role::Owner, Role::Collaborator] {
+    // (granter, resource kind, expected), the refusals with their reason.
+    let deployer = DEPLOYER;
+    let table: [(Granter<'_>, ResourceKind, Result<(), GrantError>); 5] = [
+        // Owner and collaborator hold every grantable action.
+        (Role::Owner.into(), ResourceKind::App, Ok(())),
+        (Role::Collaborator.into(), ResourceKind::App, Ok(())),
+        // A limited collaborator may not invite at all.
+        (
+            Role::LimitedCollaborator.into(),
+            ResourceKind::App,
+            Err(GrantError::MayNotGrant),
+        ),
+        // Wrong kind.
+        (
+            Role::Owner.into(),
+            ResourceKind::DedicatedDatabase,
+            Err(GrantError::WrongKind {
+                role: ResourceKind::App,
+                resource: ResourceKind::DedicatedDatabase,
+            }),
+        ),
+        // A custom granter lacking actions gets them named.
+        (
+            (&deployer).into(),
+            ResourceKind::App,
+            Err(GrantError::Escalation {
+                missing: Permissions::VIEW_LOGS | Permissions::VIEW_ENV_VAR_VALUES,
+            }),
+        ),
+    ];
+    for (granter, kind, expected) in table {
         assert_eq!(
-            auditor.check_grant(Granter::Role(role), ResourceKind::App),
-            Ok(())
+            auditor.check_grant(granter, kind),
+            expected,
+            "{granter:?} on {kind}"
         );
     }
-    // A limited collaborator may not invite at all.
-    assert_eq!(
-        auditor.check_grant(Role::LimitedCollaborator.into(), ResourceKind::App),
-        Err(GrantError::MayNotGrant)
-    );
-    // Wrong kind.
-    assert_eq!(
-        auditor.check_grant(Role::Owner.into(), ResourceKind::DedicatedDatabase),
-        Err(GrantError::WrongKind {
-            role: ResourceKind::App,
-            resource: ResourceKind::DedicatedDatabase
-        })
-    );
-    // A custom granter lacking actions gets them named.
-    assert_eq!(
-        auditor.check_grant((&DEPLOYER).into(), ResourceKind::App),
-        Err(GrantError::Escalation {
-            missing: Permissions::VIEW_LOGS | Permissions::VIEW_ENV_VAR_VALUES
-        })
-    );
     // A custom granter may grant a subset of itself, including itself.
     assert_eq!(
         DEPLOYER.check_grant((&DEPLOYER).into(), ResourceKind::App),
