@@ -390,7 +390,7 @@ impl CustomRole {
     }
 
     /// The hot check: does the role hold `action`? One AND on a `u64`, as
-    /// [`allows`](crate::allows) for the built-in roles. An action the
+    /// [`allows`](crate::rules::matrix::allows) for the built-in roles. An action the
     /// role's kind does not have is never held.
     #[must_use]
     #[inline]

@@ -7,10 +7,12 @@ use alloc::vec::Vec;
 use proptest::prelude::*;
 
 use super::{CSV_HEADER, Directory, DirectoryBuilder, Entry, Grouping, TwoFactor};
-use crate::{
+use crate::membership::{
     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId,
-    ResourceKind, Role, Roster, Timestamp, Username,
+    Roster, Timestamp, Username,
 };
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 #[test]
 fn decimal_matches_display() {
