@@ -141,21 +141,19 @@ fn membership_order<'a>(
     added: &[(u32, &'a Member)],
     rank: &[u32],
 ) -> Result<Vec<SortKey<'a>>, DirectoryError> {
-    let mut keys = (0..)
-        .zip(added)
-        .map(|(row, (index, member))| {
-            let key = member.email().prefix();
-            Ok(SortKey {
-                // The high and the low half: the casts keep 64 bits each on
-                // purpose.
-                high: (key >> 64) as u64,
-                low: key as u64,
-                email: member.email().normalized(),
-                rank: rank.get(*index as usize).copied().ok_or_else(internal)?,
-                row,
-            })
-        })
-        .collect::<Result<Vec<_>, DirectoryError>>()?;
+    let mut keys = Vec::with_capacity(added.len());
+    for (row, (index, member)) in (0..).zip(added) {
+        let key = member.email().prefix();
+        keys.push(SortKey {
+            // The high and the low half: the casts keep 64 bits each on
+            // purpose.
+            high: (key >> 64) as u64,
+            low: key as u64,
+            email: member.email().normalized(),
+            rank: rank.get(*index as usize).copied().ok_or_else(internal)?,
+            row,
+        });
+    }
     keys.sort_unstable_by_key(|k| (k.high, k.low, k.email.len(), k.rank));
     sort_long_runs(&mut keys);
     Ok(keys)
@@ -169,24 +167,24 @@ fn membership_rows<'a>(
     added: &[(u32, &'a Member)],
     resources: &[&'a Resource],
 ) -> Result<Vec<Row<'a>>, DirectoryError> {
-    keys.iter()
-        .map(|k| {
-            let &(index, member) = added.get(k.row as usize).ok_or_else(internal)?;
-            let resource = *resources.get(index as usize).ok_or_else(internal)?;
-            Ok(Row {
-                rank: k.rank,
-                person: 0,
-                role: member.role(),
-                status: member.status(),
-                own_email: false,
-                own_username: false,
-                kind: resource.kind(),
-                invited_at: member.invited_at().as_unix_seconds(),
-                resource,
-                member,
-            })
-        })
-        .collect()
+    let mut rows = Vec::with_capacity(keys.len());
+    for k in keys {
+        let &(index, member) = added.get(k.row as usize).ok_or_else(internal)?;
+        let resource = *resources.get(index as usize).ok_or_else(internal)?;
+        rows.push(Row {
+            rank: k.rank,
+            person: 0,
+            role: member.role(),
+            status: member.status(),
+            own_email: false,
+            own_username: false,
+            kind: resource.kind(),
+            invited_at: member.invited_at().as_unix_seconds(),
+            resource,
+            member,
+        });
+    }
+    Ok(rows)
 }
 
 /// Step 4, one [`Person`] per distinct email (the rows are in email
