@@ -19,10 +19,11 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use collab_authz::org::review::Usage;
 use collab_authz::{
     DirectoryBuilder, Email, Grouping, InvitationToken, Member, MemberId, MemberParts,
     MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Timestamp,
-    TwoFactor, Usage, Username, review,
+    TwoFactor, Username, review,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
 

@@ -7,13 +7,14 @@
 
 use std::time::Duration;
 
+use collab_authz::matrix::roles_for;
 use collab_authz::{
     Account, Advisory, Email, Event, Invitation, InvitationToken, MemberId, Resource, ResourceId,
     Roster, Timestamp, Username, listing,
 };
 use collab_authz::{
     Action, Context, Decision, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope,
-    allows, decide, grants, role_change, roles_for,
+    allows, decide, grants, role_change,
 };
 
 fn main() {

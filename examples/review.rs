@@ -8,10 +8,11 @@
 
 use std::error::Error;
 
+use collab_authz::org::review::Usage;
 use collab_authz::{
     Account, DirectoryBuilder, Email, Grouping, Invitation, InvitationToken, Member, MemberId,
     MemberParts, MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role,
-    Roster, Timestamp, TwoFactor, Usage, Username, review,
+    Roster, Timestamp, TwoFactor, Username, review,
 };
 
 const DAY: u64 = 86_400;

@@ -1,52 +1,57 @@
-#![doc = include_str!("../README.md")]
-//!
 //! # Crate map
 //!
-//! The data flows from the rules to the decisions:
+//! Four layers, each importing only from the ones above it in this list;
+//! the modules below follow the same order.
 //!
-//! - [`Role`], [`ResourceKind`], [`Action`] (with its [`Scope`] and overview
-//!   [`Category`]): the closed id sets of the spec.
-//! - [`Permissions`]: a set of actions as one `u64`.
-//! - [`matrix`]: the compile-time permission matrix, its proven invariants,
-//!   the hot check [`allows`], the spec's [`Cell`]s and reverse queries.
-//! - [`decide`]: the full [`Decision`] with conditions evaluated against a
-//!   [`Context`] and denials explained.
-//! - [`Overview`]: the six-row summary derived from the matrix.
-//! - [`membership`] (feature `alloc`): a [`Roster`] per resource, its
-//!   operations (invite, accept, change role, revoke, leave, ownership
-//!   transfer) asked of the matrix, the [`Event`]s they emit and
-//!   [`Roster::replay`].
-//! - [`api`] (features `alloc` + `serde`): the platform's public-API
-//!   collaborator objects, lists, single responses and events, converted
-//!   into the crate's types.
-//! - [`listing`] (feature `alloc`): a roster as the platform's CLI table.
-//! - [`export`]: the whole matrix as CSV, Markdown or JSON, generated from
-//!   the constants, written into any `core::fmt::Write`.
-//! - [`CustomRole`]: a user-defined named permission set, checked like the
-//!   built-in roles, its rules enforced at compile time with [`custom_role!`]
-//!   and at run time; [`CustomRole::check_grant`] refuses escalation, and
-//!   `CustomRole::check_grant_in` (feature `alloc`) asks a [`Roster`] who
-//!   the granter is.
-//! - [`Directory`] (feature `alloc`): many rosters in one directory with
-//!   each person's [`TwoFactor`] status, grouped by collaborator or by
-//!   resource, rendered as text, CSV (feature `csv`) or JSON (feature
-//!   `json`).
-//! - [`review`] (feature `alloc`): an access review of a directory at a
-//!   caller-supplied time, typed [`Finding`]s with a [`Severity`] and a
-//!   suggested [`Fix`], rendered as Markdown.
-//! - [`plan`] (feature `alloc`): the ordered, minimal [`Plan`] of
-//!   invitations, role changes and revocations that takes a roster to a
-//!   desired set of (email, role), applied through the roster's operations.
-//! - [`batch`]: many hot checks at once, into a slice or a bitmask, with
-//!   no allocation and no branch per request.
+//! 1. **Ids** (private module `id`): [`ParseIdError`], the error of every
+//!    closed id set, and the macro that declares them. Imports nothing.
+//! 2. **Rules** (`no_std`, no allocation; private module `rules`, its
+//!    items re-exported here):
+//!    - [`Role`], [`ResourceKind`], [`Action`] (with its [`Scope`] and
+//!      overview [`Category`]): the closed id sets of the spec;
+//!    - [`Permissions`]: a set of actions as one `u64`;
+//!    - [`matrix`]: the compile-time permission matrix and its invariants,
+//!      the hot check [`allows`], [`grants`], the spec's
+//!      [`Cell`](matrix::Cell)s, reverse queries and [`role_change`]; and
+//!      [`export`], the whole matrix as CSV, Markdown or JSON;
+//!    - [`decide`] ([`decision`]): the full [`Decision`], conditions
+//!      evaluated against a [`Context`], denials explained;
+//!    - [`Overview`]: the six-row summary derived from the matrix;
+//!    - [`CustomRole`]: a user-defined permission set, checked like the
+//!      built-in roles, its rules enforced at compile time with
+//!      [`custom_role!`] and at run time;
+//!
+//!    and beside them, [`batch`]: many hot checks at once, into a slice or
+//!    a bitmask, with no allocation and no branch per request.
+//! 3. **Membership** (feature `alloc`): [`membership`], a [`Roster`] per
+//!    resource and its operations (invite, accept, change role, revoke,
+//!    leave, ownership transfer) asked of the matrix, the [`Event`]s they
+//!    emit and [`Roster::replay`]; [`Roster::check_custom_grant`] asks a
+//!    roster who grants a custom role. [`listing`] prints a roster as the
+//!    platform's CLI table.
+//! 4. **Interop and organization tools**, both over membership:
+//!    - [`api`] (features `alloc` + `serde`): the platform's public-API
+//!      collaborator objects, lists, responses and events, converted into
+//!      the crate's types;
+//!    - [`org`] (feature `alloc`): many rosters at once. A [`Directory`]
+//!      ([`org::directory`]) groups them by collaborator or by resource
+//!      and exports them as text, CSV (feature `csv`) or JSON (feature
+//!      `json`); [`review`] ([`org::review`]) is an access review of a
+//!      directory; [`plan`] ([`org::plan`]) is the minimal [`Plan`] that
+//!      takes a roster to a desired set of (email, role).
+//!
+//! The behaviour the crate implements is written down in the repository's
+//! `docs/permissions.md` (roles, kinds, the matrix, conditions, custom
+//! roles, the export) and `docs/lifecycle.md` (memberships, events, the
+//! API's JSON, listings). "The spec" in these docs means those two files.
 //!
 //! # Features
 //!
 //! - `std` (default): implements `std::error::Error`; implies `alloc`.
 //! - `alloc`: heap-backed types, without the rest of `std`.
 //! - `serde` (default): `Serialize`/`Deserialize` with the platform's ids.
-//! - `alloc` enables [`membership`] and [`listing`]; `alloc` and `serde`
-//!   together enable [`api`].
+//! - `alloc` enables [`membership`], [`listing`] and [`org`]; `alloc` and
+//!   `serde` together enable [`api`].
 //! - `csv` (opt-in; needs `std`): `Directory::to_csv` and
 //!   `Directory::write_csv`, with the `csv` crate.
 //! - `json` (opt-in; needs `std` and `serde`): `Directory::to_json` and
@@ -54,6 +59,10 @@
 //!
 //! With `--no-default-features` the rules, the matrix, [`allows`] and
 //! [`decide`] build for `no_std` targets.
+//!
+//! ---
+//!
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
@@ -62,56 +71,44 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod action;
-#[cfg(all(feature = "alloc", feature = "serde"))]
-pub mod api;
+// 1. Ids.
+mod id;
+
+// 2. Rules, and batch checks beside them.
+mod rules;
+
 pub mod batch;
-mod context;
-mod custom_role;
-mod decision;
-#[cfg(feature = "alloc")]
-mod directory;
-mod error;
-pub mod export;
+pub use rules::{decision, export, matrix};
+
+// 3. Membership.
 #[cfg(feature = "alloc")]
 pub mod listing;
-pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod membership;
-mod overview;
-mod permissions;
-#[cfg(feature = "alloc")]
-mod plan;
-mod resource;
-#[cfg(feature = "alloc")]
-mod review;
-mod role;
 
-pub use action::{Action, Category, Scope};
-pub use context::{Context, ReviewAppSettings, ReviewAppTrigger};
-pub use custom_role::{
-    CustomRole, CustomRoleError, GrantError, Granter, MAX_NAME_LEN, NameError, validate_name,
-    validate_permissions,
-};
-pub use decision::{
-    DEPLOYMENT_LOG_WINDOW, Decision, Denial, DenialReason, MissingFact, Unmet, check_condition,
-    decide, evaluate,
-};
-#[cfg(feature = "csv")]
-pub use directory::CsvExportError;
-#[cfg(feature = "json")]
-pub use directory::JsonExportError;
+// 4. Interop and organization tools.
+#[cfg(all(feature = "alloc", feature = "serde"))]
+pub mod api;
 #[cfg(feature = "alloc")]
-pub use directory::{
-    ByCollaborator, ByResource, CSV_HEADER, CollaboratorGroup, Directory, DirectoryBuilder,
-    DirectoryError, Grouping, Membership, Person, ResourceGroup, TwoFactor, neutralize_cell,
+pub mod org;
+
+// The everyday names, in the same order.
+pub use id::{Excerpt, IdKind, ParseIdError};
+pub use rules::action::{Action, Category, Scope};
+pub use rules::context::{Context, ReviewAppSettings, ReviewAppTrigger};
+pub use rules::custom_role::{CustomRole, CustomRoleError, GrantError, Granter, NameError};
+pub use rules::decision::{Decision, Denial, DenialReason, MissingFact, Unmet, decide};
+pub use rules::matrix::{
+    Grants, RoleChange, RoleChangeError, allows, grants, lowest_role, role_change,
 };
-pub use error::{Excerpt, IdKind, MAX_REJECTED_LEN, ParseIdError};
-pub use export::{Export, Format, write_matrix};
-pub use matrix::{
-    Cell, Condition, Grants, Limit, Obligation, RoleChange, RoleChangeError, allows, cell, grants,
-    lowest_role, role_change, roles_for,
-};
+pub use rules::overview::{Coverage, Overview};
+pub use rules::permissions::{Actions, Permissions};
+pub use rules::resource_kind::ResourceKind;
+pub use rules::role::Role;
+
+// The membership names stay at the root for now, all of them: the
+// membership layer is being reworked on its own, and its code and tests
+// name them from here.
 #[cfg(feature = "alloc")]
 pub use membership::{
     AcceptError, Account, AccountDeletedError, Advisory, ApplyEventError, ChangeRoleError,
@@ -124,13 +121,10 @@ pub use membership::{
 };
 #[cfg(feature = "alloc")]
 pub use membership::{Classify, ErrorClass};
-pub use overview::{Coverage, Overview};
-pub use permissions::{Actions, Permissions};
+
 #[cfg(feature = "alloc")]
-pub use plan::{ApplyError, Plan, PlanError, Step, StepError, plan};
-pub use resource::ResourceKind;
+pub use org::directory::{Directory, DirectoryBuilder, Grouping, TwoFactor};
 #[cfg(feature = "alloc")]
-pub use review::{
-    Detail, Finding, FindingKind, Fix, Report, ReviewPolicy, Severity, Usage, review,
-};
-pub use role::Role;
+pub use org::plan::{Plan, plan};
+#[cfg(feature = "alloc")]
+pub use org::review::{Report, ReviewPolicy, review};

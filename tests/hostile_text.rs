@@ -10,11 +10,13 @@
 //! crate's own policy.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+const MAX_REJECTED_LEN: usize = Excerpt::MAX_LEN;
+
 use collab_authz::api::{ApiCollaborator, ApiEvent, CollaboratorList};
 use collab_authz::membership::{MAX_EMAIL_LEN, MAX_IDENTIFIER_LEN};
 use collab_authz::{
-    Email, Excerpt, IdentifierError, InvitationToken, MAX_REJECTED_LEN, Member, MemberId,
-    MemberParts, MemberStatus, Resource, ResourceId, ResourceKind, Role, Timestamp, Username,
+    Email, Excerpt, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus,
+    Resource, ResourceId, ResourceKind, Role, Timestamp, Username,
 };
 use proptest::prelude::*;
 use serde_json::json;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use collab_authz::{
     Action, Context, Decision, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger,
-    Role, allows, cell, decide, grants, role_change,
+    Role, allows, decide, grants, matrix::cell, role_change,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 

@@ -12,7 +12,7 @@
 //! read by position), and a wrong type or an unknown `status` or `type` is
 //! an error that names the field, never a panic. An error that quotes a
 //! value it was given quotes an [`Excerpt`]: escaped and
-//! at most [`MAX_REJECTED_LEN`](crate::MAX_REJECTED_LEN) bytes.
+//! at most [`Excerpt::MAX_LEN`](crate::Excerpt::MAX_LEN) bytes.
 //!
 //! # The role flag
 //!
@@ -180,7 +180,7 @@ pub enum ApiError {
     Roster(RosterError),
     /// A collaborator's `app_id` is not the id of the resource it is read
     /// into. The message quotes both as [`Excerpt`]s (escaped, at most
-    /// [`MAX_REJECTED_LEN`](crate::MAX_REJECTED_LEN) bytes each), so a
+    /// [`Excerpt::MAX_LEN`](crate::Excerpt::MAX_LEN) bytes each), so a
     /// hostile value can neither forge a log line nor grow the message.
     #[error(
         "field `app_id`: collaborator of {found}, not of {}",

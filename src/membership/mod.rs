@@ -9,6 +9,7 @@
 //! ids, the invitation tokens and "now"; nothing reads a clock or draws a
 //! random number. Who "may manage" is asked of the permission matrix.
 
+mod custom_grant;
 mod digest;
 mod email;
 mod error;

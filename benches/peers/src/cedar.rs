@@ -27,9 +27,9 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, PolicySet, Request,
     RestrictedExpression,
 };
+use collab_authz::matrix::{Condition, Limit, Obligation};
 use collab_authz::{
-    Action, Condition, Limit, Obligation, Permissions, ResourceKind, ReviewAppSettings,
-    ReviewAppTrigger, Role, grants,
+    Action, Permissions, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, grants,
 };
 
 use crate::{Error, roles_with_lower};

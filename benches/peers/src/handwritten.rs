@@ -1,4 +1,4 @@
-//! The matrix written by hand from the spec (`PERMISSIONS.md`), in the
+//! The matrix written by hand from the spec (`docs/permissions.md`), in the
 //! files under `benches/peers/policies/`, so that the differential test has
 //! encodings that do not come from the crate's own constants.
 //!

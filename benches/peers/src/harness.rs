@@ -5,9 +5,9 @@
 use core::fmt;
 use core::time::Duration;
 
+use collab_authz::matrix::{Limit, cell};
 use collab_authz::{
-    Action, Context, Decision, Limit, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role,
-    cell, decide,
+    Action, Context, Decision, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, decide,
 };
 
 use crate::Error;

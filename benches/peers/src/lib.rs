@@ -5,7 +5,7 @@
 //! Two kinds of encoding:
 //!
 //! - **Hand-written** ([`handwritten`]): a Cedar policy set and a casbin
-//!   policy typed from the spec (`PERMISSIONS.md`) into
+//!   policy typed from the spec (`docs/permissions.md`) into
 //!   `benches/peers/policies/`, independent of the crate, so that a wrong
 //!   cell in the crate shows up in the differential test.
 //! - **Generated** (below; the fast ones, used by the benchmark).

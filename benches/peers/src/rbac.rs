@@ -21,9 +21,8 @@
 //!   and `r.settings == "allow_creation"` (`""` when unknown).
 
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
-use collab_authz::{
-    Action, Condition, Limit, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, grants,
-};
+use collab_authz::matrix::{Condition, Limit};
+use collab_authz::{Action, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, grants};
 
 use crate::{Error, block_on, roles_with_lower};
 

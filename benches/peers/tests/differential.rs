@@ -13,9 +13,9 @@
 
 use std::collections::BTreeSet;
 
+use collab_authz::matrix::{Cell, Condition, Limit, cell};
 use collab_authz::{
-    Action, Cell, Condition, Context, DenialReason, Limit, ResourceKind, ReviewAppSettings,
-    ReviewAppTrigger, Role, cell, decide,
+    Action, Context, DenialReason, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, decide,
 };
 use collab_authz_peers::cedar::{CedarMatrix, Encoding, Outcome};
 use collab_authz_peers::handwritten::{self, CASBIN_POLICY, CEDAR_POLICIES};

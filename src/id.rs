@@ -1,0 +1,324 @@
+//! Closed id sets: the [`id_enum!`] macro that declares them and
+//! [`ParseIdError`], the error of parsing one.
+//!
+//! The bottom of the crate: this module imports nothing from the crate, so
+//! every layer above (the rules, membership, the organization tools) can
+//! declare an id set with it. An id set's valid ids travel inside the error
+//! as a `&'static [&'static str]`, so the error's message names them
+//! without knowing the types.
+
+use core::fmt;
+
+/// Which closed id set a [`ParseIdError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdKind {
+    /// A role id (`owner`, ...).
+    Role,
+    /// A resource kind id (`app`, `dedicated_database`).
+    ResourceKind,
+    /// An action id (`restart`, ...).
+    Action,
+    /// A scope id (`lifecycle`, ...).
+    Scope,
+    /// An overview category id (`destructive_actions`, ...).
+    Category,
+    /// A matrix export format id (`csv`, `markdown`, `json`).
+    ExportFormat,
+    /// An overview coverage id (`yes`, `limited`, `no`, `n/a`).
+    Coverage,
+    /// A two-factor status id (`enabled`, `disabled`, `unknown`).
+    TwoFactor,
+    /// An access-review severity id (`low`, ..., `critical`).
+    Severity,
+    /// An access-review finding kind id (`stale invitation`, ...).
+    FindingKind,
+}
+
+impl IdKind {
+    /// What the id names, in words.
+    #[must_use]
+    pub const fn noun(self) -> &'static str {
+        match self {
+            IdKind::Role => "role",
+            IdKind::ResourceKind => "resource kind",
+            IdKind::Action => "action",
+            IdKind::Scope => "scope",
+            IdKind::Category => "category",
+            IdKind::ExportFormat => "export format",
+            IdKind::Coverage => "coverage",
+            IdKind::TwoFactor => "two-factor status",
+            IdKind::Severity => "severity",
+            IdKind::FindingKind => "finding kind",
+        }
+    }
+}
+
+/// How many bytes of a rejected string a [`ParseIdError`] keeps:
+/// [`ParseIdError::MAX_REJECTED_LEN`].
+const MAX_REJECTED_LEN: usize = 40;
+
+/// A bounded copy of rejected input, for an error message to quote.
+///
+/// Every error of the crate that quotes what it was given (an unknown id,
+/// a field value from the public API) keeps it as an `Excerpt`: an inline
+/// copy of at most [`Excerpt::MAX_LEN`] bytes, cut on a character
+/// boundary. Its `Display` writes it between double quotes, escaped with
+/// [`str::escape_default`]: printable ASCII as is, quotes and backslashes
+/// escaped, and every other character as `\n`, `\t`, `\r` or `\u{...}`
+/// (control characters, invisible, direction-changing and look-alike
+/// characters alike: no list to keep up to date); it ends the quote with
+/// `…` when the input was longer. A hostile input can therefore neither
+/// forge nor hide a line of a log, nor make a message long.
+///
+/// The type is `Copy` and needs no allocator.
+///
+/// ```
+/// use collab_authz::Excerpt;
+///
+/// let e = Excerpt::new("app-1\n[INFO] forged");
+/// assert_eq!(e.to_string(), r#""app-1\n[INFO] forged""#);
+/// assert_eq!(Excerpt::new("evil\u{202E}txt.exe").to_string(), r#""evil\u{202e}txt.exe""#);
+///
+/// let long = "x".repeat(100);
+/// let e = Excerpt::new(&long);
+/// assert!(e.is_truncated());
+/// assert_eq!(e.as_str().len(), Excerpt::MAX_LEN);
+/// assert_eq!(e.to_string(), format!("\"{}…\"", e.as_str()));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Excerpt {
+    /// The first `len` bytes are a char-boundary prefix of the input; the
+    /// rest are zero, so the derived `Eq` and `Hash` compare the prefix.
+    bytes: [u8; MAX_REJECTED_LEN],
+    len: u8,
+    truncated: bool,
+}
+
+impl Excerpt {
+    /// How many bytes of the input an excerpt keeps at most (the longest
+    /// id a [`ParseIdError`] names is 26 bytes).
+    pub const MAX_LEN: usize = MAX_REJECTED_LEN;
+
+    /// Keeps the first [`MAX_LEN`](Self::MAX_LEN) bytes of `rejected` (at
+    /// most; cut on a character boundary).
+    #[must_use]
+    pub fn new(rejected: &str) -> Self {
+        let mut len = rejected.len().min(MAX_REJECTED_LEN);
+        while !rejected.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; MAX_REJECTED_LEN];
+        if let (Some(to), Some(from)) = (bytes.get_mut(..len), rejected.as_bytes().get(..len)) {
+            to.copy_from_slice(from);
+        }
+        Self {
+            bytes,
+            // len <= MAX_REJECTED_LEN = 40: the conversion cannot fail.
+            len: u8::try_from(len).unwrap_or(0),
+            truncated: len < rejected.len(),
+        }
+    }
+
+    /// The kept input: all of it, or its first [`MAX_LEN`](Self::MAX_LEN)
+    /// bytes (at most; cut on a character boundary) when
+    /// [`is_truncated`](Self::is_truncated). Not escaped.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.bytes
+            .get(..usize::from(self.len))
+            .and_then(|bytes| core::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether the input was longer than what [`as_str`](Self::as_str)
+    /// keeps.
+    #[must_use]
+    pub const fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Display for Excerpt {
+    /// The kept input between double quotes, escaped, `…` before the
+    /// closing quote when truncated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ellipsis = if self.truncated { "…" } else { "" };
+        write!(f, "\"{}{ellipsis}\"", self.as_str().escape_default())
+    }
+}
+
+impl fmt::Debug for Excerpt {
+    /// The kept input, quoted and escaped as `Display` writes it, and
+    /// whether it was truncated (not the raw buffer).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Excerpt")
+            .field("text", &format_args!("{self}"))
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}
+
+/// A string that is not one of the spec's ids for a closed set.
+///
+/// Its message quotes the rejected string and names every valid id:
+///
+/// ```
+/// use collab_authz::{IdKind, Role};
+///
+/// let err = "Owner".parse::<Role>().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     r#"unknown role "Owner", expected one of: limited_collaborator, collaborator, owner"#
+/// );
+/// assert_eq!(err.input(), "Owner");
+/// assert_eq!(err.kind(), IdKind::Role);
+/// ```
+///
+/// The error is `Copy` and needs no allocator: it quotes the rejected
+/// string as an [`Excerpt`] (at most
+/// [`MAX_REJECTED_LEN`](Self::MAX_REJECTED_LEN) bytes, every character
+/// outside printable ASCII escaped, `…` when cut), so a hostile input
+/// cannot forge a line of a log.
+///
+/// ```
+/// use collab_authz::Action;
+///
+/// let long = "x".repeat(100);
+/// let err = long.parse::<Action>().unwrap_err();
+/// assert!(err.is_truncated());
+/// assert_eq!(err.input().len(), collab_authz::ParseIdError::MAX_REJECTED_LEN);
+/// assert!(err.to_string().starts_with(&format!("unknown action \"{}…\"", err.input())));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub struct ParseIdError {
+    kind: IdKind,
+    /// Every valid id of the set, in the set's order.
+    valid: &'static [&'static str],
+    input: Excerpt,
+}
+
+impl ParseIdError {
+    /// How many bytes of a rejected string the error keeps (the longest id
+    /// is 26 bytes).
+    pub const MAX_REJECTED_LEN: usize = MAX_REJECTED_LEN;
+
+    /// The error for `rejected`, parsed as an id of the `kind` set whose
+    /// ids are `valid`.
+    pub(crate) fn new(kind: IdKind, valid: &'static [&'static str], rejected: &str) -> Self {
+        Self {
+            kind,
+            valid,
+            input: Excerpt::new(rejected),
+        }
+    }
+
+    /// Which id set the string was parsed as.
+    #[must_use]
+    pub const fn kind(&self) -> IdKind {
+        self.kind
+    }
+
+    /// The rejected string, or its first [`MAX_REJECTED_LEN`](Self::MAX_REJECTED_LEN) bytes (at
+    /// most; cut on a character boundary) when
+    /// [`is_truncated`](Self::is_truncated).
+    #[must_use]
+    pub fn input(&self) -> &str {
+        self.input.as_str()
+    }
+
+    /// Every valid id of the set, in the set's order (what the message
+    /// lists).
+    #[must_use]
+    pub const fn valid(&self) -> &'static [&'static str] {
+        self.valid
+    }
+
+    /// Whether the rejected string was longer than what
+    /// [`input`](Self::input) keeps.
+    #[must_use]
+    pub const fn is_truncated(&self) -> bool {
+        self.input.is_truncated()
+    }
+}
+
+impl fmt::Debug for ParseIdError {
+    /// The kind, the kept input as a string and whether it was truncated
+    /// (not the raw buffer).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParseIdError")
+            .field("kind", &self.kind)
+            .field("input", &format_args!("{}", self.input))
+            .field("truncated", &self.is_truncated())
+            .finish()
+    }
+}
+
+impl fmt::Display for ParseIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown {} {}, expected one of: ",
+            self.kind.noun(),
+            self.input
+        )?;
+        for (i, id) in self.valid.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(id)?;
+        }
+        Ok(())
+    }
+}
+
+/// Declares a closed id set: a field-less enum whose every variant has one
+/// id, with
+///
+/// - `ALL`, every value in declaration order, and `id()`, both `const`;
+/// - `Display` (the id, padded like a `str`) and `FromStr` (the id back,
+///   or a [`ParseIdError`] of the named [`IdKind`]), derived by `strum`
+///   from the same literal, so the three can never disagree.
+///
+/// The attributes before `pub enum` (docs, serde, `non_exhaustive`) and
+/// those before a variant are passed through. `kind:` names the
+/// [`IdKind`] of the set's parse errors.
+macro_rules! id_enum {
+    (
+        kind: $kind:ident,
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $id:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(strum::Display, strum::EnumString)]
+        #[strum(parse_err_ty = $crate::id::ParseIdError, parse_err_fn = Self::parse_error)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[strum(serialize = $id)] $variant, )*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($id),*].len()] = [ $( $name::$variant, )* ];
+
+            /// The id, as the spec writes it (also `Display` and `FromStr`).
+            #[must_use]
+            pub const fn id(self) -> &'static str {
+                match self { $( $name::$variant => $id, )* }
+            }
+
+            /// The error for a string that is none of the ids.
+            fn parse_error(rejected: &str) -> $crate::id::ParseIdError {
+                $crate::id::ParseIdError::new(
+                    $crate::id::IdKind::$kind,
+                    &[$($id),*],
+                    rejected,
+                )
+            }
+        }
+    };
+}
+pub(crate) use id_enum;
+
+const _: () = assert!(MAX_REJECTED_LEN <= u8::MAX as usize);

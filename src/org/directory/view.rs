@@ -1,0 +1,447 @@
+//! The views of a [`Directory`](super::Directory): one [`Entry`] per
+//! membership, the two groupings ([`ByCollaborator`], [`ByResource`]) and
+//! their text rendering.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::{Directory, Person, Row, Text, TwoFactor, in_range};
+use crate::membership::{Email, Member, MemberStatus, Resource, Timestamp, Username};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
+
+/// One membership of a [`Directory`]: a person's role on a resource.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'d> {
+    pub(super) directory: &'d Directory<'d>,
+    pub(super) person: &'d Person<'d>,
+    pub(super) row: &'d Row<'d>,
+}
+
+impl<'d> Entry<'d> {
+    /// The person (email, username, two-factor status).
+    #[must_use]
+    pub fn person(&self) -> &'d Person<'d> {
+        self.person
+    }
+
+    /// The resource.
+    #[must_use]
+    pub fn resource(&self) -> &'d Resource {
+        self.row.resource
+    }
+
+    /// The membership itself, as the roster holds it.
+    #[must_use]
+    pub fn member(&self) -> &'d Member {
+        self.row.member
+    }
+
+    /// The member's email, as this membership spells it.
+    #[must_use]
+    pub fn email(&self) -> &'d Email {
+        self.row.member.email()
+    }
+
+    /// The role.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.row.role
+    }
+
+    /// The status.
+    #[must_use]
+    pub fn status(&self) -> MemberStatus {
+        self.row.status
+    }
+
+    /// Where [`email_text`](Self::email_text) comes from: the person's
+    /// text unless this membership spells the email differently.
+    pub(super) fn email_source(&self) -> Text<'d> {
+        if self.row.own_email {
+            Text::Own(self.row.member.email().as_str())
+        } else {
+            Text::Person
+        }
+    }
+
+    /// Where [`username_text`](Self::username_text) comes from: the
+    /// person's username (which may be unknown) unless this membership
+    /// knows a different one. The exports follow this rule, row by row,
+    /// without reading the person's text.
+    pub(super) fn username_source(&self) -> Text<'d> {
+        // Listings and both exports read the username from here.
+        if !username_is_known(self.row.status) {
+            Text::Absent
+        } else if self.row.own_username {
+            self.row
+                .member
+                .username()
+                .map_or(Text::Absent, |u| Text::Own(u.as_str()))
+        } else {
+            Text::Person
+        }
+    }
+
+    /// [`email`](Self::email) as text, from the arena unless this
+    /// membership spells it differently from the person.
+    pub(super) fn email_text(&self) -> &'d str {
+        if let Text::Own(own) = self.email_source() {
+            return own;
+        }
+        let span = self.directory.person_text.get(self.row.person as usize);
+        span.map_or_else(
+            || self.row.member.email().as_str(),
+            |(email, _)| self.directory.arena.get(*email),
+        )
+    }
+
+    /// [`username`](Self::username) as text, read as `email_text` is:
+    /// `None` for a pending membership.
+    pub(super) fn username_text(&self) -> Option<&'d str> {
+        match self.username_source() {
+            Text::Own(own) => Some(own),
+            Text::Absent => None,
+            Text::Person => match self.directory.person_text.get(self.row.person as usize) {
+                Some((_, username)) => username.map(|u| self.directory.arena.get(u)),
+                None => self.username().map(Username::as_str),
+            },
+        }
+    }
+
+    /// The resource's id and name as text, from the arena.
+    pub(super) fn resource_text(&self) -> (&'d str, &'d str) {
+        match self.directory.resource_text.get(self.row.rank as usize) {
+            Some((id, name)) => (
+                self.directory.arena.get(*id),
+                self.directory.arena.get(*name),
+            ),
+            None => (self.row.resource.id().as_str(), self.row.resource.name()),
+        }
+    }
+
+    /// The kind of the resource.
+    #[must_use]
+    pub fn resource_kind(&self) -> ResourceKind {
+        self.row.kind
+    }
+
+    /// When the invitation was made (for the owner: when the roster was
+    /// created).
+    #[must_use]
+    pub fn invited_at(&self) -> Timestamp {
+        Timestamp::from_unix_seconds(self.row.invited_at)
+    }
+
+    /// The person's two-factor status.
+    #[must_use]
+    pub fn two_factor(&self) -> TwoFactor {
+        self.person.two_factor
+    }
+
+    /// The username as this membership knows it: `None` for a pending
+    /// membership (the invitation is not accepted yet, so the username is
+    /// unknown and listings print `n/a`, even when the same person has a
+    /// username on another resource); otherwise the membership's own
+    /// (for a deleted account, the last known), else the person's.
+    #[must_use]
+    pub fn username(&self) -> Option<&'d Username> {
+        if !username_is_known(self.row.status) {
+            return None;
+        }
+        self.row.member.username().or(self.person.username)
+    }
+}
+
+/// A directory grouped by collaborator: see [`Grouping::ByCollaborator`](super::Grouping::ByCollaborator).
+///
+/// `Display` renders it as indented text; with `serde`, it serializes as
+/// `{"collaborators": [{"email", "username", "two_factor", "memberships":
+/// [{"resource": {"kind", "id", "name"}, "role", "status", "invited_at"}]}]}`.
+#[derive(Debug, Clone, Copy)]
+pub struct ByCollaborator<'d> {
+    pub(super) directory: &'d Directory<'d>,
+}
+
+impl<'d> ByCollaborator<'d> {
+    /// One group per person, in email order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = CollaboratorGroup<'d>> + 'd {
+        let directory = self.directory;
+        directory
+            .people
+            .iter()
+            .enumerate()
+            .map(move |(i, person)| CollaboratorGroup {
+                directory,
+                person,
+                rows: directory.person_rows(i),
+            })
+    }
+
+    /// Every membership, in this grouping's order.
+    pub fn memberships(&self) -> impl Iterator<Item = Entry<'d>> + 'd {
+        self.directory.memberships()
+    }
+}
+
+/// One person and every membership they hold.
+#[derive(Debug, Clone, Copy)]
+pub struct CollaboratorGroup<'d> {
+    pub(super) directory: &'d Directory<'d>,
+    pub(super) person: &'d Person<'d>,
+    pub(super) rows: &'d [Row<'d>],
+}
+
+impl<'d> CollaboratorGroup<'d> {
+    /// The person.
+    #[must_use]
+    pub fn person(&self) -> &'d Person<'d> {
+        self.person
+    }
+
+    /// How many memberships the person holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the person holds none (never the case in a directory).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The person's memberships, in resource order.
+    pub fn memberships(&self) -> impl Iterator<Item = Entry<'d>> + 'd {
+        let person = self.person;
+        let directory = self.directory;
+        self.rows.iter().map(move |row| Entry {
+            directory,
+            person,
+            row,
+        })
+    }
+}
+
+/// A directory grouped by resource: see [`Grouping::ByResource`](super::Grouping::ByResource).
+///
+/// `Display` renders it as indented text; with `serde`, it serializes as
+/// `{"resources": [{"kind", "id", "name", "members": [{"email", "username",
+/// "two_factor", "role", "status", "invited_at"}]}]}`.
+#[derive(Debug, Clone)]
+pub struct ByResource<'d> {
+    pub(super) directory: &'d Directory<'d>,
+    /// Row indices, grouped by resource, owner first then email order.
+    pub(super) order: Vec<u32>,
+    /// `(resource, start, end)` into `order`, for the resources listed.
+    pub(super) groups: Vec<(u32, u32, u32)>,
+}
+
+impl<'d> ByResource<'d> {
+    pub(super) fn new(directory: &'d Directory<'d>) -> Self {
+        let resources = directory.resources.len();
+        // Counting sort by resource, owners first: per resource, how many
+        // rows and how many owners.
+        let mut counts = alloc::vec![[0u32; 2]; resources];
+        for row in &directory.rows {
+            if let Some([rows, owners]) = counts.get_mut(row.rank as usize) {
+                *rows += 1;
+                *owners += u32::from(row.role == Role::Owner);
+            }
+        }
+        // `next[r]`: where resource `r`'s next owner and next other member
+        // go; `groups`: the resources with a member other than an owner.
+        let mut next = Vec::with_capacity(resources);
+        let mut groups = Vec::new();
+        let mut start = 0u32;
+        for (r, &[rows, owners]) in counts.iter().enumerate() {
+            next.push([start, start + owners]);
+            if rows > owners {
+                if let Ok(r) = u32::try_from(r) {
+                    groups.push((r, start, start + rows));
+                }
+            }
+            start += rows;
+        }
+        // One pass in row order keeps owners, and the others, in email
+        // order.
+        let mut order = alloc::vec![0u32; directory.rows.len()];
+        for (i, row) in directory.rows.iter().enumerate() {
+            // 0: an owner, 1: any other member.
+            let class = usize::from(row.role != Role::Owner);
+            if let Some(slot) = next
+                .get_mut(row.rank as usize)
+                .and_then(|n: &mut [u32; 2]| n.get_mut(class))
+            {
+                if let (Some(target), Ok(i)) = (order.get_mut(*slot as usize), u32::try_from(i)) {
+                    *target = i;
+                }
+                *slot += 1;
+            }
+        }
+        Self {
+            directory,
+            order,
+            groups,
+        }
+    }
+
+    /// One group per resource listed, in resource order.
+    pub fn iter(&self) -> impl Iterator<Item = ResourceGroup<'_>> + '_ {
+        self.groups
+            .iter()
+            .filter_map(move |&(resource, start, end)| {
+                Some(ResourceGroup {
+                    directory: self.directory,
+                    resource: in_range(self.directory.resources.get(resource as usize).copied())?,
+                    rows: in_range(self.order.get(start as usize..end as usize))?,
+                })
+            })
+    }
+
+    /// How many resources are listed.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether no resource is listed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Every membership of the listed resources, in this grouping's order.
+    pub fn memberships(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        self.iter().flat_map(|group| group.into_memberships())
+    }
+
+    /// The rows of the listed resources, in this grouping's order.
+    #[cfg(any(feature = "csv", feature = "json"))]
+    pub(super) fn rows(&self) -> impl Iterator<Item = &'d Row<'d>> + '_ {
+        let rows = &self.directory.rows;
+        self.groups
+            .iter()
+            .filter_map(|&(_, start, end)| in_range(self.order.get(start as usize..end as usize)))
+            .flatten()
+            .filter_map(move |&i| in_range(rows.get(i as usize)))
+    }
+}
+
+/// One resource and its members.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceGroup<'g> {
+    pub(super) directory: &'g Directory<'g>,
+    pub(super) resource: &'g Resource,
+    pub(super) rows: &'g [u32],
+}
+
+impl<'g> ResourceGroup<'g> {
+    /// The resource.
+    #[must_use]
+    pub fn resource(&self) -> &'g Resource {
+        self.resource
+    }
+
+    /// How many members the resource has.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it has none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The members: owner first, then in email order.
+    pub fn memberships(&self) -> impl Iterator<Item = Entry<'g>> + 'g {
+        self.into_memberships()
+    }
+
+    pub(super) fn into_memberships(self) -> impl Iterator<Item = Entry<'g>> + 'g {
+        let directory = self.directory;
+        self.rows
+            .iter()
+            .filter_map(move |&i| in_range(directory.rows.get(i as usize)))
+            .filter_map(move |row| in_range(directory.view(row)))
+    }
+}
+
+/// The username as listings print it: `n/a` when unknown.
+fn username_label(username: Option<&Username>) -> &str {
+    username.map_or("n/a", Username::as_str)
+}
+
+impl fmt::Display for ByCollaborator<'_> {
+    /// One block per person:
+    ///
+    /// ```text
+    /// ada@example.com (ada), 2FA enabled
+    ///   app billing (app-1): owner, owner
+    /// ```
+    ///
+    /// Each membership line gives the resource kind, name and id, then the
+    /// role and the status.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for group in self.iter() {
+            let person = group.person();
+            writeln!(
+                f,
+                "{} ({}), 2FA {}",
+                person.email(),
+                username_label(person.username()),
+                person.two_factor()
+            )?;
+            for m in group.memberships() {
+                let (id, name) = m.resource_text();
+                writeln!(
+                    f,
+                    "  {} {} ({}): {}, {}",
+                    m.resource_kind(),
+                    name,
+                    id,
+                    m.role().label(),
+                    m.status().label()
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ByResource<'_> {
+    /// One block per resource:
+    ///
+    /// ```text
+    /// app billing (app-1)
+    ///   ada@example.com (ada): owner, owner, 2FA enabled
+    ///   bob@example.com (n/a): limited collaborator, pending, 2FA unknown
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for group in self.iter() {
+            let r = group.resource();
+            writeln!(f, "{} {} ({})", r.kind(), r.name(), r.id())?;
+            for m in group.memberships() {
+                writeln!(
+                    f,
+                    "  {} ({}): {}, {}, 2FA {}",
+                    m.email_text(),
+                    m.username_text().unwrap_or("n/a"),
+                    m.role().label(),
+                    m.status().label(),
+                    m.two_factor()
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a membership in `status` has a known username: not while it is
+/// pending (`docs/lifecycle.md`), even when the member record or the same person's
+/// other memberships carry one.
+pub(super) const fn username_is_known(status: MemberStatus) -> bool {
+    !matches!(status, MemberStatus::Pending)
+}

@@ -1,0 +1,33 @@
+//! The integration tests, in one binary laid out like `src/`:
+//!
+//! - `rules/`: the matrix against the spec cell by cell (`golden`), against
+//!   a reference model and by property (`properties`), the denial
+//!   sentences, the matrix export and custom roles;
+//! - `batch`: the batch checks against the hot check;
+//! - `membership/`: granting a custom role on a roster;
+//! - `org/`: the directory and its exports, the access review and the
+//!   plan;
+//! - `auto_traits`: every public type's auto traits;
+//! - `common`: the roster helpers the `org` tests and the custom-role
+//!   grant tests share.
+//!
+//! Each part is compiled for the features it needs, so
+//! `cargo test --no-default-features` runs the rules and batch tests,
+//! `--features alloc` adds the roster-based ones, the default features add
+//! serde, and `--all-features` adds the CSV and JSON exports. The
+//! membership tests, the allocation-counting test (its own global
+//! allocator) and the README's examples are separate targets.
+
+#[cfg(feature = "alloc")]
+mod common;
+
+mod batch;
+mod rules;
+
+#[cfg(feature = "alloc")]
+mod membership;
+#[cfg(feature = "alloc")]
+mod org;
+
+#[cfg(all(feature = "alloc", feature = "serde"))]
+mod auto_traits;

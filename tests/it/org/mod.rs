@@ -1,0 +1,5 @@
+//! The organization tools: directory, access review, plan.
+
+mod directory;
+mod plan;
+mod review;
