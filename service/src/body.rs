@@ -32,10 +32,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 
 /// Parses `bytes` as `T` with the status rules of [`JsonBody`].
 ///
+/// Every body of the API is an object whose arrays hold objects; serde
+/// would also read a struct from an array of its fields in order
+/// (`[{"email": ...}]` as `{"collaborator": {...}}`), so any other shape is
+/// refused before `T` is read.
+///
 /// # Errors
 /// 400 for malformed JSON, 422 for JSON of the wrong shape.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let message = e.to_string();
         match e.classify() {
@@ -44,5 +49,22 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 ApiError::BadRequest(format!("malformed JSON: {message}"))
             }
         }
-    })
+    })?;
+    if !value.is_object() || !arrays_hold_objects(&value) {
+        return Err(ApiError::Unprocessable(
+            "invalid body: expected a JSON object (whose lists hold objects)".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::Unprocessable(format!("invalid body: {e}")))
+}
+
+fn arrays_hold_objects(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .all(|item| item.is_object() && arrays_hold_objects(item)),
+        Value::Object(map) => map.values().all(arrays_hold_objects),
+        _ => true,
+    }
 }

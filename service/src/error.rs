@@ -119,6 +119,10 @@ impl From<tokio_postgres::Error> for ApiError {
                 let class = code.code().get(..2).unwrap_or("");
                 if *code == SqlState::UNIQUE_VIOLATION {
                     ApiError::Conflict("conflicts with an existing record".into())
+                } else if class == "22" {
+                    // Data exception: a value PostgreSQL cannot hold (a NUL
+                    // byte in text, a number out of range): bad input.
+                    ApiError::BadRequest("a value cannot be stored (invalid text or number)".into())
                 } else if matches!(class, "08" | "57" | "53") {
                     // Connection exceptions, operator intervention
                     // (shutdown), insufficient resources.

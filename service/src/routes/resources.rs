@@ -106,8 +106,34 @@ fn invite_role(is_limited: Option<bool>) -> Option<Role> {
     })
 }
 
+/// An email as the crate parses it, refusing besides the invisible
+/// formatting characters (bidirectional overrides, zero-width marks) that
+/// would make one address display as another.
+// TODO(crate): identity hardening (these characters refused by `Email`).
 fn parse_email(s: &str) -> ApiResult<Email> {
+    if s.chars().any(is_invisible_format) {
+        return Err(ApiError::Unprocessable(
+            "email: contains an invisible formatting character (bidirectional or zero-width)"
+                .into(),
+        ));
+    }
     Email::parse(s).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))
+}
+
+/// Unicode format characters that change how text displays without
+/// showing: bidirectional marks, embeddings, overrides and isolates,
+/// zero-width characters, the byte-order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 // ---------------------------------------------------------------------------
