@@ -83,6 +83,8 @@ pub struct AppState {
     pub store: Arc<store::Store>,
     /// The settings.
     pub config: Arc<Config>,
+    /// Account ids by email, cached.
+    pub user_ids: Arc<users::UserIdCache>,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             keys: Arc::new(keys),
             store: Arc::new(store),
             config: Arc::new(config),
+            user_ids: Arc::new(users::UserIdCache::default()),
         }
     }
 }

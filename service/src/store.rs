@@ -23,7 +23,7 @@
 //! operation that produced it, as the crate's `Roster::replay` does.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -215,8 +215,7 @@ pub struct Store {
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Use counters.
     pub stats: Stats,
-    /// Whether reads use the cache (benchmarks turn it off).
-    pub cache_enabled: bool,
+    cache_enabled: AtomicBool,
 }
 
 fn timed<T>(stats: &Stats, f: impl FnOnce() -> T) -> T {
@@ -404,7 +403,24 @@ impl Store {
             cache: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             stats: Stats::default(),
-            cache_enabled: true,
+            cache_enabled: AtomicBool::new(true),
+        }
+    }
+
+    /// Whether the per-process roster cache is used (the default).
+    #[must_use]
+    pub fn cache_enabled(&self) -> bool {
+        self.cache_enabled.load(Ordering::Relaxed)
+    }
+
+    /// Turns the per-process roster cache on or off (off: every read
+    /// starts from the latest snapshot; for benchmarks and checks).
+    pub fn set_cache_enabled(&self, enabled: bool) {
+        self.cache_enabled.store(enabled, Ordering::Relaxed);
+        if !enabled {
+            if let Ok(mut cache) = self.cache.lock() {
+                cache.clear();
+            }
         }
     }
 
@@ -489,7 +505,7 @@ impl Store {
     /// 503 when the database is unreachable; 500 when the stored log does
     /// not replay (a corrupted store).
     pub async fn roster(&self, resource: &ResourceRow) -> ApiResult<Arc<Roster>> {
-        let cached = if self.cache_enabled {
+        let cached = if self.cache_enabled() {
             self.cache_get(&resource.id)
         } else {
             None
@@ -507,7 +523,7 @@ impl Store {
             _ => {
                 let snapshot = client
                     .query_opt(
-                        "SELECT seq, roster FROM roster_snapshots
+                        "SELECT seq, roster::text FROM roster_snapshots
                           WHERE resource_id = $1 AND seq <= $2
                           ORDER BY seq DESC LIMIT 1",
                         &[&resource.id, &resource.version],
@@ -516,7 +532,11 @@ impl Store {
                 match snapshot {
                     Some(row) => {
                         let seq: i64 = row.try_get(0)?;
-                        let Json(roster): Json<Roster> = row.try_get(1)?;
+                        // The crate's `Deserialize` checks every invariant
+                        // again: timed as the crate's share.
+                        let text: &str = row.try_get(1)?;
+                        let roster: Roster = timed(&self.stats, || serde_json::from_str(text))
+                            .map_err(|e| ApiError::internal(format!("snapshot: {e}")))?;
                         (seq, Some(Arc::new(roster)))
                     }
                     None => (0, None),
@@ -525,7 +545,7 @@ impl Store {
         };
         let rows = client
             .query(
-                "SELECT seq, entry FROM resource_log
+                "SELECT seq, entry::text FROM resource_log
                   WHERE resource_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
                 &[&resource.id, &base_version, &resource.version],
             )
@@ -542,7 +562,10 @@ impl Store {
                     resource.id
                 )));
             }
-            let Json(entry): Json<LogEntry> = row.try_get(1)?;
+            // The crate's `Deserialize` of the event: the crate's share.
+            let text: &str = row.try_get(1)?;
+            let entry: LogEntry = timed(&self.stats, || serde_json::from_str(text))
+                .map_err(|e| ApiError::internal(format!("log entry {seq}: {e}")))?;
             if let LogEntry::Membership { event } = entry {
                 events.push(*event);
             }
@@ -563,7 +586,7 @@ impl Store {
             }
         };
         let roster = Arc::new(roster);
-        if self.cache_enabled {
+        if self.cache_enabled() {
             self.cache_put(&resource.id, resource.version, &roster);
         }
         Ok(roster)
@@ -733,7 +756,7 @@ impl Store {
         tx.commit().await?;
         let row = resource_row(&row)?;
         let roster = Arc::new(roster);
-        if self.cache_enabled {
+        if self.cache_enabled() {
             self.cache_put(&id, 1, &roster);
         }
         Ok((row, roster))
@@ -792,7 +815,7 @@ impl Store {
             {
                 Ok(resource) => {
                     let roster = Arc::new(next);
-                    if self.cache_enabled {
+                    if self.cache_enabled() {
                         self.cache_put(&resource.id, resource.version, &roster);
                     }
                     return Ok(Committed {

@@ -2,6 +2,7 @@
 //! by email.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use collab_authz::{Email, TwoFactor, Username};
 use deadpool_postgres::Pool;
@@ -126,4 +127,58 @@ pub async fn by_emails(pool: &Pool, emails: &[&str]) -> ApiResult<HashMap<String
         );
     }
     Ok(out)
+}
+
+/// Past this many entries, [`UserIdCache`] is emptied.
+const USER_ID_CACHE_CAPACITY: usize = 100_000;
+
+/// A per-process map from normalized email to account id. An account's
+/// email and id never change and accounts are never deleted, so an entry
+/// never goes stale; only hits are kept (an email without an account is
+/// asked again).
+#[derive(Debug, Default)]
+pub struct UserIdCache {
+    map: Mutex<HashMap<String, String>>,
+}
+
+impl UserIdCache {
+    /// The account ids of these normalized emails (those that have one),
+    /// asking the database only for the emails not cached yet.
+    ///
+    /// # Errors
+    /// 503 when the database is unreachable.
+    pub async fn ids(&self, pool: &Pool, emails: &[&str]) -> ApiResult<HashMap<String, String>> {
+        let mut out = HashMap::with_capacity(emails.len());
+        let mut missing = Vec::new();
+        {
+            let map = self
+                .map
+                .lock()
+                .map_err(|_| ApiError::internal("user id cache poisoned"))?;
+            for email in emails {
+                match map.get(*email) {
+                    Some(id) => {
+                        out.insert((*email).to_string(), id.clone());
+                    }
+                    None => missing.push(*email),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let found = by_emails(pool, &missing).await?;
+        let mut map = self
+            .map
+            .lock()
+            .map_err(|_| ApiError::internal("user id cache poisoned"))?;
+        if map.len() + found.len() > USER_ID_CACHE_CAPACITY {
+            map.clear();
+        }
+        for (email, user) in found {
+            map.insert(email.clone(), user.id.clone());
+            out.insert(email, user.id);
+        }
+        Ok(out)
+    }
 }

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use collab_authz::api::ApiStatus;
 use collab_authz::{
     Account, Action, Context, Email, Member, MemberId, ResourceKind, Role, Roster, Username,
@@ -202,6 +203,12 @@ fn collaborator_out<'a>(
     })
 }
 
+/// `{"collaborators": [...]}`.
+#[derive(Debug, Serialize)]
+struct CollaboratorList<'a> {
+    collaborators: Vec<CollaboratorOut<'a>>,
+}
+
 /// The user ids of the roster's accepted (or deleted-account) members and
 /// owner, by normalized email.
 async fn user_ids(state: &AppState, roster: &Roster) -> ApiResult<HashMap<String, String>> {
@@ -210,8 +217,7 @@ async fn user_ids(state: &AppState, roster: &Roster) -> ApiResult<HashMap<String
         .filter(|m| m.status() != collab_authz::MemberStatus::Pending)
         .map(|m| m.email().normalized())
         .collect();
-    let users = crate::users::by_emails(&state.pool, &emails).await?;
-    Ok(users.into_iter().map(|(k, u)| (k, u.id)).collect())
+    state.user_ids.ids(&state.pool, &emails).await
 }
 
 /// Whether `caller` may invite (and so see invitation links).
@@ -472,15 +478,18 @@ pub async fn collaborators<const K: u8>(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(key): PathParams<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let (resource, roster) = visible::<K>(&state, &caller, &key).await?;
     let show_link = manages(&state, &roster, &caller);
     let ids = user_ids(&state, &roster).await?;
-    let list: Vec<CollaboratorOut<'_>> = roster
+    let collaborators: Vec<CollaboratorOut<'_>> = roster
         .members()
         .filter_map(|m| collaborator_out(&state, &resource, m, &ids, show_link))
         .collect();
-    Ok(Json(json!({ "collaborators": list })))
+    // Serialized straight from the borrowed rows, without a `Value` tree.
+    let body =
+        serde_json::to_vec(&CollaboratorList { collaborators }).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn one_collaborator(
