@@ -1261,6 +1261,8 @@ async fn bad_input_is_refused_with_json_errors_and_changes_nothing() {
         json!({"app": {"name": ""}}),
         json!({"app": {"name": ["shop"]}}),
         json!({"app": {"name": "ok-name", "region": "x"}}),
+        json!({"database": {"name": "ok-name"}}),
+        json!({"app": {"name": "ok-name"}, "database": {"name": "ok-name"}}),
     ];
     for body in &names {
         let r = api

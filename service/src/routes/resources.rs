@@ -48,12 +48,32 @@ struct Named {
     name: String,
 }
 
-/// `{"app":{...}}` or `{"database":{...}}`.
+/// `{"app":{...}}` on the app routes, `{"database":{...}}` on the
+/// database routes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ResourceBody {
-    #[serde(alias = "database")]
-    app: Named,
+    #[serde(default)]
+    app: Option<Named>,
+    #[serde(default)]
+    database: Option<Named>,
+}
+
+impl ResourceBody {
+    /// The name, under the key of `kind` and no other.
+    fn name(self, kind: ResourceKind) -> ApiResult<String> {
+        let (mine, other) = match kind {
+            ResourceKind::App => (self.app, self.database),
+            ResourceKind::DedicatedDatabase => (self.database, self.app),
+        };
+        match (mine, other) {
+            (Some(named), None) => Ok(named.name),
+            _ => Err(ApiError::Unprocessable(format!(
+                "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
+                singular(kind)
+            ))),
+        }
+    }
 }
 
 // TODO(crate): the typed invite/update bodies with the kind-default rule.
@@ -325,11 +345,9 @@ pub async fn create<const K: u8>(
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let kind = kind_of::<K>();
-    validate_name(&body.app.name)?;
-    let (resource, roster) = state
-        .store
-        .create(kind, &body.app.name, &account(&caller)?)
-        .await?;
+    let name = body.name(kind)?;
+    validate_name(&name)?;
+    let (resource, roster) = state.store.create(kind, &name, &account(&caller)?).await?;
     let value = resources_json(&state, &caller, &[(resource, roster)]).await?;
     Ok((
         StatusCode::CREATED,
@@ -370,16 +388,11 @@ pub async fn rename<const K: u8>(
 ) -> ApiResult<Json<Value>> {
     let kind = kind_of::<K>();
     let (resource, _) = visible::<K>(&state, &caller, &key).await?;
-    validate_name(&body.app.name)?;
+    let name = body.name(kind)?;
+    validate_name(&name)?;
     let committed = state
         .store
-        .write(
-            &resource.id,
-            &caller.email,
-            Change::Rename {
-                name: body.app.name,
-            },
-        )
+        .write(&resource.id, &caller.email, Change::Rename { name })
         .await?;
     let value = resources_json(&state, &caller, &[(committed.resource, committed.roster)]).await?;
     Ok(Json(json!({ singular(kind): value.into_iter().next() })))
