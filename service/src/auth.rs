@@ -265,9 +265,13 @@ impl FromRequestParts<AppState> for Caller {
         let client = crate::db::client(&state.pool).await?;
         let row = client
             .query_opt(
-                "SELECT u.id, u.email, u.username, u.two_factor
+                &client
+                    .prepare_cached(
+                        "SELECT u.id, u.email, u.username, u.two_factor
                    FROM api_tokens t JOIN users u ON u.id = t.user_id
                   WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL",
+                    )
+                    .await?,
                 &[&claims.tid, &claims.sub],
             )
             .await?

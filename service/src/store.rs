@@ -9,8 +9,10 @@
 //! and inserts the `n` entries at `v + 1 ..= v + n`. A concurrent writer
 //! that decided at the same `v` finds the version moved (or collides on
 //! the unique key), rolls back, reloads and decides again, a bounded
-//! number of times. Within one process, writes to one resource also take a
-//! local lock so that only writers of different processes ever race.
+//! number of times ([`OPTIMISTIC_ATTEMPTS`]); then it decides once more
+//! holding the resource's row lock, which cannot lose (no starvation).
+//! Within one process, writes to one resource also take a local lock so
+//! that only writers of different processes ever race.
 //!
 //! Reads never replay a whole log: a per-process cache keyed by version
 //! gives the roster at the current version when nothing changed, applies
@@ -44,8 +46,9 @@ use crate::error::{ApiError, ApiResult};
 /// A snapshot of the roster is stored every this many log entries.
 pub const SNAPSHOT_EVERY: i64 = 64;
 
-/// How many times a write decides again after losing a race.
-pub const MAX_ATTEMPTS: u32 = 24;
+/// How many optimistic attempts a write makes; after as many lost races
+/// it decides once more under the resource's row lock, which cannot lose.
+pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
 
 /// Past this many cached rosters, the cache is emptied.
 const CACHE_CAPACITY: usize = 10_000;
@@ -441,7 +444,7 @@ impl Store {
               WHERE kind = $1 AND (id = $2 OR name = $2) AND deleted_at IS NULL"
         );
         let row = client
-            .query_opt(&sql, &[&kind_id(kind), &key])
+            .query_opt(&client.prepare_cached(&sql).await?, &[&kind_id(kind), &key])
             .await?
             .ok_or_else(|| ApiError::not_found(kind_word(kind)))?;
         resource_row(&row)
@@ -453,7 +456,7 @@ impl Store {
             "SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = $1 AND deleted_at IS NULL"
         );
         let row = client
-            .query_opt(&sql, &[&id])
+            .query_opt(&client.prepare_cached(&sql).await?, &[&id])
             .await?
             .ok_or_else(|| ApiError::not_found("resource"))?;
         resource_row(&row)
@@ -483,7 +486,10 @@ impl Store {
                 AND m.status = ANY($3)
               ORDER BY r.name";
         let rows = client
-            .query(sql, &[&email.normalized(), &kind_id(kind), &statuses])
+            .query(
+                &client.prepare_cached(sql).await?,
+                &[&email.normalized(), &kind_id(kind), &statuses],
+            )
             .await?;
         drop(client);
         let mut out = Vec::with_capacity(rows.len());
@@ -523,9 +529,13 @@ impl Store {
             _ => {
                 let snapshot = client
                     .query_opt(
-                        "SELECT seq, roster::text FROM roster_snapshots
+                        &client
+                            .prepare_cached(
+                                "SELECT seq, roster::text FROM roster_snapshots
                           WHERE resource_id = $1 AND seq <= $2
                           ORDER BY seq DESC LIMIT 1",
+                            )
+                            .await?,
                         &[&resource.id, &resource.version],
                     )
                     .await?;
@@ -545,8 +555,12 @@ impl Store {
         };
         let rows = client
             .query(
-                "SELECT seq, entry::text FROM resource_log
+                &client
+                    .prepare_cached(
+                        "SELECT seq, entry::text FROM resource_log
                   WHERE resource_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                    )
+                    .await?,
                 &[&resource.id, &base_version, &resource.version],
             )
             .await?;
@@ -776,11 +790,12 @@ impl Store {
     /// Writes `change` on resource `resource_id` as `actor` (who is
     /// `actor_id` for the service's own entries): decides against the
     /// roster at the current version and appends at the next, deciding
-    /// again after a lost race, at most [`MAX_ATTEMPTS`] times.
+    /// again after a lost race, at most [`OPTIMISTIC_ATTEMPTS`] times, then
+    /// once under the row lock.
     ///
     /// # Errors
     /// The crate's refusal (403, 404, 409, 422) with nothing written;
-    /// 409 after too many lost races; 503 when the database is
+    /// 503 when the database is
     /// unreachable (the transaction is rolled back: nothing written).
     pub async fn write(
         &self,
@@ -797,6 +812,13 @@ impl Store {
         };
         let mut retries = 0;
         loop {
+            if retries >= OPTIMISTIC_ATTEMPTS {
+                // Starved by faster writers elsewhere: decide under the
+                // row lock, which cannot lose.
+                return self
+                    .write_locked(resource_id, actor, &change, invite_id.as_deref(), retries)
+                    .await;
+            }
             let resource = self.resource_by_id(resource_id).await?;
             let roster = self.roster(&resource).await?;
             let mut next = (*roster).clone();
@@ -829,11 +851,6 @@ impl Store {
                 Err(CommitError::Conflict) => {
                     retries += 1;
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    if retries >= MAX_ATTEMPTS {
-                        return Err(ApiError::Conflict(
-                            "too many concurrent changes to this resource; retry".into(),
-                        ));
-                    }
                     let jitter =
                         crate::auth::random_bytes::<1>().map_or(0, |b| u64::from(b[0]) % 4);
                     tokio::time::sleep(Duration::from_millis(1 + jitter)).await;
@@ -978,8 +995,81 @@ impl Store {
         }
     }
 
+    /// The last attempt of a write: in one transaction, lock the
+    /// resource's row (`FOR UPDATE`), read the roster at its version,
+    /// decide and append. Optimistic writers elsewhere wait for the lock
+    /// and then find the version moved, so this attempt cannot lose.
+    async fn write_locked(
+        &self,
+        resource_id: &str,
+        actor: &Email,
+        change: &Change,
+        invite_id: Option<&str>,
+        retries: u32,
+    ) -> ApiResult<Committed> {
+        let mut client = crate::db::client(&self.pool).await?;
+        let tx = client.transaction().await?;
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources
+              WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
+        );
+        let row = tx
+            .query_opt(&tx.prepare_cached(&sql).await?, &[&resource_id])
+            .await?
+            .ok_or_else(|| ApiError::not_found("resource"))?;
+        let resource = resource_row(&row)?;
+        let roster = self.roster(&resource).await?;
+        let mut next = (*roster).clone();
+        let (entries, member_id, new_name) =
+            self.decide(&resource, &mut next, actor, change, invite_id, now_unix())?;
+        let resource = match self
+            .append(&tx, &resource, &next, &entries, new_name.as_deref())
+            .await
+        {
+            Ok(resource) => resource,
+            Err(CommitError::Api(e)) => return Err(e),
+            Err(CommitError::Conflict) => {
+                return Err(ApiError::internal(
+                    "a write under the row lock found the version moved",
+                ));
+            }
+        };
+        tx.commit().await?;
+        let roster = Arc::new(next);
+        if self.cache_enabled() {
+            self.cache_put(&resource.id, resource.version, &roster);
+        }
+        Ok(Committed {
+            resource,
+            roster,
+            entries,
+            member_id,
+            retries,
+        })
+    }
+
     async fn commit(
         &self,
+        resource: &ResourceRow,
+        roster: &Roster,
+        entries: &[LogEntry],
+        new_name: Option<&str>,
+    ) -> Result<ResourceRow, CommitError> {
+        let mut client = crate::db::client(&self.pool).await?;
+        let tx = client.transaction().await?;
+        let row = self
+            .append(&tx, resource, roster, entries, new_name)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// In `tx`: moves the version from the resource's to past `entries`
+    /// (or reports the race lost), appends the entries, updates the
+    /// membership index and writes a snapshot when one is due.
+    async fn append(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
         resource: &ResourceRow,
         roster: &Roster,
         entries: &[LogEntry],
@@ -990,8 +1080,6 @@ impl Store {
         let deleted = entries
             .iter()
             .any(|e| matches!(e, LogEntry::Deleted { .. }));
-        let mut client = crate::db::client(&self.pool).await?;
-        let tx = client.transaction().await?;
         let sql = format!(
             "UPDATE resources
                 SET version = $3, name = coalesce($4, name),
@@ -1000,7 +1088,10 @@ impl Store {
               RETURNING {RESOURCE_COLUMNS}"
         );
         let Some(row) = tx
-            .query_opt(&sql, &[&resource.id, &from, &to, &new_name, &deleted])
+            .query_opt(
+                &tx.prepare_cached(&sql).await?,
+                &[&resource.id, &from, &to, &new_name, &deleted],
+            )
             .await?
         else {
             return Err(CommitError::Conflict);
@@ -1057,7 +1148,6 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
         Ok(resource_row(&row)?)
     }
 
@@ -1074,8 +1164,12 @@ impl Store {
         let client = crate::db::client(&self.pool).await?;
         let rows = client
             .query(
-                "SELECT seq, entry FROM resource_log
+                &client
+                    .prepare_cached(
+                        "SELECT seq, entry FROM resource_log
                   WHERE resource_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    )
+                    .await?,
                 &[&resource_id, &after, &limit],
             )
             .await?;

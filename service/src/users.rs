@@ -109,8 +109,12 @@ pub async fn by_emails(pool: &Pool, emails: &[&str]) -> ApiResult<HashMap<String
     let client = crate::db::client(pool).await?;
     let rows = client
         .query(
-            "SELECT id, email, username, two_factor, email_norm FROM users
+            &client
+                .prepare_cached(
+                    "SELECT id, email, username, two_factor, email_norm FROM users
               WHERE email_norm = ANY($1)",
+                )
+                .await?,
             &[&emails],
         )
         .await?;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use collab_authz::{MemberStatus, ResourceKind, Role};
 use collab_authz_service::{AppState, Config};
-use common::{Api, Response, Service, User, fresh_database, send};
+use common::{Api, Service, User, fresh_database, send};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -100,27 +100,6 @@ async fn login(addr: SocketAddr, email: &str, token: &str) -> User {
         username: None,
         api_token: token.to_string(),
         jwt: r.json()["token"].as_str().unwrap().to_string(),
-    }
-}
-
-/// Retries a request while the service answers that too many writers
-/// raced (a 409 that asks to retry), at most 10 times.
-async fn call_retrying(
-    api: Api,
-    who: &User,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Response {
-    let mut attempt = 0;
-    loop {
-        let r = api.call(who, method, path, body.clone()).await;
-        if r.status == 409 && r.error().contains("retry") && attempt < 10 {
-            attempt += 1;
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
-        }
-        return r;
     }
 }
 
@@ -233,14 +212,14 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire().await.unwrap();
             let email = format!("guest{i}@example.com");
-            let r = call_retrying(
-                api,
-                &who,
-                "POST",
-                "/v1/apps/shared/collaborators",
-                Some(json!({"collaborator": {"email": email}})),
-            )
-            .await;
+            let r = api
+                .call(
+                    &who,
+                    "POST",
+                    "/v1/apps/shared/collaborators",
+                    Some(json!({"collaborator": {"email": email}})),
+                )
+                .await;
             ("invite", email, r.status, r.text())
         }));
     }
@@ -251,14 +230,14 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
             tasks.push(tokio::spawn(async move {
                 let _permit = limit.acquire().await.unwrap();
                 let email = format!("dup{i}@example.com");
-                let r = call_retrying(
-                    api,
-                    &who,
-                    "POST",
-                    "/v1/apps/shared/collaborators",
-                    Some(json!({"collaborator": {"email": email}})),
-                )
-                .await;
+                let r = api
+                    .call(
+                        &who,
+                        "POST",
+                        "/v1/apps/shared/collaborators",
+                        Some(json!({"collaborator": {"email": email}})),
+                    )
+                    .await;
                 ("dup", email, r.status, r.text())
             }));
         }
@@ -270,14 +249,14 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
         let limit = Arc::clone(&limit);
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire().await.unwrap();
-            let r = call_retrying(
-                api,
-                &who,
-                "PATCH",
-                &path,
-                Some(json!({"collaborator": {"is_limited": i % 2 == 1}})),
-            )
-            .await;
+            let r = api
+                .call(
+                    &who,
+                    "PATCH",
+                    &path,
+                    Some(json!({"collaborator": {"is_limited": i % 2 == 1}})),
+                )
+                .await;
             ("flip", String::new(), r.status, r.text())
         }));
     }

@@ -73,9 +73,13 @@ async fn record(
     let client = crate::db::client(&state.pool).await?;
     let row = client
         .query_one(
-            "INSERT INTO operations (resource_id, action, actor_id, details)
+            &client
+                .prepare_cached(
+                    "INSERT INTO operations (resource_id, action, actor_id, details)
              VALUES ($1, $2, $3, $4)
              RETURNING id, extract(epoch FROM at)::bigint",
+                )
+                .await?,
             &[
                 &resource.id,
                 &action.to_string(),
@@ -137,7 +141,11 @@ pub async fn variables(
     let client = crate::db::client(&state.pool).await?;
     let rows = client
         .query(
-            "SELECT name, value FROM variables WHERE resource_id = $1 ORDER BY name",
+            &client
+                .prepare_cached(
+                    "SELECT name, value FROM variables WHERE resource_id = $1 ORDER BY name",
+                )
+                .await?,
             &[&resource.id],
         )
         .await?;
@@ -282,8 +290,8 @@ pub async fn deploy(
     let client = crate::db::client(&state.pool).await?;
     let row = client
         .query_one(
-            "INSERT INTO deployments (id, resource_id, git_ref, output) VALUES ($1, $2, $3, $4)
-             RETURNING extract(epoch FROM created_at)::bigint",
+            &client.prepare_cached("INSERT INTO deployments (id, resource_id, git_ref, output) VALUES ($1, $2, $3, $4)
+             RETURNING extract(epoch FROM created_at)::bigint").await?,
             &[&id, &resource.id, &git_ref, &output],
         )
         .await?;
@@ -310,8 +318,12 @@ pub async fn deployments(
     let client = crate::db::client(&state.pool).await?;
     let rows = client
         .query(
-            "SELECT id, git_ref, extract(epoch FROM created_at)::bigint FROM deployments
+            &client
+                .prepare_cached(
+                    "SELECT id, git_ref, extract(epoch FROM created_at)::bigint FROM deployments
               WHERE resource_id = $1 ORDER BY created_at DESC LIMIT 100",
+                )
+                .await?,
             &[&resource.id],
         )
         .await?;
@@ -336,8 +348,12 @@ pub async fn deployment_output(
     let client = crate::db::client(&state.pool).await?;
     let row = client
         .query_opt(
-            "SELECT output, extract(epoch FROM created_at)::bigint FROM deployments
+            &client
+                .prepare_cached(
+                    "SELECT output, extract(epoch FROM created_at)::bigint FROM deployments
               WHERE id = $1 AND resource_id = $2",
+                )
+                .await?,
             &[&id, &resource.id],
         )
         .await?
@@ -376,9 +392,13 @@ pub async fn activity(
     let client = crate::db::client(&state.pool).await?;
     let rows = client
         .query(
-            "SELECT o.id, o.action, u.email, o.details, extract(epoch FROM o.at)::bigint
+            &client
+                .prepare_cached(
+                    "SELECT o.id, o.action, u.email, o.details, extract(epoch FROM o.at)::bigint
                FROM operations o JOIN users u ON u.id = o.actor_id
               WHERE o.resource_id = $1 ORDER BY o.id DESC LIMIT 100",
+                )
+                .await?,
             &[&resource.id],
         )
         .await?;

@@ -20,7 +20,11 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap) -> ApiR
     let client = crate::db::client(&state.pool).await?;
     let row = client
         .query_opt(
-            "SELECT id, user_id FROM api_tokens WHERE digest = $1 AND revoked_at IS NULL",
+            &client
+                .prepare_cached(
+                    "SELECT id, user_id FROM api_tokens WHERE digest = $1 AND revoked_at IS NULL",
+                )
+                .await?,
             &[&token_digest(&password)],
         )
         .await?
@@ -41,7 +45,11 @@ pub async fn revoke_self(State(state): State<AppState>, caller: Caller) -> ApiRe
     let client = crate::db::client(&state.pool).await?;
     client
         .execute(
-            "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+            &client
+                .prepare_cached(
+                    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .await?,
             &[&caller.token_id],
         )
         .await?;
