@@ -383,6 +383,43 @@ impl From<ApiError> for CommitError {
     }
 }
 
+/// The whole append, one statement: the compare-and-set of the version
+/// gates every other part (`FROM moved`), so a lost race writes nothing
+/// and returns no row; a duplicate `(resource_id, seq)` fails the whole
+/// statement.
+const APPEND_SQL: &str = "
+WITH moved AS (
+    UPDATE resources
+       SET version = $3, name = coalesce($4, name),
+           deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END
+     WHERE id = $1 AND version = $2 AND deleted_at IS NULL
+ RETURNING id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at
+), logged AS (
+    INSERT INTO resource_log (resource_id, seq, entry)
+    SELECT moved.id, e.seq, e.entry
+      FROM moved, unnest($6::bigint[], $7::jsonb[]) AS e (seq, entry)
+    RETURNING 1
+), upserted AS (
+    INSERT INTO memberships (resource_id, email_norm, member_id, role, status)
+    SELECT moved.id, u.email_norm, u.member_id, u.role, u.status
+      FROM moved,
+           unnest($8::text[], $9::text[], $10::text[], $11::text[])
+               AS u (email_norm, member_id, role, status)
+    ON CONFLICT (resource_id, email_norm)
+    DO UPDATE SET member_id = excluded.member_id, role = excluded.role, status = excluded.status
+    RETURNING 1
+), removed AS (
+    DELETE FROM memberships m USING moved
+     WHERE m.resource_id = moved.id AND m.email_norm = ANY($12::text[])
+    RETURNING 1
+), snapshot AS (
+    INSERT INTO roster_snapshots (resource_id, seq, roster)
+    SELECT moved.id, moved.version, $13::jsonb FROM moved WHERE $13::jsonb IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT id, kind, name, version, created_at FROM moved";
+
 const RESOURCE_COLUMNS: &str =
     "id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at";
 
@@ -821,7 +858,9 @@ impl Store {
             }
             let resource = self.resource_by_id(resource_id).await?;
             let roster = self.roster(&resource).await?;
-            let mut next = (*roster).clone();
+            // TODO(crate): decide on `&Roster` and apply; until then the
+            // operation runs on a copy (the crate's `Clone`, timed).
+            let mut next = timed(&self.stats, || (*roster).clone());
             let now = now_unix();
             let (entries, member_id, new_name) = self.decide(
                 &resource,
@@ -1019,7 +1058,7 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("resource"))?;
         let resource = resource_row(&row)?;
         let roster = self.roster(&resource).await?;
-        let mut next = (*roster).clone();
+        let mut next = timed(&self.stats, || (*roster).clone());
         let (entries, member_id, new_name) =
             self.decide(&resource, &mut next, actor, change, invite_id, now_unix())?;
         let resource = match self
@@ -1055,21 +1094,18 @@ impl Store {
         entries: &[LogEntry],
         new_name: Option<&str>,
     ) -> Result<ResourceRow, CommitError> {
-        let mut client = crate::db::client(&self.pool).await?;
-        let tx = client.transaction().await?;
-        let row = self
-            .append(&tx, resource, roster, entries, new_name)
-            .await?;
-        tx.commit().await?;
-        Ok(row)
+        let client = crate::db::client(&self.pool).await?;
+        self.append(&client, resource, roster, entries, new_name)
+            .await
     }
 
-    /// In `tx`: moves the version from the resource's to past `entries`
-    /// (or reports the race lost), appends the entries, updates the
-    /// membership index and writes a snapshot when one is due.
-    async fn append(
+    /// In one statement (its own transaction, or part of `client`'s):
+    /// moves the version from the resource's to past `entries` (or
+    /// reports the race lost), appends the entries, updates the membership
+    /// index and writes a snapshot when one is due. One round trip.
+    async fn append<C: deadpool_postgres::GenericClient>(
         &self,
-        tx: &deadpool_postgres::Transaction<'_>,
+        client: &C,
         resource: &ResourceRow,
         roster: &Roster,
         entries: &[LogEntry],
@@ -1080,75 +1116,57 @@ impl Store {
         let deleted = entries
             .iter()
             .any(|e| matches!(e, LogEntry::Deleted { .. }));
-        let sql = format!(
-            "UPDATE resources
-                SET version = $3, name = coalesce($4, name),
-                    deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END
-              WHERE id = $1 AND version = $2 AND deleted_at IS NULL
-              RETURNING {RESOURCE_COLUMNS}"
-        );
-        let Some(row) = tx
-            .query_opt(
-                &tx.prepare_cached(&sql).await?,
-                &[&resource.id, &from, &to, &new_name, &deleted],
-            )
-            .await?
-        else {
-            return Err(CommitError::Conflict);
-        };
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO resource_log (resource_id, seq, entry) VALUES ($1, $2, $3)",
-            )
-            .await?;
-        let upsert = tx
-            .prepare_cached(
-                "INSERT INTO memberships (resource_id, email_norm, member_id, role, status)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (resource_id, email_norm)
-                 DO UPDATE SET member_id = $3, role = $4, status = $5",
-            )
-            .await?;
-        let remove = tx
-            .prepare_cached("DELETE FROM memberships WHERE resource_id = $1 AND email_norm = $2")
-            .await?;
-        for (seq, entry) in (from + 1..).zip(entries) {
-            tx.execute(&insert, &[&resource.id, &seq, &Json(entry)])
-                .await?;
+        let seqs: Vec<i64> = (from + 1..=to).collect();
+        let logged: Vec<Json<&LogEntry>> = entries.iter().map(Json).collect();
+        // The members the entries are about, each once: present ones are
+        // upserted with their state after the write, absent ones removed.
+        let mut touched = std::collections::BTreeMap::new();
+        for entry in entries {
             if let LogEntry::Membership { event } = entry {
                 let email = &event.member().email;
-                match roster.get(email) {
-                    Some(member) => {
-                        let role = member.role().to_string();
-                        let status = member.status().id();
-                        tx.execute(
-                            &upsert,
-                            &[
-                                &resource.id,
-                                &email.normalized(),
-                                &member.id().as_str(),
-                                &role,
-                                &status,
-                            ],
-                        )
-                        .await?;
-                    }
-                    None => {
-                        tx.execute(&remove, &[&resource.id, &email.normalized()])
-                            .await?;
-                    }
-                }
+                touched.insert(email.normalized(), roster.get(email));
             }
         }
-        if !deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY {
-            tx.execute(
-                "INSERT INTO roster_snapshots (resource_id, seq, roster) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[&resource.id, &to, &Json(roster)],
+        let (mut emails, mut ids, mut roles, mut statuses, mut removed) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (email, member) in touched {
+            match member {
+                Some(member) => {
+                    emails.push(email);
+                    ids.push(member.id().as_str());
+                    roles.push(member.role().to_string());
+                    statuses.push(member.status().id());
+                }
+                None => removed.push(email),
+            }
+        }
+        let snapshot =
+            (!deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY).then_some(Json(roster));
+        let statement = client.prepare_cached(APPEND_SQL).await?;
+        let row = client
+            .query_opt(
+                &statement,
+                &[
+                    &resource.id,
+                    &from,
+                    &to,
+                    &new_name,
+                    &deleted,
+                    &seqs,
+                    &logged,
+                    &emails,
+                    &ids,
+                    &roles,
+                    &statuses,
+                    &removed,
+                    &snapshot,
+                ],
             )
             .await?;
+        match row {
+            Some(row) => Ok(resource_row(&row)?),
+            None => Err(CommitError::Conflict),
         }
-        Ok(resource_row(&row)?)
     }
 
     /// The log of a resource, entries `after < seq`, at most `limit`.

@@ -786,6 +786,25 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     let served = svc.state.store.roster(&resource).await.unwrap();
     assert_eq!(&replayed, served.as_ref());
     assert_eq!(replayed.owner().email().as_str(), "ada@example.com");
+    // The membership index follows the log: revoked and left members gone.
+    let client = svc.state.pool.get().await.unwrap();
+    let indexed: Vec<(String, String)> = client
+        .query(
+            "SELECT email_norm, status FROM memberships WHERE resource_id = $1 ORDER BY email_norm",
+            &[&app_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        indexed,
+        vec![
+            ("ada@example.com".to_string(), "owner".to_string()),
+            ("olivia@example.com".to_string(), "accepted".to_string()),
+        ]
+    );
 
     // Delete.
     let r = api.call(&olivia, "DELETE", base, None).await;
