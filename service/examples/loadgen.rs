@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! DATABASE_URL=postgres://... cargo run --release -p collab-authz-service --example loadgen -- \
-//!     [--gets 2000] [--invites 400] [--members 10,100,1000] [--clients 1,16]
+//!     [--gets 2000] [--invites 400] [--members 10,100,1000] [--clients 1,16] [--async-commit]
 //! ```
 //!
 //! For each roster size, a fresh app with that many members (the owner
@@ -225,17 +225,22 @@ async fn main() {
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
+    // `--async-commit`: the bench database commits without waiting for
+    // the WAL flush (a crash may lose the last commits, never corrupt).
+    if args.iter().any(|a| a == "--async-commit") {
+        client
+            .batch_execute(&format!(
+                "ALTER DATABASE {name} SET synchronous_commit = off"
+            ))
+            .await
+            .unwrap();
+    }
     let pg_version: String = client
         .query_one("SHOW server_version", &[])
         .await
         .unwrap()
         .get(0);
     let fsync: String = client.query_one("SHOW fsync", &[]).await.unwrap().get(0);
-    let sync_commit: String = client
-        .query_one("SHOW synchronous_commit", &[])
-        .await
-        .unwrap()
-        .get(0);
     let database_url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -246,6 +251,15 @@ async fn main() {
     let app = router(state.clone()).layer(middleware::from_fn(timing));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
+    let sync_commit: String = state
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SHOW synchronous_commit", &[])
+        .await
+        .unwrap()
+        .get(0);
     let (owner, token) = users::create_user(
         &state.pool,
         "owner@example.net",
