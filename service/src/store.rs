@@ -54,6 +54,8 @@ pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
 const CACHE_CAPACITY: usize = 10_000;
 
 /// One entry of a resource's log.
+// TODO(crate): schema versions of stored events; until then an entry is
+// the crate's current serde form of `Event`, tagged by the service.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LogEntry {
@@ -913,6 +915,8 @@ impl Store {
     ) -> ApiResult<(Vec<LogEntry>, Option<String>, Option<String>)> {
         let kind = resource.kind;
         let at = Timestamp::from_unix_seconds(now);
+        // TODO(crate): operations by member id; until then the id is looked
+        // up and the operation given the email.
         let member_email = |roster: &Roster, id: &str| -> ApiResult<Email> {
             let member_id = to_member_id(id)?;
             roster
