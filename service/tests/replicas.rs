@@ -600,3 +600,41 @@ async fn two_stores_race_and_retry_without_loss() {
     assert_eq!(two.store.roster(&fresh).await.unwrap().as_ref(), &replayed);
     assert_eq!(one.store.roster(&fresh).await.unwrap().as_ref(), &replayed);
 }
+
+/// The command line refuses bad arguments with a message and a failure
+/// status, and never touches the database for them.
+#[test]
+fn command_line_refuses_bad_arguments() {
+    let bin = env!("CARGO_BIN_EXE_collab-authz-service");
+    let run = |args: &[&str], database_url: Option<&str>| {
+        let mut command = Command::new(bin);
+        command.args(args).env_remove("DATABASE_URL");
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        command.output().unwrap()
+    };
+    let out = run(&["serve", "--listen", "127.0.0.1:0"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL is not set"));
+    let out = run(
+        &["user", "add", "a@example.com", "--two-factor", "maybe"],
+        Some("postgres://x@127.0.0.1:1/x"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--two-factor"));
+    let out = run(&["serve"], Some("postgres://x@127.0.0.1:1/x"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
+    let out = run(&["frobnicate"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
+    let out = run(&["user", "add"], None);
+    assert!(!out.status.success());
+    let out = run(&["serve", "--listen", "127.0.0.1:0"], Some("not a url"));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
