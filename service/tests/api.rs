@@ -537,6 +537,23 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     // The list: the owner left out; links only to those who may invite.
     let list = collaborators(&api, &olivia, base).await;
     assert_eq!(list.len(), 3);
+    // The crate's reader of the platform's API takes the list as it is.
+    let raw = api
+        .call(&olivia, "GET", &format!("{base}/collaborators"), None)
+        .await;
+    let read: collab_authz::api::CollaboratorList = serde_json::from_slice(&raw.body).unwrap();
+    let members = read
+        .to_members(collab_authz::Timestamp::from_unix_seconds(0))
+        .unwrap();
+    assert_eq!(members.len(), 3);
+    let ada_member = members
+        .iter()
+        .find(|m| m.email().as_str() == "ada@example.com")
+        .unwrap();
+    assert_eq!(ada_member.role(), collab_authz::Role::Collaborator);
+    assert_eq!(ada_member.status(), collab_authz::MemberStatus::Accepted);
+    assert_eq!(ada_member.username().unwrap().as_str(), "ada");
+    assert_eq!(read.collaborators()[0].app_id(), Some(app_id.as_str()));
     let eve_row = list
         .iter()
         .find(|c| c["email"] == "eve@example.com")
@@ -1194,9 +1211,13 @@ async fn directory_groups_and_exports_with_two_factor() {
     assert_eq!(r.json()["collaborators"], json!([]));
     // Bad parameters.
     let r = api
-        .call(&olivia, "GET", "/v1/directory?group_by=app", None)
+        .call(&olivia, "GET", "/v1/directory?group_by=team", None)
         .await;
     assert_eq!(r.status, 400, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", "/v1/directory?group_by=app", None)
+        .await;
+    assert!(r.json()["resources"].is_array(), "app is read as resource");
     let r = api.call(&olivia, "GET", "/v1/directory?sort=1", None).await;
     assert_eq!(r.status, 400, "{}", r.text());
 }

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 enum GroupBy {
     #[default]
     Collaborator,
+    #[serde(alias = "app")]
     Resource,
 }
 
@@ -39,7 +40,8 @@ pub(crate) struct DirectoryQuery {
     format: Format,
 }
 
-/// `GET /v1/directory?group_by=collaborator|resource&format=json|csv`.
+/// `GET /v1/directory?group_by=collaborator|resource&format=json|csv`
+/// (`app` is read as `resource`).
 pub async fn directory(
     State(state): State<AppState>,
     caller: Caller,
