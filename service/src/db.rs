@@ -1,0 +1,151 @@
+//! The PostgreSQL side: the connection pool, the embedded migrations and
+//! the shared signing key.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use crate::error::ApiError;
+
+/// The migrations compiled into the binary, applied in order at start.
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+/// An arbitrary constant: the advisory lock that serializes migrations
+/// between replicas starting at once.
+const MIGRATION_LOCK: i64 = 0x636f_6c6c_6162;
+
+/// Why the service could not start on a database.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// `DATABASE_URL` is not a PostgreSQL connection string.
+    #[error("invalid DATABASE_URL: {0}")]
+    Url(String),
+    /// The pool could not be built.
+    #[error("connection pool: {0}")]
+    Pool(String),
+    /// A query failed while migrating or reading the signing key.
+    #[error("database: {0}")]
+    Database(String),
+}
+
+impl From<tokio_postgres::Error> for StartError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StartError::Database(e.to_string())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StartError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StartError::Database(e.to_string())
+    }
+}
+
+/// A pool of at most `size` connections to `database_url`.
+///
+/// Waiting for a connection, opening one and checking one back are all
+/// bounded (2 s), so that a database that is down gives 503s quickly
+/// instead of hanging requests; a broken connection is dropped and a new
+/// one opened on the next request, so the service recovers by itself when
+/// the database is back.
+///
+/// # Errors
+/// [`StartError`] when the URL cannot be parsed or the pool built.
+pub fn pool(database_url: &str, size: usize) -> Result<Pool, StartError> {
+    let mut config: tokio_postgres::Config = database_url
+        .parse()
+        .map_err(|e: tokio_postgres::Error| StartError::Url(e.to_string()))?;
+    config.connect_timeout(Duration::from_secs(2));
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(2)))
+        .create_timeout(Some(Duration::from_secs(2)))
+        .recycle_timeout(Some(Duration::from_secs(2)))
+        .build()
+        .map_err(|e| StartError::Pool(e.to_string()))
+}
+
+/// Applies the migrations not applied yet, under an advisory lock so that
+/// replicas starting together apply each exactly once.
+///
+/// # Errors
+/// [`StartError::Database`] when a statement fails (the failing
+/// migration is rolled back).
+pub async fn migrate(pool: &Pool) -> Result<(), StartError> {
+    let mut client = pool.get().await?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    let result = apply_migrations(&mut client).await;
+    let unlock = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await;
+    result?;
+    unlock?;
+    Ok(())
+}
+
+async fn apply_migrations(client: &mut deadpool_postgres::Client) -> Result<(), StartError> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await?;
+    for (version, sql) in MIGRATIONS {
+        let tx = client.transaction().await?;
+        let applied = tx
+            .query_opt(
+                "SELECT 1 FROM schema_migrations WHERE version = $1",
+                &[version],
+            )
+            .await?
+            .is_some();
+        if !applied {
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The key every replica signs bearer tokens and derives invitation
+/// secrets with: created (32 random bytes) by the first process that
+/// starts on the database, read by every other.
+///
+/// # Errors
+/// [`StartError::Database`] when the key cannot be stored or read.
+pub async fn signing_key(pool: &Pool) -> Result<Vec<u8>, StartError> {
+    let client = pool.get().await?;
+    let fresh = crate::auth::random_bytes::<32>().map_err(StartError::Database)?;
+    client
+        .execute(
+            "INSERT INTO signing_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            &[&fresh.as_slice()],
+        )
+        .await?;
+    let row = client
+        .query_one("SELECT key FROM signing_keys WHERE id = 1", &[])
+        .await?;
+    Ok(row.try_get::<_, Vec<u8>>(0)?)
+}
+
+/// Maps a pool checkout failure to the route error.
+pub(crate) async fn client(pool: &Pool) -> Result<deadpool_postgres::Client, ApiError> {
+    Ok(pool.get().await?)
+}

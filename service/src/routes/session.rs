@@ -1,0 +1,78 @@
+//! Tokens, the caller's account and the region list.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Caller, Claims, basic_password, now_unix, token_digest};
+use crate::error::{ApiError, ApiResult};
+
+/// `POST /v1/tokens/exchange`: HTTP Basic with the API token as password
+/// gives `{"token":"<JWT>"}`.
+pub async fn exchange(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let password = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(basic_password)
+        .ok_or_else(ApiError::unauthorized)?;
+    let client = crate::db::client(&state.pool).await?;
+    let row = client
+        .query_opt(
+            &client
+                .prepare_cached(
+                    "SELECT id, user_id FROM api_tokens WHERE digest = $1 AND revoked_at IS NULL",
+                )
+                .await?,
+            &[&token_digest(&password)],
+        )
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let now = now_unix();
+    let claims = Claims {
+        sub: row.try_get(1)?,
+        tid: row.try_get(0)?,
+        iat: now,
+        exp: now + state.config.jwt_ttl_seconds,
+    };
+    Ok(Json(json!({ "token": state.keys.sign(&claims)? })))
+}
+
+/// `DELETE /v1/tokens/self`: revokes the API token the bearer token was
+/// exchanged for; every bearer token from it is refused from then on.
+pub async fn revoke_self(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    let client = crate::db::client(&state.pool).await?;
+    client
+        .execute(
+            &client
+                .prepare_cached(
+                    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .await?,
+            &[&caller.token_id],
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/users/self`: `{"user":{"id","username","email"}}`.
+pub async fn user_self(caller: Caller) -> Json<Value> {
+    Json(json!({ "user": caller.user_json() }))
+}
+
+/// `GET /v1/regions`: the service itself, as the one default region.
+pub async fn regions(State(state): State<AppState>) -> Json<Value> {
+    let url = &state.config.public_url;
+    Json(json!({
+        "regions": [{
+            "name": state.config.region,
+            "display_name": format!("collab-authz-service ({})", state.config.region),
+            "api": url,
+            "database_api": url,
+            "dashboard": format!("{url}/dashboard"),
+            "ssh": "",
+            "default": true,
+        }]
+    }))
+}

@@ -1,0 +1,1414 @@
+//! The HTTP API end to end: real HTTP on loopback, real PostgreSQL (a
+//! throwaway server per test binary, a fresh database per test). Every
+//! route, its refusals with their explanations, the 401s, the whole
+//! membership lifecycle and bad input.
+
+mod common;
+
+use collab_authz::TwoFactor;
+use collab_authz_service::auth::{Claims, Keys, now_unix};
+use common::{Api, Service, User, send, service, user, user_2fa};
+use serde_json::{Value, json};
+
+/// Creates an app as `owner`; its id.
+async fn create_app(api: &Api, owner: &User, name: &str) -> String {
+    let r = api
+        .call(
+            owner,
+            "POST",
+            "/v1/apps",
+            Some(json!({"app": {"name": name}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["app"]["id"].as_str().unwrap().to_string()
+}
+
+/// Invites `email` to `app` as `by`; the collaborator object.
+async fn invite(api: &Api, by: &User, base: &str, email: &str, is_limited: Option<bool>) -> Value {
+    let mut fields = json!({ "email": email });
+    if let Some(limited) = is_limited {
+        fields["is_limited"] = json!(limited);
+    }
+    let r = api
+        .call(
+            by,
+            "POST",
+            &format!("{base}/collaborators"),
+            Some(json!({ "collaborator": fields })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["collaborator"].clone()
+}
+
+/// The path of an invitation link.
+fn link_path(svc: &Service, collaborator: &Value) -> String {
+    let link = collaborator["invitation_link"].as_str().unwrap();
+    link.strip_prefix(&format!("http://{}", svc.addr))
+        .unwrap_or_else(|| panic!("link {link} not on the service"))
+        .to_string()
+}
+
+async fn accept(api: &Api, svc: &Service, who: &User, collaborator: &Value) -> Value {
+    let r = api
+        .call(who, "POST", &link_path(svc, collaborator), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["collaborator"].clone()
+}
+
+async fn collaborators(api: &Api, who: &User, base: &str) -> Vec<Value> {
+    let r = api
+        .call(who, "GET", &format!("{base}/collaborators"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["collaborators"].as_array().unwrap().clone()
+}
+
+fn assert_error(r: &common::Response, status: u16, needle: &str) {
+    assert_eq!(r.status, status, "{}", r.text());
+    let error = r.error();
+    assert!(
+        error.contains(needle),
+        "error {error:?} does not mention {needle:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Credentials.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_routes_and_every_401() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+
+    // Regions describe the service itself, without credentials.
+    let regions = send(svc.addr, "GET", "/v1/regions", &[], None).await;
+    assert_eq!(regions.status, 200);
+    let region = &regions.json()["regions"][0];
+    for field in [
+        "name",
+        "display_name",
+        "api",
+        "database_api",
+        "dashboard",
+        "ssh",
+        "default",
+    ] {
+        assert!(region.get(field).is_some(), "region lacks {field}");
+    }
+    assert_eq!(region["api"], format!("http://{}", svc.addr));
+    assert_eq!(region["default"], true);
+
+    // The exchanged token is a JWT with sub and exp.
+    let parts: Vec<&str> = olivia.jwt.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["sub"], olivia.id.as_str());
+    assert!(claims["exp"].as_u64().unwrap() > now_unix());
+
+    let me = api.call(&olivia, "GET", "/v1/users/self", None).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(
+        me.json(),
+        json!({"user": {"id": olivia.id, "username": "olivia", "email": "olivia@example.com"}})
+    );
+
+    // Exchange: wrong token, no header, not Basic, empty password.
+    assert_eq!(api.exchange("cas_not-a-token").await.status, 401);
+    let none = send(svc.addr, "POST", "/v1/tokens/exchange", &[], None).await;
+    assert_error(&none, 401, "credentials");
+    let bearer = send(
+        svc.addr,
+        "POST",
+        "/v1/tokens/exchange",
+        &[("authorization", &format!("Bearer {}", olivia.api_token))],
+        None,
+    )
+    .await;
+    assert_eq!(bearer.status, 401);
+    let garbage = send(
+        svc.addr,
+        "POST",
+        "/v1/tokens/exchange",
+        &[("authorization", "Basic !!!not-base64")],
+        None,
+    )
+    .await;
+    assert_eq!(garbage.status, 401);
+
+    // Every other route needs a valid bearer token.
+    let cases: Vec<(&str, String)> = vec![
+        ("missing", String::new()),
+        ("not bearer", format!("Basic {}", olivia.jwt)),
+        ("garbage", "Bearer not.a.jwt".into()),
+        (
+            "truncated",
+            format!("Bearer {}", &olivia.jwt[..olivia.jwt.len() - 3]),
+        ),
+    ];
+    for (what, header) in &cases {
+        let headers: Vec<(&str, &str)> = if header.is_empty() {
+            vec![]
+        } else {
+            vec![("authorization", header.as_str())]
+        };
+        for (method, path) in [
+            ("GET", "/v1/users/self"),
+            ("GET", "/v1/apps"),
+            ("POST", "/v1/apps"),
+        ] {
+            let r = send(svc.addr, method, path, &headers, None).await;
+            assert_eq!(r.status, 401, "{what} {method} {path}: {}", r.text());
+            assert_eq!(r.headers["www-authenticate"], "Bearer");
+            r.error();
+        }
+    }
+
+    // Forged: signed with another key.
+    let now = now_unix();
+    let claims = Claims {
+        sub: olivia.id.clone(),
+        tid: "tok_whatever".into(),
+        iat: now,
+        exp: now + 600,
+    };
+    let forged = Keys::derive(&[7u8; 32]).sign(&claims).unwrap();
+    let r = send(
+        svc.addr,
+        "GET",
+        "/v1/users/self",
+        &[("authorization", &format!("Bearer {forged}"))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 401, "forged");
+
+    // Expired: our key, our token id, exp in the past.
+    let real: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    let expired = svc
+        .state
+        .keys
+        .sign(&Claims {
+            sub: olivia.id.clone(),
+            tid: real["tid"].as_str().unwrap().to_string(),
+            iat: now - 7200,
+            exp: now - 1,
+        })
+        .unwrap();
+    let r = send(
+        svc.addr,
+        "GET",
+        "/v1/users/self",
+        &[("authorization", &format!("Bearer {expired}"))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 401, "expired");
+
+    // The same claims, unexpired, pass: the test above fails on expiry.
+    let fresh = svc
+        .state
+        .keys
+        .sign(&Claims {
+            sub: olivia.id.clone(),
+            tid: real["tid"].as_str().unwrap().to_string(),
+            iat: now,
+            exp: now + 60,
+        })
+        .unwrap();
+    let r = send(
+        svc.addr,
+        "GET",
+        "/v1/users/self",
+        &[("authorization", &format!("Bearer {fresh}"))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "fresh");
+
+    // alg none.
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
+    let none_token = format!("{header}.{}.", parts[1]);
+    let r = send(
+        svc.addr,
+        "GET",
+        "/v1/users/self",
+        &[("authorization", &format!("Bearer {none_token}"))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 401, "alg none");
+
+    // Revoked: the API token behind the bearer token.
+    let revoke = api.call(&olivia, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    assert_eq!(
+        api.call(&olivia, "GET", "/v1/users/self", None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(api.exchange(&olivia.api_token).await.status, 401);
+
+    // Only the digest is stored.
+    let client = svc.state.pool.get().await.unwrap();
+    let rows = client
+        .query("SELECT digest FROM api_tokens", &[])
+        .await
+        .unwrap();
+    for row in rows {
+        let digest: Vec<u8> = row.get(0);
+        assert_eq!(digest.len(), 32);
+        assert!(!String::from_utf8_lossy(&digest).contains(&olivia.api_token));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Apps.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_create_list_show_rename_delete() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let stranger = user(&svc, "mallory@example.com", Some("mallory")).await;
+
+    let id = create_app(&api, &olivia, "billing").await;
+    assert!(id.starts_with("app_"));
+    let dup = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/apps",
+            Some(json!({"app": {"name": "billing"}})),
+        )
+        .await;
+    assert_error(&dup, 409, "billing");
+
+    for key in ["billing", id.as_str()] {
+        let r = api
+            .call(&olivia, "GET", &format!("/v1/apps/{key}"), None)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let app = &r.json()["app"];
+        assert_eq!(app["id"], id.as_str());
+        assert_eq!(app["name"], "billing");
+        assert_eq!(
+            app["owner"],
+            json!({"id": olivia.id, "username": "olivia", "email": "olivia@example.com"})
+        );
+        assert_eq!(app["role"], "owner");
+    }
+    // A stranger sees nothing, and cannot tell it exists.
+    let r = api.call(&stranger, "GET", "/v1/apps/billing", None).await;
+    assert_error(&r, 404, "app not found");
+    assert_eq!(
+        api.call(&stranger, "GET", "/v1/apps", None).await.json()["apps"],
+        json!([])
+    );
+    let r = api
+        .call(
+            &stranger,
+            "PATCH",
+            "/v1/apps/billing",
+            Some(json!({"app": {"name": "mine"}})),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        api.call(&stranger, "DELETE", "/v1/apps/billing", None)
+            .await
+            .status,
+        404
+    );
+
+    // Rename: owner only, decided by the crate.
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let c = invite(
+        &api,
+        &olivia,
+        "/v1/apps/billing",
+        "ada@example.com",
+        Some(false),
+    )
+    .await;
+    accept(&api, &svc, &ada, &c).await;
+    let r = api
+        .call(
+            &ada,
+            "PATCH",
+            "/v1/apps/billing",
+            Some(json!({"app": {"name": "ledger"}})),
+        )
+        .await;
+    assert_error(&r, 403, "collaborator may not rename on an app");
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            "/v1/apps/billing",
+            Some(json!({"app": {"name": "ledger"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["app"]["name"], "ledger");
+    assert_eq!(
+        api.call(&olivia, "GET", "/v1/apps/billing", None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.call(&olivia, "GET", "/v1/apps/ledger", None)
+            .await
+            .status,
+        200
+    );
+    let same = api
+        .call(
+            &olivia,
+            "PATCH",
+            "/v1/apps/ledger",
+            Some(json!({"app": {"name": "ledger"}})),
+        )
+        .await;
+    assert_eq!(same.status, 409);
+    create_app(&api, &olivia, "other").await;
+    let taken = api
+        .call(
+            &olivia,
+            "PATCH",
+            "/v1/apps/ledger",
+            Some(json!({"app": {"name": "other"}})),
+        )
+        .await;
+    assert_error(&taken, 409, "taken");
+
+    // The list: owned and collaborated-on, with the caller's role.
+    let mine = api.call(&ada, "GET", "/v1/apps", None).await.json();
+    let names: Vec<&str> = mine["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["ledger"]);
+    assert_eq!(mine["apps"][0]["role"], "collaborator");
+    assert_eq!(
+        api.call(&olivia, "GET", "/v1/apps", None).await.json()["apps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Delete: owner only.
+    let r = api.call(&ada, "DELETE", "/v1/apps/ledger", None).await;
+    assert_error(&r, 403, "collaborator may not delete on an app");
+    assert_eq!(
+        api.call(&olivia, "DELETE", "/v1/apps/ledger", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        api.call(&olivia, "GET", "/v1/apps/ledger", None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.call(&ada, "GET", &format!("/v1/apps/{id}"), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.call(&ada, "GET", "/v1/apps/ledger/collaborators", None)
+            .await
+            .status,
+        404
+    );
+    // The name is free again.
+    create_app(&api, &olivia, "ledger").await;
+}
+
+// ---------------------------------------------------------------------------
+// The whole lifecycle.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let lin = user(&svc, "lin@example.com", Some("lin")).await;
+    let eve = user(&svc, "eve@example.com", Some("eve")).await;
+    let app_id = create_app(&api, &olivia, "shop").await;
+    let base = "/v1/apps/shop";
+
+    // Invite: explicit false is a collaborator, absent is the app default
+    // (limited).
+    let c_ada = invite(&api, &olivia, base, "ada@example.com", Some(false)).await;
+    assert_eq!(c_ada["is_limited"], false);
+    assert_eq!(c_ada["status"], "pending");
+    assert_eq!(c_ada["username"], "n/a");
+    assert_eq!(c_ada["user_id"], Value::Null);
+    assert_eq!(c_ada["app_id"], app_id.as_str());
+    assert_eq!(c_ada["email"], "ada@example.com");
+    assert!(
+        c_ada["invitation_link"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("http://{}/v1/invitations/{app_id}/", svc.addr))
+    );
+    let c_lin = invite(&api, &olivia, base, "LIN@example.com", None).await;
+    assert_eq!(c_lin["is_limited"], true);
+    // null is absent too.
+    let c_eve = {
+        let r = api
+            .call(
+                &olivia,
+                "POST",
+                &format!("{base}/collaborators"),
+                Some(json!({"collaborator": {"email": "eve@example.com", "is_limited": null}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["collaborator"].clone()
+    };
+    assert_eq!(c_eve["is_limited"], true);
+    let again = api
+        .call(
+            &olivia,
+            "POST",
+            &format!("{base}/collaborators"),
+            Some(json!({"collaborator": {"email": "Ada@Example.com"}})),
+        )
+        .await;
+    assert_error(&again, 409, "already has a membership");
+
+    // Pending grants nothing: the invitee does not see the app.
+    assert_eq!(api.call(&ada, "GET", base, None).await.status, 404);
+    assert_eq!(
+        api.call(&ada, "GET", &format!("{base}/collaborators"), None)
+            .await
+            .status,
+        404
+    );
+
+    // Someone else cannot use ada's link; a forged secret is refused.
+    let r = api.call(&eve, "POST", &link_path(&svc, &c_ada), None).await;
+    assert_error(&r, 404, "invitation not found");
+    let forged = format!(
+        "/v1/invitations/{app_id}/{}/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        c_ada["id"].as_str().unwrap()
+    );
+    let r = api.call(&ada, "POST", &forged, None).await;
+    assert_error(&r, 403, "token does not match");
+
+    // Accept through the link.
+    let accepted = accept(&api, &svc, &ada, &c_ada).await;
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["username"], "ada");
+    assert_eq!(accepted["user_id"], ada.id.as_str());
+    assert_eq!(accepted["invitation_link"], Value::Null);
+    let twice = api.call(&ada, "POST", &link_path(&svc, &c_ada), None).await;
+    assert_error(&twice, 409, "only a pending invitation");
+    accept(&api, &svc, &lin, &c_lin).await;
+
+    // The list: the owner left out; links only to those who may invite.
+    let list = collaborators(&api, &olivia, base).await;
+    assert_eq!(list.len(), 3);
+    // The crate's reader of the platform's API takes the list as it is.
+    let raw = api
+        .call(&olivia, "GET", &format!("{base}/collaborators"), None)
+        .await;
+    let read: collab_authz::api::CollaboratorList = serde_json::from_slice(&raw.body).unwrap();
+    let members = read
+        .to_members(collab_authz::Timestamp::from_unix_seconds(0))
+        .unwrap();
+    assert_eq!(members.len(), 3);
+    let ada_member = members
+        .iter()
+        .find(|m| m.email().as_str() == "ada@example.com")
+        .unwrap();
+    assert_eq!(ada_member.role(), collab_authz::Role::Collaborator);
+    assert_eq!(ada_member.status(), collab_authz::MemberStatus::Accepted);
+    assert_eq!(ada_member.username().unwrap().as_str(), "ada");
+    assert_eq!(read.collaborators()[0].app_id(), Some(app_id.as_str()));
+    let eve_row = list
+        .iter()
+        .find(|c| c["email"] == "eve@example.com")
+        .unwrap();
+    assert!(eve_row["invitation_link"].is_string());
+    let lin_view = collaborators(&api, &lin, base).await;
+    assert!(lin_view.iter().all(|c| c["invitation_link"].is_null()));
+
+    // A limited collaborator may not manage collaborators.
+    let r = api
+        .call(
+            &lin,
+            "POST",
+            &format!("{base}/collaborators"),
+            Some(json!({"collaborator": {"email": "x@example.com"}})),
+        )
+        .await;
+    assert_error(&r, 403, "limited_collaborator may not invite_collaborator");
+
+    // Change role (by the owner), and a collaborator may too.
+    let lin_id = c_lin["id"].as_str().unwrap();
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["collaborator"]["is_limited"], false);
+    assert_eq!(r.json()["collaborator"]["id"], lin_id);
+    let r = api
+        .call(
+            &ada,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": true}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["collaborator"]["is_limited"], true);
+    let r = api
+        .call(
+            &ada,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": true}})),
+        )
+        .await;
+    assert_error(&r, 409, "already has role");
+
+    // Transfer ownership: owner only; to an accepted collaborator.
+    let r = api
+        .call(
+            &ada,
+            "POST",
+            &format!("{base}/transfer"),
+            Some(json!({"transfer": {"email": "ada@example.com"}})),
+        )
+        .await;
+    assert_error(&r, 403, "transfer_ownership");
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            &format!("{base}/transfer"),
+            Some(json!({"transfer": {"email": "lin@example.com"}})),
+        )
+        .await;
+    assert_error(&r, 409, "accepted collaborator");
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            &format!("{base}/transfer"),
+            Some(json!({"transfer": {"email": "ada@example.com"}})),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert_eq!(r.json()["app"]["pending_transfer"]["to"], "ada@example.com");
+    let r = api
+        .call(&lin, "POST", &format!("{base}/transfer/accept"), None)
+        .await;
+    assert_error(&r, 403, "only the target");
+    let r = api
+        .call(&ada, "POST", &format!("{base}/transfer/accept"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let app = &r.json()["app"];
+    assert_eq!(app["owner"]["email"], "ada@example.com");
+    assert_eq!(app["owner"]["id"], ada.id.as_str());
+    assert_eq!(app["role"], "owner");
+    // The previous owner is now a collaborator, listed as one.
+    let list = collaborators(&api, &ada, base).await;
+    let olivia_row = list
+        .iter()
+        .find(|c| c["email"] == "olivia@example.com")
+        .unwrap();
+    assert_eq!(olivia_row["status"], "accepted");
+    assert_eq!(olivia_row["is_limited"], false);
+    assert!(list.iter().all(|c| c["email"] != "ada@example.com"));
+    let r = api
+        .call(&ada, "POST", &format!("{base}/transfer/accept"), None)
+        .await;
+    assert_eq!(r.status, 404, "no transfer pending: {}", r.text());
+
+    // Rename: now the new owner's right, not the old owner's.
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            base,
+            Some(json!({"app": {"name": "store"}})),
+        )
+        .await;
+    assert_error(&r, 403, "may not rename");
+    let r = api
+        .call(&ada, "PATCH", base, Some(json!({"app": {"name": "store"}})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let base = "/v1/apps/store";
+
+    // Revoke: the owner cannot be removed; a limited collaborator may not
+    // revoke; the owner revokes eve's pending invitation.
+    let owner_member = {
+        let client = svc.state.pool.get().await.unwrap();
+        let row = client
+            .query_one(
+                "SELECT member_id FROM memberships WHERE resource_id = $1 AND status = 'owner'",
+                &[&app_id],
+            )
+            .await
+            .unwrap();
+        row.get::<_, String>(0)
+    };
+    let r = api
+        .call(
+            &olivia,
+            "DELETE",
+            &format!("{base}/collaborators/{owner_member}"),
+            None,
+        )
+        .await;
+    assert_error(&r, 403, "the owner cannot be removed");
+    let eve_id = c_eve["id"].as_str().unwrap();
+    let r = api
+        .call(
+            &lin,
+            "DELETE",
+            &format!("{base}/collaborators/{eve_id}"),
+            None,
+        )
+        .await;
+    assert_error(&r, 403, "may not revoke_collaborator");
+    let r = api
+        .call(
+            &ada,
+            "DELETE",
+            &format!("{base}/collaborators/{eve_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    // The link of a revoked invitation no longer works.
+    let r = api.call(&eve, "POST", &link_path(&svc, &c_eve), None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+
+    // Leave: a limited collaborator deletes their own membership.
+    let r = api
+        .call(
+            &lin,
+            "DELETE",
+            &format!("{base}/collaborators/{lin_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(api.call(&lin, "GET", base, None).await.status, 404);
+    // The owner cannot leave.
+    let r = api
+        .call(
+            &ada,
+            "DELETE",
+            &format!("{base}/collaborators/{owner_member}"),
+            None,
+        )
+        .await;
+    assert_error(&r, 403, "the owner cannot leave");
+
+    // Events: the log with the notification names, in order.
+    let r = api
+        .call(&olivia, "GET", &format!("{base}/events"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let events = r.json()["events"].as_array().unwrap().clone();
+    let names: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "roster_created",
+            "collaborator_invited",
+            "collaborator_invited",
+            "collaborator_invited",
+            "collaborator_accepted",
+            "collaborator_accepted",
+            "collaborator_role_changed",
+            "collaborator_role_changed",
+            "ownership_transfer_requested",
+            "collaborator_role_changed",
+            "collaborator_role_changed",
+            "app_renamed",
+            "collaborator_removed",
+            "collaborator_removed",
+        ]
+    );
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=14).collect::<Vec<_>>());
+    let page = api
+        .call(
+            &olivia,
+            "GET",
+            &format!("{base}/events?after=12&limit=1"),
+            None,
+        )
+        .await;
+    assert_eq!(page.json()["events"][0]["seq"], 13);
+    assert_eq!(page.json()["events"].as_array().unwrap().len(), 1);
+    // No secret in the log.
+    let log = svc.state.store.log(&app_id, 0, 100).await.unwrap();
+    let text = serde_json::to_string(&log.iter().map(|(_, e)| e).collect::<Vec<_>>()).unwrap();
+    let secret = link_path(&svc, &c_ada)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(!text.contains(&secret), "the link's secret is in the log");
+
+    // The stored log replays to the roster the service serves.
+    let resource = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, &app_id)
+        .await
+        .unwrap();
+    let replayed = svc.state.store.replay(&resource).await.unwrap();
+    let served = svc.state.store.roster(&resource).await.unwrap();
+    assert_eq!(&replayed, served.as_ref());
+    assert_eq!(replayed.owner().email().as_str(), "ada@example.com");
+    // The membership index follows the log: revoked and left members gone.
+    let client = svc.state.pool.get().await.unwrap();
+    let indexed: Vec<(String, String)> = client
+        .query(
+            "SELECT email_norm, status FROM memberships WHERE resource_id = $1 ORDER BY email_norm",
+            &[&app_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        indexed,
+        vec![
+            ("ada@example.com".to_string(), "owner".to_string()),
+            ("olivia@example.com".to_string(), "accepted".to_string()),
+        ]
+    );
+
+    // Delete.
+    let r = api.call(&olivia, "DELETE", base, None).await;
+    assert_error(&r, 403, "may not delete");
+    assert_eq!(api.call(&ada, "DELETE", base, None).await.status, 204);
+    assert_eq!(api.call(&ada, "GET", base, None).await.status, 404);
+    assert_eq!(
+        api.call(&olivia, "GET", "/v1/apps", None).await.json()["apps"],
+        json!([])
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Guarded app actions: decisions, obligations, conditions.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guarded_actions_apply_the_crate_decision() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let lin = user(&svc, "lin@example.com", Some("lin")).await;
+    let mallory = user(&svc, "mallory@example.com", Some("mallory")).await;
+    let app_id = create_app(&api, &olivia, "api").await;
+    let base = "/v1/apps/api";
+    let c = invite(&api, &olivia, base, "ada@example.com", Some(false)).await;
+    accept(&api, &svc, &ada, &c).await;
+    let c = invite(&api, &olivia, base, "lin@example.com", Some(true)).await;
+    accept(&api, &svc, &lin, &c).await;
+
+    // Restart: every role; a stranger sees nothing.
+    for who in [&olivia, &ada, &lin] {
+        let r = api
+            .call(who, "POST", &format!("{base}/restart"), None)
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text());
+        assert_eq!(r.json()["operation"]["action"], "restart");
+    }
+    assert_eq!(
+        api.call(&mallory, "POST", &format!("{base}/restart"), None)
+            .await
+            .status,
+        404
+    );
+    let client = svc.state.pool.get().await.unwrap();
+    let restarts: i64 = client
+        .query_one(
+            "SELECT count(*) FROM operations WHERE resource_id = $1 AND action = 'restart'",
+            &[&app_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(restarts, 3);
+
+    // Variables: managing needs collaborator; a limited collaborator sees
+    // names, values redacted.
+    let vars = json!({"variables": [{"name": "DATABASE_PASSWORD", "value": "hunter2"}]});
+    let r = api
+        .call(
+            &lin,
+            "PUT",
+            &format!("{base}/variables"),
+            Some(vars.clone()),
+        )
+        .await;
+    assert_error(
+        &r,
+        403,
+        "limited_collaborator may not manage_env_vars on an app",
+    );
+    let r = api
+        .call(&ada, "PUT", &format!("{base}/variables"), Some(vars))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", &format!("{base}/variables"), None)
+        .await;
+    assert_eq!(
+        r.json()["variables"],
+        json!([{"name": "DATABASE_PASSWORD", "value": "hunter2", "redacted": false}])
+    );
+    let r = api
+        .call(&lin, "GET", &format!("{base}/variables"), None)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["variables"],
+        json!([{"name": "DATABASE_PASSWORD", "value": null, "redacted": true}])
+    );
+    assert!(!r.text().contains("hunter2"));
+
+    // Activity: details with the obligation applied for the limited role.
+    let r = api
+        .call(&lin, "GET", &format!("{base}/activity"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["details_redacted"], true);
+    assert!(!r.text().contains("hunter2"), "{}", r.text());
+    assert!(r.text().contains("[redacted]"));
+    let r = api
+        .call(&olivia, "GET", &format!("{base}/activity"), None)
+        .await;
+    assert_eq!(r.json()["details_redacted"], false);
+    assert!(r.text().contains("hunter2"));
+
+    // Deployments: deploy needs collaborator; logs of an old deployment are
+    // refused to a limited collaborator (the condition, with the age in
+    // the context).
+    let r = api
+        .call(
+            &lin,
+            "POST",
+            &format!("{base}/deployments"),
+            Some(json!({"deployment": {"git_ref": "main"}})),
+        )
+        .await;
+    assert_error(&r, 403, "may not deploy_any_branch");
+    let r = api
+        .call(
+            &ada,
+            "POST",
+            &format!("{base}/deployments"),
+            Some(json!({"deployment": {"git_ref": "main"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let fresh = r.json()["deployment"]["id"].as_str().unwrap().to_string();
+    client
+        .execute(
+            "INSERT INTO deployments (id, resource_id, git_ref, output, created_at)
+             VALUES ('dep_old', $1, 'v1', 'old output', now() - interval '8 days')",
+            &[&app_id],
+        )
+        .await
+        .unwrap();
+    let r = api
+        .call(&lin, "GET", &format!("{base}/deployments"), None)
+        .await;
+    assert_eq!(r.json()["deployments"].as_array().unwrap().len(), 2);
+    let r = api
+        .call(
+            &lin,
+            "GET",
+            &format!("{base}/deployments/{fresh}/output"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["output"].as_str().unwrap().contains("main"));
+    let r = api
+        .call(
+            &lin,
+            "GET",
+            &format!("{base}/deployments/dep_old/output"),
+            None,
+        )
+        .await;
+    assert_error(&r, 403, "younger than 7 days");
+    let r = api
+        .call(
+            &ada,
+            "GET",
+            &format!("{base}/deployments/dep_old/output"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["output"], "old output");
+    let r = api
+        .call(
+            &ada,
+            "GET",
+            &format!("{base}/deployments/dep_nope/output"),
+            None,
+        )
+        .await;
+    assert_error(&r, 404, "deployment not found");
+}
+
+// ---------------------------------------------------------------------------
+// Dedicated databases.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn databases_have_their_own_roster_without_limited_role() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let app_id = create_app(&api, &olivia, "shop").await;
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/databases",
+            Some(json!({"database": {"name": "shop"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let db_id = r.json()["database"]["id"].as_str().unwrap().to_string();
+    assert!(db_id.starts_with("db_"));
+    assert_eq!(r.json()["database"]["kind"], "dedicated_database");
+    // Kinds are apart.
+    assert_eq!(
+        api.call(&olivia, "GET", &format!("/v1/apps/{db_id}"), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.call(&olivia, "GET", &format!("/v1/databases/{app_id}"), None)
+            .await
+            .status,
+        404
+    );
+
+    let base = "/v1/databases/shop";
+    let limited = api
+        .call(
+            &olivia,
+            "POST",
+            &format!("{base}/collaborators"),
+            Some(json!({"collaborator": {"email": "ada@example.com", "is_limited": true}})),
+        )
+        .await;
+    assert_error(&limited, 422, "does not exist on a dedicated_database");
+    let c = invite(&api, &olivia, base, "ada@example.com", None).await;
+    assert_eq!(
+        c["is_limited"], false,
+        "the database default is collaborator"
+    );
+    assert_eq!(c["app_id"], db_id.as_str());
+    accept(&api, &svc, &ada, &c).await;
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            &format!("{base}/collaborators/{}", c["id"].as_str().unwrap()),
+            Some(json!({"collaborator": {"is_limited": true}})),
+        )
+        .await;
+    // Role changes do not apply to a dedicated database (the matrix).
+    assert_error(&r, 403, "no role may do that on a dedicated database");
+    let list = collaborators(&api, &ada, base).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["status"], "accepted");
+    let r = api.call(&ada, "GET", "/v1/databases", None).await;
+    assert_eq!(r.json()["databases"].as_array().unwrap().len(), 1);
+    let r = api.call(&ada, "GET", "/v1/apps", None).await;
+    assert_eq!(r.json()["apps"], json!([]));
+    let r = api.call(&ada, "GET", &format!("{base}/events"), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["events"].as_array().unwrap().len(), 3);
+    let r = api
+        .call(
+            &ada,
+            "PATCH",
+            base,
+            Some(json!({"database": {"name": "other"}})),
+        )
+        .await;
+    assert_error(&r, 403, "may not rename on a dedicated database");
+    // Leave.
+    let r = api
+        .call(
+            &ada,
+            "DELETE",
+            &format!("{base}/collaborators/{}", c["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(api.call(&ada, "GET", base, None).await.status, 404);
+    assert_eq!(api.call(&olivia, "DELETE", base, None).await.status, 204);
+}
+
+// ---------------------------------------------------------------------------
+// The owner's directory.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_groups_and_exports_with_two_factor() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user_2fa(
+        &svc,
+        "olivia@example.com",
+        Some("olivia"),
+        TwoFactor::Enabled,
+    )
+    .await;
+    let ada = user_2fa(&svc, "ada@example.com", Some("ada"), TwoFactor::Disabled).await;
+    create_app(&api, &olivia, "shop").await;
+    create_app(&api, &olivia, "blog").await;
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/databases",
+            Some(json!({"database": {"name": "main-db"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    for base in ["/v1/apps/shop", "/v1/apps/blog", "/v1/databases/main-db"] {
+        let c = invite(&api, &olivia, base, "ada@example.com", None).await;
+        accept(&api, &svc, &ada, &c).await;
+    }
+    invite(&api, &olivia, "/v1/apps/shop", "nobody@example.com", None).await;
+
+    let r = api.call(&olivia, "GET", "/v1/directory", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.headers["content-type"], "application/json");
+    let by_person = r.json();
+    let people = by_person["collaborators"].as_array().unwrap();
+    let ada_entry = people
+        .iter()
+        .find(|p| p["email"] == "ada@example.com")
+        .unwrap_or_else(|| panic!("{by_person}"));
+    assert_eq!(ada_entry["two_factor"], "disabled");
+    assert_eq!(ada_entry["memberships"].as_array().unwrap().len(), 3);
+    let nobody = people
+        .iter()
+        .find(|p| p["email"] == "nobody@example.com")
+        .unwrap();
+    assert_eq!(nobody["two_factor"], "unknown");
+    let olivia_entry = people
+        .iter()
+        .find(|p| p["email"] == "olivia@example.com")
+        .unwrap();
+    assert_eq!(olivia_entry["two_factor"], "enabled");
+
+    let r = api
+        .call(&olivia, "GET", "/v1/directory?group_by=resource", None)
+        .await;
+    let resources = r.json()["resources"].as_array().unwrap().clone();
+    let names: Vec<&str> = resources
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["blog", "main-db", "shop"]);
+
+    let r = api
+        .call(
+            &olivia,
+            "GET",
+            "/v1/directory?format=csv&group_by=collaborator",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), collab_authz::CSV_HEADER.join(","));
+    // 3 owner rows + 3 ada rows + 1 pending.
+    assert_eq!(lines.count(), 7, "{csv}");
+    assert!(csv.contains("disabled"));
+
+    // A renamed app shows its current name.
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            "/v1/apps/blog",
+            Some(json!({"app": {"name": "journal"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = api
+        .call(&olivia, "GET", "/v1/directory?format=csv", None)
+        .await;
+    assert!(
+        r.text().contains("journal") && !r.text().contains("blog"),
+        "{}",
+        r.text()
+    );
+
+    // Only what the caller owns.
+    let r = api.call(&ada, "GET", "/v1/directory", None).await;
+    assert_eq!(r.json()["collaborators"], json!([]));
+    // Bad parameters.
+    let r = api
+        .call(&olivia, "GET", "/v1/directory?group_by=team", None)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", "/v1/directory?group_by=app", None)
+        .await;
+    assert!(r.json()["resources"].is_array(), "app is read as resource");
+    let r = api.call(&olivia, "GET", "/v1/directory?sort=1", None).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+}
+
+// ---------------------------------------------------------------------------
+// Bad input.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_json_errors_and_changes_nothing() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let app_id = create_app(&api, &olivia, "shop").await;
+    let base = "/v1/apps/shop";
+    let invite_path = format!("{base}/collaborators");
+
+    let version = |svc: &Service| {
+        let pool = svc.state.pool.clone();
+        let id = app_id.clone();
+        async move {
+            let client = pool.get().await.unwrap();
+            let v: i64 = client
+                .query_one("SELECT version FROM resources WHERE id = $1", &[&id])
+                .await
+                .unwrap()
+                .get(0);
+            v
+        }
+    };
+    let before = version(&svc).await;
+
+    // Malformed JSON: 400.
+    for body in [
+        &b"{"[..],
+        b"",
+        b"not json",
+        b"{\"collaborator\": }",
+        b"\xff\xfe",
+    ] {
+        let r = api.raw(&olivia, "POST", &invite_path, body).await;
+        assert_eq!(
+            r.status,
+            400,
+            "{:?}: {}",
+            String::from_utf8_lossy(body),
+            r.text()
+        );
+        r.error();
+    }
+    // Wrong types, missing and unknown fields: 422.
+    let invalid = [
+        json!({"collaborator": {"email": 5}}),
+        json!({"collaborator": {"email": "a@example.com", "is_limited": "yes"}}),
+        json!({"collaborator": {"email": "a@example.com", "role": "owner"}}),
+        json!({"collaborator": {}}),
+        json!({"collaborators": {"email": "a@example.com"}}),
+        json!([{"email": "a@example.com"}]),
+        json!({"collaborator": {"email": "not-an-email"}}),
+        json!({"collaborator": {"email": ""}}),
+        json!({"collaborator": {"email": "a\u{0007}b@example.com"}}),
+        json!({"collaborator": {"email": "ad\u{202e}moc.elpmaxe@a.com"}}),
+        json!({"collaborator": {"email": "a\u{200b}da@example.com"}}),
+        json!({"collaborator": {"email": format!("{}@example.com", "a".repeat(10_000))}}),
+    ];
+    for body in &invalid {
+        let r = api
+            .call(&olivia, "POST", &invite_path, Some(body.clone()))
+            .await;
+        assert_eq!(r.status, 422, "{body}: {}", r.text());
+        r.error();
+    }
+    // App names: hostile strings.
+    let names = [
+        json!({"app": {"name": "a\u{0000}b"}}),
+        json!({"app": {"name": "evil\u{202e}txt"}}),
+        json!({"app": {"name": "x".repeat(10_000)}}),
+        json!({"app": {"name": "UPPER"}}),
+        json!({"app": {"name": "a b"}}),
+        json!({"app": {"name": "-lead"}}),
+        json!({"app": {"name": ""}}),
+        json!({"app": {"name": ["shop"]}}),
+        json!({"app": {"name": "ok-name", "region": "x"}}),
+        json!({"database": {"name": "ok-name"}}),
+        json!({"app": {"name": "ok-name"}, "database": {"name": "ok-name"}}),
+    ];
+    for body in &names {
+        let r = api
+            .call(&olivia, "POST", "/v1/apps", Some(body.clone()))
+            .await;
+        assert_eq!(
+            r.status,
+            422,
+            "{}: {}",
+            &body.to_string()[..body.to_string().len().min(60)],
+            r.text()
+        );
+    }
+    // PATCH bodies.
+    let members = collaborators(&api, &olivia, base).await;
+    assert!(members.is_empty());
+    let c = invite(&api, &olivia, base, "ada@example.com", None).await;
+    let cid = c["id"].as_str().unwrap();
+    for body in [
+        json!({"collaborator": {"is_limited": "false"}}),
+        json!({"collaborator": {}}),
+        json!({"collaborator": {"is_limited": false, "email": "x@example.com"}}),
+    ] {
+        let r = api
+            .call(
+                &olivia,
+                "PATCH",
+                &format!("{invite_path}/{cid}"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{body}: {}", r.text());
+    }
+
+    // Oversized body: 413.
+    let big = format!(
+        "{{\"collaborator\":{{\"email\":\"a@example.com\",\"pad\":\"{}\"}}}}",
+        "x".repeat(200_000)
+    );
+    let r = api.raw(&olivia, "POST", &invite_path, big.as_bytes()).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    r.error();
+
+    // Unknown ids, routes and methods.
+    for path in [
+        "/v1/apps/app_00000000000000000000000000000000".to_string(),
+        "/v1/apps/nope/collaborators".to_string(),
+        format!("/v1/apps/{}", "z".repeat(5000)),
+        "/v1/apps/%E2%80%AEevil".to_string(),
+    ] {
+        let r = api.call(&olivia, "GET", &path, None).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+        r.error();
+    }
+    for (method, path) in [
+        ("PATCH", format!("{invite_path}/mem_unknown")),
+        ("DELETE", format!("{invite_path}/mem_unknown")),
+        ("DELETE", format!("{invite_path}/{}", "m".repeat(1000))),
+    ] {
+        let body = (method == "PATCH").then(|| json!({"collaborator": {"is_limited": false}}));
+        let r = api.call(&olivia, method, &path, body).await;
+        assert_eq!(r.status, 404, "{method} {path}: {}", r.text());
+    }
+    let r = api.call(&olivia, "GET", "/v1/apps/%00", None).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = api.call(&olivia, "GET", "/v1/apps/%FF%FE", None).await;
+    assert!(r.status == 400 || r.status == 404, "{}", r.text());
+    r.error();
+    let r = api.call(&olivia, "GET", "/v1/nothing", None).await;
+    assert_error(&r, 404, "no such route");
+    let r = api.call(&olivia, "PUT", "/v1/apps", None).await;
+    assert_eq!(r.status, 405);
+    r.error();
+    let r = api
+        .call(&olivia, "GET", &format!("{base}/events?limit=abc"), None)
+        .await;
+    assert_eq!(r.status, 400);
+    let r = api
+        .call(&olivia, "GET", &format!("{base}/events?limit=0"), None)
+        .await;
+    assert_eq!(r.status, 422);
+    let r = api
+        .call(&olivia, "POST", "/v1/invitations/app_x/mem_y/secret", None)
+        .await;
+    assert_eq!(r.status, 404);
+    let r = api
+        .call(
+            &olivia,
+            "PUT",
+            &format!("{base}/variables"),
+            Some(json!({"variables": [{"name": "BAD NAME", "value": "x"}]})),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = api
+        .call(
+            &olivia,
+            "PUT",
+            &format!("{base}/variables"),
+            Some(json!({"variables": [{"name": "OK", "value": "a\u{0000}b"}]})),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+
+    // Only the one valid invitation above changed the roster.
+    assert_eq!(version(&svc).await, before + 1);
+    let list = collaborators(&api, &olivia, base).await;
+    assert_eq!(list.len(), 1);
+}
