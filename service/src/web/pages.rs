@@ -1058,7 +1058,7 @@ pub async fn invitation(
         p.lead {
             strong { (roster.owner().email().as_str()) } " invited "
             strong { (member.email().as_str()) } " to collaborate on the "
-            (kind_word(resource.kind)) " " strong { (resource.name) } " as "
+            (kind_word(resource.kind)) " " strong { (resource.name) } " as a "
             (role_label(member.role()).to_lowercase()) "."
         }
     };

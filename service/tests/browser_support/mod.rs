@@ -332,6 +332,20 @@ impl Browser {
     pub async fn shoot(&self, dir: &Path, name: &str) {
         for (suffix, (w, h)) in [("desktop", DESKTOP), ("375", PHONE)] {
             self.client.set_window_size(w, h).await.unwrap();
+            // The whole page: the window as tall as the document (capped).
+            let height = self
+                .client
+                .execute(
+                    "window.scrollTo(0, 0); return document.documentElement.scrollHeight \
+                     + window.outerHeight - window.innerHeight;",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_u64()
+                .unwrap_or(u64::from(h));
+            let tall = u32::try_from(height).unwrap_or(h).clamp(h, 4000);
+            self.client.set_window_size(w, tall).await.unwrap();
             let png = self.client.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("{name}-{suffix}.png")), png).unwrap();
         }
