@@ -160,10 +160,11 @@ impl Browser {
 
     /// Opens `url` and waits for it to load.
     pub async fn goto(&self, url: &str) {
-        tokio::time::timeout(WAIT, self.client.goto(url))
-            .await
-            .unwrap_or_else(|_| panic!("loading {url} took over {WAIT:?}"))
-            .unwrap_or_else(|e| panic!("loading {url}: {e}"));
+        match tokio::time::timeout(WAIT, self.client.goto(url)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("loading {url}: {e}"),
+            Err(_) => panic!("loading {url} took over {WAIT:?}"),
+        }
     }
 
     /// The first element matching `css`, waited for (bounded).
@@ -203,10 +204,11 @@ impl Browser {
     /// Clicks `css`.
     pub async fn click(&self, css: &str) {
         let e = self.wait_css(css).await;
-        tokio::time::timeout(WAIT, e.click())
-            .await
-            .unwrap_or_else(|_| panic!("clicking {css:?} took over {WAIT:?}"))
-            .unwrap_or_else(|e| panic!("clicking {css:?}: {e}"));
+        match tokio::time::timeout(WAIT, e.click()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("clicking {css:?}: {e}"),
+            Err(_) => panic!("clicking {css:?} took over {WAIT:?}"),
+        }
     }
 
     /// The attribute `name` of `css` (empty when absent).
