@@ -1,5 +1,5 @@
 //! `GET /v1/directory`: the caller's organization-wide view, from the
-//! crate's [`Directory`](collab_authz::Directory): every member of every
+//! crate's [`Directory`]: every member of every
 //! app and database the caller owns, with each person's two-factor status,
 //! grouped by collaborator or by resource, as JSON or CSV.
 
