@@ -441,8 +441,25 @@ async fn flow() {
     b.goto(&format!("{base}/dashboard")).await;
     b.wait_css("table.list").await;
     b.shoot(&shots, "14-dashboard").await;
+    // Signed out, the owner's session no longer opens anything (checked
+    // below).
+    b.sign_out().await;
 
-    // Signed out, the session no longer opens anything.
+    // Mallory stops collaborating, from her own row.
+    b.sign_in(&base, &mallory, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.wait_css("form.add").await;
+    b.click(&format!("{mallory_row} details.menu summary"))
+        .await;
+    b.click(&format!("{mallory_row} a[href$='/remove']")).await;
+    b.wait_css(".dialog button.danger").await;
+    assert_eq!(b.text(".dialog button.danger").await, "Stop collaborating");
+    b.shoot(&shots, "15-stop-collaborating").await;
+    b.click(".dialog button.danger").await;
+    b.wait_css("p.notice").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/dashboard");
+    assert_eq!(b.count("table.list").await, 0, "no app left for her");
+    assert!(api_collaborators(&api, &owner, "shop-api").await.is_empty());
     b.sign_out().await;
     let r = send(
         svc.addr,

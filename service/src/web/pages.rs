@@ -109,10 +109,18 @@ async fn require(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Ses
     }
 }
 
-/// `next` if it is a path on this site (not `//host` nor a URL).
-fn local_path(next: Option<&str>) -> &str {
+/// `next` if it is a path on this site: starts with one `/`, and only
+/// visible ASCII without `\` (browsers drop tabs and newlines and read `\`
+/// as `/`, which would turn `/\t/host` or `/\\host` into another site).
+pub(crate) fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p
+        }
         _ => "/dashboard",
     }
 }
@@ -1126,10 +1134,10 @@ pub(crate) struct AcceptForm {
 pub async fn accept(
     State(state): State<AppState>,
     headers: HeaderMap,
-    uri: Uri,
     FormBody(form): FormBody<AcceptForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, &uri).await?;
+    // Signed out meanwhile: sign in again, then open the link again.
+    let session = require(&state, &headers, &Uri::from_static("/dashboard")).await?;
     if !session.csrf_ok(&form.csrf) {
         return Err(csrf_refused(Some(&session)));
     }
@@ -1305,4 +1313,28 @@ pub async fn export(
     let mut response = export_directory(&directory, grouping(&q), csv).map_err(fail)?;
     secure_headers(&mut response);
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_stays_on_the_site() {
+        for ok in ["/dashboard", "/apps/a-b/settings/collaborators?done=added"] {
+            assert_eq!(local_path(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/ /x",
+            "https://evil.example/",
+            "evil",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/dashboard", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/dashboard");
+    }
 }

@@ -222,3 +222,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for FormBody<T> {
             .map_err(|e| ApiError::BadRequest(format!("form: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::{cookie, csrf_token, same_token};
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("xcas_session=no; cas_signin=s1"),
+        );
+        headers.append(header::COOKIE, HeaderValue::from_static("cas_session=yes"));
+        assert_eq!(cookie(&headers, "cas_session"), Some("yes"));
+        assert_eq!(cookie(&headers, "cas_signin"), Some("s1"));
+        assert_eq!(cookie(&headers, "other"), None);
+    }
+
+    #[test]
+    fn csrf_tokens_differ_per_session_and_compare_exactly() {
+        let (a, b) = (csrf_token("session-a"), csrf_token("session-b"));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert!(same_token(&a, &csrf_token("session-a")));
+        assert!(!same_token(&a, &b));
+        assert!(!same_token(&a, ""));
+        assert!(!same_token(&a, &a[..63]));
+    }
+}
