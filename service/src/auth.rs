@@ -222,6 +222,41 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller a bearer `token` stands for: signed with the shared key,
+    /// unexpired, its API token not revoked and its account present (the
+    /// extractor's check, also used by the pages' session cookie).
+    ///
+    /// # Errors
+    /// 401 on any failure; 503 when the database is unreachable.
+    pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
+        let claims = state
+            .keys
+            .verify(token, now_unix())
+            .ok_or_else(ApiError::unauthorized)?;
+        let client = crate::db::client(&state.pool).await?;
+        let row = client
+            .query_opt(
+                &client
+                    .prepare_cached(
+                        "SELECT u.id, u.email, u.username, u.two_factor
+                   FROM api_tokens t JOIN users u ON u.id = t.user_id
+                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL",
+                    )
+                    .await?,
+                &[&claims.tid, &claims.sub],
+            )
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        let email: String = row.try_get(1)?;
+        Ok(Caller {
+            id: row.try_get(0)?,
+            email: Email::parse(&email).map_err(ApiError::internal)?,
+            username: row.try_get(2)?,
+            two_factor: parse_two_factor(row.try_get::<_, &str>(3)?),
+            token_id: claims.tid,
+        })
+    }
+
     /// The caller as the API's user object.
     #[must_use]
     pub fn user_json(&self) -> serde_json::Value {
@@ -258,31 +293,6 @@ impl FromRequestParts<AppState> for Caller {
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(ApiError::unauthorized)?
             .trim();
-        let claims = state
-            .keys
-            .verify(token, now_unix())
-            .ok_or_else(ApiError::unauthorized)?;
-        let client = crate::db::client(&state.pool).await?;
-        let row = client
-            .query_opt(
-                &client
-                    .prepare_cached(
-                        "SELECT u.id, u.email, u.username, u.two_factor
-                   FROM api_tokens t JOIN users u ON u.id = t.user_id
-                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL",
-                    )
-                    .await?,
-                &[&claims.tid, &claims.sub],
-            )
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        let email: String = row.try_get(1)?;
-        Ok(Caller {
-            id: row.try_get(0)?,
-            email: Email::parse(&email).map_err(ApiError::internal)?,
-            username: row.try_get(2)?,
-            two_factor: parse_two_factor(row.try_get::<_, &str>(3)?),
-            token_id: claims.tid,
-        })
+        Caller::from_token(state, token).await
     }
 }

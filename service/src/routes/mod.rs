@@ -23,8 +23,8 @@
 //! | `GET /v1/directory` | the caller's owned resources, JSON or CSV |
 
 mod actions;
-mod directory;
-mod resources;
+pub mod directory;
+pub(crate) mod resources;
 mod session;
 
 use axum::Router;

@@ -131,7 +131,7 @@ fn invite_role(is_limited: Option<bool>) -> Option<Role> {
 /// formatting characters (bidirectional overrides, zero-width marks) that
 /// would make one address display as another.
 // TODO(crate): identity hardening (these characters refused by `Email`).
-fn parse_email(s: &str) -> ApiResult<Email> {
+pub(crate) fn parse_email(s: &str) -> ApiResult<Email> {
     if s.chars().any(is_invisible_format) {
         return Err(ApiError::Unprocessable(
             "email: contains an invisible formatting character (bidirectional or zero-width)"
@@ -185,7 +185,7 @@ fn role_id(role: Role) -> &'static str {
 }
 
 /// The invitation link of a pending membership.
-fn invitation_link(state: &AppState, resource_id: &str, member_id: &str) -> String {
+pub(crate) fn invitation_link(state: &AppState, resource_id: &str, member_id: &str) -> String {
     format!(
         "{}/v1/invitations/{resource_id}/{member_id}/{}",
         state.config.public_url,

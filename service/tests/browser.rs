@@ -1,0 +1,619 @@
+//! The Collaborators pages in a real browser: headless Chromium driven
+//! over WebDriver (chromedriver on a loopback port), against the service
+//! on loopback and a throwaway PostgreSQL.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`
+//! (`apt-get install chromium chromium-driver`). Screenshots of every
+//! screen, at desktop width and at 375 px, are written under
+//! `target/screenshots/`.
+
+mod browser_support;
+mod common;
+
+use std::time::Duration;
+
+use browser_support::{Browser, csv_rows, screenshot_dir};
+use collab_authz::{Action, Context, ResourceKind, Role, decide};
+use common::{Api, Service, User, send, service, user, user_2fa};
+use serde_json::json;
+
+/// The whole test must end by then.
+const BUDGET: Duration = Duration::from_secs(150);
+
+/// The crate's own explanation for `role` doing `action` on an app.
+fn denial(role: Role, action: Action) -> String {
+    decide(role, ResourceKind::App, action, &Context::new())
+        .denial()
+        .expect("denied")
+        .to_string()
+}
+
+async fn create(api: &Api, owner: &User, path: &str, name: &str) {
+    let r = api
+        .call(owner, "POST", path, Some(json!({"app": {"name": name}})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
+/// The API's collaborators of `app` as `who`: (email, role, status).
+async fn api_collaborators(api: &Api, who: &User, app: &str) -> Vec<(String, String, String)> {
+    let r = api
+        .call(who, "GET", &format!("/v1/apps/{app}/collaborators"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["collaborators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["email"].as_str().unwrap().to_string(),
+                c["role"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Gives `user` a username the service's own sign-up refuses but the
+/// platform may hold (an imported account): hostile markup.
+async fn set_username(svc: &Service, user: &User, name: &str) {
+    let client = svc.state.pool.get().await.unwrap();
+    client
+        .execute(
+            "UPDATE users SET username = $1 WHERE id = $2",
+            &[&name, &user.id],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collaborators_pages_in_a_browser() {
+    tokio::time::timeout(BUDGET, flow())
+        .await
+        .expect("the browser test ran past its time budget");
+}
+
+async fn flow() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let base = format!("http://{}", svc.addr);
+    let owner = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user_2fa(
+        &svc,
+        "ada@example.com",
+        Some("ada"),
+        collab_authz::TwoFactor::Disabled,
+    )
+    .await;
+    let mallory = user(&svc, "mallory@example.com", Some("mallory")).await;
+    let hostile = "<script>alert(1)</script>";
+    set_username(&svc, &mallory, hostile).await;
+    create(&api, &owner, "/v1/apps", "shop-api").await;
+    create(&api, &owner, "/v1/apps", "empty-app").await;
+    create(&api, &owner, "/v1/databases", "main-db").await;
+
+    let b = Browser::start().await;
+    let shots = screenshot_dir();
+
+    // A signed-out visitor is sent to sign in, and back after.
+    b.goto(&format!("{base}/apps/shop-api/settings/collaborators"))
+        .await;
+    b.wait_css("form[action='/sign-in']").await;
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/sign-in");
+    assert_eq!(
+        url.query(),
+        Some("next=%2Fapps%2Fshop-api%2Fsettings%2Fcollaborators")
+    );
+    b.shoot(&shots, "01-sign-in").await;
+    b.fill("#email", &owner.email).await;
+    b.fill("#token", &owner.api_token).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    b.wait_css("form.add").await;
+    assert_eq!(
+        b.client.current_url().await.unwrap().path(),
+        "/apps/shop-api/settings/collaborators"
+    );
+
+    // The owner's page: owner first, Add offered, Limited by default.
+    let rows = b.rows().await;
+    assert_eq!(rows, vec![("olivia@example.com".into(), "owner".into())]);
+    assert_eq!(b.value("#add-role").await, "limited_collaborator");
+    b.shoot(&shots, "02-collaborators-owner").await;
+
+    // Invites: ada as a full collaborator, mallory with the default role.
+    b.fill("#add-email", "ada@example.com").await;
+    b.select("#add-role", "collaborator").await;
+    b.click("form.add button[type=submit]").await;
+    b.wait_css("p.notice").await;
+    b.fill("#add-email", "mallory@example.com").await;
+    b.click("form.add button[type=submit]").await;
+    b.wait_css("p.notice").await;
+    let ada_row = "tr[data-email='ada@example.com']";
+    assert_eq!(b.attr(ada_row, "data-status").await, "pending");
+    assert!(
+        b.opacity(ada_row).await < 0.9,
+        "a pending invitation is dimmed"
+    );
+    assert_eq!(
+        b.attr("tr[data-email='mallory@example.com']", "data-role")
+            .await,
+        "limited_collaborator"
+    );
+    let ada_link = b
+        .attr(&format!("{ada_row} input.invitation-link"), "value")
+        .await;
+    let mallory_link = b
+        .attr(
+            "tr[data-email='mallory@example.com'] input.invitation-link",
+            "value",
+        )
+        .await;
+    assert!(ada_link.starts_with(&format!("{base}/v1/invitations/")));
+    b.shoot(&shots, "03-collaborators-pending").await;
+
+    // A dedicated database: no limited role, Collaborator by default.
+    b.goto(&format!("{base}/databases/main-db/settings/collaborators"))
+        .await;
+    b.wait_css("form.add").await;
+    assert_eq!(b.value("#add-role").await, "collaborator");
+    assert_eq!(b.count("#add-role option").await, 1);
+    b.fill("#add-email", "ada@example.com").await;
+    b.click("form.add button[type=submit]").await;
+    b.wait_css("p.notice").await;
+    b.shoot(&shots, "04-database-collaborators").await;
+    b.sign_out().await;
+
+    // The invitee opens the link, signs in on it, accepts.
+    b.goto(&ada_link).await;
+    b.wait_css("form[action='/sign-in']").await;
+    assert_eq!(b.value("#email").await, "ada@example.com");
+    b.shoot(&shots, "05-invitation-signed-out").await;
+    b.fill("#token", &ada.api_token).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    b.wait_css("form[action='/invitations/accept']").await;
+    assert_eq!(b.client.current_url().await.unwrap().as_str(), ada_link);
+    b.shoot(&shots, "06-invitation-accept").await;
+    b.click("form[action='/invitations/accept'] button").await;
+    b.wait_css("p.notice").await;
+    assert_eq!(b.attr(ada_row, "data-status").await, "accepted");
+    assert!(
+        b.opacity(ada_row).await > 0.99,
+        "an accepted row is not dimmed"
+    );
+    b.sign_out().await;
+
+    // Mallory (hostile username) accepts too.
+    b.goto(&mallory_link).await;
+    b.wait_css("form[action='/sign-in']").await;
+    b.fill("#token", &mallory.api_token).await;
+    b.click("form[action='/sign-in'] button[type=submit]").await;
+    b.wait_css("form[action='/invitations/accept']").await;
+    b.click("form[action='/invitations/accept'] button").await;
+    b.wait_css("p.notice").await;
+    b.sign_out().await;
+
+    // The owner changes ada's role through the row's menu and the dialog.
+    b.sign_in(&base, &owner, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.wait_css("form.add").await;
+    assert!(b.opacity(ada_row).await > 0.99);
+    let hostile_text = b
+        .text("tr[data-email='mallory@example.com'] .username")
+        .await;
+    assert_eq!(hostile_text, hostile, "the username shows as text");
+    assert!(b.client.get_alert_text().await.is_err(), "no script ran");
+    let source = b.client.source().await.unwrap();
+    assert!(!source.contains(hostile), "the markup is escaped");
+    assert!(source.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    b.shoot(&shots, "07-collaborators-accepted").await;
+    b.click(&format!("{ada_row} details.menu summary")).await;
+    b.shoot(&shots, "08-row-menu").await;
+    b.click(&format!("{ada_row} a[href$='/role']")).await;
+    b.wait_css("#new-role").await;
+    assert_eq!(b.value("#new-role").await, "limited_collaborator");
+    b.shoot(&shots, "09-change-role").await;
+    b.click(".dialog button[type=submit]").await;
+    b.wait_css("p.notice").await;
+    assert_eq!(b.attr(ada_row, "data-role").await, "limited_collaborator");
+    assert!(
+        api_collaborators(&api, &owner, "shop-api")
+            .await
+            .contains(&(
+                "ada@example.com".into(),
+                "limited_collaborator".into(),
+                "accepted".into()
+            ))
+    );
+
+    // The consolidated tab, both groupings, and its exports.
+    b.click("header nav a[href='/collaborators']").await;
+    b.wait_css("table.directory").await;
+    let people = b.attrs("table.directory tbody tr", "data-email").await;
+    assert_eq!(
+        people,
+        vec![
+            "ada@example.com",
+            "mallory@example.com",
+            "olivia@example.com"
+        ]
+    );
+    assert_eq!(
+        b.text("tr[data-email='ada@example.com'] .tfa").await,
+        "Disabled"
+    );
+    assert_eq!(
+        b.text("tr[data-email='mallory@example.com'] .username")
+            .await,
+        hostile
+    );
+    b.shoot(&shots, "10-directory-by-collaborator").await;
+    b.click(".toggle a[href$='group_by=resource']").await;
+    b.wait_css("section.resource").await;
+    let groups = b.attrs("section.resource", "data-resource").await;
+    assert_eq!(
+        groups,
+        vec!["main-db", "shop-api"],
+        "only resources with collaborators, by name"
+    );
+    b.shoot(&shots, "11-directory-by-app").await;
+    let cookie = b.session_cookie().await;
+    for grouping in ["collaborator", "resource"] {
+        let href = format!("/collaborators/export?format=csv&group_by={grouping}");
+        let page = send(svc.addr, "GET", &href, &[("cookie", &cookie)], None).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        assert!(
+            page.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let api_csv = api
+            .call(
+                &owner,
+                "GET",
+                &format!("/v1/directory?format=csv&group_by={grouping}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            page.body, api_csv.body,
+            "the page exports what the API does"
+        );
+        let rows = csv_rows(&page.text());
+        let header = &rows[0];
+        let email = header.iter().position(|h| h == "email").unwrap();
+        let resource = header
+            .iter()
+            .position(|h| h == "resource" || h == "resource_name" || h == "app")
+            .unwrap_or_else(|| panic!("no resource column in {header:?}"));
+        let mut cells: Vec<(String, String)> = rows[1..]
+            .iter()
+            .map(|r| (r[email].clone(), r[resource].clone()))
+            .collect();
+        cells.sort();
+        let mut expected: Vec<(String, String)> = [
+            ("ada@example.com", "main-db"),
+            ("ada@example.com", "shop-api"),
+            ("mallory@example.com", "shop-api"),
+            ("olivia@example.com", "main-db"),
+            ("olivia@example.com", "shop-api"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        if grouping == "collaborator" {
+            // Every membership, the owner's of the app with no
+            // collaborators included.
+            expected.push(("olivia@example.com".into(), "empty-app".into()));
+            expected.sort();
+        }
+        assert_eq!(cells, expected, "CSV grouped by {grouping}");
+    }
+    // JSON sits in the export drop-down.
+    b.click(".export details.menu summary").await;
+    let json_href = b.attr("#export-json", "href").await;
+    assert!(b.displayed("#export-json").await);
+    let path = json_href.strip_prefix(&base).unwrap_or(&json_href);
+    let r = send(svc.addr, "GET", path, &[("cookie", &cookie)], None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.json().is_array() || r.json().is_object());
+
+    // The limited collaborator sees the list, but no Add, Change role or
+    // Revoke, with the crate's reasons.
+    b.sign_out().await;
+    b.sign_in(&base, &ada, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.wait_css("form.add").await;
+    assert_eq!(b.count("table.collaborators tbody tr").await, 3);
+    assert!(b.prop("form.add fieldset", "disabled").await);
+    let why_add = b.text("#why-add").await;
+    assert!(
+        why_add.contains(&denial(
+            Role::LimitedCollaborator,
+            Action::InviteCollaborator
+        )),
+        "{why_add}"
+    );
+    let why = b.text("#why-manage").await;
+    assert!(
+        why.contains(&denial(
+            Role::LimitedCollaborator,
+            Action::ChangeCollaboratorRole
+        )),
+        "{why}"
+    );
+    assert!(
+        why.contains(&denial(
+            Role::LimitedCollaborator,
+            Action::RevokeCollaborator
+        )),
+        "{why}"
+    );
+    let mallory_row = "tr[data-email='mallory@example.com']";
+    assert_eq!(
+        b.count(&format!("{mallory_row} a[href$='/remove']")).await,
+        0
+    );
+    assert_eq!(b.count(&format!("{mallory_row} a[href$='/role']")).await, 0);
+    assert_eq!(b.count(&format!("{mallory_row} button:disabled")).await, 2);
+    // Her own row offers Stop collaborating.
+    assert_eq!(
+        b.text_content(&format!("{ada_row} a[href$='/remove']"))
+            .await,
+        "Stop collaborating"
+    );
+    b.click(&format!("{mallory_row} details.menu summary"))
+        .await;
+    b.shoot(&shots, "12-limited-collaborator").await;
+
+    // The server decides again: a submission the page did not offer is
+    // refused with the crate's reason, and nothing changes.
+    let cookie = b.session_cookie().await;
+    let csrf = b.attr("form.add input[name=csrf]", "value").await;
+    let before = api_collaborators(&api, &owner, "shop-api").await;
+    let body = format!("csrf={csrf}&email=eve%40example.com&role=limited_collaborator");
+    let r = send(
+        svc.addr,
+        "POST",
+        "/apps/shop-api/settings/collaborators",
+        &[
+            ("cookie", &cookie),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        Some(body.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("limited_collaborator may not invite_collaborator")
+    );
+    assert_eq!(api_collaborators(&api, &owner, "shop-api").await, before);
+    b.sign_out().await;
+
+    // A forged form without (or with another session's) CSRF token is
+    // refused, and nothing changes.
+    b.sign_in(&base, &owner, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.wait_css("form.add").await;
+    let owner_cookie = b.session_cookie().await;
+    for body in [
+        "email=eve%40example.com".to_string(),
+        format!("csrf={csrf}&email=eve%40example.com"),
+    ] {
+        let r = send(
+            svc.addr,
+            "POST",
+            "/apps/shop-api/settings/collaborators",
+            &[
+                ("cookie", &owner_cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some(body.into_bytes()),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.text());
+        assert!(r.text().contains("CSRF"));
+    }
+    assert_eq!(api_collaborators(&api, &owner, "shop-api").await, before);
+
+    // The owner revokes ada after the confirmation naming her email.
+    b.click(&format!("{ada_row} details.menu summary")).await;
+    b.click(&format!("{ada_row} a[href$='/remove']")).await;
+    b.wait_css(".dialog button.danger").await;
+    assert_eq!(
+        b.text(".dialog button.danger").await,
+        "Delete ada@example.com"
+    );
+    b.shoot(&shots, "13-revoke-confirm").await;
+    b.click(".dialog button.danger").await;
+    b.wait_css("p.notice").await;
+    assert_eq!(b.count(ada_row).await, 0);
+    assert!(
+        !api_collaborators(&api, &owner, "shop-api")
+            .await
+            .iter()
+            .any(|(e, _, _)| e == "ada@example.com")
+    );
+    b.goto(&format!("{base}/dashboard")).await;
+    b.wait_css("table.list").await;
+    b.shoot(&shots, "14-dashboard").await;
+    // Signed out, the owner's session no longer opens anything (checked
+    // below).
+    b.sign_out().await;
+
+    // Mallory stops collaborating, from her own row.
+    b.sign_in(&base, &mallory, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.wait_css("form.add").await;
+    b.click(&format!("{mallory_row} details.menu summary"))
+        .await;
+    b.click(&format!("{mallory_row} a[href$='/remove']")).await;
+    b.wait_css(".dialog button.danger").await;
+    assert_eq!(b.text(".dialog button.danger").await, "Stop collaborating");
+    b.shoot(&shots, "15-stop-collaborating").await;
+    b.click(".dialog button.danger").await;
+    b.wait_css("p.notice").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/dashboard");
+    assert_eq!(b.count("table.list").await, 0, "no app left for her");
+    assert!(api_collaborators(&api, &owner, "shop-api").await.is_empty());
+    b.sign_out().await;
+    let r = send(
+        svc.addr,
+        "GET",
+        "/collaborators",
+        &[("cookie", &owner_cookie)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        r.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in")
+    );
+    b.close().await;
+}
+
+/// The security headers and cookie attributes, and the sign-in form's
+/// own CSRF check (no browser needed).
+#[tokio::test]
+async fn headers_cookies_and_sign_in_csrf() {
+    let svc = service().await;
+    let owner = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let r = send(svc.addr, "GET", "/sign-in", &[], None).await;
+    assert_eq!(r.status, 200);
+    let h = |name: &str| r.headers[name].to_str().unwrap().to_string();
+    let csp = h("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("script-src") || !csp.contains("unsafe-inline"));
+    assert!(csp.contains("default-src 'none'"));
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert_eq!(h("referrer-policy"), "no-referrer");
+    assert_eq!(h("x-frame-options"), "DENY");
+    let signin_cookie = h("set-cookie");
+    assert!(signin_cookie.contains("HttpOnly") && signin_cookie.contains("SameSite=Strict"));
+    let token = signin_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    let page = r.text();
+    assert!(page.contains(&format!("name=\"csrf\" value=\"{token}\"")));
+
+    let form = |csrf: &str| {
+        serde_urlencoded::to_string([
+            ("csrf", csrf),
+            ("email", owner.email.as_str()),
+            ("token", owner.api_token.as_str()),
+        ])
+        .unwrap()
+        .into_bytes()
+    };
+    let ct = ("content-type", "application/x-www-form-urlencoded");
+    // Without the cookie (a foreign site's form), refused.
+    let r = send(svc.addr, "POST", "/sign-in", &[ct], Some(form(&token))).await;
+    assert_eq!(r.status, 403);
+    assert!(r.headers.get("set-cookie").is_none());
+    // A wrong token, refused.
+    let cookie = format!("cas_signin={token}");
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(form("0000")),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    // A wrong API token: 401, no session.
+    let bad = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("email", owner.email.as_str()),
+        ("token", "cas_nope"),
+    ])
+    .unwrap();
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(bad.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert!(
+        !r.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("cas_session="))
+    );
+    // Someone else's email with a valid token: 401.
+    let other = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("email", "ada@example.com"),
+        ("token", owner.api_token.as_str()),
+    ])
+    .unwrap();
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(other.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    // The right ones: a session cookie, HttpOnly, SameSite, no secret in
+    // the redirect.
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(form(&token)),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.headers["location"], "/dashboard");
+    let session = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("cas_session="))
+        .unwrap();
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    assert!(session.contains("Path=/"), "{session}");
+    assert!(!session.contains(&owner.api_token));
+    // An open redirect is not followed.
+    let evil = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("email", owner.email.as_str()),
+        ("token", owner.api_token.as_str()),
+        ("next", "//evil.example/"),
+    ])
+    .unwrap();
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(evil.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.headers["location"], "/dashboard");
+    // The API's own routes still answer JSON, beside the pages.
+    let r = send(svc.addr, "GET", "/v1/nope", &[], None).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "no such route");
+    let _ = tokio::time::sleep(Duration::from_millis(1)).await;
+}
