@@ -11,8 +11,7 @@ use collab_authz::{
     Account, Action, ApplyEventError, ChangeRoleError, Classify, CustomRole, DirectoryBuilder,
     Email, ErrorClass, Event, EventError, GrantError, Invitation, InvitationToken, InviteError,
     Member, MemberId, MemberStatus, NotPermitted, Permissions, Resource, ResourceId, ResourceKind,
-    ReviewPolicy, Role, Roster, Timestamp, TransferError, TwoFactor, Username, custom_role,
-    review,
+    ReviewPolicy, Role, Roster, Timestamp, TransferError, TwoFactor, Username, custom_role, review,
 };
 
 const DEPLOYER: CustomRole = custom_role!(
@@ -69,8 +68,12 @@ fn invitation(id: &str, who: &str) -> Invitation {
 
 /// An app owned by owner@, and every event so far.
 fn app() -> (Roster, Vec<Event>) {
-    let resource = Resource::new(ResourceKind::App, ResourceId::new("app-1").unwrap(), "billing")
-        .unwrap();
+    let resource = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("app-1").unwrap(),
+        "billing",
+    )
+    .unwrap();
     let owner = Account {
         id: MemberId::new("m0").unwrap(),
         email: email("owner@example.com"),
@@ -159,7 +162,13 @@ fn err_not_permitted(err: &InviteError) -> NotPermitted {
 #[test]
 fn nobody_grants_an_action_they_do_not_hold() {
     let (mut roster, mut events) = app();
-    join(&mut roster, &mut events, "m1", "rita@example.com", RECRUITER);
+    join(
+        &mut roster,
+        &mut events,
+        "m1",
+        "rita@example.com",
+        RECRUITER,
+    );
     let rita = email("rita@example.com");
     let before = roster.clone();
 
@@ -187,11 +196,17 @@ fn nobody_grants_an_action_they_do_not_hold() {
             t(30),
         )
         .unwrap_err();
-    assert!(matches!(err, InviteError::Grant(GrantError::Escalation { .. })), "{err}");
+    assert!(
+        matches!(err, InviteError::Grant(GrantError::Escalation { .. })),
+        "{err}"
+    );
     let err = roster
         .invite(&rita, invitation("m2", "lim@example.com"), t(30))
         .unwrap_err();
-    assert!(matches!(err, InviteError::Grant(GrantError::Escalation { .. })), "{err}");
+    assert!(
+        matches!(err, InviteError::Grant(GrantError::Escalation { .. })),
+        "{err}"
+    );
     // A custom role of another kind.
     let err = roster
         .invite_custom(&rita, invitation("m2", "db@example.com"), BACKUPS, t(30))
@@ -241,13 +256,23 @@ fn nobody_grants_an_action_they_do_not_hold() {
     let err = roster
         .change_role_custom(&rita, &bob, AUDITOR, t(50))
         .unwrap_err();
-    assert!(matches!(err, ChangeRoleError::Grant(GrantError::Escalation { .. })), "{err}");
+    assert!(
+        matches!(err, ChangeRoleError::Grant(GrantError::Escalation { .. })),
+        "{err}"
+    );
     let err = roster
         .change_role(&rita, &bob, Role::LimitedCollaborator, t(50))
         .unwrap_err();
-    assert!(matches!(err, ChangeRoleError::Grant(GrantError::Escalation { .. })), "{err}");
+    assert!(
+        matches!(err, ChangeRoleError::Grant(GrantError::Escalation { .. })),
+        "{err}"
+    );
     assert_eq!(roster, before);
-    events.push(roster.change_role_custom(&rita, &bob, DEPLOYER, t(50)).unwrap());
+    events.push(
+        roster
+            .change_role_custom(&rita, &bob, DEPLOYER, t(50))
+            .unwrap(),
+    );
     assert_eq!(roster.get(&bob).unwrap().role_name(), "deployer");
     assert_eq!(Roster::replay(&events).unwrap(), roster);
 }
@@ -271,7 +296,9 @@ fn change_role_to_and_from_a_custom_role() {
 
     // Collaborator -> auditor: keeps config vars but loses the rest of
     // data and secrets (for instance the data of add-ons): rotate.
-    let to_auditor = roster.change_role_custom(&owner, &bob, AUDITOR, t(20)).unwrap();
+    let to_auditor = roster
+        .change_role_custom(&owner, &bob, AUDITOR, t(20))
+        .unwrap();
     // The auditor reads config vars, which a limited collaborator may not:
     // the collaborator base.
     assert_eq!(to_auditor.role(), Some(Role::Collaborator));
@@ -290,7 +317,9 @@ fn change_role_to_and_from_a_custom_role() {
     assert_eq!(roster, before);
 
     // Custom -> custom, then custom -> its own base built-in role: both changes.
-    let to_deployer = roster.change_role_custom(&owner, &bob, DEPLOYER, t(30)).unwrap();
+    let to_deployer = roster
+        .change_role_custom(&owner, &bob, DEPLOYER, t(30))
+        .unwrap();
     assert_eq!(to_deployer.previous_custom_role(), Some(&AUDITOR));
     events.push(to_deployer);
     let base = roster.get(&bob).unwrap().role();
@@ -307,9 +336,13 @@ fn change_role_to_and_from_a_custom_role() {
     // Replay equals live, and decide-then-apply equals mutate.
     assert_eq!(Roster::replay(&events).unwrap(), roster);
     let mut decided = roster.clone();
-    let event = roster.decide_change_role_custom(&owner, &bob, AUDITOR, t(50)).unwrap();
+    let event = roster
+        .decide_change_role_custom(&owner, &bob, AUDITOR, t(50))
+        .unwrap();
     decided.apply(&event).unwrap();
-    let mutated_event = roster.change_role_custom(&owner, &bob, AUDITOR, t(50)).unwrap();
+    let mutated_event = roster
+        .change_role_custom(&owner, &bob, AUDITOR, t(50))
+        .unwrap();
     assert_eq!(event, mutated_event);
     assert_eq!(decided, roster);
 }
@@ -327,20 +360,36 @@ fn a_custom_role_member_is_never_a_transfer_target_nor_owner() {
         Err(TransferError::TargetHoldsCustomRole)
     );
     // The owner's membership cannot carry one.
-    let err = roster.owner().clone().with_custom_role(DEPLOYER).unwrap_err();
+    let err = roster
+        .owner()
+        .clone()
+        .with_custom_role(DEPLOYER)
+        .unwrap_err();
     assert_eq!(err, collab_authz::MemberError::CustomRoleOwner);
     // A pending transfer to a collaborator is dropped when the target is
     // given a custom role.
     events.push(
         roster
-            .invite(&owner, invitation("m2", "cat@example.com").with_role(Role::Collaborator), t(40))
+            .invite(
+                &owner,
+                invitation("m2", "cat@example.com").with_role(Role::Collaborator),
+                t(40),
+            )
             .unwrap(),
     );
     let cat = email("cat@example.com");
-    events.push(roster.accept(&cat, &InvitationToken::new("tok-m2").unwrap(), None, t(41)).unwrap());
+    events.push(
+        roster
+            .accept(&cat, &InvitationToken::new("tok-m2").unwrap(), None, t(41))
+            .unwrap(),
+    );
     events.push(roster.request_transfer(&owner, &cat, t(42)).unwrap());
     assert!(roster.pending_transfer().is_some());
-    events.push(roster.change_role_custom(&owner, &cat, DEPLOYER, t(43)).unwrap());
+    events.push(
+        roster
+            .change_role_custom(&owner, &cat, DEPLOYER, t(43))
+            .unwrap(),
+    );
     assert!(roster.pending_transfer().is_none());
     assert_eq!(Roster::replay(&events).unwrap(), roster);
 }
@@ -371,7 +420,11 @@ fn events_and_snapshots_round_trip_with_the_optional_field() {
     assert_eq!(invited["custom_role"]["name"], "deployer");
     assert_eq!(
         invited["custom_role"]["permissions"],
-        serde_json::json!(["deploy_any_branch", "view_deployments", "view_deployment_logs"])
+        serde_json::json!([
+            "deploy_any_branch",
+            "view_deployments",
+            "view_deployment_logs"
+        ])
     );
     assert_eq!(invited["role"], "collaborator");
     let changed = serde_json::to_value(&events[3]).unwrap();
@@ -468,9 +521,12 @@ fn stored_forms_that_break_the_custom_role_rules_are_refused() {
 
 #[test]
 fn a_database_custom_role_has_the_collaborator_base() {
-    let resource =
-        Resource::new(ResourceKind::DedicatedDatabase, ResourceId::new("db-1").unwrap(), "main")
-            .unwrap();
+    let resource = Resource::new(
+        ResourceKind::DedicatedDatabase,
+        ResourceId::new("db-1").unwrap(),
+        "main",
+    )
+    .unwrap();
     let owner = email("owner@example.com");
     let account = Account {
         id: MemberId::new("m0").unwrap(),
@@ -485,7 +541,10 @@ fn a_database_custom_role_has_the_collaborator_base() {
     let err = roster
         .invite_custom(&owner, invitation("m2", "dev@example.com"), DEPLOYER, t(1))
         .unwrap_err();
-    assert!(matches!(err, InviteError::Grant(GrantError::WrongKind { .. })));
+    assert!(matches!(
+        err,
+        InviteError::Grant(GrantError::WrongKind { .. })
+    ));
     assert_eq!(Roster::replay(&[created, event]).unwrap(), roster);
 }
 
@@ -500,18 +559,30 @@ fn listings_and_the_directory_show_the_custom_name() {
             .unwrap(),
     );
     let table = collab_authz::listing::to_string(&roster);
-    let dev_line = table.lines().find(|l| l.contains("dev@example.com")).unwrap();
+    let dev_line = table
+        .lines()
+        .find(|l| l.contains("dev@example.com"))
+        .unwrap();
     assert!(dev_line.contains("deployer"), "{table}");
     assert!(!dev_line.contains("collaborator"), "{table}");
-    let lim_line = table.lines().find(|l| l.contains("lim@example.com")).unwrap();
+    let lim_line = table
+        .lines()
+        .find(|l| l.contains("lim@example.com"))
+        .unwrap();
     assert!(lim_line.contains("limited collaborator"), "{table}");
 
     let mut builder = DirectoryBuilder::new();
     builder.add_roster(&roster);
     let directory = builder.build(|_| TwoFactor::Enabled).unwrap();
     let by_resource = directory.by_resource().to_string();
-    assert!(by_resource.contains("dev@example.com (m1): deployer, accepted"), "{by_resource}");
-    assert!(by_resource.contains("limited collaborator, pending"), "{by_resource}");
+    assert!(
+        by_resource.contains("dev@example.com (m1): deployer, accepted"),
+        "{by_resource}"
+    );
+    assert!(
+        by_resource.contains("limited collaborator, pending"),
+        "{by_resource}"
+    );
     let by_person = directory.by_collaborator().to_string();
     assert!(by_person.contains("): deployer, accepted"), "{by_person}");
     let groups = directory.by_resource();
@@ -532,18 +603,32 @@ fn exports_write_the_custom_name_and_keep_built_in_roles() {
     join(&mut roster, &mut events, "m1", "dev@example.com", DEPLOYER);
     events.push(
         roster
-            .invite(&email("owner@example.com"), invitation("m2", "lim@example.com"), t(30))
+            .invite(
+                &email("owner@example.com"),
+                invitation("m2", "lim@example.com"),
+                t(30),
+            )
             .unwrap(),
     );
     let mut builder = DirectoryBuilder::new();
     builder.add_roster(&roster);
     let directory = builder.build(|_| TwoFactor::Enabled).unwrap();
-    let csv = directory.to_csv(collab_authz::Grouping::ByResource).unwrap();
-    let dev = csv.lines().find(|l| l.starts_with("dev@example.com")).unwrap();
+    let csv = directory
+        .to_csv(collab_authz::Grouping::ByResource)
+        .unwrap();
+    let dev = csv
+        .lines()
+        .find(|l| l.starts_with("dev@example.com"))
+        .unwrap();
     assert!(dev.contains(",deployer,accepted,"), "{csv}");
-    let lim = csv.lines().find(|l| l.starts_with("lim@example.com")).unwrap();
+    let lim = csv
+        .lines()
+        .find(|l| l.starts_with("lim@example.com"))
+        .unwrap();
     assert!(lim.contains(",limited_collaborator,pending,"), "{csv}");
-    let json = directory.to_json(collab_authz::Grouping::ByResource).unwrap();
+    let json = directory
+        .to_json(collab_authz::Grouping::ByResource)
+        .unwrap();
     assert!(json.contains("\"role\":\"deployer\""), "{json}");
     assert!(json.contains("\"role\":\"limited_collaborator\""), "{json}");
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -568,7 +653,11 @@ fn the_review_reads_the_effective_permission_set() {
         &"app-1".parse().unwrap(),
         Permissions::VIEW_DEPLOYMENTS,
     );
-    usage.record(&email("aud@example.com"), &"app-1".parse().unwrap(), Permissions::empty());
+    usage.record(
+        &email("aud@example.com"),
+        &"app-1".parse().unwrap(),
+        Permissions::empty(),
+    );
     let report = review(&directory, t(100), &ReviewPolicy::default(), &usage);
     let findings: Vec<(FindingKind, Option<&str>)> = report
         .findings()
@@ -577,9 +666,19 @@ fn the_review_reads_the_effective_permission_set() {
         .collect();
     // The auditor reads secrets without 2FA; the deployer, whose base
     // role (collaborator) would, does not.
-    assert!(findings.contains(&(FindingKind::FullRightsWithoutTwoFactor, Some("aud@example.com"))));
-    assert!(!findings.contains(&(FindingKind::FullRightsWithoutTwoFactor, Some("dev@example.com"))));
-    assert!(!findings.iter().any(|(k, _)| *k == FindingKind::LimitedWouldDo));
+    assert!(findings.contains(&(
+        FindingKind::FullRightsWithoutTwoFactor,
+        Some("aud@example.com")
+    )));
+    assert!(!findings.contains(&(
+        FindingKind::FullRightsWithoutTwoFactor,
+        Some("dev@example.com")
+    )));
+    assert!(
+        !findings
+            .iter()
+            .any(|(k, _)| *k == FindingKind::LimitedWouldDo)
+    );
     let unused = report
         .findings()
         .iter()
@@ -588,7 +687,9 @@ fn the_review_reads_the_effective_permission_set() {
     assert_eq!(unused.email().map(Email::as_str), Some("aud@example.com"));
     assert_eq!(
         unused.fix(),
-        collab_authz::org::review::Fix::RevokeMembership { rotate_secrets: true }
+        collab_authz::org::review::Fix::RevokeMembership {
+            rotate_secrets: true
+        }
     );
     let _ = MemberStatus::Accepted;
     let _: Option<&Member> = roster.get(&email("aud@example.com"));

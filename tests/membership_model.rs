@@ -236,7 +236,12 @@ impl Model {
         };
         match self.active_custom(actor) {
             Some(held) => held.permissions().contains(granted),
-            None => custom.is_none() || grants(self.active_role(actor).unwrap(), self.kind).allowed().contains(granted),
+            None => {
+                custom.is_none()
+                    || grants(self.active_role(actor).unwrap(), self.kind)
+                        .allowed()
+                        .contains(granted)
+            }
         }
     }
 
@@ -481,7 +486,11 @@ impl Harness {
         self.step(&Op::InviteCustom {
             actor: ACCOUNTS,
             target: 5,
-            which: if self.model.kind == ResourceKind::App { 1 } else { 5 },
+            which: if self.model.kind == ResourceKind::App {
+                1
+            } else {
+                5
+            },
             id: 5,
         })?;
         for account in [1, 2, 3, 5] {
@@ -619,12 +628,19 @@ impl Harness {
                 ));
                 let outcome = self
                     .roster
-                    .invite_custom(&account_email(actor, false), invitation, custom.clone(), now)
+                    .invite_custom(
+                        &account_email(actor, false),
+                        invitation,
+                        custom.clone(),
+                        now,
+                    )
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 if ok {
                     // No escalation: the inviter holds every action given.
-                    let held = self.roster.effective_permissions(&account_email(actor, false));
+                    let held = self
+                        .roster
+                        .effective_permissions(&account_email(actor, false));
                     prop_assert!(held.contains(custom.permissions()), "escalation");
                     prop_assert_eq!(custom.kind(), kind);
                     self.model.members.push(ModelMember {
@@ -672,12 +688,19 @@ impl Harness {
                 ));
                 let outcome = self
                     .roster
-                    .change_role_custom(&account_email(actor, false), member(by_id), custom.clone(), now)
+                    .change_role_custom(
+                        &account_email(actor, false),
+                        member(by_id),
+                        custom.clone(),
+                        now,
+                    )
                     .map(|e| vec![e])
                     .map_err(|e| e.to_string());
                 let mut expected = None;
                 if ok {
-                    let held = self.roster.effective_permissions(&account_email(actor, false));
+                    let held = self
+                        .roster
+                        .effective_permissions(&account_email(actor, false));
                     prop_assert!(held.contains(custom.permissions()), "escalation");
                     let t = self.model.member_mut(target);
                     let accepted = t.status == MemberStatus::Accepted;
@@ -765,7 +788,8 @@ impl Harness {
                 let ok = !model_before.deleted
                     && m.may_act(actor, Action::ChangeCollaboratorRole)
                     && target != m.owner
-                    && m.member(target).is_some_and(|t| t.role != role || t.custom.is_some())
+                    && m.member(target)
+                        .is_some_and(|t| t.role != role || t.custom.is_some())
                     && role != Role::Owner
                     && m.has_role(role)
                     && m.may_grant(actor, role, None);
@@ -1370,7 +1394,10 @@ fn the_generator_reaches_transfers_and_acceptances() {
                 "custom-role actors, accepted",
                 custom_actor && !emitted.is_empty(),
             );
-            count("custom-role actors, refused", custom_actor && emitted.is_empty());
+            count(
+                "custom-role actors, refused",
+                custom_actor && emitted.is_empty(),
+            );
             count(
                 "changes from a custom role to a built-in one",
                 from_custom && !emitted.is_empty(),

@@ -801,20 +801,24 @@ impl<'de> serde::Deserialize<'de> for Event {
             email,
             username: r.member.username,
         };
-        Event::with_custom_roles(EventParts {
-            seq: r.seq,
-            kind,
-            resource: r.resource,
-            name: r.name,
-            member,
-            role: r.role,
-            previous_role: r.previous_role,
-            actor,
-            at: r.at,
-            expires_at: r.expires_at,
-            token_digest: r.token_digest,
-            advisory: r.advisory,
-        }, r.custom_role, r.previous_custom_role)
+        Event::with_custom_roles(
+            EventParts {
+                seq: r.seq,
+                kind,
+                resource: r.resource,
+                name: r.name,
+                member,
+                role: r.role,
+                previous_role: r.previous_role,
+                actor,
+                at: r.at,
+                expires_at: r.expires_at,
+                token_digest: r.token_digest,
+                advisory: r.advisory,
+            },
+            r.custom_role,
+            r.previous_custom_role,
+        )
         .map_err(serde::de::Error::custom)
     }
 }

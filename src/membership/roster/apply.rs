@@ -6,13 +6,13 @@
 use alloc::boxed::Box;
 
 use crate::membership::event::reads_secrets;
-use crate::{CustomRole, Role};
 use crate::membership::{
     AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, Email, Event,
     EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberRef,
     MemberStatus, RenameError, ReplayError, Resource, RevokeError, Roster, Timestamp,
     TransferError, TransferRequest, Username,
 };
+use crate::{CustomRole, Role};
 
 impl Roster {
     /// Invites `invitation.email` with `invitation.role`, or the kind's
@@ -396,14 +396,8 @@ impl Roster {
                 let Some(role) = event.role() else {
                     return Err(ApplyEventError::Mismatch);
                 };
-                self.change_role_event(
-                    actor,
-                    email.into(),
-                    role,
-                    event.custom_role().cloned(),
-                    at,
-                )
-                .map_err(ApplyEventError::ChangeRole)?
+                self.change_role_event(actor, email.into(), role, event.custom_role().cloned(), at)
+                    .map_err(ApplyEventError::ChangeRole)?
             }
             EventKind::TransferRequested => self
                 .decide_request_transfer(actor, email, at)

@@ -5,8 +5,8 @@
 use alloc::sync::Arc;
 
 use crate::membership::event::{demotion_advisory, demotion_advisory_sets};
-use crate::membership::member::custom_base;
 use crate::membership::member::check_identifier;
+use crate::membership::member::custom_base;
 use crate::membership::{
     AcceptError, AccountDeletedError, Advisory, ChangeRoleError, DeleteError, Email, Event,
     EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberId, MemberRef,
@@ -35,7 +35,16 @@ impl Roster {
             token,
             expires_at,
         } = invitation;
-        self.invite_event(actor, id, email, role, None, token.digest(), expires_at, now)
+        self.invite_event(
+            actor,
+            id,
+            email,
+            role,
+            None,
+            token.digest(),
+            expires_at,
+            now,
+        )
     }
 
     /// Decides an invitation with the custom role `custom` (instead of a
