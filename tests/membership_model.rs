@@ -84,7 +84,7 @@ static PALETTE: [CustomRole; 6] = [
 
 /// The palette's custom role `which`.
 fn palette(which: usize) -> &'static CustomRole {
-    &PALETTE[which % PALETTE.len()]
+    PALETTE.get(which % PALETTE.len()).unwrap()
 }
 
 fn account_email(i: usize, upper: bool) -> Email {
