@@ -138,7 +138,7 @@ pub fn write_members<'a, W: Write>(
                 Cell::new(m.email().as_str()),
                 Cell::new(m.username().map_or(UNKNOWN_USERNAME, Username::as_str)),
                 Cell::new(m.status().label()),
-                Cell::new(m.role().label()),
+                Cell::new(m.role_name()),
             ]
         })
         .collect();

@@ -22,17 +22,70 @@
 //! refused. Targets are addressed by email or by member id, and some
 //! acceptances carry no username.
 //!
+//! Custom roles are drawn too (a palette of both kinds, some holding the
+//! collaborator-management actions): invitations with a custom role and
+//! role changes to and from one, by actors who may themselves hold one.
+//! The model checks rights by the member's permission set (the custom
+//! role's, or the built-in role's row) and refuses every grant of an
+//! action the actor does not hold.
+//!
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::{
-    Account, Action, Advisory, ApplyEventError, Category, Email, Event, Invitation,
-    InvitationToken, MemberId, MemberRef, MemberStatus, NotPermitted, Resource, ResourceId,
-    ResourceKind, Role, Roster, Timestamp, TransferRequest, Username, grants,
+    Account, Action, Advisory, ApplyEventError, Category, CustomRole, Email, Event, Invitation,
+    InvitationToken, MemberId, MemberRef, MemberStatus, NotPermitted, Permissions, Resource,
+    ResourceId, ResourceKind, Role, Roster, Timestamp, TransferRequest, Username, custom_role,
+    grants,
 };
 use proptest::prelude::*;
 
 const ACCOUNTS: usize = 6;
+
+/// The custom roles drawn: four on apps, two on dedicated databases (an
+/// operation on a roster of the other kind is refused).
+static PALETTE: [CustomRole; 6] = [
+    custom_role!(
+        "deployer",
+        ResourceKind::App,
+        Permissions::DEPLOY_ANY_BRANCH
+            .union(Permissions::VIEW_DEPLOYMENTS)
+            .union(Permissions::VIEW_DEPLOYMENT_LOGS),
+    ),
+    // Manages collaborators, holds little else: most of its grants are
+    // escalations.
+    custom_role!(
+        "recruiter",
+        ResourceKind::App,
+        Permissions::INVITE_COLLABORATOR
+            .union(Permissions::REVOKE_COLLABORATOR)
+            .union(Permissions::CHANGE_COLLABORATOR_ROLE)
+            .union(Permissions::VIEW_DEPLOYMENTS),
+    ),
+    custom_role!(
+        "auditor",
+        ResourceKind::App,
+        Permissions::VIEW_ENV_VAR_VALUES.union(Permissions::VIEW_LOGS),
+    ),
+    custom_role!("viewer", ResourceKind::App, Permissions::VIEW_DEPLOYMENTS),
+    custom_role!(
+        "backups",
+        ResourceKind::DedicatedDatabase,
+        Permissions::CREATE_MANUAL_BACKUP,
+    ),
+    custom_role!(
+        "db_recruiter",
+        ResourceKind::DedicatedDatabase,
+        Permissions::INVITE_COLLABORATOR
+            .union(Permissions::REVOKE_COLLABORATOR)
+            .union(Permissions::CREATE_MANUAL_BACKUP),
+    ),
+];
+
+/// The palette's custom role `which`.
+fn palette(which: usize) -> &'static CustomRole {
+    PALETTE.get(which % PALETTE.len()).unwrap()
+}
 
 fn account_email(i: usize, upper: bool) -> Email {
     let s = format!("user{i}@example.com");
@@ -48,6 +101,9 @@ struct ModelMember {
     account: usize,
     id: String,
     role: Role,
+    /// The custom role held (an index into [`PALETTE`]); `role` is then
+    /// its base.
+    custom: Option<usize>,
     status: MemberStatus,
     username: Option<String>,
     token: String,
@@ -80,10 +136,31 @@ fn secrets(kind: ResourceKind, role: Role) -> collab_authz::Permissions {
         .intersection(Category::DataAndSecrets.actions())
 }
 
+/// The `data_and_secrets` actions of a built-in role or a custom role.
+fn held_secrets(kind: ResourceKind, role: Role, custom: Option<usize>) -> Permissions {
+    match custom {
+        Some(c) => palette(c)
+            .permissions()
+            .intersection(Category::DataAndSecrets.actions()),
+        None => secrets(kind, role),
+    }
+}
+
 /// The advisory a demotion of an accepted member calls for.
 fn demotion(kind: ResourceKind, from: Role, to: Role) -> Option<Advisory> {
-    (!secrets(kind, from).difference(secrets(kind, to)).is_empty())
-        .then_some(Advisory::RotateSecrets)
+    demotion_custom(kind, (from, None), (to, None))
+}
+
+/// [`demotion`] between built-in or custom roles.
+fn demotion_custom(
+    kind: ResourceKind,
+    from: (Role, Option<usize>),
+    to: (Role, Option<usize>),
+) -> Option<Advisory> {
+    (!held_secrets(kind, from.0, from.1)
+        .difference(held_secrets(kind, to.0, to.1))
+        .is_empty())
+    .then_some(Advisory::RotateSecrets)
 }
 
 impl Model {
@@ -130,6 +207,44 @@ impl Model {
         )
     }
 
+    /// The custom role `account` holds with its rights (accepted), if any.
+    fn active_custom(&self, account: usize) -> Option<&'static CustomRole> {
+        self.member(account)
+            .filter(|m| m.status == MemberStatus::Accepted)
+            .and_then(|m| m.custom)
+            .map(palette)
+    }
+
+    /// Whether `account` may perform the management `action`: the custom
+    /// role's set for a member who holds one, the spec's table otherwise.
+    fn may_act(&self, account: usize, action: Action) -> bool {
+        match self.active_custom(account) {
+            Some(custom) => custom.allows(action),
+            None => self.may_manage(account, action == Action::ChangeCollaboratorRole),
+        }
+    }
+
+    /// Whether `actor` (who may manage) may hand out `granted` (a built-in
+    /// role, or a custom role of the palette): a custom role of this
+    /// kind only; nothing the actor does not hold. A built-in manager
+    /// (owner, collaborator) holds every action of every non-owner role.
+    fn may_grant(&self, actor: usize, role: Role, custom: Option<usize>) -> bool {
+        let granted = match custom {
+            Some(c) if palette(c).kind() != self.kind => return false,
+            Some(c) => palette(c).permissions(),
+            None => grants(role, self.kind).any(),
+        };
+        match self.active_custom(actor) {
+            Some(held) => held.permissions().contains(granted),
+            None => {
+                custom.is_none()
+                    || grants(self.active_role(actor).unwrap(), self.kind)
+                        .allowed()
+                        .contains(granted)
+            }
+        }
+    }
+
     fn has_role(&self, role: Role) -> bool {
         !(self.kind == ResourceKind::DedicatedDatabase && role == Role::LimitedCollaborator)
     }
@@ -139,8 +254,9 @@ impl Model {
     }
 
     fn is_accepted_collaborator(&self, account: usize) -> bool {
-        self.member(account)
-            .is_some_and(|m| m.status == MemberStatus::Accepted && m.role == Role::Collaborator)
+        self.member(account).is_some_and(|m| {
+            m.status == MemberStatus::Accepted && m.role == Role::Collaborator && m.custom.is_none()
+        })
     }
 }
 
@@ -172,6 +288,20 @@ enum Op {
         role: Option<Role>,
         id: u8,
         expiry: Option<u8>,
+    },
+    /// An invitation with the palette's custom role `which`.
+    InviteCustom {
+        actor: Who,
+        target: usize,
+        which: usize,
+        id: u8,
+    },
+    /// A role change to the palette's custom role `which`.
+    ChangeRoleCustom {
+        actor: Who,
+        target: usize,
+        which: usize,
+        by_id: bool,
     },
     Accept {
         actor: Who,
@@ -249,6 +379,10 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (who.clone(), account.clone(), any::<bool>(), proptest::option::of(role()), 0u8..12, proptest::option::of(any::<u8>()))
             .prop_map(|(actor, target, upper, role, id, expiry)| Op::Invite { actor, target, upper, role, id, expiry }),
+        3 => (who.clone(), account.clone(), 0..PALETTE.len(), 0u8..12)
+            .prop_map(|(actor, target, which, id)| Op::InviteCustom { actor, target, which, id }),
+        3 => (prop_oneof![1 => Just(ACCOUNTS), 2 => who.clone()], account.clone(), 0..PALETTE.len(), any::<bool>())
+            .prop_map(|(actor, target, which, by_id)| Op::ChangeRoleCustom { actor, target, which, by_id }),
         4 => (who.clone(), prop::bool::weighted(0.8), prop::bool::weighted(0.8), 0u8..4)
             .prop_map(|(actor, to_pending, good_token, name)| Op::Accept { actor, to_pending, good_token, name }),
         3 => (prop_oneof![1 => Just(ACCOUNTS), 2 => who.clone()], account.clone(), role(), any::<bool>())
@@ -330,8 +464,9 @@ impl Harness {
     }
 
     /// A common start, through the same checked steps: accounts 1 and 2
-    /// invited as collaborators and 3 with the kind's default role; 1, 2
-    /// and 3 accept. Random operations follow.
+    /// invited as collaborators, 3 and 4 with the kind's default role,
+    /// and 5 with the kind's custom role that manages collaborators; 1,
+    /// 2, 3 and 5 accept. Random operations follow.
     fn setup(&mut self) -> Result<(), TestCaseError> {
         for (target, role) in [
             (1, Some(Role::Collaborator)),
@@ -348,7 +483,17 @@ impl Harness {
                 expiry: None,
             })?;
         }
-        for account in 1..4 {
+        self.step(&Op::InviteCustom {
+            actor: ACCOUNTS,
+            target: 5,
+            which: if self.model.kind == ResourceKind::App {
+                1
+            } else {
+                5
+            },
+            id: 5,
+        })?;
+        for account in [1, 2, 3, 5] {
             self.step(&Op::Accept {
                 actor: account,
                 to_pending: false,
@@ -407,9 +552,10 @@ impl Harness {
                 let m = &self.model;
                 let granted = role.unwrap_or(m.kind.default_invitation_role());
                 let ok = !model_before.deleted
-                    && m.may_manage(actor, false)
+                    && m.may_act(actor, Action::InviteCollaborator)
                     && granted != Role::Owner
                     && m.has_role(granted)
+                    && m.may_grant(actor, granted, None)
                     && target != m.owner
                     && m.member(target).is_none()
                     && !m.id_taken(&id)
@@ -435,10 +581,14 @@ impl Harness {
                     // No escalation: the inviter holds at least the role given.
                     let actor_role = self.model.active_role(actor).unwrap();
                     prop_assert!(granted < Role::Owner && granted <= actor_role);
+                    if let Some(held) = self.model.active_custom(actor) {
+                        prop_assert!(held.permissions().contains(grants(granted, kind).any()));
+                    }
                     self.model.members.push(ModelMember {
                         account: target,
                         id,
                         role: granted,
+                        custom: None,
                         status: MemberStatus::Pending,
                         username: None,
                         token,
@@ -447,6 +597,125 @@ impl Harness {
                     });
                 }
                 (outcome, ok.then(|| vec![None]))
+            }
+            Op::InviteCustom {
+                actor,
+                target,
+                which,
+                id,
+            } => {
+                let actor = self.who(actor);
+                let id = format!("id-{id}");
+                let token = format!("tok-{target}-{}", self.now);
+                let custom = palette(which);
+                let m = &self.model;
+                let ok = !model_before.deleted
+                    && m.may_act(actor, Action::InviteCollaborator)
+                    && m.may_grant(actor, Role::Collaborator, Some(which))
+                    && target != m.owner
+                    && m.member(target).is_none()
+                    && !m.id_taken(&id);
+                let invitation = Invitation::new(
+                    MemberId::new(id.clone()).unwrap(),
+                    account_email(target, false),
+                    InvitationToken::new(token.clone()).unwrap(),
+                );
+                decided = one(self.roster.decide_invite_custom(
+                    &account_email(actor, false),
+                    invitation.clone(),
+                    custom.clone(),
+                    now,
+                ));
+                let outcome = self
+                    .roster
+                    .invite_custom(
+                        &account_email(actor, false),
+                        invitation,
+                        custom.clone(),
+                        now,
+                    )
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
+                if ok {
+                    // No escalation: the inviter holds every action given.
+                    let held = self
+                        .roster
+                        .effective_permissions(&account_email(actor, false));
+                    prop_assert!(held.contains(custom.permissions()), "escalation");
+                    prop_assert_eq!(custom.kind(), kind);
+                    self.model.members.push(ModelMember {
+                        account: target,
+                        id,
+                        role: custom.covering_role().unwrap(),
+                        custom: Some(which % PALETTE.len()),
+                        status: MemberStatus::Pending,
+                        username: None,
+                        token,
+                        expires: None,
+                        held_secrets: false,
+                    });
+                }
+                (outcome, ok.then(|| vec![None]))
+            }
+            Op::ChangeRoleCustom {
+                actor,
+                target,
+                which,
+                by_id,
+            } => {
+                let actor = self.who(actor);
+                let (email, id) = self.address(target);
+                let member = |by_id: bool| -> MemberRef<'_> {
+                    if by_id {
+                        MemberRef::Id(&id)
+                    } else {
+                        MemberRef::Email(&email)
+                    }
+                };
+                let which = which % PALETTE.len();
+                let custom = palette(which);
+                let m = &self.model;
+                let ok = !model_before.deleted
+                    && m.may_act(actor, Action::ChangeCollaboratorRole)
+                    && target != m.owner
+                    && m.member(target).is_some_and(|t| t.custom != Some(which))
+                    && m.may_grant(actor, Role::Collaborator, Some(which));
+                decided = one(self.roster.decide_change_role_custom(
+                    &account_email(actor, false),
+                    member(by_id),
+                    custom.clone(),
+                    now,
+                ));
+                let outcome = self
+                    .roster
+                    .change_role_custom(
+                        &account_email(actor, false),
+                        member(by_id),
+                        custom.clone(),
+                        now,
+                    )
+                    .map(|e| vec![e])
+                    .map_err(|e| e.to_string());
+                let mut expected = None;
+                if ok {
+                    let held = self
+                        .roster
+                        .effective_permissions(&account_email(actor, false));
+                    prop_assert!(held.contains(custom.permissions()), "escalation");
+                    let t = self.model.member_mut(target);
+                    let accepted = t.status == MemberStatus::Accepted;
+                    let base = custom.covering_role().unwrap();
+                    let advisory = if accepted {
+                        demotion_custom(kind, (t.role, t.custom), (base, Some(which)))
+                    } else {
+                        None
+                    };
+                    t.role = base;
+                    t.custom = Some(which);
+                    t.held_secrets |= accepted && !held_secrets(kind, base, Some(which)).is_empty();
+                    expected = Some(vec![advisory]);
+                }
+                (outcome, expected)
             }
             Op::Accept {
                 actor,
@@ -496,7 +765,7 @@ impl Harness {
                     let m = self.model.member_mut(actor);
                     m.status = MemberStatus::Accepted;
                     m.username = username;
-                    m.held_secrets |= !secrets(kind, m.role).is_empty();
+                    m.held_secrets |= !held_secrets(kind, m.role, m.custom).is_empty();
                 }
                 (outcome, ok.then(|| vec![None]))
             }
@@ -517,11 +786,13 @@ impl Harness {
                 };
                 let m = &self.model;
                 let ok = !model_before.deleted
-                    && m.may_manage(actor, true)
+                    && m.may_act(actor, Action::ChangeCollaboratorRole)
                     && target != m.owner
-                    && m.member(target).is_some_and(|t| t.role != role)
+                    && m.member(target)
+                        .is_some_and(|t| t.role != role || t.custom.is_some())
                     && role != Role::Owner
-                    && m.has_role(role);
+                    && m.has_role(role)
+                    && m.may_grant(actor, role, None);
                 decided = one(self.roster.decide_change_role(
                     &account_email(actor, false),
                     member(by_id),
@@ -537,14 +808,18 @@ impl Harness {
                 if ok {
                     let actor_role = self.model.active_role(actor).unwrap();
                     prop_assert!(role < Role::Owner && role <= actor_role, "escalation");
+                    if let Some(held) = self.model.active_custom(actor) {
+                        prop_assert!(held.permissions().contains(grants(role, kind).any()));
+                    }
                     let t = self.model.member_mut(target);
                     let accepted = t.status == MemberStatus::Accepted;
                     let advisory = if accepted {
-                        demotion(kind, t.role, role)
+                        demotion_custom(kind, (t.role, t.custom), (role, None))
                     } else {
                         None
                     };
                     t.role = role;
+                    t.custom = None;
                     t.held_secrets |= accepted && !secrets(kind, role).is_empty();
                     expected = Some(vec![advisory]);
                 }
@@ -566,7 +841,7 @@ impl Harness {
                 };
                 let m = &self.model;
                 let ok = !model_before.deleted
-                    && m.may_manage(actor, false)
+                    && m.may_act(actor, Action::RevokeCollaborator)
                     && target != m.owner
                     && m.member(target).is_some();
                 decided = one(self.roster.decide_revoke(
@@ -726,6 +1001,7 @@ impl Harness {
                         account: old_owner,
                         id: std::mem::replace(&mut self.model.owner_id, new_owner.id),
                         role: Role::Collaborator,
+                        custom: None,
                         status: MemberStatus::Accepted,
                         username: std::mem::replace(
                             &mut self.model.owner_username,
@@ -919,6 +1195,7 @@ impl Harness {
         for mm in &m.members {
             let x = r.get(&account_email(mm.account, true)).unwrap();
             prop_assert_eq!(x.role(), mm.role);
+            prop_assert_eq!(x.custom_role(), mm.custom.map(palette));
             prop_assert_eq!(x.status(), mm.status);
             prop_assert_eq!(x.id().as_str(), mm.id.as_str());
             prop_assert_eq!(x.username().map(Username::as_str), mm.username.as_deref());
@@ -943,18 +1220,21 @@ impl Harness {
             for action in [Action::Delete, Action::Rename, Action::TransferOwnership] {
                 prop_assert_eq!(r.may(&who, action).is_ok(), owner);
             }
-            prop_assert_eq!(
-                r.may(&who, Action::InviteCollaborator).is_ok(),
-                m.may_manage(account, false)
-            );
-            prop_assert_eq!(
-                r.may(&who, Action::RevokeCollaborator).is_ok(),
-                m.may_manage(account, false)
-            );
-            prop_assert_eq!(
-                r.may(&who, Action::ChangeCollaboratorRole).is_ok(),
-                m.may_manage(account, true)
-            );
+            for action in [
+                Action::InviteCollaborator,
+                Action::RevokeCollaborator,
+                Action::ChangeCollaboratorRole,
+            ] {
+                prop_assert_eq!(r.may(&who, action).is_ok(), m.may_act(account, action));
+            }
+            // One permission set per member: the custom role's, or the
+            // built-in role's row; nothing without an active membership.
+            let expected = match (m.active_role(account), m.active_custom(account)) {
+                (_, Some(custom)) => custom.permissions(),
+                (Some(role), None) => grants(role, m.kind).allowed(),
+                (None, None) => Permissions::empty(),
+            };
+            prop_assert_eq!(r.effective_permissions(&who), expected);
         }
         // Who may view the collaborators: the owner and accepted members;
         // pending invitees, deleted accounts and strangers are refused.
@@ -1073,7 +1353,7 @@ fn the_generator_reaches_transfers_and_acceptances() {
             .current();
         let mut h = Harness::new(ResourceKind::App);
         h.setup().unwrap();
-        assert_eq!(h.events.len(), 8, "the setup steps all succeed");
+        assert_eq!(h.events.len(), 10, "the setup steps all succeed");
         for op in &ops {
             let owner = h.model.owner;
             let events = h.events.len();
@@ -1082,6 +1362,21 @@ fn the_generator_reaches_transfers_and_acceptances() {
             let limited_actor = match op {
                 Op::ChangeRole { actor, .. } => {
                     h.model.active_role(h.who(*actor)) == Some(Role::LimitedCollaborator)
+                }
+                _ => false,
+            };
+            let custom_actor = match op {
+                Op::Invite { actor, .. }
+                | Op::InviteCustom { actor, .. }
+                | Op::ChangeRole { actor, .. }
+                | Op::ChangeRoleCustom { actor, .. }
+                | Op::Revoke { actor, .. } => h.model.active_custom(h.who(*actor)).is_some(),
+                _ => false,
+            };
+            let custom_op = matches!(op, Op::InviteCustom { .. } | Op::ChangeRoleCustom { .. });
+            let from_custom = match op {
+                Op::ChangeRole { target, .. } => {
+                    h.model.member(*target).is_some_and(|m| m.custom.is_some())
                 }
                 _ => false,
             };
@@ -1094,6 +1389,19 @@ fn the_generator_reaches_transfers_and_acceptances() {
                 matches!(op, Op::Accept { .. }) && !emitted.is_empty(),
             );
             count("limited actors", limited_actor);
+            count("custom roles granted", custom_op && !emitted.is_empty());
+            count(
+                "custom-role actors, accepted",
+                custom_actor && !emitted.is_empty(),
+            );
+            count(
+                "custom-role actors, refused",
+                custom_actor && emitted.is_empty(),
+            );
+            count(
+                "changes from a custom role to a built-in one",
+                from_custom && !emitted.is_empty(),
+            );
             count(
                 "cancellations",
                 matches!(op, Op::CancelTransfer { .. }) && !emitted.is_empty(),
@@ -1161,6 +1469,10 @@ fn the_generator_reaches_transfers_and_acceptances() {
         ("transfers", 5),
         ("acceptances", 50),
         ("limited actors", 5),
+        ("custom roles granted", 50),
+        ("custom-role actors, accepted", 20),
+        ("custom-role actors, refused", 20),
+        ("changes from a custom role to a built-in one", 10),
         ("cancellations", 10),
         ("stale requests dropped", 10),
         ("forged or earlier requests refused", 20),

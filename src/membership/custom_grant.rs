@@ -15,15 +15,21 @@ impl Roster {
     /// ([`Roster::effective_role`]): an owner or an accepted collaborator
     /// grants as the matrix says; a limited collaborator may not grant (no
     /// `invite_collaborator`); a stranger, a pending invitation or a
-    /// deleted account holds no rights and may not grant. A roster records
-    /// built-in roles only: for an actor who holds a custom role, call
-    /// [`CustomRole::check_grant`] with [`Granter::Custom`].
+    /// deleted account holds no rights and may not grant. An actor who
+    /// holds a custom role on the roster ([`Member::custom_role`](crate::Member::custom_role))
+    /// grants as [`Granter::Custom`] with it: only what that custom role
+    /// holds, and only if it holds `invite_collaborator`.
     ///
     /// The rules, in order: the roster's kind is the role's kind; the actor
     /// has an active membership; then those of
     /// [`CustomRole::check_grant`]. A built-in role that may invite holds
     /// every action a custom role may hold on its kind, so
     /// [`GrantError::Escalation`] only comes from custom granters.
+    ///
+    /// [`Roster::invite_custom`] and [`Roster::change_role_custom`] apply
+    /// the same no-escalation rule to the actor's effective permissions
+    /// (they ask for the operation's own action instead of
+    /// `invite_collaborator`).
     ///
     /// ```
     /// use collab_authz::{custom_role, Account, CustomRole, Email, GrantError, Invitation, InvitationToken, MemberId, Permissions, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp};
@@ -64,6 +70,9 @@ impl Roster {
         }
         let member = self.get(actor).ok_or(GrantError::NotAMember)?;
         let granter = member.effective_role().ok_or(GrantError::NotActive)?;
-        role.check_grant(Granter::Role(granter), kind)
+        match member.custom_role() {
+            Some(held) => role.check_grant(Granter::Custom(held), kind),
+            None => role.check_grant(Granter::Role(granter), kind),
+        }
     }
 }

@@ -3,7 +3,7 @@
 use alloc::boxed::Box;
 
 use crate::membership::{Email, IdentifierError, MemberError, MemberId, MemberStatus, Timestamp};
-use crate::{Action, ResourceKind, Role};
+use crate::{Action, GrantError, ResourceKind, Role};
 
 /// Why the acting account may not perform a managing operation.
 ///
@@ -41,6 +41,14 @@ pub enum NotPermitted {
         action: Action,
         /// The least privileged role that holds the action on this kind.
         lowest: Option<Role>,
+    },
+    /// The actor holds a custom role that does not hold the action.
+    #[error("the actor's custom role may not {action} on this {}", kind_words(*kind))]
+    CustomRoleLacks {
+        /// The resource kind.
+        kind: ResourceKind,
+        /// The action needed.
+        action: Action,
     },
 }
 
@@ -142,6 +150,14 @@ pub enum InviteError {
     /// Nobody is invited as owner; ownership moves by transfer only.
     #[error("cannot invite as owner; ownership moves only by transfer")]
     OwnerRole,
+    /// The role to grant holds actions the actor does not hold (no
+    /// escalation), or the custom role is of another resource kind.
+    #[error("the actor may not grant this role: {0}")]
+    Grant(GrantError),
+    /// An invitation with a custom role also names a built-in role: the
+    /// custom role is the role.
+    #[error("an invitation with a custom role cannot also name a built-in role")]
+    RoleAndCustomRole,
     /// The role does not exist on this kind of resource.
     #[error("role {role} does not exist on a {kind}")]
     RoleNotOnKind {
@@ -242,6 +258,13 @@ pub enum ChangeRoleError {
         /// The unchanged role.
         role: Role,
     },
+    /// The role to grant holds actions the actor does not hold (no
+    /// escalation), or the custom role is of another resource kind.
+    #[error("the actor may not grant this role: {0}")]
+    Grant(GrantError),
+    /// The member already holds that custom role.
+    #[error("the member already holds that custom role")]
+    UnchangedCustom,
 }
 
 /// Why [`Roster::revoke`](crate::Roster::revoke) was refused.
@@ -341,6 +364,10 @@ pub enum TransferError {
     /// Only the owner or the target may cancel a transfer.
     #[error("only the owner or the target may cancel a transfer")]
     NotParty,
+    /// The target holds a custom role: only a member with the built-in
+    /// collaborator role can become owner.
+    #[error("the target must be an accepted collaborator; they hold a custom role")]
+    TargetHoldsCustomRole,
 }
 
 /// Why a membership cannot be an ownership transfer's target, in words.
@@ -427,6 +454,10 @@ pub enum RosterError {
     /// transfer whose first event the snapshot holds.
     #[error("the awaiting event is not the second event of the last ownership transfer")]
     AwaitingEvent,
+    /// A membership holds a custom role defined for another resource
+    /// kind than the roster's.
+    #[error("{0} holds a custom role of another resource kind")]
+    CustomRoleKind(Email),
     /// A membership's fields contradict each other.
     #[error("membership of {email}: {error}")]
     Member {
@@ -683,12 +714,23 @@ impl Classify for NotPermitted {
         match self {
             NotPermitted::Stranger
             | NotPermitted::Inactive { .. }
-            | NotPermitted::RoleLacks { .. } => ErrorClass::NotPermitted,
+            | NotPermitted::RoleLacks { .. }
+            | NotPermitted::CustomRoleLacks { .. } => ErrorClass::NotPermitted,
         }
     }
 
     fn not_permitted(&self) -> Option<&NotPermitted> {
         Some(self)
+    }
+}
+
+/// The class of a refused grant: a custom role of another kind is
+/// [`Invalid`](ErrorClass::Invalid) input; the rest (escalation, a
+/// granter who may not grant) is [`NotPermitted`](ErrorClass::NotPermitted).
+fn grant_class(why: GrantError) -> ErrorClass {
+    match why {
+        GrantError::WrongKind { .. } => ErrorClass::Invalid,
+        _ => ErrorClass::NotPermitted,
     }
 }
 
@@ -698,7 +740,9 @@ impl Classify for InviteError {
             InviteError::Closed => ErrorClass::Gone,
             InviteError::TransferIncomplete => ErrorClass::Conflict,
             InviteError::NotPermitted(_) => ErrorClass::NotPermitted,
+            InviteError::Grant(why) => grant_class(*why),
             InviteError::OwnerRole
+            | InviteError::RoleAndCustomRole
             | InviteError::RoleNotOnKind { .. }
             | InviteError::AlreadyExpired { .. } => ErrorClass::Invalid,
             InviteError::AlreadyMember { .. } | InviteError::DuplicateId => ErrorClass::Conflict,
@@ -709,6 +753,8 @@ impl Classify for InviteError {
         match self {
             InviteError::NotPermitted(why) => Some(why),
             InviteError::OwnerRole
+            | InviteError::Grant(_)
+            | InviteError::RoleAndCustomRole
             | InviteError::RoleNotOnKind { .. }
             | InviteError::AlreadyMember { .. }
             | InviteError::DuplicateId
@@ -739,10 +785,11 @@ impl Classify for ChangeRoleError {
             ChangeRoleError::Closed => ErrorClass::Gone,
             ChangeRoleError::TransferIncomplete => ErrorClass::Conflict,
             ChangeRoleError::NotPermitted(_) => ErrorClass::NotPermitted,
+            ChangeRoleError::Grant(why) => grant_class(*why),
             ChangeRoleError::NoSuchMember => ErrorClass::NotFound,
-            ChangeRoleError::TargetIsOwner | ChangeRoleError::Unchanged { .. } => {
-                ErrorClass::Conflict
-            }
+            ChangeRoleError::TargetIsOwner
+            | ChangeRoleError::Unchanged { .. }
+            | ChangeRoleError::UnchangedCustom => ErrorClass::Conflict,
             ChangeRoleError::ToOwner | ChangeRoleError::RoleNotOnKind { .. } => ErrorClass::Invalid,
         }
     }
@@ -755,6 +802,8 @@ impl Classify for ChangeRoleError {
             | ChangeRoleError::ToOwner
             | ChangeRoleError::RoleNotOnKind { .. }
             | ChangeRoleError::Unchanged { .. }
+            | ChangeRoleError::UnchangedCustom
+            | ChangeRoleError::Grant(_)
             | ChangeRoleError::Closed
             | ChangeRoleError::TransferIncomplete => None,
         }
@@ -808,6 +857,7 @@ impl Classify for TransferError {
             }
             TransferError::NoSuchMember | TransferError::NoPending => ErrorClass::NotFound,
             TransferError::NotAcceptedCollaborator { .. }
+            | TransferError::TargetHoldsCustomRole
             | TransferError::NotFromOwner
             | TransferError::AlreadyPending
             | TransferError::NotPending => ErrorClass::Conflict,
@@ -820,6 +870,7 @@ impl Classify for TransferError {
             TransferError::NotPermitted(why) => Some(why),
             TransferError::NoSuchMember
             | TransferError::NotAcceptedCollaborator { .. }
+            | TransferError::TargetHoldsCustomRole
             | TransferError::WrongResource
             | TransferError::NotFromOwner
             | TransferError::NoPending
@@ -860,6 +911,7 @@ impl Classify for RosterError {
             | RosterError::SecretAccessHistory(_)
             | RosterError::SecretAccessMissing(_)
             | RosterError::Member { .. }
+            | RosterError::CustomRoleKind(_)
             | RosterError::AwaitingEvent => ErrorClass::Invalid,
         }
     }
@@ -958,7 +1010,8 @@ impl Classify for crate::membership::EventError {
             | E::InvalidName(_)
             | E::Seq { .. }
             | E::UnknownType
-            | E::UnsupportedVersion { .. } => ErrorClass::Invalid,
+            | E::UnsupportedVersion { .. }
+            | E::CustomRole { .. } => ErrorClass::Invalid,
         }
     }
 }
@@ -993,7 +1046,10 @@ impl Classify for MemberError {
     /// Always [`Invalid`](ErrorClass::Invalid).
     fn class(&self) -> ErrorClass {
         match self {
-            MemberError::OwnerMismatch | MemberError::TokenMismatch => ErrorClass::Invalid,
+            MemberError::OwnerMismatch
+            | MemberError::TokenMismatch
+            | MemberError::CustomRoleOwner
+            | MemberError::CustomRoleBase => ErrorClass::Invalid,
         }
     }
 }

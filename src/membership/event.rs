@@ -8,7 +8,7 @@ use crate::membership::member::check_identifier;
 use crate::membership::{
     Account, Email, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, TokenDigest,
 };
-use crate::{ResourceKind, Role, grants};
+use crate::{CustomRole, Permissions, ResourceKind, Role, grants};
 
 /// What kind of change an [`Event`] records.
 ///
@@ -200,9 +200,16 @@ pub(crate) fn reads_secrets(kind: ResourceKind, role: Role) -> bool {
 /// [`Advisory::RotateSecrets`] when `to` lacks any `data_and_secrets`
 /// action that `from` held.
 pub(crate) fn demotion_advisory(kind: ResourceKind, from: Role, to: Role) -> Option<Advisory> {
-    let lost = grants(from, kind)
-        .data_and_secrets()
-        .difference(grants(to, kind).data_and_secrets());
+    demotion_advisory_sets(
+        grants(from, kind).data_and_secrets(),
+        grants(to, kind).data_and_secrets(),
+    )
+}
+
+/// [`demotion_advisory`] on the `data_and_secrets` actions held before
+/// and after (a custom role's or a built-in role's).
+pub(crate) fn demotion_advisory_sets(from: Permissions, to: Permissions) -> Option<Advisory> {
+    let lost = from.difference(to);
     (!lost.is_empty()).then_some(Advisory::RotateSecrets)
 }
 
@@ -293,6 +300,15 @@ pub enum EventError {
         /// The version found (0 when missing).
         found: u64,
     },
+    /// A custom role (`custom_role` or `previous_custom_role`) on an event
+    /// without the matching built-in role, with role owner, of another
+    /// resource kind than the event's resource, or whose built-in role is
+    /// not the custom role's base ([`CustomRole::covering_role`]).
+    #[error("{kind} event carries a custom role that does not fit it")]
+    CustomRole {
+        /// The event's kind.
+        kind: EventKind,
+    },
 }
 
 /// The record of one accepted change to a roster.
@@ -340,6 +356,8 @@ pub struct Event {
     member: Account,
     role: Option<Role>,
     previous_role: Option<Role>,
+    custom_role: Option<CustomRole>,
+    previous_custom_role: Option<CustomRole>,
     actor: Email,
     at: Timestamp,
     expires_at: Option<Timestamp>,
@@ -386,6 +404,25 @@ impl Event {
     /// # Errors
     /// [`EventError`] naming the field that does not fit.
     pub fn new(parts: EventParts) -> Result<Self, EventError> {
+        Self::with_custom_roles(parts, None, None)
+    }
+
+    /// Like [`Event::new`], for a member who holds a custom role after
+    /// the change (`custom_role`) or held one before it
+    /// (`previous_custom_role`). Each goes with its built-in role in
+    /// `parts` (`role`, `previous_role`), which must be the custom role's
+    /// base ([`CustomRole::covering_role`]); a role change must change the
+    /// built-in role or the custom role.
+    ///
+    /// # Errors
+    /// As [`Event::new`], and [`EventError::CustomRole`] for a custom role
+    /// that does not fit (no matching built-in role, role owner, another
+    /// resource kind, another base).
+    pub fn with_custom_roles(
+        parts: EventParts,
+        custom_role: Option<CustomRole>,
+        previous_custom_role: Option<CustomRole>,
+    ) -> Result<Self, EventError> {
         let kind = parts.kind;
         // (role, previous role, token, advisory allowed, name)
         let (role, previous, token, advisory, name) = match kind {
@@ -445,7 +482,24 @@ impl Event {
                 });
             }
         }
-        if kind == EventKind::RoleChanged && parts.role == parts.previous_role {
+        for (custom, role) in [
+            (&custom_role, parts.role),
+            (&previous_custom_role, parts.previous_role),
+        ] {
+            if let Some(custom) = custom {
+                let fits = custom.kind() == resource_kind
+                    && role.is_some_and(|r| {
+                        r != Role::Owner && r == crate::membership::member::custom_base(custom)
+                    });
+                if !fits {
+                    return Err(EventError::CustomRole { kind });
+                }
+            }
+        }
+        if kind == EventKind::RoleChanged
+            && parts.role == parts.previous_role
+            && custom_role == previous_custom_role
+        {
             return Err(EventError::Unchanged);
         }
         if kind == EventKind::RosterCreated && parts.role != Some(Role::Owner) {
@@ -459,6 +513,8 @@ impl Event {
             member: parts.member,
             role: parts.role,
             previous_role: parts.previous_role,
+            custom_role,
+            previous_custom_role,
             actor: parts.actor,
             at: parts.at,
             expires_at: parts.expires_at,
@@ -485,6 +541,8 @@ impl Event {
             member,
             role: None,
             previous_role: None,
+            custom_role: None,
+            previous_custom_role: None,
             actor,
             at,
             expires_at: None,
@@ -500,6 +558,16 @@ impl Event {
     pub(crate) fn with_roles(mut self, role: Option<Role>, previous: Option<Role>) -> Self {
         self.role = role;
         self.previous_role = previous;
+        self
+    }
+
+    pub(crate) fn with_custom(
+        mut self,
+        custom_role: Option<CustomRole>,
+        previous_custom_role: Option<CustomRole>,
+    ) -> Self {
+        self.custom_role = custom_role;
+        self.previous_custom_role = previous_custom_role;
         self
     }
 
@@ -574,6 +642,22 @@ impl Event {
         self.previous_role
     }
 
+    /// The custom role the member holds after the change, when they hold
+    /// one: [`role`](Self::role) is then its base. Stored as
+    /// `custom_role`, absent otherwise.
+    #[must_use]
+    pub fn custom_role(&self) -> Option<&CustomRole> {
+        self.custom_role.as_ref()
+    }
+
+    /// The custom role the member held before the change (removal and
+    /// role change), when they held one: [`previous_role`](Self::previous_role)
+    /// is then its base. Stored as `previous_custom_role`, absent otherwise.
+    #[must_use]
+    pub fn previous_custom_role(&self) -> Option<&CustomRole> {
+        self.previous_custom_role.as_ref()
+    }
+
     /// The account that acted.
     #[must_use]
     pub fn actor(&self) -> &Email {
@@ -610,7 +694,7 @@ impl Event {
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Event", 13)?;
+        let mut s = serializer.serialize_struct("Event", 15)?;
         s.serialize_field("v", &SCHEMA_VERSION)?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("type", &self.kind)?;
@@ -621,9 +705,17 @@ impl serde::Serialize for Event {
         }
         s.serialize_field("member", &self.member)?;
         s.serialize_field("role", &self.role)?;
+        match &self.custom_role {
+            Some(c) => s.serialize_field("custom_role", c)?,
+            None => s.skip_field("custom_role")?,
+        }
         match &self.previous_role {
             Some(r) => s.serialize_field("previous_role", r)?,
             None => s.skip_field("previous_role")?,
+        }
+        match &self.previous_custom_role {
+            Some(c) => s.serialize_field("previous_custom_role", c)?,
+            None => s.skip_field("previous_custom_role")?,
         }
         s.serialize_field("actor", &self.actor)?;
         s.serialize_field("at", &self.at)?;
@@ -665,7 +757,11 @@ impl<'de> serde::Deserialize<'de> for Event {
             #[serde(default)]
             role: Option<Role>,
             #[serde(default)]
+            custom_role: Option<CustomRole>,
+            #[serde(default)]
             previous_role: Option<Role>,
+            #[serde(default)]
+            previous_custom_role: Option<CustomRole>,
             #[serde(borrow)]
             actor: alloc::borrow::Cow<'a, str>,
             at: Timestamp,
@@ -705,20 +801,24 @@ impl<'de> serde::Deserialize<'de> for Event {
             email,
             username: r.member.username,
         };
-        Event::new(EventParts {
-            seq: r.seq,
-            kind,
-            resource: r.resource,
-            name: r.name,
-            member,
-            role: r.role,
-            previous_role: r.previous_role,
-            actor,
-            at: r.at,
-            expires_at: r.expires_at,
-            token_digest: r.token_digest,
-            advisory: r.advisory,
-        })
+        Event::with_custom_roles(
+            EventParts {
+                seq: r.seq,
+                kind,
+                resource: r.resource,
+                name: r.name,
+                member,
+                role: r.role,
+                previous_role: r.previous_role,
+                actor,
+                at: r.at,
+                expires_at: r.expires_at,
+                token_digest: r.token_digest,
+                advisory: r.advisory,
+            },
+            r.custom_role,
+            r.previous_custom_role,
+        )
         .map_err(serde::de::Error::custom)
     }
 }

@@ -6,7 +6,7 @@ use alloc::sync::Arc;
 use core::fmt;
 
 use crate::membership::{Email, TokenDigest};
-use crate::{ResourceKind, Role};
+use crate::{CustomRole, Permissions, ResourceKind, Role, grants};
 
 /// A point in time chosen by the caller: seconds since the Unix epoch.
 ///
@@ -505,6 +505,21 @@ pub enum MemberError {
     /// A membership that is not pending carries an invitation token.
     #[error("only a pending membership carries an invitation token digest")]
     TokenMismatch,
+    /// The owner's membership carries a custom role: the owner holds the
+    /// owner role only.
+    #[error("the owner cannot hold a custom role")]
+    CustomRoleOwner,
+    /// A membership with a custom role carries another built-in role than
+    /// the custom role's base ([`CustomRole::covering_role`]).
+    #[error("a membership with a custom role must carry its base role")]
+    CustomRoleBase,
+}
+
+/// The built-in role a member holding `custom` carries: the least
+/// privileged built-in role that holds every action of it
+/// ([`CustomRole::covering_role`]).
+pub(crate) fn custom_base(custom: &CustomRole) -> Role {
+    custom.covering_role().unwrap_or(Role::Collaborator)
 }
 
 /// One membership of a roster: the owner or a collaborator.
@@ -521,6 +536,8 @@ pub struct Member {
     username: Option<Username>,
     status: MemberStatus,
     role: Role,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    custom_role: Option<CustomRole>,
     invited_at: Timestamp,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     expires_at: Option<Timestamp>,
@@ -585,10 +602,119 @@ impl Member {
             username,
             status,
             role,
+            custom_role: None,
             invited_at,
             expires_at,
             token_digest,
         })
+    }
+
+    /// The same member holding the custom role `custom`: its built-in
+    /// [`role`](Self::role) becomes the custom role's base, the least
+    /// privileged built-in role that holds every action of it
+    /// ([`CustomRole::covering_role`]), and its rights are exactly the
+    /// custom role's set ([`Member::permissions`]).
+    ///
+    /// Whether the custom role is of the resource's kind is checked by the
+    /// roster that holds the member ([`Roster::from_parts`](crate::Roster::from_parts)).
+    ///
+    /// ```
+    /// use collab_authz::{custom_role, CustomRole, Email, Member, MemberId, MemberParts, MemberStatus, Permissions, ResourceKind, Role, Timestamp};
+    ///
+    /// const DEPLOYER: CustomRole =
+    ///     custom_role!("deployer", ResourceKind::App, Permissions::DEPLOY_ANY_BRANCH);
+    /// let ada = Member::new(MemberParts {
+    ///     id: MemberId::new("m-1")?,
+    ///     email: Email::parse("ada@example.com")?,
+    ///     username: None,
+    ///     status: MemberStatus::Accepted,
+    ///     role: Role::LimitedCollaborator,
+    ///     invited_at: Timestamp::from_unix_seconds(0),
+    ///     expires_at: None,
+    ///     token: None,
+    /// })?
+    /// .with_custom_role(DEPLOYER)?;
+    /// assert_eq!(ada.role(), Role::Collaborator); // the base: deploy_any_branch needs it
+    /// assert_eq!(ada.role_name(), "deployer");
+    /// assert_eq!(ada.permissions(ResourceKind::App), Permissions::DEPLOY_ANY_BRANCH);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`MemberError::CustomRoleOwner`] for the owner's membership.
+    pub fn with_custom_role(mut self, custom: CustomRole) -> Result<Self, MemberError> {
+        if self.status == MemberStatus::Owner {
+            return Err(MemberError::CustomRoleOwner);
+        }
+        self.role = custom_base(&custom);
+        self.custom_role = Some(custom);
+        Ok(self)
+    }
+
+    /// The custom role the member holds, if any (`None`: the built-in
+    /// [`role`](Self::role) only).
+    #[must_use]
+    pub fn custom_role(&self) -> Option<&CustomRole> {
+        self.custom_role.as_ref()
+    }
+
+    /// The role's name as listings print it: the custom role's name, or
+    /// the built-in role's [label](Role::label) (`limited collaborator`).
+    #[must_use]
+    pub fn role_name(&self) -> &str {
+        match &self.custom_role {
+            Some(custom) => custom.name(),
+            None => self.role.label(),
+        }
+    }
+
+    /// The role's id as stored forms and exports write it: the custom
+    /// role's name, or the built-in role's [id](Role::id)
+    /// (`limited_collaborator`).
+    #[must_use]
+    pub fn role_id(&self) -> &str {
+        match &self.custom_role {
+            Some(custom) => custom.name(),
+            None => self.role.id(),
+        }
+    }
+
+    /// The actions the member's role holds on a resource of `kind`, as one
+    /// [`Permissions`] value: the custom role's set, or the built-in
+    /// role's unconditional row ([`grants`]). A pending or deleted
+    /// membership holds them without their rights: see
+    /// [`Member::effective_permissions`].
+    #[must_use]
+    pub fn permissions(&self, kind: ResourceKind) -> Permissions {
+        match &self.custom_role {
+            Some(custom) if custom.kind() == kind => custom.permissions(),
+            Some(_) => Permissions::empty(),
+            None => grants(self.role, kind).allowed(),
+        }
+    }
+
+    /// The actions the member may perform now on a resource of `kind`:
+    /// [`Member::permissions`] for the owner and an accepted membership,
+    /// nothing for a pending invitation or a deleted account. Every check
+    /// is one AND on it.
+    #[must_use]
+    pub fn effective_permissions(&self, kind: ResourceKind) -> Permissions {
+        if self.status.is_active() {
+            self.permissions(kind)
+        } else {
+            Permissions::empty()
+        }
+    }
+
+    /// The data-and-secrets actions the member's role holds on `kind`
+    /// (conditional cells of a built-in role included).
+    pub(crate) fn secret_actions(&self, kind: ResourceKind) -> Permissions {
+        match &self.custom_role {
+            Some(custom) => custom
+                .permissions()
+                .intersection(crate::Category::DataAndSecrets.actions()),
+            None => grants(self.role, kind).data_and_secrets(),
+        }
     }
 
     /// The membership id.
@@ -615,8 +741,11 @@ impl Member {
         self.status
     }
 
-    /// The role. A pending or deleted membership holds it without its
-    /// rights: see [`Member::effective_role`].
+    /// The built-in role. A pending or deleted membership holds it without
+    /// its rights: see [`Member::effective_role`]. A member who holds a
+    /// [custom role](Self::custom_role) carries its base here (the least
+    /// privileged built-in role that holds every action of it); its rights
+    /// are the custom role's ([`Member::permissions`]).
     #[must_use]
     pub fn role(&self) -> Role {
         self.role
@@ -664,6 +793,7 @@ impl Member {
             username: account.username,
             status: MemberStatus::Owner,
             role: Role::Owner,
+            custom_role: None,
             invited_at: at,
             expires_at: None,
             token_digest: None,
@@ -673,6 +803,7 @@ impl Member {
     pub(crate) fn pending(
         account: Account,
         role: Role,
+        custom_role: Option<CustomRole>,
         at: Timestamp,
         expires_at: Option<Timestamp>,
         token_digest: TokenDigest,
@@ -683,13 +814,16 @@ impl Member {
             username: account.username,
             status: MemberStatus::Pending,
             role,
+            custom_role,
             invited_at: at,
             expires_at,
             token_digest: Some(token_digest),
         }
     }
 
-    /// The member's parts, for rebuilding it changed.
+    /// The member's parts, for rebuilding it changed. The parts hold no
+    /// custom role: give it again with [`Member::with_custom_role`]
+    /// ([`Member::custom_role`] reads it).
     #[must_use]
     pub fn into_parts(self) -> MemberParts {
         MemberParts {
@@ -704,8 +838,9 @@ impl Member {
         }
     }
 
-    pub(crate) fn set_role(&mut self, role: Role) {
+    pub(crate) fn set_role(&mut self, role: Role, custom_role: Option<CustomRole>) {
         self.role = role;
+        self.custom_role = custom_role;
     }
 
     pub(crate) fn set_status(&mut self, status: MemberStatus) {
@@ -732,6 +867,8 @@ impl<'de> serde::Deserialize<'de> for Member {
             username: Option<Username>,
             status: MemberStatus,
             role: Role,
+            #[serde(default)]
+            custom_role: Option<CustomRole>,
             invited_at: Timestamp,
             #[serde(default)]
             expires_at: Option<Timestamp>,
@@ -739,6 +876,7 @@ impl<'de> serde::Deserialize<'de> for Member {
             token_digest: Option<TokenDigest>,
         }
         let r = Raw::deserialize(deserializer)?;
+        let custom_role = r.custom_role;
         let email = Email::parse(&r.email).map_err(serde::de::Error::custom)?;
         Member::new(MemberParts {
             id: r.id,
@@ -749,6 +887,18 @@ impl<'de> serde::Deserialize<'de> for Member {
             invited_at: r.invited_at,
             expires_at: r.expires_at,
             token: r.token_digest,
+        })
+        .and_then(|member| match custom_role {
+            None => Ok(member),
+            Some(custom) => {
+                let role = member.role();
+                let member = member.with_custom_role(custom)?;
+                if member.role() == role {
+                    Ok(member)
+                } else {
+                    Err(MemberError::CustomRoleBase)
+                }
+            }
         })
         .map_err(serde::de::Error::custom)
     }

@@ -247,7 +247,9 @@ pub fn plan(
                 revokes.push(revoke());
                 reinvites.push((desired_email, role));
             }
-            Some((_, to)) if to != member.role() => {
+            // A member who holds a custom role holds its base built-in
+            // role in name only: a desired built-in role is a change.
+            Some((_, to)) if to != member.role() || member.custom_role().is_some() => {
                 let step = Step::ChangeRole {
                     email: email.clone(),
                     from: member.role(),

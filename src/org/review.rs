@@ -590,7 +590,7 @@ pub fn review<'d>(
             match status {
                 MemberStatus::Owner | MemberStatus::Accepted => {
                     if person.two_factor() != TwoFactor::Enabled
-                        && grants(role, kind).reads_data_or_secrets()
+                        && !m.member().secret_actions(kind).is_empty()
                     {
                         without_2fa.push(resource);
                         owner_without_2fa |= role == Role::Owner;
@@ -613,7 +613,7 @@ pub fn review<'d>(
                     email: Some(m.email()),
                     resources: alloc::vec![resource],
                     fix: Fix::RevokeMembership {
-                        rotate_secrets: grants(role, kind).reads_data_or_secrets(),
+                        rotate_secrets: !m.member().secret_actions(kind).is_empty(),
                     },
                     detail: Detail::KeptRole(role),
                 }),
@@ -737,15 +737,22 @@ fn usage_findings<'d>(
             email: Some(m.email()),
             resources: alloc::vec![resource],
             fix: Fix::RevokeMembership {
-                rotate_secrets: grants(m.role(), resource.kind()).reads_data_or_secrets(),
+                rotate_secrets: !m.member().secret_actions(resource.kind()).is_empty(),
             },
             detail: Detail::None,
         });
-    } else if resource.kind() == ResourceKind::App
-        && m.role() == Role::Collaborator
-        && limited_app.contains(used)
-    {
+    } else if resource.kind() == ResourceKind::App && limited_would_do_for(m, limited_app, used) {
         limited_would_do.push(resource);
         *used_union |= used;
     }
+}
+
+/// Whether the limited collaborator role would do for `m`'s recorded use
+/// `used` on an app: the member's permission set (the built-in role's row
+/// or the custom role's set) strictly holds the limited collaborator's,
+/// and the use fits in the latter. A collaborator qualifies; a custom
+/// role qualifies only when it holds more than a limited collaborator.
+fn limited_would_do_for(m: &Entry<'_>, limited_app: Permissions, used: Permissions) -> bool {
+    let held = m.member().permissions(ResourceKind::App);
+    held != limited_app && held.contains(limited_app) && limited_app.contains(used)
 }

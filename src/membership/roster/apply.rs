@@ -5,7 +5,6 @@
 
 use alloc::boxed::Box;
 
-use crate::Role;
 use crate::membership::event::reads_secrets;
 use crate::membership::{
     AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, Email, Event,
@@ -13,6 +12,7 @@ use crate::membership::{
     MemberStatus, RenameError, ReplayError, Resource, RevokeError, Roster, Timestamp,
     TransferError, TransferRequest, Username,
 };
+use crate::{CustomRole, Role};
 
 impl Roster {
     /// Invites `invitation.email` with `invitation.role`, or the kind's
@@ -71,7 +71,10 @@ impl Roster {
     /// applied; the actor may not change roles (matrix:
     /// `change_collaborator_role`); the member is the owner or unknown;
     /// `role` is owner, does not exist on the kind, or is the member's
-    /// role already.
+    /// role already (a member who holds a custom role may be changed to
+    /// its base built-in role: that drops the custom role); the actor
+    /// holds a custom role that lacks an action of `role`
+    /// ([`ChangeRoleError::Grant`]).
     pub fn change_role<'m>(
         &mut self,
         actor: &Email,
@@ -80,6 +83,46 @@ impl Roster {
         now: Timestamp,
     ) -> Result<Event, ChangeRoleError> {
         let event = self.decide_change_role(actor, member, role, now)?;
+        self.commit(&event);
+        Ok(event)
+    }
+
+    /// Changes `member`'s role (by email or id) to the custom role
+    /// `custom`: the member's rights become exactly its set, and its
+    /// built-in [`role`](Member::role) its base. Same as
+    /// [`Roster::decide_change_role_custom`] followed by
+    /// [`Roster::apply`].
+    ///
+    /// # Errors
+    /// As [`Roster::change_role`], and [`ChangeRoleError::Grant`] for a
+    /// custom role of another kind or one that holds an action the actor
+    /// lacks (no escalation); [`ChangeRoleError::UnchangedCustom`] when
+    /// the member holds that custom role already.
+    pub fn change_role_custom<'m>(
+        &mut self,
+        actor: &Email,
+        member: impl Into<MemberRef<'m>>,
+        custom: CustomRole,
+        now: Timestamp,
+    ) -> Result<Event, ChangeRoleError> {
+        let event = self.decide_change_role_custom(actor, member, custom, now)?;
+        self.commit(&event);
+        Ok(event)
+    }
+
+    /// Invites `invitation.email` with the custom role `custom`. Same as
+    /// [`Roster::decide_invite_custom`] followed by [`Roster::apply`].
+    ///
+    /// # Errors
+    /// As [`Roster::decide_invite_custom`].
+    pub fn invite_custom(
+        &mut self,
+        actor: &Email,
+        invitation: Invitation,
+        custom: CustomRole,
+        now: Timestamp,
+    ) -> Result<Event, InviteError> {
+        let event = self.decide_invite_custom(actor, invitation, custom, now)?;
         self.commit(&event);
         Ok(event)
     }
@@ -309,11 +352,13 @@ impl Roster {
                 let (Some(digest), Some(role)) = (event.token_digest(), event.role()) else {
                     return Err(ApplyEventError::Mismatch);
                 };
+                let custom = event.custom_role().cloned();
                 self.invite_event(
                     actor,
                     event.member().id.clone(),
                     email.clone(),
-                    Some(role),
+                    custom.is_none().then_some(role),
+                    custom,
                     *digest,
                     event.expires_at(),
                     at,
@@ -351,7 +396,7 @@ impl Roster {
                 let Some(role) = event.role() else {
                     return Err(ApplyEventError::Mismatch);
                 };
-                self.decide_change_role(actor, email, role, at)
+                self.change_role_event(actor, email.into(), role, event.custom_role().cloned(), at)
                     .map_err(ApplyEventError::ChangeRole)?
             }
             EventKind::TransferRequested => self
@@ -394,6 +439,7 @@ impl Roster {
                     self.members.insert(Member::pending(
                         event.member().clone(),
                         role,
+                        event.custom_role().cloned(),
                         event.at(),
                         event.expires_at(),
                         *digest,
@@ -403,7 +449,7 @@ impl Roster {
             EventKind::Accepted => {
                 if let Some(member) = self.members.get_mut(email) {
                     member.accept(event.member().username.clone());
-                    if reads_secrets(kind, member.role()) {
+                    if !member.secret_actions(kind).is_empty() {
                         self.secret_access.insert(member.id().clone());
                     }
                 }
@@ -415,8 +461,10 @@ impl Roster {
             EventKind::RoleChanged if event.previous_role() == Some(Role::Owner) => {}
             EventKind::RoleChanged => {
                 if let (Some(role), Some(member)) = (event.role(), self.members.get_mut(email)) {
-                    member.set_role(role);
-                    if member.status() == MemberStatus::Accepted && reads_secrets(kind, role) {
+                    member.set_role(role, event.custom_role().cloned());
+                    if member.status() == MemberStatus::Accepted
+                        && !member.secret_actions(kind).is_empty()
+                    {
                         self.secret_access.insert(member.id().clone());
                     }
                 }
@@ -462,10 +510,10 @@ impl Roster {
         self.pending_transfer = None;
         let kind = self.kind();
         self.secret_access.remove(promoted.id());
-        promoted.set_role(Role::Owner);
+        promoted.set_role(Role::Owner, None);
         promoted.set_status(MemberStatus::Owner);
         let mut previous = core::mem::replace(&mut self.owner, promoted);
-        previous.set_role(Role::Collaborator);
+        previous.set_role(Role::Collaborator, None);
         previous.set_status(MemberStatus::Accepted);
         if reads_secrets(kind, Role::Owner) {
             self.secret_access.insert(previous.id().clone());

@@ -4,15 +4,16 @@
 
 use alloc::sync::Arc;
 
-use crate::membership::event::demotion_advisory;
+use crate::membership::event::{demotion_advisory, demotion_advisory_sets};
 use crate::membership::member::check_identifier;
+use crate::membership::member::custom_base;
 use crate::membership::{
     AcceptError, AccountDeletedError, Advisory, ChangeRoleError, DeleteError, Email, Event,
     EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberId, MemberRef,
     MemberStatus, RenameError, RevokeError, Roster, Timestamp, TokenDigest, TransferError,
     TransferRequest, Username,
 };
-use crate::{Action, Role};
+use crate::{Action, Category, CustomRole, GrantError, Permissions, Role, grants};
 
 impl Roster {
     /// Decides [`Roster::invite`] without changing the roster: the
@@ -34,7 +35,115 @@ impl Roster {
             token,
             expires_at,
         } = invitation;
-        self.invite_event(actor, id, email, role, token.digest(), expires_at, now)
+        self.invite_event(
+            actor,
+            id,
+            email,
+            role,
+            None,
+            token.digest(),
+            expires_at,
+            now,
+        )
+    }
+
+    /// Decides an invitation with the custom role `custom` (instead of a
+    /// built-in role) without changing the roster: the
+    /// `collaborator_invited` event, carrying the custom role
+    /// ([`Event::custom_role`]) and its base as [`Event::role`].
+    ///
+    /// The rules of [`Roster::invite`], and: the custom role is of the
+    /// roster's kind; the actor holds every action of it (no escalation);
+    /// `invitation.role` is `None`.
+    ///
+    /// ```
+    /// use collab_authz::{custom_role, Account, CustomRole, Email, GrantError, InviteError, Invitation, InvitationToken, MemberId, Permissions, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp};
+    ///
+    /// const DEPLOYER: CustomRole = custom_role!(
+    ///     "deployer",
+    ///     ResourceKind::App,
+    ///     Permissions::DEPLOY_ANY_BRANCH.union(Permissions::VIEW_DEPLOYMENTS),
+    /// );
+    /// let t = Timestamp::from_unix_seconds(0);
+    /// let owner = Email::parse("owner@example.com")?;
+    /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
+    /// let account = Account { id: MemberId::new("m0")?, email: owner.clone(), username: None };
+    /// let (mut roster, _) = Roster::create(app, account, t);
+    /// let ada = Email::parse("ada@example.com")?;
+    /// let invite = Invitation::new(MemberId::new("m1")?, ada.clone(), InvitationToken::new("t1")?);
+    /// let event = roster.invite_custom(&owner, invite, DEPLOYER, t)?;
+    /// assert_eq!(event.custom_role().map(CustomRole::name), Some("deployer"));
+    /// assert_eq!(roster.get(&ada).map(|m| m.role_name()), Some("deployer"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Roster::invite`], and [`InviteError::Grant`] for a custom role
+    /// of another kind ([`GrantError::WrongKind`]) or one that holds an
+    /// action the actor lacks ([`GrantError::Escalation`]);
+    /// [`InviteError::RoleAndCustomRole`] when `invitation.role` is set.
+    pub fn decide_invite_custom(
+        &self,
+        actor: &Email,
+        invitation: Invitation,
+        custom: CustomRole,
+        now: Timestamp,
+    ) -> Result<Event, InviteError> {
+        let Invitation {
+            id,
+            email,
+            role,
+            token,
+            expires_at,
+        } = invitation;
+        if role.is_some() {
+            return Err(InviteError::RoleAndCustomRole);
+        }
+        self.invite_event(
+            actor,
+            id,
+            email,
+            None,
+            Some(custom),
+            token.digest(),
+            expires_at,
+            now,
+        )
+    }
+
+    /// Checks that `actor` may grant `role` (or the custom role `custom`,
+    /// whose base `role` is) on this roster: nobody grants an action they
+    /// do not hold. A custom role must be of the roster's kind, and the
+    /// actor's effective permissions must hold its every action. An actor
+    /// with a built-in role who may manage (owner, collaborator) holds
+    /// every action of every non-owner built-in role (the matrix proves
+    /// it); an actor with a custom role must hold every action, granted
+    /// or conditional, of the built-in role they grant.
+    fn check_grant(
+        &self,
+        actor: &Email,
+        role: Role,
+        custom: Option<&CustomRole>,
+    ) -> Result<(), GrantError> {
+        let kind = self.kind();
+        let actor_custom = self.get(actor).and_then(Member::custom_role);
+        let granted = match custom {
+            Some(custom) if custom.kind() != kind => {
+                return Err(GrantError::WrongKind {
+                    role: custom.kind(),
+                    resource: kind,
+                });
+            }
+            Some(custom) => custom.permissions(),
+            None if actor_custom.is_none() => return Ok(()),
+            None => grants(role, kind).any(),
+        };
+        let missing = granted.difference(self.effective_permissions(actor));
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(GrantError::Escalation { missing })
+        }
     }
 
     /// The invitation, with the token already hashed (applying a recorded
@@ -46,6 +155,7 @@ impl Roster {
         id: MemberId,
         email: Email,
         role: Option<Role>,
+        custom: Option<CustomRole>,
         token_digest: TokenDigest,
         expires_at: Option<Timestamp>,
         now: Timestamp,
@@ -53,13 +163,18 @@ impl Roster {
         self.gate()?;
         self.may(actor, Action::InviteCollaborator)?;
         let kind = self.kind();
-        let role = role.unwrap_or(kind.default_invitation_role());
+        let role = match &custom {
+            Some(custom) => custom_base(custom),
+            None => role.unwrap_or(kind.default_invitation_role()),
+        };
         if role == Role::Owner {
             return Err(InviteError::OwnerRole);
         }
         if !kind.has_role(role) {
             return Err(InviteError::RoleNotOnKind { role, kind });
         }
+        self.check_grant(actor, role, custom.as_ref())
+            .map_err(InviteError::Grant)?;
         if let Some(existing) = self.get(&email) {
             return Err(InviteError::AlreadyMember {
                 email: existing.email().clone(),
@@ -82,6 +197,7 @@ impl Roster {
         Ok(self
             .next_event(EventKind::Invited, account, actor, now)
             .with_roles(Some(role), None)
+            .with_custom(custom, None)
             .with_invitation(expires_at, token_digest))
     }
 
@@ -139,7 +255,8 @@ impl Roster {
         account.username = username;
         Ok(self
             .next_event(EventKind::Accepted, account, actor, now)
-            .with_roles(Some(member.role()), None))
+            .with_roles(Some(member.role()), None)
+            .with_custom(member.custom_role().cloned(), None))
     }
 
     /// Decides [`Roster::change_role`] without changing the roster.
@@ -151,6 +268,38 @@ impl Roster {
         actor: &Email,
         member: impl Into<MemberRef<'m>>,
         role: Role,
+        now: Timestamp,
+    ) -> Result<Event, ChangeRoleError> {
+        self.change_role_event(actor, member.into(), role, None, now)
+    }
+
+    /// Decides [`Roster::change_role_custom`] without changing the roster:
+    /// the `collaborator_role_changed` event, carrying the custom role
+    /// ([`Event::custom_role`]) and its base as [`Event::role`] (and the
+    /// member's previous custom role, if any, as
+    /// [`Event::previous_custom_role`]).
+    ///
+    /// # Errors
+    /// As [`Roster::change_role_custom`].
+    pub fn decide_change_role_custom<'m>(
+        &self,
+        actor: &Email,
+        member: impl Into<MemberRef<'m>>,
+        custom: CustomRole,
+        now: Timestamp,
+    ) -> Result<Event, ChangeRoleError> {
+        let role = custom_base(&custom);
+        self.change_role_event(actor, member.into(), role, Some(custom), now)
+    }
+
+    /// A role change to `role`, or to the custom role `custom` whose base
+    /// `role` is.
+    pub(super) fn change_role_event(
+        &self,
+        actor: &Email,
+        member: MemberRef<'_>,
+        role: Role,
+        custom: Option<CustomRole>,
         now: Timestamp,
     ) -> Result<Event, ChangeRoleError> {
         self.gate()?;
@@ -166,18 +315,33 @@ impl Roster {
         if !kind.has_role(role) {
             return Err(ChangeRoleError::RoleNotOnKind { role, kind });
         }
+        self.check_grant(actor, role, custom.as_ref())
+            .map_err(ChangeRoleError::Grant)?;
         let previous = target.role();
-        if previous == role {
-            return Err(ChangeRoleError::Unchanged { role });
+        let previous_custom = target.custom_role();
+        match (&custom, previous_custom) {
+            (None, None) if previous == role => return Err(ChangeRoleError::Unchanged { role }),
+            (Some(to), Some(from)) if to == from => return Err(ChangeRoleError::UnchangedCustom),
+            _ => {}
         }
         let advisory = if target.status() == MemberStatus::Accepted {
-            demotion_advisory(kind, previous, role)
+            match (&custom, previous_custom) {
+                (None, None) => demotion_advisory(kind, previous, role),
+                _ => demotion_advisory_sets(
+                    target.secret_actions(kind),
+                    custom.as_ref().map_or_else(
+                        || grants(role, kind).data_and_secrets(),
+                        |c| c.permissions().intersection(secret_category()),
+                    ),
+                ),
+            }
         } else {
             None
         };
         Ok(self
             .next_event(EventKind::RoleChanged, target.account(), actor, now)
             .with_roles(Some(role), Some(previous))
+            .with_custom(custom, previous_custom.cloned())
             .with_advisory(advisory))
     }
 
@@ -221,6 +385,7 @@ impl Roster {
             .then_some(Advisory::RotateSecrets);
         self.next_event(EventKind::Removed, member.account(), actor, now)
             .with_roles(None, Some(member.role()))
+            .with_custom(None, member.custom_role().cloned())
             .with_advisory(advisory)
     }
 
@@ -255,6 +420,7 @@ impl Roster {
                 now,
             )
             .with_roles(Some(target.role()), None)
+            .with_custom(target.custom_role().cloned(), None)
             .with_advisory(advisory))
     }
 
@@ -380,4 +546,9 @@ impl Roster {
         self.may(actor, Action::Delete)?;
         Ok(self.next_event(EventKind::Deleted, self.owner.account(), actor, now))
     }
+}
+
+/// The matrix's data-and-secrets actions.
+fn secret_category() -> Permissions {
+    Category::DataAndSecrets.actions()
 }

@@ -240,6 +240,9 @@ impl Roster {
                     kind,
                 });
             }
+            if member.custom_role().is_some_and(|c| c.kind() != kind) {
+                return Err(RosterError::CustomRoleKind(email));
+            }
             if email == *owner.email() || map.contains_email(&email) {
                 return Err(RosterError::DuplicateEmail(email));
             }
@@ -250,7 +253,7 @@ impl Roster {
         }
         let secret_access = map
             .members()
-            .filter(|m| m.status() != MemberStatus::Pending && reads_secrets(kind, m.role()))
+            .filter(|m| m.status() != MemberStatus::Pending && !m.secret_actions(kind).is_empty())
             .map(|m| m.id().clone())
             .collect();
         Ok(Self {
@@ -314,7 +317,7 @@ impl Roster {
         let kind = self.kind();
         if let Some(missing) = self.members.members().find(|m| {
             m.status() == MemberStatus::Accepted
-                && reads_secrets(kind, m.role())
+                && !m.secret_actions(kind).is_empty()
                 && !history.contains(m.id())
         }) {
             return Err(RosterError::SecretAccessMissing(missing.email().clone()));
@@ -462,19 +465,41 @@ impl Roster {
         self.get(email).and_then(Member::effective_role)
     }
 
+    /// The actions `email` may perform on the resource now, as one
+    /// [`Permissions`](crate::Permissions) value
+    /// ([`Member::effective_permissions`]): the built-in role's row or the
+    /// custom role's set for the owner and an accepted member; nothing for
+    /// a stranger, a pending invitation or a deleted account.
+    #[must_use]
+    pub fn effective_permissions(&self, email: &Email) -> crate::Permissions {
+        self.get(email).map_or(crate::Permissions::empty(), |m| {
+            m.effective_permissions(self.kind())
+        })
+    }
+
     /// Whether `actor` may perform the collaborator-management `action`
     /// here, asked of the permission matrix: the actor's effective role
-    /// must hold it ([`allows`]). Returns that role.
+    /// must hold it ([`allows`]), or, for a member who holds a custom
+    /// role, the custom role's set (one AND either way). Returns the
+    /// actor's built-in role (a custom role's base).
     ///
     /// # Errors
-    /// [`NotPermitted`] saying why: stranger, inactive membership, or a
-    /// role that lacks the action (with the least role that has it).
+    /// [`NotPermitted`] saying why: stranger, inactive membership, a
+    /// role that lacks the action (with the least role that has it), or
+    /// a custom role that lacks it.
     pub fn may(&self, actor: &Email, action: Action) -> Result<Role, NotPermitted> {
         let member = self.get(actor).ok_or(NotPermitted::Stranger)?;
         let role = member.effective_role().ok_or(NotPermitted::Inactive {
             status: member.status(),
         })?;
         let kind = self.kind();
+        if let Some(custom) = member.custom_role() {
+            return if custom.kind() == kind && custom.allows(action) {
+                Ok(role)
+            } else {
+                Err(NotPermitted::CustomRoleLacks { kind, action })
+            };
+        }
         if allows(role, kind, action) {
             Ok(role)
         } else {
@@ -529,6 +554,9 @@ impl Roster {
                 status: target.status(),
                 role: target.role(),
             });
+        }
+        if target.custom_role().is_some() {
+            return Err(TransferError::TargetHoldsCustomRole);
         }
         Ok(target)
     }

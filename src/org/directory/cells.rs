@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Directory, Entry, MemberStatus, Role, Row, Text, TwoFactor, in_range};
+use super::{Directory, Entry, MemberStatus, Row, Text, TwoFactor, in_range};
 
 /// How many rows a batch gathers before writing them: the loads of a
 /// batch's rows, people and resources are independent of each other,
@@ -78,7 +78,10 @@ pub(super) struct Prepared<'c> {
     pub(super) username: Cell<'c>,
     pub(super) two_factor: TwoFactor,
     pub(super) resource: &'c [u8],
-    pub(super) role: Role,
+    /// The role's id as the exports write it ([`Entry::role_id`]): the
+    /// custom role's name (`a`-`z`, `0`-`9`, `_`, `-`: nothing to escape
+    /// in CSV or JSON) or the built-in role's id.
+    pub(super) role_id: &'c str,
     pub(super) status: MemberStatus,
     pub(super) invited_at: u64,
 }
@@ -177,7 +180,7 @@ impl Cells {
                 .get(row.person as usize)
                 .map_or(m.person.two_factor, |p| p.two_factor),
             resource: self.resource(row.rank),
-            role: row.role,
+            role_id: m.role_id(),
             status: row.status,
             invited_at: row.invited_at,
         }

@@ -148,7 +148,7 @@ fn row(
     out.extend_from_slice(p.two_factor.id().as_bytes());
     out.push(b',');
     out.extend_from_slice(p.resource);
-    out.extend_from_slice(p.role.id().as_bytes());
+    out.extend_from_slice(p.role_id.as_bytes());
     out.push(b',');
     out.extend_from_slice(p.status.id().as_bytes());
     out.push(b',');

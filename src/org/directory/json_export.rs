@@ -62,7 +62,7 @@ fn cells(directory: &Directory<'_>) -> Result<Cells, JsonExportError> {
 /// `"role":…,"status":…,"invited_at":…}`, the end of every membership.
 fn tail(p: &Prepared<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\"role\":\"");
-    out.extend_from_slice(p.role.id().as_bytes());
+    out.extend_from_slice(p.role_id.as_bytes());
     out.extend_from_slice(b"\",\"status\":\"");
     out.extend_from_slice(p.status.id().as_bytes());
     out.extend_from_slice(b"\",\"invited_at\":");

@@ -16,7 +16,7 @@ impl Serialize for InPerson<'_> {
         let m = &self.0;
         let mut s = serializer.serialize_struct("Entry", 4)?;
         s.serialize_field("resource", &ResourceText(m))?;
-        s.serialize_field("role", &m.role())?;
+        s.serialize_field("role", m.role_id())?;
         s.serialize_field("status", &m.status())?;
         s.serialize_field("invited_at", &m.row.invited_at)?;
         s.end()
@@ -44,7 +44,7 @@ impl Serialize for InResource<'_> {
         s.serialize_field("email", m.email_text())?;
         s.serialize_field("username", &m.username_text())?;
         s.serialize_field("two_factor", &m.two_factor())?;
-        s.serialize_field("role", &m.role())?;
+        s.serialize_field("role", m.role_id())?;
         s.serialize_field("status", &m.status())?;
         s.serialize_field("invited_at", &m.row.invited_at)?;
         s.end()

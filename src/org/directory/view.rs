@@ -43,10 +43,27 @@ impl<'d> Entry<'d> {
         self.row.member.email()
     }
 
-    /// The role.
+    /// The built-in role (a custom role's base, for a member who holds
+    /// one: see [`Member::role`]).
     #[must_use]
     pub fn role(&self) -> Role {
         self.row.role
+    }
+
+    /// The role's id as the exports write it: the custom role's name for
+    /// a member who holds one, else the built-in role's id
+    /// (`limited_collaborator`). See [`Member::role_id`].
+    #[must_use]
+    pub fn role_id(&self) -> &'d str {
+        self.row.member.role_id()
+    }
+
+    /// The role as the text views print it: the custom role's name for a
+    /// member who holds one, else the built-in role's label
+    /// (`limited collaborator`). See [`Member::role_name`].
+    #[must_use]
+    pub fn role_name(&self) -> &'d str {
+        self.row.member.role_name()
     }
 
     /// The status.
@@ -402,7 +419,7 @@ impl fmt::Display for ByCollaborator<'_> {
                     m.resource_kind(),
                     name,
                     id,
-                    m.role().label(),
+                    m.role_name(),
                     m.status().label()
                 )?;
             }
@@ -429,7 +446,7 @@ impl fmt::Display for ByResource<'_> {
                     "  {} ({}): {}, {}, 2FA {}",
                     m.email_text(),
                     m.username_text().unwrap_or("n/a"),
-                    m.role().label(),
+                    m.role_name(),
                     m.status().label(),
                     m.two_factor()
                 )?;
