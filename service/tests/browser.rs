@@ -84,7 +84,7 @@ async fn flow() {
         &svc,
         "ada@example.com",
         Some("ada"),
-        collab_authz::TwoFactor::Disabled,
+        collab_authz::org::directory::TwoFactor::Disabled,
     )
     .await;
     let mallory = user(&svc, "mallory@example.com", Some("mallory")).await;
