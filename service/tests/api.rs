@@ -357,7 +357,7 @@ async fn apps_create_list_show_rename_delete() {
             Some(json!({"app": {"name": "ledger"}})),
         )
         .await;
-    assert_error(&r, 403, "collaborator may not rename on an app");
+    assert_error(&r, 403, "collaborator may not rename on this app");
     let r = api
         .call(
             &olivia,
@@ -420,7 +420,7 @@ async fn apps_create_list_show_rename_delete() {
 
     // Delete: owner only.
     let r = api.call(&ada, "DELETE", "/v1/apps/ledger", None).await;
-    assert_error(&r, 403, "collaborator may not delete on an app");
+    assert_error(&r, 403, "collaborator may not delete on this app");
     assert_eq!(
         api.call(&olivia, "DELETE", "/v1/apps/ledger", None)
             .await
@@ -521,8 +521,10 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
         "/v1/invitations/{app_id}/{}/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         c_ada["id"].as_str().unwrap()
     );
+    // A wrong token is the crate's NotFound: a guessed token learns
+    // nothing.
     let r = api.call(&ada, "POST", &forged, None).await;
-    assert_error(&r, 403, "token does not match");
+    assert_error(&r, 404, "token does not match");
 
     // Accept through the link.
     let accepted = accept(&api, &svc, &ada, &c_ada).await;
@@ -698,7 +700,7 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
             None,
         )
         .await;
-    assert_error(&r, 403, "the owner cannot be removed");
+    assert_error(&r, 409, "the owner cannot be removed");
     let eve_id = c_eve["id"].as_str().unwrap();
     let r = api
         .call(
@@ -742,7 +744,7 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
             None,
         )
         .await;
-    assert_error(&r, 403, "the owner cannot leave");
+    assert_error(&r, 409, "the owner cannot leave");
 
     // Events: the log with the notification names, in order.
     let r = api
@@ -1085,7 +1087,7 @@ async fn databases_have_their_own_roster_without_limited_role() {
             Some(json!({"database": {"name": "other"}})),
         )
         .await;
-    assert_error(&r, 403, "may not rename on a dedicated database");
+    assert_error(&r, 403, "may not rename on this dedicated database");
     // Leave.
     let r = api
         .call(

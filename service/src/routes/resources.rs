@@ -501,8 +501,18 @@ pub async fn update_collaborator<const K: u8>(
     StrictBody(body): StrictBody<UpdateBody>,
 ) -> ApiResult<Json<Value>> {
     let kind = kind_of::<K>();
-    let (resource, _) = visible::<K>(&state, &caller, &key).await?;
-    let role = body.role_on(kind).map_err(|e| refused(kind, &e))?;
+    let (resource, roster) = visible::<K>(&state, &caller, &key).await?;
+    let role = match body.role_on(kind) {
+        Ok(role) => role,
+        Err(e) => {
+            // Whether the caller may change roles at all comes first (no
+            // role change exists on a dedicated database).
+            roster
+                .may(&caller.email, Action::ChangeCollaboratorRole)
+                .map_err(|why| refused(kind, &why))?;
+            return Err(refused(kind, &e));
+        }
+    };
     let committed = state
         .store
         .write(
