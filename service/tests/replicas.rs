@@ -516,8 +516,9 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
     assert_eq!(owners.len(), 1, "{owners:?}");
     if accept.status == 200 {
         assert_eq!(owners[0], target_email);
-        // The previous owner, now a collaborator, may not remove the owner.
-        assert_eq!(revoke.status, 403, "{}", revoke.text());
+        // The previous owner, now a collaborator, may not remove the owner (a conflict:
+        // the owner is never removed).
+        assert_eq!(revoke.status, 409, "{}", revoke.text());
     } else {
         assert_eq!(owners[0], "olivia@example.com");
         assert_eq!(revoke.status, 204, "{}", revoke.text());
