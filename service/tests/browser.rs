@@ -29,8 +29,14 @@ fn denial(role: Role, action: Action) -> String {
 }
 
 async fn create(api: &Api, owner: &User, path: &str, name: &str) {
+    // `{"app":...}` on /v1/apps, `{"database":...}` on /v1/databases.
+    let key = if path.ends_with("/databases") {
+        "database"
+    } else {
+        "app"
+    };
     let r = api
-        .call(owner, "POST", path, Some(json!({"app": {"name": name}})))
+        .call(owner, "POST", path, Some(json!({ key: {"name": name} })))
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
