@@ -101,7 +101,8 @@ impl<T: DeserializeOwned + KnownFields> FromRequest<AppState> for StrictBody<T> 
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let JsonBody(value) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
-        let unknown = |key: &str| ApiError::Unprocessable(format!("invalid body: unknown field `{key}`"));
+        let unknown =
+            |key: &str| ApiError::Unprocessable(format!("invalid body: unknown field `{key}`"));
         if let Some(object) = value.as_object() {
             if let Some(key) = object.keys().find(|k| *k != T::OUTER) {
                 return Err(unknown(key));

@@ -481,9 +481,7 @@ impl Store {
                         &[&resource.id, &resource.version],
                     )
                     .await?
-                    .ok_or_else(|| {
-                        ApiError::internal(format!("no snapshot of {}", resource.id))
-                    })?;
+                    .ok_or_else(|| ApiError::internal(format!("no snapshot of {}", resource.id)))?;
                 let seq: i64 = row.try_get(0)?;
                 // The crate's `Deserialize` checks every invariant again:
                 // timed as the crate's share.
@@ -777,9 +775,11 @@ impl Store {
                 let id = to_member_id(member_id)?;
                 let own = roster.find(&id).is_some_and(|m| m.email() == actor);
                 let event = if own {
-                    timed(stats, || roster.decide_leave(actor, at)).map_err(|e| refused(kind, &e))?
+                    timed(stats, || roster.decide_leave(actor, at))
+                        .map_err(|e| refused(kind, &e))?
                 } else {
-                    timed(stats, || roster.decide_revoke(actor, &id, at)).map_err(|e| refused(kind, &e))?
+                    timed(stats, || roster.decide_revoke(actor, &id, at))
+                        .map_err(|e| refused(kind, &e))?
                 };
                 (vec![event], Some(member_id.clone()))
             }
@@ -809,8 +809,8 @@ impl Store {
                 (vec![event], None)
             }
             Change::Delete => {
-                let event =
-                    timed(stats, || roster.decide_delete(actor, at)).map_err(|e| refused(kind, &e))?;
+                let event = timed(stats, || roster.decide_delete(actor, at))
+                    .map_err(|e| refused(kind, &e))?;
                 (vec![event], None)
             }
         };

@@ -553,7 +553,10 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
         .find(|m| m.email().as_str() == "ada@example.com")
         .unwrap();
     assert_eq!(ada_member.role(), collab_authz::Role::Collaborator);
-    assert_eq!(ada_member.status(), collab_authz::membership::MemberStatus::Accepted);
+    assert_eq!(
+        ada_member.status(),
+        collab_authz::membership::MemberStatus::Accepted
+    );
     assert_eq!(ada_member.username().unwrap().as_str(), "ada");
     assert_eq!(read.collaborators()[0].app_id(), Some(app_id.as_str()));
     let eve_row = list
@@ -1184,7 +1187,10 @@ async fn directory_groups_and_exports_with_two_factor() {
     );
     let csv = r.text();
     let mut lines = csv.lines();
-    assert_eq!(lines.next().unwrap(), collab_authz::org::directory::CSV_HEADER.join(","));
+    assert_eq!(
+        lines.next().unwrap(),
+        collab_authz::org::directory::CSV_HEADER.join(",")
+    );
     // 3 owner rows + 3 ada rows + 1 pending.
     assert_eq!(lines.count(), 7, "{csv}");
     assert!(csv.contains("disabled"));
