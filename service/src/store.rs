@@ -74,7 +74,7 @@ pub struct ResourceRow {
     pub kind: ResourceKind,
     /// Its current name.
     pub name: String,
-    /// The `seq` of the last entry of its log.
+    /// The `seq` of the last event of its log.
     pub version: i64,
     /// When it was created (Unix seconds).
     pub created_at: i64,
@@ -138,7 +138,7 @@ pub enum Change {
     Delete,
 }
 
-/// A committed write: the roster after it, its version and the entries.
+/// A committed write: the roster after it, its version and the events.
 #[derive(Debug, Clone)]
 pub struct Committed {
     /// The resource after the write.
@@ -159,12 +159,13 @@ pub struct Committed {
 pub struct Stats {
     /// Reads served from the cache at the current version.
     pub cache_hits: AtomicU64,
-    /// Reads that loaded entries or a snapshot.
+    /// Reads that loaded events or a snapshot.
     pub cache_misses: AtomicU64,
     /// Writes that decided again after losing a race.
     pub retries: AtomicU64,
-    /// Nanoseconds spent inside the crate's roster operations, replays
-    /// and decisions.
+    /// Nanoseconds spent inside the crate: its membership decisions,
+    /// `apply`, `Roster::create`, `decide` and the deserialization of
+    /// snapshots and events.
     pub crate_nanos: AtomicU64,
 }
 
