@@ -545,10 +545,16 @@ pub async fn remove_collaborator<const K: u8>(
 ) -> ApiResult<StatusCode> {
     let kind = kind_of::<K>();
     let resource = state.store.resource(kind, &key).await?;
-    let roster = state.store.roster(&resource).await?;
     // A pending invitee may decline through this route too; a stranger
-    // sees nothing.
-    if roster.get(&caller.email).is_none() {
+    // sees nothing. (The roster is not held across the write, so that the
+    // write applies its event in place rather than on a copy.)
+    let member = state
+        .store
+        .roster(&resource)
+        .await?
+        .get(&caller.email)
+        .is_some();
+    if !member {
         return Err(ApiError::not_found(singular(kind)));
     }
     state
