@@ -1420,3 +1420,110 @@ async fn bad_input_is_refused_with_json_errors_and_changes_nothing() {
     let list = collaborators(&api, &olivia, base).await;
     assert_eq!(list.len(), 1);
 }
+
+/// The log is the crate's own events, with their schema version and seq;
+/// every resource has a snapshot from its creation; an account without a
+/// username accepts without one; the roster a cold store resumes from the
+/// snapshot is the one the writer holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_is_the_crates_events_and_reads_resume_snapshots() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let nameless = user(&svc, "nameless@example.com", None).await;
+    let app_id = create_app(&api, &olivia, "store").await;
+    let client = svc.state.pool.get().await.unwrap();
+    let snapshots: i64 = client
+        .query_one(
+            "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1 AND seq = 1",
+            &[&app_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(snapshots, 1, "no snapshot at creation");
+
+    let c = invite(
+        &api,
+        &olivia,
+        "/v1/apps/store",
+        "nameless@example.com",
+        None,
+    )
+    .await;
+    let accepted = accept(&api, &svc, &nameless, &c).await;
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["username"], "n/a", "{accepted}");
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            "/v1/apps/store",
+            Some(json!({"app": {"name": "depot"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The rows, as stored: the crate's serde form.
+    let rows = client
+        .query(
+            "SELECT seq, entry FROM resource_log WHERE resource_id = $1 ORDER BY seq",
+            &[&app_id],
+        )
+        .await
+        .unwrap();
+    let types: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let seq: i64 = row.get(0);
+            let entry: Value = row.get(1);
+            assert_eq!(entry["v"], 1, "{entry}");
+            assert_eq!(entry["seq"], seq, "{entry}");
+            entry["type"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "roster_created",
+            "collaborator_invited",
+            "collaborator_accepted",
+            "resource_renamed",
+        ]
+    );
+    let secret = link_path(&svc, &c).rsplit('/').next().unwrap().to_string();
+    let stored: Value = rows[1].get(1);
+    assert!(
+        !stored.to_string().contains(&secret),
+        "the secret is stored"
+    );
+
+    // The events route names the rename after the kind, with the new name.
+    let r = api
+        .call(&olivia, "GET", "/v1/apps/depot/events?after=3", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["events"][0]["type"], "app_renamed");
+    assert_eq!(r.json()["events"][0]["name"], "depot");
+
+    // A store without the cache resumes the snapshot: the same roster,
+    // the current name, no username for the nameless member.
+    let resource = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, &app_id)
+        .await
+        .unwrap();
+    let cold =
+        collab_authz_service::store::Store::new(svc.state.pool.clone(), (*svc.state.keys).clone());
+    cold.set_cache_enabled(false);
+    let resumed = cold.roster(&resource).await.unwrap();
+    let served = svc.state.store.roster(&resource).await.unwrap();
+    assert_eq!(resumed.as_ref(), served.as_ref());
+    assert_eq!(resumed.resource().name(), "depot");
+    assert_eq!(resumed.version(), 4);
+    let member = resumed
+        .get(&collab_authz::Email::parse("nameless@example.com").unwrap())
+        .unwrap();
+    assert!(member.username().is_none());
+}
