@@ -982,6 +982,8 @@ pub async fn remove<const K: u8>(
     let (resource, roster) = visible(&state, &session, kind, &key).await?;
     let leaving =
         find_member(&roster, &member_id).is_ok_and(|m| m.email() == &session.caller.email);
+    // Not held across the write, which then applies its event in place.
+    drop(roster);
     let result = state
         .store
         .write(
