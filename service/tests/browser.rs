@@ -136,7 +136,9 @@ async fn flow() {
     b.wait_css("p.notice").await;
     b.fill("#add-email", "mallory@example.com").await;
     b.click("form.add button[type=submit]").await;
-    b.wait_css("p.notice").await;
+    // The previous page has a notice too: wait for the new row, so that
+    // no element below is read from the page being replaced (stale).
+    b.wait_css("tr[data-email='mallory@example.com']").await;
     let ada_row = "tr[data-email='ada@example.com']";
     assert_eq!(b.attr(ada_row, "data-status").await, "pending");
     assert!(
