@@ -28,7 +28,9 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use bytes::Bytes;
-use collab_authz::{Account, Email, MemberId, ResourceKind, TwoFactor, Username};
+use collab_authz::membership::{Account, MemberId, Username};
+use collab_authz::org::directory::TwoFactor;
+use collab_authz::{Email, ResourceKind};
 use collab_authz_service::store::{Change, Op};
 use collab_authz_service::{AppState, Config, router, users};
 use http_body_util::{BodyExt, Full};
@@ -356,7 +358,7 @@ async fn main() {
                     Change::Membership(Op::Accept {
                         member_id,
                         secret,
-                        username: Username::new(user.username.clone().unwrap()).unwrap(),
+                        username: Some(Username::new(user.username.clone().unwrap()).unwrap()),
                     }),
                 )
                 .await

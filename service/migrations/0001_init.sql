@@ -37,9 +37,10 @@ CREATE TABLE resources (
 );
 CREATE UNIQUE INDEX resources_live_name ON resources (kind, name) WHERE deleted_at IS NULL;
 
--- Each resource's append-only log: the membership events of the crate plus
--- the service's own entries (renamed, deleted). (resource_id, seq) is
--- unique: two writers deciding at the same version cannot both append.
+-- Each resource's append-only log: the crate's events (membership, rename,
+-- deletion), each in the crate's serde form with its schema version ("v")
+-- and its seq; `seq` here is the event's own. (resource_id, seq) is unique:
+-- two writers deciding at the same version cannot both append.
 CREATE TABLE resource_log (
     resource_id text NOT NULL REFERENCES resources (id),
     seq         bigint NOT NULL CHECK (seq >= 1),
@@ -48,7 +49,9 @@ CREATE TABLE resource_log (
     PRIMARY KEY (resource_id, seq)
 );
 
--- Rosters as of a log position, so that a read never replays a whole log.
+-- Rosters as of a log position (the crate's serde form, with its schema
+-- version and its version = seq), so that a read never replays a whole log:
+-- one at creation (seq 1), then one every 64 events.
 CREATE TABLE roster_snapshots (
     resource_id text NOT NULL REFERENCES resources (id),
     seq         bigint NOT NULL,

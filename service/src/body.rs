@@ -68,3 +68,53 @@ fn arrays_hold_objects(value: &serde_json::Value) -> bool {
         _ => true,
     }
 }
+
+/// The fields a crate body may carry: the crate's request bodies
+/// ([`InviteBody`](collab_authz::api::InviteBody),
+/// [`UpdateBody`](collab_authz::api::UpdateBody)) ignore unknown fields;
+/// the service refuses them (422), so that a misspelt or unsupported field
+/// (`"role": "owner"`) is never silently dropped.
+pub trait KnownFields {
+    /// The one top-level key.
+    const OUTER: &'static str;
+    /// The keys allowed in the object under [`OUTER`](Self::OUTER).
+    const INNER: &'static [&'static str];
+}
+
+impl KnownFields for collab_authz::api::InviteBody {
+    const OUTER: &'static str = "collaborator";
+    const INNER: &'static [&'static str] = &["email", "is_limited"];
+}
+
+impl KnownFields for collab_authz::api::UpdateBody {
+    const OUTER: &'static str = "collaborator";
+    const INNER: &'static [&'static str] = &["is_limited"];
+}
+
+/// A request body read as [`JsonBody`] does, into a crate body whose
+/// unknown fields are refused first ([`KnownFields`]).
+#[derive(Debug, Clone)]
+pub struct StrictBody<T>(pub T);
+
+impl<T: DeserializeOwned + KnownFields> FromRequest<AppState> for StrictBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let JsonBody(value) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
+        let unknown =
+            |key: &str| ApiError::Unprocessable(format!("invalid body: unknown field `{key}`"));
+        if let Some(object) = value.as_object() {
+            if let Some(key) = object.keys().find(|k| *k != T::OUTER) {
+                return Err(unknown(key));
+            }
+            if let Some(inner) = object.get(T::OUTER).and_then(serde_json::Value::as_object) {
+                if let Some(key) = inner.keys().find(|k| !T::INNER.contains(&k.as_str())) {
+                    return Err(unknown(key));
+                }
+            }
+        }
+        serde_json::from_value(value)
+            .map(StrictBody)
+            .map_err(|e| ApiError::Unprocessable(format!("invalid body: {e}")))
+    }
+}

@@ -21,7 +21,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use collab_authz::TwoFactor;
+use collab_authz::org::directory::TwoFactor;
 use collab_authz_service::{AppState, Config, router, users};
 
 const USAGE: &str = "usage:

@@ -2,48 +2,45 @@
 //! roster read and write of the service goes through [`Store`].
 //!
 //! Storage: each app's and dedicated database's log is a run of rows
-//! `(resource_id, seq)` in `resource_log`, unique, with
-//! `resources.version` the last `seq`. A write reads the roster at version
-//! `v`, runs the operation on a copy, and in one transaction moves
-//! `resources.version` from `v` to `v + n` (a compare-and-set on the row)
-//! and inserts the `n` entries at `v + 1 ..= v + n`. A concurrent writer
-//! that decided at the same `v` finds the version moved (or collides on
-//! the unique key), rolls back, reloads and decides again, a bounded
-//! number of times ([`OPTIMISTIC_ATTEMPTS`]); then it decides once more
-//! holding the resource's row lock, which cannot lose (no starvation).
-//! Within one process, writes to one resource also take a local lock so
-//! that only writers of different processes ever race.
+//! `(resource_id, seq)` in `resource_log`, unique, each the crate's own
+//! [`Event`] (its serde form, with its schema version `"v"`), with
+//! `resources.version` the last `seq` (the roster's
+//! [`version`](Roster::version)). A write decides against the roster at
+//! version `v` ([`Roster`]'s `decide_*`, on a shared reference: no copy),
+//! and in one statement moves `resources.version` from `v` to `v + n` (a
+//! compare-and-set on the row) and inserts the `n` events at
+//! `v + 1 ..= v + n`; then it [applies](Roster::apply) them to the cached
+//! roster. A concurrent writer that decided at the same `v` finds the
+//! version moved (or collides on the unique key), reloads and decides
+//! again, a bounded number of times ([`OPTIMISTIC_ATTEMPTS`]); then it
+//! decides once more holding the resource's row lock, which cannot lose
+//! (no starvation). Within one process, writes to one resource also take
+//! a local lock so that only writers of different processes ever race.
 //!
 //! Reads never replay a whole log: a per-process cache keyed by version
 //! gives the roster at the current version when nothing changed, applies
-//! only the new entries when something did, and otherwise starts from the
-//! latest snapshot (one every [`SNAPSHOT_EVERY`] entries).
-//!
-//! The crate's API is changing (decide-then-apply, `apply(&Event)`,
-//! snapshots with a version, rename/delete events): the switch happens in
-//! this module alone. Until then, an entry is applied by running again the
-//! operation that produced it, as the crate's `Roster::replay` does.
+//! only the new events when something did, and otherwise
+//! [resumes](Roster::resume) the latest snapshot (one at creation, then
+//! one every [`SNAPSHOT_EVERY`] events).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use collab_authz::{
-    AcceptError, Account, ChangeRoleError, Context, Decision, Email, Event, EventKind, Invitation,
-    InvitationToken, InviteError, LeaveError, MemberId, MemberStatus, NotPermitted, Resource,
-    ResourceId, ResourceKind, RevokeError, Role, Roster, Timestamp, TransferError, Username,
-    decide,
+use collab_authz::membership::{
+    Account, Classify, ErrorClass, EventKind, Invitation, InvitationToken, MemberId, NotPermitted,
+    Resource, ResourceId, Timestamp, Username,
 };
+use collab_authz::{Context, Decision, Email, Event, ResourceKind, Role, Roster, decide};
 use deadpool_postgres::Pool;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio_postgres::types::Json;
 
-use crate::auth::{Keys, hex, new_id, now_unix};
+use crate::auth::{Keys, new_id, now_unix};
 use crate::error::{ApiError, ApiResult};
 
-/// A snapshot of the roster is stored every this many log entries.
+/// A snapshot of the roster is stored at creation and then every this
+/// many log events.
 pub const SNAPSHOT_EVERY: i64 = 64;
 
 /// How many optimistic attempts a write makes; after as many lost races
@@ -53,52 +50,18 @@ pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
 /// Past this many cached rosters, the cache is emptied.
 const CACHE_CAPACITY: usize = 10_000;
 
-/// One entry of a resource's log.
-// TODO(crate): schema versions of stored events; until then an entry is
-// the crate's current serde form of `Event`, tagged by the service.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum LogEntry {
-    /// A membership event of the crate.
-    Membership {
-        /// The event.
-        event: Box<Event>,
-    },
-    /// The resource was renamed.
-    // TODO(crate): a rename event of the roster (the roster's resource
-    // keeps its creation name until then; the current name is
-    // `resources.name`).
-    Renamed {
-        /// The previous name.
-        from: String,
-        /// The new name.
-        to: String,
-        /// Who renamed it.
-        actor: String,
-        /// When (Unix seconds).
-        at: u64,
-    },
-    /// The resource was deleted: its roster is closed.
-    // TODO(crate): a delete event and a closed roster.
-    Deleted {
-        /// Who deleted it.
-        actor: String,
-        /// When (Unix seconds).
-        at: u64,
-    },
-}
-
-impl LogEntry {
-    /// The notification name of the entry.
-    #[must_use]
-    pub fn name(&self, kind: ResourceKind) -> &'static str {
-        match (self, kind) {
-            (LogEntry::Membership { event }, _) => event.kind().notification_name(),
-            (LogEntry::Renamed { .. }, ResourceKind::App) => "app_renamed",
-            (LogEntry::Renamed { .. }, ResourceKind::DedicatedDatabase) => "database_renamed",
-            (LogEntry::Deleted { .. }, ResourceKind::App) => "app_deleted",
-            (LogEntry::Deleted { .. }, ResourceKind::DedicatedDatabase) => "database_deleted",
-        }
+/// The name the service's events route gives `event` on a resource of
+/// `kind`: the crate's notification name, except for a rename or a
+/// deletion, which the API names after the kind (`app_renamed`,
+/// `database_deleted`, ...).
+#[must_use]
+pub fn event_name(event: &Event, kind: ResourceKind) -> &'static str {
+    match (event.kind(), kind) {
+        (EventKind::Renamed, ResourceKind::App) => "app_renamed",
+        (EventKind::Renamed, ResourceKind::DedicatedDatabase) => "database_renamed",
+        (EventKind::Deleted, ResourceKind::App) => "app_deleted",
+        (EventKind::Deleted, ResourceKind::DedicatedDatabase) => "database_deleted",
+        (other, _) => other.notification_name(),
     }
 }
 
@@ -111,7 +74,7 @@ pub struct ResourceRow {
     pub kind: ResourceKind,
     /// Its current name.
     pub name: String,
-    /// The `seq` of the last entry of its log.
+    /// The `seq` of the last event of its log.
     pub version: i64,
     /// When it was created (Unix seconds).
     pub created_at: i64,
@@ -134,8 +97,8 @@ pub enum Op {
         member_id: String,
         /// The secret the link carries.
         secret: String,
-        /// The caller's username.
-        username: Username,
+        /// The caller's username, if their account has one.
+        username: Option<Username>,
     },
     /// Change the role of membership `member_id`.
     ChangeRole {
@@ -175,15 +138,15 @@ pub enum Change {
     Delete,
 }
 
-/// A committed write: the roster after it, its version and the entries.
+/// A committed write: the roster after it, its version and the events.
 #[derive(Debug, Clone)]
 pub struct Committed {
     /// The resource after the write.
     pub resource: ResourceRow,
     /// The roster after the write.
     pub roster: Arc<Roster>,
-    /// The entries appended.
-    pub entries: Vec<LogEntry>,
+    /// The events appended, the crate's own.
+    pub events: Vec<Event>,
     /// The membership the operation was about, if any (the invited one for
     /// an invitation).
     pub member_id: Option<String>,
@@ -196,12 +159,13 @@ pub struct Committed {
 pub struct Stats {
     /// Reads served from the cache at the current version.
     pub cache_hits: AtomicU64,
-    /// Reads that loaded entries or a snapshot.
+    /// Reads that loaded events or a snapshot.
     pub cache_misses: AtomicU64,
     /// Writes that decided again after losing a race.
     pub retries: AtomicU64,
-    /// Nanoseconds spent inside the crate's roster operations, replays
-    /// and decisions.
+    /// Nanoseconds spent inside the crate: its membership decisions,
+    /// `apply`, `Roster::create`, `decide` and the deserialization of
+    /// snapshots and events.
     pub crate_nanos: AtomicU64,
 }
 
@@ -251,104 +215,44 @@ fn parse_kind(s: &str) -> ApiResult<ResourceKind> {
         .map_err(|_| ApiError::internal(format!("stored kind {s:?}")))
 }
 
-/// The token the crate is given for an invitation: the hex SHA-256 of the
-/// link's secret, so the log holds a digest, never the secret.
-// TODO(crate): invitation token digests in the crate itself.
+/// The token the crate is given for an invitation: the link's secret
+/// itself (the crate keeps only its SHA-256 digest).
 fn invitation_token(secret: &str) -> ApiResult<InvitationToken> {
-    InvitationToken::new(hex(&Sha256::digest(secret.as_bytes()))).map_err(ApiError::internal)
+    InvitationToken::new(secret).map_err(ApiError::internal)
 }
 
 fn to_member_id(id: &str) -> ApiResult<MemberId> {
     MemberId::new(id).map_err(|_| ApiError::not_found("collaborator"))
 }
 
-fn not_permitted(kind: ResourceKind, e: NotPermitted) -> ApiError {
-    match e {
-        NotPermitted::Stranger => ApiError::not_found(kind_word(kind)),
-        other => ApiError::Forbidden(other.to_string()),
+/// The answer to a refusal of the crate on a resource of `kind`: the
+/// status of its [`ErrorClass`] with the crate's explanation, except that
+/// a stranger gets the 404 of a resource they cannot see (its existence
+/// does not leak).
+pub fn refused<E: Classify + core::fmt::Display>(kind: ResourceKind, e: &E) -> ApiError {
+    if e.not_permitted() == Some(&NotPermitted::Stranger) {
+        return ApiError::not_found(kind_word(kind));
+    }
+    let message = e.to_string();
+    match e.class() {
+        ErrorClass::NotPermitted => ApiError::Forbidden(message),
+        ErrorClass::NotFound => ApiError::NotFound(message),
+        ErrorClass::Conflict => ApiError::Conflict(message),
+        ErrorClass::Gone => ApiError::Gone(message),
+        ErrorClass::Invalid => ApiError::Unprocessable(message),
     }
 }
 
-// TODO(crate): `ErrorClass` / `class()` on every membership error; until
-// then the service classifies them here, in one place.
-fn invite_error(kind: ResourceKind, e: InviteError) -> ApiError {
-    match e {
-        InviteError::NotPermitted(p) => not_permitted(kind, p),
-        InviteError::AlreadyMember { .. } | InviteError::DuplicateId => {
-            ApiError::Conflict(e.to_string())
-        }
-        other => ApiError::Unprocessable(other.to_string()),
-    }
-}
-
-fn accept_error(e: AcceptError) -> ApiError {
-    match e {
-        AcceptError::NoInvitation => ApiError::not_found("invitation"),
-        AcceptError::NotPending { .. } => ApiError::Conflict(e.to_string()),
-        other => ApiError::Forbidden(other.to_string()),
-    }
-}
-
-fn change_role_error(kind: ResourceKind, e: ChangeRoleError) -> ApiError {
-    match e {
-        ChangeRoleError::NotPermitted(p) => not_permitted(kind, p),
-        ChangeRoleError::NoSuchMember => ApiError::not_found("collaborator"),
-        ChangeRoleError::TargetIsOwner => ApiError::Forbidden(e.to_string()),
-        ChangeRoleError::Unchanged { .. } => ApiError::Conflict(e.to_string()),
-        other => ApiError::Unprocessable(other.to_string()),
-    }
-}
-
-fn revoke_error(kind: ResourceKind, e: RevokeError) -> ApiError {
-    match e {
-        RevokeError::NotPermitted(p) => not_permitted(kind, p),
-        RevokeError::NoSuchMember => ApiError::not_found("collaborator"),
-        other => ApiError::Forbidden(other.to_string()),
-    }
-}
-
-fn leave_error(kind: ResourceKind, e: LeaveError) -> ApiError {
-    match e {
-        LeaveError::NotAMember => ApiError::not_found(kind_word(kind)),
-        other => ApiError::Forbidden(other.to_string()),
-    }
-}
-
-fn transfer_error(kind: ResourceKind, e: TransferError) -> ApiError {
-    match e {
-        TransferError::NotPermitted(p) => not_permitted(kind, p),
-        TransferError::NoSuchMember => ApiError::not_found("collaborator"),
-        TransferError::NotTarget | TransferError::NotParty => ApiError::Forbidden(e.to_string()),
-        TransferError::NoPending => ApiError::NotFound(e.to_string()),
-        other => ApiError::Conflict(other.to_string()),
-    }
-}
-
-/// The role `email` holds on the roster, or the 404/403 a guarded action
-/// answers a stranger or an inactive member with.
+/// The role `email` holds on the roster ([`Roster::may_view`]), or the
+/// 404/403 a guarded action answers a stranger or an inactive member
+/// with.
 ///
 /// # Errors
 /// 404 for a stranger, 403 for a pending invitation or deleted account.
 pub fn active_role(roster: &Roster, email: &Email) -> ApiResult<Role> {
-    let kind = roster.kind();
-    match roster.get(email) {
-        None => Err(ApiError::not_found(kind_word(kind))),
-        Some(member) => member.effective_role().ok_or_else(|| {
-            not_permitted(
-                kind,
-                NotPermitted::Inactive {
-                    status: member.status(),
-                },
-            )
-        }),
-    }
-}
-
-/// Whether `email` may see the resource at all: an active member.
-// TODO(crate): `Roster::may_view`.
-#[must_use]
-pub fn may_view(roster: &Roster, email: &Email) -> bool {
-    roster.effective_role(email).is_some()
+    roster
+        .may_view(email)
+        .map_err(|e| refused(roster.kind(), &e))
 }
 
 fn is_conflict(e: &tokio_postgres::Error) -> bool {
@@ -537,7 +441,7 @@ impl Store {
             let roster = self.roster(&resource).await?;
             // The index follows the log in the same transaction; the
             // roster is the authority.
-            if may_view(&roster, email) {
+            if roster.may_view(email).is_ok() {
                 out.push((resource, roster));
             }
         }
@@ -548,7 +452,7 @@ impl Store {
     ///
     /// # Errors
     /// 503 when the database is unreachable; 500 when the stored log does
-    /// not replay (a corrupted store).
+    /// not apply (a corrupted store).
     pub async fn roster(&self, resource: &ResourceRow) -> ApiResult<Arc<Roster>> {
         let cached = if self.cache_enabled() {
             self.cache_get(&resource.id)
@@ -563,10 +467,10 @@ impl Store {
         }
         self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
         let client = crate::db::client(&self.pool).await?;
-        let (base_version, base) = match cached {
-            Some((version, roster)) if version < resource.version => (version, Some(roster)),
+        let (base_version, mut base) = match cached {
+            Some((version, roster)) if version < resource.version => (version, roster),
             _ => {
-                let snapshot = client
+                let row = client
                     .query_opt(
                         &client
                             .prepare_cached(
@@ -577,26 +481,22 @@ impl Store {
                             .await?,
                         &[&resource.id, &resource.version],
                     )
-                    .await?;
-                match snapshot {
-                    Some(row) => {
-                        let seq: i64 = row.try_get(0)?;
-                        // The crate's `Deserialize` checks every invariant
-                        // again: timed as the crate's share.
-                        let text: &str = row.try_get(1)?;
-                        let roster: Roster = timed(&self.stats, || serde_json::from_str(text))
-                            .map_err(|e| ApiError::internal(format!("snapshot: {e}")))?;
-                        (seq, Some(Arc::new(roster)))
-                    }
-                    None => (0, None),
-                }
+                    .await?
+                    .ok_or_else(|| ApiError::internal(format!("no snapshot of {}", resource.id)))?;
+                let seq: i64 = row.try_get(0)?;
+                // The crate's `Deserialize` checks every invariant again:
+                // timed as the crate's share.
+                let text: &str = row.try_get(1)?;
+                let roster: Roster = timed(&self.stats, || serde_json::from_str(text))
+                    .map_err(|e| ApiError::internal(format!("snapshot: {e}")))?;
+                (seq, Arc::new(roster))
             }
         };
         let rows = client
             .query(
                 &client
                     .prepare_cached(
-                        "SELECT seq, entry::text FROM resource_log
+                        "SELECT entry::text FROM resource_log
                   WHERE resource_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
                     )
                     .await?,
@@ -604,50 +504,38 @@ impl Store {
             )
             .await?;
         drop(client);
-        let mut expected = base_version;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
-            let seq: i64 = row.try_get(0)?;
-            expected += 1;
-            if seq != expected {
-                return Err(ApiError::internal(format!(
-                    "log of {} has a gap at {expected}",
-                    resource.id
-                )));
-            }
             // The crate's `Deserialize` of the event: the crate's share.
-            let text: &str = row.try_get(1)?;
-            let entry: LogEntry = timed(&self.stats, || serde_json::from_str(text))
-                .map_err(|e| ApiError::internal(format!("log entry {seq}: {e}")))?;
-            if let LogEntry::Membership { event } = entry {
-                events.push(*event);
-            }
+            let text: &str = row.try_get(0)?;
+            let event: Event = timed(&self.stats, || serde_json::from_str(text))
+                .map_err(|e| ApiError::internal(format!("log of {}: {e}", resource.id)))?;
+            events.push(event);
         }
-        if expected != resource.version {
-            return Err(ApiError::internal(format!(
-                "log of {} ends at {expected}, not {}",
-                resource.id, resource.version
-            )));
-        }
-        let roster = match base {
-            None => timed(&self.stats, || Roster::replay(&events))
-                .map_err(|e| ApiError::internal(format!("replay of {}: {e}", resource.id)))?,
-            Some(base) => {
-                let mut roster = (*base).clone();
-                timed(&self.stats, || self.apply_events(&mut roster, &events))?;
-                roster
-            }
-        };
-        let roster = Arc::new(roster);
+        // A copy only when a reader elsewhere still holds the old version.
+        let roster = Arc::make_mut(&mut base);
+        timed(&self.stats, || apply_all(roster, &events))?;
+        check_version(resource, roster)?;
         if self.cache_enabled() {
-            self.cache_put(&resource.id, resource.version, &roster);
+            self.cache_put(&resource.id, resource.version, &base);
         }
-        Ok(roster)
+        Ok(base)
     }
 
     fn cache_get(&self, id: &str) -> Option<(i64, Arc<Roster>)> {
         let cache = self.cache.lock().ok()?;
         cache.get(id).map(|c| (c.version, Arc::clone(&c.roster)))
+    }
+
+    /// Takes the cached roster of `id` out of the cache when it is at
+    /// `version` (so that the writer holding it may apply its events in
+    /// place).
+    fn cache_take(&self, id: &str, version: i64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.get(id).is_some_and(|c| c.version == version) {
+                cache.remove(id);
+            }
+        }
     }
 
     fn cache_put(&self, id: &str, version: i64, roster: &Arc<Roster>) {
@@ -668,92 +556,9 @@ impl Store {
         }
     }
 
-    /// Applies `events` (which follow the roster's state) to `roster`, by
-    /// running again the operation each records and checking that it
-    /// produces the same event.
-    // TODO(crate): `Roster::apply(&Event)` and snapshot resume; this
-    // mirrors `Roster::replay`'s dispatch.
-    fn apply_events(&self, roster: &mut Roster, events: &[Event]) -> ApiResult<()> {
-        let mut iter = events.iter();
-        let bad = |e: &dyn core::fmt::Display| ApiError::internal(format!("apply: {e}"));
-        while let Some(event) = iter.next() {
-            let actor = event.actor();
-            let email = &event.member().email;
-            let at = event.at();
-            let produced = match event.kind() {
-                EventKind::RosterCreated => return Err(bad(&"a second roster_created")),
-                EventKind::Invited => {
-                    let (Some(token), Some(role)) = (event.invitation_token(), event.role()) else {
-                        return Err(bad(&"invitation without token or role"));
-                    };
-                    let invitation = Invitation {
-                        id: event.member().id.clone(),
-                        email: email.clone(),
-                        role: Some(role),
-                        token: token.clone(),
-                        expires_at: event.expires_at(),
-                    };
-                    roster.invite(actor, invitation, at).map_err(|e| bad(&e))?
-                }
-                EventKind::Accepted => {
-                    let secret = self.invitation_secret(
-                        roster.resource().id().as_str(),
-                        event.member().id.as_str(),
-                    );
-                    let token = invitation_token(&secret)?;
-                    let Some(username) = event.member().username.clone() else {
-                        return Err(bad(&"acceptance without username"));
-                    };
-                    roster
-                        .accept(actor, &token, username, at)
-                        .map_err(|e| bad(&e))?
-                }
-                EventKind::Removed if actor == email => {
-                    roster.leave(actor, at).map_err(|e| bad(&e))?
-                }
-                EventKind::Removed => roster.revoke(actor, email, at).map_err(|e| bad(&e))?,
-                EventKind::RoleChanged if event.role() == Some(Role::Owner) => {
-                    let Some(second) = iter.next() else {
-                        return Err(bad(&"unpaired ownership change"));
-                    };
-                    let request = roster
-                        .pending_transfer()
-                        .cloned()
-                        .ok_or_else(|| bad(&"no pending transfer"))?;
-                    let [promoted, demoted] = roster
-                        .accept_transfer(actor, &request, at)
-                        .map_err(|e| bad(&e))?;
-                    if demoted != *second {
-                        return Err(bad(&"unpaired ownership change"));
-                    }
-                    promoted
-                }
-                EventKind::RoleChanged => {
-                    let Some(role) = event.role() else {
-                        return Err(bad(&"role change without role"));
-                    };
-                    roster
-                        .change_role(actor, email, role, at)
-                        .map_err(|e| bad(&e))?
-                }
-                EventKind::TransferRequested => roster
-                    .request_transfer(actor, email, at)
-                    .map_err(|e| bad(&e))?,
-                EventKind::TransferCancelled => {
-                    roster.cancel_transfer(actor, at).map_err(|e| bad(&e))?
-                }
-                EventKind::AccountDeleted => {
-                    roster.account_deleted(email, at).map_err(|e| bad(&e))?
-                }
-            };
-            if produced != *event {
-                return Err(bad(&"an event does not match the change it records"));
-            }
-        }
-        Ok(())
-    }
-
-    /// Creates a resource of `kind` named `name`, owned by `owner`.
+    /// Creates a resource of `kind` named `name`, owned by `owner`: its
+    /// `roster_created` event at seq 1 and a snapshot at 1 (so that every
+    /// read resumes a snapshot).
     ///
     /// # Errors
     /// 422 for a name the crate refuses; 409 when the name is taken; 503
@@ -774,9 +579,6 @@ impl Store {
             .map_err(|e| ApiError::Unprocessable(format!("name: {e}")))?;
         let now = Timestamp::from_unix_seconds(now_unix());
         let (roster, event) = timed(&self.stats, || Roster::create(resource, owner.clone(), now));
-        let entry = LogEntry::Membership {
-            event: Box::new(event),
-        };
         let mut client = crate::db::client(&self.pool).await?;
         let tx = client.transaction().await?;
         let row = tx
@@ -797,7 +599,12 @@ impl Store {
             })?;
         tx.execute(
             "INSERT INTO resource_log (resource_id, seq, entry) VALUES ($1, 1, $2)",
-            &[&id, &Json(&entry)],
+            &[&id, &Json(&event)],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO roster_snapshots (resource_id, seq, roster) VALUES ($1, 1, $2)",
+            &[&id, &Json(&roster)],
         )
         .await?;
         tx.execute(
@@ -826,15 +633,14 @@ impl Store {
         Ok(Arc::clone(locks.entry(id.to_string()).or_default()))
     }
 
-    /// Writes `change` on resource `resource_id` as `actor` (who is
-    /// `actor_id` for the service's own entries): decides against the
-    /// roster at the current version and appends at the next, deciding
-    /// again after a lost race, at most [`OPTIMISTIC_ATTEMPTS`] times, then
-    /// once under the row lock.
+    /// Writes `change` on resource `resource_id` as `actor`: decides
+    /// against the roster at the current version and appends at the next,
+    /// deciding again after a lost race, at most [`OPTIMISTIC_ATTEMPTS`]
+    /// times, then once under the row lock.
     ///
     /// # Errors
-    /// The crate's refusal (403, 404, 409, 422) with nothing written;
-    /// 503 when the database is
+    /// The crate's refusal (403, 404, 409, 410, 422, with its
+    /// explanation) with nothing written; 503 when the database is
     /// unreachable (the transaction is rolled back: nothing written).
     pub async fn write(
         &self,
@@ -860,34 +666,19 @@ impl Store {
             }
             let resource = self.resource_by_id(resource_id).await?;
             let roster = self.roster(&resource).await?;
-            // TODO(crate): decide on `&Roster` and apply; until then the
-            // operation runs on a copy (the crate's `Clone`, timed).
-            let mut next = timed(&self.stats, || (*roster).clone());
-            let now = now_unix();
-            let (entries, member_id, new_name) = self.decide(
+            let decided = self.decide(
                 &resource,
-                &mut next,
+                &roster,
                 actor,
                 &change,
                 invite_id.as_deref(),
-                now,
+                now_unix(),
             )?;
-            match self
-                .commit(&resource, &next, &entries, new_name.as_deref())
-                .await
-            {
-                Ok(resource) => {
-                    let roster = Arc::new(next);
-                    if self.cache_enabled() {
-                        self.cache_put(&resource.id, resource.version, &roster);
-                    }
-                    return Ok(Committed {
-                        resource,
-                        roster,
-                        entries,
-                        member_id,
-                        retries,
-                    });
+            let client = crate::db::client(&self.pool).await?;
+            match self.append(&client, &resource, &roster, &decided).await {
+                Ok(row) => {
+                    drop(client);
+                    return self.committed(&resource, row, roster, decided, retries);
                 }
                 Err(CommitError::Conflict) => {
                     retries += 1;
@@ -901,141 +692,130 @@ impl Store {
         }
     }
 
-    /// Runs `change` on `roster` (a copy of the roster at the resource's
-    /// version): the entries to append, the membership concerned, the new
-    /// name.
+    /// After the append: applies the decided events to the roster they
+    /// were decided on (in place when no reader holds it; the cache gives
+    /// its reference up first) and caches the result.
+    fn committed(
+        &self,
+        before: &ResourceRow,
+        row: ResourceRow,
+        mut roster: Arc<Roster>,
+        decided: Decided,
+        retries: u32,
+    ) -> ApiResult<Committed> {
+        self.cache_take(&before.id, before.version);
+        let next = Arc::make_mut(&mut roster);
+        timed(&self.stats, || apply_all(next, &decided.events))?;
+        check_version(&row, next)?;
+        if self.cache_enabled() {
+            self.cache_put(&row.id, row.version, &roster);
+        }
+        Ok(Committed {
+            resource: row,
+            roster,
+            events: decided.events,
+            member_id: decided.member_id,
+            retries,
+        })
+    }
+
+    /// Decides `change` against `roster` (the roster at the resource's
+    /// version): the events to append and the membership concerned.
     fn decide(
         &self,
         resource: &ResourceRow,
-        roster: &mut Roster,
+        roster: &Roster,
         actor: &Email,
         change: &Change,
         invite_id: Option<&str>,
         now: u64,
-    ) -> ApiResult<(Vec<LogEntry>, Option<String>, Option<String>)> {
+    ) -> ApiResult<Decided> {
         let kind = resource.kind;
         let at = Timestamp::from_unix_seconds(now);
-        // TODO(crate): operations by member id; until then the id is looked
-        // up and the operation given the email.
-        let member_email = |roster: &Roster, id: &str| -> ApiResult<Email> {
-            let member_id = to_member_id(id)?;
-            roster
-                .get_by_id(&member_id)
-                .map(|m| m.email().clone())
-                .ok_or_else(|| ApiError::not_found("collaborator"))
-        };
-        let membership = |events: Vec<Event>| {
-            events
-                .into_iter()
-                .map(|event| LogEntry::Membership {
-                    event: Box::new(event),
-                })
-                .collect::<Vec<_>>()
-        };
         let stats = &self.stats;
-        match change {
-            Change::Membership(op) => {
-                let (events, member) = match op {
-                    Op::Invite { email, role } => {
-                        let id = invite_id.ok_or_else(|| ApiError::internal("invite id"))?;
-                        let secret = self.invitation_secret(&resource.id, id);
-                        let mut invitation = Invitation::new(
-                            to_member_id(id)?,
-                            email.clone(),
-                            invitation_token(&secret)?,
-                        );
-                        invitation.role = *role;
-                        let event = timed(stats, || roster.invite(actor, invitation, at))
-                            .map_err(|e| invite_error(kind, e))?;
-                        (vec![event], Some(id.to_string()))
-                    }
-                    Op::Accept {
-                        member_id,
-                        secret,
-                        username,
-                    } => {
-                        // The link names the membership: it must be the
-                        // caller's own.
-                        let mine = roster
-                            .get(actor)
-                            .is_some_and(|m| m.id().as_str() == member_id);
-                        if !mine {
-                            return Err(ApiError::not_found("invitation"));
-                        }
-                        let token = invitation_token(secret)?;
-                        let event =
-                            timed(stats, || roster.accept(actor, &token, username.clone(), at))
-                                .map_err(accept_error)?;
-                        (vec![event], Some(member_id.clone()))
-                    }
-                    Op::ChangeRole { member_id, role } => {
-                        let email = member_email(roster, member_id)?;
-                        let event = timed(stats, || roster.change_role(actor, &email, *role, at))
-                            .map_err(|e| change_role_error(kind, e))?;
-                        (vec![event], Some(member_id.clone()))
-                    }
-                    Op::Remove { member_id } => {
-                        let email = member_email(roster, member_id)?;
-                        let event = if email == *actor {
-                            timed(stats, || roster.leave(actor, at))
-                                .map_err(|e| leave_error(kind, e))?
-                        } else {
-                            timed(stats, || roster.revoke(actor, &email, at))
-                                .map_err(|e| revoke_error(kind, e))?
-                        };
-                        (vec![event], Some(member_id.clone()))
-                    }
-                    Op::RequestTransfer { email } => {
-                        let event = timed(stats, || roster.request_transfer(actor, email, at))
-                            .map_err(|e| transfer_error(kind, e))?;
-                        {
-                            let member = event_member(&event);
-                            (vec![event], Some(member))
-                        }
-                    }
-                    Op::AcceptTransfer => {
-                        let request = roster.pending_transfer().cloned().ok_or_else(|| {
-                            ApiError::NotFound(TransferError::NoPending.to_string())
-                        })?;
-                        let events = timed(stats, || roster.accept_transfer(actor, &request, at))
-                            .map_err(|e| transfer_error(kind, e))?;
-                        (events.to_vec(), None)
-                    }
-                    Op::CancelTransfer => {
-                        let event = timed(stats, || roster.cancel_transfer(actor, at))
-                            .map_err(|e| transfer_error(kind, e))?;
-                        (vec![event], None)
-                    }
+        let (events, member_id) = match change {
+            Change::Membership(Op::Invite { email, role }) => {
+                let id = invite_id.ok_or_else(|| ApiError::internal("invite id"))?;
+                let secret = self.invitation_secret(&resource.id, id);
+                let mut invitation =
+                    Invitation::new(to_member_id(id)?, email.clone(), invitation_token(&secret)?);
+                if let Some(role) = role {
+                    invitation = invitation.with_role(*role);
+                }
+                let event = timed(stats, || roster.decide_invite(actor, invitation, at))
+                    .map_err(|e| refused(kind, &e))?;
+                (vec![event], Some(id.to_string()))
+            }
+            Change::Membership(Op::Accept {
+                member_id,
+                secret,
+                username,
+            }) => {
+                // The link names the membership: it must be the caller's
+                // own.
+                let mine = roster
+                    .get(actor)
+                    .is_some_and(|m| m.id().as_str() == member_id);
+                if !mine {
+                    return Err(ApiError::not_found("invitation"));
+                }
+                let token = invitation_token(secret)?;
+                let event = timed(stats, || {
+                    roster.decide_accept(actor, &token, username.clone(), at)
+                })
+                .map_err(|e| refused(kind, &e))?;
+                (vec![event], Some(member_id.clone()))
+            }
+            Change::Membership(Op::ChangeRole { member_id, role }) => {
+                let id = to_member_id(member_id)?;
+                let event = timed(stats, || roster.decide_change_role(actor, &id, *role, at))
+                    .map_err(|e| refused(kind, &e))?;
+                (vec![event], Some(member_id.clone()))
+            }
+            Change::Membership(Op::Remove { member_id }) => {
+                let id = to_member_id(member_id)?;
+                let own = roster.find(&id).is_some_and(|m| m.email() == actor);
+                let event = if own {
+                    timed(stats, || roster.decide_leave(actor, at))
+                        .map_err(|e| refused(kind, &e))?
+                } else {
+                    timed(stats, || roster.decide_revoke(actor, &id, at))
+                        .map_err(|e| refused(kind, &e))?
                 };
-                Ok((membership(events), member, None))
+                (vec![event], Some(member_id.clone()))
+            }
+            Change::Membership(Op::RequestTransfer { email }) => {
+                let event = timed(stats, || roster.decide_request_transfer(actor, email, at))
+                    .map_err(|e| refused(kind, &e))?;
+                let member = event.member().id.as_str().to_string();
+                (vec![event], Some(member))
+            }
+            Change::Membership(Op::AcceptTransfer) => {
+                let Some(request) = roster.pending_transfer() else {
+                    let e = collab_authz::membership::TransferError::NoPending;
+                    return Err(refused(kind, &e));
+                };
+                let events = timed(stats, || roster.decide_accept_transfer(actor, request, at))
+                    .map_err(|e| refused(kind, &e))?;
+                (events.to_vec(), None)
+            }
+            Change::Membership(Op::CancelTransfer) => {
+                let event = timed(stats, || roster.decide_cancel_transfer(actor, at))
+                    .map_err(|e| refused(kind, &e))?;
+                (vec![event], None)
             }
             Change::Rename { name } => {
-                guard(stats, roster, actor, collab_authz::Action::Rename)?;
-                Resource::new(kind, roster.resource().id().clone(), name.as_str())
-                    .map_err(|e| ApiError::Unprocessable(format!("name: {e}")))?;
-                if *name == resource.name {
-                    return Err(ApiError::Conflict(format!(
-                        "the {} is named {name:?} already",
-                        kind_word(kind)
-                    )));
-                }
-                let entry = LogEntry::Renamed {
-                    from: resource.name.clone(),
-                    to: name.clone(),
-                    actor: actor.as_str().to_string(),
-                    at: now,
-                };
-                Ok((vec![entry], None, Some(name.clone())))
+                let event = timed(stats, || roster.decide_rename(actor, name, at))
+                    .map_err(|e| refused(kind, &e))?;
+                (vec![event], None)
             }
             Change::Delete => {
-                guard(stats, roster, actor, collab_authz::Action::Delete)?;
-                let entry = LogEntry::Deleted {
-                    actor: actor.as_str().to_string(),
-                    at: now,
-                };
-                Ok((vec![entry], None, None))
+                let event = timed(stats, || roster.decide_delete(actor, at))
+                    .map_err(|e| refused(kind, &e))?;
+                (vec![event], None)
             }
-        }
+        };
+        Ok(Decided { events, member_id })
     }
 
     /// The last attempt of a write: in one transaction, lock the
@@ -1062,14 +842,9 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("resource"))?;
         let resource = resource_row(&row)?;
         let roster = self.roster(&resource).await?;
-        let mut next = timed(&self.stats, || (*roster).clone());
-        let (entries, member_id, new_name) =
-            self.decide(&resource, &mut next, actor, change, invite_id, now_unix())?;
-        let resource = match self
-            .append(&tx, &resource, &next, &entries, new_name.as_deref())
-            .await
-        {
-            Ok(resource) => resource,
+        let decided = self.decide(&resource, &roster, actor, change, invite_id, now_unix())?;
+        let row = match self.append(&tx, &resource, &roster, &decided).await {
+            Ok(row) => row,
             Err(CommitError::Api(e)) => return Err(e),
             Err(CommitError::Conflict) => {
                 return Err(ApiError::internal(
@@ -1078,74 +853,66 @@ impl Store {
             }
         };
         tx.commit().await?;
-        let roster = Arc::new(next);
-        if self.cache_enabled() {
-            self.cache_put(&resource.id, resource.version, &roster);
-        }
-        Ok(Committed {
-            resource,
-            roster,
-            entries,
-            member_id,
-            retries,
-        })
-    }
-
-    async fn commit(
-        &self,
-        resource: &ResourceRow,
-        roster: &Roster,
-        entries: &[LogEntry],
-        new_name: Option<&str>,
-    ) -> Result<ResourceRow, CommitError> {
-        let client = crate::db::client(&self.pool).await?;
-        self.append(&client, resource, roster, entries, new_name)
-            .await
+        drop(client);
+        self.committed(&resource, row, roster, decided, retries)
     }
 
     /// In one statement (its own transaction, or part of `client`'s):
-    /// moves the version from the resource's to past `entries` (or
-    /// reports the race lost), appends the entries, updates the membership
+    /// moves the version from the resource's to past the decided events
+    /// (or reports the race lost), appends them, updates the membership
     /// index and writes a snapshot when one is due. One round trip.
+    ///
+    /// `before` is the roster the events were decided on: the index rows
+    /// come from the events and it; a snapshot (every [`SNAPSHOT_EVERY`]
+    /// events) is a copy of it with the events applied.
     async fn append<C: deadpool_postgres::GenericClient>(
         &self,
         client: &C,
         resource: &ResourceRow,
-        roster: &Roster,
-        entries: &[LogEntry],
-        new_name: Option<&str>,
+        before: &Roster,
+        decided: &Decided,
     ) -> Result<ResourceRow, CommitError> {
-        let count = i64::try_from(entries.len()).map_err(ApiError::internal)?;
+        let events = &decided.events;
+        let count = i64::try_from(events.len()).map_err(ApiError::internal)?;
         let (from, to) = (resource.version, resource.version + count);
-        let deleted = entries
+        let deleted = events.iter().any(|e| e.kind() == EventKind::Deleted);
+        let new_name = events
             .iter()
-            .any(|e| matches!(e, LogEntry::Deleted { .. }));
+            .rev()
+            .find(|e| e.kind() == EventKind::Renamed)
+            .and_then(Event::name);
         let seqs: Vec<i64> = (from + 1..=to).collect();
-        let logged: Vec<Json<&LogEntry>> = entries.iter().map(Json).collect();
-        // The members the entries are about, each once: present ones are
-        // upserted with their state after the write, absent ones removed.
+        let logged: Vec<Json<&Event>> = events.iter().map(Json).collect();
+        // The members the events are about, each once, in their state
+        // after the last event about them: present ones are upserted,
+        // removed ones deleted from the index.
         let mut touched = std::collections::BTreeMap::new();
-        for entry in entries {
-            if let LogEntry::Membership { event } = entry {
-                let email = &event.member().email;
-                touched.insert(email.normalized(), roster.get(email));
+        for event in events {
+            if let Some(state) = index_state(before, event) {
+                touched.insert(event.member().email.normalized(), state);
             }
         }
         let (mut emails, mut ids, mut roles, mut statuses, mut removed) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (email, member) in touched {
-            match member {
-                Some(member) => {
+        for (email, state) in touched {
+            match state {
+                IndexState::Present { id, role, status } => {
                     emails.push(email);
-                    ids.push(member.id().as_str());
-                    roles.push(member.role().to_string());
-                    statuses.push(member.status().id());
+                    ids.push(id);
+                    roles.push(role);
+                    statuses.push(status);
                 }
-                None => removed.push(email),
+                IndexState::Removed => removed.push(email),
             }
         }
-        let snapshot =
-            (!deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY).then_some(Json(roster));
+        let snapshot = if !deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY {
+            let mut after = timed(&self.stats, || before.clone());
+            timed(&self.stats, || apply_all(&mut after, events))?;
+            Some(after)
+        } else {
+            None
+        };
+        let snapshot = snapshot.as_ref().map(Json);
         let statement = client.prepare_cached(APPEND_SQL).await?;
         let row = client
             .query_opt(
@@ -1173,22 +940,17 @@ impl Store {
         }
     }
 
-    /// The log of a resource, entries `after < seq`, at most `limit`.
+    /// The log of a resource, events `after < seq`, at most `limit`.
     ///
     /// # Errors
-    /// 503 when the database is unreachable; 500 for an unreadable entry.
-    pub async fn log(
-        &self,
-        resource_id: &str,
-        after: i64,
-        limit: i64,
-    ) -> ApiResult<Vec<(i64, LogEntry)>> {
+    /// 503 when the database is unreachable; 500 for an unreadable event.
+    pub async fn log(&self, resource_id: &str, after: i64, limit: i64) -> ApiResult<Vec<Event>> {
         let client = crate::db::client(&self.pool).await?;
         let rows = client
             .query(
                 &client
                     .prepare_cached(
-                        "SELECT seq, entry FROM resource_log
+                        "SELECT entry::text FROM resource_log
                   WHERE resource_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                     )
                     .await?,
@@ -1197,8 +959,9 @@ impl Store {
             .await?;
         rows.iter()
             .map(|row| {
-                let Json(entry): Json<LogEntry> = row.try_get(1)?;
-                Ok((row.try_get(0)?, entry))
+                let text: &str = row.try_get(0)?;
+                serde_json::from_str(text)
+                    .map_err(|e| ApiError::internal(format!("log of {resource_id}: {e}")))
             })
             .collect()
     }
@@ -1210,14 +973,7 @@ impl Store {
     /// 503 when the database is unreachable; 500 when the log does not
     /// replay.
     pub async fn replay(&self, resource: &ResourceRow) -> ApiResult<Roster> {
-        let entries = self.log(&resource.id, 0, i64::MAX).await?;
-        let events: Vec<Event> = entries
-            .into_iter()
-            .filter_map(|(_, e)| match e {
-                LogEntry::Membership { event } => Some(*event),
-                _ => None,
-            })
-            .collect();
+        let events = self.log(&resource.id, 0, i64::MAX).await?;
         Roster::replay(&events).map_err(|e| ApiError::internal(format!("replay: {e}")))
     }
 
@@ -1238,30 +994,83 @@ impl Store {
             decide(role, roster.kind(), action, ctx)
         }))
     }
+}
 
-    /// Whether this membership is pending (for showing its link).
-    #[must_use]
-    pub fn is_pending(status: MemberStatus) -> bool {
-        status == MemberStatus::Pending
+/// What a write decided: the events, and the membership concerned (the
+/// invited one for an invitation).
+#[derive(Debug)]
+struct Decided {
+    events: Vec<Event>,
+    member_id: Option<String>,
+}
+
+/// A member's row of the `memberships` index after an event.
+enum IndexState {
+    Present {
+        id: String,
+        role: String,
+        status: &'static str,
+    },
+    Removed,
+}
+
+/// The index row of the member `event` is about, after it (`before`: the
+/// roster the event was decided on); `None` for an event that changes no
+/// membership (rename, delete, a transfer request or cancellation).
+fn index_state(before: &Roster, event: &Event) -> Option<IndexState> {
+    use collab_authz::membership::MemberStatus;
+    let member = event.member();
+    let present = |role: Role, status: MemberStatus| IndexState::Present {
+        id: member.id.as_str().to_string(),
+        role: role.to_string(),
+        status: status.id(),
+    };
+    match event.kind() {
+        EventKind::RosterCreated => Some(present(Role::Owner, MemberStatus::Owner)),
+        EventKind::Invited => event.role().map(|r| present(r, MemberStatus::Pending)),
+        EventKind::Accepted => event.role().map(|r| present(r, MemberStatus::Accepted)),
+        EventKind::RoleChanged => {
+            let role = event.role()?;
+            // An ownership transfer: the new owner and the previous one,
+            // now an accepted collaborator; otherwise the status stays.
+            let status = if role == Role::Owner {
+                MemberStatus::Owner
+            } else if event.previous_role() == Some(Role::Owner) {
+                MemberStatus::Accepted
+            } else {
+                before.find(&member.id)?.status()
+            };
+            Some(present(role, status))
+        }
+        EventKind::AccountDeleted => event
+            .role()
+            .map(|r| present(r, MemberStatus::UserAccountDeleted)),
+        EventKind::Removed => Some(IndexState::Removed),
+        _ => None,
     }
 }
 
-fn event_member(event: &Event) -> String {
-    event.member().id.as_str().to_string()
+/// Applies `events` in turn to `roster` with the crate's
+/// [`Roster::apply`].
+fn apply_all(roster: &mut Roster, events: &[Event]) -> ApiResult<()> {
+    for event in events {
+        roster
+            .apply(event)
+            .map_err(|e| ApiError::internal(format!("event {}: {e}", event.seq())))?;
+    }
+    Ok(())
 }
 
-/// Refuses unless the crate allows `actor` to do `action` (no context).
-fn guard(
-    stats: &Stats,
-    roster: &Roster,
-    actor: &Email,
-    action: collab_authz::Action,
-) -> ApiResult<()> {
-    let role = active_role(roster, actor)?;
-    match timed(stats, || {
-        decide(role, roster.kind(), action, &Context::new())
-    }) {
-        Decision::Denied(denial) => Err(ApiError::Forbidden(denial.to_string())),
-        _ => Ok(()),
+/// Checks that the roster's version is the resource's.
+fn check_version(resource: &ResourceRow, roster: &Roster) -> ApiResult<()> {
+    if i64::try_from(roster.version()).ok() == Some(resource.version) {
+        Ok(())
+    } else {
+        Err(ApiError::internal(format!(
+            "roster of {} at {}, not {}",
+            resource.id,
+            roster.version(),
+            resource.version
+        )))
     }
 }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use collab_authz::{Email, TwoFactor, Username};
+use collab_authz::Email;
+use collab_authz::membership::Username;
+use collab_authz::org::directory::TwoFactor;
 use deadpool_postgres::Pool;
 
 use crate::auth::{new_api_token, new_id, parse_two_factor, token_digest};

@@ -29,8 +29,14 @@ fn denial(role: Role, action: Action) -> String {
 }
 
 async fn create(api: &Api, owner: &User, path: &str, name: &str) {
+    // `{"app":...}` on /v1/apps, `{"database":...}` on /v1/databases.
+    let key = if path.ends_with("/databases") {
+        "database"
+    } else {
+        "app"
+    };
     let r = api
-        .call(owner, "POST", path, Some(json!({"app": {"name": name}})))
+        .call(owner, "POST", path, Some(json!({ key: {"name": name} })))
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
@@ -84,7 +90,7 @@ async fn flow() {
         &svc,
         "ada@example.com",
         Some("ada"),
-        collab_authz::TwoFactor::Disabled,
+        collab_authz::org::directory::TwoFactor::Disabled,
     )
     .await;
     let mallory = user(&svc, "mallory@example.com", Some("mallory")).await;
@@ -130,7 +136,9 @@ async fn flow() {
     b.wait_css("p.notice").await;
     b.fill("#add-email", "mallory@example.com").await;
     b.click("form.add button[type=submit]").await;
-    b.wait_css("p.notice").await;
+    // The previous page has a notice too: wait for the new row, so that
+    // no element below is read from the page being replaced (stale).
+    b.wait_css("tr[data-email='mallory@example.com']").await;
     let ada_row = "tr[data-email='ada@example.com']";
     assert_eq!(b.attr(ada_row, "data-status").await, "pending");
     assert!(

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use collab_authz::{MemberStatus, ResourceKind};
+use collab_authz::ResourceKind;
+use collab_authz::membership::MemberStatus;
 use common::{Api, postgres, service, user};
 use serde_json::json;
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use collab_authz::{Action, Context, Decision, Email, Obligation, Roster};
+use collab_authz::matrix::Obligation;
+use collab_authz::{Action, Context, Decision, Email, Roster};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -31,7 +32,7 @@ async fn app(
     let kind = super::resources::kind_of::<APP>();
     let resource = state.store.resource(kind, key).await?;
     let roster = state.store.roster(&resource).await?;
-    if !crate::store::may_view(&roster, &caller.email) {
+    if roster.may_view(&caller.email).is_err() {
         return Err(ApiError::not_found(singular(kind)));
     }
     Ok((resource, roster))

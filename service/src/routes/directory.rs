@@ -9,10 +9,9 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use collab_authz::{
-    Directory, DirectoryBuilder, Email, Grouping, Resource, ResourceId, ResourceKind, Roster,
-    TwoFactor,
-};
+use collab_authz::membership::Resource;
+use collab_authz::org::directory::{Directory, DirectoryBuilder, Grouping, TwoFactor};
+use collab_authz::{Email, ResourceKind, Roster};
 use serde::Deserialize;
 
 use super::QueryParams;
@@ -89,16 +88,11 @@ pub async fn owned(state: &AppState, email: &Email) -> ApiResult<Owned> {
             .resources_of(ResourceKind::DedicatedDatabase, email, true)
             .await?,
     );
-    // The crate's resource carries the creation name; the directory shows
-    // the current one.
-    // TODO(crate): rename events (the roster's resource would be current).
-    let mut resources = Vec::with_capacity(owned.len());
-    for (row, roster) in &owned {
-        let id = ResourceId::new(row.id.clone()).map_err(ApiError::internal)?;
-        let resource =
-            Resource::new(roster.kind(), id, row.name.clone()).map_err(ApiError::internal)?;
-        resources.push(resource);
-    }
+    // The roster's resource carries the current name (rename events).
+    let resources = owned
+        .iter()
+        .map(|(_, roster)| roster.resource().clone())
+        .collect();
     let emails: Vec<&str> = owned
         .iter()
         .flat_map(|(_, roster)| roster.iter().map(|m| m.email().normalized()))

@@ -8,19 +8,18 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use collab_authz::api::ApiStatus;
-use collab_authz::{
-    Account, Action, Context, Email, Member, MemberId, ResourceKind, Role, Roster, Username,
-};
+use collab_authz::api::{ApiStatus, InviteBody, UpdateBody};
+use collab_authz::membership::{Account, Member, MemberId, MemberStatus, Username};
+use collab_authz::{Action, Context, Email, Event, ResourceKind, Role, Roster};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{PathParams, QueryParams, UNKNOWN_USERNAME, plural, singular, validate_name};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, StrictBody};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{Change, LogEntry, Op, ResourceRow, active_role, may_view};
+use crate::store::{Change, Op, ResourceRow, active_role, event_name, refused};
 use crate::time::iso8601;
 
 /// The const parameter of the app routes.
@@ -76,33 +75,6 @@ impl ResourceBody {
     }
 }
 
-// TODO(crate): the typed invite/update bodies with the kind-default rule.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InviteFields {
-    email: String,
-    #[serde(default)]
-    is_limited: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct InviteBody {
-    collaborator: InviteFields,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateFields {
-    is_limited: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct UpdateBody {
-    collaborator: UpdateFields,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TransferFields {
@@ -115,46 +87,10 @@ pub(crate) struct TransferBody {
     transfer: TransferFields,
 }
 
-/// The role an invitation asks for: absent (or `null`) `is_limited` is
-/// the kind's default, `true` limited, `false` collaborator.
-fn invite_role(is_limited: Option<bool>) -> Option<Role> {
-    is_limited.map(|limited| {
-        if limited {
-            Role::LimitedCollaborator
-        } else {
-            Role::Collaborator
-        }
-    })
-}
-
-/// An email as the crate parses it, refusing besides the invisible
-/// formatting characters (bidirectional overrides, zero-width marks) that
-/// would make one address display as another.
-// TODO(crate): identity hardening (these characters refused by `Email`).
+/// An email as the crate parses it (the crate refuses control,
+/// invisible and bidirectional characters), or 422 with its reason.
 pub(crate) fn parse_email(s: &str) -> ApiResult<Email> {
-    if s.chars().any(is_invisible_format) {
-        return Err(ApiError::Unprocessable(
-            "email: contains an invisible formatting character (bidirectional or zero-width)"
-                .into(),
-        ));
-    }
     Email::parse(s).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))
-}
-
-/// Unicode format characters that change how text displays without
-/// showing: bidirectional marks, embeddings, overrides and isolates,
-/// zero-width characters, the byte-order mark.
-fn is_invisible_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00ad}'
-            | '\u{061c}'
-            | '\u{180e}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{2069}'
-            | '\u{feff}'
-    )
 }
 
 // ---------------------------------------------------------------------------
@@ -234,7 +170,7 @@ struct CollaboratorList<'a> {
 async fn user_ids(state: &AppState, roster: &Roster) -> ApiResult<HashMap<String, String>> {
     let emails: Vec<&str> = roster
         .iter()
-        .filter(|m| m.status() != collab_authz::MemberStatus::Pending)
+        .filter(|m| m.status() != MemberStatus::Pending)
         .map(|m| m.email().normalized())
         .collect();
     state.user_ids.ids(&state.pool, &emails).await
@@ -313,7 +249,7 @@ async fn visible<const K: u8>(
     let kind = kind_of::<K>();
     let resource = state.store.resource(kind, key).await?;
     let roster = state.store.roster(&resource).await?;
-    if !may_view(&roster, &caller.email) {
+    if roster.may_view(&caller.email).is_err() {
         return Err(ApiError::not_found(singular(kind)));
     }
     Ok((resource, roster))
@@ -529,11 +465,12 @@ pub async fn invite<const K: u8>(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(key): PathParams<String>,
-    JsonBody(body): JsonBody<InviteBody>,
+    StrictBody(body): StrictBody<InviteBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let kind = kind_of::<K>();
     let (resource, _) = visible::<K>(&state, &caller, &key).await?;
-    let email = parse_email(&body.collaborator.email)?;
-    let role = invite_role(body.collaborator.is_limited);
+    let email = body.email().clone();
+    let role = Some(body.role_on(kind).map_err(|e| refused(kind, &e))?);
     let committed = state
         .store
         .write(
@@ -561,13 +498,20 @@ pub async fn update_collaborator<const K: u8>(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((key, id)): PathParams<(String, String)>,
-    JsonBody(body): JsonBody<UpdateBody>,
+    StrictBody(body): StrictBody<UpdateBody>,
 ) -> ApiResult<Json<Value>> {
-    let (resource, _) = visible::<K>(&state, &caller, &key).await?;
-    let role = if body.collaborator.is_limited {
-        Role::LimitedCollaborator
-    } else {
-        Role::Collaborator
+    let kind = kind_of::<K>();
+    let (resource, roster) = visible::<K>(&state, &caller, &key).await?;
+    let role = match body.role_on(kind) {
+        Ok(role) => role,
+        Err(e) => {
+            // Whether the caller may change roles at all comes first (no
+            // role change exists on a dedicated database).
+            roster
+                .may(&caller.email, Action::ChangeCollaboratorRole)
+                .map_err(|why| refused(kind, &why))?;
+            return Err(refused(kind, &e));
+        }
     };
     let committed = state
         .store
@@ -601,10 +545,16 @@ pub async fn remove_collaborator<const K: u8>(
 ) -> ApiResult<StatusCode> {
     let kind = kind_of::<K>();
     let resource = state.store.resource(kind, &key).await?;
-    let roster = state.store.roster(&resource).await?;
     // A pending invitee may decline through this route too; a stranger
-    // sees nothing.
-    if roster.get(&caller.email).is_none() {
+    // sees nothing. (The roster is not held across the write, so that the
+    // write applies its event in place rather than on a copy.)
+    let member = state
+        .store
+        .roster(&resource)
+        .await?
+        .get(&caller.email)
+        .is_some();
+    if !member {
         return Err(ApiError::not_found(singular(kind)));
     }
     state
@@ -639,9 +589,12 @@ pub async fn accept_invitation(
     if resource.id != resource_id {
         return Err(ApiError::not_found("invitation"));
     }
-    // TODO(crate): acceptance without a username; until then an account
-    // without one is recorded under its id.
-    let username = Username::new(caller.username.clone().unwrap_or_else(|| caller.id.clone()))
+    // An account without a username accepts without one.
+    let username = caller
+        .username
+        .as_deref()
+        .map(Username::new)
+        .transpose()
         .map_err(ApiError::internal)?;
     let committed = state
         .store
@@ -712,56 +665,35 @@ pub async fn events<const K: u8>(
             "limit: 1 to 1000; after: not negative".into(),
         ));
     }
-    let entries = state
+    let events = state
         .store
         .log(&resource.id, query.after, query.limit)
         .await?;
-    let events: Vec<Value> = entries
-        .iter()
-        .map(|(seq, entry)| event_json(*seq, entry, kind))
-        .collect();
+    let events: Vec<Value> = events.iter().map(|e| event_json(e, kind)).collect();
     Ok(Json(json!({ "events": events })))
 }
 
-fn event_json(seq: i64, entry: &LogEntry, kind: ResourceKind) -> Value {
-    let name = entry.name(kind);
-    match entry {
-        LogEntry::Membership { event } => {
-            let at = i64::try_from(event.at().as_unix_seconds()).unwrap_or(i64::MAX);
-            json!({
-                "seq": seq,
-                "type": name,
-                "api_type": event.kind().api_name(),
-                "at": iso8601(at),
-                "actor": event.actor().as_str(),
-                "member": {
-                    "id": event.member().id.as_str(),
-                    "email": event.member().email.as_str(),
-                    "username": event.member().username.as_ref().map(Username::as_str),
-                },
-                "role": event.role().map(role_id),
-                "previous_role": event.previous_role().map(role_id),
-                "advisory": event.advisory().map(|a| a.to_string()),
-            })
-        }
-        LogEntry::Renamed {
-            from,
-            to,
-            actor,
-            at,
-        } => json!({
-            "seq": seq,
-            "type": name,
-            "at": iso8601(i64::try_from(*at).unwrap_or(i64::MAX)),
-            "actor": actor,
-            "from": from,
-            "to": to,
-        }),
-        LogEntry::Deleted { actor, at } => json!({
-            "seq": seq,
-            "type": name,
-            "at": iso8601(i64::try_from(*at).unwrap_or(i64::MAX)),
-            "actor": actor,
-        }),
+/// One event of the log in the events route's shape: the crate's event,
+/// named by [`event_name`]; a rename carries the new `name`.
+fn event_json(event: &Event, kind: ResourceKind) -> Value {
+    let at = i64::try_from(event.at().as_unix_seconds()).unwrap_or(i64::MAX);
+    let mut value = json!({
+        "seq": event.seq(),
+        "type": event_name(event, kind),
+        "api_type": event.kind().api_name(),
+        "at": iso8601(at),
+        "actor": event.actor().as_str(),
+        "member": {
+            "id": event.member().id.as_str(),
+            "email": event.member().email.as_str(),
+            "username": event.member().username.as_ref().map(Username::as_str),
+        },
+        "role": event.role().map(role_id),
+        "previous_role": event.previous_role().map(role_id),
+        "advisory": event.advisory().map(|a| a.to_string()),
+    });
+    if let (Some(name), Some(object)) = (event.name(), value.as_object_mut()) {
+        object.insert("name".into(), Value::from(name));
     }
+    value
 }

@@ -5,10 +5,9 @@ use std::str::FromStr;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use collab_authz::{
-    Action, Context, Email, Grouping, Member, MemberId, MemberStatus, ResourceKind, Role, Roster,
-    TwoFactor, Username,
-};
+use collab_authz::membership::{Member, MemberId, MemberStatus, Username};
+use collab_authz::org::directory::{Grouping, TwoFactor};
+use collab_authz::{Action, Context, Email, ResourceKind, Role, Roster};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
@@ -22,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::PathParams;
 use crate::routes::directory::{export as export_directory, owned};
 use crate::routes::resources::{invitation_link, kind_of, parse_email};
-use crate::store::{Change, Op, ResourceRow, may_view};
+use crate::store::{Change, Op, ResourceRow};
 
 /// A page's response or the response that replaces it (a redirect to
 /// sign in, an error page).
@@ -516,7 +515,7 @@ async fn visible(
     let fail = |e: ApiError| error_page(Some(session), &e);
     let resource = state.store.resource(kind, key).await.map_err(fail)?;
     let roster = state.store.roster(&resource).await.map_err(fail)?;
-    if !may_view(&roster, &session.caller.email) {
+    if roster.may_view(&session.caller.email).is_err() {
         return Err(fail(ApiError::not_found(kind_word(kind))));
     }
     Ok((resource, roster))
@@ -983,6 +982,8 @@ pub async fn remove<const K: u8>(
     let (resource, roster) = visible(&state, &session, kind, &key).await?;
     let leaving =
         find_member(&roster, &member_id).is_ok_and(|m| m.email() == &session.caller.email);
+    // Not held across the write, which then applies its event in place.
+    drop(roster);
     let result = state
         .store
         .write(
@@ -1145,16 +1146,15 @@ pub async fn accept(
     let (resource, _, _) = invitation_target(&state, &form.resource, &form.member, &form.secret)
         .await
         .map_err(fail)?;
-    // As the API's route: an account without a username is recorded
-    // under its id.
-    let username = Username::new(
-        session
-            .caller
-            .username
-            .clone()
-            .unwrap_or_else(|| session.caller.id.clone()),
-    )
-    .map_err(|e| fail(ApiError::internal(e)))?;
+    // As the API's route: an account without a username accepts
+    // without one.
+    let username = session
+        .caller
+        .username
+        .as_deref()
+        .map(Username::new)
+        .transpose()
+        .map_err(|e| fail(ApiError::internal(e)))?;
     let committed = state
         .store
         .write(

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
-use collab_authz::TwoFactor;
+use collab_authz::org::directory::TwoFactor;
 use collab_authz_service::{AppState, Config, router, users};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
