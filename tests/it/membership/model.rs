@@ -25,6 +25,7 @@
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+use crate::common::cases;
 use collab_authz::{
     Account, Action, Advisory, ApplyEventError, Category, Email, Event, Invitation,
     InvitationToken, MemberId, MemberRef, MemberStatus, NotPermitted, Resource, ResourceId,
@@ -1027,13 +1028,6 @@ impl Harness {
 /// A decision's result in the shape the harness compares.
 fn one<E: std::fmt::Display>(decision: Result<Event, E>) -> Result<Vec<Event>, String> {
     decision.map(|e| vec![e]).map_err(|e| e.to_string())
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
 }
 
 proptest! {

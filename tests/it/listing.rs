@@ -13,18 +13,15 @@
 
 use core::fmt;
 
+use crate::common::at;
 use collab_authz::api::CollaboratorList;
 use collab_authz::{
     Account, Email, Invitation, InvitationToken, Member, MemberId, MemberParts, MemberStatus,
-    Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username, listing,
+    Resource, ResourceId, ResourceKind, Role, Roster, Username, listing,
 };
 
-const GOLDEN_PAYLOAD: &str = include_str!("golden/collaborators_payload.json");
-const GOLDEN_TABLE: &str = include_str!("golden/collaborators_table.txt");
-
-fn at(seconds: u64) -> Timestamp {
-    Timestamp::from_unix_seconds(seconds)
-}
+const GOLDEN_PAYLOAD: &str = include_str!("../golden/collaborators_payload.json");
+const GOLDEN_TABLE: &str = include_str!("../golden/collaborators_table.txt");
 
 fn member(
     id: &str,

@@ -6,22 +6,15 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 #![expect(clippy::indexing_slicing, reason = "tests index small known vectors")]
 
+use crate::common::{at, cases, email};
 use collab_authz::api::{
     ApiEvent, ApiStatus, CollaboratorList, CollaboratorResponse, CollaboratorsPayload,
 };
 use collab_authz::{
     Account, Advisory, Email, Event, EventKind, Invitation, InvitationToken, Member, MemberId,
-    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username, listing,
+    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Username, listing,
 };
 use proptest::prelude::*;
-
-fn email(s: &str) -> Email {
-    s.parse().unwrap()
-}
-
-fn t(s: u64) -> Timestamp {
-    Timestamp::from_unix_seconds(s)
-}
 
 fn app_roster() -> (Roster, Vec<Event>) {
     let resource = Resource::new(
@@ -35,7 +28,7 @@ fn app_roster() -> (Roster, Vec<Event>) {
         email: email("Owner@Example.com"),
         username: Some(Username::new("olivia").unwrap()),
     };
-    let (mut roster, created) = Roster::create(resource, owner, t(100));
+    let (mut roster, created) = Roster::create(resource, owner, at(100));
     let mut events = vec![created];
     events.push(
         roster
@@ -47,8 +40,8 @@ fn app_roster() -> (Roster, Vec<Event>) {
                     InvitationToken::new("tok-1").unwrap(),
                 )
                 .with_role(Role::Collaborator)
-                .expiring_at(t(1000)),
-                t(200),
+                .expiring_at(at(1000)),
+                at(200),
             )
             .unwrap(),
     );
@@ -58,7 +51,7 @@ fn app_roster() -> (Roster, Vec<Event>) {
                 &email("ada@example.com"),
                 &InvitationToken::new("tok-1").unwrap(),
                 Username::new("ada").unwrap(),
-                t(300),
+                at(300),
             )
             .unwrap(),
     );
@@ -67,7 +60,7 @@ fn app_roster() -> (Roster, Vec<Event>) {
             .revoke(
                 &email("owner@example.com"),
                 &email("ada@example.com"),
-                t(400),
+                at(400),
             )
             .unwrap(),
     );
@@ -339,7 +332,7 @@ fn a_valid_snapshot_reads_and_writes_back() {
         (
             MemberStatus::Pending,
             Role::LimitedCollaborator,
-            Some(t(50))
+            Some(at(50))
         )
     );
     // Members keep the snapshot's order (the order they joined).
@@ -355,7 +348,7 @@ fn a_valid_snapshot_reads_and_writes_back() {
             &email("bob@example.com"),
             &InvitationToken::new("t").unwrap(),
             Username::new("bob").unwrap(),
-            t(10),
+            at(10),
         )
         .unwrap();
 }
@@ -507,7 +500,7 @@ fn api_list_with_every_quirk() {
     );
     assert!(c[3].app().is_err());
 
-    let members = list.to_members(t(0)).unwrap();
+    let members = list.to_members(at(0)).unwrap();
     assert_eq!(members[2].status(), MemberStatus::UserAccountDeleted);
     assert_eq!(members[1].email(), &email("bob@example.com"));
     assert_eq!(members[1].email().as_str(), "Bob@Example.com");
@@ -519,12 +512,12 @@ fn api_list_with_every_quirk() {
         username: Some(Username::new("olivia").unwrap()),
         status: MemberStatus::Owner,
         role: Role::Owner,
-        invited_at: t(0),
+        invited_at: at(0),
         expires_at: None,
         token: None,
     })
     .unwrap();
-    let mut roster = list.to_roster(resource, owner.clone(), t(0)).unwrap();
+    let mut roster = list.to_roster(resource, owner.clone(), at(0)).unwrap();
     assert_eq!(roster.len(), 5);
     // The pending invitation's link is its token.
     roster
@@ -532,12 +525,12 @@ fn api_list_with_every_quirk() {
             &email("ada@example.com"),
             &InvitationToken::new("https://example.com/invite/abc").unwrap(),
             Username::new("ada").unwrap(),
-            t(1),
+            at(1),
         )
         .unwrap();
     // Into another resource: a present app_id must be its id.
     let other = Resource::new(ResourceKind::App, ResourceId::new("app-2").unwrap(), "x").unwrap();
-    let err = list.to_roster(other, owner.clone(), t(0)).unwrap_err();
+    let err = list.to_roster(other, owner.clone(), at(0)).unwrap_err();
     assert_eq!(
         err.to_string(),
         r#"field `app_id`: collaborator of "app-1", not of "app-2""#
@@ -549,7 +542,7 @@ fn api_list_with_every_quirk() {
         "db",
     )
     .unwrap();
-    let err = list.to_roster(db, owner, t(0)).unwrap_err();
+    let err = list.to_roster(db, owner, at(0)).unwrap_err();
     assert_eq!(
         err.to_string(),
         "field `is_limited`: role limited_collaborator does not exist on a dedicated_database"
@@ -562,20 +555,20 @@ fn api_single_response_and_missing_fields() {
         serde_json::from_str(r#"{"collaborator": {"email": "ada@example.com"}}"#).unwrap();
     assert_eq!(one.collaborator().email(), Some("ada@example.com"));
     assert_eq!(
-        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        one.collaborator().to_member(at(0)).unwrap_err().to_string(),
         "field `id` is missing or null"
     );
     let one: CollaboratorResponse =
         serde_json::from_str(r#"{"collaborator": {"id": "c", "email": "ada@example.com"}}"#)
             .unwrap();
     assert_eq!(
-        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        one.collaborator().to_member(at(0)).unwrap_err().to_string(),
         "field `status` is missing or null"
     );
     let one: CollaboratorResponse =
         serde_json::from_str(r#"{"collaborator": {"id": "c", "status": "accepted"}}"#).unwrap();
     assert_eq!(
-        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        one.collaborator().to_member(at(0)).unwrap_err().to_string(),
         "field `email` is missing or null"
     );
     let one: CollaboratorResponse = serde_json::from_str(
@@ -583,7 +576,7 @@ fn api_single_response_and_missing_fields() {
     )
     .unwrap();
     assert_eq!(
-        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        one.collaborator().to_member(at(0)).unwrap_err().to_string(),
         "field `email`: email must contain exactly one '@'"
     );
     let one: CollaboratorResponse = serde_json::from_str(
@@ -591,7 +584,7 @@ fn api_single_response_and_missing_fields() {
     )
     .unwrap();
     assert_eq!(
-        one.collaborator().to_member(t(0)).unwrap_err().to_string(),
+        one.collaborator().to_member(at(0)).unwrap_err().to_string(),
         "field `id`: identifier is empty"
     );
     // Everything missing is still an object we can read.
@@ -711,7 +704,7 @@ fn api_objects_written_from_members() {
                 email("eve@example.com"),
                 InvitationToken::new("t").unwrap(),
             ),
-            t(500),
+            at(500),
         )
         .unwrap();
     let eve = roster.get(&email("eve@example.com")).unwrap();
@@ -840,20 +833,13 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 fn try_all(text: &str) {
     let _ = serde_json::from_str::<CollaboratorList>(text);
     let _ = serde_json::from_str::<CollaboratorResponse>(text);
-    let _ = serde_json::from_str::<CollaboratorsPayload>(text).map(|p| p.to_members(t(0)));
+    let _ = serde_json::from_str::<CollaboratorsPayload>(text).map(|p| p.to_members(at(0)));
     let _ = serde_json::from_str::<ApiEvent>(text);
     let _ = serde_json::from_str::<Event>(text);
     let _ = serde_json::from_str::<Vec<Event>>(text).map(|events| Roster::replay(&events));
     let _ = serde_json::from_str::<Roster>(text).map(|r| listing::to_string(&r));
     let _ = serde_json::from_str::<Member>(text);
     let _ = serde_json::from_str::<Email>(text);
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
 }
 
 proptest! {
@@ -971,7 +957,7 @@ fn an_empty_username_reads_as_unknown() {
         ))
         .unwrap();
         assert_eq!(one.collaborator().username(), None, "{username}");
-        let member = one.collaborator().to_member(t(0)).unwrap();
+        let member = one.collaborator().to_member(at(0)).unwrap();
         assert_eq!(member.username(), None, "{username}");
     }
     // A control character is still an error naming the field.
@@ -979,7 +965,7 @@ fn an_empty_username_reads_as_unknown() {
         r#"{"collaborator": {"id": "1", "email": "a@x.com", "status": "accepted", "username": "a\u0007"}}"#,
     )
     .unwrap();
-    let err = one.collaborator().to_member(t(0)).unwrap_err();
+    let err = one.collaborator().to_member(at(0)).unwrap_err();
     assert!(err.to_string().contains("field `username`"), "{err}");
 }
 
@@ -991,7 +977,7 @@ fn a_payload_checks_its_app_and_duplicates() {
         username: None,
         status: MemberStatus::Owner,
         role: Role::Owner,
-        invited_at: t(0),
+        invited_at: at(0),
         expires_at: None,
         token: None,
     })
@@ -1002,9 +988,9 @@ fn a_payload_checks_its_app_and_duplicates() {
     let one = read(
         r#"{"collaborator": {"id": "1", "email": "a@x.com", "status": "accepted", "app_id": "app-9"}}"#,
     );
-    assert!(one.to_roster(app("app-9"), owner.clone(), t(0)).is_ok());
+    assert!(one.to_roster(app("app-9"), owner.clone(), at(0)).is_ok());
     let err = one
-        .to_roster(app("app-1"), owner.clone(), t(0))
+        .to_roster(app("app-1"), owner.clone(), at(0))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -1015,7 +1001,7 @@ fn a_payload_checks_its_app_and_duplicates() {
                               {"id": "2", "email": "A@X.com", "status": "pending"}]}"#,
     );
     let err = dup
-        .to_roster(app("app-1"), owner.clone(), t(0))
+        .to_roster(app("app-1"), owner.clone(), at(0))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -1025,7 +1011,7 @@ fn a_payload_checks_its_app_and_duplicates() {
         r#"{"collaborators": [{"id": "1", "email": "a@x.com", "status": "accepted"},
                               {"id": "1", "email": "b@x.com", "status": "pending"}]}"#,
     );
-    assert!(dup_id.to_roster(app("app-1"), owner, t(0)).is_err());
+    assert!(dup_id.to_roster(app("app-1"), owner, at(0)).is_err());
 }
 
 #[test]
@@ -1036,15 +1022,15 @@ fn transfer_and_deletion_events_serialize_with_their_names() {
     let token = InvitationToken::new("tok-2").unwrap();
     let invite = Invitation::new(MemberId::new("m-2").unwrap(), to.clone(), token.clone())
         .with_role(Role::Collaborator);
-    events.push(roster.invite(&owner, invite, t(450)).unwrap());
+    events.push(roster.invite(&owner, invite, at(450)).unwrap());
     events.push(
         roster
-            .accept(&to, &token, Username::new("bob").unwrap(), t(460))
+            .accept(&to, &token, Username::new("bob").unwrap(), at(460))
             .unwrap(),
     );
-    events.push(roster.request_transfer(&owner, &to, t(500)).unwrap());
-    events.push(roster.cancel_transfer(&to, t(501)).unwrap());
-    events.push(roster.account_deleted(&to, t(502)).unwrap());
+    events.push(roster.request_transfer(&owner, &to, at(500)).unwrap());
+    events.push(roster.cancel_transfer(&to, at(501)).unwrap());
+    events.push(roster.account_deleted(&to, at(502)).unwrap());
     let json: Vec<serde_json::Value> = events
         .iter()
         .map(|e| serde_json::to_value(e).unwrap())
@@ -1103,9 +1089,9 @@ proptest! {
         let kind = if db { ResourceKind::DedicatedDatabase } else { ResourceKind::App };
         let resource = Resource::new(kind, ResourceId::new("r").unwrap(), "n").unwrap();
         let owner = Account { id: MemberId::new("m-0").unwrap(), email: email("o@example.com"), username: None };
-        let (mut roster, created) = Roster::create(resource, owner, t(1));
+        let (mut roster, created) = Roster::create(resource, owner, at(1));
         let mut events = vec![created];
-        events.push(roster.invite(&email("o@example.com"), Invitation::new(MemberId::new("m-1").unwrap(), email("p@example.com"), token.clone()), t(2)).unwrap());
+        events.push(roster.invite(&email("o@example.com"), Invitation::new(MemberId::new("m-1").unwrap(), email("p@example.com"), token.clone()), at(2)).unwrap());
         let snapshot = serde_json::to_string(&roster).unwrap();
         let pretty = serde_json::to_string_pretty(&roster).unwrap();
         let mut texts = vec![snapshot.clone(), pretty, format!("{roster:?}"), roster.to_string()];
@@ -1120,12 +1106,12 @@ proptest! {
         prop_assert!(snapshot.contains(&token.digest().to_string()));
         if accept {
             let mut read: Roster = serde_json::from_str(&snapshot).unwrap();
-            prop_assert!(read.accept(&email("p@example.com"), &token, None, t(3)).is_ok());
+            prop_assert!(read.accept(&email("p@example.com"), &token, None, at(3)).is_ok());
         } else {
             let mut replayed = Roster::replay(&events).unwrap();
             let wrong = InvitationToken::new(format!("{token_text}x")).unwrap();
-            prop_assert!(replayed.accept(&email("p@example.com"), &wrong, None, t(3)).is_err());
-            prop_assert!(replayed.accept(&email("p@example.com"), &token, None, t(3)).is_ok());
+            prop_assert!(replayed.accept(&email("p@example.com"), &wrong, None, at(3)).is_err());
+            prop_assert!(replayed.accept(&email("p@example.com"), &token, None, at(3)).is_ok());
         }
     }
 }

@@ -1,0 +1,4 @@
+//! The API interop: request bodies and the response objects a service
+//! writes.
+
+mod bodies;
