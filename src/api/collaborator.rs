@@ -32,9 +32,10 @@ use crate::{ResourceKind, Role};
 /// ```
 /// use collab_authz::api::ApiCollaborator;
 /// use collab_authz::{
-///     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
-///     ResourceId, ResourceKind, Role, Timestamp,
+///     Email, InvitationToken, Member, MemberId, MemberStatus, Resource, ResourceId, ResourceKind,
+///     Role, Timestamp,
 /// };
+/// use collab_authz::membership::MemberParts;
 ///
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
 /// let ada = Member::new(MemberParts {

@@ -579,7 +579,8 @@ pub enum ApplyEventError {
 /// so a `match` on it needs no catch-all either.
 ///
 /// ```
-/// use collab_authz::{Classify, ErrorClass, InviteError, NotPermitted};
+/// use collab_authz::{Classify, ErrorClass, NotPermitted};
+/// use collab_authz::membership::InviteError;
 ///
 /// let err = InviteError::NotPermitted(NotPermitted::Stranger);
 /// assert_eq!(err.class(), ErrorClass::NotPermitted);
@@ -650,7 +651,8 @@ impl core::fmt::Display for ErrorClass {
 /// error of the crate with one generic function:
 ///
 /// ```
-/// use collab_authz::{AcceptError, Classify, Timestamp};
+/// use collab_authz::{Classify, Timestamp};
+/// use collab_authz::membership::AcceptError;
 ///
 /// fn status_and_message<E: Classify + core::fmt::Display>(err: &E) -> (u16, String) {
 ///     (err.http_status(), err.to_string())

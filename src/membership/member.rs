@@ -119,7 +119,7 @@ macro_rules! identifier {
             /// Validates `s`: non-empty, at most [`MAX_IDENTIFIER_LEN`]
             /// bytes, no control character, no invisible or
             /// direction-changing character (see
-            /// [`InvisibleCharacter`](crate::InvisibleCharacter)).
+            /// [`InvisibleCharacter`](crate::membership::InvisibleCharacter)).
             ///
             /// # Errors
             /// [`IdentifierError`] naming the broken rule.
@@ -209,11 +209,12 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// `roster_created` and `resource_renamed` only.
 ///
 /// ```
-/// use collab_authz::{Resource, ResourceId, ResourceKind, ResourceRef};
+/// use collab_authz::{Resource, ResourceId, ResourceKind};
+/// use collab_authz::membership::ResourceRef;
 ///
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
 /// assert_eq!(app.to_ref(), ResourceRef::new(ResourceKind::App, ResourceId::new("app-1")?));
-/// # Ok::<(), collab_authz::IdentifierError>(())
+/// # Ok::<(), collab_authz::membership::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -247,7 +248,8 @@ impl ResourceRef {
 /// `&Email` and `&MemberId` both work.
 ///
 /// ```
-/// use collab_authz::{Email, MemberId, MemberRef};
+/// use collab_authz::{Email, MemberId};
+/// use collab_authz::membership::MemberRef;
 ///
 /// let email: Email = "ada@example.com".parse()?;
 /// let id = MemberId::new("m-1")?;
@@ -281,7 +283,7 @@ identifier! {
     /// `Display`.
     ///
     /// Neither the roster nor its events keep it: they keep its SHA-256
-    /// digest ([`TokenDigest`](crate::TokenDigest)), so a stored event
+    /// digest ([`TokenDigest`](crate::membership::TokenDigest)), so a stored event
     /// stream or snapshot opens no invitation.
     /// [`Roster::accept`](crate::Roster::accept) hashes the presented
     /// token and compares the digests in constant time; `==` on this type
@@ -306,7 +308,7 @@ impl InvitationToken {
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
 /// assert_eq!(app.kind(), ResourceKind::App);
 /// assert_eq!(app.name(), "billing");
-/// # Ok::<(), collab_authz::IdentifierError>(())
+/// # Ok::<(), collab_authz::membership::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

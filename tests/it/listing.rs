@@ -15,9 +15,10 @@ use core::fmt;
 
 use crate::common::at;
 use collab_authz::api::CollaboratorList;
+use collab_authz::membership::MemberParts;
 use collab_authz::{
-    Account, Email, Invitation, InvitationToken, Member, MemberId, MemberParts, MemberStatus,
-    Resource, ResourceId, ResourceKind, Role, Roster, Username, listing,
+    Account, Email, Invitation, InvitationToken, Member, MemberId, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Username, listing,
 };
 
 const GOLDEN_PAYLOAD: &str = include_str!("../golden/collaborators_payload.json");

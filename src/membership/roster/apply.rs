@@ -63,7 +63,7 @@ impl Roster {
     ///
     /// Demoting an accepted member to a role without some `data_and_secrets`
     /// action they held carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets). A role
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets). A role
     /// change of a pending transfer's target drops the transfer.
     ///
     /// # Errors
@@ -86,7 +86,7 @@ impl Roster {
 
     /// Removes `member` (by email or id; pending, accepted or deleted
     /// account). The event carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) when
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets) when
     /// the member ever held, while accepted, a role that could read data
     /// or secrets ([`Roster::held_secret_access`]); an invitation never
     /// accepted granted nothing and carries none.
@@ -126,7 +126,7 @@ impl Roster {
     /// The actor recorded is the member: the account holder deleted their
     /// own account, and the platform only reports it (the crate has no
     /// account for the platform itself). Carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) when the
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets) when the
     /// member held access to data or secrets. A pending transfer to the
     /// member is dropped.
     ///
@@ -178,7 +178,7 @@ impl Roster {
     /// accepted `collaborator`. Returns the two `collaborator_role_changed`
     /// events, at `version() + 1` and `version() + 2`: the new owner's,
     /// then the previous owner's (which carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) if the
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets) if the
     /// owner role held `data_and_secrets` actions that collaborator lacks).
     /// An array: no allocation, and `for event in &events` iterates it.
     ///
@@ -564,9 +564,10 @@ impl Roster {
     ///
     /// ```
     /// use collab_authz::{
-    ///     Account, ApplyEventError, Email, Invitation, InvitationToken, MemberId, Resource,
-    ///     ResourceId, ResourceKind, Roster, Timestamp,
+    ///     Account, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId,
+    ///     ResourceKind, Roster, Timestamp,
     /// };
+    /// use collab_authz::membership::ApplyEventError;
     ///
     /// let owner: Email = "owner@example.com".parse()?;
     /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;

@@ -416,7 +416,7 @@ impl Roster {
 
     /// Whether the resource was deleted ([`Roster::delete`]): a deleted
     /// roster refuses every operation (`Closed`) and every further event
-    /// ([`ApplyEventError::Closed`](crate::ApplyEventError::Closed)).
+    /// ([`ApplyEventError::Closed`](crate::membership::ApplyEventError::Closed)).
     #[must_use]
     pub fn is_deleted(&self) -> bool {
         self.deleted

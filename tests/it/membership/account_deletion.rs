@@ -45,12 +45,12 @@ fn account_deletion_refusals() {
     refused(
         r,
         |r| r.account_deleted(&email(OWNER), at(80)),
-        collab_authz::AccountDeletedError::Owner,
+        collab_authz::membership::AccountDeletedError::Owner,
     );
     refused(
         r,
         |r| r.account_deleted(&email(STRANGER), at(80)),
-        collab_authz::AccountDeletedError::NoSuchMember,
+        collab_authz::membership::AccountDeletedError::NoSuchMember,
     );
     for (member, status) in [
         (PENDING, MemberStatus::Pending),
@@ -59,7 +59,7 @@ fn account_deletion_refusals() {
         refused(
             r,
             |r| r.account_deleted(&email(member), at(80)),
-            collab_authz::AccountDeletedError::NotAccepted { status },
+            collab_authz::membership::AccountDeletedError::NotAccepted { status },
         );
     }
 }

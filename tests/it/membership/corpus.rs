@@ -14,9 +14,10 @@
 )]
 
 use crate::common::{at, email};
+use collab_authz::membership::{Advisory, ApplyEventError, EventKind};
 use collab_authz::{
-    Account, Advisory, ApplyEventError, Email, Event, EventKind, Invitation, InvitationToken,
-    MemberId, MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Username,
+    Account, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Username,
 };
 
 const APP_EVENTS: &str = include_str!("../../corpus/v1/app.events.json");

@@ -21,7 +21,7 @@ fn emails_compare_case_insensitively_and_keep_their_spelling() {
 
 #[test]
 fn malformed_emails_are_refused_with_a_reason() {
-    use collab_authz::EmailError as E;
+    use collab_authz::membership::EmailError as E;
     let rows = [
         ("", E::Empty),
         ("   ", E::Empty),

@@ -26,10 +26,10 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use crate::common::cases;
+use collab_authz::membership::{Advisory, ApplyEventError, MemberRef, TransferRequest};
 use collab_authz::{
-    Account, Action, Advisory, ApplyEventError, Category, Email, Event, Invitation,
-    InvitationToken, MemberId, MemberRef, MemberStatus, NotPermitted, Resource, ResourceId,
-    ResourceKind, Role, Roster, Timestamp, TransferRequest, Username, grants,
+    Account, Action, Category, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus,
+    NotPermitted, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username, grants,
 };
 use proptest::prelude::*;
 

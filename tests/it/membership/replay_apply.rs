@@ -52,7 +52,7 @@ fn replay_rejects_inconsistent_streams() {
     // A roster_created offered to a live roster: event 1 is always behind
     // it, so an overlap, and nothing changes.
     let mut g = app();
-    let created_again = Event::new(collab_authz::EventParts {
+    let created_again = Event::new(collab_authz::membership::EventParts {
         seq: 1,
         kind: EventKind::RosterCreated,
         resource: g.roster.resource().to_ref(),

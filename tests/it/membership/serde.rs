@@ -10,9 +10,10 @@ use crate::common::{at, cases, email};
 use collab_authz::api::{
     ApiEvent, ApiStatus, CollaboratorList, CollaboratorResponse, CollaboratorsPayload,
 };
+use collab_authz::membership::{Advisory, EventKind};
 use collab_authz::{
-    Account, Advisory, Email, Event, EventKind, Invitation, InvitationToken, Member, MemberId,
-    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Username, listing,
+    Account, Email, Event, Invitation, InvitationToken, Member, MemberId, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Username, listing,
 };
 use proptest::prelude::*;
 
@@ -506,7 +507,7 @@ fn api_list_with_every_quirk() {
     assert_eq!(members[1].email().as_str(), "Bob@Example.com");
 
     let resource = c[0].app().unwrap();
-    let owner = Member::new(collab_authz::MemberParts {
+    let owner = Member::new(collab_authz::membership::MemberParts {
         id: MemberId::new("own").unwrap(),
         email: email("owner@example.com"),
         username: Some(Username::new("olivia").unwrap()),
@@ -971,7 +972,7 @@ fn an_empty_username_reads_as_unknown() {
 
 #[test]
 fn a_payload_checks_its_app_and_duplicates() {
-    let owner = Member::new(collab_authz::MemberParts {
+    let owner = Member::new(collab_authz::membership::MemberParts {
         id: MemberId::new("own").unwrap(),
         email: email("owner@example.com"),
         username: None,
