@@ -16,7 +16,8 @@ use crate::membership::{
     Email, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
     ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
 };
-use crate::{ResourceKind, Role};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// One collaborator object as the public API writes it.
 ///

@@ -6,7 +6,7 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::membership::InvitationToken;
+use crate::membership::member::InvitationToken;
 
 /// The SHA-256 digest of an [`InvitationToken`]: what a pending membership,
 /// its `collaborator_invited` event and a snapshot keep instead of the

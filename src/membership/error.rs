@@ -2,8 +2,11 @@
 
 use alloc::boxed::Box;
 
-use crate::membership::{Email, IdentifierError, MemberError, MemberId, MemberStatus, Timestamp};
-use crate::{Action, ResourceKind, Role};
+use crate::membership::email::Email;
+use crate::membership::member::{IdentifierError, MemberError, MemberId, MemberStatus, Timestamp};
+use crate::rules::action::Action;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// Why the acting account may not perform a managing operation.
 ///
@@ -503,7 +506,7 @@ pub enum ApplyEventError {
     Empty,
     /// The first event is not `roster_created`.
     #[error("the first event must be roster_created, found {0}")]
-    NotCreatedFirst(crate::membership::EventKind),
+    NotCreatedFirst(crate::membership::event::EventKind),
     /// A second `roster_created`: two owners.
     #[error("a second roster_created event: two owners")]
     SecondOwner,
@@ -943,11 +946,11 @@ impl Classify for ReplayError {
     }
 }
 
-impl Classify for crate::membership::EventError {
+impl Classify for crate::membership::event::EventError {
     /// Always [`Invalid`](ErrorClass::Invalid): the fields do not fit the
     /// event's kind.
     fn class(&self) -> ErrorClass {
-        use crate::membership::EventError as E;
+        use crate::membership::event::EventError as E;
         match self {
             E::Role { .. }
             | E::PreviousRole { .. }
@@ -965,20 +968,20 @@ impl Classify for crate::membership::EventError {
     }
 }
 
-impl Classify for crate::membership::IdentifierError {
+impl Classify for crate::membership::member::IdentifierError {
     /// Always [`Invalid`](ErrorClass::Invalid).
     fn class(&self) -> ErrorClass {
-        use crate::membership::IdentifierError as E;
+        use crate::membership::member::IdentifierError as E;
         match self {
             E::Empty | E::TooLong | E::ControlCharacter | E::Invisible(_) => ErrorClass::Invalid,
         }
     }
 }
 
-impl Classify for crate::membership::EmailError {
+impl Classify for crate::membership::email::EmailError {
     /// Always [`Invalid`](ErrorClass::Invalid).
     fn class(&self) -> ErrorClass {
-        use crate::membership::EmailError as E;
+        use crate::membership::email::EmailError as E;
         match self {
             E::Empty
             | E::TooLong
@@ -1000,7 +1003,7 @@ impl Classify for MemberError {
     }
 }
 
-impl Classify for crate::ParseIdError {
+impl Classify for crate::id::ParseIdError {
     /// Always [`Invalid`](ErrorClass::Invalid): not one of the spec's ids.
     fn class(&self) -> ErrorClass {
         ErrorClass::Invalid

@@ -4,11 +4,14 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::membership::member::check_identifier;
-use crate::membership::{
-    Account, Email, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, TokenDigest,
+use crate::membership::digest::TokenDigest;
+use crate::membership::email::Email;
+use crate::membership::member::{
+    Account, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, check_identifier,
 };
-use crate::{ResourceKind, Role, grants};
+use crate::rules::matrix::grants;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// What kind of change an [`Event`] records.
 ///
@@ -685,11 +688,11 @@ impl<'de> serde::Deserialize<'de> for Event {
         /// The member as stored, its email read in place.
         #[derive(serde::Deserialize)]
         struct RawAccount<'a> {
-            id: crate::membership::MemberId,
+            id: crate::membership::member::MemberId,
             #[serde(borrow)]
             email: alloc::borrow::Cow<'a, str>,
             #[serde(default)]
-            username: Option<crate::membership::Username>,
+            username: Option<crate::membership::member::Username>,
         }
         let kind = EventKind::from_name(&r.kind)
             .ok_or_else(|| serde::de::Error::custom(EventError::UnknownType))?;

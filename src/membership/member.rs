@@ -5,8 +5,10 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::membership::{Email, TokenDigest};
-use crate::{ResourceKind, Role};
+use crate::membership::digest::TokenDigest;
+use crate::membership::email::Email;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// A point in time chosen by the caller: seconds since the Unix epoch.
 ///
@@ -66,7 +68,7 @@ pub enum IdentifierError {
     /// bidi control, other format character, a space other than U+0020,
     /// ...).
     #[error("identifier contains an invisible or direction-changing character ({0})")]
-    Invisible(crate::membership::InvisibleCharacter),
+    Invisible(crate::membership::text::InvisibleCharacter),
 }
 
 pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {

@@ -5,14 +5,20 @@
 
 use alloc::boxed::Box;
 
-use crate::Role;
-use crate::membership::event::reads_secrets;
-use crate::membership::{
-    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, Email, Event,
-    EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberRef,
-    MemberStatus, RenameError, ReplayError, Resource, RevokeError, Roster, Timestamp,
-    TransferError, TransferRequest, Username,
+use crate::membership::email::Email;
+use crate::membership::error::{
+    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError,
 };
+use crate::membership::error::{
+    InviteError, LeaveError, RenameError, ReplayError, RevokeError, TransferError,
+};
+use crate::membership::event::{Event, EventKind, reads_secrets};
+use crate::membership::member::{
+    InvitationToken, Member, MemberRef, MemberStatus, Resource, Timestamp, Username,
+};
+use crate::membership::roster::{Invitation, Roster};
+use crate::membership::transfer::TransferRequest;
+use crate::rules::role::Role;
 
 impl Roster {
     /// Invites `invitation.email` with `invitation.role`, or the kind's
@@ -493,7 +499,7 @@ impl Roster {
     pub(super) fn check_awaiting(
         &self,
         event: &Event,
-    ) -> Result<(), crate::membership::RosterError> {
+    ) -> Result<(), crate::membership::error::RosterError> {
         let previous = self.get(&event.member().email);
         let fits = event.seq() == self.version.saturating_add(1)
             && self.resource.is(event.resource())
@@ -509,7 +515,7 @@ impl Roster {
         if fits {
             Ok(())
         } else {
-            Err(crate::membership::RosterError::AwaitingEvent)
+            Err(crate::membership::error::RosterError::AwaitingEvent)
         }
     }
 

@@ -4,15 +4,21 @@
 
 use alloc::sync::Arc;
 
-use crate::membership::event::demotion_advisory;
-use crate::membership::member::check_identifier;
-use crate::membership::{
-    AcceptError, AccountDeletedError, Advisory, ChangeRoleError, DeleteError, Email, Event,
-    EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberId, MemberRef,
-    MemberStatus, RenameError, RevokeError, Roster, Timestamp, TokenDigest, TransferError,
-    TransferRequest, Username,
+use crate::membership::digest::TokenDigest;
+use crate::membership::email::Email;
+use crate::membership::error::{
+    AcceptError, AccountDeletedError, ChangeRoleError, DeleteError, InviteError, LeaveError,
+    RenameError, RevokeError, TransferError,
 };
-use crate::{Action, Role};
+use crate::membership::event::{Advisory, Event, EventKind, demotion_advisory};
+use crate::membership::member::{
+    InvitationToken, Member, MemberId, MemberRef, MemberStatus, Timestamp, Username,
+    check_identifier,
+};
+use crate::membership::roster::{Invitation, Roster};
+use crate::membership::transfer::TransferRequest;
+use crate::rules::action::Action;
+use crate::rules::role::Role;
 
 impl Roster {
     /// Decides [`Roster::invite`] without changing the roster: the
@@ -74,7 +80,7 @@ impl Roster {
                 return Err(InviteError::AlreadyExpired { expires_at, now });
             }
         }
-        let account = crate::membership::Account {
+        let account = crate::membership::member::Account {
             id,
             email,
             username: None,
