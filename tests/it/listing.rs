@@ -356,3 +356,21 @@ fn the_writers_error_is_returned() {
         );
     }
 }
+
+#[test]
+fn an_unknown_username_prints_the_one_label() {
+    use collab_authz::{api, membership};
+    assert_eq!(listing::UNKNOWN_USERNAME, membership::UNKNOWN_USERNAME);
+    assert_eq!(api::UNKNOWN_USERNAME, membership::UNKNOWN_USERNAME);
+    let pending = member(
+        "c1",
+        "al@example.com",
+        None,
+        MemberStatus::Pending,
+        Role::Collaborator,
+    );
+    let out = table([&owner("o@example.com", "olivia"), &pending]);
+    let row = out.lines().find(|l| l.contains("al@example.com")).unwrap();
+    let cells: Vec<&str> = row.split('│').map(str::trim).collect();
+    assert_eq!(cells.get(2), Some(&membership::UNKNOWN_USERNAME));
+}
