@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
+use crate::id::id_enum;
 use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::membership::member::{
@@ -162,34 +163,22 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// Something the caller should do after a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum Advisory {
-    /// The member could read data or secrets (an action of the matrix's
-    /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and no longer can: they were removed
-    /// or their account deleted after holding such access while accepted,
-    /// or they were demoted to a role without some of it. Taking the
-    /// access away does not change what they saw, so the owner should
-    /// rotate those credentials.
-    RotateSecrets,
-}
-
-impl Advisory {
-    /// The advisory's id, as serde writes it (`rotate_secrets`).
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            Advisory::RotateSecrets => "rotate_secrets",
-        }
-    }
-}
-
-impl fmt::Display for Advisory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
+id_enum! {
+    kind: Advisory,
+    /// Something the caller should do after a change. Its id (`Display`,
+    /// `FromStr`, and what serde writes) is `rotate_secrets`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    #[non_exhaustive]
+    pub enum Advisory {
+        /// The member could read data or secrets (an action of the matrix's
+        /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and no longer can: they were removed
+        /// or their account deleted after holding such access while accepted,
+        /// or they were demoted to a role without some of it. Taking the
+        /// access away does not change what they saw, so the owner should
+        /// rotate those credentials.
+        RotateSecrets => "rotate_secrets",
     }
 }
 

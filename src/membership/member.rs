@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
+use crate::id::id_enum;
 use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::rules::resource_kind::ResourceKind;
@@ -406,46 +407,31 @@ impl<'de> serde::Deserialize<'de> for Resource {
     }
 }
 
-/// The state of one membership.
-///
-/// Serde writes the spec's ids (`user_account_deleted`) and also reads
-/// the public API's spelling `user account deleted`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum MemberStatus {
-    /// Invited, not yet accepted: grants nothing.
-    Pending,
-    /// An active collaborator.
-    Accepted,
-    /// The owner.
-    Owner,
-    /// The account behind an accepted membership was deleted: grants
-    /// nothing.
-    #[cfg_attr(feature = "serde", serde(alias = "user account deleted"))]
-    UserAccountDeleted,
+id_enum! {
+    kind: MemberStatus,
+    /// The state of one membership. Its id (`Display`, `FromStr`) is
+    /// `pending`, `accepted`, `owner` or `user_account_deleted`.
+    ///
+    /// Serde writes the spec's ids (`user_account_deleted`) and also reads
+    /// the public API's spelling `user account deleted`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum MemberStatus {
+        /// Invited, not yet accepted: grants nothing.
+        Pending => "pending",
+        /// An active collaborator.
+        Accepted => "accepted",
+        /// The owner.
+        Owner => "owner",
+        /// The account behind an accepted membership was deleted: grants
+        /// nothing.
+        #[cfg_attr(feature = "serde", serde(alias = "user account deleted"))]
+        UserAccountDeleted => "user_account_deleted",
+    }
 }
 
 impl MemberStatus {
-    /// Every status, in declaration order.
-    pub const ALL: [MemberStatus; 4] = [
-        MemberStatus::Pending,
-        MemberStatus::Accepted,
-        MemberStatus::Owner,
-        MemberStatus::UserAccountDeleted,
-    ];
-
-    /// The spec's id (`user_account_deleted`).
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            MemberStatus::Pending => "pending",
-            MemberStatus::Accepted => "accepted",
-            MemberStatus::Owner => "owner",
-            MemberStatus::UserAccountDeleted => "user_account_deleted",
-        }
-    }
-
     /// The status as the platform's API and listings write it
     /// (`user account deleted`).
     #[must_use]
@@ -462,12 +448,6 @@ impl MemberStatus {
     #[must_use]
     pub const fn is_active(self) -> bool {
         matches!(self, MemberStatus::Accepted | MemberStatus::Owner)
-    }
-}
-
-impl fmt::Display for MemberStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
     }
 }
 
