@@ -115,3 +115,34 @@ mod ordering {
         assert!(short < longer);
     }
 }
+
+#[test]
+fn statuses_and_advisories_parse_their_ids_only() {
+    use collab_authz::membership::Advisory;
+    use collab_authz::{IdKind, MemberStatus};
+    for status in MemberStatus::ALL {
+        assert_eq!(status.id().parse::<MemberStatus>().unwrap(), status);
+        assert_eq!(status.to_string(), status.id());
+    }
+    assert_eq!(
+        MemberStatus::ALL.map(MemberStatus::id),
+        ["pending", "accepted", "owner", "user_account_deleted"]
+    );
+    // The API's spelling is read by serde, not by FromStr.
+    let err = "user account deleted".parse::<MemberStatus>().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.input()),
+        (IdKind::MemberStatus, "user account deleted")
+    );
+    assert_eq!(Advisory::ALL, [Advisory::RotateSecrets]);
+    assert_eq!(
+        "rotate_secrets".parse::<Advisory>().unwrap(),
+        Advisory::RotateSecrets
+    );
+    assert_eq!(Advisory::RotateSecrets.to_string(), "rotate_secrets");
+    let err = "Rotate_Secrets".parse::<Advisory>().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.input()),
+        (IdKind::Advisory, "Rotate_Secrets")
+    );
+}
