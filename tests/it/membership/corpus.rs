@@ -5,7 +5,7 @@
 //! that breaks the README's compatibility promise fails here.
 //!
 //! The files were written by `write_corpus` below (ignored; run it with
-//! `CORPUS_WRITE=1 cargo test --test membership_corpus -- --ignored` only
+//! `CORPUS_WRITE=1 cargo test --test it membership::corpus::write_corpus -- --ignored` only
 //! when adding a file to a new corpus directory, never to rewrite v1).
 #![expect(clippy::unwrap_used, reason = "tests")]
 #![expect(
