@@ -19,11 +19,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use collab_authz::membership::MemberParts;
 use collab_authz::org::review::Usage;
 use collab_authz::{
-    DirectoryBuilder, Email, Grouping, InvitationToken, Member, MemberId, MemberParts,
-    MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Timestamp,
-    TwoFactor, Username, review,
+    DirectoryBuilder, Email, Grouping, InvitationToken, Member, MemberId, MemberStatus,
+    Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Timestamp, TwoFactor,
+    Username, review,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
 

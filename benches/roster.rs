@@ -18,9 +18,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use collab_authz::membership::MemberParts;
 use collab_authz::{
-    Account, Email, Event, Invitation, InvitationToken, Member, MemberId, MemberParts,
-    MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
+    Account, Email, Event, Invitation, InvitationToken, Member, MemberId, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
 };
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_main};
 

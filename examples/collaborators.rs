@@ -23,9 +23,10 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use collab_authz::api::CollaboratorsPayload;
+use collab_authz::membership::MemberParts;
 use collab_authz::{
-    Email, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId, ResourceKind, Role,
-    Timestamp, Username,
+    Email, Member, MemberId, MemberStatus, Resource, ResourceId, ResourceKind, Role, Timestamp,
+    Username,
 };
 
 struct Args {

@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use collab_authz::matrix::roles_for;
+use collab_authz::membership::Advisory;
 use collab_authz::{
-    Account, Advisory, Email, Event, Invitation, InvitationToken, MemberId, Resource, ResourceId,
-    Roster, Timestamp, Username, listing,
+    Account, Email, Event, Invitation, InvitationToken, MemberId, Resource, ResourceId, Roster,
+    Timestamp, Username, listing,
 };
 use collab_authz::{
     Action, Context, Decision, ResourceKind, ReviewAppSettings, ReviewAppTrigger, Role, Scope,

@@ -8,11 +8,12 @@
 
 use std::error::Error;
 
+use collab_authz::membership::MemberParts;
 use collab_authz::org::review::Usage;
 use collab_authz::{
     Account, DirectoryBuilder, Email, Grouping, Invitation, InvitationToken, Member, MemberId,
-    MemberParts, MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role,
-    Roster, Timestamp, TwoFactor, Username, review,
+    MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster,
+    Timestamp, TwoFactor, Username, review,
 };
 
 const DAY: u64 = 86_400;

@@ -33,6 +33,10 @@ pub enum IdKind {
     Severity,
     /// An access-review finding kind id (`stale invitation`, ...).
     FindingKind,
+    /// A membership status id (`pending`, ..., `user_account_deleted`).
+    MemberStatus,
+    /// A membership advisory id (`rotate_secrets`).
+    Advisory,
 }
 
 impl IdKind {
@@ -50,6 +54,8 @@ impl IdKind {
             IdKind::TwoFactor => "two-factor status",
             IdKind::Severity => "severity",
             IdKind::FindingKind => "finding kind",
+            IdKind::MemberStatus => "membership status",
+            IdKind::Advisory => "advisory",
         }
     }
 }

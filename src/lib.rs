@@ -24,11 +24,23 @@
 //!    and beside them, [`batch`]: many hot checks at once, into a slice or
 //!    a bitmask, with no allocation and no branch per request.
 //! 3. **Membership** (feature `alloc`): [`membership`], a [`Roster`] per
-//!    resource and its operations (invite, accept, change role, revoke,
-//!    leave, ownership transfer) asked of the matrix, the [`Event`]s they
-//!    emit and [`Roster::replay`]; [`Roster::check_custom_grant`] asks a
-//!    roster who grants a custom role. [`listing`] prints a roster as the
-//!    platform's CLI table.
+//!    resource, its owner and [`Member`]s, and beside it [`listing`].
+//!    - Operations: invite, accept, change role, revoke, leave, ownership
+//!      transfer, account deletion, rename and deletion of the resource,
+//!      each asked of the matrix and split in two: a pure `decide_*` that
+//!      returns the [`Event`], and [`Roster::apply`], the one place an
+//!      event changes a roster; the mutating methods are the two in a row.
+//!    - Versions: [`Roster::replay`] and [`Roster::resume`] rebuild a
+//!      roster from its events, each event's sequence number checked
+//!      against the roster's [`version`](Roster::version).
+//!    - Identities and secrets: invitation tokens are kept only as a
+//!      SHA-256 digest; [`Email`], [`Username`] and the ids refuse
+//!      invisible and control characters.
+//!    - Errors: one type per operation under [`membership`], a shared
+//!      [`NotPermitted`] cause, and for every error an [`ErrorClass`]
+//!      ([`Classify`]) that a service maps to a status.
+//!    - [`Roster::check_custom_grant`] asks a roster who grants a custom
+//!      role; [`listing`] prints a roster as the platform's CLI table.
 //! 4. **Interop and organization tools**, both over membership:
 //!    - [`api`] (features `alloc` + `serde`): the platform's public-API
 //!      collaborator objects, lists, responses and events, converted into
@@ -82,9 +94,10 @@ pub use rules::{decision, export, matrix};
 
 // 3. Membership.
 #[cfg(feature = "alloc")]
-pub mod listing;
-#[cfg(feature = "alloc")]
 pub mod membership;
+
+#[cfg(feature = "alloc")]
+pub mod listing;
 
 // 4. Interop and organization tools.
 #[cfg(all(feature = "alloc", feature = "serde"))]
@@ -106,21 +119,13 @@ pub use rules::permissions::{Actions, Permissions};
 pub use rules::resource_kind::ResourceKind;
 pub use rules::role::Role;
 
-// The membership names stay at the root for now, all of them: the
-// membership layer is being reworked on its own, and its code and tests
-// name them from here.
+// The everyday membership names; the per-operation errors, the event
+// parts, digests and the rest are reached as `membership::...`.
 #[cfg(feature = "alloc")]
 pub use membership::{
-    AcceptError, Account, AccountDeletedError, Advisory, ApplyEventError, ChangeRoleError,
-    DeleteError, Email, EmailError, Event, EventError, EventKind, EventParts, IdentifierError,
-    InvisibleCharacter, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberError,
-    MemberId, MemberParts, MemberRef, MemberStatus, Members, NotPermitted, RenameError,
-    ReplayError, ReplayErrorKind, Resource, ResourceId, ResourceRef, RevokeError, Roster,
-    RosterError, SCHEMA_VERSION, Timestamp, TokenDigest, TokenDigestError, TransferError,
-    TransferRequest, Username,
+    Account, Classify, Email, ErrorClass, Event, Invitation, InvitationToken, Member, MemberId,
+    MemberStatus, NotPermitted, Resource, ResourceId, Roster, Timestamp, Username,
 };
-#[cfg(feature = "alloc")]
-pub use membership::{Classify, ErrorClass};
 
 #[cfg(feature = "alloc")]
 pub use org::directory::{Directory, DirectoryBuilder, Grouping, TwoFactor};

@@ -62,13 +62,11 @@ use core::fmt::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
+pub use crate::membership::UNKNOWN_USERNAME;
 use crate::membership::{Member, MemberStatus, Roster, Username};
 
 /// The column headers.
 pub const HEADERS: [&str; 4] = ["EMAIL", "USERNAME", "STATUS", "ROLE"];
-
-/// What an unknown username prints as.
-pub const UNKNOWN_USERNAME: &str = "n/a";
 
 /// Writes `roster`'s table into `out`: the owner first, then the other
 /// members in the order [`Roster::iter`] yields them.
@@ -94,6 +92,8 @@ pub fn to_string(roster: &Roster) -> String {
 /// pass the API's members in the API's order and the table keeps it.
 ///
 /// ```
+/// # #[cfg(feature = "serde")]
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use collab_authz::api::CollaboratorList;
 /// use collab_authz::{listing, Timestamp};
 ///
@@ -116,7 +116,10 @@ pub fn to_string(roster: &Roster) -> String {
 /// └─────────────────┴──────────┴──────────┴──────────────────────┘
 /// "
 /// );
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok(())
+/// # }
+/// # #[cfg(not(feature = "serde"))]
+/// # fn main() {}
 /// ```
 ///
 /// # Errors

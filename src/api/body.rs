@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::ApiError;
 use super::read::{object_only, read_email, read_is_limited};
 use crate::membership::{Email, Invitation, InvitationToken, MemberId};
-use crate::{ResourceKind, Role};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// The role `is_limited` names on `kind`; `true` on a kind without a
 /// limited role is an error.

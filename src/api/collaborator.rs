@@ -16,7 +16,8 @@ use crate::membership::{
     Email, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
     ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
 };
-use crate::{ResourceKind, Role};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// One collaborator object as the public API writes it.
 ///
@@ -32,9 +33,10 @@ use crate::{ResourceKind, Role};
 /// ```
 /// use collab_authz::api::ApiCollaborator;
 /// use collab_authz::{
-///     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
-///     ResourceId, ResourceKind, Role, Timestamp,
+///     Email, InvitationToken, Member, MemberId, MemberStatus, Resource, ResourceId, ResourceKind,
+///     Role, Timestamp,
 /// };
+/// use collab_authz::membership::MemberParts;
 ///
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
 /// let ada = Member::new(MemberParts {

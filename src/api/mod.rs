@@ -12,7 +12,7 @@
 //! read by position), and a wrong type or an unknown `status` or `type` is
 //! an error that names the field, never a panic. An error that quotes a
 //! value it was given quotes an [`Excerpt`]: escaped and
-//! at most [`Excerpt::MAX_LEN`](crate::Excerpt::MAX_LEN) bytes.
+//! at most [`Excerpt::MAX_LEN`](crate::id::Excerpt::MAX_LEN) bytes.
 //!
 //! # The role flag
 //!
@@ -30,9 +30,9 @@
 //! # Errors and HTTP statuses
 //!
 //! [`ApiError`] and every error of the membership lifecycle implement
-//! [`Classify`](crate::Classify): a service maps them with one generic
+//! [`Classify`](crate::membership::Classify): a service maps them with one generic
 //! function to the statuses of the table on
-//! [`ErrorClass`](crate::ErrorClass).
+//! [`ErrorClass`](crate::membership::ErrorClass).
 //!
 //! There is no conversion from [`ApiEvent`] to the crate's
 //! [`Event`](crate::Event): the API's event holds the type and the
@@ -71,11 +71,13 @@ use core::fmt;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::id::Excerpt;
 use crate::membership::{
     Email, EmailError, EventKind, IdentifierError, Member, MemberError, MemberStatus, Resource,
     ResourceId, Roster, RosterError, Timestamp,
 };
-use crate::{Excerpt, ResourceKind, Role};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 mod body;
 mod collaborator;
@@ -180,7 +182,7 @@ pub enum ApiError {
     Roster(RosterError),
     /// A collaborator's `app_id` is not the id of the resource it is read
     /// into. The message quotes both as [`Excerpt`]s (escaped, at most
-    /// [`Excerpt::MAX_LEN`](crate::Excerpt::MAX_LEN) bytes each), so a
+    /// [`Excerpt::MAX_LEN`](crate::id::Excerpt::MAX_LEN) bytes each), so a
     /// hostile value can neither forge a log line nor grow the message.
     #[error(
         "field `app_id`: collaborator of {found}, not of {}",
@@ -203,10 +205,10 @@ pub enum ApiError {
     },
 }
 
-impl crate::Classify for ApiError {
-    /// Always [`Invalid`](crate::ErrorClass::Invalid): the object or body
+impl crate::membership::Classify for ApiError {
+    /// Always [`Invalid`](crate::membership::ErrorClass::Invalid): the object or body
     /// is malformed, or asks for a role the resource kind lacks.
-    fn class(&self) -> crate::ErrorClass {
+    fn class(&self) -> crate::membership::ErrorClass {
         match self {
             ApiError::MissingField(_)
             | ApiError::Email(_)
@@ -214,7 +216,7 @@ impl crate::Classify for ApiError {
             | ApiError::Member { .. }
             | ApiError::Roster(_)
             | ApiError::AppMismatch { .. }
-            | ApiError::RoleNotOnKind { .. } => crate::ErrorClass::Invalid,
+            | ApiError::RoleNotOnKind { .. } => crate::membership::ErrorClass::Invalid,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The lenient field readers of the API's objects: JSON objects only, and
 //! errors that name the field and quote a rejected value as an
-//! [`Excerpt`](crate::Excerpt) (escaped, bounded).
+//! [`Excerpt`](crate::id::Excerpt) (escaped, bounded).
 
 use alloc::string::String;
 use core::fmt;
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::ApiStatus;
-use crate::Excerpt;
+use crate::id::Excerpt;
 
 // ---------------------------------------------------------------------------
 // Objects only: serde's derive also reads a struct from a sequence, by

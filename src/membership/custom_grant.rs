@@ -3,7 +3,8 @@
 //! rules layer, which knows nothing of rosters; this is the one place the
 //! two meet.
 
-use crate::membership::{Email, Roster};
+use crate::membership::email::Email;
+use crate::membership::roster::Roster;
 use crate::rules::custom_role::{CustomRole, GrantError, Granter};
 
 impl Roster {

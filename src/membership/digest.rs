@@ -6,7 +6,7 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::membership::InvitationToken;
+use crate::membership::member::InvitationToken;
 
 /// The SHA-256 digest of an [`InvitationToken`]: what a pending membership,
 /// its `collaborator_invited` event and a snapshot keep instead of the
@@ -19,7 +19,8 @@ use crate::membership::InvitationToken;
 /// digest of a random token reveals nothing usable).
 ///
 /// ```
-/// use collab_authz::{InvitationToken, TokenDigest};
+/// use collab_authz::InvitationToken;
+/// use collab_authz::membership::TokenDigest;
 ///
 /// let token = InvitationToken::new("abc")?;
 /// let digest = TokenDigest::of(&token);
@@ -29,7 +30,7 @@ use crate::membership::InvitationToken;
 /// );
 /// assert!(digest.verify(&token));
 /// assert!(!digest.verify(&InvitationToken::new("abd")?));
-/// # Ok::<(), collab_authz::IdentifierError>(())
+/// # Ok::<(), collab_authz::membership::IdentifierError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TokenDigest([u8; 32]);

@@ -32,7 +32,7 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// let kelvin: Email = "\u{212A}ate@example.com".parse()?;
 /// assert_ne!(kate, kelvin);
 /// assert_eq!(kate, "KATE@example.com".parse::<Email>()?);
-/// # Ok::<(), collab_authz::EmailError>(())
+/// # Ok::<(), collab_authz::membership::EmailError>(())
 /// ```
 ///
 /// ```
@@ -44,7 +44,7 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// assert_eq!(a.as_str(), "Ada@Example.com");
 /// assert_eq!(a.normalized(), "ada@example.com");
 /// assert!("not-an-address".parse::<Email>().is_err());
-/// # Ok::<(), collab_authz::EmailError>(())
+/// # Ok::<(), collab_authz::membership::EmailError>(())
 /// ```
 ///
 /// Cloning is cheap (two reference-counted strings); comparisons look at

@@ -4,11 +4,17 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::membership::member::check_identifier;
-use crate::membership::{
-    Account, Email, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, TokenDigest,
+use crate::id::id_enum;
+use crate::membership::digest::TokenDigest;
+use crate::membership::email::Email;
+use crate::membership::member::{
+    Account, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, check_identifier,
 };
-use crate::{CustomRole, Permissions, ResourceKind, Role, grants};
+use crate::rules::custom_role::CustomRole;
+use crate::rules::matrix::grants;
+use crate::rules::permissions::Permissions;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// What kind of change an [`Event`] records.
 ///
@@ -159,34 +165,22 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// Something the caller should do after a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum Advisory {
-    /// The member could read data or secrets (an action of the matrix's
-    /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and no longer can: they were removed
-    /// or their account deleted after holding such access while accepted,
-    /// or they were demoted to a role without some of it. Taking the
-    /// access away does not change what they saw, so the owner should
-    /// rotate those credentials.
-    RotateSecrets,
-}
-
-impl Advisory {
-    /// The advisory's id, as serde writes it (`rotate_secrets`).
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            Advisory::RotateSecrets => "rotate_secrets",
-        }
-    }
-}
-
-impl fmt::Display for Advisory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
+id_enum! {
+    kind: Advisory,
+    /// Something the caller should do after a change. Its id (`Display`,
+    /// `FromStr`, and what serde writes) is `rotate_secrets`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    #[non_exhaustive]
+    pub enum Advisory {
+        /// The member could read data or secrets (an action of the matrix's
+        /// [`Category::DataAndSecrets`](crate::Category::DataAndSecrets)) and no longer can: they were removed
+        /// or their account deleted after holding such access while accepted,
+        /// or they were demoted to a role without some of it. Taking the
+        /// access away does not change what they saw, so the owner should
+        /// rotate those credentials.
+        RotateSecrets => "rotate_secrets",
     }
 }
 
@@ -781,11 +775,11 @@ impl<'de> serde::Deserialize<'de> for Event {
         /// The member as stored, its email read in place.
         #[derive(serde::Deserialize)]
         struct RawAccount<'a> {
-            id: crate::membership::MemberId,
+            id: crate::membership::member::MemberId,
             #[serde(borrow)]
             email: alloc::borrow::Cow<'a, str>,
             #[serde(default)]
-            username: Option<crate::membership::Username>,
+            username: Option<crate::membership::member::Username>,
         }
         let kind = EventKind::from_name(&r.kind)
             .ok_or_else(|| serde::de::Error::custom(EventError::UnknownType))?;

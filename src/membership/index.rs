@@ -12,7 +12,8 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use crate::membership::{Email, Member, MemberId};
+use crate::membership::email::Email;
+use crate::membership::member::{Member, MemberId};
 
 /// The non-owner members, and every member id (the owner's too).
 #[derive(Debug, Clone, Default)]

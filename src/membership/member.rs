@@ -5,8 +5,14 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::membership::{Email, TokenDigest};
-use crate::{CustomRole, Permissions, ResourceKind, Role, grants};
+use crate::id::id_enum;
+use crate::membership::digest::TokenDigest;
+use crate::membership::email::Email;
+use crate::rules::custom_role::CustomRole;
+use crate::rules::matrix::grants;
+use crate::rules::permissions::Permissions;
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// A point in time chosen by the caller: seconds since the Unix epoch.
 ///
@@ -66,7 +72,7 @@ pub enum IdentifierError {
     /// bidi control, other format character, a space other than U+0020,
     /// ...).
     #[error("identifier contains an invisible or direction-changing character ({0})")]
-    Invisible(crate::membership::InvisibleCharacter),
+    Invisible(crate::membership::text::InvisibleCharacter),
 }
 
 pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {
@@ -119,7 +125,7 @@ macro_rules! identifier {
             /// Validates `s`: non-empty, at most [`MAX_IDENTIFIER_LEN`]
             /// bytes, no control character, no invisible or
             /// direction-changing character (see
-            /// [`InvisibleCharacter`](crate::InvisibleCharacter)).
+            /// [`InvisibleCharacter`](crate::membership::InvisibleCharacter)).
             ///
             /// # Errors
             /// [`IdentifierError`] naming the broken rule.
@@ -209,11 +215,12 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// `roster_created` and `resource_renamed` only.
 ///
 /// ```
-/// use collab_authz::{Resource, ResourceId, ResourceKind, ResourceRef};
+/// use collab_authz::{Resource, ResourceId, ResourceKind};
+/// use collab_authz::membership::ResourceRef;
 ///
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
 /// assert_eq!(app.to_ref(), ResourceRef::new(ResourceKind::App, ResourceId::new("app-1")?));
-/// # Ok::<(), collab_authz::IdentifierError>(())
+/// # Ok::<(), collab_authz::membership::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -247,7 +254,8 @@ impl ResourceRef {
 /// `&Email` and `&MemberId` both work.
 ///
 /// ```
-/// use collab_authz::{Email, MemberId, MemberRef};
+/// use collab_authz::{Email, MemberId};
+/// use collab_authz::membership::MemberRef;
 ///
 /// let email: Email = "ada@example.com".parse()?;
 /// let id = MemberId::new("m-1")?;
@@ -281,7 +289,7 @@ identifier! {
     /// `Display`.
     ///
     /// Neither the roster nor its events keep it: they keep its SHA-256
-    /// digest ([`TokenDigest`](crate::TokenDigest)), so a stored event
+    /// digest ([`TokenDigest`](crate::membership::TokenDigest)), so a stored event
     /// stream or snapshot opens no invitation.
     /// [`Roster::accept`](crate::Roster::accept) hashes the presented
     /// token and compares the digests in constant time; `==` on this type
@@ -306,7 +314,7 @@ impl InvitationToken {
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
 /// assert_eq!(app.kind(), ResourceKind::App);
 /// assert_eq!(app.name(), "billing");
-/// # Ok::<(), collab_authz::IdentifierError>(())
+/// # Ok::<(), collab_authz::membership::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -402,46 +410,31 @@ impl<'de> serde::Deserialize<'de> for Resource {
     }
 }
 
-/// The state of one membership.
-///
-/// Serde writes the spec's ids (`user_account_deleted`) and also reads
-/// the public API's spelling `user account deleted`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum MemberStatus {
-    /// Invited, not yet accepted: grants nothing.
-    Pending,
-    /// An active collaborator.
-    Accepted,
-    /// The owner.
-    Owner,
-    /// The account behind an accepted membership was deleted: grants
-    /// nothing.
-    #[cfg_attr(feature = "serde", serde(alias = "user account deleted"))]
-    UserAccountDeleted,
+id_enum! {
+    kind: MemberStatus,
+    /// The state of one membership. Its id (`Display`, `FromStr`) is
+    /// `pending`, `accepted`, `owner` or `user_account_deleted`.
+    ///
+    /// Serde writes the spec's ids (`user_account_deleted`) and also reads
+    /// the public API's spelling `user account deleted`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+    pub enum MemberStatus {
+        /// Invited, not yet accepted: grants nothing.
+        Pending => "pending",
+        /// An active collaborator.
+        Accepted => "accepted",
+        /// The owner.
+        Owner => "owner",
+        /// The account behind an accepted membership was deleted: grants
+        /// nothing.
+        #[cfg_attr(feature = "serde", serde(alias = "user account deleted"))]
+        UserAccountDeleted => "user_account_deleted",
+    }
 }
 
 impl MemberStatus {
-    /// Every status, in declaration order.
-    pub const ALL: [MemberStatus; 4] = [
-        MemberStatus::Pending,
-        MemberStatus::Accepted,
-        MemberStatus::Owner,
-        MemberStatus::UserAccountDeleted,
-    ];
-
-    /// The spec's id (`user_account_deleted`).
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            MemberStatus::Pending => "pending",
-            MemberStatus::Accepted => "accepted",
-            MemberStatus::Owner => "owner",
-            MemberStatus::UserAccountDeleted => "user_account_deleted",
-        }
-    }
-
     /// The status as the platform's API and listings write it
     /// (`user account deleted`).
     #[must_use]
@@ -458,12 +451,6 @@ impl MemberStatus {
     #[must_use]
     pub const fn is_active(self) -> bool {
         matches!(self, MemberStatus::Accepted | MemberStatus::Owner)
-    }
-}
-
-impl fmt::Display for MemberStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.id())
     }
 }
 

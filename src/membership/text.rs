@@ -18,7 +18,8 @@ use core::fmt;
 /// which would hide in the message too) and its byte offset in the input.
 ///
 /// ```
-/// use collab_authz::{IdentifierError, Username};
+/// use collab_authz::Username;
+/// use collab_authz::membership::IdentifierError;
 ///
 /// let err = Username::new("ada\u{202E}nimda").unwrap_err();
 /// let IdentifierError::Invisible(c) = err else { panic!("{err:?}") };

@@ -1,6 +1,7 @@
 //! [`TransferRequest`]: the pending ownership transfer a roster holds.
 
-use crate::membership::{Email, ResourceId, Timestamp};
+use crate::membership::email::Email;
+use crate::membership::member::{ResourceId, Timestamp};
 
 /// An ownership transfer the owner asked for and the target has not
 /// accepted yet.

@@ -535,7 +535,11 @@ fn escape(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
 ///
 /// ```
 /// use collab_authz::org::review::{FindingKind, Fix, Severity, Usage};
-/// use collab_authz::{review, DirectoryBuilder, Email, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster, Timestamp, TwoFactor};
+/// use collab_authz::{
+///     review, DirectoryBuilder, Email, Member, MemberId, MemberStatus, Resource, ResourceId,
+///     ResourceKind, ReviewPolicy, Role, Roster, Timestamp, TwoFactor,
+/// };
+/// use collab_authz::membership::MemberParts;
 ///
 /// let owner = Member::new(MemberParts {
 ///     id: MemberId::new("m1")?, email: Email::parse("ada@example.com")?, username: None,

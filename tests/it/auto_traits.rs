@@ -14,6 +14,13 @@ use collab_authz::batch::{
 };
 use collab_authz::export::{Export, Format};
 use collab_authz::matrix::{Cell, Condition, Limit, Obligation};
+use collab_authz::membership::{
+    AcceptError, AccountDeletedError, Advisory, ApplyEventError, ChangeRoleError, DeleteError,
+    EmailError, EventError, EventKind, EventParts, IdentifierError, InviteError, LeaveError,
+    MemberError, MemberParts, MemberRef, Members, RenameError, ReplayError, ReplayErrorKind,
+    ResourceRef, RevokeError, RosterError, TokenDigest, TokenDigestError, TransferError,
+    TransferRequest,
+};
 #[cfg(feature = "csv")]
 use collab_authz::org::directory::CsvExportError;
 #[cfg(feature = "json")]
@@ -24,17 +31,12 @@ use collab_authz::org::directory::{
 use collab_authz::org::plan::{ApplyError, PlanError, Step, StepError};
 use collab_authz::org::review::{Detail, Finding, FindingKind, Fix, Severity, Usage};
 use collab_authz::{
-    AcceptError, Account, AccountDeletedError, Action, Actions, Advisory, ApplyEventError,
-    Category, ChangeRoleError, Context, Coverage, CustomRole, CustomRoleError, Decision,
-    DeleteError, Denial, DenialReason, Directory, DirectoryBuilder, Email, EmailError, Event,
-    EventError, EventKind, EventParts, GrantError, Granter, Grants, Grouping, IdKind,
-    IdentifierError, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberError,
-    MemberId, MemberParts, MemberRef, MemberStatus, Members, MissingFact, NameError, NotPermitted,
-    Overview, ParseIdError, Permissions, Plan, RenameError, ReplayError, ReplayErrorKind, Report,
-    Resource, ResourceId, ResourceKind, ResourceRef, ReviewAppSettings, ReviewAppTrigger,
-    ReviewPolicy, RevokeError, Role, RoleChange, RoleChangeError, Roster, RosterError, Scope,
-    Timestamp, TokenDigest, TokenDigestError, TransferError, TransferRequest, TwoFactor, Unmet,
-    Username,
+    Account, Action, Actions, Category, Context, Coverage, CustomRole, CustomRoleError, Decision,
+    Denial, DenialReason, Directory, DirectoryBuilder, Email, Event, GrantError, Granter, Grants,
+    Grouping, IdKind, Invitation, InvitationToken, Member, MemberId, MemberStatus, MissingFact,
+    NameError, NotPermitted, Overview, ParseIdError, Permissions, Plan, Report, Resource,
+    ResourceId, ResourceKind, ReviewAppSettings, ReviewAppTrigger, ReviewPolicy, Role, RoleChange,
+    RoleChangeError, Roster, Scope, Timestamp, TwoFactor, Unmet, Username,
 };
 
 const fn assert_auto_traits<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
@@ -272,7 +274,8 @@ fn every_public_type_is_checked() {
 // the lists above merge cleanly).
 const _: () = {
     use collab_authz::api::{InviteBody, UpdateBody};
-    use collab_authz::{ErrorClass, Excerpt, InvisibleCharacter};
+    use collab_authz::membership::InvisibleCharacter;
+    use collab_authz::{ErrorClass, Excerpt};
     assert_auto_traits::<ErrorClass>();
     assert_auto_traits::<Excerpt>();
     assert_auto_traits::<InvisibleCharacter>();

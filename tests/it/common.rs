@@ -1,10 +1,12 @@
-//! Helpers shared by the organization-wide tests: rosters built from parts.
+//! Helpers shared by the tests: values (emails, instants, tokens), rosters
+//! built from parts, and the property tests' case count.
 #![expect(clippy::unwrap_used, reason = "tests: a bad fixture is a test failure")]
 
-use collab_authz::{
+use collab_authz::membership::{
     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId,
-    ResourceKind, Role, Roster, Timestamp, Username,
+    Roster, Timestamp, Username,
 };
+use collab_authz::{ResourceKind, Role};
 
 pub fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
@@ -12,6 +14,20 @@ pub fn email(s: &str) -> Email {
 
 pub fn at(seconds: u64) -> Timestamp {
     Timestamp::from_unix_seconds(seconds)
+}
+
+#[cfg(feature = "serde")]
+pub fn token(s: &str) -> InvitationToken {
+    InvitationToken::new(s).unwrap()
+}
+
+/// The property tests' case count: 2,000, or `PROPTEST_CASES`.
+#[cfg(feature = "serde")]
+pub fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
 }
 
 /// One membership: (email, role, status, invited_at).

@@ -5,14 +5,21 @@
 
 use alloc::boxed::Box;
 
-use crate::membership::event::reads_secrets;
-use crate::membership::{
-    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, Email, Event,
-    EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberRef,
-    MemberStatus, RenameError, ReplayError, Resource, RevokeError, Roster, Timestamp,
-    TransferError, TransferRequest, Username,
+use crate::membership::email::Email;
+use crate::membership::error::{
+    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError,
 };
-use crate::{CustomRole, Role};
+use crate::membership::error::{
+    InviteError, LeaveError, RenameError, ReplayError, RevokeError, TransferError,
+};
+use crate::membership::event::{Event, EventKind, reads_secrets};
+use crate::membership::member::{
+    InvitationToken, Member, MemberRef, MemberStatus, Resource, Timestamp, Username,
+};
+use crate::membership::roster::{Invitation, Roster};
+use crate::membership::transfer::TransferRequest;
+use crate::rules::custom_role::CustomRole;
+use crate::rules::role::Role;
 
 impl Roster {
     /// Invites `invitation.email` with `invitation.role`, or the kind's
@@ -63,7 +70,7 @@ impl Roster {
     ///
     /// Demoting an accepted member to a role without some `data_and_secrets`
     /// action they held carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets). A role
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets). A role
     /// change of a pending transfer's target drops the transfer.
     ///
     /// # Errors
@@ -129,7 +136,7 @@ impl Roster {
 
     /// Removes `member` (by email or id; pending, accepted or deleted
     /// account). The event carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) when
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets) when
     /// the member ever held, while accepted, a role that could read data
     /// or secrets ([`Roster::held_secret_access`]); an invitation never
     /// accepted granted nothing and carries none.
@@ -169,7 +176,7 @@ impl Roster {
     /// The actor recorded is the member: the account holder deleted their
     /// own account, and the platform only reports it (the crate has no
     /// account for the platform itself). Carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) when the
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets) when the
     /// member held access to data or secrets. A pending transfer to the
     /// member is dropped.
     ///
@@ -221,7 +228,7 @@ impl Roster {
     /// accepted `collaborator`. Returns the two `collaborator_role_changed`
     /// events, at `version() + 1` and `version() + 2`: the new owner's,
     /// then the previous owner's (which carries
-    /// [`Advisory::RotateSecrets`](crate::Advisory::RotateSecrets) if the
+    /// [`Advisory::RotateSecrets`](crate::membership::Advisory::RotateSecrets) if the
     /// owner role held `data_and_secrets` actions that collaborator lacks).
     /// An array: no allocation, and `for event in &events` iterates it.
     ///
@@ -541,7 +548,7 @@ impl Roster {
     pub(super) fn check_awaiting(
         &self,
         event: &Event,
-    ) -> Result<(), crate::membership::RosterError> {
+    ) -> Result<(), crate::membership::error::RosterError> {
         let previous = self.get(&event.member().email);
         let fits = event.seq() == self.version.saturating_add(1)
             && self.resource.is(event.resource())
@@ -557,7 +564,7 @@ impl Roster {
         if fits {
             Ok(())
         } else {
-            Err(crate::membership::RosterError::AwaitingEvent)
+            Err(crate::membership::error::RosterError::AwaitingEvent)
         }
     }
 
@@ -612,9 +619,10 @@ impl Roster {
     ///
     /// ```
     /// use collab_authz::{
-    ///     Account, ApplyEventError, Email, Invitation, InvitationToken, MemberId, Resource,
-    ///     ResourceId, ResourceKind, Roster, Timestamp,
+    ///     Account, Email, Invitation, InvitationToken, MemberId, Resource, ResourceId,
+    ///     ResourceKind, Roster, Timestamp,
     /// };
+    /// use collab_authz::membership::ApplyEventError;
     ///
     /// let owner: Email = "owner@example.com".parse()?;
     /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;

@@ -4,16 +4,26 @@
 
 use alloc::sync::Arc;
 
-use crate::membership::event::{demotion_advisory, demotion_advisory_sets};
-use crate::membership::member::check_identifier;
-use crate::membership::member::custom_base;
-use crate::membership::{
-    AcceptError, AccountDeletedError, Advisory, ChangeRoleError, DeleteError, Email, Event,
-    EventKind, Invitation, InvitationToken, InviteError, LeaveError, Member, MemberId, MemberRef,
-    MemberStatus, RenameError, RevokeError, Roster, Timestamp, TokenDigest, TransferError,
-    TransferRequest, Username,
+use crate::membership::digest::TokenDigest;
+use crate::membership::email::Email;
+use crate::membership::error::{
+    AcceptError, AccountDeletedError, ChangeRoleError, DeleteError, InviteError, LeaveError,
+    RenameError, RevokeError, TransferError,
 };
-use crate::{Action, Category, CustomRole, GrantError, Permissions, Role, grants};
+use crate::membership::event::{
+    Advisory, Event, EventKind, demotion_advisory, demotion_advisory_sets,
+};
+use crate::membership::member::{
+    InvitationToken, Member, MemberId, MemberRef, MemberStatus, Timestamp, Username,
+    check_identifier, custom_base,
+};
+use crate::membership::roster::{Invitation, Roster};
+use crate::membership::transfer::TransferRequest;
+use crate::rules::action::{Action, Category};
+use crate::rules::custom_role::{CustomRole, GrantError};
+use crate::rules::matrix::grants;
+use crate::rules::permissions::Permissions;
+use crate::rules::role::Role;
 
 impl Roster {
     /// Decides [`Roster::invite`] without changing the roster: the
@@ -189,7 +199,7 @@ impl Roster {
                 return Err(InviteError::AlreadyExpired { expires_at, now });
             }
         }
-        let account = crate::membership::Account {
+        let account = crate::membership::member::Account {
             id,
             email,
             username: None,

@@ -12,16 +12,20 @@ mod decide;
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 
-#[cfg(feature = "serde")]
-use crate::membership::SCHEMA_VERSION;
-use crate::membership::error::Gate;
-use crate::membership::event::reads_secrets;
+use crate::membership::email::Email;
+use crate::membership::error::{Gate, NotPermitted, RosterError, TransferError};
+use crate::membership::event::{Event, EventKind, reads_secrets};
 use crate::membership::index::{Index, Members};
-use crate::membership::{
-    Account, Email, Event, EventKind, InvitationToken, Member, MemberId, MemberRef, MemberStatus,
-    NotPermitted, Resource, RosterError, Timestamp, TransferError, TransferRequest,
+#[cfg(feature = "serde")]
+use crate::membership::member::SCHEMA_VERSION;
+use crate::membership::member::{
+    Account, InvitationToken, Member, MemberId, MemberRef, MemberStatus, Resource, Timestamp,
 };
-use crate::{Action, ResourceKind, Role, allows, lowest_role};
+use crate::membership::transfer::TransferRequest;
+use crate::rules::action::Action;
+use crate::rules::matrix::{allows, lowest_role};
+use crate::rules::resource_kind::ResourceKind;
+use crate::rules::role::Role;
 
 /// What [`Roster::invite`] needs: the new membership's id, the invited
 /// email, the role (or `None` for the kind's default), the invitation's
@@ -419,7 +423,7 @@ impl Roster {
 
     /// Whether the resource was deleted ([`Roster::delete`]): a deleted
     /// roster refuses every operation (`Closed`) and every further event
-    /// ([`ApplyEventError::Closed`](crate::ApplyEventError::Closed)).
+    /// ([`ApplyEventError::Closed`](crate::membership::ApplyEventError::Closed)).
     #[must_use]
     pub fn is_deleted(&self) -> bool {
         self.deleted

@@ -6,7 +6,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::{Directory, Person, Row, Text, TwoFactor, in_range};
-use crate::membership::{Email, Member, MemberStatus, Resource, Timestamp, Username};
+use crate::membership::{
+    Email, Member, MemberStatus, Resource, Timestamp, UNKNOWN_USERNAME, Username,
+};
 use crate::rules::resource_kind::ResourceKind;
 use crate::rules::role::Role;
 
@@ -386,9 +388,10 @@ impl<'g> ResourceGroup<'g> {
     }
 }
 
-/// The username as listings print it: `n/a` when unknown.
+/// The username as listings print it: [`UNKNOWN_USERNAME`] (`n/a`) when
+/// unknown.
 fn username_label(username: Option<&Username>) -> &str {
-    username.map_or("n/a", Username::as_str)
+    username.map_or(UNKNOWN_USERNAME, Username::as_str)
 }
 
 impl fmt::Display for ByCollaborator<'_> {
@@ -445,7 +448,7 @@ impl fmt::Display for ByResource<'_> {
                     f,
                     "  {} ({}): {}, {}, 2FA {}",
                     m.email_text(),
-                    m.username_text().unwrap_or("n/a"),
+                    m.username_text().unwrap_or(UNKNOWN_USERNAME),
                     m.role_name(),
                     m.status().label(),
                     m.two_factor()

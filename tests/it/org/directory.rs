@@ -206,7 +206,8 @@ fn text_listings() {
 /// JSON and `Membership::username` all agree.
 #[test]
 fn pending_membership_has_no_username() {
-    use collab_authz::{Member, MemberId, MemberParts, Username};
+    use collab_authz::membership::MemberParts;
+    use collab_authz::{Member, MemberId, Username};
     let mut rosters = organization();
     // Bob (accepted on storefront as "Bob") is also invited to zeta.
     rosters.push(roster(

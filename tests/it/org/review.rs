@@ -489,7 +489,7 @@ fn expired_invitation_is_its_own_finding() {
             NOW - DAY,
         ),
     );
-    let mut parts = collab_authz::MemberParts {
+    let mut parts = collab_authz::membership::MemberParts {
         id: m.id().clone(),
         email: m.email().clone(),
         username: None,

@@ -13,18 +13,16 @@
 
 use core::fmt;
 
+use crate::common::at;
 use collab_authz::api::CollaboratorList;
+use collab_authz::membership::MemberParts;
 use collab_authz::{
-    Account, Email, Invitation, InvitationToken, Member, MemberId, MemberParts, MemberStatus,
-    Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username, listing,
+    Account, Email, Invitation, InvitationToken, Member, MemberId, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Username, listing,
 };
 
-const GOLDEN_PAYLOAD: &str = include_str!("golden/collaborators_payload.json");
-const GOLDEN_TABLE: &str = include_str!("golden/collaborators_table.txt");
-
-fn at(seconds: u64) -> Timestamp {
-    Timestamp::from_unix_seconds(seconds)
-}
+const GOLDEN_PAYLOAD: &str = include_str!("../golden/collaborators_payload.json");
+const GOLDEN_TABLE: &str = include_str!("../golden/collaborators_table.txt");
 
 fn member(
     id: &str,
@@ -357,4 +355,22 @@ fn the_writers_error_is_returned() {
             "failing after {left} writes"
         );
     }
+}
+
+#[test]
+fn an_unknown_username_prints_the_one_label() {
+    use collab_authz::{api, membership};
+    assert_eq!(listing::UNKNOWN_USERNAME, membership::UNKNOWN_USERNAME);
+    assert_eq!(api::UNKNOWN_USERNAME, membership::UNKNOWN_USERNAME);
+    let pending = member(
+        "c1",
+        "al@example.com",
+        None,
+        MemberStatus::Pending,
+        Role::Collaborator,
+    );
+    let out = table([&owner("o@example.com", "olivia"), &pending]);
+    let row = out.lines().find(|l| l.contains("al@example.com")).unwrap();
+    let cells: Vec<&str> = row.split('│').map(str::trim).collect();
+    assert_eq!(cells.get(2), Some(&membership::UNKNOWN_USERNAME));
 }

@@ -4,10 +4,12 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::api::ApiError;
+use collab_authz::membership::{
+    AcceptError, AccountDeletedError, ChangeRoleError, EmailError, IdentifierError, InviteError,
+    LeaveError, RevokeError, TransferError,
+};
 use collab_authz::{
-    AcceptError, AccountDeletedError, Action, ChangeRoleError, Classify, EmailError, ErrorClass,
-    IdentifierError, InviteError, LeaveError, MemberStatus, NotPermitted, ResourceKind,
-    RevokeError, Role, Timestamp, TransferError,
+    Action, Classify, ErrorClass, MemberStatus, NotPermitted, ResourceKind, Role, Timestamp,
 };
 
 use ErrorClass::{Conflict, Gone, Invalid, NotFound};
@@ -197,9 +199,18 @@ fn input_errors_are_invalid() {
         ),
     ]);
     check(vec![(ApiError::MissingField("email"), Invalid)]);
-    check(vec![(collab_authz::RosterError::OwnerNotOwner, Invalid)]);
-    check(vec![(collab_authz::EventError::Unchanged, Invalid)]);
-    check(vec![(collab_authz::MemberError::OwnerMismatch, Invalid)]);
+    check(vec![(
+        collab_authz::membership::RosterError::OwnerNotOwner,
+        Invalid,
+    )]);
+    check(vec![(
+        collab_authz::membership::EventError::Unchanged,
+        Invalid,
+    )]);
+    check(vec![(
+        collab_authz::membership::MemberError::OwnerMismatch,
+        Invalid,
+    )]);
     check(vec![("Owner".parse::<Role>().unwrap_err(), Invalid)]);
 }
 

@@ -13,10 +13,11 @@
 const MAX_REJECTED_LEN: usize = Excerpt::MAX_LEN;
 
 use collab_authz::api::{ApiCollaborator, ApiEvent, CollaboratorList};
+use collab_authz::membership::{IdentifierError, MemberParts};
 use collab_authz::membership::{MAX_EMAIL_LEN, MAX_IDENTIFIER_LEN};
 use collab_authz::{
-    Email, Excerpt, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus,
-    Resource, ResourceId, ResourceKind, Role, Timestamp, Username,
+    Email, Excerpt, InvitationToken, Member, MemberId, MemberStatus, Resource, ResourceId,
+    ResourceKind, Role, Timestamp, Username,
 };
 use proptest::prelude::*;
 use serde_json::json;

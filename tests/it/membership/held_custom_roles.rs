@@ -1,17 +1,15 @@
 //! Members who hold a custom role: granting one (and refusing
 //! escalation), the one-AND check, events and snapshots, listings, the
 //! directory and the access review.
-//!
-//! A top-level target for now (`required-features` in `Cargo.toml`); it
-//! belongs in `tests/it/membership/` with the other membership tests.
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
-
+use collab_authz::membership::{
+    ApplyEventError, ChangeRoleError, EventError, InviteError, TransferError,
+};
 use collab_authz::org::review::{FindingKind, Usage};
 use collab_authz::{
-    Account, Action, ApplyEventError, ChangeRoleError, Classify, CustomRole, DirectoryBuilder,
-    Email, ErrorClass, Event, EventError, GrantError, Invitation, InvitationToken, InviteError,
-    Member, MemberId, MemberStatus, NotPermitted, Permissions, Resource, ResourceId, ResourceKind,
-    ReviewPolicy, Role, Roster, Timestamp, TransferError, TwoFactor, Username, custom_role, review,
+    Account, Action, Classify, CustomRole, DirectoryBuilder, Email, ErrorClass, Event, GrantError,
+    Invitation, InvitationToken, Member, MemberId, MemberStatus, NotPermitted, Permissions,
+    Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster, Timestamp, TwoFactor, Username,
+    custom_role, review,
 };
 
 const DEPLOYER: CustomRole = custom_role!(
@@ -371,7 +369,7 @@ fn a_custom_role_member_is_never_a_transfer_target_nor_owner() {
         .clone()
         .with_custom_role(DEPLOYER)
         .unwrap_err();
-    assert_eq!(err, collab_authz::MemberError::CustomRoleOwner);
+    assert_eq!(err, collab_authz::membership::MemberError::CustomRoleOwner);
     // A pending transfer to a collaborator is dropped when the target is
     // given a custom role.
     events.push(
@@ -463,9 +461,9 @@ fn stored_forms_that_break_the_custom_role_rules_are_refused() {
     invited["custom_role"]["permissions"] = serde_json::json!(["delete"]);
     assert!(serde_json::from_value::<Event>(invited).is_err());
     // A role change to the same custom role.
-    let parts = collab_authz::EventParts {
+    let parts = collab_authz::membership::EventParts {
         seq: 4,
-        kind: collab_authz::EventKind::RoleChanged,
+        kind: collab_authz::membership::EventKind::RoleChanged,
         resource: roster.resource().to_ref(),
         name: None,
         member: roster.get(&email("dev@example.com")).unwrap().account(),
@@ -486,7 +484,7 @@ fn stored_forms_that_break_the_custom_role_rules_are_refused() {
     assert_eq!(
         Event::with_custom_roles(parts.clone(), Some(VIEWER), Some(DEPLOYER)),
         Err(EventError::CustomRole {
-            kind: collab_authz::EventKind::RoleChanged
+            kind: collab_authz::membership::EventKind::RoleChanged
         })
     );
     assert!(Event::with_custom_roles(parts, Some(AUDITOR), Some(DEPLOYER)).is_ok());

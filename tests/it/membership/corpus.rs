@@ -5,7 +5,7 @@
 //! that breaks the README's compatibility promise fails here.
 //!
 //! The files were written by `write_corpus` below (ignored; run it with
-//! `CORPUS_WRITE=1 cargo test --test membership_corpus -- --ignored` only
+//! `CORPUS_WRITE=1 cargo test --test it membership::corpus::write_corpus -- --ignored` only
 //! when adding a file to a new corpus directory, never to rewrite v1).
 #![expect(clippy::unwrap_used, reason = "tests")]
 #![expect(
@@ -13,25 +13,19 @@
     reason = "tests index a committed corpus of known length"
 )]
 
+use crate::common::{at, email};
+use collab_authz::membership::{Advisory, ApplyEventError, EventKind};
 use collab_authz::{
-    Account, Advisory, ApplyEventError, Email, Event, EventKind, Invitation, InvitationToken,
-    MemberId, MemberStatus, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, Username,
+    Account, Email, Event, Invitation, InvitationToken, MemberId, MemberStatus, Resource,
+    ResourceId, ResourceKind, Role, Roster, Username,
 };
 
-const APP_EVENTS: &str = include_str!("corpus/v1/app.events.json");
-const APP_SNAPSHOT_MID: &str = include_str!("corpus/v1/app.snapshot-at-9.json");
-const APP_SNAPSHOT_AWAITING: &str = include_str!("corpus/v1/app.snapshot-awaiting.json");
-const APP_SNAPSHOT_END: &str = include_str!("corpus/v1/app.snapshot-end.json");
-const DB_EVENTS: &str = include_str!("corpus/v1/db.events.json");
-const DB_SNAPSHOT: &str = include_str!("corpus/v1/db.snapshot.json");
-
-fn email(s: &str) -> Email {
-    s.parse().unwrap()
-}
-
-fn t(s: u64) -> Timestamp {
-    Timestamp::from_unix_seconds(s)
-}
+const APP_EVENTS: &str = include_str!("../../corpus/v1/app.events.json");
+const APP_SNAPSHOT_MID: &str = include_str!("../../corpus/v1/app.snapshot-at-9.json");
+const APP_SNAPSHOT_AWAITING: &str = include_str!("../../corpus/v1/app.snapshot-awaiting.json");
+const APP_SNAPSHOT_END: &str = include_str!("../../corpus/v1/app.snapshot-end.json");
+const DB_EVENTS: &str = include_str!("../../corpus/v1/db.events.json");
+const DB_SNAPSHOT: &str = include_str!("../../corpus/v1/db.snapshot.json");
 
 /// The text serde writes for `value`, as the corpus stores it.
 fn pretty<T: serde::Serialize>(value: &T) -> String {
@@ -57,7 +51,7 @@ fn app_stream() -> (Vec<Event>, Vec<Roster>) {
         email: olivia.clone(),
         username: Some(Username::new("olivia").unwrap()),
     };
-    let (mut r, created) = Roster::create(app, owner, t(1_000));
+    let (mut r, created) = Roster::create(app, owner, at(1_000));
     let mut events = vec![created];
     let mut snapshots = Vec::new();
     let inv = |id: &str, who: &Email, tok: &str| {
@@ -71,15 +65,15 @@ fn app_stream() -> (Vec<Event>, Vec<Roster>) {
         r.invite(
             &olivia,
             inv("m-ada", &ada, "tok-ada").with_role(Role::Collaborator),
-            t(1_010),
+            at(1_010),
         )
         .unwrap(),
     );
     events.push(
         r.invite(
             &olivia,
-            inv("m-bob", &bob, "tok-bob").expiring_at(t(9_000)),
-            t(1_020),
+            inv("m-bob", &bob, "tok-bob").expiring_at(at(9_000)),
+            at(1_020),
         )
         .unwrap(),
     );
@@ -87,7 +81,7 @@ fn app_stream() -> (Vec<Event>, Vec<Roster>) {
         r.invite(
             &olivia,
             inv("m-cy", &cy, "tok-cy").with_role(Role::Collaborator),
-            t(1_030),
+            at(1_030),
         )
         .unwrap(),
     );
@@ -96,7 +90,7 @@ fn app_stream() -> (Vec<Event>, Vec<Roster>) {
             &ada,
             &InvitationToken::new("tok-ada").unwrap(),
             Username::new("ada").unwrap(),
-            t(1_040),
+            at(1_040),
         )
         .unwrap(),
     );
@@ -105,12 +99,12 @@ fn app_stream() -> (Vec<Event>, Vec<Roster>) {
             &bob,
             &InvitationToken::new("tok-bob").unwrap(),
             None,
-            t(1_050),
+            at(1_050),
         )
         .unwrap(),
     );
     events.push(
-        r.change_role(&olivia, &bob, Role::Collaborator, t(1_060))
+        r.change_role(&olivia, &bob, Role::Collaborator, at(1_060))
             .unwrap(),
     );
     events.push(
@@ -118,25 +112,25 @@ fn app_stream() -> (Vec<Event>, Vec<Roster>) {
             &olivia,
             &MemberId::new("m-bob").unwrap(),
             Role::LimitedCollaborator,
-            t(1_070),
+            at(1_070),
         )
         .unwrap(),
     );
-    events.push(r.request_transfer(&olivia, &ada, t(1_080)).unwrap());
+    events.push(r.request_transfer(&olivia, &ada, at(1_080)).unwrap());
     snapshots.push(r.clone()); // version 9: a pending transfer
     let request = r.pending_transfer().cloned().unwrap();
-    let pair = r.accept_transfer(&ada, &request, t(1_090)).unwrap();
+    let pair = r.accept_transfer(&ada, &request, at(1_090)).unwrap();
     let mut awaiting = snapshots[0].clone();
     awaiting.apply(&pair[0]).unwrap();
     snapshots.push(awaiting); // between the two events of the transfer
     events.extend(pair);
-    events.push(r.revoke(&ada, &bob, t(1_100)).unwrap());
-    events.push(r.rename(&ada, "billing-eu", t(1_110)).unwrap());
-    events.push(r.leave(&cy, t(1_120)).unwrap());
-    events.push(r.request_transfer(&ada, &olivia, t(1_130)).unwrap());
-    events.push(r.cancel_transfer(&olivia, t(1_140)).unwrap());
-    events.push(r.account_deleted(&olivia, t(1_150)).unwrap());
-    events.push(r.delete(&ada, t(1_160)).unwrap());
+    events.push(r.revoke(&ada, &bob, at(1_100)).unwrap());
+    events.push(r.rename(&ada, "billing-eu", at(1_110)).unwrap());
+    events.push(r.leave(&cy, at(1_120)).unwrap());
+    events.push(r.request_transfer(&ada, &olivia, at(1_130)).unwrap());
+    events.push(r.cancel_transfer(&olivia, at(1_140)).unwrap());
+    events.push(r.account_deleted(&olivia, at(1_150)).unwrap());
+    events.push(r.delete(&ada, at(1_160)).unwrap());
     snapshots.push(r);
     (events, snapshots)
 }
@@ -157,7 +151,7 @@ fn db_stream() -> (Vec<Event>, Roster) {
         email: dan.clone(),
         username: None,
     };
-    let (mut r, created) = Roster::create(db, owner, t(50));
+    let (mut r, created) = Roster::create(db, owner, at(50));
     let mut events = vec![created];
     events.push(
         r.invite(
@@ -167,7 +161,7 @@ fn db_stream() -> (Vec<Event>, Roster) {
                 eve.clone(),
                 InvitationToken::new("tok-eve").unwrap(),
             ),
-            t(60),
+            at(60),
         )
         .unwrap(),
     );
@@ -179,8 +173,8 @@ fn db_stream() -> (Vec<Event>, Roster) {
                 fay,
                 InvitationToken::new("tok-fay").unwrap(),
             )
-            .expiring_at(t(500)),
-            t(70),
+            .expiring_at(at(500)),
+            at(70),
         )
         .unwrap(),
     );
@@ -189,7 +183,7 @@ fn db_stream() -> (Vec<Event>, Roster) {
             &eve,
             &InvitationToken::new("tok-eve").unwrap(),
             Username::new("eve").unwrap(),
-            t(80),
+            at(80),
         )
         .unwrap(),
     );
@@ -286,7 +280,7 @@ fn the_app_stream_replays_to_the_recorded_roster() {
         .unwrap();
     assert_eq!(revoked.member().email, email("bob@example.com"));
     assert_eq!(revoked.advisory(), Some(Advisory::RotateSecrets));
-    assert_eq!(events[2].expires_at(), Some(t(9_000)));
+    assert_eq!(events[2].expires_at(), Some(at(9_000)));
     assert_eq!(
         events[5].member().username,
         None,
@@ -295,7 +289,7 @@ fn the_app_stream_replays_to_the_recorded_roster() {
     // The roster is closed: nothing more applies.
     assert!(
         roster
-            .decide_leave(&email("olivia@example.com"), t(2_000))
+            .decide_leave(&email("olivia@example.com"), at(2_000))
             .is_err()
     );
     // The end snapshot is the same roster.
@@ -361,7 +355,7 @@ fn the_db_stream_replays_to_its_snapshot() {
     let fay = roster.get(&email("fay@example.com")).unwrap();
     assert_eq!(
         (fay.status(), fay.expires_at()),
-        (MemberStatus::Pending, Some(t(500)))
+        (MemberStatus::Pending, Some(at(500)))
     );
     let snapshot: Roster = serde_json::from_str(DB_SNAPSHOT).unwrap();
     assert_eq!(snapshot, roster);
@@ -373,7 +367,7 @@ fn the_db_stream_replays_to_its_snapshot() {
                 &email("fay@example.com"),
                 &InvitationToken::new("tok-fay").unwrap(),
                 None,
-                t(100)
+                at(100)
             )
             .is_ok()
     );

@@ -6,9 +6,10 @@ use collab_authz::api::{
     ApiCollaborator, ApiError, ApiEvent, ApiStatus, CollaboratorList, InviteBody, UNKNOWN_USERNAME,
     UpdateBody,
 };
+use collab_authz::membership::MemberParts;
 use collab_authz::{
-    Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId,
-    ResourceKind, Role, Timestamp, Username,
+    Email, InvitationToken, Member, MemberId, MemberStatus, Resource, ResourceId, ResourceKind,
+    Role, Timestamp, Username,
 };
 use serde_json::json;
 

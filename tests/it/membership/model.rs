@@ -32,11 +32,12 @@
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+use crate::common::cases;
+use collab_authz::membership::{Advisory, ApplyEventError, MemberRef, TransferRequest};
 use collab_authz::{
-    Account, Action, Advisory, ApplyEventError, Category, CustomRole, Email, Event, Invitation,
-    InvitationToken, MemberId, MemberRef, MemberStatus, NotPermitted, Permissions, Resource,
-    ResourceId, ResourceKind, Role, Roster, Timestamp, TransferRequest, Username, custom_role,
-    grants,
+    Account, Action, Category, CustomRole, Email, Event, Invitation, InvitationToken, MemberId,
+    MemberStatus, NotPermitted, Permissions, Resource, ResourceId, ResourceKind, Role, Roster,
+    Timestamp, Username, custom_role, grants,
 };
 use proptest::prelude::*;
 
@@ -1307,13 +1308,6 @@ impl Harness {
 /// A decision's result in the shape the harness compares.
 fn one<E: std::fmt::Display>(decision: Result<Event, E>) -> Result<Vec<Event>, String> {
     decision.map(|e| vec![e]).map_err(|e| e.to_string())
-}
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
 }
 
 proptest! {
