@@ -9,6 +9,7 @@ use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::membership::member::{
     Account, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, check_identifier,
+    reads_schema_version, schema_version,
 };
 use crate::rules::custom_role::CustomRole;
 use crate::rules::matrix::grants;
@@ -289,7 +290,9 @@ pub enum EventError {
     UnknownType,
     /// A stored event's schema version `v` is missing or not one this
     /// version reads.
-    #[error("unsupported event schema version {found} (this version reads {SCHEMA_VERSION})")]
+    #[error(
+        "unsupported event schema version {found} (this version reads 1 without a custom role, and 2 to {SCHEMA_VERSION})"
+    )]
     UnsupportedVersion {
         /// The version found (0 when missing).
         found: u64,
@@ -652,6 +655,13 @@ impl Event {
         self.previous_custom_role.as_ref()
     }
 
+    /// Whether the event names a custom role (after or before the change):
+    /// what decides its stored schema version.
+    #[cfg(feature = "serde")]
+    pub(crate) fn holds_custom_role(&self) -> bool {
+        self.custom_role.is_some() || self.previous_custom_role.is_some()
+    }
+
     /// The account that acted.
     #[must_use]
     pub fn actor(&self) -> &Email {
@@ -689,7 +699,7 @@ impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("Event", 15)?;
-        s.serialize_field("v", &SCHEMA_VERSION)?;
+        s.serialize_field("v", &schema_version(self.holds_custom_role()))?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("type", &self.kind)?;
         s.serialize_field("resource", &self.resource)?;
@@ -731,8 +741,9 @@ impl serde::Serialize for Event {
 
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Event {
-    /// Reads an event of schema version [`SCHEMA_VERSION`]: unknown fields
-    /// are ignored, an unknown `type` or another `v` is refused
+    /// Reads an event of schema version 1 or 2 ([`SCHEMA_VERSION`]; a
+    /// custom role only at 2): unknown fields are ignored, an unknown
+    /// `type` or another `v` is refused
     /// ([`EventError::UnknownType`], [`EventError::UnsupportedVersion`]),
     /// and the fields must fit the kind ([`Event::new`]).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -767,7 +778,8 @@ impl<'de> serde::Deserialize<'de> for Event {
             advisory: Option<Advisory>,
         }
         let r = Raw::deserialize(deserializer)?;
-        if r.v != u64::from(SCHEMA_VERSION) {
+        let holds_custom_role = r.custom_role.is_some() || r.previous_custom_role.is_some();
+        if !reads_schema_version(r.v, holds_custom_role) {
             return Err(serde::de::Error::custom(EventError::UnsupportedVersion {
                 found: r.v,
             }));

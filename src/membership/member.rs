@@ -204,10 +204,33 @@ identifier! {
     ResourceId, debug = shown
 }
 
-/// The schema version of the stored forms this crate writes: every
-/// serialized [`Event`](crate::Event) and [`Roster`](crate::Roster)
-/// snapshot carries it as `"v"`. See the README's compatibility promise.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The newest schema version of the stored forms this crate writes and
+/// reads: every serialized [`Event`](crate::Event) and
+/// [`Roster`](crate::Roster) snapshot carries its version as `"v"`.
+///
+/// - `1`: a form that holds no custom role;
+/// - `2`: a form that holds one (a member's `custom_role`, an event's
+///   `custom_role` or `previous_custom_role`).
+///
+/// A form is written at the lowest version that can hold it, so a reader
+/// that knows only version 1 refuses a form with a custom role instead of
+/// ignoring the field and reading the member as the custom role's base
+/// role, which holds more. This crate reads both versions, and refuses a
+/// custom role in a form that says version 1. See the README's
+/// compatibility promise.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The version of a stored form: 2 when it holds a custom role, else 1
+/// ([`SCHEMA_VERSION`]).
+pub(crate) const fn schema_version(holds_custom_role: bool) -> u32 {
+    if holds_custom_role { 2 } else { 1 }
+}
+
+/// Whether this crate reads a stored form of version `v` that does, or
+/// does not, hold a custom role.
+pub(crate) const fn reads_schema_version(v: u64, holds_custom_role: bool) -> bool {
+    v == 2 || (v == 1 && !holds_custom_role)
+}
 
 /// A resource's identity, which survives renames: its kind and the
 /// platform's id. Events name their resource by this

@@ -16,11 +16,11 @@ use crate::membership::email::Email;
 use crate::membership::error::{Gate, NotPermitted, RosterError, TransferError};
 use crate::membership::event::{Event, EventKind, reads_secrets};
 use crate::membership::index::{Index, Members};
-#[cfg(feature = "serde")]
-use crate::membership::member::SCHEMA_VERSION;
 use crate::membership::member::{
     Account, InvitationToken, Member, MemberId, MemberRef, MemberStatus, Resource, Timestamp,
 };
+#[cfg(feature = "serde")]
+use crate::membership::member::{SCHEMA_VERSION, reads_schema_version, schema_version};
 use crate::membership::transfer::TransferRequest;
 use crate::rules::action::Action;
 use crate::rules::matrix::{allows, lowest_role};
@@ -588,6 +588,21 @@ impl<'a> IntoIterator for &'a Roster {
 }
 
 #[cfg(feature = "serde")]
+impl Roster {
+    /// Whether a member, or the awaiting transfer event, holds a custom
+    /// role: what decides the snapshot's stored schema version.
+    fn holds_custom_role(&self) -> bool {
+        core::iter::once(&self.owner)
+            .chain(self.members())
+            .any(|m| m.custom_role().is_some())
+            || self
+                .awaiting
+                .as_deref()
+                .is_some_and(Event::holds_custom_role)
+    }
+}
+
+#[cfg(feature = "serde")]
 impl serde::Serialize for Roster {
     /// Writes a snapshot: `"v"` (the schema version), `version`, the
     /// resource, the owner, the members in their order, and the pending
@@ -604,7 +619,7 @@ impl serde::Serialize for Roster {
         }
 
         let mut s = serializer.serialize_struct("Roster", 9)?;
-        s.serialize_field("v", &SCHEMA_VERSION)?;
+        s.serialize_field("v", &schema_version(self.holds_custom_role()))?;
         s.serialize_field("version", &self.version)?;
         s.serialize_field("resource", &self.resource)?;
         s.serialize_field("owner", &self.owner)?;
@@ -632,13 +647,15 @@ impl serde::Serialize for Roster {
 /// Why a snapshot's schema version cannot be read.
 #[cfg(feature = "serde")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported snapshot schema version {0} (this version reads {SCHEMA_VERSION})")]
+#[error(
+    "unsupported snapshot schema version {0} (this version reads 1 without a custom role, and 2 to {SCHEMA_VERSION})"
+)]
 struct UnsupportedSnapshot(u64);
 
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Roster {
-    /// Reads a snapshot of schema version [`SCHEMA_VERSION`] (unknown
-    /// fields ignored, another `v` refused) and checks every invariant
+    /// Reads a snapshot of schema version 1 or 2 ([`SCHEMA_VERSION`]; a
+    /// custom role only at 2; unknown fields ignored, another `v` refused) and checks every invariant
     /// again ([`Roster::from_parts`]), the pending transfer
     /// ([`Roster::with_pending_transfer`]), the secret-access history
     /// ([`Roster::with_secret_access_history`]; when missing, presumed as
@@ -663,7 +680,14 @@ impl<'de> serde::Deserialize<'de> for Roster {
             awaiting_event: Option<Event>,
         }
         let raw = Raw::deserialize(deserializer)?;
-        if raw.v != u64::from(SCHEMA_VERSION) {
+        let holds_custom_role = core::iter::once(&raw.owner)
+            .chain(&raw.members)
+            .any(|m| m.custom_role().is_some())
+            || raw
+                .awaiting_event
+                .as_ref()
+                .is_some_and(Event::holds_custom_role);
+        if !reads_schema_version(raw.v, holds_custom_role) {
             return Err(serde::de::Error::custom(UnsupportedSnapshot(raw.v)));
         }
         if raw.version == 0 {

@@ -1,6 +1,7 @@
 //! Members who hold a custom role: granting one (and refusing
 //! escalation), the one-AND check, events and snapshots, listings, the
 //! directory and the access review.
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 use collab_authz::membership::{
     ApplyEventError, ChangeRoleError, EventError, InviteError, TransferError,
 };
@@ -441,6 +442,46 @@ fn events_and_snapshots_round_trip_with_the_optional_field() {
     let value = serde_json::to_value(&roster).unwrap();
     assert_eq!(value["members"][0]["custom_role"]["name"], "auditor");
     assert!(value["owner"].get("custom_role").is_none());
+}
+
+/// A stored form that holds a custom role is written at schema version 2,
+/// so that a reader that knows only version 1 refuses it instead of
+/// reading the member as the custom role's base role (which holds more);
+/// forms without one stay at version 1, and a custom role in a form that
+/// says version 1 is refused.
+#[test]
+fn a_custom_role_is_stored_at_schema_version_2_and_refused_at_1() {
+    let (mut roster, mut events) = app();
+    let plain = serde_json::to_value(&roster).unwrap();
+    assert_eq!(plain["v"], 1);
+    join(&mut roster, &mut events, "m1", "dev@example.com", DEPLOYER);
+    for event in &events {
+        let mut value = serde_json::to_value(event).unwrap();
+        let holds = event.custom_role().is_some() || event.previous_custom_role().is_some();
+        assert_eq!(value["v"], if holds { 2 } else { 1 }, "{value}");
+        if holds {
+            value["v"] = 1.into();
+            let err = serde_json::from_value::<Event>(value).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("unsupported event schema version 1"),
+                "{err}"
+            );
+        } else {
+            // Version 2 reads a form without a custom role too.
+            value["v"] = 2.into();
+            assert_eq!(&serde_json::from_value::<Event>(value).unwrap(), event);
+        }
+    }
+    let mut snapshot = serde_json::to_value(&roster).unwrap();
+    assert_eq!(snapshot["v"], 2);
+    snapshot["v"] = 1.into();
+    let err = serde_json::from_value::<Roster>(snapshot).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unsupported snapshot schema version 1"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -217,7 +217,7 @@ fn malformed_events_are_refused() {
         // An unknown type.
         r#""type": "collaborator_promoted", "role": "collaborator""#,
         // A schema version this version does not read, or none.
-        r#""v": 2, "type": "collaborator_accepted", "role": "collaborator""#,
+        r#""v": 3, "type": "collaborator_accepted", "role": "collaborator""#,
         r#""v": 0, "type": "collaborator_accepted", "role": "collaborator""#,
         // roster_created is event 1, and only it.
         r#""seq": 3, "type": "roster_created", "role": "owner", "name": "n""#,
@@ -258,12 +258,12 @@ fn malformed_events_are_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("unknown event type"), "{err}");
     let err = serde_json::from_str::<Event>(&base(
-        r#""v": 2, "type": "collaborator_accepted", "role": "collaborator""#,
+        r#""v": 3, "type": "collaborator_accepted", "role": "collaborator""#,
     ))
     .unwrap_err();
     assert!(
         err.to_string()
-            .contains("unsupported event schema version 2"),
+            .contains("unsupported event schema version 3"),
         "{err}"
     );
 }
