@@ -9,8 +9,9 @@ use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::membership::member::{
     Account, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, check_identifier,
-    reads_schema_version, schema_version,
 };
+#[cfg(feature = "serde")]
+use crate::membership::member::{reads_schema_version, schema_version};
 use crate::rules::custom_role::CustomRole;
 use crate::rules::matrix::grants;
 use crate::rules::permissions::Permissions;

@@ -222,12 +222,14 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 /// The version of a stored form: 2 when it holds a custom role, else 1
 /// ([`SCHEMA_VERSION`]).
+#[cfg(feature = "serde")]
 pub(crate) const fn schema_version(holds_custom_role: bool) -> u32 {
     if holds_custom_role { 2 } else { 1 }
 }
 
 /// Whether this crate reads a stored form of version `v` that does, or
 /// does not, hold a custom role.
+#[cfg(feature = "serde")]
 pub(crate) const fn reads_schema_version(v: u64, holds_custom_role: bool) -> bool {
     v == 2 || (v == 1 && !holds_custom_role)
 }
