@@ -631,7 +631,11 @@ impl Member {
     /// roster that holds the member ([`Roster::from_parts`](crate::Roster::from_parts)).
     ///
     /// ```
-    /// use collab_authz::{custom_role, CustomRole, Email, Member, MemberId, MemberParts, MemberStatus, Permissions, ResourceKind, Role, Timestamp};
+    /// use collab_authz::membership::MemberParts;
+    /// use collab_authz::{
+    ///     CustomRole, Email, Member, MemberId, MemberStatus, Permissions, ResourceKind, Role,
+    ///     Timestamp, custom_role,
+    /// };
     ///
     /// const DEPLOYER: CustomRole =
     ///     custom_role!("deployer", ResourceKind::App, Permissions::DEPLOY_ANY_BRANCH);

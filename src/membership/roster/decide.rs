@@ -67,7 +67,11 @@ impl Roster {
     /// `invitation.role` is `None`.
     ///
     /// ```
-    /// use collab_authz::{custom_role, Account, CustomRole, Email, GrantError, InviteError, Invitation, InvitationToken, MemberId, Permissions, Resource, ResourceId, ResourceKind, Role, Roster, Timestamp};
+    /// use collab_authz::membership::InviteError;
+    /// use collab_authz::{
+    ///     Account, CustomRole, Email, GrantError, Invitation, InvitationToken, MemberId, Permissions,
+    ///     Resource, ResourceId, ResourceKind, Role, Roster, Timestamp, custom_role,
+    /// };
     ///
     /// const DEPLOYER: CustomRole = custom_role!(
     ///     "deployer",
