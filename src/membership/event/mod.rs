@@ -4,14 +4,15 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
+#[cfg(feature = "serde")]
+mod stored;
+
 use crate::id::id_enum;
 use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::membership::member::{
     Account, IdentifierError, ResourceRef, SCHEMA_VERSION, Timestamp, check_identifier,
 };
-#[cfg(feature = "serde")]
-use crate::membership::member::{reads_schema_version, schema_version};
 use crate::rules::custom_role::CustomRole;
 use crate::rules::matrix::grants;
 use crate::rules::permissions::Permissions;
@@ -692,140 +693,5 @@ impl Event {
     #[must_use]
     pub fn token_digest(&self) -> Option<&TokenDigest> {
         self.token_digest.as_ref()
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for Event {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Event", 15)?;
-        s.serialize_field("v", &schema_version(self.holds_custom_role()))?;
-        s.serialize_field("seq", &self.seq)?;
-        s.serialize_field("type", &self.kind)?;
-        s.serialize_field("resource", &self.resource)?;
-        match self.name.as_deref() {
-            Some(name) => s.serialize_field("name", name)?,
-            None => s.skip_field("name")?,
-        }
-        s.serialize_field("member", &self.member)?;
-        s.serialize_field("role", &self.role)?;
-        match &self.custom_role {
-            Some(c) => s.serialize_field("custom_role", c)?,
-            None => s.skip_field("custom_role")?,
-        }
-        match &self.previous_role {
-            Some(r) => s.serialize_field("previous_role", r)?,
-            None => s.skip_field("previous_role")?,
-        }
-        match &self.previous_custom_role {
-            Some(c) => s.serialize_field("previous_custom_role", c)?,
-            None => s.skip_field("previous_custom_role")?,
-        }
-        s.serialize_field("actor", &self.actor)?;
-        s.serialize_field("at", &self.at)?;
-        match &self.expires_at {
-            Some(t) => s.serialize_field("expires_at", t)?,
-            None => s.skip_field("expires_at")?,
-        }
-        match &self.token_digest {
-            Some(t) => s.serialize_field("token_digest", t)?,
-            None => s.skip_field("token_digest")?,
-        }
-        match &self.advisory {
-            Some(a) => s.serialize_field("advisory", a)?,
-            None => s.skip_field("advisory")?,
-        }
-        s.end()
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for Event {
-    /// Reads an event of schema version 1 or 2 ([`SCHEMA_VERSION`]; a
-    /// custom role only at 2): unknown fields are ignored, an unknown
-    /// `type` or another `v` is refused
-    /// ([`EventError::UnknownType`], [`EventError::UnsupportedVersion`]),
-    /// and the fields must fit the kind ([`Event::new`]).
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        struct Raw<'a> {
-            #[serde(default)]
-            v: u64,
-            seq: u64,
-            #[serde(rename = "type", borrow)]
-            kind: alloc::borrow::Cow<'a, str>,
-            resource: ResourceRef,
-            #[serde(default)]
-            name: Option<String>,
-            #[serde(borrow)]
-            member: RawAccount<'a>,
-            #[serde(default)]
-            role: Option<Role>,
-            #[serde(default)]
-            custom_role: Option<CustomRole>,
-            #[serde(default)]
-            previous_role: Option<Role>,
-            #[serde(default)]
-            previous_custom_role: Option<CustomRole>,
-            #[serde(borrow)]
-            actor: alloc::borrow::Cow<'a, str>,
-            at: Timestamp,
-            #[serde(default)]
-            expires_at: Option<Timestamp>,
-            #[serde(default)]
-            token_digest: Option<TokenDigest>,
-            #[serde(default)]
-            advisory: Option<Advisory>,
-        }
-        let r = Raw::deserialize(deserializer)?;
-        let holds_custom_role = r.custom_role.is_some() || r.previous_custom_role.is_some();
-        if !reads_schema_version(r.v, holds_custom_role) {
-            return Err(serde::de::Error::custom(EventError::UnsupportedVersion {
-                found: r.v,
-            }));
-        }
-        /// The member as stored, its email read in place.
-        #[derive(serde::Deserialize)]
-        struct RawAccount<'a> {
-            id: crate::membership::member::MemberId,
-            #[serde(borrow)]
-            email: alloc::borrow::Cow<'a, str>,
-            #[serde(default)]
-            username: Option<crate::membership::member::Username>,
-        }
-        let kind = EventKind::from_name(&r.kind)
-            .ok_or_else(|| serde::de::Error::custom(EventError::UnknownType))?;
-        let email = Email::parse(&r.member.email).map_err(serde::de::Error::custom)?;
-        // The actor is often the member (acceptances, leaves): parse once.
-        let actor = if r.actor == r.member.email {
-            email.clone()
-        } else {
-            Email::parse(&r.actor).map_err(serde::de::Error::custom)?
-        };
-        let member = Account {
-            id: r.member.id,
-            email,
-            username: r.member.username,
-        };
-        Event::with_custom_roles(
-            EventParts {
-                seq: r.seq,
-                kind,
-                resource: r.resource,
-                name: r.name,
-                member,
-                role: r.role,
-                previous_role: r.previous_role,
-                actor,
-                at: r.at,
-                expires_at: r.expires_at,
-                token_digest: r.token_digest,
-                advisory: r.advisory,
-            },
-            r.custom_role,
-            r.previous_custom_role,
-        )
-        .map_err(serde::de::Error::custom)
     }
 }
