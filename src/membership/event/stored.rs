@@ -57,7 +57,7 @@ impl serde::Serialize for Event {
 }
 
 impl<'de> serde::Deserialize<'de> for Event {
-    /// Reads an event of schema version 1 or 2 ([`SCHEMA_VERSION`]; a
+    /// Reads an event of schema version 1 or 2 ([`SCHEMA_VERSION`](crate::membership::SCHEMA_VERSION); a
     /// custom role only at 2): unknown fields are ignored, an unknown
     /// `type` or another `v` is refused
     /// ([`EventError::UnknownType`], [`EventError::UnsupportedVersion`]),
