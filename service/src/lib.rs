@@ -27,6 +27,7 @@ pub mod body;
 pub mod db;
 pub mod error;
 pub mod routes;
+pub mod shared;
 pub mod store;
 pub mod time;
 pub mod users;
