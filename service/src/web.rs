@@ -60,11 +60,8 @@ pub fn routes() -> Router<AppState> {
         // A GET of a form's target (after signing in again) goes home.
         .route("/sign-out", get(dashboard::index).post(sign_in::sign_out))
         .route("/dashboard", get(dashboard::dashboard))
-        .nest("/apps", resource_pages(ResourceKind::App))
-        .nest(
-            "/databases",
-            resource_pages(ResourceKind::DedicatedDatabase),
-        )
+        .merge(resource_pages(ResourceKind::App))
+        .merge(resource_pages(ResourceKind::DedicatedDatabase))
         .route(
             "/v1/invitations/{resource}/{member}/{secret}",
             get(invitation::invitation),
@@ -78,22 +75,22 @@ pub fn routes() -> Router<AppState> {
         .layer(middleware::map_response(security_headers))
 }
 
-/// The pages of one resource of `kind`, written once and mounted under
-/// `/apps` and `/databases`; the handlers read the kind from the
-/// request's extensions.
+/// The pages of one resource of `kind`, written once for `/apps` and
+/// `/databases`; the handlers read the kind from the request's
+/// extensions.
 fn resource_pages(kind: ResourceKind) -> Router<AppState> {
-    const MEMBER: &str = "/{key}/settings/collaborators/{member}";
+    let list = format!("{}/{{key}}/settings/collaborators", layout::base(kind));
     Router::new()
         .route(
-            "/{key}/settings/collaborators",
+            &list,
             get(collaborators::collaborators).post(collaborators::add),
         )
         .route(
-            &format!("{MEMBER}/role"),
+            &format!("{list}/{{member}}/role"),
             get(confirm::role_page).post(confirm::change_role),
         )
         .route(
-            &format!("{MEMBER}/remove"),
+            &format!("{list}/{{member}}/remove"),
             get(confirm::remove_page).post(confirm::remove),
         )
         .layer(Extension(kind))
