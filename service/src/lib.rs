@@ -32,6 +32,7 @@ pub mod db;
 pub mod error;
 mod ops;
 pub mod routes;
+pub mod shared;
 pub mod store;
 pub mod telemetry;
 pub mod time;

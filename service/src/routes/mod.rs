@@ -37,6 +37,7 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::error::ApiError;
 
+pub use crate::shared::PathParams;
 pub use collab_authz::api::UNKNOWN_USERNAME;
 
 /// The API's routes, on an [`AppState`] still to be given.
@@ -132,27 +133,6 @@ pub async fn not_found() -> ApiError {
 /// The JSON 405 of a known route with another method.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
-}
-
-/// Path parameters, whose rejection (bad percent-encoding) is a JSON 400.
-#[derive(Debug)]
-pub struct PathParams<T>(pub T);
-
-impl<T> FromRequestParts<AppState> for PathParams<T>
-where
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if parts.uri.path().contains("%00") {
-            return Err(ApiError::BadRequest("path: contains a NUL byte".into()));
-        }
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| PathParams(p.0))
-            .map_err(|e| ApiError::BadRequest(format!("path: {e}")))
-    }
 }
 
 /// Query parameters, whose rejection is a JSON 400; unknown parameters

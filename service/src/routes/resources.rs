@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_authz::api::{ApiStatus, InviteBody, UpdateBody};
 use collab_authz::membership::{Account, Member, MemberId, MemberStatus, Username};
-use collab_authz::{Action, Context, Email, Event, ResourceKind, Role, Roster};
+use collab_authz::{Action, Context, Event, ResourceKind, Role, Roster};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{JsonBody, StrictBody};
 use crate::error::{ApiError, ApiResult};
+use crate::shared::{invitation_link, parse_email};
 use crate::store::{Change, Op, ResourceRow, active_role, event_name, refused};
 use crate::time::iso8601;
 
@@ -87,12 +88,6 @@ pub(crate) struct TransferBody {
     transfer: TransferFields,
 }
 
-/// An email as the crate parses it (the crate refuses control,
-/// invisible and bidirectional characters), or 422 with its reason.
-pub(crate) fn parse_email(s: &str) -> ApiResult<Email> {
-    Email::parse(s).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))
-}
-
 // ---------------------------------------------------------------------------
 // Output.
 // ---------------------------------------------------------------------------
@@ -118,15 +113,6 @@ fn role_id(role: Role) -> &'static str {
         Role::Collaborator => "collaborator",
         Role::LimitedCollaborator => "limited_collaborator",
     }
-}
-
-/// The invitation link of a pending membership.
-pub(crate) fn invitation_link(state: &AppState, resource_id: &str, member_id: &str) -> String {
-    format!(
-        "{}/v1/invitations/{resource_id}/{member_id}/{}",
-        state.config.public_url,
-        state.store.invitation_secret(resource_id, member_id)
-    )
 }
 
 fn collaborator_out<'a>(
