@@ -628,7 +628,7 @@ fn command_line_refuses_bad_arguments() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
     let out = run(&["frobnicate"], None);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage"));
     let out = run(&["user", "add"], None);
     assert!(!out.status.success());
     let out = run(&["serve", "--listen", "127.0.0.1:0"], Some("not a url"));
