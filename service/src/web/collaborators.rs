@@ -212,10 +212,6 @@ pub(super) async fn refused(
     };
     let message = html! { p.error role="alert" { "Not done: " (text) } };
     let viewer = Viewer::new(state, session, &roster);
-    let mut response = page(
-        error.status(),
-        render(&viewer, state, resource, &roster, Some(message)),
-    );
-    response.extensions_mut().insert(error.clone());
-    response
+    let markup = render(&viewer, state, resource, &roster, Some(message));
+    page(error.status(), markup)
 }
