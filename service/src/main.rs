@@ -173,7 +173,7 @@ async fn user_add(args: &[String]) -> Result<(), String> {
     let state = AppState::connect(&database_url()?, Config::new("http://localhost"))
         .await
         .map_err(|e| e.to_string())?;
-    let (user, token) = users::create_user(&state.pool, email, username, two_factor)
+    let (user, token) = users::create_user(&state.store, email, username, two_factor)
         .await
         .map_err(|e| e.to_string())?;
     println!("created user {} <{}>; API token:", user.id, user.email);

@@ -28,7 +28,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::routes::resources::{APP, DB};
+use crate::kind::{App as APP, Database as DB};
 
 /// The pages' Content-Security-Policy: the site's own stylesheet, no
 /// script at all, forms only to the site, never framed.

@@ -6,7 +6,8 @@
 mod common;
 
 use collab_authz::org::directory::TwoFactor;
-use collab_authz_service::auth::{Claims, Keys, now_unix};
+use collab_authz_service::keys::{Claims, Keys};
+use collab_authz_service::time::now_unix;
 use common::{Api, Service, User, send, service, user, user_2fa};
 use serde_json::{Value, json};
 

@@ -18,10 +18,14 @@ use super::session::{
 };
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::PathParams;
-use crate::routes::directory::{export as export_directory, owned};
-use crate::routes::resources::{invitation_link, kind_of, parse_email};
-use crate::store::{Change, Op, ResourceRow};
+use crate::input::{PathParams, parse_email};
+use crate::kind::Kind;
+use crate::present::{
+    Format, derived_invitation_link as invitation_link, directory as build_directory,
+    export as export_directory,
+};
+use crate::store::access::authorize;
+use crate::store::{Change, Locator, ResourceRow, Seen};
 
 /// A page's response or the response that replaces it (a redirect to
 /// sign in, an error page).
@@ -62,9 +66,7 @@ fn error_page(session: Option<&Session>, error: &ApiError) -> Response {
         s if s.is_client_error() => "Refused",
         _ => "Error",
     };
-    if let ApiError::Internal(detail) = error {
-        eprintln!("collab-authz-service: internal error: {detail}");
-    }
+    error.log();
     page(
         status,
         layout(
@@ -244,15 +246,16 @@ fn decision(
     email: &Email,
     action: Action,
 ) -> Result<(), String> {
-    match state
-        .store
-        .decide_action(roster, email, action, &Context::new())
-    {
-        Ok(decision) => match decision.denial() {
+    let _ = state;
+    match authorize(roster, email, action, &Context::new()) {
+        Some(decision) => match decision.denial() {
             Some(denial) => Err(denial.to_string()),
             None => Ok(()),
         },
-        Err(e) => Err(e.to_string()),
+        None => Err(roster
+            .may_view(email)
+            .err()
+            .map_or_else(String::new, |e| e.to_string())),
     }
 }
 
@@ -466,9 +469,13 @@ pub async fn dashboard(
         items.extend(
             state
                 .store
-                .resources_of(kind, &session.caller.email, false)
+                .resources_of(
+                    kind,
+                    &session.caller.email,
+                    crate::store::Holding::OwnerOrAccepted,
+                )
                 .await
-                .map_err(|e| error_page(Some(&session), &e))?,
+                .map_err(|e| error_page(Some(&session), &e.into()))?,
         );
     }
     let email = &session.caller.email;
@@ -505,6 +512,23 @@ pub async fn dashboard(
 // Collaborators of one resource.
 // ---------------------------------------------------------------------------
 
+/// Writes `change` on `resource` as `email` (the store opens it again:
+/// an active member, or the holder of an invitation link for an
+/// acceptance).
+async fn write_as(
+    state: &AppState,
+    email: &Email,
+    resource: &ResourceRow,
+    change: Change,
+) -> ApiResult<crate::store::Committed> {
+    let (at, seen) = match change {
+        Change::Accept { .. } => (Locator::Invitation(&resource.id), Seen::Link),
+        _ => (Locator::Key(resource.kind, &resource.id), Seen::Active),
+    };
+    let opened = state.store.open(at, email, seen).await?;
+    Ok(state.store.write(opened, change).await?)
+}
+
 /// The resource `key` and its roster, if the viewer is an active member.
 async fn visible(
     state: &AppState,
@@ -513,12 +537,13 @@ async fn visible(
     key: &str,
 ) -> Result<(ResourceRow, std::sync::Arc<Roster>), Response> {
     let fail = |e: ApiError| error_page(Some(session), &e);
-    let resource = state.store.resource(kind, key).await.map_err(fail)?;
-    let roster = state.store.roster(&resource).await.map_err(fail)?;
-    if roster.may_view(&session.caller.email).is_err() {
-        return Err(fail(ApiError::not_found(kind_word(kind))));
-    }
-    Ok((resource, roster))
+    let at = Locator::Key(kind, key);
+    let opened = state
+        .store
+        .open(at, &session.caller.email, Seen::Active)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok((opened.resource().clone(), opened.roster().clone()))
 }
 
 fn member_name(member: &Member) -> Markup {
@@ -684,7 +709,7 @@ fn member_row(
 
 /// `GET /apps/{app}/settings/collaborators`: the owner first, pending
 /// invitations dimmed, the controls the crate allows the viewer.
-pub async fn collaborators<const K: u8>(
+pub async fn collaborators<K: Kind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -692,7 +717,7 @@ pub async fn collaborators<const K: u8>(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let session = require(&state, &headers, &uri).await?;
-    let (resource, roster) = visible(&state, &session, kind_of::<K>(), &key).await?;
+    let (resource, roster) = visible(&state, &session, K::KIND, &key).await?;
     let q: DoneQuery = query(raw.as_deref());
     let message = notice(q.done.as_deref()).map(|text| html! { p.notice role="status" { (text) } });
     let body = collaborators_markup(&state, &session, &resource, &roster, message);
@@ -745,7 +770,7 @@ pub(crate) struct AddForm {
 }
 
 /// `POST /apps/{app}/settings/collaborators`: invites (the store decides).
-pub async fn add<const K: u8>(
+pub async fn add<K: Kind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -756,7 +781,7 @@ pub async fn add<const K: u8>(
     if !session.csrf_ok(&form.csrf) {
         return Err(csrf_refused(Some(&session)));
     }
-    let kind = kind_of::<K>();
+    let kind = K::KIND;
     let (resource, _) = visible(&state, &session, kind, &key).await?;
     let result = async {
         let email = parse_email(form.email.trim())?;
@@ -766,14 +791,13 @@ pub async fn add<const K: u8>(
                 Some(Role::from_str(r).map_err(|e| ApiError::Unprocessable(format!("role: {e}")))?)
             }
         };
-        state
-            .store
-            .write(
-                &resource.id,
-                &session.caller.email,
-                Change::Membership(Op::Invite { email, role }),
-            )
-            .await
+        write_as(
+            &state,
+            &session.caller.email,
+            &resource,
+            Change::Invite { email, role },
+        )
+        .await
     }
     .await;
     match result {
@@ -813,14 +837,14 @@ fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Ma
 
 /// `GET .../collaborators/{member}/role`: the new role and a confirm
 /// button (or why the viewer may not).
-pub async fn role_page<const K: u8>(
+pub async fn role_page<K: Kind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> PageResult {
     let session = require(&state, &headers, &uri).await?;
-    let (resource, roster) = visible(&state, &session, kind_of::<K>(), &key).await?;
+    let (resource, roster) = visible(&state, &session, K::KIND, &key).await?;
     let member = find_member(&roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
     let allowed = decision(
         &state,
@@ -866,7 +890,7 @@ pub(crate) struct RoleForm {
 }
 
 /// `POST .../collaborators/{member}/role` (the store decides).
-pub async fn change_role<const K: u8>(
+pub async fn change_role<K: Kind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -877,19 +901,18 @@ pub async fn change_role<const K: u8>(
     if !session.csrf_ok(&form.csrf) {
         return Err(csrf_refused(Some(&session)));
     }
-    let kind = kind_of::<K>();
+    let kind = K::KIND;
     let (resource, _) = visible(&state, &session, kind, &key).await?;
     let result = async {
         let role = Role::from_str(&form.role)
             .map_err(|e| ApiError::Unprocessable(format!("role: {e}")))?;
-        state
-            .store
-            .write(
-                &resource.id,
-                &session.caller.email,
-                Change::Membership(Op::ChangeRole { member_id, role }),
-            )
-            .await
+        write_as(
+            &state,
+            &session.caller.email,
+            &resource,
+            Change::ChangeRole { member_id, role },
+        )
+        .await
     }
     .await;
     match result {
@@ -904,14 +927,14 @@ pub async fn change_role<const K: u8>(
 /// `GET .../collaborators/{member}/remove`: the confirmation naming the
 /// email ("Delete user@example.com"), or "Stop collaborating" for
 /// oneself.
-pub async fn remove_page<const K: u8>(
+pub async fn remove_page<K: Kind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> PageResult {
     let session = require(&state, &headers, &uri).await?;
-    let (resource, roster) = visible(&state, &session, kind_of::<K>(), &key).await?;
+    let (resource, roster) = visible(&state, &session, K::KIND, &key).await?;
     let member = find_member(&roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
     let url = collaborators_url(&resource);
     let action = format!("{url}/{}/remove", member.id().as_str());
@@ -967,7 +990,7 @@ pub async fn remove_page<const K: u8>(
 
 /// `POST .../collaborators/{member}/remove`: revokes, or leaves for
 /// oneself (the store decides).
-pub async fn remove<const K: u8>(
+pub async fn remove<K: Kind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -978,20 +1001,19 @@ pub async fn remove<const K: u8>(
     if !session.csrf_ok(&form.csrf) {
         return Err(csrf_refused(Some(&session)));
     }
-    let kind = kind_of::<K>();
+    let kind = K::KIND;
     let (resource, roster) = visible(&state, &session, kind, &key).await?;
     let leaving =
         find_member(&roster, &member_id).is_ok_and(|m| m.email() == &session.caller.email);
     // Not held across the write, which then applies its event in place.
     drop(roster);
-    let result = state
-        .store
-        .write(
-            &resource.id,
-            &session.caller.email,
-            Change::Membership(Op::Remove { member_id }),
-        )
-        .await;
+    let result = write_as(
+        &state,
+        &session.caller.email,
+        &resource,
+        Change::Remove { member_id },
+    )
+    .await;
     match result {
         Ok(_) if leaving => Ok(redirect("/dashboard?done=left")),
         Ok(_) => Ok(redirect(&format!(
@@ -1005,14 +1027,6 @@ pub async fn remove<const K: u8>(
 // ---------------------------------------------------------------------------
 // Invitations.
 // ---------------------------------------------------------------------------
-
-fn kind_of_id(resource_id: &str) -> ResourceKind {
-    if resource_id.starts_with("db_") {
-        ResourceKind::DedicatedDatabase
-    } else {
-        ResourceKind::App
-    }
-}
 
 /// The resource, roster and pending member a link names, if its secret
 /// is the one the service derives for them.
@@ -1031,12 +1045,9 @@ async fn invitation_target(
     }
     let resource = state
         .store
-        .resource(kind_of_id(resource_id), resource_id)
+        .resource_by_id(resource_id)
         .await
         .map_err(|_| gone())?;
-    if resource.id != resource_id {
-        return Err(gone());
-    }
     let roster = state.store.roster(&resource).await?;
     let member = find_member(&roster, member_id).map_err(|_| gone())?.clone();
     if member.status() != MemberStatus::Pending {
@@ -1155,19 +1166,18 @@ pub async fn accept(
         .map(Username::new)
         .transpose()
         .map_err(|e| fail(ApiError::internal(e)))?;
-    let committed = state
-        .store
-        .write(
-            &resource.id,
-            &session.caller.email,
-            Change::Membership(Op::Accept {
-                member_id: form.member,
-                secret: form.secret,
-                username,
-            }),
-        )
-        .await
-        .map_err(fail)?;
+    let committed = write_as(
+        &state,
+        &session.caller.email,
+        &resource,
+        Change::Accept {
+            member_id: form.member,
+            secret: form.secret,
+            username,
+        },
+    )
+    .await
+    .map_err(fail)?;
     Ok(redirect(&format!(
         "{}?done=accepted",
         collaborators_url(&committed.resource)
@@ -1211,8 +1221,12 @@ pub async fn directory(
     let q: DirectoryQuery = query(raw.as_deref());
     let grouping = grouping(&q);
     let fail = |e: ApiError| error_page(Some(&session), &e);
-    let owned = owned(&state, &session.caller.email).await.map_err(fail)?;
-    let directory = owned.directory().map_err(fail)?;
+    let owned = state
+        .store
+        .owned(&session.caller.email)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let directory = build_directory(&owned).map_err(fail)?;
     let g = grouping_id(grouping);
     let by_collaborator = grouping == Grouping::ByCollaborator;
     let markup = layout(
@@ -1307,10 +1321,18 @@ pub async fn export(
     let session = require(&state, &headers, &uri).await?;
     let q: DirectoryQuery = query(raw.as_deref());
     let fail = |e: ApiError| error_page(Some(&session), &e);
-    let owned = owned(&state, &session.caller.email).await.map_err(fail)?;
-    let directory = owned.directory().map_err(fail)?;
-    let csv = q.format.as_deref() != Some("json");
-    let mut response = export_directory(&directory, grouping(&q), csv).map_err(fail)?;
+    let owned = state
+        .store
+        .owned(&session.caller.email)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let directory = build_directory(&owned).map_err(fail)?;
+    let format = if q.format.as_deref() == Some("json") {
+        Format::Json
+    } else {
+        Format::Csv
+    };
+    let mut response = export_directory(&directory, grouping(&q), format).map_err(fail)?;
     secure_headers(&mut response);
     Ok(response)
 }
