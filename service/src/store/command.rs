@@ -4,7 +4,8 @@
 
 use collab_authz::api::UpdateBody;
 use collab_authz::membership::{
-    Classify, Invitation, InvitationToken, MemberId, Timestamp, TransferError, Username,
+    ChangeRoleError, Classify, Invitation, InvitationToken, MemberId, Timestamp, TransferError,
+    Username,
 };
 use collab_authz::{Action, Email, Event, ResourceKind, Role, Roster};
 
@@ -86,6 +87,15 @@ pub(super) struct Decided {
 }
 
 impl Decided {
+    /// Nothing to write: the state asked for already holds.
+    fn unchanged(member_id: Option<&str>) -> Self {
+        Self {
+            events: Vec::new(),
+            member_id: member_id.map(str::to_string),
+            secret: None,
+        }
+    }
+
     fn one(event: Event, member_id: Option<&str>) -> Self {
         Self {
             events: vec![event],
@@ -167,10 +177,13 @@ pub(super) fn decide(
             role,
         } => {
             let mid = member_id(kind, id)?;
-            let event = ask(stats, kind, || {
-                roster.decide_change_role(actor, &mid, *role, at)
-            })?;
-            Decided::one(event, Some(id))
+            match timed(stats, || roster.decide_change_role(actor, &mid, *role, at)) {
+                Ok(event) => Decided::one(event, Some(id)),
+                // The role it already has: an idempotent no-op, decided
+                // after every check of the actor and the member.
+                Err(ChangeRoleError::Unchanged { .. }) => Decided::unchanged(Some(id)),
+                Err(e) => return Err(Refusal::new(kind, &e).into()),
+            }
         }
         Change::Update {
             member_id: id,

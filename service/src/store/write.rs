@@ -39,6 +39,32 @@ pub struct Committed {
     pub retries: u32,
 }
 
+impl Committed {
+    /// A write that found its state already holding: nothing appended.
+    fn unchanged(
+        resource: ResourceRow,
+        roster: Arc<Roster>,
+        decided: Decided,
+        retries: u32,
+    ) -> Self {
+        Self {
+            resource,
+            roster,
+            events: Vec::new(),
+            member_id: decided.member_id,
+            secret: decided.secret,
+            retries,
+        }
+    }
+
+    /// Whether the write changed nothing (the state asked for already
+    /// held).
+    #[must_use]
+    pub fn is_unchanged(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
 enum CommitError {
     /// Lost the race: decide again.
     Lost,
@@ -146,6 +172,9 @@ impl Store {
             }
             let facts = self.facts(&resource, &actor, invite_id.as_deref());
             let decided = decide(&roster, &change, &facts)?;
+            if decided.events.is_empty() {
+                return Ok(Committed::unchanged(resource, roster, decided, retries));
+            }
             let client = self.client().await?;
             match self.append(&client, &resource, &roster, &decided).await {
                 Ok(row) => {
@@ -229,6 +258,9 @@ impl Store {
         let resource = resource_row(&row)?;
         let roster = self.roster(&resource).await?;
         let decided = decide(&roster, change, &self.facts(&resource, actor, invite_id))?;
+        if decided.events.is_empty() {
+            return Ok(Committed::unchanged(resource, roster, decided, retries));
+        }
         let row = match self.append(&tx, &resource, &roster, &decided).await {
             Ok(row) => row,
             Err(CommitError::Failed(e)) => return Err(e),
