@@ -28,16 +28,21 @@
 pub mod auth;
 pub mod body;
 pub mod config;
-pub mod db;
 pub mod error;
+pub mod ids;
+pub mod input;
+pub mod keys;
+pub mod kind;
 mod ops;
+pub mod present;
 pub mod routes;
-pub mod shared;
 pub mod store;
 pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod web;
+
+pub use store::db;
 
 use std::sync::Arc;
 
@@ -54,13 +59,11 @@ pub struct AppState {
     /// The connection pool.
     pub pool: Pool,
     /// The keys derived from the shared signing key.
-    pub keys: Arc<auth::Keys>,
+    pub keys: Arc<keys::Keys>,
     /// The rosters.
     pub store: Arc<store::Store>,
     /// The settings.
     pub config: Arc<Config>,
-    /// Account ids by email, cached.
-    pub user_ids: Arc<users::UserIdCache>,
 }
 
 impl AppState {
@@ -79,14 +82,13 @@ impl AppState {
     /// A state on an open, migrated `pool` with the `master` key.
     #[must_use]
     pub fn new(pool: Pool, master: &[u8], config: Config) -> Self {
-        let keys = auth::Keys::derive(master);
+        let keys = keys::Keys::derive(master);
         let store = store::Store::new(pool.clone(), keys.clone());
         Self {
             pool,
             keys: Arc::new(keys),
             store: Arc::new(store),
             config: Arc::new(config),
-            user_ids: Arc::new(users::UserIdCache::default()),
         }
     }
 }

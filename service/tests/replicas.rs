@@ -542,7 +542,7 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
 async fn two_stores_race_and_retry_without_loss() {
     use collab_authz::Email;
     use collab_authz::membership::{Account, MemberId};
-    use collab_authz_service::store::{Change, Op};
+    use collab_authz_service::store::{Change, Locator, Seen};
     use std::sync::atomic::Ordering;
 
     let database_url = fresh_database().await;
@@ -570,13 +570,11 @@ async fn two_stores_race_and_retry_without_loss() {
         let owner = owner.clone();
         tasks.push(tokio::spawn(async move {
             let email: Email = format!("g{i}@example.com").parse().unwrap();
+            let at = Locator::Key(ResourceKind::App, &id);
+            let opened = state.store.open(at, &owner, Seen::Active).await.unwrap();
             state
                 .store
-                .write(
-                    &id,
-                    &owner,
-                    Change::Membership(Op::Invite { email, role: None }),
-                )
+                .write(opened, Change::Invite { email, role: None })
                 .await
                 .map(|c| c.retries)
         }));

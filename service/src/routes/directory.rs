@@ -1,5 +1,5 @@
 //! `GET /v1/directory`: the caller's organization-wide view, from the
-//! crate's [`Directory`](collab_authz::org::directory::Directory): every member of every
+//! crate's [`Directory`](collab_authz::Directory): every member of every
 //! app and database the caller owns, with each person's two-factor status,
 //! grouped by collaborator or by resource, as JSON or CSV.
 
@@ -8,11 +8,11 @@ use axum::response::Response;
 use collab_authz::org::directory::Grouping;
 use serde::Deserialize;
 
-use super::QueryParams;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::shared::directory::{ExportFormat, export, owned};
+use crate::input::QueryParams;
+use crate::present::{Format, directory as build, export};
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
@@ -25,7 +25,7 @@ enum GroupBy {
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
-enum Format {
+enum FormatParam {
     #[default]
     Json,
     Csv,
@@ -38,7 +38,7 @@ pub struct DirectoryQuery {
     #[serde(default)]
     group_by: GroupBy,
     #[serde(default)]
-    format: Format,
+    format: FormatParam,
 }
 
 /// `GET /v1/directory?group_by=collaborator|resource&format=json|csv`
@@ -48,15 +48,14 @@ pub async fn directory(
     caller: Caller,
     QueryParams(query): QueryParams<DirectoryQuery>,
 ) -> ApiResult<Response> {
-    let owned = owned(&state, &caller.email).await?;
-    let directory = owned.directory()?;
+    let owned = state.store.owned(&caller.email).await?;
     let grouping = match query.group_by {
         GroupBy::Collaborator => Grouping::ByCollaborator,
         GroupBy::Resource => Grouping::ByResource,
     };
     let format = match query.format {
-        Format::Json => ExportFormat::Json,
-        Format::Csv => ExportFormat::Csv,
+        FormatParam::Json => Format::Json,
+        FormatParam::Csv => Format::Csv,
     };
-    export(&directory, grouping, format)
+    export(&build(&owned)?, grouping, format)
 }

@@ -23,8 +23,8 @@ use super::resource::{find_member, may, visible};
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::shared::PathParams;
-use crate::store::{Change, Op, ResourceRow};
+use crate::input::PathParams;
+use crate::store::{Change, ResourceRow};
 
 fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Markup) -> Response {
     let body = html! {
@@ -57,15 +57,15 @@ pub(super) async fn role_page(
     session: Session,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
-    let member = find_member(&roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
+    let opened = visible(&state, &session, kind, &key).await?;
+    let (resource, roster) = (opened.resource(), opened.roster());
+    let member = find_member(roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
     let allowed = may(
-        &state,
-        &roster,
+        roster,
         &session.caller.email,
         Action::ChangeCollaboratorRole,
     );
-    let url = collaborators_url(&resource);
+    let url = collaborators_url(resource);
     let current = member.role();
     let next = collaborator_roles(kind).find(|r| *r != current);
     let form = match (allowed, next, member.status()) {
@@ -85,7 +85,7 @@ pub(super) async fn role_page(
         (form)
         p { a href=(url) { "Back to the collaborators" } }
     };
-    Ok(confirm_page(&session, &resource, "Change role", body))
+    Ok(confirm_page(&session, resource, "Change role", body))
 }
 
 fn role_form(
@@ -125,15 +125,17 @@ pub(super) async fn change_role(
     PathParams((key, member_id)): PathParams<(String, String)>,
     CsrfForm { session, form }: CsrfForm<RoleFields>,
 ) -> Result<Response, Response> {
-    let (resource, _) = visible(&state, &session, kind, &key).await?;
+    let opened = visible(&state, &session, kind, &key).await?;
+    let resource = opened.resource().clone();
     let result = match Role::from_str(&form.role) {
         Ok(role) => {
-            let change = Change::Membership(Op::ChangeRole { member_id, role });
+            let change = Change::ChangeRole { member_id, role };
             state
                 .store
-                .write(&resource.id, &session.caller.email, change)
+                .write(opened, change)
                 .await
                 .map(drop)
+                .map_err(ApiError::from)
         }
         Err(_) => Err(ApiError::Unprocessable(format!(
             "no such role on a {}",
@@ -165,9 +167,10 @@ pub(super) async fn remove_page(
     session: Session,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
-    let member = find_member(&roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
-    let url = collaborators_url(&resource);
+    let opened = visible(&state, &session, kind, &key).await?;
+    let (resource, roster) = (opened.resource(), opened.roster());
+    let member = find_member(roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
+    let url = collaborators_url(resource);
     let is_me = member.email() == &session.caller.email;
     let (title, body) = if member.status() == MemberStatus::Owner {
         (
@@ -177,23 +180,18 @@ pub(super) async fn remove_page(
     } else if is_me {
         (
             "Stop collaborating",
-            leave_form(&session, &resource, member, &url),
+            leave_form(&session, resource, member, &url),
         )
     } else {
-        let allowed = may(
-            &state,
-            &roster,
-            &session.caller.email,
-            Action::RevokeCollaborator,
-        );
+        let allowed = may(roster, &session.caller.email, Action::RevokeCollaborator);
         let body = match allowed {
-            Ok(()) => revoke_form(&session, &resource, member, &url),
+            Ok(()) => revoke_form(&session, resource, member, &url),
             Err(Some(denial)) => why(&explain(&denial)),
             Err(None) => why("You cannot revoke access here."),
         };
         ("Revoke access", body)
     };
-    Ok(confirm_page(&session, &resource, title, body))
+    Ok(confirm_page(&session, resource, title, body))
 }
 
 fn leave_form(session: &Session, resource: &ResourceRow, member: &Member, url: &str) -> Markup {
@@ -229,13 +227,17 @@ pub(super) async fn remove(
     PathParams((key, member_id)): PathParams<(String, String)>,
     CsrfForm { session, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
+    let opened = visible(&state, &session, kind, &key).await?;
+    let resource = opened.resource().clone();
     let me = &session.caller.email;
-    let leaving = find_member(&roster, &member_id).is_ok_and(|m| m.email() == me);
-    // Not held across the write, which then applies its event in place.
-    drop(roster);
-    let change = Change::Membership(Op::Remove { member_id });
-    match state.store.write(&resource.id, me, change).await {
+    let leaving = find_member(opened.roster(), &member_id).is_ok_and(|m| m.email() == me);
+    let change = Change::Remove { member_id };
+    match state
+        .store
+        .write(opened, change)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) if leaving => Ok(redirect("/dashboard?done=left")),
         Ok(_) => Ok(redirect(&format!(
             "{}?done=removed",

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use collab_authz::Roster;
 use collab_authz::membership::{Member, MemberStatus, Username};
-use collab_authz::{ResourceKind, Roster};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -23,16 +23,8 @@ use super::session::{Session, same_token};
 use super::sign_in::sign_in_response;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::shared::PathParams;
-use crate::store::{Change, Op, ResourceRow};
-
-fn kind_of_id(resource_id: &str) -> ResourceKind {
-    if resource_id.starts_with("db_") {
-        ResourceKind::DedicatedDatabase
-    } else {
-        ResourceKind::App
-    }
-}
+use crate::input::PathParams;
+use crate::store::{Change, Locator, ResourceRow, Seen};
 
 /// The resource, roster and pending member a link names, if its secret
 /// is the one the service derives for them.
@@ -47,15 +39,12 @@ async fn invitation_target(
     if !same_token(&expected, secret) {
         return Err(gone());
     }
-    let kind = kind_of_id(resource_id);
+    // The kind is the stored one, never guessed from the id.
     let resource = state
         .store
-        .resource(kind, resource_id)
+        .resource_by_id(resource_id)
         .await
         .map_err(|_| gone())?;
-    if resource.id != resource_id {
-        return Err(gone());
-    }
     let roster = state.store.roster(&resource).await?;
     let member = find_member(&roster, member_id).map_err(|_| gone())?.clone();
     if member.status() != MemberStatus::Pending {
@@ -157,9 +146,15 @@ pub(super) async fn accept(
     CsrfForm { session, form }: CsrfForm<AcceptFields>,
 ) -> Result<Response, Response> {
     let fail = |e: ApiError| error_page(Some(&session), &e);
-    let (resource, _, _) = invitation_target(&state, &form.resource, &form.member, &form.secret)
+    invitation_target(&state, &form.resource, &form.member, &form.secret)
         .await
         .map_err(fail)?;
+    let at = Locator::Invitation(&form.resource);
+    let opened = state
+        .store
+        .open(at, &session.caller.email, Seen::Link)
+        .await;
+    let opened = opened.map_err(|e| fail(e.into()))?;
     // As the API's route: an account without a username accepts without
     // one.
     let username = session
@@ -169,16 +164,13 @@ pub(super) async fn accept(
         .map(Username::new)
         .transpose();
     let username = username.map_err(|e| fail(ApiError::internal(e)))?;
-    let op = Op::Accept {
+    let change = Change::Accept {
         member_id: form.member,
         secret: form.secret,
         username,
     };
-    let committed = state
-        .store
-        .write(&resource.id, &session.caller.email, Change::Membership(op))
-        .await
-        .map_err(fail)?;
+    let committed = state.store.write(opened, change).await;
+    let committed = committed.map_err(|e| fail(e.into()))?;
     Ok(redirect(&format!(
         "{}?done=accepted",
         collaborators_url(&committed.resource)

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::session::Session;
 use crate::error::ApiError;
+use crate::kind::plural;
 use crate::store::ResourceRow;
 
 const STYLESHEET: &str = include_str!("style.css");
@@ -63,9 +64,7 @@ pub(super) fn error_page(session: Option<&Session>, error: &ApiError) -> Respons
     };
     // Logged once, here where it becomes a page: the visitor reads only
     // `text`.
-    if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), error = ?error, "page failed");
-    }
+    error.log();
     page(status, layout(title, session, Nav::None, body))
 }
 
@@ -137,11 +136,8 @@ pub(super) fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -
 }
 
 /// `/apps` or `/databases`: where the pages of a kind live.
-pub(super) fn base(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "/apps",
-        ResourceKind::DedicatedDatabase => "/databases",
-    }
+pub(super) fn base(kind: ResourceKind) -> String {
+    format!("/{}", plural(kind))
 }
 
 /// The collaborators page of `resource`.

@@ -6,10 +6,8 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use crate::error::ApiError;
-
 /// The migrations compiled into the binary, applied in order at start.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
 
 /// An arbitrary constant: the advisory lock that serializes migrations
 /// between replicas starting at once.
@@ -132,7 +130,8 @@ async fn apply_migrations(client: &mut deadpool_postgres::Client) -> Result<(), 
 /// [`StartError::Database`] when the key cannot be stored or read.
 pub async fn signing_key(pool: &Pool) -> Result<Vec<u8>, StartError> {
     let client = pool.get().await?;
-    let fresh = crate::auth::random_bytes::<32>().map_err(StartError::Database)?;
+    let fresh =
+        crate::ids::random_bytes::<32>().map_err(|e| StartError::Database(e.to_string()))?;
     client
         .execute(
             "INSERT INTO signing_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
@@ -143,9 +142,4 @@ pub async fn signing_key(pool: &Pool) -> Result<Vec<u8>, StartError> {
         .query_one("SELECT key FROM signing_keys WHERE id = 1", &[])
         .await?;
     Ok(row.try_get::<_, Vec<u8>>(0)?)
-}
-
-/// Maps a pool checkout failure to the route error.
-pub(crate) async fn client(pool: &Pool) -> Result<deadpool_postgres::Client, ApiError> {
-    Ok(pool.get().await?)
 }
