@@ -24,7 +24,7 @@ use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::input::PathParams;
-use crate::store::{Change, ResourceRow};
+use crate::store::{Change, Opened, ResourceRow};
 
 fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Markup) -> Response {
     let body = html! {
@@ -118,6 +118,19 @@ pub(super) struct RoleFields {
     role: String,
 }
 
+async fn write_role(
+    state: &AppState,
+    opened: Opened,
+    member_id: String,
+    role: &str,
+) -> Result<(), ApiError> {
+    let kind = opened.resource().kind;
+    let role = Role::from_str(role)
+        .map_err(|_| ApiError::Unprocessable(format!("no such role on a {}", kind_word(kind))))?;
+    let change = Change::ChangeRole { member_id, role };
+    Ok(state.store.write(opened, change).await.map(drop)?)
+}
+
 /// `POST .../collaborators/{member}/role` (the store decides).
 pub(super) async fn change_role(
     State(state): State<AppState>,
@@ -127,21 +140,7 @@ pub(super) async fn change_role(
 ) -> Result<Response, Response> {
     let opened = visible(&state, &session, kind, &key).await?;
     let resource = opened.resource().clone();
-    let result = match Role::from_str(&form.role) {
-        Ok(role) => {
-            let change = Change::ChangeRole { member_id, role };
-            state
-                .store
-                .write(opened, change)
-                .await
-                .map(drop)
-                .map_err(ApiError::from)
-        }
-        Err(_) => Err(ApiError::Unprocessable(format!(
-            "no such role on a {}",
-            kind_word(kind)
-        ))),
-    };
+    let result = write_role(&state, opened, member_id, &form.role).await;
     match result {
         Ok(()) => Ok(redirect(&format!(
             "{}?done=role",

@@ -86,6 +86,13 @@ fn other_account(session: &Session) -> Markup {
     }
 }
 
+/// The invitation to a visitor: the sign-in form, the invitee's address
+/// filled in, coming back to the link.
+fn signed_out(state: &AppState, summary: Markup, link: &str, email: &str) -> Response {
+    let before = html! { (summary) p { "Sign in as " (email) " to accept." } };
+    sign_in_response(state, StatusCode::OK, "Invitation", before, link, email)
+}
+
 /// `GET /v1/invitations/{resource}/{member}/{secret}`: the page behind
 /// the invitation link.
 pub(super) async fn invitation(
@@ -102,17 +109,7 @@ pub(super) async fn invitation(
     let summary = summary(&resource, &roster, &member);
     let email = member.email().as_str();
     let (status, session, body) = match session {
-        None => {
-            let before = html! { (summary) p { "Sign in as " (email) " to accept." } };
-            return sign_in_response(
-                &state,
-                StatusCode::OK,
-                "Invitation",
-                before,
-                uri.path(),
-                email,
-            );
-        }
+        None => return signed_out(&state, summary, uri.path(), email),
         Some(s) if member.email() == &s.caller.email => {
             let form = accept_form(&s, &resource, &member, &secret);
             (StatusCode::OK, s, form)
