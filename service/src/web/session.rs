@@ -1,5 +1,5 @@
 //! The pages' session: a signed cookie, a CSRF token derived from it, and
-//! the form-body reader.
+//! what signing in and out changes in the database.
 //!
 //! Signing in with an account's email and one of its API tokens creates a
 //! *session token*: a new row of `api_tokens` whose secret is drawn and
@@ -17,9 +17,7 @@
 //! that must equal the one in a short-lived `SameSite=Strict` cookie
 //! (a double submit), so a foreign site cannot sign a visitor in either.
 
-use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, header};
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -153,11 +151,14 @@ impl Session {
 /// # Errors
 /// 401 when the token is unknown, revoked or another account's; 503 when
 /// the database is unreachable.
-pub async fn sign_in(state: &AppState, email: &str, api_token: &str) -> ApiResult<String> {
-    let email = collab_authz::Email::parse(email.trim()).map_err(|_| ApiError::unauthorized())?;
+pub async fn sign_in(
+    state: &AppState,
+    email: &collab_authz::Email,
+    api_token: &str,
+) -> ApiResult<String> {
     let (_, user_id) = state
         .store
-        .api_token(&token_digest(api_token.trim()), Some(&email))
+        .api_token(&token_digest(api_token.trim()), Some(email))
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let session_id = new_id("tok_")?;
@@ -192,24 +193,6 @@ pub async fn sign_out(state: &AppState, session: &Session) -> ApiResult<()> {
 pub fn signin_token() -> ApiResult<String> {
     let bytes = crate::ids::random_bytes::<16>()?;
     Ok(hex(&bytes))
-}
-
-/// An `application/x-www-form-urlencoded` body parsed into `T` (400 when
-/// it is not, 413 past [`FORM_LIMIT`]).
-#[derive(Debug, Clone)]
-pub struct FormBody<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest<AppState> for FormBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
-        let bytes = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge(FORM_LIMIT))?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(FormBody)
-            .map_err(|e| ApiError::BadRequest(format!("form: {e}")))
-    }
 }
 
 #[cfg(test)]

@@ -256,14 +256,18 @@ impl Browser {
         self.wait_css(css).await.text().await.unwrap()
     }
 
-    /// The text content of `css`, shown or not (a closed menu's item).
-    pub async fn text_content(&self, css: &str) -> String {
-        self.wait_css(css)
+    /// Where `css` sits on the page: (top, bottom) in CSS pixels.
+    pub async fn rect(&self, css: &str) -> (f64, f64) {
+        let e = self.wait_css(css).await;
+        let v = self
+            .client
+            .execute(
+                "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom];",
+                vec![serde_json::to_value(&e).unwrap()],
+            )
             .await
-            .prop("textContent")
-            .await
-            .unwrap()
-            .unwrap_or_default()
+            .unwrap();
+        (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
     }
 
     /// Whether `css` is shown.
