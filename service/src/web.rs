@@ -16,7 +16,7 @@
 //! responses), `labels.rs` (people's words for the crate's values),
 //! `resource.rs` (loading one resource for a page) and [`session`]
 //! (cookies, tokens). Helpers shared with the JSON API live below
-//! both: [`input`](crate::input) and [`present`](crate::present).
+//! both, in [`shared`](crate::shared).
 //!
 //! Every control shown is the crate's decision for the viewer, and every
 //! submission is decided again by the store (the page is never the only

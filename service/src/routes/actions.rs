@@ -21,7 +21,7 @@ use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
-use crate::input::PathParams;
+use crate::shared::PathParams;
 use crate::store::actions::Variable;
 use crate::store::{Granted, Locator, Seen};
 use crate::time::{iso8601, now_unix};

@@ -11,13 +11,13 @@ use collab_authz::membership::{MemberId, Username};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::json::{CollaboratorOut, Link, account_emails, collaborator};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
-use crate::input::PathParams;
 use crate::kind::Kind;
-use crate::present::{CollaboratorOut, Link, account_emails, collaborator, invitation_link};
+use crate::shared::{PathParams, invitation_link_with};
 use crate::store::access::allows;
 use crate::store::{Change, Committed, Locator, Refusal, Seen};
 
@@ -92,7 +92,7 @@ pub async fn invite<K: Kind>(
     let (Some(member_id), Some(secret)) = (member_id, secret) else {
         return Err(ApiError::internal("an invitation without its membership"));
     };
-    let link = invitation_link(
+    let link = invitation_link_with(
         &state.config.public_url,
         &done.resource.id,
         member_id,

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::input::QueryParams;
-use crate::present::{Format, directory as build, export};
+use crate::shared::QueryParams;
+use crate::shared::directory::{ExportFormat, directory as build, export};
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
@@ -25,7 +25,7 @@ enum GroupBy {
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
-enum FormatParam {
+enum Format {
     #[default]
     Json,
     Csv,
@@ -38,7 +38,7 @@ pub struct DirectoryQuery {
     #[serde(default)]
     group_by: GroupBy,
     #[serde(default)]
-    format: FormatParam,
+    format: Format,
 }
 
 /// `GET /v1/directory?group_by=collaborator|resource&format=json|csv`
@@ -54,8 +54,8 @@ pub async fn directory(
         GroupBy::Resource => Grouping::ByResource,
     };
     let format = match query.format {
-        FormatParam::Json => Format::Json,
-        FormatParam::Csv => Format::Csv,
+        Format::Json => ExportFormat::Json,
+        Format::Csv => ExportFormat::Csv,
     };
     export(&build(&owned)?, grouping, format)
 }

@@ -1,13 +1,17 @@
-//! The API's JSON shapes of a resource and of a log event.
+//! The API's JSON shapes of a resource, a collaborator and a log event.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use collab_authz::membership::{EventKind, Username};
-use collab_authz::{Email, Event, ResourceKind, Roster};
+use collab_authz::api::{ApiStatus, UNKNOWN_USERNAME};
+use collab_authz::membership::{EventKind, Member, Username};
+use collab_authz::{Email, Event, ResourceKind, Role, Roster};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::ApiResult;
+use crate::shared::invitation_link;
 use crate::store::ResourceRow;
 use crate::store::accounts::User;
 use crate::time::{iso8601, iso8601_unsigned};
@@ -114,4 +118,78 @@ pub fn event(event: &Event, kind: ResourceKind) -> Value {
         object.insert("name".into(), Value::from(name));
     }
     value
+}
+
+/// One collaborator in the API's shape.
+#[derive(Debug, Serialize)]
+pub struct CollaboratorOut<'a> {
+    id: &'a str,
+    app_id: &'a str,
+    app_name: &'a str,
+    email: &'a str,
+    username: &'a str,
+    status: &'static str,
+    user_id: Option<&'a str>,
+    is_limited: bool,
+    role: &'static str,
+    invitation_link: Option<String>,
+}
+
+/// How a collaborator's invitation link is shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Link<'a> {
+    /// Not shown (the viewer may not invite).
+    Hidden,
+    /// Derived again from the shared key.
+    Derived(&'a AppState),
+    /// This one (an invitation just made, its secret in hand).
+    Known(&'a str),
+}
+
+/// `member` of `resource` as the API's collaborator object (`None` for
+/// the owner, whom the API leaves out); `user_ids` by normalized email.
+#[must_use]
+pub fn collaborator<'a>(
+    resource: &'a ResourceRow,
+    member: &'a Member,
+    user_ids: &'a HashMap<String, String>,
+    link: Link<'_>,
+) -> Option<CollaboratorOut<'a>> {
+    let status = ApiStatus::from_status(member.status())?;
+    let pending = status == ApiStatus::Pending;
+    let member_id = member.id().as_str();
+    let invitation_link = match (pending, link) {
+        (false, _) | (true, Link::Hidden) => None,
+        (true, Link::Derived(state)) => Some(invitation_link(state, &resource.id, member_id)),
+        (true, Link::Known(link)) => Some(link.to_string()),
+    };
+    Some(CollaboratorOut {
+        id: member_id,
+        app_id: &resource.id,
+        app_name: &resource.name,
+        email: member.email().as_str(),
+        username: member.username().map_or(UNKNOWN_USERNAME, Username::as_str),
+        status: status.as_str(),
+        user_id: if pending {
+            None
+        } else {
+            user_ids
+                .get(member.email().normalized())
+                .map(String::as_str)
+        },
+        is_limited: member.role() == Role::LimitedCollaborator,
+        role: member.role().id(),
+        invitation_link,
+    })
+}
+
+/// The normalized emails of the roster's accepted (or deleted-account)
+/// members and owner: those whose user ids the API shows.
+#[must_use]
+pub fn account_emails(roster: &Roster) -> Vec<&str> {
+    roster
+        .iter()
+        .filter(|m| m.status() != collab_authz::membership::MemberStatus::Pending)
+        .map(|m| m.email().normalized())
+        .collect()
 }

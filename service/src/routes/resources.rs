@@ -16,8 +16,8 @@ use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
-use crate::input::{PathParams, QueryParams, parse_email, validate_name};
 use crate::kind::{Kind, plural, singular};
+use crate::shared::{PathParams, QueryParams, parse_email, validate_name};
 use crate::store::Holding;
 use crate::store::{Change, Locator, Seen};
 

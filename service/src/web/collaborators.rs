@@ -26,7 +26,7 @@ use super::resource::{may, visible};
 use super::session::Session;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{PathParams, parse_email};
+use crate::shared::{PathParams, parse_email};
 use crate::store::{Change, Opened, ResourceRow};
 
 /// What the viewer may do on the page's resource, as the crate decides.

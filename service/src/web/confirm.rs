@@ -23,7 +23,7 @@ use super::resource::{find_member, may, visible};
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::input::PathParams;
+use crate::shared::PathParams;
 use crate::store::{Change, Opened, ResourceRow};
 
 fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Markup) -> Response {

@@ -17,7 +17,7 @@ use super::layout::{Nav, error_page, layout, page, query};
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::present::{Format, directory as build_directory, export};
+use crate::shared::directory::{ExportFormat, directory as build_directory, export};
 
 /// The page's query: `group_by=collaborator|resource`,
 /// `format=csv|json` (exports).
@@ -35,10 +35,10 @@ impl DirectoryQuery {
         }
     }
 
-    fn format(&self) -> Format {
+    fn format(&self) -> ExportFormat {
         match self.format.as_deref() {
-            Some("json") => Format::Json,
-            _ => Format::Csv,
+            Some("json") => ExportFormat::Json,
+            _ => ExportFormat::Csv,
         }
     }
 }
@@ -89,8 +89,8 @@ fn toolbar(grouping: Grouping) -> Markup {
                 a href="/collaborators?group_by=resource" aria-current=[current(Grouping::ByResource)] { "App or database" }
             }
             div.export {
-                a.button #export-csv href=(href("csv")) download=(Format::Csv.filename()) { "Export as CSV" }
-                a.button #export-json href=(href("json")) download=(Format::Json.filename()) { "Export as JSON" }
+                a.button #export-csv href=(href("csv")) download=(ExportFormat::Csv.filename()) { "Export as CSV" }
+                a.button #export-json href=(href("json")) download=(ExportFormat::Json.filename()) { "Export as JSON" }
             }
         }
     }

@@ -23,7 +23,7 @@ use super::session::{Session, same_token};
 use super::sign_in::sign_in_response;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::input::PathParams;
+use crate::shared::PathParams;
 use crate::store::{Change, Locator, ResourceRow, Seen};
 
 /// The resource, roster and pending member a link names, if its secret

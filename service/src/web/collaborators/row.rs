@@ -12,7 +12,7 @@ use maud::{Markup, html};
 
 use super::Viewer;
 use crate::AppState;
-use crate::present::derived_invitation_link as invitation_link;
+use crate::shared::invitation_link;
 use crate::store::ResourceRow;
 use crate::web::labels::{collaborator_roles, role_label, status_label};
 use crate::web::layout::collaborators_url;

@@ -1,7 +1,15 @@
-//! What a request carries, read the same way by the API (`routes/`) and
-//! the pages (`web/`): path and query extractors whose rejections are
-//! JSON errors, and the checks of the values people type (emails,
-//! resource names).
+//! What the JSON API ([`routes`](crate::routes)) and the pages
+//! ([`web`](crate::web)) both use, below both of them: neither imports
+//! from the other.
+//!
+//! - [`PathParams`], [`QueryParams`]: path and query parameters whose
+//!   rejection is a 400;
+//! - [`parse_email`]: an address as the crate parses it;
+//! - [`validate_name`]: a resource name;
+//! - [`invitation_link`]: the link a pending invitee opens;
+//! - [`directory`]: the owner's consolidated directory and its exports.
+
+pub mod directory;
 
 use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
@@ -9,9 +17,10 @@ use collab_authz::Email;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
-/// Path parameters, whose rejection (bad percent-encoding) is a JSON 400.
+/// Path parameters, whose rejection (bad percent-encoding, a NUL byte) is
+/// a 400.
 #[derive(Debug)]
 pub struct PathParams<T>(pub T);
 
@@ -53,13 +62,35 @@ where
     }
 }
 
-/// An email as the crate parses it (the crate refuses control,
-/// invisible and bidirectional characters), or 422 with its reason.
+/// An email as the crate parses it (a quoted local part such as
+/// `"ada lovelace"@example.com` included; control, invisible and
+/// bidirectional characters refused), or 422 with its reason.
 ///
 /// # Errors
-/// 422 with the crate's reason.
-pub fn parse_email(s: &str) -> Result<Email, ApiError> {
+/// 422 naming what is wrong with the address.
+pub fn parse_email(s: &str) -> ApiResult<Email> {
     Email::parse(s).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))
+}
+
+/// The invitation link of the pending membership `member_id` of
+/// `resource_id`: the service's public URL, the ids and the secret the
+/// service derives for them.
+#[must_use]
+pub fn invitation_link(state: &AppState, resource_id: &str, member_id: &str) -> String {
+    let secret = state.keys.invitation_secret(resource_id, member_id);
+    invitation_link_with(&state.config.public_url, resource_id, member_id, &secret)
+}
+
+/// The invitation link of membership `member_id` of `resource_id` with
+/// its `secret` in hand (an invitation just made: derived once).
+#[must_use]
+pub fn invitation_link_with(
+    public_url: &str,
+    resource_id: &str,
+    member_id: &str,
+    secret: &str,
+) -> String {
+    format!("{public_url}/v1/invitations/{resource_id}/{member_id}/{secret}")
 }
 
 /// A resource name: 3 to 48 bytes of lower-case ASCII letters, digits and
@@ -83,5 +114,18 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
             "name: 3 to 48 lower-case letters, digits or '-', starting with a letter, not ending with '-'"
                 .into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_email;
+
+    #[test]
+    fn a_quoted_local_part_is_an_address() {
+        let quoted = "\"ada.lovelace\"@example.com";
+        let parsed = parse_email(quoted).map(|e| e.as_str().to_string());
+        assert_eq!(parsed, Ok(quoted.to_string()));
+        assert!(parse_email("ada lovelace@example.com").is_err());
     }
 }
