@@ -11,6 +11,9 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 #![expect(clippy::panic, reason = "tests")]
 
+mod forgery;
+mod width;
+
 use core::fmt;
 
 use crate::common::at;
