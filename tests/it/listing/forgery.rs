@@ -3,7 +3,10 @@
 //! separators are escaped as `\u{...}`, a backslash as `\\`. Each test
 //! parses the table back and counts.
 #![expect(clippy::unwrap_used, reason = "tests")]
-#![expect(clippy::indexing_slicing, reason = "tests: a missing row is a test failure")]
+#![expect(
+    clippy::indexing_slicing,
+    reason = "tests: a missing row is a test failure"
+)]
 
 use collab_authz::{Email, Member, MemberStatus, Role, Username, listing};
 use proptest::prelude::*;
