@@ -72,11 +72,11 @@ pub(super) async fn role_page(
         (_, _, MemberStatus::Owner) => {
             why("The owner's role changes only by a transfer of ownership.")
         }
+        (Err(Some(denial)), _, _) => why(&explain(&denial)),
         (_, None, _) => why(&format!(
             "A {} has only one collaborator role.",
             kind_word(kind)
         )),
-        (Err(Some(denial)), _, _) => why(&explain(&denial)),
         (Err(None), _, _) => why("You cannot change roles here."),
         (Ok(()), Some(next), _) => role_form(&session, &url, member, kind, next),
     };
