@@ -368,7 +368,10 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
         .filter(|e| e.kind() == collab_authz::membership::EventKind::RoleChanged)
         .map(|e| (e.previous_role(), e.role()))
         .collect();
-    assert!(lin_roles.iter().all(|(from, to)| from != to), "{lin_roles:?}");
+    assert!(
+        lin_roles.iter().all(|(from, to)| from != to),
+        "{lin_roles:?}"
+    );
     let expected = 1 + 4 + 4 + 240 + 40 + role_changes;
     assert_eq!(usize::try_from(version).unwrap(), expected);
     let mut invited = BTreeSet::new();
