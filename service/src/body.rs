@@ -4,7 +4,6 @@
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::error::ApiError;
 
 /// The largest request body accepted, in bytes.
@@ -19,10 +18,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         parse(&read(req).await?).map(JsonBody)
     }
 }
@@ -112,10 +111,10 @@ impl KnownFields for collab_authz::api::UpdateBody {
 #[derive(Debug, Clone)]
 pub struct StrictBody<T>(pub T);
 
-impl<T: DeserializeOwned + KnownFields> FromRequest<AppState> for StrictBody<T> {
+impl<S: Send + Sync, T: DeserializeOwned + KnownFields> FromRequest<S> for StrictBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         let value = tree(&read(req).await?)?;
         let unknown =
             |key: &str| ApiError::Unprocessable(format!("invalid body: unknown field `{key}`"));

@@ -59,3 +59,21 @@ pub const fn id_prefix(kind: ResourceKind) -> &'static str {
         ResourceKind::DedicatedDatabase => "db_",
     }
 }
+
+/// `/apps` or `/databases`: where the pages of a resource of `kind` live.
+#[must_use]
+pub const fn page_base(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::App => "/apps",
+        ResourceKind::DedicatedDatabase => "/databases",
+    }
+}
+
+/// `App` or `Database`: the kind as a column or a heading shows it.
+#[must_use]
+pub const fn label(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::App => "App",
+        ResourceKind::DedicatedDatabase => "Database",
+    }
+}

@@ -24,13 +24,14 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug)]
 pub struct PathParams<T>(pub T);
 
-impl<T> FromRequestParts<AppState> for PathParams<T>
+impl<S, T> FromRequestParts<S> for PathParams<T>
 where
+    S: Send + Sync,
     T: DeserializeOwned + Send,
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         if parts.uri.path().contains("%00") {
             return Err(ApiError::BadRequest("path: contains a NUL byte".into()));
         }
@@ -46,13 +47,14 @@ where
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);
 
-impl<T> FromRequestParts<AppState> for QueryParams<T>
+impl<S, T> FromRequestParts<S> for QueryParams<T>
 where
+    S: Send + Sync,
     T: DeserializeOwned + Send,
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let RawQuery(query) = RawQuery::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::BadRequest(format!("query: {e}")))?;

@@ -1,13 +1,15 @@
 //! Collaborators of an app or a database: list, invite, change a role,
 //! remove (or leave), and accept an invitation link.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_authz::Action;
 use collab_authz::api::{InviteBody, UpdateBody};
-use collab_authz::membership::{MemberId, Username};
+use collab_authz::membership::{MemberId, MemberStatus, Username};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -64,7 +66,11 @@ async fn one(
     let missing = || ApiError::not_found("collaborator");
     let id = MemberId::new(member_id).map_err(|_| missing())?;
     let member = done.roster.get_by_id(&id).ok_or_else(missing)?;
-    let ids = state.store.user_ids(&account_emails(&done.roster)).await?;
+    // Only an active member shows a user id: a pending invitee's is null.
+    let ids = match member.status() {
+        MemberStatus::Pending => HashMap::new(),
+        _ => state.store.user_ids(&[member.email().normalized()]).await?,
+    };
     let out = collaborator(&done.resource, member, &ids, link).ok_or_else(missing)?;
     Ok(Json(json!({ "collaborator": out })))
 }

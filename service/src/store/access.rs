@@ -214,7 +214,6 @@ impl Granted {
 
     /// The crate's decision (allowed, perhaps with an obligation or under
     /// a condition).
-    #[must_use]
     pub fn decision(&self) -> &Decision {
         &self.decision
     }

@@ -73,7 +73,7 @@ impl Store {
         let row = client
             .query_opt(&client.prepare_cached(&sql).await?, &[&kind.id(), &key])
             .await?
-            .ok_or(StoreError::NotFound(singular(kind)))?;
+            .ok_or_else(|| StoreError::NotFound(singular(kind)))?;
         resource_row(&row)
     }
 

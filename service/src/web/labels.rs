@@ -13,15 +13,14 @@ use collab_authz::{Action, Capitalized, Denial, DenialReason, ResourceKind, Role
 /// `App` or `Database`: a kind as a column or heading shows it.
 #[must_use]
 pub fn kind_label(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "App",
-        ResourceKind::DedicatedDatabase => "Database",
-    }
+    crate::kind::label(kind)
 }
 
-/// `app` or `database`, inside a sentence: the service's one word for a
-/// kind.
-pub use crate::kind::singular as kind_word;
+/// `app` or `database`, inside a sentence.
+#[must_use]
+pub fn kind_word(kind: ResourceKind) -> &'static str {
+    crate::kind::singular(kind)
+}
 
 /// The crate's label of `role`, capitalized: `Limited collaborator`.
 #[must_use]

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::session::Session;
 use crate::error::ApiError;
-use crate::kind::plural;
 use crate::store::ResourceRow;
 
 const STYLESHEET: &str = include_str!("style.css");
@@ -136,8 +135,8 @@ pub(super) fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -
 }
 
 /// `/apps` or `/databases`: where the pages of a kind live.
-pub(super) fn base(kind: ResourceKind) -> String {
-    format!("/{}", plural(kind))
+pub(super) fn base(kind: ResourceKind) -> &'static str {
+    crate::kind::page_base(kind)
 }
 
 /// The collaborators page of `resource`.
