@@ -28,68 +28,27 @@
 pub mod auth;
 pub mod body;
 pub mod config;
-pub mod db;
 pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod kind;
 mod ops;
 pub mod routes;
 pub mod shared;
+mod state;
 pub mod store;
 pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod web;
 
-use std::sync::Arc;
+pub use store::db;
 
 use axum::Router;
-use deadpool_postgres::Pool;
 
 pub use config::Config;
 pub use error::{ApiError, ApiResult};
-
-/// What every route shares: the pool, the derived keys, the roster store
-/// and the settings. Cloning is cheap (reference-counted).
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The connection pool.
-    pub pool: Pool,
-    /// The keys derived from the shared signing key.
-    pub keys: Arc<auth::Keys>,
-    /// The rosters.
-    pub store: Arc<store::Store>,
-    /// The settings.
-    pub config: Arc<Config>,
-    /// Account ids by email, cached.
-    pub user_ids: Arc<users::UserIdCache>,
-}
-
-impl AppState {
-    /// Connects to `database_url`, applies the embedded migrations and
-    /// reads (or, first, creates) the shared signing key.
-    ///
-    /// # Errors
-    /// [`db::StartError`] when the URL is invalid or the database refuses.
-    pub async fn connect(database_url: &str, config: Config) -> Result<Self, db::StartError> {
-        let pool = db::pool(database_url, config.pool_size)?;
-        db::migrate(&pool).await?;
-        let master = db::signing_key(&pool).await?;
-        Ok(Self::new(pool, &master, config))
-    }
-
-    /// A state on an open, migrated `pool` with the `master` key.
-    #[must_use]
-    pub fn new(pool: Pool, master: &[u8], config: Config) -> Self {
-        let keys = auth::Keys::derive(master);
-        let store = store::Store::new(pool.clone(), keys.clone());
-        Self {
-            pool,
-            keys: Arc::new(keys),
-            store: Arc::new(store),
-            config: Arc::new(config),
-            user_ids: Arc::new(users::UserIdCache::default()),
-        }
-    }
-}
+pub use state::AppState;
 
 /// The whole HTTP API (`/v1/...`) plus the pages of [`web`], with JSON
 /// errors for unknown routes (404) and methods (405), and the operator's

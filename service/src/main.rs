@@ -177,7 +177,7 @@ async fn user_add(args: UserAddArgs, database_url: &str) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let (user, token) = users::create_user(
-        &state.pool,
+        &state.store,
         &args.email,
         args.username.as_deref(),
         args.two_factor,

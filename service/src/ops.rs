@@ -13,11 +13,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use deadpool_postgres::Pool;
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use tokio_postgres::SimpleQueryMessage;
 
+use crate::store::db::Readiness;
 use crate::{AppState, telemetry};
 
 /// The Prometheus text format's content type.
@@ -37,63 +36,10 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Whether the database can take the service's writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Readiness {
-    /// It answers and accepts writes.
-    Ready,
-    /// No connection, or the query failed (the error).
-    Unreachable(String),
-    /// It is a standby (`pg_is_in_recovery()`).
-    InRecovery,
-    /// Transactions are read-only (`default_transaction_read_only`, as a
-    /// database being failed over or put in maintenance is).
-    ReadOnly,
-}
-
-impl Readiness {
-    /// The `reason` of the 503 body; `None` when ready.
-    #[must_use]
-    pub fn reason(&self) -> Option<&'static str> {
-        match self {
-            Readiness::Ready => None,
-            Readiness::Unreachable(_) => Some("unreachable"),
-            Readiness::InRecovery => Some("in_recovery"),
-            Readiness::ReadOnly => Some("read_only"),
-        }
-    }
-}
-
-/// Asks the database, on a pooled connection like the service's writes
-/// use and in one round trip, whether it is a primary and whether a
-/// transaction there would be read-write. Bounded by the pool's timeouts
-/// (2 s).
-pub async fn readiness(pool: &Pool) -> Readiness {
-    let client = match pool.get().await {
-        Ok(client) => client,
-        Err(e) => return Readiness::Unreachable(e.to_string()),
-    };
-    let sql = "SELECT pg_is_in_recovery()::text, current_setting('transaction_read_only')";
-    let messages = match client.simple_query(sql).await {
-        Ok(messages) => messages,
-        Err(e) => return Readiness::Unreachable(e.to_string()),
-    };
-    let row = messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some((row.get(0), row.get(1))),
-        _ => None,
-    });
-    match row {
-        Some((Some("false"), Some("off"))) => Readiness::Ready,
-        Some((Some("true"), _)) => Readiness::InRecovery,
-        Some((_, Some("on"))) => Readiness::ReadOnly,
-        other => Readiness::Unreachable(format!("unexpected answer {other:?}")),
-    }
-}
-
 /// `GET /readyz`: 200 when the database answers and accepts writes, else
 /// 503 with the reason (logged, with the detail, at `warn`).
 async fn readyz(State(state): State<AppState>) -> Response {
-    let readiness = readiness(&state.pool).await;
+    let readiness = state.store.readiness().await;
     let Some(reason) = readiness.reason() else {
         return Json(json!({ "status": "ready" })).into_response();
     };

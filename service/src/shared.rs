@@ -2,14 +2,16 @@
 //! ([`web`](crate::web)) both use, below both of them: neither imports
 //! from the other.
 //!
-//! - [`PathParams`]: path parameters whose rejection is a 400;
+//! - [`PathParams`], [`QueryParams`]: path and query parameters whose
+//!   rejection is a 400;
 //! - [`parse_email`]: an address as the crate parses it;
+//! - [`validate_name`]: a resource name;
 //! - [`invitation_link`]: the link a pending invitee opens;
 //! - [`directory`]: the owner's consolidated directory and its exports.
 
 pub mod directory;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
 use collab_authz::Email;
 use serde::de::DeserializeOwned;
@@ -22,13 +24,14 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug)]
 pub struct PathParams<T>(pub T);
 
-impl<T> FromRequestParts<AppState> for PathParams<T>
+impl<S, T> FromRequestParts<S> for PathParams<T>
 where
+    S: Send + Sync,
     T: DeserializeOwned + Send,
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         if parts.uri.path().contains("%00") {
             return Err(ApiError::BadRequest("path: contains a NUL byte".into()));
         }
@@ -36,6 +39,28 @@ where
             .await
             .map(|p| PathParams(p.0))
             .map_err(|e| ApiError::BadRequest(format!("path: {e}")))
+    }
+}
+
+/// Query parameters, whose rejection is a JSON 400; unknown parameters
+/// are refused when `T` denies them.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for QueryParams<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let RawQuery(query) = RawQuery::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("query: {e}")))?;
+        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+            .map(QueryParams)
+            .map_err(|e| ApiError::BadRequest(format!("query: {e}")))
     }
 }
 
@@ -54,11 +79,44 @@ pub fn parse_email(s: &str) -> ApiResult<Email> {
 /// service derives for them.
 #[must_use]
 pub fn invitation_link(state: &AppState, resource_id: &str, member_id: &str) -> String {
-    format!(
-        "{}/v1/invitations/{resource_id}/{member_id}/{}",
-        state.config.public_url,
-        state.store.invitation_secret(resource_id, member_id)
-    )
+    let secret = state.keys.invitation_secret(resource_id, member_id);
+    invitation_link_with(&state.config.public_url, resource_id, member_id, &secret)
+}
+
+/// The invitation link of membership `member_id` of `resource_id` with
+/// its `secret` in hand (an invitation just made: derived once).
+#[must_use]
+pub fn invitation_link_with(
+    public_url: &str,
+    resource_id: &str,
+    member_id: &str,
+    secret: &str,
+) -> String {
+    format!("{public_url}/v1/invitations/{resource_id}/{member_id}/{secret}")
+}
+
+/// A resource name: 3 to 48 bytes of lower-case ASCII letters, digits and
+/// `-`, starting with a letter and not ending with `-` (a DNS label, so
+/// hostile text never reaches a listing).
+///
+/// # Errors
+/// 422 naming the rule.
+pub fn validate_name(name: &str) -> Result<(), ApiError> {
+    let bytes = name.as_bytes();
+    let ok = (3..=48).contains(&bytes.len())
+        && bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes.last().is_some_and(|b| *b != b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(
+            "name: 3 to 48 lower-case letters, digits or '-', starting with a letter, not ending with '-'"
+                .into(),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 mod common;
 
 use collab_authz::org::directory::TwoFactor;
-use collab_authz_service::auth::{Claims, Keys, now_unix};
+use collab_authz_service::keys::{Claims, Keys};
+use collab_authz_service::time::now_unix;
 use common::{Api, Service, User, send, service, user, user_2fa};
 use serde_json::{Value, json};
 
@@ -601,6 +602,11 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["collaborator"]["is_limited"], true);
+    // The same role again: idempotent, 200 with the current object and
+    // nothing appended to the log.
+    let before = api
+        .call(&ada, "GET", &format!("{base}/events?limit=1000"), None)
+        .await;
     let r = api
         .call(
             &ada,
@@ -609,7 +615,17 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
             Some(json!({"collaborator": {"is_limited": true}})),
         )
         .await;
-    assert_error(&r, 409, "already has role");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["collaborator"]["is_limited"], true);
+    assert_eq!(r.json()["collaborator"]["id"], lin_id);
+    let after = api
+        .call(&ada, "GET", &format!("{base}/events?limit=1000"), None)
+        .await;
+    assert_eq!(
+        before.json()["events"].as_array().map(Vec::len),
+        after.json()["events"].as_array().map(Vec::len),
+        "a no-op PATCH appended an event"
+    );
 
     // Transfer ownership: owner only; to an accepted collaborator.
     let r = api

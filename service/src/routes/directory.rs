@@ -1,5 +1,5 @@
 //! `GET /v1/directory`: the caller's organization-wide view, from the
-//! crate's [`Directory`](collab_authz::org::directory::Directory): every member of every
+//! crate's [`Directory`](collab_authz::Directory): every member of every
 //! app and database the caller owns, with each person's two-factor status,
 //! grouped by collaborator or by resource, as JSON or CSV.
 
@@ -8,11 +8,11 @@ use axum::response::Response;
 use collab_authz::org::directory::Grouping;
 use serde::Deserialize;
 
-use super::QueryParams;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::shared::directory::{ExportFormat, export, owned};
+use crate::shared::QueryParams;
+use crate::shared::directory::{ExportFormat, directory as build, export};
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
@@ -48,8 +48,7 @@ pub async fn directory(
     caller: Caller,
     QueryParams(query): QueryParams<DirectoryQuery>,
 ) -> ApiResult<Response> {
-    let owned = owned(&state, &caller.email).await?;
-    let directory = owned.directory()?;
+    let owned = state.store.owned(&caller.email).await?;
     let grouping = match query.group_by {
         GroupBy::Collaborator => Grouping::ByCollaborator,
         GroupBy::Resource => Grouping::ByResource,
@@ -58,5 +57,5 @@ pub async fn directory(
         Format::Json => ExportFormat::Json,
         Format::Csv => ExportFormat::Csv,
     };
-    export(&directory, grouping, format)
+    export(&build(&owned)?, grouping, format)
 }

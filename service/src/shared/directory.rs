@@ -3,80 +3,34 @@
 //! member of every app and database someone owns, each person with the
 //! two-factor status of their account, from the crate's [`Directory`].
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use collab_authz::membership::Resource;
 use collab_authz::org::directory::{Directory, DirectoryBuilder, Grouping, TwoFactor};
-use collab_authz::{Email, ResourceKind, Roster};
 
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::store::Owned;
 
-/// The apps and databases someone owns, with their rosters and the
-/// accounts of their members: what the crate's [`Directory`] is built
-/// from ([`Owned::directory`]).
-#[derive(Debug)]
-pub struct Owned {
-    resources: Vec<Resource>,
-    rosters: Vec<Arc<Roster>>,
-    users: HashMap<String, crate::users::User>,
-}
-
-/// What `email` owns (apps, then dedicated databases), for the directory.
+/// The crate's directory of what someone owns ([`Store::owned`]), each
+/// person with the two-factor status of their account (unknown without
+/// one).
 ///
 /// # Errors
-/// 503 when the database is unreachable; 500 for a stored id or name the
-/// crate refuses.
-pub async fn owned(state: &AppState, email: &Email) -> ApiResult<Owned> {
-    let mut owned = state
-        .store
-        .resources_of(ResourceKind::App, email, true)
-        .await?;
-    owned.extend(
-        state
-            .store
-            .resources_of(ResourceKind::DedicatedDatabase, email, true)
-            .await?,
-    );
-    // The roster's resource carries the current name (rename events).
-    let resources = owned
-        .iter()
-        .map(|(_, roster)| roster.resource().clone())
-        .collect();
-    let emails: Vec<&str> = owned
-        .iter()
-        .flat_map(|(_, roster)| roster.iter().map(|m| m.email().normalized()))
-        .collect();
-    let users = crate::users::by_emails(&state.pool, &emails).await?;
-    Ok(Owned {
-        resources,
-        rosters: owned.into_iter().map(|(_, roster)| roster).collect(),
-        users,
-    })
-}
-
-impl Owned {
-    /// The crate's directory of these resources, each person with the
-    /// two-factor status of their account (unknown without one).
-    ///
-    /// # Errors
-    /// 500 when the crate refuses the rosters.
-    pub fn directory(&self) -> ApiResult<Directory<'_>> {
-        let mut builder = DirectoryBuilder::new();
-        for (resource, roster) in self.resources.iter().zip(&self.rosters) {
-            builder.add(resource, roster.iter());
-        }
-        builder
-            .build(|email| {
-                self.users
-                    .get(email.normalized())
-                    .map_or(TwoFactor::Unknown, |u| u.two_factor)
-            })
-            .map_err(ApiError::internal)
+/// 500 when the crate refuses the rosters.
+///
+/// [`Store::owned`]: crate::store::Store::owned
+pub fn directory(owned: &Owned) -> ApiResult<Directory<'_>> {
+    let mut builder = DirectoryBuilder::new();
+    for (resource, roster) in owned.resources.iter().zip(&owned.rosters) {
+        builder.add(resource, roster.iter());
     }
+    builder
+        .build(|email| {
+            owned
+                .users
+                .get(email.normalized())
+                .map_or(TwoFactor::Unknown, |u| u.two_factor)
+        })
+        .map_err(ApiError::internal)
 }
 
 /// The format of a directory export.

@@ -22,12 +22,12 @@ use super::labels::{collaborator_roles, explain, explain_all, kind_label, kind_w
 use super::layout::{
     DoneQuery, Nav, collaborators_url, csrf_field, error_page, layout, page, query, redirect,
 };
-use super::resource::{may, visible};
+use super::resource::{may, visible, write_as};
 use super::session::Session;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::{PathParams, parse_email};
-use crate::store::{Change, Op, ResourceRow};
+use crate::store::{Change, ResourceRow};
 
 /// What the viewer may do on the page's resource, as the crate decides.
 pub(super) struct Viewer<'a> {
@@ -181,10 +181,8 @@ async fn invite(
             ApiError::Unprocessable(format!("no such role on a {}", kind_word(resource.kind)))
         })?),
     };
-    let change = Change::Membership(Op::Invite { email, role });
-    state
-        .store
-        .write(&resource.id, &session.caller.email, change)
+    let change = Change::Invite { email, role };
+    write_as(state, &session.caller.email, resource, change)
         .await
         .map(drop)
 }
@@ -199,12 +197,12 @@ pub(super) async fn refused(
     action: Action,
     error: &ApiError,
 ) -> Response {
-    if matches!(error, ApiError::Internal(_) | ApiError::Unavailable) {
+    if matches!(error, ApiError::Internal(_) | ApiError::Unavailable(_)) {
         return error_page(Some(session), error);
     }
     let roster = match state.store.roster(resource).await {
         Ok(roster) => roster,
-        Err(e) => return error_page(Some(session), &e),
+        Err(e) => return error_page(Some(session), &e.into()),
     };
     let text = match (error, may(state, &roster, &session.caller.email, action)) {
         (ApiError::Forbidden(_), Err(Some(denial))) => explain(&denial),

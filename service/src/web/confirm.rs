@@ -19,12 +19,12 @@ use super::collaborators::refused;
 use super::extract::CsrfForm;
 use super::labels::{collaborator_roles, explain, kind_word, role_label};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
-use super::resource::{find_member, may, visible};
+use super::resource::{find_member, may, visible, write_as};
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::shared::PathParams;
-use crate::store::{Change, Op, ResourceRow};
+use crate::store::{Change, ResourceRow};
 
 fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Markup) -> Response {
     let body = html! {
@@ -128,10 +128,8 @@ pub(super) async fn change_role(
     let (resource, _) = visible(&state, &session, kind, &key).await?;
     let result = match Role::from_str(&form.role) {
         Ok(role) => {
-            let change = Change::Membership(Op::ChangeRole { member_id, role });
-            state
-                .store
-                .write(&resource.id, &session.caller.email, change)
+            let change = Change::ChangeRole { member_id, role };
+            write_as(&state, &session.caller.email, &resource, change)
                 .await
                 .map(drop)
         }
@@ -234,8 +232,8 @@ pub(super) async fn remove(
     let leaving = find_member(&roster, &member_id).is_ok_and(|m| m.email() == me);
     // Not held across the write, which then applies its event in place.
     drop(roster);
-    let change = Change::Membership(Op::Remove { member_id });
-    match state.store.write(&resource.id, me, change).await {
+    let change = Change::Remove { member_id };
+    match write_as(&state, me, &resource, change).await {
         Ok(_) if leaving => Ok(redirect("/dashboard?done=left")),
         Ok(_) => Ok(redirect(&format!(
             "{}?done=removed",

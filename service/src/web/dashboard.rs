@@ -11,7 +11,7 @@ use super::labels::{kind_label, role_label};
 use super::layout::{DoneQuery, Nav, collaborators_url, error_page, layout, page, query, redirect};
 use super::session::Session;
 use crate::AppState;
-use crate::store::ResourceRow;
+use crate::store::{Holding, ResourceRow};
 
 /// `GET /`: to the dashboard (which sends a visitor to sign in).
 pub(super) async fn index() -> Response {
@@ -29,9 +29,9 @@ pub(super) async fn dashboard(
     for kind in [ResourceKind::App, ResourceKind::DedicatedDatabase] {
         let found = state
             .store
-            .resources_of(kind, &session.caller.email, false)
+            .resources_of(kind, &session.caller.email, Holding::OwnerOrAccepted)
             .await
-            .map_err(|e| error_page(Some(&session), &e))?;
+            .map_err(|e| error_page(Some(&session), &e.into()))?;
         items.extend(found);
     }
     let body = html! {

@@ -17,7 +17,7 @@ use super::layout::{Nav, error_page, layout, page, query};
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::shared::directory::{ExportFormat, export, owned};
+use crate::shared::directory::{ExportFormat, directory as build_directory, export};
 
 /// The page's query: `group_by=collaborator|resource`,
 /// `format=csv|json` (exports).
@@ -58,8 +58,9 @@ pub(super) async fn directory(
 ) -> Result<Response, Response> {
     let grouping = query::<DirectoryQuery>(raw.as_deref()).grouping();
     let fail = |e: ApiError| error_page(Some(&session), &e);
-    let owned = owned(&state, &session.caller.email).await.map_err(fail)?;
-    let directory = owned.directory().map_err(fail)?;
+    let owned = state.store.owned(&session.caller.email).await;
+    let owned = owned.map_err(|e| fail(e.into()))?;
+    let directory = build_directory(&owned).map_err(fail)?;
     let body = html! {
         h1 { "Collaborators" }
         p.lead { "Everyone collaborating on the apps and databases you own." }
@@ -171,7 +172,8 @@ pub(super) async fn export_file(
 ) -> Result<Response, Response> {
     let q: DirectoryQuery = query(raw.as_deref());
     let fail = |e: ApiError| error_page(Some(&session), &e);
-    let owned = owned(&state, &session.caller.email).await.map_err(fail)?;
-    let directory = owned.directory().map_err(fail)?;
+    let owned = state.store.owned(&session.caller.email).await;
+    let owned = owned.map_err(|e| fail(e.into()))?;
+    let directory = build_directory(&owned).map_err(fail)?;
     export(&directory, q.grouping(), q.format()).map_err(fail)
 }

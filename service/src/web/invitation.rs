@@ -10,29 +10,21 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use collab_authz::Roster;
 use collab_authz::membership::{Member, MemberStatus, Username};
-use collab_authz::{ResourceKind, Roster};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::extract::CsrfForm;
 use super::labels::{kind_word, role_phrase};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
-use super::resource::find_member;
+use super::resource::{find_member, write_as};
 use super::session::{Session, same_token};
 use super::sign_in::sign_in_response;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::PathParams;
-use crate::store::{Change, Op, ResourceRow};
-
-fn kind_of_id(resource_id: &str) -> ResourceKind {
-    if resource_id.starts_with("db_") {
-        ResourceKind::DedicatedDatabase
-    } else {
-        ResourceKind::App
-    }
-}
+use crate::store::{Change, ResourceRow};
 
 /// The resource, roster and pending member a link names, if its secret
 /// is the one the service derives for them.
@@ -47,15 +39,12 @@ async fn invitation_target(
     if !same_token(&expected, secret) {
         return Err(gone());
     }
-    let kind = kind_of_id(resource_id);
+    // The link names the resource by id; its kind is read from its row.
     let resource = state
         .store
-        .resource(kind, resource_id)
+        .resource_by_id(resource_id)
         .await
         .map_err(|_| gone())?;
-    if resource.id != resource_id {
-        return Err(gone());
-    }
     let roster = state.store.roster(&resource).await?;
     let member = find_member(&roster, member_id).map_err(|_| gone())?.clone();
     if member.status() != MemberStatus::Pending {
@@ -169,14 +158,12 @@ pub(super) async fn accept(
         .map(Username::new)
         .transpose();
     let username = username.map_err(|e| fail(ApiError::internal(e)))?;
-    let op = Op::Accept {
+    let change = Change::Accept {
         member_id: form.member,
         secret: form.secret,
         username,
     };
-    let committed = state
-        .store
-        .write(&resource.id, &session.caller.email, Change::Membership(op))
+    let committed = write_as(&state, &session.caller.email, &resource, change)
         .await
         .map_err(fail)?;
     Ok(redirect(&format!(

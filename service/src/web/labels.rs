@@ -13,19 +13,13 @@ use collab_authz::{Action, Denial, DenialReason, ResourceKind, Role};
 /// `App` or `Database`: a kind as a column or heading shows it.
 #[must_use]
 pub fn kind_label(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "App",
-        ResourceKind::DedicatedDatabase => "Database",
-    }
+    crate::kind::label(kind)
 }
 
 /// `app` or `database`, inside a sentence.
 #[must_use]
 pub fn kind_word(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "app",
-        ResourceKind::DedicatedDatabase => "database",
-    }
+    crate::kind::singular(kind)
 }
 
 /// The crate's label of `role`, capitalized: `Limited collaborator`.

@@ -138,10 +138,7 @@ pub(super) fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -
 
 /// `/apps` or `/databases`: where the pages of a kind live.
 pub(super) fn base(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "/apps",
-        ResourceKind::DedicatedDatabase => "/databases",
-    }
+    crate::kind::page_base(kind)
 }
 
 /// The collaborators page of `resource`.

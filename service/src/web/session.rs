@@ -21,8 +21,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::auth::{Caller, Claims, hex, new_api_token, new_id, now_unix, token_digest};
+use crate::auth::{Caller, new_api_token, token_digest};
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{hex, new_id};
+use crate::keys::Claims;
+use crate::time::now_unix;
 
 /// How long a session lasts, in seconds (8 hours).
 pub const SESSION_TTL: u64 = 8 * 3600;
@@ -153,33 +156,26 @@ pub async fn sign_in(
     email: &collab_authz::Email,
     api_token: &str,
 ) -> ApiResult<String> {
-    let client = crate::db::client(&state.pool).await?;
-    let row = client
-        .query_opt(
-            "SELECT u.id FROM api_tokens t JOIN users u ON u.id = t.user_id
-              WHERE t.digest = $1 AND t.revoked_at IS NULL AND u.email_norm = $2",
-            &[&token_digest(api_token.trim()), &email.normalized()],
-        )
+    let (_, user_id) = state
+        .store
+        .api_token(&token_digest(api_token.trim()), Some(email))
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let user_id: String = row.try_get(0)?;
     let session_id = new_id("tok_")?;
     // The row's secret is never shown: the session is usable only through
     // the cookie's signed bearer token.
     let unusable = new_api_token()?;
-    client
-        .execute(
-            "INSERT INTO api_tokens (id, digest, user_id) VALUES ($1, $2, $3)",
-            &[&session_id, &token_digest(&unusable), &user_id],
-        )
+    state
+        .store
+        .insert_token(&session_id, &token_digest(&unusable), &user_id)
         .await?;
     let now = now_unix();
-    state.keys.sign(&Claims {
+    Ok(state.keys.sign(&Claims {
         sub: user_id,
         tid: session_id,
         iat: now,
         exp: now + SESSION_TTL,
-    })
+    })?)
 }
 
 /// Ends `session`: its token row is revoked, on every replica at once.
@@ -187,14 +183,7 @@ pub async fn sign_in(
 /// # Errors
 /// 503 when the database is unreachable.
 pub async fn sign_out(state: &AppState, session: &Session) -> ApiResult<()> {
-    let client = crate::db::client(&state.pool).await?;
-    client
-        .execute(
-            "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-            &[&session.caller.token_id],
-        )
-        .await?;
-    Ok(())
+    Ok(state.store.revoke_token(&session.caller.token_id).await?)
 }
 
 /// A fresh random token for the sign-in form's double submit.
@@ -202,7 +191,7 @@ pub async fn sign_out(state: &AppState, session: &Session) -> ApiResult<()> {
 /// # Errors
 /// 500 when the generator fails.
 pub fn signin_token() -> ApiResult<String> {
-    let bytes = crate::auth::random_bytes::<16>().map_err(ApiError::internal)?;
+    let bytes = crate::ids::random_bytes::<16>()?;
     Ok(hex(&bytes))
 }
 
