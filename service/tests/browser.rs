@@ -682,6 +682,24 @@ async fn headers_cookies_and_sign_in_csrf() {
             .iter()
             .any(|c| c.to_str().unwrap().starts_with("cas_session="))
     );
+    // Not an address at all: the form again, saying so (422), no session.
+    let typo = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("email", "olivia at example.com"),
+        ("token", owner.api_token.as_str()),
+    ])
+    .unwrap();
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(typo.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("This is not an email address"));
+    assert!(r.text().contains("value=\"olivia at example.com\""));
     // Someone else's email with a valid token: 401.
     let other = serde_urlencoded::to_string([
         ("csrf", token.as_str()),
@@ -738,6 +756,15 @@ async fn headers_cookies_and_sign_in_csrf() {
     )
     .await;
     assert_eq!(r.headers["location"], "/dashboard");
+    // One layer gives every page response its headers, a redirect of the
+    // session extractor too; the JSON API is left as it was.
+    let r = send(svc.addr, "GET", "/collaborators", &[], None).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/sign-in?next=%2Fcollaborators");
+    assert!(r.headers.contains_key("content-security-policy"));
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    let r = send(svc.addr, "GET", "/v1/regions", &[], None).await;
+    assert!(!r.headers.contains_key("content-security-policy"));
     // The API's own routes still answer JSON, beside the pages.
     let r = send(svc.addr, "GET", "/v1/nope", &[], None).await;
     assert_eq!(r.status, 404);

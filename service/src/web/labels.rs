@@ -16,11 +16,9 @@ pub fn kind_label(kind: ResourceKind) -> &'static str {
     crate::kind::label(kind)
 }
 
-/// `app` or `database`, inside a sentence.
-#[must_use]
-pub fn kind_word(kind: ResourceKind) -> &'static str {
-    crate::kind::singular(kind)
-}
+/// `app` or `database`, inside a sentence: the service's one word for a
+/// kind.
+pub use crate::kind::singular as kind_word;
 
 /// The crate's label of `role`, capitalized: `Limited collaborator`.
 #[must_use]

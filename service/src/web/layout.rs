@@ -63,9 +63,7 @@ pub(super) fn error_page(session: Option<&Session>, error: &ApiError) -> Respons
     };
     // Logged once, here where it becomes a page: the visitor reads only
     // `text`.
-    if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), error = ?error, "page failed");
-    }
+    error.log();
     page(status, layout(title, session, Nav::None, body))
 }
 
