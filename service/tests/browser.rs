@@ -178,6 +178,15 @@ async fn flow() {
     b.wait_css("tr[data-email='mallory@example.com']").await;
     let ada_row = "tr[data-email='ada@example.com']";
     assert_eq!(b.attr(ada_row, "data-status").await, "pending");
+    // Adding her again changes nothing and says why, in words.
+    b.fill("#add-email", "ada@example.com").await;
+    b.click("form.add button[type=submit]").await;
+    let again = b.text("p.error").await;
+    assert_eq!(
+        again,
+        "Not done: ada@example.com is already on the list (invitation pending)."
+    );
+    assert_eq!(b.count(ada_row).await, 1);
     assert!(
         b.opacity(ada_row).await < 0.9,
         "a pending invitation is dimmed"

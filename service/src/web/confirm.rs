@@ -15,7 +15,7 @@ use collab_authz::{Action, ResourceKind, Role};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::collaborators::refused;
+use super::collaborators::{Attempt, refused};
 use super::extract::CsrfForm;
 use super::labels::{collaborator_roles, explain, kind_word, role_label};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
@@ -146,14 +146,13 @@ pub(super) async fn change_role(
             "{}?done=role",
             collaborators_url(&resource)
         ))),
-        Err(e) => Err(refused(
-            &state,
-            &session,
-            &resource,
-            Action::ChangeCollaboratorRole,
-            &e,
-        )
-        .await),
+        Err(e) => {
+            let attempt = Attempt {
+                action: Action::ChangeCollaboratorRole,
+                invitee: None,
+            };
+            Err(refused(&state, &session, &resource, attempt, &e).await)
+        }
     }
 }
 
@@ -242,6 +241,12 @@ pub(super) async fn remove(
             "{}?done=removed",
             collaborators_url(&resource)
         ))),
-        Err(e) => Err(refused(&state, &session, &resource, Action::RevokeCollaborator, &e).await),
+        Err(e) => {
+            let attempt = Attempt {
+                action: Action::RevokeCollaborator,
+                invitee: None,
+            };
+            Err(refused(&state, &session, &resource, attempt, &e).await)
+        }
     }
 }
