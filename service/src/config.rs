@@ -97,6 +97,12 @@ const DEFAULT_POOL_SIZE: usize = 16;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `secret`.
+    #[must_use]
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
     /// The secret itself.
     #[must_use]
     pub fn expose(&self) -> &str {

@@ -15,8 +15,8 @@
 //! and the CSRF-checked form as extractors), `layout.rs` (the frame and
 //! responses), `labels.rs` (people's words for the crate's values),
 //! `resource.rs` (loading one resource for a page) and [`session`]
-//! (cookies, tokens). Helpers shared with the JSON API live in
-//! [`shared`](crate::shared), below both.
+//! (cookies, tokens). Helpers shared with the JSON API live below
+//! both, in [`shared`](crate::shared).
 //!
 //! Every control shown is the crate's decision for the viewer, and every
 //! submission is decided again by the store (the page is never the only

@@ -13,12 +13,22 @@ mod common;
 use std::time::Duration;
 
 use browser_support::{Browser, csv_rows, screenshot_dir};
-use collab_authz::{Action, Role};
+use collab_authz::{Action, Context, ResourceKind, Role, decide};
 use common::{Api, Service, User, send, service, user, user_2fa};
 use serde_json::json;
 
 /// The whole test must end by then.
 const BUDGET: Duration = Duration::from_secs(150);
+
+/// The crate's explanation, in people's words, of `role` being refused
+/// `action` on `kind`.
+fn explained(role: Role, kind: ResourceKind, action: Action) -> String {
+    decide(role, kind, action, &Context::new())
+        .denial()
+        .expect("denied")
+        .explain()
+        .to_string()
+}
 
 /// `text` (a page's explanation) holds no identifier of the crate's:
 /// no `limited_collaborator`, no `invite_collaborator`.
@@ -225,7 +235,14 @@ async fn flow() {
         .await;
     b.goto(&remove.replace("/remove", "/role")).await;
     let why = b.text(".dialog .why").await;
-    assert_eq!(why, "A database has only one collaborator role.");
+    assert_eq!(
+        why,
+        explained(
+            Role::Owner,
+            ResourceKind::DedicatedDatabase,
+            Action::ChangeCollaboratorRole
+        )
+    );
     assert_eq!(b.count(".dialog form").await, 0);
     b.sign_out().await;
 
@@ -451,7 +468,13 @@ async fn flow() {
     let why = b.text("#why").await;
     assert_in_words(&why);
     assert!(why.contains(Role::LimitedCollaborator.label()), "{why}");
-    assert!(why.contains(Role::Collaborator.label()), "{why}");
+    for action in [
+        Action::InviteCollaborator,
+        Action::ChangeCollaboratorRole,
+        Action::RevokeCollaborator,
+    ] {
+        assert!(why.contains(action.label()), "{why}");
+    }
     let list_first = b
         .client
         .execute(
@@ -496,10 +519,12 @@ async fn flow() {
     .await;
     assert_eq!(r.status, 403, "{}", r.text());
     let refusal = visible_text(&r.text());
-    assert!(
-        refusal.contains("Adding collaborators needs the collaborator role"),
-        "{refusal}"
+    let expected = explained(
+        Role::LimitedCollaborator,
+        ResourceKind::App,
+        Action::InviteCollaborator,
     );
+    assert!(refusal.contains(&expected), "{refusal}");
     assert_in_words(&refusal);
     assert_eq!(api_collaborators(&api, &owner, "shop-api").await, before);
     b.sign_out().await;
@@ -682,6 +707,24 @@ async fn headers_cookies_and_sign_in_csrf() {
             .iter()
             .any(|c| c.to_str().unwrap().starts_with("cas_session="))
     );
+    // Not an address at all: the form again, saying so (422), no session.
+    let typo = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("email", "olivia at example.com"),
+        ("token", owner.api_token.as_str()),
+    ])
+    .unwrap();
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(typo.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("This is not an email address"));
+    assert!(r.text().contains("value=\"olivia at example.com\""));
     // Someone else's email with a valid token: 401.
     let other = serde_urlencoded::to_string([
         ("csrf", token.as_str()),
@@ -738,6 +781,15 @@ async fn headers_cookies_and_sign_in_csrf() {
     )
     .await;
     assert_eq!(r.headers["location"], "/dashboard");
+    // One layer gives every page response its headers, a redirect of the
+    // session extractor too; the JSON API is left as it was.
+    let r = send(svc.addr, "GET", "/collaborators", &[], None).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/sign-in?next=%2Fcollaborators");
+    assert!(r.headers.contains_key("content-security-policy"));
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    let r = send(svc.addr, "GET", "/v1/regions", &[], None).await;
+    assert!(!r.headers.contains_key("content-security-policy"));
     // The API's own routes still answer JSON, beside the pages.
     let r = send(svc.addr, "GET", "/v1/nope", &[], None).await;
     assert_eq!(r.status, 404);

@@ -22,12 +22,12 @@ use super::labels::{collaborator_roles, explain, explain_all, kind_label, kind_w
 use super::layout::{
     DoneQuery, Nav, collaborators_url, csrf_field, error_page, layout, page, query, redirect,
 };
-use super::resource::{may, visible, write_as};
+use super::resource::{may, visible};
 use super::session::Session;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::{PathParams, parse_email};
-use crate::store::{Change, ResourceRow};
+use crate::store::{Change, Opened, ResourceRow};
 
 /// What the viewer may do on the page's resource, as the crate decides.
 pub(super) struct Viewer<'a> {
@@ -38,13 +38,13 @@ pub(super) struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
-    fn new(state: &AppState, session: &'a Session, roster: &Roster) -> Self {
+    fn new(session: &'a Session, roster: &Roster) -> Self {
         let me = &session.caller.email;
         Viewer {
             session,
-            invite: may(state, roster, me, Action::InviteCollaborator),
-            change: may(state, roster, me, Action::ChangeCollaboratorRole),
-            revoke: may(state, roster, me, Action::RevokeCollaborator),
+            invite: may(roster, me, Action::InviteCollaborator),
+            change: may(roster, me, Action::ChangeCollaboratorRole),
+            revoke: may(roster, me, Action::RevokeCollaborator),
         }
     }
 
@@ -136,10 +136,11 @@ pub(super) async fn collaborators(
     PathParams(key): PathParams<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
+    let opened = visible(&state, &session, kind, &key).await?;
     let done: DoneQuery = query(raw.as_deref());
-    let viewer = Viewer::new(&state, &session, &roster);
-    let markup = render(&viewer, &state, &resource, &roster, done.notice());
+    let (resource, roster) = (opened.resource(), opened.roster());
+    let viewer = Viewer::new(&session, roster);
+    let markup = render(&viewer, &state, resource, roster, done.notice());
     Ok(page(StatusCode::OK, markup))
 }
 
@@ -158,8 +159,9 @@ pub(super) async fn add(
     PathParams(key): PathParams<String>,
     CsrfForm { session, form }: CsrfForm<AddFields>,
 ) -> Result<Response, Response> {
-    let (resource, _) = visible(&state, &session, kind, &key).await?;
-    match invite(&state, &session, &resource, form).await {
+    let opened = visible(&state, &session, kind, &key).await?;
+    let resource = opened.resource().clone();
+    match invite(&state, opened, form).await {
         Ok(()) => Ok(redirect(&format!(
             "{}?done=added",
             collaborators_url(&resource)
@@ -168,23 +170,17 @@ pub(super) async fn add(
     }
 }
 
-async fn invite(
-    state: &AppState,
-    session: &Session,
-    resource: &ResourceRow,
-    form: AddFields,
-) -> ApiResult<()> {
+async fn invite(state: &AppState, opened: Opened, form: AddFields) -> ApiResult<()> {
+    let kind = opened.resource().kind;
     let email = parse_email(form.email.trim())?;
     let role = match form.role.as_deref() {
         None | Some("") => None,
         Some(r) => Some(Role::from_str(r).map_err(|_| {
-            ApiError::Unprocessable(format!("no such role on a {}", kind_word(resource.kind)))
+            ApiError::Unprocessable(format!("no such role on a {}", kind_word(kind)))
         })?),
     };
     let change = Change::Invite { email, role };
-    write_as(state, &session.caller.email, resource, change)
-        .await
-        .map(drop)
+    Ok(state.store.write(opened, change).await.map(drop)?)
 }
 
 /// The collaborators page again, with the refusal of the viewer's
@@ -204,16 +200,12 @@ pub(super) async fn refused(
         Ok(roster) => roster,
         Err(e) => return error_page(Some(session), &e.into()),
     };
-    let text = match (error, may(state, &roster, &session.caller.email, action)) {
+    let text = match (error, may(&roster, &session.caller.email, action)) {
         (ApiError::Forbidden(_), Err(Some(denial))) => explain(&denial),
         _ => error.to_string(),
     };
     let message = html! { p.error role="alert" { "Not done: " (text) } };
-    let viewer = Viewer::new(state, session, &roster);
-    let mut response = page(
-        error.status(),
-        render(&viewer, state, resource, &roster, Some(message)),
-    );
-    response.extensions_mut().insert(error.clone());
-    response
+    let viewer = Viewer::new(session, &roster);
+    let markup = render(&viewer, state, resource, &roster, Some(message));
+    page(error.status(), markup)
 }

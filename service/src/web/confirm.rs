@@ -19,12 +19,12 @@ use super::collaborators::refused;
 use super::extract::CsrfForm;
 use super::labels::{collaborator_roles, explain, kind_word, role_label};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
-use super::resource::{find_member, may, visible, write_as};
+use super::resource::{find_member, may, visible};
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::shared::PathParams;
-use crate::store::{Change, ResourceRow};
+use crate::store::{Change, Opened, ResourceRow};
 
 fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Markup) -> Response {
     let body = html! {
@@ -57,26 +57,26 @@ pub(super) async fn role_page(
     session: Session,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
-    let member = find_member(&roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
+    let opened = visible(&state, &session, kind, &key).await?;
+    let (resource, roster) = (opened.resource(), opened.roster());
+    let member = find_member(roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
     let allowed = may(
-        &state,
-        &roster,
+        roster,
         &session.caller.email,
         Action::ChangeCollaboratorRole,
     );
-    let url = collaborators_url(&resource);
+    let url = collaborators_url(resource);
     let current = member.role();
     let next = collaborator_roles(kind).find(|r| *r != current);
     let form = match (allowed, next, member.status()) {
         (_, _, MemberStatus::Owner) => {
             why("The owner's role changes only by a transfer of ownership.")
         }
+        (Err(Some(denial)), _, _) => why(&explain(&denial)),
         (_, None, _) => why(&format!(
             "A {} has only one collaborator role.",
             kind_word(kind)
         )),
-        (Err(Some(denial)), _, _) => why(&explain(&denial)),
         (Err(None), _, _) => why("You cannot change roles here."),
         (Ok(()), Some(next), _) => role_form(&session, &url, member, kind, next),
     };
@@ -85,7 +85,7 @@ pub(super) async fn role_page(
         (form)
         p { a href=(url) { "Back to the collaborators" } }
     };
-    Ok(confirm_page(&session, &resource, "Change role", body))
+    Ok(confirm_page(&session, resource, "Change role", body))
 }
 
 fn role_form(
@@ -118,6 +118,19 @@ pub(super) struct RoleFields {
     role: String,
 }
 
+async fn write_role(
+    state: &AppState,
+    opened: Opened,
+    member_id: String,
+    role: &str,
+) -> Result<(), ApiError> {
+    let kind = opened.resource().kind;
+    let role = Role::from_str(role)
+        .map_err(|_| ApiError::Unprocessable(format!("no such role on a {}", kind_word(kind))))?;
+    let change = Change::ChangeRole { member_id, role };
+    Ok(state.store.write(opened, change).await.map(drop)?)
+}
+
 /// `POST .../collaborators/{member}/role` (the store decides).
 pub(super) async fn change_role(
     State(state): State<AppState>,
@@ -125,19 +138,9 @@ pub(super) async fn change_role(
     PathParams((key, member_id)): PathParams<(String, String)>,
     CsrfForm { session, form }: CsrfForm<RoleFields>,
 ) -> Result<Response, Response> {
-    let (resource, _) = visible(&state, &session, kind, &key).await?;
-    let result = match Role::from_str(&form.role) {
-        Ok(role) => {
-            let change = Change::ChangeRole { member_id, role };
-            write_as(&state, &session.caller.email, &resource, change)
-                .await
-                .map(drop)
-        }
-        Err(_) => Err(ApiError::Unprocessable(format!(
-            "no such role on a {}",
-            kind_word(kind)
-        ))),
-    };
+    let opened = visible(&state, &session, kind, &key).await?;
+    let resource = opened.resource().clone();
+    let result = write_role(&state, opened, member_id, &form.role).await;
     match result {
         Ok(()) => Ok(redirect(&format!(
             "{}?done=role",
@@ -163,9 +166,10 @@ pub(super) async fn remove_page(
     session: Session,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
-    let member = find_member(&roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
-    let url = collaborators_url(&resource);
+    let opened = visible(&state, &session, kind, &key).await?;
+    let (resource, roster) = (opened.resource(), opened.roster());
+    let member = find_member(roster, &member_id).map_err(|e| error_page(Some(&session), &e))?;
+    let url = collaborators_url(resource);
     let is_me = member.email() == &session.caller.email;
     let (title, body) = if member.status() == MemberStatus::Owner {
         (
@@ -175,23 +179,18 @@ pub(super) async fn remove_page(
     } else if is_me {
         (
             "Stop collaborating",
-            leave_form(&session, &resource, member, &url),
+            leave_form(&session, resource, member, &url),
         )
     } else {
-        let allowed = may(
-            &state,
-            &roster,
-            &session.caller.email,
-            Action::RevokeCollaborator,
-        );
+        let allowed = may(roster, &session.caller.email, Action::RevokeCollaborator);
         let body = match allowed {
-            Ok(()) => revoke_form(&session, &resource, member, &url),
+            Ok(()) => revoke_form(&session, resource, member, &url),
             Err(Some(denial)) => why(&explain(&denial)),
             Err(None) => why("You cannot revoke access here."),
         };
         ("Revoke access", body)
     };
-    Ok(confirm_page(&session, &resource, title, body))
+    Ok(confirm_page(&session, resource, title, body))
 }
 
 fn leave_form(session: &Session, resource: &ResourceRow, member: &Member, url: &str) -> Markup {
@@ -227,13 +226,17 @@ pub(super) async fn remove(
     PathParams((key, member_id)): PathParams<(String, String)>,
     CsrfForm { session, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, Response> {
-    let (resource, roster) = visible(&state, &session, kind, &key).await?;
+    let opened = visible(&state, &session, kind, &key).await?;
+    let resource = opened.resource().clone();
     let me = &session.caller.email;
-    let leaving = find_member(&roster, &member_id).is_ok_and(|m| m.email() == me);
-    // Not held across the write, which then applies its event in place.
-    drop(roster);
+    let leaving = find_member(opened.roster(), &member_id).is_ok_and(|m| m.email() == me);
     let change = Change::Remove { member_id };
-    match write_as(&state, me, &resource, change).await {
+    match state
+        .store
+        .write(opened, change)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(_) if leaving => Ok(redirect("/dashboard?done=left")),
         Ok(_) => Ok(redirect(&format!(
             "{}?done=removed",

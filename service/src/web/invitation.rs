@@ -18,13 +18,13 @@ use serde::Deserialize;
 use super::extract::CsrfForm;
 use super::labels::{kind_word, role_phrase};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
-use super::resource::{find_member, write_as};
+use super::resource::find_member;
 use super::session::{Session, same_token};
 use super::sign_in::sign_in_response;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::PathParams;
-use crate::store::{Change, ResourceRow};
+use crate::store::{Change, Locator, ResourceRow, Seen};
 
 /// The resource, roster and pending member a link names, if its secret
 /// is the one the service derives for them.
@@ -39,7 +39,7 @@ async fn invitation_target(
     if !same_token(&expected, secret) {
         return Err(gone());
     }
-    // The link names the resource by id; its kind is read from its row.
+    // The kind is the stored one, never guessed from the id.
     let resource = state
         .store
         .resource_by_id(resource_id)
@@ -86,6 +86,13 @@ fn other_account(session: &Session) -> Markup {
     }
 }
 
+/// The invitation to a visitor: the sign-in form, the invitee's address
+/// filled in, coming back to the link.
+fn signed_out(state: &AppState, summary: Markup, link: &str, email: &str) -> Response {
+    let before = html! { (summary) p { "Sign in as " (email) " to accept." } };
+    sign_in_response(state, StatusCode::OK, "Invitation", before, link, email)
+}
+
 /// `GET /v1/invitations/{resource}/{member}/{secret}`: the page behind
 /// the invitation link.
 pub(super) async fn invitation(
@@ -102,17 +109,7 @@ pub(super) async fn invitation(
     let summary = summary(&resource, &roster, &member);
     let email = member.email().as_str();
     let (status, session, body) = match session {
-        None => {
-            let before = html! { (summary) p { "Sign in as " (email) " to accept." } };
-            return sign_in_response(
-                &state,
-                StatusCode::OK,
-                "Invitation",
-                before,
-                uri.path(),
-                email,
-            );
-        }
+        None => return signed_out(&state, summary, uri.path(), email),
         Some(s) if member.email() == &s.caller.email => {
             let form = accept_form(&s, &resource, &member, &secret);
             (StatusCode::OK, s, form)
@@ -146,9 +143,15 @@ pub(super) async fn accept(
     CsrfForm { session, form }: CsrfForm<AcceptFields>,
 ) -> Result<Response, Response> {
     let fail = |e: ApiError| error_page(Some(&session), &e);
-    let (resource, _, _) = invitation_target(&state, &form.resource, &form.member, &form.secret)
+    invitation_target(&state, &form.resource, &form.member, &form.secret)
         .await
         .map_err(fail)?;
+    let at = Locator::Invitation(&form.resource);
+    let opened = state
+        .store
+        .open(at, &session.caller.email, Seen::Link)
+        .await;
+    let opened = opened.map_err(|e| fail(e.into()))?;
     // As the API's route: an account without a username accepts without
     // one.
     let username = session
@@ -163,9 +166,8 @@ pub(super) async fn accept(
         secret: form.secret,
         username,
     };
-    let committed = write_as(&state, &session.caller.email, &resource, change)
-        .await
-        .map_err(fail)?;
+    let committed = state.store.write(opened, change).await;
+    let committed = committed.map_err(|e| fail(e.into()))?;
     Ok(redirect(&format!(
         "{}?done=accepted",
         collaborators_url(&committed.resource)

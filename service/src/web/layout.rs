@@ -61,11 +61,10 @@ pub(super) fn error_page(session: Option<&Session>, error: &ApiError) -> Respons
         p.error role="alert" { (text) }
         p { a href="/dashboard" { "Back to your apps and databases" } }
     };
-    let mut response = page(status, layout(title, session, Nav::None, body));
-    // The error itself travels with the response, for the service's
-    // error logging (the page shows only `text`).
-    response.extensions_mut().insert(error.clone());
-    response
+    // Logged once, here where it becomes a page: the visitor reads only
+    // `text`.
+    error.log();
+    page(status, layout(title, session, Nav::None, body))
 }
 
 /// The frame of every page: header (with navigation and sign-out when
