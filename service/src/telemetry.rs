@@ -6,9 +6,9 @@
 //! - [`requests`] wraps the API and the pages: every request gets a span
 //!   `request` with `method`, `route` (the matched route template, never the
 //!   raw path, which can carry an invitation's secret), `request_id`, and,
-//!   once answered, `status` and `latency_ms`; handlers may record
-//!   `resource_id` and `retries` on it
-//!   (`tracing::Span::current().record("retries", n)`). One `response`
+//!   once answered, `status` and `latency_ms`; the store records
+//!   `resource_id` (the access step) and `retries` (a membership write's
+//!   lost races) on it with `tracing::Span::current().record(..)`. One `response`
 //!   event per request is the access log. Each request also counts in
 //!   [`HTTP_REQUESTS`] and [`HTTP_DURATION`] by method, route and status.
 //! - [`request_ids`] gives every request an `x-request-id` (the caller's,

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use clap::CommandFactory;
 use collab_authz_service::config::{Cli, Config, Secret};
 use collab_authz_service::{AppState, router};
-use common::{Response, fresh_database, postgres, send, service};
-use serde_json::Value;
+use common::{Api, Response, fresh_database, postgres, send, service};
+use serde_json::{Value, json};
 use tokio::sync::RwLock;
 
 /// Held for writing by the test that stops the server or makes a database
@@ -386,6 +386,50 @@ async fn json_logs_one_object_per_line_with_the_request_span() {
     assert_eq!(r.status, 200);
     let r = get(addr, "/v1/users/self", &[]).await;
     assert_eq!(r.status, 401);
+    // A write: its span names the resource and the races it lost.
+    let out = Command::new(BIN)
+        .args(["user", "add", "olivia@example.com"])
+        .env("DATABASE_URL", &database_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let api_token = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let jwt = Api { addr }.exchange(&api_token).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bearer = format!("Bearer {jwt}");
+    let auth = [("authorization", bearer.as_str())];
+    let body = |v: Value| Some(serde_json::to_vec(&v).unwrap());
+    let app = send(
+        addr,
+        "POST",
+        "/v1/apps",
+        &auth,
+        body(json!({"app": {"name": "shop"}})),
+    )
+    .await;
+    assert_eq!(app.status, 201, "{}", app.text());
+    let app_id = app.json()["app"]["id"].as_str().unwrap().to_string();
+    let invite = json!({"collaborator": {"email": "ada@example.com"}});
+    let r = send(
+        addr,
+        "POST",
+        "/v1/apps/shop/collaborators",
+        &auth,
+        body(invite),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
     let (status, stderr) = served.terminate();
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("pw-never-logged"), "{stderr}");
@@ -428,6 +472,14 @@ async fn json_logs_one_object_per_line_with_the_request_span() {
         .unwrap_or_else(|| panic!("{stderr}"));
     assert_eq!(refused["span"]["status"], 401);
     assert_eq!(refused["span"]["request_id"].as_str().unwrap().len(), 36);
+    let invited = responses
+        .iter()
+        .find(|l| l["span"]["route"] == "/v1/apps/{key}/collaborators")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(invited["span"]["method"], "POST");
+    assert_eq!(invited["span"]["status"], 201);
+    assert_eq!(invited["span"]["resource_id"], app_id.as_str());
+    assert_eq!(invited["span"]["retries"], 0);
 
     let stopping = by_message("shutting down: finishing the requests in flight")
         .next()

@@ -102,6 +102,8 @@ impl Store {
             Err(StoreError::NotFound(what)) => return Err(AccessError::Hidden(what)),
             other => other?,
         };
+        // The request's span (telemetry) names the resource from here on.
+        tracing::Span::current().record("resource_id", resource.id.as_str());
         let roster = self.roster(&resource).await?;
         let visible = match seen {
             Seen::Active => roster.may_view(caller).is_ok(),

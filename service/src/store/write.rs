@@ -159,6 +159,8 @@ impl Store {
         };
         let mut retries = 0;
         loop {
+            // The request's span (telemetry) tells how many races it lost.
+            tracing::Span::current().record("retries", retries);
             if retries >= OPTIMISTIC_ATTEMPTS {
                 // Starved by faster writers elsewhere: decide under the
                 // row lock, which cannot lose.
