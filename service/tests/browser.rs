@@ -59,6 +59,20 @@ fn visible_text(html: &str) -> String {
     out
 }
 
+/// The first line of the API's CSV export of what `owner` owns, grouped
+/// by resource (the page's current grouping).
+async fn csv_rows_header(api: &Api, owner: &User) -> String {
+    let r = api
+        .call(
+            owner,
+            "GET",
+            "/v1/directory?format=csv&group_by=resource",
+            None,
+        )
+        .await;
+    r.text().lines().next().unwrap_or_default().to_string()
+}
+
 async fn create(api: &Api, owner: &User, path: &str, name: &str) {
     // `{"app":...}` on /v1/apps, `{"database":...}` on /v1/databases.
     let key = if path.ends_with("/databases") {
@@ -455,6 +469,19 @@ async fn flow() {
         }
         assert_eq!(cells, expected, "CSV grouped by {grouping}");
     }
+    // Clicked, both links download (the page stays), under those names.
+    let here = b.client.current_url().await.unwrap();
+    b.click("#export-json").await;
+    let json_file = b.downloaded("collaborators.json").await;
+    assert!(serde_json::from_slice::<serde_json::Value>(&json_file).is_ok());
+    b.click("#export-csv").await;
+    let csv_file = b.downloaded("collaborators.csv").await;
+    assert!(
+        String::from_utf8(csv_file)
+            .unwrap()
+            .starts_with(&csv_rows_header(&api, &owner).await)
+    );
+    assert_eq!(b.client.current_url().await.unwrap(), here);
     // JSON sits beside CSV.
     let json_href = b.attr("#export-json", "href").await;
     assert!(b.displayed("#export-json").await);

@@ -103,9 +103,17 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let downloads = profile.join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": chromium.to_string_lossy(),
+                // Downloads land in the profile's folder, without a prompt.
+                "prefs": {
+                    "download.default_directory": downloads.to_string_lossy(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                },
                 "args": [
                     "--headless",
                     "--no-sandbox",
@@ -151,6 +159,29 @@ impl Browser {
             .await
             .unwrap();
         client_ok
+    }
+
+    /// The file `name` the browser downloaded, waited for (bounded): its
+    /// bytes once the download is complete.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.profile.join("downloads").join(name);
+        let partial = self
+            .profile
+            .join("downloads")
+            .join(format!("{name}.crdownload"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(bytes) = std::fs::read(&path) {
+                if !bytes.is_empty() && !partial.exists() {
+                    return bytes;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} was not downloaded within {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Ends the browser session.
