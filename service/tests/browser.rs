@@ -664,7 +664,68 @@ async fn flow() {
     assert_eq!(b.text("header .who").await, quoted_email);
     b.shoot(&shots, "16-quoted-address-signed-in").await;
     b.sign_out().await;
+    collaborator_by_labels(&b, &svc, &base, &owner, quoted_email).await;
     b.close().await;
+}
+
+/// A full collaborator, walked by the visible labels only: invited by
+/// the owner, accepts, then sees and uses exactly what the crate allows
+/// a collaborator on an app (here: changing the pending invitee's role).
+async fn collaborator_by_labels(b: &Browser, svc: &Service, base: &str, owner: &User, other: &str) {
+    let carol = user(svc, "carol@example.com", Some("carol")).await;
+    b.sign_in(base, owner, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.fill_label("Email", "carol@example.com").await;
+    b.choose_label("Role", "Collaborator").await;
+    b.click_label("", "button", "Add").await;
+    b.wait_css("tr[data-email='carol@example.com']").await;
+    let link = b
+        .attr(
+            "tr[data-email='carol@example.com'] input.invitation-link",
+            "value",
+        )
+        .await;
+    b.click_label("", "button", "Sign out").await;
+    b.wait_css("form[action='/sign-in']").await;
+    b.goto(&link).await;
+    b.fill_label("API token", &carol.api_token).await;
+    b.click_label("", "button", "Sign in").await;
+    b.click_label("", "button", "Accept invitation").await;
+    b.wait_css("p.notice").await;
+    let allowed = |action| {
+        decide(
+            Role::Collaborator,
+            ResourceKind::App,
+            action,
+            &Context::new(),
+        )
+        .is_allowed()
+    };
+    let (invite, change, revoke) = (
+        allowed(Action::InviteCollaborator),
+        allowed(Action::ChangeCollaboratorRole),
+        allowed(Action::RevokeCollaborator),
+    );
+    assert_eq!(b.count("form.add").await, usize::from(invite));
+    assert_eq!(b.count("button:disabled, fieldset:disabled").await, 0);
+    assert_eq!(
+        b.count(".why").await,
+        usize::from(!(invite && change && revoke))
+    );
+    b.shoot(&screenshot_dir(), "17-collaborator").await;
+    assert!(change, "a collaborator changes roles on an app");
+    let row = format!("//tr[@data-email='{other}']");
+    if revoke {
+        b.click_label(&row, "summary", "Actions").await;
+    }
+    b.click_label(&row, "a", "Change role").await;
+    b.choose_label("New role", "Limited collaborator").await;
+    b.click_label("", "button", "Change role").await;
+    assert_eq!(b.text("p.notice").await, "Role changed.");
+    let css_row = format!("tr[data-email='{other}']");
+    assert_eq!(b.attr(&css_row, "data-role").await, "limited_collaborator");
+    b.click_label("", "button", "Sign out").await;
+    b.wait_css("form[action='/sign-in']").await;
 }
 
 /// The security headers and cookie attributes, and the sign-in form's

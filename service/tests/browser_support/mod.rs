@@ -223,6 +223,65 @@ impl Browser {
         e.send_keys(text).await.unwrap();
     }
 
+    /// The first element matching the XPath `xpath`, waited for (bounded).
+    pub async fn wait_xpath(&self, xpath: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(xpath))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                let source = self.client.source().await.unwrap_or_default();
+                panic!("no {xpath:?} within {WAIT:?}: {e}\n{source}");
+            }
+        }
+    }
+
+    /// Clicks the `tag` (`a`, `button`, `summary`) whose visible label is
+    /// `text` (its own text, without a visually hidden suffix such as
+    /// "for ada@example.com"), inside the element `within` (an XPath;
+    /// `""` for the page).
+    pub async fn click_label(&self, within: &str, tag: &str, text: &str) {
+        let e = self
+            .wait_xpath(&format!(
+                "{within}//{tag}[normalize-space(text())='{text}']"
+            ))
+            .await;
+        match tokio::time::timeout(WAIT, e.click()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("clicking {tag} {text:?}: {e}"),
+            Err(_) => panic!("clicking {tag} {text:?} took over {WAIT:?}"),
+        }
+    }
+
+    /// The form control whose `<label>` reads `label`.
+    async fn labelled(&self, label: &str) -> fantoccini::elements::Element {
+        self.wait_xpath(&format!(
+            "//*[@id=//label[normalize-space(.)='{label}']/@for]"
+        ))
+        .await
+    }
+
+    /// Types `text` into the field whose label reads `label`.
+    pub async fn fill_label(&self, label: &str, text: &str) {
+        let e = self.labelled(label).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Chooses the option reading `option` in the drop-down labelled
+    /// `label`.
+    pub async fn choose_label(&self, label: &str, option: &str) {
+        self.labelled(label)
+            .await
+            .select_by_label(option)
+            .await
+            .unwrap();
+    }
+
     /// Chooses `value` in the drop-down `css`.
     pub async fn select(&self, css: &str, value: &str) {
         self.wait_css(css)
