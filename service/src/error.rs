@@ -211,3 +211,65 @@ impl From<SignError> for ApiError {
 
 /// The result of a route.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use collab_authz::membership::{ChangeRoleError, NotPermitted};
+    use collab_authz::{ResourceKind, Role};
+
+    use super::ApiError;
+    use crate::store::{AccessError, Refusal, StoreError};
+
+    #[test]
+    fn a_database_fault_keeps_its_sqlstate_for_the_log_and_shows_none() {
+        let e = ApiError::from(StoreError::Database {
+            sqlstate: "42P01".into(),
+            message: "relation \"resources\" does not exist".into(),
+        });
+        let cause = match &e {
+            ApiError::Internal(cause) => cause.as_str(),
+            _ => "",
+        };
+        assert!(cause.starts_with("SQLSTATE 42P01: "), "{e:?}");
+        assert!(cause.contains("does not exist"), "{cause}");
+        assert_eq!(e.status(), 500);
+        assert_eq!(e.to_string(), "internal error");
+        let down = ApiError::from(StoreError::Unavailable {
+            sqlstate: Some("57P01".into()),
+            message: "terminating connection".into(),
+        });
+        assert_eq!(down.status(), 503);
+        assert!(matches!(&down, ApiError::Unavailable(c) if c.contains("57P01")));
+    }
+
+    #[test]
+    fn bad_values_and_taken_keys_are_the_callers_errors() {
+        let bad = ApiError::from(StoreError::InvalidValue {
+            sqlstate: "22021".into(),
+            message: "invalid byte sequence".into(),
+        });
+        assert_eq!(bad.status(), 400);
+        assert_eq!(ApiError::from(StoreError::Taken("x".into())).status(), 409);
+        assert_eq!(
+            ApiError::from(StoreError::NotFound("app")).to_string(),
+            "app not found"
+        );
+    }
+
+    #[test]
+    fn a_stranger_is_told_the_resource_does_not_exist() {
+        let stranger = Refusal::new(ResourceKind::DedicatedDatabase, &NotPermitted::Stranger);
+        assert_eq!(ApiError::from(stranger), ApiError::not_found("database"));
+        let conflict = Refusal::new(
+            ResourceKind::App,
+            &ChangeRoleError::Unchanged {
+                role: Role::Collaborator,
+            },
+        );
+        assert_eq!(ApiError::from(conflict).status(), 409);
+        assert_eq!(
+            ApiError::from(AccessError::Hidden("invitation")).to_string(),
+            "invitation not found"
+        );
+    }
+}

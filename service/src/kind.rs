@@ -77,3 +77,26 @@ pub const fn label(kind: ResourceKind) -> &'static str {
         ResourceKind::DedicatedDatabase => "Database",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use collab_authz::ResourceKind;
+
+    use super::{App, Database, Kind, id_prefix, label, page_base, plural, singular};
+
+    #[test]
+    fn each_kind_has_its_own_words() {
+        assert_eq!(App::KIND, ResourceKind::App);
+        assert_eq!(Database::KIND, ResourceKind::DedicatedDatabase);
+        for kind in [ResourceKind::App, ResourceKind::DedicatedDatabase] {
+            assert_eq!(plural(kind), format!("{}s", singular(kind)));
+            assert_eq!(page_base(kind), format!("/{}", plural(kind)));
+            assert_eq!(label(kind).to_lowercase(), singular(kind));
+            assert!(id_prefix(kind).ends_with('_'));
+        }
+        assert_ne!(
+            id_prefix(ResourceKind::App),
+            id_prefix(ResourceKind::DedicatedDatabase)
+        );
+    }
+}

@@ -13,12 +13,22 @@ mod common;
 use std::time::Duration;
 
 use browser_support::{Browser, csv_rows, screenshot_dir};
-use collab_authz::{Action, Role};
+use collab_authz::{Action, Context, ResourceKind, Role, decide};
 use common::{Api, Service, User, send, service, user, user_2fa};
 use serde_json::json;
 
 /// The whole test must end by then.
 const BUDGET: Duration = Duration::from_secs(150);
+
+/// The crate's explanation, in people's words, of `role` being refused
+/// `action` on `kind`.
+fn explained(role: Role, kind: ResourceKind, action: Action) -> String {
+    decide(role, kind, action, &Context::new())
+        .denial()
+        .expect("denied")
+        .explain()
+        .to_string()
+}
 
 /// `text` (a page's explanation) holds no identifier of the crate's:
 /// no `limited_collaborator`, no `invite_collaborator`.
@@ -168,6 +178,15 @@ async fn flow() {
     b.wait_css("tr[data-email='mallory@example.com']").await;
     let ada_row = "tr[data-email='ada@example.com']";
     assert_eq!(b.attr(ada_row, "data-status").await, "pending");
+    // Adding her again changes nothing and says why, in words.
+    b.fill("#add-email", "ada@example.com").await;
+    b.click("form.add button[type=submit]").await;
+    let again = b.text("p.error").await;
+    assert_eq!(
+        again,
+        "Not done: ada@example.com is already on the list (invitation pending)."
+    );
+    assert_eq!(b.count(ada_row).await, 1);
     assert!(
         b.opacity(ada_row).await < 0.9,
         "a pending invitation is dimmed"
@@ -225,7 +244,14 @@ async fn flow() {
         .await;
     b.goto(&remove.replace("/remove", "/role")).await;
     let why = b.text(".dialog .why").await;
-    assert_eq!(why, "A database has only one collaborator role.");
+    assert_eq!(
+        why,
+        explained(
+            Role::Owner,
+            ResourceKind::DedicatedDatabase,
+            Action::ChangeCollaboratorRole
+        )
+    );
     assert_eq!(b.count(".dialog form").await, 0);
     b.sign_out().await;
 
@@ -451,7 +477,13 @@ async fn flow() {
     let why = b.text("#why").await;
     assert_in_words(&why);
     assert!(why.contains(Role::LimitedCollaborator.label()), "{why}");
-    assert!(why.contains(Role::Collaborator.label()), "{why}");
+    for action in [
+        Action::InviteCollaborator,
+        Action::ChangeCollaboratorRole,
+        Action::RevokeCollaborator,
+    ] {
+        assert!(why.contains(action.label()), "{why}");
+    }
     let list_first = b
         .client
         .execute(
@@ -496,10 +528,12 @@ async fn flow() {
     .await;
     assert_eq!(r.status, 403, "{}", r.text());
     let refusal = visible_text(&r.text());
-    assert!(
-        refusal.contains("Adding collaborators needs the collaborator role"),
-        "{refusal}"
+    let expected = explained(
+        Role::LimitedCollaborator,
+        ResourceKind::App,
+        Action::InviteCollaborator,
     );
+    assert!(refusal.contains(&expected), "{refusal}");
     assert_in_words(&refusal);
     assert_eq!(api_collaborators(&api, &owner, "shop-api").await, before);
     b.sign_out().await;

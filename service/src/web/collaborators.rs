@@ -13,12 +13,14 @@ use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use collab_authz::{Action, Denial, DenialReason, ResourceKind, Role, Roster};
+use collab_authz::{Action, Denial, DenialReason, Email, ResourceKind, Role, Roster};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::extract::CsrfForm;
-use super::labels::{collaborator_roles, explain, explain_all, kind_label, kind_word, role_label};
+use super::labels::{
+    collaborator_roles, explain, explain_all, kind_label, kind_word, role_label, status_label,
+};
 use super::layout::{
     DoneQuery, Nav, collaborators_url, csrf_field, error_page, layout, page, query, redirect,
 };
@@ -161,12 +163,19 @@ pub(super) async fn add(
 ) -> Result<Response, Response> {
     let opened = visible(&state, &session, kind, &key).await?;
     let resource = opened.resource().clone();
+    let invitee = form.email.clone();
     match invite(&state, opened, form).await {
         Ok(()) => Ok(redirect(&format!(
             "{}?done=added",
             collaborators_url(&resource)
         ))),
-        Err(e) => Err(refused(&state, &session, &resource, Action::InviteCollaborator, &e).await),
+        Err(e) => {
+            let attempt = Attempt {
+                action: Action::InviteCollaborator,
+                invitee: Some(&invitee),
+            };
+            Err(refused(&state, &session, &resource, attempt, &e).await)
+        }
     }
 }
 
@@ -183,14 +192,39 @@ async fn invite(state: &AppState, opened: Opened, form: AddFields) -> ApiResult<
     Ok(state.store.write(opened, change).await.map(drop)?)
 }
 
+fn refusal_text(roster: &Roster, me: &Email, attempt: Attempt<'_>, error: &ApiError) -> String {
+    let on_list = attempt
+        .invitee
+        .and_then(|e| Email::parse(e.trim()).ok())
+        .and_then(|e| roster.get(&e).map(|m| (e, m.status())));
+    match (error, may(roster, me, attempt.action), on_list) {
+        (ApiError::Forbidden(_), Err(Some(denial)), _) => explain(&denial),
+        (ApiError::Conflict(_), _, Some((email, status))) => format!(
+            "{} is already on the list ({}).",
+            email.as_str(),
+            status_label(status).to_lowercase()
+        ),
+        _ => error.to_string(),
+    }
+}
+
+/// What a refused submission tried: the action, and the address it
+/// named (an invitation's).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Attempt<'a> {
+    pub(super) action: Action,
+    pub(super) invitee: Option<&'a str>,
+}
+
 /// The collaborators page again, with the refusal of the viewer's
-/// submission of `action` and its status. A refusal by the crate's rules
-/// is explained in words; nothing has changed.
+/// `attempt` and its status, in words: the crate's explanation of a
+/// denial, or the list as it stands for an address already on it;
+/// nothing has changed.
 pub(super) async fn refused(
     state: &AppState,
     session: &Session,
     resource: &ResourceRow,
-    action: Action,
+    attempt: Attempt<'_>,
     error: &ApiError,
 ) -> Response {
     if matches!(error, ApiError::Internal(_) | ApiError::Unavailable(_)) {
@@ -200,10 +234,7 @@ pub(super) async fn refused(
         Ok(roster) => roster,
         Err(e) => return error_page(Some(session), &e.into()),
     };
-    let text = match (error, may(&roster, &session.caller.email, action)) {
-        (ApiError::Forbidden(_), Err(Some(denial))) => explain(&denial),
-        _ => error.to_string(),
-    };
+    let text = refusal_text(&roster, &session.caller.email, attempt, error);
     let message = html! { p.error role="alert" { "Not done: " (text) } };
     let viewer = Viewer::new(session, &roster);
     let markup = render(&viewer, state, resource, &roster, Some(message));

@@ -15,7 +15,7 @@ use collab_authz::{Action, ResourceKind, Role};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::collaborators::refused;
+use super::collaborators::{Attempt, refused};
 use super::extract::CsrfForm;
 use super::labels::{collaborator_roles, explain, kind_word, role_label};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
@@ -72,11 +72,11 @@ pub(super) async fn role_page(
         (_, _, MemberStatus::Owner) => {
             why("The owner's role changes only by a transfer of ownership.")
         }
+        (Err(Some(denial)), _, _) => why(&explain(&denial)),
         (_, None, _) => why(&format!(
             "A {} has only one collaborator role.",
             kind_word(kind)
         )),
-        (Err(Some(denial)), _, _) => why(&explain(&denial)),
         (Err(None), _, _) => why("You cannot change roles here."),
         (Ok(()), Some(next), _) => role_form(&session, &url, member, kind, next),
     };
@@ -146,14 +146,13 @@ pub(super) async fn change_role(
             "{}?done=role",
             collaborators_url(&resource)
         ))),
-        Err(e) => Err(refused(
-            &state,
-            &session,
-            &resource,
-            Action::ChangeCollaboratorRole,
-            &e,
-        )
-        .await),
+        Err(e) => {
+            let attempt = Attempt {
+                action: Action::ChangeCollaboratorRole,
+                invitee: None,
+            };
+            Err(refused(&state, &session, &resource, attempt, &e).await)
+        }
     }
 }
 
@@ -242,6 +241,12 @@ pub(super) async fn remove(
             "{}?done=removed",
             collaborators_url(&resource)
         ))),
-        Err(e) => Err(refused(&state, &session, &resource, Action::RevokeCollaborator, &e).await),
+        Err(e) => {
+            let attempt = Attempt {
+                action: Action::RevokeCollaborator,
+                invitee: None,
+            };
+            Err(refused(&state, &session, &resource, attempt, &e).await)
+        }
     }
 }

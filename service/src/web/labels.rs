@@ -2,13 +2,13 @@
 //! statuses, actions and denials. One place, so that no page prints an
 //! identifier (`limited_collaborator`, `invite_collaborator`) to a person.
 //!
-//! Roles are the crate's [`Role::label`]; the action nouns and the
-//! sentence explaining a denial are written here until the crate says
-//! them itself ([`action_noun`] and [`explain`] are the two lines to switch).
+//! Roles, actions and denials are the crate's own words
+//! ([`Role::label`], [`Action::label`], [`Denial::explain`]); this module
+//! only capitalizes them and joins several denials into one sentence.
 
 use collab_authz::membership::MemberStatus;
 use collab_authz::org::directory::TwoFactor;
-use collab_authz::{Action, Denial, DenialReason, ResourceKind, Role};
+use collab_authz::{Action, Capitalized, Denial, DenialReason, ResourceKind, Role};
 
 /// `App` or `Database`: a kind as a column or heading shows it.
 #[must_use]
@@ -16,14 +16,16 @@ pub fn kind_label(kind: ResourceKind) -> &'static str {
     crate::kind::label(kind)
 }
 
-/// `app` or `database`, inside a sentence: the service's one word for a
-/// kind.
-pub use crate::kind::singular as kind_word;
+/// `app` or `database`, inside a sentence.
+#[must_use]
+pub fn kind_word(kind: ResourceKind) -> &'static str {
+    crate::kind::singular(kind)
+}
 
 /// The crate's label of `role`, capitalized: `Limited collaborator`.
 #[must_use]
 pub fn role_label(role: Role) -> String {
-    capitalized(role.label())
+    Capitalized(role.label()).to_string()
 }
 
 /// The crate's label of `role` with its article, inside a sentence:
@@ -65,116 +67,73 @@ pub fn collaborator_roles(kind: ResourceKind) -> impl Iterator<Item = Role> {
         .filter(move |r| kind.has_role(*r))
 }
 
-/// What doing `action` is called at the start of a sentence: `Adding
-/// collaborators`.
-#[must_use]
-pub fn action_noun(action: Action) -> &'static str {
-    match action {
-        Action::InviteCollaborator => "Adding collaborators",
-        Action::ChangeCollaboratorRole => "Changing roles",
-        Action::RevokeCollaborator => "Revoking access",
-        _ => "This",
-    }
-}
-
-/// One sentence saying why `denial` holds, in people's words and about
-/// the resource when the kind (not the person) is the reason:
-/// "Adding collaborators needs the collaborator role; you are a limited
-/// collaborator."
+/// The crate's explanation of `denial`, in people's words: "A limited
+/// collaborator cannot invite collaborators on an app; collaborators and
+/// the owner can."
 #[must_use]
 pub fn explain(denial: &Denial) -> String {
-    explain_all(std::slice::from_ref(denial))
+    denial.explain().to_string()
 }
 
-/// One short sentence for several denials of one person on one resource:
-/// the actions that need the same role are named together ("Adding
-/// collaborators, changing roles and revoking access need the
-/// collaborator role; you are a limited collaborator.").
+/// One short sentence for several denials of one person on one resource.
+/// Denials because the role is too low for the same lowest role are
+/// named together, with the crate's action labels ("A limited
+/// collaborator cannot invite collaborators, change collaborators' roles
+/// or remove collaborators here; collaborators and the owner can."); any
+/// other denial is the crate's own sentence.
 #[must_use]
 pub fn explain_all(denials: &[Denial]) -> String {
-    let mut sentences: Vec<String> = Vec::new();
-    let mut by_role: Vec<(Role, Role, Vec<Action>)> = Vec::new();
+    let mut groups: Vec<(Role, Role, Vec<Action>)> = Vec::new();
+    let mut others: Vec<String> = Vec::new();
     for denial in denials {
-        match denial.reason() {
-            DenialReason::RoleTooLow { lowest } => {
-                match by_role
-                    .iter_mut()
-                    .find(|(l, r, _)| *l == lowest && *r == denial.role())
-                {
-                    Some((_, _, actions)) => actions.push(denial.action()),
-                    None => by_role.push((lowest, denial.role(), vec![denial.action()])),
-                }
-            }
-            _ => sentences.push(about_kind(denial)),
+        let DenialReason::RoleTooLow { lowest } = denial.reason() else {
+            others.push(explain(denial));
+            continue;
+        };
+        match groups
+            .iter_mut()
+            .find(|(r, l, _)| *r == denial.role() && *l == lowest)
+        {
+            Some((_, _, actions)) => actions.push(denial.action()),
+            None => groups.push((denial.role(), lowest, vec![denial.action()])),
         }
     }
-    let mut out: Vec<String> = by_role
-        .into_iter()
-        .map(|(lowest, role, actions)| {
-            let verb = if actions.len() == 1 { "needs" } else { "need" };
-            format!(
-                "{} {verb} the {} role; you are {}.",
+    let mut out: Vec<String> = Vec::new();
+    for (role, lowest, actions) in groups {
+        match (
+            actions.as_slice(),
+            denials.iter().find(|d| d.role() == role),
+        ) {
+            ([_], Some(one)) => out.push(explain(one)),
+            _ => out.push(format!(
+                "{} cannot {} here; {} can.",
+                Capitalized(&role_phrase(role)),
                 joined(&actions),
-                lowest.label(),
-                role_phrase(role)
-            )
-        })
-        .collect();
-    out.append(&mut sentences);
+                who_can(lowest)
+            )),
+        }
+    }
+    out.append(&mut others);
     out.join(" ")
 }
 
-/// A denial that is about the kind or the request, not the person's role.
-fn about_kind(denial: &Denial) -> String {
-    let kind = kind_word(denial.kind());
-    match denial.reason() {
-        DenialReason::NotApplicable | DenialReason::RoleNotAvailable { .. }
-            if denial.action() == Action::ChangeCollaboratorRole =>
-        {
-            format!("A {kind} has only one collaborator role.")
-        }
-        DenialReason::NotApplicable => {
-            format!(
-                "{} does not apply to a {kind}.",
-                action_noun(denial.action())
-            )
-        }
-        DenialReason::RoleNotAvailable { .. } => format!(
-            "The {} role does not exist on a {kind}.",
-            denial.role().label()
-        ),
-        _ => format!(
-            "{} is allowed only under a condition this request does not meet.",
-            action_noun(denial.action())
-        ),
-    }
-}
-
-/// `Adding collaborators, changing roles and revoking access`.
+/// `invite collaborators, change collaborators' roles or remove
+/// collaborators`.
 fn joined(actions: &[Action]) -> String {
-    let nouns: Vec<String> = actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let noun = action_noun(*a);
-            if i == 0 {
-                noun.to_string()
-            } else {
-                noun.to_lowercase()
-            }
-        })
-        .collect();
-    match nouns.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => nouns.concat(),
+    let labels: Vec<&str> = actions.iter().map(|a| a.label()).collect();
+    match labels.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => labels.concat(),
     }
 }
 
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
+/// Who holds `lowest` or a higher role: `collaborators and the owner`.
+fn who_can(lowest: Role) -> String {
+    match lowest {
+        Role::Owner => "only the owner".into(),
+        Role::Collaborator => "collaborators and the owner".into(),
+        Role::LimitedCollaborator => "limited collaborators, collaborators and the owner".into(),
+    }
 }
 
 #[cfg(test)]
@@ -190,7 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn no_identifier_reaches_a_sentence() {
+    fn several_denials_make_one_sentence_without_identifiers() {
         let limited: Option<Vec<Denial>> = [
             Action::InviteCollaborator,
             Action::ChangeCollaboratorRole,
@@ -199,24 +158,17 @@ mod tests {
         .into_iter()
         .map(|a| denial(Role::LimitedCollaborator, ResourceKind::App, a))
         .collect();
+        let text = limited.as_deref().map(explain_all).unwrap_or_default();
         assert_eq!(
-            limited.as_deref().map(explain_all).as_deref(),
-            Some(
-                "Adding collaborators, changing roles and revoking access need the \
-                 collaborator role; you are a limited collaborator."
+            text,
+            format!(
+                "A limited collaborator cannot {}, {} or {} here; collaborators and the owner can.",
+                Action::InviteCollaborator.label(),
+                Action::ChangeCollaboratorRole.label(),
+                Action::RevokeCollaborator.label()
             )
         );
-        let one = denial(
-            Role::LimitedCollaborator,
-            ResourceKind::App,
-            Action::InviteCollaborator,
-        );
-        assert_eq!(
-            one.as_ref().map(explain).as_deref(),
-            Some(
-                "Adding collaborators needs the collaborator role; you are a limited collaborator."
-            )
-        );
+        assert!(!text.contains('_'), "{text}");
         assert_eq!(
             role_label(Role::LimitedCollaborator),
             "Limited collaborator"
@@ -224,15 +176,23 @@ mod tests {
     }
 
     #[test]
-    fn a_database_denial_speaks_of_the_database() {
-        let d = denial(
-            Role::Owner,
-            ResourceKind::DedicatedDatabase,
-            Action::ChangeCollaboratorRole,
-        );
-        assert_eq!(
-            d.as_ref().map(explain).as_deref(),
-            Some("A database has only one collaborator role.")
-        );
+    fn one_denial_is_the_crate_explanation() {
+        for (role, kind, action) in [
+            (
+                Role::LimitedCollaborator,
+                ResourceKind::App,
+                Action::InviteCollaborator,
+            ),
+            (
+                Role::Owner,
+                ResourceKind::DedicatedDatabase,
+                Action::ChangeCollaboratorRole,
+            ),
+        ] {
+            let d = denial(role, kind, action);
+            let one = d.as_ref().map(explain);
+            assert_eq!(one, d.map(|d| d.explain().to_string()));
+            assert_eq!(d.map(|d| explain_all(&[d])), one);
+        }
     }
 }
