@@ -13,7 +13,7 @@
 //!   [`HTTP_REQUESTS`] and [`HTTP_DURATION`] by method, route and status.
 //! - [`request_ids`] gives every request an `x-request-id` (the caller's,
 //!   or a new UUID) and echoes it on the response.
-//! - [`metrics`] is the process's Prometheus recorder, rendered by
+//! - [`metrics()`] is the process's Prometheus recorder, rendered by
 //!   `GET /metrics`; the pool and the roster store are read at each scrape
 //!   ([`record_state`]).
 //!
@@ -205,12 +205,36 @@ pub fn requests<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S
     )
 }
 
-/// Gives every request of `router` an `x-request-id` (the caller's, or a
-/// new UUID) before anything else sees it, and echoes it on the response.
+/// Gives every request of `router` an `x-request-id` before anything else
+/// sees it, and echoes it on the response: the caller's when it is a
+/// plausible id ([`MAX_REQUEST_ID`] bytes at most of letters, digits and
+/// `-_.:/+=@`), else a new UUID, so that a caller cannot put arbitrary
+/// text in every log line of a request.
 pub fn request_ids<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(drop_implausible_request_id))
+}
+
+/// The longest request id taken from a caller.
+pub const MAX_REQUEST_ID: usize = 128;
+
+async fn drop_implausible_request_id(mut request: Request, next: Next) -> axum::response::Response {
+    let plausible = |v: &axum::http::HeaderValue| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
+    };
+    let headers = request.headers_mut();
+    let ids: Vec<_> = headers.get_all(&REQUEST_ID).iter().collect();
+    if ids.len() > 1 || ids.first().is_some_and(|v| !plausible(v)) {
+        headers.remove(&REQUEST_ID);
+    }
+    next.run(request).await
 }
 
 /// The method label: the standard methods by name, any other as `other`

@@ -304,6 +304,16 @@ async fn every_response_carries_a_request_id() {
             id,
             "{path}"
         );
+        // An implausible id (too long, or with spaces) is replaced.
+        let long = "a".repeat(129);
+        for bad in [long.as_str(), "two words", ""] {
+            let r = get(svc.addr, path, &[("x-request-id", bad)]).await;
+            let echoed = r.headers["x-request-id"].to_str().unwrap();
+            assert_eq!(echoed.len(), 36, "{path} {bad:?}: {echoed}");
+        }
+        let longest = "b".repeat(128);
+        let r = get(svc.addr, path, &[("x-request-id", &longest)]).await;
+        assert_eq!(r.headers["x-request-id"], longest.as_str());
     }
 }
 
