@@ -42,6 +42,8 @@ mod corpus;
 #[cfg(feature = "serde")]
 mod error_class;
 #[cfg(feature = "serde")]
+mod email_nfc;
+#[cfg(feature = "serde")]
 mod hostile_text;
 #[cfg(feature = "serde")]
 mod model;
