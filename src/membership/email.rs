@@ -464,10 +464,43 @@ mod tests {
     /// controls, invisible ones, upper-case ASCII, accents composed and
     /// decomposed, canonical look-alikes.
     const ALPHABET: &[char] = &[
-        'a', 'b', 'Z', 'K', '@', '@', '.', '.', '-', '+', ' ', '\t', '\n', '\u{0}', '\u{7F}',
-        '\u{85}', '\u{A0}', '\u{AD}', '\u{200B}', '\u{202E}', '\u{2028}', '\u{3000}', '\u{FEFF}',
-        '\u{E0041}', '\u{E9}', 'e', '\u{301}', '\u{316}', '\u{212A}', '\u{212B}', '\u{C5}',
-        '\u{30A}', '\u{1100}', '\u{1161}', '\u{AC00}', '\u{17F}', '\u{1F600}',
+        'a',
+        'b',
+        'Z',
+        'K',
+        '@',
+        '@',
+        '.',
+        '.',
+        '-',
+        '+',
+        ' ',
+        '\t',
+        '\n',
+        '\u{0}',
+        '\u{7F}',
+        '\u{85}',
+        '\u{A0}',
+        '\u{AD}',
+        '\u{200B}',
+        '\u{202E}',
+        '\u{2028}',
+        '\u{3000}',
+        '\u{FEFF}',
+        '\u{E0041}',
+        '\u{E9}',
+        'e',
+        '\u{301}',
+        '\u{316}',
+        '\u{212A}',
+        '\u{212B}',
+        '\u{C5}',
+        '\u{30A}',
+        '\u{1100}',
+        '\u{1161}',
+        '\u{AC00}',
+        '\u{17F}',
+        '\u{1F600}',
     ];
 
     fn check(s: &str) -> Result<(), TestCaseError> {
@@ -529,20 +562,30 @@ mod tests {
 
     #[test]
     fn the_longest_upper_case_address_keeps_both_forms() {
-        let local: String = core::iter::repeat_n('A', MAX_EMAIL_LEN - "@EXAMPLE.COM".len()).collect();
+        let local: String =
+            core::iter::repeat_n('A', MAX_EMAIL_LEN - "@EXAMPLE.COM".len()).collect();
         let s = alloc::format!("{local}@EXAMPLE.COM");
         assert_eq!(s.len(), MAX_EMAIL_LEN);
         let e = Email::parse(&s).unwrap_or_else(|err| unreachable!("{err}"));
         assert_eq!(e.as_str(), s);
         assert_eq!(e.normalized(), s.to_ascii_lowercase());
-        assert_eq!(e, Email::parse(&s.to_ascii_lowercase()).unwrap_or_else(|err| unreachable!("{err}")));
-        assert_eq!(Email::parse(&alloc::format!("A{s}")), Err(EmailError::TooLong));
+        assert_eq!(
+            e,
+            Email::parse(&s.to_ascii_lowercase()).unwrap_or_else(|err| unreachable!("{err}"))
+        );
+        assert_eq!(
+            Email::parse(&alloc::format!("A{s}")),
+            Err(EmailError::TooLong)
+        );
     }
 
     #[test]
     fn both_forms_on_the_heap_match_the_stack_buffer() {
         let s = "Ada@Example.COM";
         let e = Email::parse(s).unwrap_or_else(|err| unreachable!("{err}"));
-        assert_eq!(&*both_forms(s), alloc::format!("{}{}", e.as_str(), e.normalized()));
+        assert_eq!(
+            &*both_forms(s),
+            alloc::format!("{}{}", e.as_str(), e.normalized())
+        );
     }
 }

@@ -89,7 +89,9 @@ pub(crate) fn check(s: &str, spaces: Spaces) -> Result<(), Refused> {
     // Printable ASCII (and the space where allowed) passes every rule:
     // one quick look at the bytes before the character by character walk.
     let space = spaces == Spaces::AsciiSpace;
-    if s.bytes().all(|b| b.is_ascii_graphic() || (space && b == b' ')) {
+    if s.bytes()
+        .all(|b| b.is_ascii_graphic() || (space && b == b' '))
+    {
         return Ok(());
     }
     for (at, c) in s.char_indices() {

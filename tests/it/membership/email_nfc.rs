@@ -80,7 +80,10 @@ fn the_refusal_says_how_to_fix_it() {
     let message = err.to_string();
     assert!(message.contains("NFC"), "{message}");
     assert!(message.contains("byte 3"), "{message}");
-    assert!(message.contains("U+00E9 rather than e + U+0301"), "{message}");
+    assert!(
+        message.contains("U+00E9 rather than e + U+0301"),
+        "{message}"
+    );
     // The message holds no combining mark of the input.
     assert!(!message.contains('\u{301}'), "{message}");
 }
@@ -139,8 +142,8 @@ const PIECES: &[&[&str]] = &[
 fn spell(ids: &[usize], choice: &[usize]) -> String {
     let mut local = String::new();
     for (&id, &c) in ids.iter().zip(choice) {
-        let variants = PIECES[id % PIECES.len()];
-        local.push_str(variants[c % variants.len()]);
+        let variants = PIECES.get(id % PIECES.len()).unwrap();
+        local.push_str(variants.get(c % variants.len()).unwrap());
     }
     format!("{local}@example.com")
 }

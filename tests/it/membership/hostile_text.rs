@@ -357,9 +357,7 @@ fn unicode_case_mapping_is_never_applied() {
         assert!(!same(a, b), "{a} vs {b}");
     }
     assert_eq!(
-        Email::parse("\u{17F}AM@Example.COM")
-            .unwrap()
-            .normalized(),
+        Email::parse("\u{17F}AM@Example.COM").unwrap().normalized(),
         "\u{17F}am@example.com"
     );
 }
