@@ -468,7 +468,8 @@ impl Classify for crate::membership::email::EmailError {
             | E::Invisible(_)
             | E::At
             | E::EmptyLocalPart
-            | E::InvalidDomain => ErrorClass::Invalid,
+            | E::InvalidDomain
+            | E::NotNfc { .. } => ErrorClass::Invalid,
         }
     }
 }

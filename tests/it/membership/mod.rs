@@ -40,6 +40,8 @@ mod transfer;
 #[cfg(feature = "serde")]
 mod corpus;
 #[cfg(feature = "serde")]
+mod email_nfc;
+#[cfg(feature = "serde")]
 mod error_class;
 #[cfg(feature = "serde")]
 mod hostile_text;
