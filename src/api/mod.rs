@@ -248,10 +248,14 @@ impl<'de> Visitor<'de> for ListVisitor {
         }
         Ok(out)
     }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Err(crate::id::serde_id::unexpected_str(v, &self))
+    }
 }
 
 fn read_collaborators<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ApiCollaborator>, D::Error> {
-    d.deserialize_seq(ListVisitor)
+    // `deserialize_any`: a string reaches `visit_str` (an excerpt).
+    d.deserialize_any(ListVisitor)
 }
 
 impl CollaboratorList {

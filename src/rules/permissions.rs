@@ -589,13 +589,21 @@ mod serde_impl {
         }
     }
 
-    struct PermissionsVisitor;
+    /// Reads a list of action ids (human-readable formats) or the bits
+    /// (the others, `bits: true`).
+    struct PermissionsVisitor {
+        bits: bool,
+    }
 
     impl<'de> Visitor<'de> for PermissionsVisitor {
         type Value = Permissions;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of action ids or the permission bits")
+            if self.bits {
+                f.write_str("the permission bits")
+            } else {
+                f.write_str("a list of action ids")
+            }
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Permissions, A::Error> {
@@ -606,7 +614,14 @@ mod serde_impl {
             Ok(set)
         }
 
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Permissions, E> {
+            Err(crate::id::serde_id::unexpected_str(v, &self))
+        }
+
         fn visit_u64<E: de::Error>(self, bits: u64) -> Result<Permissions, E> {
+            if !self.bits {
+                return Err(E::invalid_type(de::Unexpected::Unsigned(bits), &self));
+            }
             Permissions::from_bits(bits).ok_or_else(|| {
                 E::invalid_value(
                     de::Unexpected::Unsigned(bits),
@@ -619,9 +634,11 @@ mod serde_impl {
     impl<'de> Deserialize<'de> for Permissions {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             if deserializer.is_human_readable() {
-                deserializer.deserialize_seq(PermissionsVisitor)
+                // `deserialize_any`: a string given instead reaches
+                // `visit_str`, which quotes it as an excerpt.
+                deserializer.deserialize_any(PermissionsVisitor { bits: false })
             } else {
-                deserializer.deserialize_u64(PermissionsVisitor)
+                deserializer.deserialize_u64(PermissionsVisitor { bits: true })
             }
         }
     }
