@@ -413,6 +413,7 @@ pub(crate) mod serde_id {
         ))
     }
 
+    #[cfg(feature = "alloc")]
     /// Reads a `u64` (a version, a seq, a time): a negative number or one
     /// past `u64::MAX` is an error naming it, and a string is quoted as an
     /// [`Excerpt`].
@@ -427,8 +428,10 @@ pub(crate) mod serde_id {
         }
     }
 
+    #[cfg(feature = "alloc")]
     struct U64Visitor;
 
+    #[cfg(feature = "alloc")]
     impl Visitor<'_> for U64Visitor {
         type Value = u64;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -449,6 +452,7 @@ pub(crate) mod serde_id {
         }
     }
 
+    #[cfg(feature = "alloc")]
     /// Reads a `bool`; a string given instead is quoted as an [`Excerpt`].
     pub(crate) fn read_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         struct BoolVisitor;
@@ -527,6 +531,7 @@ pub(crate) mod serde_id {
         d.deserialize_option(OptionVisitor(PhantomData))
     }
 
+    #[cfg(feature = "alloc")]
     /// Reads `T`, a derived struct, as the derive does (a map, or a
     /// sequence in a binary format), except that a string given instead
     /// is quoted as an [`Excerpt`], not whole.
@@ -559,6 +564,7 @@ pub(crate) mod serde_id {
         }
     }
 
+    #[cfg(feature = "alloc")]
     /// `Deserialize` and `Serialize` for a struct whose derives are
     /// `#[serde(remote = "Self")]`: reading goes through [`structure`], so
     /// that a string given instead is quoted as an excerpt.
@@ -590,6 +596,7 @@ pub(crate) mod serde_id {
             }
         };
     }
+    #[cfg(feature = "alloc")]
     pub(crate) use bounded_struct;
 
     /// Implements `Deserialize` (through [`deserialize`]) for id enums

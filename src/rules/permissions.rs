@@ -589,21 +589,14 @@ mod serde_impl {
         }
     }
 
-    /// Reads a list of action ids (human-readable formats) or the bits
-    /// (the others, `bits: true`).
-    struct PermissionsVisitor {
-        bits: bool,
-    }
+    /// Reads a list of action ids or the bits.
+    struct PermissionsVisitor;
 
     impl<'de> Visitor<'de> for PermissionsVisitor {
         type Value = Permissions;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            if self.bits {
-                f.write_str("the permission bits")
-            } else {
-                f.write_str("a list of action ids")
-            }
+            f.write_str("a list of action ids or the permission bits")
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Permissions, A::Error> {
@@ -619,9 +612,6 @@ mod serde_impl {
         }
 
         fn visit_u64<E: de::Error>(self, bits: u64) -> Result<Permissions, E> {
-            if !self.bits {
-                return Err(E::invalid_type(de::Unexpected::Unsigned(bits), &self));
-            }
             Permissions::from_bits(bits).ok_or_else(|| {
                 E::invalid_value(
                     de::Unexpected::Unsigned(bits),
@@ -635,10 +625,11 @@ mod serde_impl {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             if deserializer.is_human_readable() {
                 // `deserialize_any`: a string given instead reaches
-                // `visit_str`, which quotes it as an excerpt.
-                deserializer.deserialize_any(PermissionsVisitor { bits: false })
+                // `visit_str`, which quotes it as an excerpt. The bits
+                // read too (as they did through a value deserializer).
+                deserializer.deserialize_any(PermissionsVisitor)
             } else {
-                deserializer.deserialize_u64(PermissionsVisitor { bits: true })
+                deserializer.deserialize_u64(PermissionsVisitor)
             }
         }
     }

@@ -338,6 +338,11 @@ pub enum EventError {
 /// `(resource_id, seq)` key gets optimistic concurrency for free: of two
 /// writers deciding against the same version, the second insert fails.
 ///
+/// A seq is at most [`Event::MAX_SEQ`] (`i64::MAX`, so it fits an SQL
+/// `BIGINT`): a larger one is refused when an event is built or read
+/// ([`EventError::SeqOutOfRange`]), and a roster at that version applies
+/// no further event.
+///
 /// # Stored form
 ///
 /// Serialized with `"v": 1` (the schema version), `seq`, and `type`

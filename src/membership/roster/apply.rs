@@ -325,8 +325,10 @@ impl Roster {
     /// [`ApplyEventError`]: a gap or an overlap (with the seq expected and
     /// found); another resource; the roster is closed; a second
     /// `roster_created`; a transfer event out of its pair; the operation
-    /// refused (with its reason); or an event that does not match the
-    /// change it records.
+    /// refused (with its reason); an event that does not match the
+    /// change it records; or a roster at
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) already
+    /// ([`ApplyEventError::VersionExhausted`]).
     pub fn apply(&mut self, event: &Event) -> Result<(), ApplyEventError> {
         let expected = match self.version.checked_add(1) {
             Some(next) if next <= Event::MAX_SEQ => next,

@@ -176,13 +176,14 @@ fn check_every_form(resource: &Resource, owner: &Member, member: &Member) {
     let object = ApiCollaborator::from_member(member, resource).unwrap();
     let json = serde_json::to_string(&object).unwrap();
     let read: ApiCollaborator = serde_json::from_str(&json).unwrap();
-    match read.to_member(member.invited_at()) {
-        Ok(back) => {
-            assert_eq!(back.custom_role(), member.custom_role());
-            no_wider("API object", member, kind, back.effective_permissions(kind));
-        }
-        Err(e) => panic!("the API object of {member:?} does not read back: {e}"),
-    }
+    let back = read.to_member(member.invited_at());
+    assert!(
+        back.is_ok(),
+        "the API object of {member:?} does not read back: {back:?}"
+    );
+    let back = back.unwrap();
+    assert_eq!(back.custom_role(), member.custom_role());
+    no_wider("API object", member, kind, back.effective_permissions(kind));
     // A reader that drops `custom_role` is the widening this guards
     // against; the crate's reader refuses an object whose flag is not the
     // custom role's base.
