@@ -343,6 +343,7 @@ impl Classify for RosterError {
             | RosterError::SecretAccessMissing(_)
             | RosterError::Member { .. }
             | RosterError::CustomRoleKind(_)
+            | RosterError::VersionOutOfRange { .. }
             | RosterError::AwaitingEvent => ErrorClass::Invalid,
         }
     }
@@ -374,6 +375,7 @@ impl Classify for ApplyEventError {
             | ApplyEventError::AccountDeleted(_)
             | ApplyEventError::Rename(_)
             | ApplyEventError::Delete(_)
+            | ApplyEventError::VersionExhausted { .. }
             | ApplyEventError::Mismatch => ErrorClass::Invalid,
         }
     }
@@ -440,6 +442,7 @@ impl Classify for crate::membership::event::EventError {
             | E::Name { .. }
             | E::InvalidName(_)
             | E::Seq { .. }
+            | E::SeqOutOfRange { .. }
             | E::UnknownType
             | E::UnsupportedVersion { .. }
             | E::CustomRole { .. } => ErrorClass::Invalid,

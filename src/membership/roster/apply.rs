@@ -325,10 +325,19 @@ impl Roster {
     /// [`ApplyEventError`]: a gap or an overlap (with the seq expected and
     /// found); another resource; the roster is closed; a second
     /// `roster_created`; a transfer event out of its pair; the operation
-    /// refused (with its reason); or an event that does not match the
-    /// change it records.
+    /// refused (with its reason); an event that does not match the
+    /// change it records; or a roster at
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) already
+    /// ([`ApplyEventError::VersionExhausted`]).
     pub fn apply(&mut self, event: &Event) -> Result<(), ApplyEventError> {
-        let expected = self.version.saturating_add(1);
+        let expected = match self.version.checked_add(1) {
+            Some(next) if next <= Event::MAX_SEQ => next,
+            _ => {
+                return Err(ApplyEventError::VersionExhausted {
+                    version: self.version,
+                });
+            }
+        };
         let found = event.seq();
         if found < expected {
             return Err(ApplyEventError::Overlap { expected, found });
@@ -505,7 +514,7 @@ impl Roster {
             }
             EventKind::Deleted => self.deleted = true,
         }
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
     }
 
     /// The pending transfer's target (`new_owner`) becomes owner; the

@@ -502,7 +502,7 @@ impl Roster {
                 Role::Owner,
                 Role::Collaborator,
             ));
-        demoted.set_seq(self.version + 2);
+        demoted.set_seq(self.version.saturating_add(2));
         Ok([promoted, demoted])
     }
 

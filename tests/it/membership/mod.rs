@@ -49,3 +49,7 @@ mod hostile_text;
 mod model;
 #[cfg(feature = "serde")]
 mod serde;
+#[cfg(feature = "serde")]
+mod stored_edges;
+#[cfg(feature = "serde")]
+mod stored_forms;
