@@ -26,9 +26,8 @@ pub use digest::{TokenDigest, TokenDigestError};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{
     AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, CommandError, DeleteError,
-    InviteError,
-    LeaveError, NotPermitted, RenameError, ReplayError, ReplayErrorKind, RevokeError, RosterError,
-    TransferError,
+    InviteError, LeaveError, NotPermitted, RenameError, ReplayError, ReplayErrorKind, RevokeError,
+    RosterError, TransferError,
 };
 pub use error::{Classify, ErrorClass};
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};

@@ -6,8 +6,8 @@ use alloc::vec;
 
 use crate::membership::command::{AnyRole, Command, Outcome};
 use crate::membership::email::Email;
-use crate::membership::error::{AcceptError, ChangeRoleError, CommandError, RenameError};
 use crate::membership::error::TransferError;
+use crate::membership::error::{AcceptError, ChangeRoleError, CommandError, RenameError};
 use crate::membership::member::{MemberRef, MemberStatus, Timestamp};
 use crate::membership::roster::Roster;
 use crate::rules::action::Action;
@@ -152,11 +152,11 @@ impl Roster {
                 token,
                 username,
             } => {
+                // The roster's state first, as every operation checks it.
+                self.gate().map_err(AcceptError::from)?;
                 // The link names the membership: only the actor's own.
                 // Any other id answers as no invitation does.
-                let own = self
-                    .get_by_id(member)
-                    .is_some_and(|m| m.email() == actor);
+                let own = self.get_by_id(member).is_some_and(|m| m.email() == actor);
                 if !own {
                     return Err(AcceptError::NoInvitation.into());
                 }
