@@ -206,6 +206,7 @@ impl Roster {
                     // Checked in the same order as with a request: the
                     // actor first, so a stranger learns nothing.
                     None => {
+                        self.gate().map_err(TransferError::from)?;
                         self.transfer_party(actor)?;
                         return Err(TransferError::NoPending.into());
                     }
