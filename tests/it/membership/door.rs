@@ -4,7 +4,12 @@
 //! refusals), and the hardening that goes with it: a wrong invitation
 //! token reads exactly as no invitation, and the transfer steps tell a
 //! stranger nothing about a pending transfer.
-#![expect(clippy::unwrap_used, clippy::panic, reason = "tests")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
 
 use super::fixture::*;
 use crate::common::{at, email, token};
@@ -153,7 +158,9 @@ fn every_denial_reason_explains_itself() {
     let mut closed = f.roster.clone();
     closed.delete(&email(OWNER), at(40)).unwrap();
     let ctx = Context::new();
-    let rows: [(&Roster, &str, Action, DenialReason, Option<Role>, &str); 7] = [
+    /// (roster, actor, action, reason, role named, message).
+    type Row<'a> = (&'a Roster, &'a str, Action, DenialReason, Option<Role>, &'a str);
+    let rows: [Row<'_>; 7] = [
         (
             &f.roster,
             STRANGER,
