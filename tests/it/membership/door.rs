@@ -159,7 +159,14 @@ fn every_denial_reason_explains_itself() {
     closed.delete(&email(OWNER), at(40)).unwrap();
     let ctx = Context::new();
     /// (roster, actor, action, reason, role named, message).
-    type Row<'a> = (&'a Roster, &'a str, Action, DenialReason, Option<Role>, &'a str);
+    type Row<'a> = (
+        &'a Roster,
+        &'a str,
+        Action,
+        DenialReason,
+        Option<Role>,
+        &'a str,
+    );
     let rows: [Row<'_>; 7] = [
         (
             &f.roster,

@@ -213,10 +213,17 @@ fn transfer_accept_refusals() {
     )
     .unwrap();
     let (elsewhere, _) = Roster::create(other_resource, f.roster.owner().account(), at(0));
+    // (Asked by a member of that other roster: a stranger there is
+    // refused as such first.)
+    refused(
+        &elsewhere,
+        |x| x.accept_transfer(&email(OWNER), &request, at(90)),
+        TransferError::WrongResource,
+    );
     refused(
         &elsewhere,
         |x| x.accept_transfer(&email(COLLAB), &request, at(90)),
-        TransferError::WrongResource,
+        TransferError::NotPermitted(NotPermitted::Stranger),
     );
     // Accepted once; the same request again is refused.
     let mut moved = f.roster.clone();
