@@ -4,7 +4,10 @@
 //! Reads a list response (`{"collaborators": [...]}`) or a single response
 //! (`{"collaborator": {...}}`) on standard input and prints the table the
 //! platform's command-line tool shows, byte for byte: the collaborators in
-//! the API's order (never sorted), after the owner. The API's list leaves
+//! the API's order (never sorted), after the owner. (Except where an email
+//! or username holds a character that would draw the table, `│` or `─`
+//! for instance: the listing escapes it, see `collab_authz::listing`.)
+//! The API's list leaves
 //! the owner out: pass `--owner EMAIL` (and optionally
 //! `--owner-username NAME`) to list them first. `--kind dedicated_database`
 //! reads the payload as a dedicated database's (the default is `app`).

@@ -3,7 +3,8 @@
 //! export, and the access review as Markdown.
 //!
 //! ```text
-//! cargo run --example review
+//! cargo run --example review                  # the CSV export says how to turn it on
+//! cargo run --example review --features csv   # with the CSV export
 //! ```
 
 use std::error::Error;
@@ -11,7 +12,7 @@ use std::error::Error;
 use collab_authz::membership::MemberParts;
 use collab_authz::org::review::Usage;
 use collab_authz::{
-    Account, DirectoryBuilder, Email, Grouping, Invitation, InvitationToken, Member, MemberId,
+    Account, Directory, DirectoryBuilder, Email, Invitation, InvitationToken, Member, MemberId,
     MemberStatus, Permissions, Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster,
     Timestamp, TwoFactor, Username, review,
 };
@@ -105,7 +106,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("## By resource\n");
     println!("{}", directory.by_resource());
     println!("## CSV\n");
-    print!("{}", directory.to_csv(Grouping::ByCollaborator)?);
+    print_csv(&directory)?;
     println!();
 
     // What Bob did over the period: restarts and logs only.
@@ -119,5 +120,22 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let report = review(&directory, now, &ReviewPolicy::default(), &usage);
     print!("{}", report.to_markdown());
+    Ok(())
+}
+
+/// The CSV export, grouped by collaborator (feature `csv`).
+#[cfg(feature = "csv")]
+fn print_csv(directory: &Directory) -> Result<(), Box<dyn Error>> {
+    print!(
+        "{}",
+        directory.to_csv(collab_authz::Grouping::ByCollaborator)?
+    );
+    Ok(())
+}
+
+/// Without the `csv` feature there is no CSV writer: say how to get one.
+#[cfg(not(feature = "csv"))]
+fn print_csv(_: &Directory) -> Result<(), Box<dyn Error>> {
+    println!("(the CSV export needs the `csv` feature: cargo run --example review --features csv)");
     Ok(())
 }

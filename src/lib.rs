@@ -82,7 +82,7 @@
 //!
 #![doc = include_str!("../README.md")]
 #![no_std]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -117,6 +117,7 @@ pub use rules::action::{Action, Category, Scope};
 pub use rules::context::{Context, ReviewAppSettings, ReviewAppTrigger};
 pub use rules::custom_role::{CustomRole, CustomRoleError, GrantError, Granter, NameError};
 pub use rules::decision::{Decision, Denial, DenialReason, MissingFact, Unmet, decide};
+pub use rules::labels::{Capitalized, Explanation};
 pub use rules::matrix::{
     Grants, RoleChange, RoleChangeError, allows, grants, lowest_role, role_change,
 };

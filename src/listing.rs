@@ -14,12 +14,17 @@
 //!   space of margin on each side;
 //! - header cells are centered (the left gets half the spare width,
 //!   rounded down, the right the rest); data cells are left-aligned;
-//! - widths are terminal display widths, not `char` or byte counts:
-//!   East Asian wide characters and most emoji take two columns,
-//!   combining marks and other zero-width characters none (Unicode's
-//!   East Asian Width and the terminal conventions that build on it, as
-//!   the [`unicode-width`](https://docs.rs/unicode-width) crate
-//!   implements them; ambiguous-width characters take one column).
+//! - widths are display widths as the tool counts them ([`width()`]): the
+//!   sum of each code point's width, never grapheme clusters, so a flag
+//!   (two regional indicators) takes four columns, an emoji with a
+//!   skin-tone modifier four, a Hangul syllable spelled with conjoining
+//!   jamo one column per vowel and final consonant on top of the initial's
+//!   two; East Asian wide characters and most emoji take two columns,
+//!   combining marks none, ambiguous-width characters one (the tool's
+//!   default outside CJK locales). [`width()`] says where each figure
+//!   comes from;
+//! - a cell's leading and trailing whitespace is dropped, as the tool
+//!   trims its cells (a username `" ada "` prints as `ada`).
 //!
 //! ```
 //! use collab_authz::{
@@ -55,12 +60,63 @@
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Text a user chooses cannot draw the table
+//!
+//! Emails and usernames are chosen by users, and an email may hold almost
+//! any visible character. So that no cell can forge a column, a row or a
+//! border, the listing **escapes** every character that could: the box
+//! drawing characters U+2500 to U+257F (the table's borders, `│` and `─`
+//! among them), control characters (line feed, carriage return, tab,
+//! escape, ...) and the line and paragraph separators U+2028 and U+2029
+//! print as `\u{...}` (`a│b` prints as `a\u{2502}b`), and a backslash
+//! prints as `\\`, so that two different texts never print alike. The
+//! table is then exactly three rules, one header line and one line per
+//! member, and each of those lines holds exactly five `│` around its four
+//! cells. (`|`, `+` and `-` draw nothing in this table and print as they
+//! are.) Here the listing departs from the tool on purpose, which prints
+//! such text as is (and breaks a cell at a line feed into several lines);
+//! text without these characters prints byte for byte as the tool prints
+//! it.
+//!
+//! Escaping rather than refusing: such characters are valid in an email
+//! address (RFC 5322 allows them in a quoted local part), and refusing
+//! them at construction would make stored members unreadable. Controls
+//! and the characters that hide text are refused at construction already
+//! ([`InvisibleCharacter`](crate::membership::InvisibleCharacter)); the
+//! listing escapes controls as well, so that its guarantee does not rest
+//! on that.
+//!
+//! ```
+//! use collab_authz::membership::MemberParts;
+//! use collab_authz::{listing, Email, Member, MemberId, MemberStatus, Role, Timestamp, Username};
+//!
+//! let forged = Member::new(MemberParts {
+//!     id: MemberId::new("m-1")?,
+//!     email: "ada@example.com".parse()?,
+//!     // Tries to draw a fifth column.
+//!     username: Some(Username::new("ada │ owner")?),
+//!     status: MemberStatus::Accepted,
+//!     role: Role::LimitedCollaborator,
+//!     invited_at: Timestamp::from_unix_seconds(0),
+//!     expires_at: None,
+//!     token: None,
+//! })?;
+//! let table = listing::members_to_string([&forged]);
+//! assert!(table.contains("│ ada \\u{2502} owner │"));
+//! assert!(table.lines().all(|line| line.matches('│').count() == 5 || !line.contains('│')));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::{self, Write};
 
-use unicode_width::UnicodeWidthStr;
+mod width;
+mod width_table;
+
+pub use width::{char_width, width};
 
 pub use crate::membership::UNKNOWN_USERNAME;
 use crate::membership::{Member, MemberStatus, Roster, Username};
@@ -146,7 +202,7 @@ pub fn write_members<'a, W: Write>(
         })
         .collect();
     let headers = HEADERS.map(Cell::new);
-    let mut widths = headers.map(|h| h.width);
+    let mut widths = headers.each_ref().map(|h| h.width);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.width);
@@ -170,20 +226,53 @@ pub fn members_to_string<'a>(members: impl IntoIterator<Item = &'a Member>) -> S
     out
 }
 
-/// A cell's text and its display width, measured once.
-#[derive(Debug, Clone, Copy)]
+/// A cell's text as printed (trimmed, escaped) and its display width,
+/// measured once.
+#[derive(Debug, Clone)]
 struct Cell<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
     width: usize,
 }
 
 impl<'a> Cell<'a> {
     fn new(text: &'a str) -> Self {
+        // The tool trims each cell (Go's `strings.TrimSpace`: Unicode
+        // White_Space, as `str::trim`).
+        let text = text.trim();
+        let text = if text.chars().any(is_escaped) {
+            Cow::Owned(escape(text))
+        } else {
+            Cow::Borrowed(text)
+        };
         Self {
+            width: width(&text),
             text,
-            width: text.width(),
         }
     }
+}
+
+/// Whether the listing prints `c` escaped: the characters that could draw
+/// a column, a row or a border (see the [module docs](self)), and the
+/// escape character itself.
+fn is_escaped(c: char) -> bool {
+    matches!(c, '\\' | '\u{2500}'..='\u{257F}' | '\u{2028}' | '\u{2029}') || c.is_control()
+}
+
+/// `text` with each [escaped](is_escaped) character written as
+/// `\u{...}` and a backslash as `\\`: the escapes are printable ASCII,
+/// and distinct texts stay distinct.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if is_escaped(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Where a cell's text sits in its column.
@@ -222,7 +311,7 @@ fn line<W: Write>(
         };
         out.write_char(' ')?;
         repeat(out, ' ', before)?;
-        out.write_str(cell.text)?;
+        out.write_str(&cell.text)?;
         repeat(out, ' ', spare - before)?;
         out.write_str(" │")?;
     }

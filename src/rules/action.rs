@@ -298,6 +298,92 @@ impl Action {
         }
     }
 
+    /// The action as people read it: a short lowercase verb phrase, with
+    /// no identifiers (`invite_collaborator` reads "invite collaborators").
+    ///
+    /// Each label names what the action lets someone do, so it reads after
+    /// "may" or "cannot" and, capitalized ([`Capitalized`]), as a menu item
+    /// or a button. The actions whose object is the resource itself read
+    /// without it (`restart`, `stop`, `delete`, `rename`, `transfer
+    /// ownership`); [`Denial::explain`] names the resource for them. No two
+    /// actions share a label, and none contains an underscore.
+    ///
+    /// ```
+    /// use collab_authz::{Action, Capitalized};
+    ///
+    /// assert_eq!(Action::InviteCollaborator.label(), "invite collaborators");
+    /// assert_eq!(Action::ViewEnvVarValues.label(), "view environment variable values");
+    /// assert_eq!(Capitalized(Action::TransferOwnership.label()).to_string(), "Transfer ownership");
+    /// ```
+    ///
+    /// [`Capitalized`]: crate::Capitalized
+    /// [`Denial::explain`]: crate::Denial::explain
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        use Action as A;
+        match self {
+            A::Restart => "restart",
+            A::Stop => "stop",
+            A::ScaleVertically => "change the container size",
+            A::ScaleHorizontally => "change the number of containers",
+            A::CreateAutoscaler => "create autoscalers",
+            A::UpdateAutoscaler => "change autoscalers",
+            A::GrantSupportAccess => "grant support access",
+            A::ManageLogDrains => "manage log drains",
+            A::CreateChildApp => "create child apps",
+            A::ViewActivity => "view the activity timeline",
+            A::ViewActivityDetails => "view activity details",
+            A::ViewLogs => "view logs",
+            A::DownloadLogArchives => "download log archives",
+            A::ViewMetrics => "view metrics",
+            A::Delete => "delete",
+            A::Rename => "rename",
+            A::TransferOwnership => "transfer ownership",
+            A::ChangeStack => "change the stack",
+            A::InviteCollaborator => "invite collaborators",
+            A::RevokeCollaborator => "remove collaborators",
+            A::ChangeCollaboratorRole => "change collaborators' roles",
+            A::ConfigureScm => "link or unlink the repository",
+            A::ManageAutoDeploy => "turn automatic deployments on or off",
+            A::DeployAnyBranch => "deploy any branch",
+            A::DeployDefaultBranch => "deploy the default branch",
+            A::ViewDeployments => "view deployments",
+            A::ViewDeploymentLogs => "view deployment logs",
+            A::ResetDeploymentCache => "reset the deployment cache",
+            A::ListOneOffs => "list one-off containers",
+            A::CreateOneOff => "start one-off containers",
+            A::AttachOneOff => "attach to one-off containers",
+            A::ListCronJobs => "list cron jobs",
+            A::ManageEnvVars => "manage environment variables",
+            A::ViewEnvVarNames => "view environment variable names",
+            A::ViewEnvVarValues => "view environment variable values",
+            A::ConfigureReviewApps => "configure review apps",
+            A::ListReviewApps => "list review apps",
+            A::CreateReviewApp => "create review apps",
+            A::CloseReviewApp => "close review apps",
+            A::RedeployReviewApp => "redeploy review apps",
+            A::ProvisionAddon => "provision add-ons",
+            A::AccessAddonDashboard => "open add-on dashboards",
+            A::ChangeAddonPlan => "change add-on plans",
+            A::RemoveAddon => "remove add-ons",
+            A::AccessDatabaseDashboard => "open the database dashboard",
+            A::CreateManualBackup => "take manual backups",
+            A::ManageScheduledBackups => "manage scheduled backups",
+            A::DownloadBackups => "download backups",
+            A::RestoreBackup => "restore backups",
+            A::RestorePitr => "restore to a point in time",
+            A::ViewConnectionDetails => "view connection details",
+            A::ViewDatabaseLogs => "view database logs",
+            A::ViewDatabaseMetrics => "view database metrics",
+            A::ManageInternetAccess => "manage internet access",
+            A::ManageDatabaseConfig => "change the database configuration",
+            A::ManageDatabaseUsers => "manage database users",
+            A::ManageMaintenanceWindows => "set maintenance windows",
+            A::MajorUpgrade => "upgrade to a new major version",
+            A::MinorUpgrade => "upgrade to a new minor version",
+        }
+    }
+
     /// Looks an action up by its id.
     ///
     /// # Errors

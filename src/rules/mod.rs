@@ -7,7 +7,8 @@
 //! and [`export`] writes it out; [`context`] carries the facts a
 //! conditional cell needs and [`decision`] turns a request into an
 //! explained [`Decision`](decision::Decision); [`overview`] summarises the
-//! matrix; [`custom_role`] checks a user-defined permission set against it.
+//! matrix; [`custom_role`] checks a user-defined permission set against it;
+//! [`labels`] puts a denial into people's words.
 //!
 //! The module is private: its items are re-exported at the crate root
 //! (`collab_authz::Role`, ...), [`matrix`] and [`export`] also as
@@ -19,6 +20,7 @@ pub mod context;
 pub mod custom_role;
 pub mod decision;
 pub mod export;
+pub mod labels;
 pub mod matrix;
 pub mod overview;
 pub mod permissions;

@@ -48,4 +48,32 @@ impl ResourceKind {
             ResourceKind::DedicatedDatabase => Role::Collaborator,
         }
     }
+
+    /// The kind as people read it: `app`, `dedicated database` (no
+    /// identifiers; [`label_with_article`](Self::label_with_article) for
+    /// use in a sentence).
+    ///
+    /// ```
+    /// use collab_authz::ResourceKind;
+    ///
+    /// assert_eq!(ResourceKind::DedicatedDatabase.label(), "dedicated database");
+    /// assert_eq!(ResourceKind::App.label_with_article(), "an app");
+    /// ```
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            ResourceKind::App => "app",
+            ResourceKind::DedicatedDatabase => "dedicated database",
+        }
+    }
+
+    /// The [`label`](Self::label) with its indefinite article: `an app`, `a
+    /// dedicated database`.
+    #[must_use]
+    pub const fn label_with_article(self) -> &'static str {
+        match self {
+            ResourceKind::App => "an app",
+            ResourceKind::DedicatedDatabase => "a dedicated database",
+        }
+    }
 }

@@ -36,7 +36,9 @@ id_enum! {
 }
 
 impl Role {
-    /// The role as the platform's listings print it (`limited collaborator`).
+    /// The role as people read it, and as the platform's listings print it
+    /// (`limited collaborator`): lowercase, no identifier. Capitalize it
+    /// with [`Capitalized`](crate::Capitalized) to start a sentence.
     #[must_use]
     pub const fn label(self) -> &'static str {
         match self {

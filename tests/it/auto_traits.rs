@@ -288,3 +288,11 @@ const _: () = {
     assert_send_sync::<InviteBody>();
     assert_send_sync::<UpdateBody>();
 };
+
+// Human labels: a denial's explanation and the capitalizing adapter (a
+// block of their own, like the one above).
+const _: () = {
+    use collab_authz::{Capitalized, Explanation};
+    assert_auto_traits::<Explanation>();
+    assert_auto_traits::<Capitalized<'static>>();
+};

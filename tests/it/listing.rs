@@ -1,8 +1,10 @@
 //! The collaborators table, byte for byte as the platform's command-line
 //! tool prints it: centered headers, left-aligned cells, the owner first
 //! and the others in the given order (never sorted), columns measured in
-//! terminal display width (wide characters two columns, combining marks
-//! none).
+//! display width as the tool measures it (wide characters two columns,
+//! combining marks none, per code point: `width` has the classes where
+//! that differs from grapheme clusters, `forgery` the escaping of text
+//! that would draw the table).
 //!
 //! Every expected table below is written by hand from those rules; the
 //! first one (`tests/golden/collaborators_table.txt`) is the tool's own
@@ -10,6 +12,9 @@
 //! issue that reported the differences.
 #![expect(clippy::unwrap_used, reason = "tests")]
 #![expect(clippy::panic, reason = "tests")]
+
+mod forgery;
+mod width;
 
 use core::fmt;
 

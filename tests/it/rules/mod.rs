@@ -6,4 +6,5 @@ mod custom_role;
 mod denial_messages;
 mod export;
 mod golden;
+mod labels;
 mod properties;
