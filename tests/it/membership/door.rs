@@ -244,6 +244,37 @@ fn every_denial_reason_explains_itself() {
             "{who}"
         );
     }
+    // In people's words (`explain`), for a page.
+    for (who, action, words) in [
+        (
+            STRANGER,
+            Action::ViewLogs,
+            "You are not a collaborator on this app, so you cannot view logs there.",
+        ),
+        (
+            PENDING,
+            Action::Restart,
+            "Your invitation to this app is still pending, and a pending invitation grants nothing: you cannot restart it yet.",
+        ),
+        (
+            DELETED,
+            Action::Restart,
+            "The account behind this membership of the app was deleted, so the membership grants nothing, not even to restart it.",
+        ),
+        (
+            CUSTOM,
+            Action::Restart,
+            "Your custom role does not let you restart an app.",
+        ),
+    ] {
+        let d = f.roster.decide(&email(who), action, &ctx);
+        assert_eq!(d.denial().unwrap().explain().to_string(), words);
+    }
+    let d = closed.decide(&email(OWNER), Action::Restart, &ctx);
+    assert_eq!(
+        d.denial().unwrap().explain().to_string(),
+        "This app was deleted: nobody can restart it any more."
+    );
     // The serde names of the roster's reasons.
     for (reason, name) in [
         (DenialReason::NotAMember, "not_a_member"),
