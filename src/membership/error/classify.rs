@@ -6,7 +6,7 @@ use super::{
     AcceptError, AccountDeletedError, ChangeRoleError, DeleteError, InviteError, LeaveError,
     NotPermitted, RenameError, RevokeError, TransferError,
 };
-use super::{ApplyEventError, ReplayError, RosterError};
+use super::{ApplyEventError, CommandError, ReplayError, RosterError};
 use crate::membership::member::MemberError;
 use crate::rules::custom_role::GrantError;
 
@@ -415,6 +415,38 @@ impl Classify for DeleteError {
         match self {
             DeleteError::NotPermitted(why) => Some(why),
             DeleteError::Closed | DeleteError::TransferIncomplete => None,
+        }
+    }
+}
+
+impl Classify for CommandError {
+    /// The class of the operation's own error.
+    fn class(&self) -> ErrorClass {
+        match self {
+            CommandError::Invite(e) => e.class(),
+            CommandError::Accept(e) => e.class(),
+            CommandError::ChangeRole(e) => e.class(),
+            CommandError::Revoke(e) => e.class(),
+            CommandError::Leave(e) => e.class(),
+            CommandError::Transfer(e) => e.class(),
+            CommandError::AccountDeleted(e) => e.class(),
+            CommandError::Rename(e) => e.class(),
+            CommandError::Delete(e) => e.class(),
+        }
+    }
+
+    /// The operation's own [`NotPermitted`] explanation, if any.
+    fn not_permitted(&self) -> Option<&NotPermitted> {
+        match self {
+            CommandError::Invite(e) => e.not_permitted(),
+            CommandError::Accept(e) => e.not_permitted(),
+            CommandError::ChangeRole(e) => e.not_permitted(),
+            CommandError::Revoke(e) => e.not_permitted(),
+            CommandError::Leave(e) => e.not_permitted(),
+            CommandError::Transfer(e) => e.not_permitted(),
+            CommandError::AccountDeleted(e) => e.not_permitted(),
+            CommandError::Rename(e) => e.not_permitted(),
+            CommandError::Delete(e) => e.not_permitted(),
         }
     }
 }

@@ -238,8 +238,11 @@ impl Roster {
     ///
     /// # Errors
     /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; no transfer is pending; the request is for another
-    /// resource or is not the pending one; the actor is not its target.
+    /// applied; the actor is a stranger, a pending invitee or a deleted
+    /// account ([`TransferError::NotPermitted`], checked before anything
+    /// about the transfer, so that they learn nothing of it); no transfer
+    /// is pending; the request is for another resource or is not the
+    /// pending one; the actor is not its target.
     pub fn accept_transfer(
         &mut self,
         actor: &Email,
@@ -258,8 +261,10 @@ impl Roster {
     ///
     /// # Errors
     /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; no transfer is pending, or the actor is neither the owner
-    /// nor the target.
+    /// applied; the actor is a stranger, a pending invitee or a deleted
+    /// account ([`TransferError::NotPermitted`], checked before anything
+    /// about the transfer); no transfer is pending, or the actor is
+    /// neither the owner nor the target.
     pub fn cancel_transfer(
         &mut self,
         actor: &Email,
@@ -445,7 +450,7 @@ impl Roster {
     /// Applies a decided event: the only code that changes the state of a
     /// roster built by its events. `event` is the roster's next and fits
     /// it (decided on it, or checked by [`Roster::apply`]).
-    fn commit(&mut self, event: &Event) {
+    pub(super) fn commit(&mut self, event: &Event) {
         let kind = self.kind();
         let email = &event.member().email;
         match event.kind() {

@@ -8,6 +8,7 @@
 
 mod apply;
 mod decide;
+mod door;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
@@ -440,6 +441,12 @@ impl Roster {
 
     /// Whether `actor` may view the collaborators (the roster, its
     /// listing): the owner and accepted members may. Returns their role.
+    ///
+    /// Viewing is the one question that is not an action of the matrix;
+    /// every action is asked of [`Roster::decide`]. The role returned is
+    /// the built-in one, a custom role's *base* for a member who holds one:
+    /// an upper bound of their rights, never a role to pass to the free
+    /// [`decide`](crate::decide) (that would widen a custom role).
     ///
     /// # Errors
     /// [`NotPermitted::Stranger`] for an email with no membership;

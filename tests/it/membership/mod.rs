@@ -20,6 +20,8 @@ mod advisories;
 #[cfg(feature = "serde")]
 mod change_role;
 #[cfg(feature = "serde")]
+mod door;
+#[cfg(feature = "serde")]
 mod expiry;
 #[cfg(feature = "serde")]
 mod held_custom_roles;
