@@ -328,3 +328,316 @@ macro_rules! id_enum {
 pub(crate) use id_enum;
 
 const _: () = assert!(MAX_REJECTED_LEN <= u8::MAX as usize);
+
+/// `Deserialize` for the ids of closed sets, whose errors quote the input
+/// as a [`ParseIdError`] (an [`Excerpt`]: escaped, bounded) instead of
+/// serde's own `unknown variant` message, which quotes it whole and raw.
+#[cfg(feature = "serde")]
+pub(crate) mod serde_id {
+    use core::fmt;
+    use core::marker::PhantomData;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, VariantAccess, Visitor};
+
+    use super::{Excerpt, ParseIdError};
+
+    /// An id set: its values, their ids and how a string parses.
+    pub(crate) trait IdSet: Copy + Sized + 'static {
+        /// The type's name, as the derive gives it to `deserialize_enum`.
+        const NAME: &'static str;
+        /// Every id, in declaration order (the variant indices).
+        const IDS: &'static [&'static str];
+        /// The value at a variant index.
+        fn at(index: u64) -> Option<Self>;
+        /// The value an id names, or the error quoting it.
+        fn parse(id: &str) -> Result<Self, ParseIdError>;
+    }
+
+    /// Reads one id the way serde's derive for a field-less enum does (a
+    /// string, a unit variant, or a variant index in a binary format), so
+    /// every form the derive read still reads.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: IdSet>(d: D) -> Result<T, D::Error> {
+        d.deserialize_enum(T::NAME, T::IDS, IdVisitor(PhantomData))
+    }
+
+    struct IdVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: IdSet> Visitor<'de> for IdVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "one of the ids of {}", T::NAME)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            T::parse(v).map_err(E::custom)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            T::at(v).ok_or_else(|| E::custom(format_args!("unknown {} index {v}", T::NAME)))
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<T, E> {
+            match core::str::from_utf8(v) {
+                Ok(s) => self.visit_str(s),
+                Err(_) => Err(E::custom(format_args!(
+                    "an id of {} is not valid UTF-8",
+                    T::NAME
+                ))),
+            }
+        }
+
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<T, A::Error> {
+            let (value, variant) = data.variant_seed(IdSeed::<T>(PhantomData))?;
+            variant.unit_variant()?;
+            Ok(value)
+        }
+    }
+
+    struct IdSeed<T>(PhantomData<T>);
+
+    impl<'de, T: IdSet> DeserializeSeed<'de> for IdSeed<T> {
+        type Value = T;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            d.deserialize_identifier(IdVisitor(PhantomData))
+        }
+    }
+
+    /// The message of a string that should have been something else,
+    /// quoting it as an [`Excerpt`]. A visitor reaches it only through
+    /// `deserialize_any` (see [`read_u64`]).
+    pub(crate) fn unexpected_str<E: de::Error>(v: &str, expected: &dyn de::Expected) -> E {
+        E::custom(format_args!(
+            "invalid type: string {}, expected {expected}",
+            Excerpt::new(v)
+        ))
+    }
+
+    #[cfg(feature = "alloc")]
+    /// Reads a `u64` (a version, a seq, a time): a negative number or one
+    /// past `u64::MAX` is an error naming it, and a string is quoted as an
+    /// [`Excerpt`].
+    pub(crate) fn read_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        // A self-describing format hands a string to `visit_str` only
+        // through `deserialize_any` (serde_json quotes it whole
+        // otherwise); a binary format has no `deserialize_any`.
+        if d.is_human_readable() {
+            d.deserialize_any(U64Visitor)
+        } else {
+            d.deserialize_u64(U64Visitor)
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    struct U64Visitor;
+
+    #[cfg(feature = "alloc")]
+    impl Visitor<'_> for U64Visitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a non-negative integer")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| {
+                E::custom(format_args!(
+                    "integer {v} is out of range, expected a non-negative integer"
+                ))
+            })
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            Err(unexpected_str(v, &self))
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    /// Reads a `bool`; a string given instead is quoted as an [`Excerpt`].
+    pub(crate) fn read_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        struct BoolVisitor;
+        impl Visitor<'_> for BoolVisitor {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+                Ok(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                Err(unexpected_str(v, &self))
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_any(BoolVisitor)
+        } else {
+            d.deserialize_bool(BoolVisitor)
+        }
+    }
+
+    /// Reads a list of `T`; a string given instead is quoted as an
+    /// [`Excerpt`]. The size hint of the input is trusted up to 1,024
+    /// elements only.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn read_list<'de, D: Deserializer<'de>, T: de::Deserialize<'de>>(
+        d: D,
+    ) -> Result<alloc::vec::Vec<T>, D::Error> {
+        struct ListVisitor<T>(PhantomData<T>);
+        impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+            type Value = alloc::vec::Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out =
+                    alloc::vec::Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Err(unexpected_str(v, &self))
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_any(ListVisitor(PhantomData))
+        } else {
+            d.deserialize_seq(ListVisitor(PhantomData))
+        }
+    }
+
+    /// [`read_list`], or `None` for `null`.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn read_optional_list<'de, D: Deserializer<'de>, T: de::Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<alloc::vec::Vec<T>>, D::Error> {
+        struct OptionVisitor<T>(PhantomData<T>);
+        impl<'de, T: de::Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
+            type Value = Option<alloc::vec::Vec<T>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                read_list(d).map(Some)
+            }
+        }
+        d.deserialize_option(OptionVisitor(PhantomData))
+    }
+
+    #[cfg(feature = "alloc")]
+    /// Reads `T`, a derived struct, as the derive does (a map, or a
+    /// sequence in a binary format), except that a string given instead
+    /// is quoted as an [`Excerpt`], not whole.
+    pub(crate) fn structure<'de, D: Deserializer<'de>, T: de::Deserialize<'de>>(
+        d: D,
+        name: &'static str,
+        fields: &'static [&'static str],
+    ) -> Result<T, D::Error> {
+        struct Structure<T>(&'static str, PhantomData<T>);
+        impl<'de, T: de::Deserialize<'de>> Visitor<'de> for Structure<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a {} object", self.0)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::SeqAccessDeserializer::new(seq))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+                Err(unexpected_str(v, &self))
+            }
+        }
+        if d.is_human_readable() {
+            // See `read_u64`: a string reaches `visit_str` this way only.
+            d.deserialize_any(Structure(name, PhantomData))
+        } else {
+            d.deserialize_struct(name, fields, Structure(name, PhantomData))
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    /// `Deserialize` and `Serialize` for a struct whose derives are
+    /// `#[serde(remote = "Self")]`: reading goes through [`structure`], so
+    /// that a string given instead is quoted as an excerpt.
+    macro_rules! bounded_struct {
+        ($ty:ident, [$($field:literal),* $(,)?]) => {
+            impl<'de> serde::Deserialize<'de> for $ty {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    /// The derived reader, as a type of its own.
+                    struct Fields($ty);
+                    impl<'de> serde::Deserialize<'de> for Fields {
+                        fn deserialize<D: serde::Deserializer<'de>>(
+                            d: D,
+                        ) -> Result<Self, D::Error> {
+                            $ty::deserialize(d).map(Fields)
+                        }
+                    }
+                    $crate::id::serde_id::structure::<D, Fields>(
+                        d,
+                        stringify!($ty),
+                        &[$($field),*],
+                    )
+                    .map(|Fields(v)| v)
+                }
+            }
+            impl serde::Serialize for $ty {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    $ty::serialize(self, s)
+                }
+            }
+        };
+    }
+    #[cfg(feature = "alloc")]
+    pub(crate) use bounded_struct;
+
+    /// Implements `Deserialize` (through [`deserialize`]) for id enums
+    /// that have `ALL`, `id()` and `FromStr` with [`ParseIdError`].
+    macro_rules! deserialize_by_id {
+        ($($ty:ident),* $(,)?) => {$(
+            $crate::id::serde_id::deserialize_by_id!($ty with |_| None);
+        )*};
+        ($ty:ident with $alias:expr) => {
+            impl $crate::id::serde_id::IdSet for $ty {
+                const NAME: &'static str = stringify!($ty);
+                const IDS: &'static [&'static str] = &{
+                    let mut ids = [""; $ty::ALL.len()];
+                    let mut i = 0;
+                    while i < ids.len() {
+                        #[expect(clippy::indexing_slicing, reason = "i < ALL.len() = ids.len()")]
+                        {
+                            ids[i] = $ty::ALL[i].id();
+                        }
+                        i += 1;
+                    }
+                    ids
+                };
+                fn at(index: u64) -> Option<Self> {
+                    usize::try_from(index).ok().and_then(|i| $ty::ALL.get(i).copied())
+                }
+                fn parse(id: &str) -> Result<Self, $crate::id::ParseIdError> {
+                    let alias: fn(&str) -> Option<Self> = $alias;
+                    id.parse().or_else(|e| alias(id).ok_or(e))
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for $ty {
+                /// Reads the id; an unknown one is a
+                /// [`ParseIdError`](crate::ParseIdError), quoted as an
+                /// escaped, bounded excerpt.
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    $crate::id::serde_id::deserialize(d)
+                }
+            }
+        };
+    }
+    pub(crate) use deserialize_by_id;
+}

@@ -25,6 +25,12 @@
 //!    a bitmask, with no allocation and no branch per request.
 //! 3. **Membership** (feature `alloc`): [`membership`], a [`Roster`] per
 //!    resource, its owner and [`Member`]s, and beside it [`listing`].
+//!    - The door: [`Roster::decide`] answers every action for an actor
+//!      from their own membership (a custom role is all its holder
+//!      holds; denials say stranger, pending, deleted account, ...), and
+//!      [`Roster::decide_command`] decides every change, one
+//!      [`membership::Command`], into the events to append or an explicit
+//!      no-op ([`membership::Outcome`]).
 //!    - Operations: invite, accept, change role, revoke, leave, ownership
 //!      transfer, account deletion, rename and deletion of the resource,
 //!      each asked of the matrix and split in two: a pure `decide_*` that

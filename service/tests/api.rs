@@ -389,7 +389,9 @@ async fn apps_create_list_show_rename_delete() {
             Some(json!({"app": {"name": "ledger"}})),
         )
         .await;
-    assert_eq!(same.status, 409);
+    // The current name again: an idempotent 200 with the app as it is.
+    assert_eq!(same.status, 200, "{}", same.text());
+    assert_eq!(same.json()["app"]["name"], "ledger");
     create_app(&api, &olivia, "other").await;
     let taken = api
         .call(
@@ -516,16 +518,17 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     );
 
     // Someone else cannot use ada's link; a forged secret is refused.
-    let r = api.call(&eve, "POST", &link_path(&svc, &c_ada), None).await;
-    assert_error(&r, 404, "invitation not found");
+    let someone_else = api.call(&eve, "POST", &link_path(&svc, &c_ada), None).await;
+    assert_error(&someone_else, 404, "no invitation matches");
     let forged = format!(
         "/v1/invitations/{app_id}/{}/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         c_ada["id"].as_str().unwrap()
     );
-    // A wrong token is the crate's NotFound: a guessed token learns
-    // nothing.
+    // A wrong token is the crate's no invitation, word for word: a
+    // guessed token learns nothing.
     let r = api.call(&ada, "POST", &forged, None).await;
-    assert_error(&r, 404, "token does not match");
+    assert_error(&r, 404, "no invitation matches");
+    assert_eq!(r.error(), someone_else.error());
 
     // Accept through the link.
     let accepted = accept(&api, &svc, &ada, &c_ada).await;
@@ -626,6 +629,17 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
         after.json()["events"].as_array().map(Vec::len),
         "a no-op PATCH appended an event"
     );
+    // Permission comes before the no-op: lin, limited, may not change
+    // roles, not even to the one she has.
+    let r = api
+        .call(
+            &lin,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": true}})),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
 
     // Transfer ownership: owner only; to an accepted collaborator.
     let r = api

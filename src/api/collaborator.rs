@@ -8,14 +8,16 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::read::{
-    object_only, read_app_id, read_app_name, read_email, read_id, read_invitation_link,
-    read_is_limited, read_status, read_user_id, read_username,
+    object_only, read_app_id, read_app_name, read_custom_role, read_email, read_id,
+    read_invitation_link, read_is_limited, read_status, read_user_id, read_username,
 };
 use super::{ApiError, ApiStatus};
+use crate::membership::MemberError;
 use crate::membership::{
     Email, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
     ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
 };
+use crate::rules::custom_role::CustomRole;
 use crate::rules::resource_kind::ResourceKind;
 use crate::rules::role::Role;
 
@@ -70,6 +72,56 @@ use crate::rules::role::Role;
 /// The spec names no database field: for a dedicated database's
 /// collaborators, `app_id` and `app_name` carry the database's id and
 /// name.
+///
+/// # Custom roles
+///
+/// The platform's object has no field for a custom role, and no value of
+/// `is_limited` says what a custom role holds: `true` or `false` names a
+/// built-in role, which holds more (or other) actions. So the object of a
+/// member who holds one carries the crate's own field `custom_role`, the
+/// custom role as the stored forms write it (`{"name", "kind",
+/// "permissions"}`), next to `is_limited` set to its base role's flag. The
+/// reader honours it, strictly: [`to_member`](Self::to_member) gives a
+/// member who holds exactly the custom role's set, and refuses an object
+/// whose `custom_role` does not read, or whose `is_limited` is not its
+/// base's. Read back, the object never gives more than the member held
+/// (fail closed). The field is written only for a custom role, so the
+/// object of a built-in role is the platform's, unchanged.
+///
+/// ```
+/// use collab_authz::api::ApiCollaborator;
+/// use collab_authz::membership::MemberParts;
+/// use collab_authz::{
+///     custom_role, CustomRole, Email, Member, MemberId, MemberStatus, Permissions, Resource,
+///     ResourceId, ResourceKind, Role, Timestamp,
+/// };
+///
+/// const DEPLOYER: CustomRole =
+///     custom_role!("deployer", ResourceKind::App, Permissions::DEPLOY_ANY_BRANCH);
+/// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
+/// let at = Timestamp::from_unix_seconds(0);
+/// let ada = Member::new(MemberParts {
+///     id: MemberId::new("m-1")?,
+///     email: Email::parse("ada@example.com")?,
+///     username: None,
+///     status: MemberStatus::Accepted,
+///     role: Role::Collaborator,
+///     invited_at: at,
+///     expires_at: None,
+///     token: None,
+/// })?
+/// .with_custom_role(DEPLOYER)?;
+/// let object = ApiCollaborator::from_member(&ada, &app).expect("not the owner");
+/// let json = serde_json::to_value(&object)?;
+/// assert_eq!(json["is_limited"], false);
+/// assert_eq!(json["custom_role"]["name"], "deployer");
+///
+/// let back: ApiCollaborator = serde_json::from_value(json)?;
+/// let member = back.to_member(at)?;
+/// assert_eq!(member.custom_role(), Some(&DEPLOYER));
+/// assert_eq!(member.permissions(ResourceKind::App), Permissions::DEPLOY_ANY_BRANCH);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(remote = "Self")]
 pub struct ApiCollaborator {
@@ -91,6 +143,12 @@ pub struct ApiCollaborator {
     is_limited: Option<bool>,
     #[serde(default, deserialize_with = "read_invitation_link")]
     invitation_link: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "read_custom_role",
+        skip_serializing_if = "Option::is_none"
+    )]
+    custom_role: Option<CustomRole>,
 }
 
 impl fmt::Debug for ApiCollaborator {
@@ -110,6 +168,7 @@ impl fmt::Debug for ApiCollaborator {
                 "invitation_link",
                 &self.invitation_link.as_ref().map(|_| Redacted),
             )
+            .field("custom_role", &self.custom_role)
             .finish()
     }
 }
@@ -240,10 +299,14 @@ impl ApiCollaborator {
 
     /// The crate's [`Member`]: `id`, `email` and `status` are required;
     /// the API has no invitation time, so the caller gives `invited_at`;
-    /// a pending invitation's `invitation_link` becomes its token.
+    /// a pending invitation's `invitation_link` becomes its token; a
+    /// `custom_role` is honoured: the member holds that custom role, and
+    /// nothing more (see [Custom roles](Self#custom-roles)).
     ///
     /// # Errors
-    /// [`ApiError`] naming the missing or invalid field.
+    /// [`ApiError`] naming the missing or invalid field;
+    /// [`ApiError::Member`] with [`MemberError::CustomRoleBase`] when
+    /// `is_limited` is not the flag of the custom role's base role.
     pub fn to_member(&self, invited_at: Timestamp) -> Result<Member, ApiError> {
         let id = identifier("id", self.id.as_ref(), MemberId::new)?;
         let email = self.email.as_ref().ok_or(ApiError::MissingField("email"))?;
@@ -270,15 +333,31 @@ impl ApiCollaborator {
             ),
             _ => None,
         };
+        let role = self.role_in_listing();
         Member::new(MemberParts {
             id,
             email: email.clone(),
             username,
             status,
-            role: self.role_in_listing(),
+            role,
             invited_at,
             expires_at: None,
             token: token.as_ref().map(InvitationToken::digest),
+        })
+        .and_then(|member| match &self.custom_role {
+            None => Ok(member),
+            // The custom role is honoured, never dropped: the member holds
+            // its set and nothing more. Its base must be the role the flag
+            // names, so that a reader that ignored the field would not
+            // even agree on the built-in role.
+            Some(custom) => {
+                let member = member.with_custom_role(custom.clone())?;
+                if member.role() == role {
+                    Ok(member)
+                } else {
+                    Err(MemberError::CustomRoleBase)
+                }
+            }
         })
         .map_err(|error| ApiError::Member { email, error })
     }
@@ -292,7 +371,9 @@ impl ApiCollaborator {
     /// crate knows neither the account id nor the link the service mails
     /// (the member's token is never written): add them with
     /// [`with_user_id`](Self::with_user_id) and
-    /// [`with_invitation_link`](Self::with_invitation_link).
+    /// [`with_invitation_link`](Self::with_invitation_link). A member who
+    /// holds a custom role gets the field `custom_role` too (see
+    /// [Custom roles](Self#custom-roles)).
     #[must_use]
     pub fn from_member(member: &Member, resource: &Resource) -> Option<Self> {
         let status = ApiStatus::from_status(member.status())?;
@@ -311,6 +392,7 @@ impl ApiCollaborator {
             app_name: Some(resource.name().to_string()),
             is_limited: Some(member.role() == Role::LimitedCollaborator),
             invitation_link: None,
+            custom_role: member.custom_role().cloned(),
         })
     }
 
@@ -352,6 +434,24 @@ impl ApiCollaborator {
     #[must_use]
     pub fn with_is_limited(mut self, is_limited: bool) -> Self {
         self.is_limited = Some(is_limited);
+        self
+    }
+
+    /// The custom role the collaborator holds (the crate's field
+    /// `custom_role`, see [Custom roles](Self#custom-roles)); `None` for a
+    /// built-in role.
+    #[must_use]
+    pub fn custom_role(&self) -> Option<&CustomRole> {
+        self.custom_role.as_ref()
+    }
+
+    /// Sets `custom_role`, and `is_limited` to the flag of its base role
+    /// ([`CustomRole::covering_role`]), as
+    /// [`from_member`](Self::from_member) writes them.
+    #[must_use]
+    pub fn with_custom_role(mut self, custom: CustomRole) -> Self {
+        self.is_limited = Some(custom.covering_role() == Some(Role::LimitedCollaborator));
+        self.custom_role = Some(custom);
         self
     }
 }

@@ -27,6 +27,14 @@
 //! `is_limited: true` on a dedicated database is an error in both
 //! directions ([`ApiError::RoleNotOnKind`]).
 //!
+//! # Custom roles fail closed
+//!
+//! No value of `is_limited` says what a custom role holds, so the object
+//! of a member who holds one carries the crate's field `custom_role` (the
+//! custom role in full), and [`ApiCollaborator::to_member`] honours it:
+//! read back, the object never gives more rights than the member held.
+//! See [`ApiCollaborator`]'s section on custom roles.
+//!
 //! # Errors and HTTP statuses
 //!
 //! [`ApiError`] and every error of the membership lifecycle implement
@@ -248,10 +256,14 @@ impl<'de> Visitor<'de> for ListVisitor {
         }
         Ok(out)
     }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Err(crate::id::serde_id::unexpected_str(v, &self))
+    }
 }
 
 fn read_collaborators<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ApiCollaborator>, D::Error> {
-    d.deserialize_seq(ListVisitor)
+    // `deserialize_any`: a string reaches `visit_str` (an excerpt).
+    d.deserialize_any(ListVisitor)
 }
 
 impl CollaboratorList {

@@ -32,8 +32,13 @@ pub(super) fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
             T::deserialize(de::value::MapAccessDeserializer::new(map))
         }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Err(crate::id::serde_id::unexpected_str(v, &self))
+        }
     }
-    d.deserialize_map(ObjectVisitor(what, core::marker::PhantomData))
+    // `deserialize_any`, so that a string given instead reaches
+    // `visit_str` and is quoted as an excerpt (JSON only: the API's).
+    d.deserialize_any(ObjectVisitor(what, core::marker::PhantomData))
 }
 
 /// `Deserialize` and `Serialize` for a public type whose derives are
@@ -162,6 +167,9 @@ impl Visitor<'_> for FlagVisitor {
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
         Ok(v)
     }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        Err(crate::id::serde_id::unexpected_str(v, &self))
+    }
 }
 
 impl Leaf for Flag {
@@ -170,7 +178,8 @@ impl Leaf for Flag {
         "a boolean"
     }
     fn read<'de, D: Deserializer<'de>>(self, field: &'static str, d: D) -> Result<bool, D::Error> {
-        d.deserialize_bool(FlagVisitor(field))
+        // `deserialize_any`: a string reaches `visit_str` (an excerpt).
+        d.deserialize_any(FlagVisitor(field))
     }
 }
 
@@ -247,4 +256,32 @@ readers! {
     read_app_name: "app_name" => Text,
     read_is_limited: "is_limited" => Flag,
     read_invitation_link: "invitation_link" => Text,
+}
+
+/// `custom_role`: `null`, missing, or a custom role read strictly (every
+/// rule of [`CustomRole::from_name`](crate::CustomRole::from_name)): a
+/// field that does not read is an error naming it, never ignored, since
+/// ignoring it would leave the member with its base built-in role.
+pub(super) fn read_custom_role<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::CustomRole>, D::Error> {
+    struct CustomVisitor;
+    impl<'de> Visitor<'de> for CustomVisitor {
+        type Value = Option<crate::CustomRole>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a custom role object or null (field `custom_role`)")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            <crate::CustomRole as Deserialize>::deserialize(d)
+                .map(Some)
+                .map_err(|e| de::Error::custom(format_args!("field `custom_role`: {e}")))
+        }
+    }
+    d.deserialize_option(CustomVisitor)
 }

@@ -9,6 +9,7 @@
 //! ids, the invitation tokens and "now"; nothing reads a clock or draws a
 //! random number. Who "may manage" is asked of the permission matrix.
 
+mod command;
 mod custom_grant;
 mod digest;
 mod email;
@@ -20,12 +21,13 @@ mod roster;
 mod text;
 mod transfer;
 
+pub use command::{AnyRole, Command, MemberKey, Outcome};
 pub use digest::{TokenDigest, TokenDigestError};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{
-    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError, InviteError,
-    LeaveError, NotPermitted, RenameError, ReplayError, ReplayErrorKind, RevokeError, RosterError,
-    TransferError,
+    AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, CommandError, DeleteError,
+    InviteError, LeaveError, NotPermitted, RenameError, ReplayError, ReplayErrorKind, RevokeError,
+    RosterError, TransferError,
 };
 pub use error::{Classify, ErrorClass};
 pub use event::{Advisory, Event, EventError, EventKind, EventParts};

@@ -86,13 +86,30 @@ pub(crate) enum Refused {
 /// Checks every character of `s` against the policy; reports the first
 /// one refused.
 pub(crate) fn check(s: &str, spaces: Spaces) -> Result<(), Refused> {
+    // Printable ASCII (and the space where allowed) passes every rule:
+    // one quick look at the bytes before the character by character walk.
+    let space = spaces == Spaces::AsciiSpace;
+    if s.bytes()
+        .all(|b| b.is_ascii_graphic() || (space && b == b' '))
+    {
+        return Ok(());
+    }
     for (at, c) in s.char_indices() {
-        if c.is_control() || (spaces == Spaces::None && c.is_whitespace()) {
-            return Err(Refused::Control);
-        }
-        if (c.is_whitespace() && c != ' ') || is_invisible(c) {
-            return Err(Refused::Invisible(InvisibleCharacter { character: c, at }));
-        }
+        check_char(c, at, spaces)?;
+    }
+    Ok(())
+}
+
+/// Checks one character of the policy, `at` its byte offset in the text
+/// (for the error): the step of [`check`], for callers that walk the text
+/// themselves.
+#[inline]
+pub(crate) fn check_char(c: char, at: usize, spaces: Spaces) -> Result<(), Refused> {
+    if c.is_control() || (spaces == Spaces::None && c.is_whitespace()) {
+        return Err(Refused::Control);
+    }
+    if (c.is_whitespace() && c != ' ') || is_invisible(c) {
+        return Err(Refused::Invisible(InvisibleCharacter { character: c, at }));
     }
     Ok(())
 }

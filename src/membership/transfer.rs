@@ -21,13 +21,20 @@ use crate::membership::member::{ResourceId, Timestamp};
 /// only if it equals the roster's pending request, so a forged, cancelled
 /// or stale request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(remote = "Self")
+)]
 pub struct TransferRequest {
     resource: ResourceId,
     from: Email,
     to: Email,
     requested_at: Timestamp,
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::bounded_struct!(TransferRequest, ["resource", "from", "to", "requested_at"]);
 
 impl TransferRequest {
     pub(crate) fn new(

@@ -25,7 +25,7 @@ id_enum! {
     /// How urgent a finding is. Ordered from least to most urgent. Its id
     /// (`Display`, `FromStr`) is `low`, `medium`, `high` or `critical`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum Severity {
         /// Tidy-up: no access is at stake.
@@ -64,7 +64,7 @@ id_enum! {
     /// resource, so a status the caller cannot confirm is not given the
     /// benefit of the doubt.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     #[non_exhaustive]
     pub enum FindingKind {
@@ -760,3 +760,6 @@ fn limited_would_do_for(m: &Entry<'_>, limited_app: Permissions, used: Permissio
     let held = m.member().permissions(ResourceKind::App);
     held != limited_app && held.contains(limited_app) && limited_app.contains(used)
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(Severity, FindingKind);

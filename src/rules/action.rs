@@ -24,7 +24,7 @@ macro_rules! actions {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[derive(strum::Display, strum::EnumString)]
         #[strum(parse_err_ty = ParseIdError, parse_err_fn = Self::parse_error)]
-        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
         #[repr(u8)]
         pub enum Action {
@@ -397,7 +397,7 @@ id_enum! {
     kind: Scope,
     /// The menu an action sits in, as the spec groups them.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum Scope {
         /// Running the app: restart, stop, scale, support access, log drains.
@@ -430,7 +430,7 @@ id_enum! {
     /// See [`Overview`](crate::rules::overview::Overview) for the summary
     /// derived from the matrix.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum Category {
         /// Delete, rename, transfer ownership: owner only.
@@ -485,3 +485,6 @@ impl Category {
         set
     }
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(Action, Scope, Category);

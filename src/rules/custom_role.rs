@@ -567,29 +567,131 @@ mod serde_impl {
 
     #[cfg(feature = "alloc")]
     mod de {
-        use alloc::string::String;
+        use alloc::borrow::Cow;
+        use core::fmt;
 
+        use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
         use serde::{Deserialize, Deserializer};
 
+        use crate::id::Excerpt;
+        use crate::id::serde_id::unexpected_str;
         use crate::rules::custom_role::CustomRole;
         use crate::rules::permissions::Permissions;
         use crate::rules::resource_kind::ResourceKind;
 
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            name: String,
-            kind: ResourceKind,
-            permissions: Permissions,
+        const FIELDS: &[&str] = &["name", "kind", "permissions"];
+
+        #[derive(Clone, Copy)]
+        enum Field {
+            Name,
+            Kind,
+            Permissions,
+        }
+
+        /// A field name; an unknown one is refused (a custom role is
+        /// read strictly), quoted as an [`Excerpt`].
+        struct FieldSeed;
+
+        impl<'de> DeserializeSeed<'de> for FieldSeed {
+            type Value = Field;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+                d.deserialize_identifier(self)
+            }
+        }
+
+        impl Visitor<'_> for FieldSeed {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`name`, `kind` or `permissions`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+                match v {
+                    "name" => Ok(Field::Name),
+                    "kind" => Ok(Field::Kind),
+                    "permissions" => Ok(Field::Permissions),
+                    _ => Err(E::custom(format_args!(
+                        "unknown field {} of a custom role, expected `name`, `kind` or `permissions`",
+                        Excerpt::new(v)
+                    ))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field, E> {
+                match v {
+                    0 => Ok(Field::Name),
+                    1 => Ok(Field::Kind),
+                    2 => Ok(Field::Permissions),
+                    _ => Err(E::custom(format_args!(
+                        "unknown field index {v} of a custom role"
+                    ))),
+                }
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Field, E> {
+                self.visit_str(&alloc::string::String::from_utf8_lossy(v))
+            }
+        }
+
+        struct RoleVisitor;
+
+        fn build<E: de::Error>(
+            name: Option<Cow<'_, str>>,
+            kind: Option<ResourceKind>,
+            permissions: Option<Permissions>,
+        ) -> Result<CustomRole, E> {
+            let name = name.ok_or_else(|| E::missing_field("name"))?;
+            let kind = kind.ok_or_else(|| E::missing_field("kind"))?;
+            let permissions = permissions.ok_or_else(|| E::missing_field("permissions"))?;
+            CustomRole::from_name(&name, kind, permissions).map_err(E::custom)
+        }
+
+        impl<'de> Visitor<'de> for RoleVisitor {
+            type Value = CustomRole;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a custom role {\"name\", \"kind\", \"permissions\"}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CustomRole, A::Error> {
+                let (mut name, mut kind, mut permissions) = (None, None, None);
+                while let Some(field) = map.next_key_seed(FieldSeed)? {
+                    match field {
+                        Field::Name if name.is_none() => {
+                            name = Some(map.next_value::<Cow<'de, str>>()?);
+                        }
+                        Field::Kind if kind.is_none() => kind = Some(map.next_value()?),
+                        Field::Permissions if permissions.is_none() => {
+                            permissions = Some(map.next_value()?);
+                        }
+                        Field::Name => return Err(de::Error::duplicate_field("name")),
+                        Field::Kind => return Err(de::Error::duplicate_field("kind")),
+                        Field::Permissions => {
+                            return Err(de::Error::duplicate_field("permissions"));
+                        }
+                    }
+                }
+                build(name, kind, permissions)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CustomRole, A::Error> {
+                let name = seq.next_element::<Cow<'de, str>>()?;
+                let kind = seq.next_element()?;
+                let permissions = seq.next_element()?;
+                build(name, kind, permissions)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CustomRole, E> {
+                Err(unexpected_str(v, &self))
+            }
         }
 
         impl<'de> Deserialize<'de> for CustomRole {
-            /// Reads `{"name": ..., "kind": ..., "permissions": [...]}` and
-            /// checks every rule of [`CustomRole::new`].
+            /// Reads `{"name": ..., "kind": ..., "permissions": [...]}`
+            /// (no other field) and checks every rule of
+            /// [`CustomRole::new`]. An error quotes what it was given as
+            /// an [`Excerpt`] (escaped, bounded).
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = Raw::deserialize(deserializer)?;
-                CustomRole::from_name(&raw.name, raw.kind, raw.permissions)
-                    .map_err(serde::de::Error::custom)
+                if deserializer.is_human_readable() {
+                    // A string given instead reaches `visit_str` (quoted
+                    // as an excerpt) only through `deserialize_any`.
+                    deserializer.deserialize_any(RoleVisitor)
+                } else {
+                    deserializer.deserialize_struct("CustomRole", FIELDS, RoleVisitor)
+                }
             }
         }
     }

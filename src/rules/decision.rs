@@ -55,7 +55,16 @@ impl Decision {
 /// `{"reason":"role_not_available","lowest":"collaborator"}` (`null` when no
 /// role may do the action), `{"reason":"not_applicable"}`,
 /// `{"reason":"condition_not_met","condition":"...","unmet":"..."}`,
-/// `{"reason":"condition_unknown","condition":"...","missing":"..."}`.
+/// `{"reason":"condition_unknown","condition":"...","missing":"..."}`;
+/// and for the reasons only a roster gives
+/// ([`Roster::decide`](crate::Roster::decide), feature `alloc`):
+/// `{"reason":"not_a_member"}`, `{"reason":"invitation_pending"}`,
+/// `{"reason":"account_deleted"}`, `{"reason":"custom_role_lacks"}`,
+/// `{"reason":"resource_deleted"}`.
+///
+/// The free [`decide`] never gives those five: it knows a role, not who
+/// holds it. The enum is exhaustive, so a `match` on it names every
+/// reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DenialReason {
     /// The role does not hold the action; `lowest` is the least privileged
@@ -78,6 +87,25 @@ pub enum DenialReason {
     /// The context lacks a fact the cell's condition needs; the
     /// [`MissingFact`] says which (and names the condition).
     ConditionUnknown(MissingFact),
+    /// The actor has no membership on the resource (a stranger): the
+    /// denial names no role ([`Denial::role`] is `None`). Only a roster
+    /// gives it.
+    NotAMember,
+    /// The actor's membership is a pending invitation: it grants nothing
+    /// until accepted. [`Denial::role`] is the invited role (a custom
+    /// role's base). Only a roster gives it.
+    InvitationPending,
+    /// The account behind the actor's membership was deleted: the
+    /// membership grants nothing. [`Denial::role`] is the role it held.
+    /// Only a roster gives it.
+    AccountDeleted,
+    /// The actor holds a custom role whose set lacks the action: a custom
+    /// role is all its holder holds, whatever its base role
+    /// ([`Denial::role`]) would allow. Only a roster gives it.
+    CustomRoleLacks,
+    /// The resource was deleted: its roster is closed and allows nothing
+    /// to anyone. Only a roster gives it.
+    ResourceDeleted,
 }
 
 impl DenialReason {
@@ -195,6 +223,11 @@ impl fmt::Display for MissingFact {
 /// A denial that explains itself: who asked for what, on which kind, why it
 /// was refused and what would allow it.
 ///
+/// The role is `None` only for a stranger
+/// ([`DenialReason::NotAMember`], from
+/// [`Roster::decide`](crate::Roster::decide)); the free [`decide`] always
+/// names the role it was asked about.
+///
 /// ```
 /// use collab_authz::{decide, Action, Context, ResourceKind, Role};
 ///
@@ -202,6 +235,7 @@ impl fmt::Display for MissingFact {
 ///     .denial()
 ///     .unwrap();
 /// assert_eq!(denial.required_role(), Some(Role::Collaborator));
+/// assert_eq!(denial.role(), Some(Role::LimitedCollaborator));
 /// assert_eq!(
 ///     denial.to_string(),
 ///     "limited_collaborator may not stop on an app: it needs the collaborator role or higher"
@@ -220,16 +254,20 @@ impl fmt::Display for MissingFact {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Denial {
-    role: Role,
+    role: Option<Role>,
     kind: ResourceKind,
     action: Action,
     reason: DenialReason,
 }
 
 impl Denial {
-    /// The role that asked.
+    /// The role that asked: the role [`decide`] was asked about, or the
+    /// role the actor's membership carries ([`Roster::decide`](crate::Roster::decide):
+    /// a custom role's base for a member who holds one, the invited role
+    /// for a pending invitation); `None` for a stranger
+    /// ([`DenialReason::NotAMember`]).
     #[must_use]
-    pub const fn role(&self) -> Role {
+    pub const fn role(&self) -> Option<Role> {
         self.role
     }
     /// The kind of resource asked about.
@@ -246,6 +284,23 @@ impl Denial {
     #[must_use]
     pub const fn reason(&self) -> DenialReason {
         self.reason
+    }
+    /// A denial of `action` on `kind` for `reason`, asked by `role`
+    /// (`None`: a stranger). For the roster's own reasons; [`decide`]
+    /// builds the rest.
+    #[cfg(feature = "alloc")]
+    pub(crate) const fn new(
+        role: Option<Role>,
+        kind: ResourceKind,
+        action: Action,
+        reason: DenialReason,
+    ) -> Self {
+        Self {
+            role,
+            kind,
+            action,
+            reason,
+        }
     }
     /// The least privileged role that would be allowed, when the role is
     /// what is wrong: too low ([`DenialReason::RoleTooLow`]) or not
@@ -275,7 +330,15 @@ impl fmt::Display for Needs {
 
 impl fmt::Display for Denial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (role, action, on) = (self.role, self.action, article(self.kind));
+        let (action, on) = (self.action, article(self.kind));
+        let this = match self.kind {
+            ResourceKind::App => "this app",
+            ResourceKind::DedicatedDatabase => "this dedicated database",
+        };
+        let Some(role) = self.role else {
+            // Only a stranger's denial names no role.
+            return write!(f, "the actor has no membership on {this}: may not {action}");
+        };
         match self.reason {
             DenialReason::RoleTooLow { lowest } => write!(
                 f,
@@ -306,6 +369,24 @@ impl fmt::Display for Denial {
                 "{role} may {action} on {on} only under a condition ({}), and the context does not say whether this request meets it: it lacks {missing}",
                 missing.condition()
             ),
+            DenialReason::NotAMember => {
+                write!(f, "the actor has no membership on {this}: may not {action}")
+            }
+            DenialReason::InvitationPending => write!(
+                f,
+                "the actor's invitation as {role} on {this} is pending and grants nothing until accepted: may not {action}"
+            ),
+            DenialReason::AccountDeleted => write!(
+                f,
+                "the account behind the actor's {role} membership on {this} was deleted and the membership grants nothing: may not {action}"
+            ),
+            DenialReason::CustomRoleLacks => write!(
+                f,
+                "the actor's custom role does not hold {action} on {this} (a custom role is all its holder holds): may not {action}"
+            ),
+            DenialReason::ResourceDeleted => {
+                write!(f, "{this} was deleted: nobody may {action} on it")
+            }
         }
     }
 }
@@ -380,7 +461,12 @@ mod serde_impl {
         /// See [`DenialReason`]'s documentation for the shape.
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let fields = match self {
-                DenialReason::NotApplicable => 1,
+                DenialReason::NotApplicable
+                | DenialReason::NotAMember
+                | DenialReason::InvitationPending
+                | DenialReason::AccountDeleted
+                | DenialReason::CustomRoleLacks
+                | DenialReason::ResourceDeleted => 1,
                 DenialReason::RoleTooLow { .. } | DenialReason::RoleNotAvailable { .. } => 2,
                 DenialReason::ConditionNotMet(_) | DenialReason::ConditionUnknown(_) => 3,
             };
@@ -395,6 +481,17 @@ mod serde_impl {
                     s.serialize_field("lowest", lowest)?;
                 }
                 DenialReason::NotApplicable => s.serialize_field("reason", "not_applicable")?,
+                DenialReason::NotAMember => s.serialize_field("reason", "not_a_member")?,
+                DenialReason::InvitationPending => {
+                    s.serialize_field("reason", "invitation_pending")?;
+                }
+                DenialReason::AccountDeleted => s.serialize_field("reason", "account_deleted")?,
+                DenialReason::CustomRoleLacks => {
+                    s.serialize_field("reason", "custom_role_lacks")?;
+                }
+                DenialReason::ResourceDeleted => {
+                    s.serialize_field("reason", "resource_deleted")?;
+                }
                 DenialReason::ConditionNotMet(unmet) => {
                     s.serialize_field("reason", "condition_not_met")?;
                     s.serialize_field("condition", &unmet.condition())?;
@@ -618,7 +715,7 @@ const fn decide_in_context(
         }
     };
     Decision::Denied(Denial {
-        role,
+        role: Some(role),
         kind,
         action,
         reason,

@@ -99,10 +99,37 @@ impl Denial {
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.denial;
-        let (role, kind, action) = (d.role(), d.kind(), d.action());
-        // One arm per reason: a new reason needs its own sentence.
-        match d.reason() {
-            DenialReason::RoleTooLow { lowest } => {
+        let (kind, action) = (d.kind(), d.action());
+        let this = kind.label();
+        // One arm per reason: a new reason needs its own sentence. Only a
+        // stranger's denial (a roster's) names no role.
+        match (d.reason(), d.role()) {
+            (DenialReason::NotAMember, _) | (_, None) => write!(
+                f,
+                "You are not a collaborator on this {this}, so you cannot {}.",
+                Phrase::there(action)
+            ),
+            (DenialReason::InvitationPending, Some(_)) => write!(
+                f,
+                "Your invitation to this {this} is still pending, and a pending invitation grants nothing: you cannot {} yet.",
+                Phrase::there(action)
+            ),
+            (DenialReason::AccountDeleted, Some(_)) => write!(
+                f,
+                "The account behind this membership of the {this} was deleted, so the membership grants nothing, not even to {}.",
+                Phrase::there(action)
+            ),
+            (DenialReason::CustomRoleLacks, Some(_)) => write!(
+                f,
+                "Your custom role does not let you {}.",
+                Phrase::general(action, kind)
+            ),
+            (DenialReason::ResourceDeleted, Some(_)) => write!(
+                f,
+                "This {this} was deleted: nobody can {} any more.",
+                Phrase::there(action)
+            ),
+            (DenialReason::RoleTooLow { lowest }, Some(role)) => {
                 write!(
                     f,
                     "{} cannot {}; ",
@@ -115,7 +142,7 @@ impl fmt::Display for Explanation {
                     write!(f, "{} can.", Who::from(lowest, kind))
                 }
             }
-            DenialReason::RoleNotAvailable { lowest } => {
+            (DenialReason::RoleNotAvailable { lowest }, Some(role)) => {
                 write!(
                     f,
                     "There are no {} on {}",
@@ -135,10 +162,10 @@ impl fmt::Display for Explanation {
                     None => write!(f, ", and nobody can {}.", Phrase::there(action)),
                 }
             }
-            DenialReason::NotApplicable => {
+            (DenialReason::NotApplicable, Some(_)) => {
                 write!(f, "Nobody can {}.", Phrase::general(action, kind))
             }
-            DenialReason::ConditionNotMet(unmet) => {
+            (DenialReason::ConditionNotMet(unmet), Some(role)) => {
                 write!(
                     f,
                     "{} can {} only {}, but {}",
@@ -149,7 +176,7 @@ impl fmt::Display for Explanation {
                 )?;
                 no_such_limit(f, role, kind, action)
             }
-            DenialReason::ConditionUnknown(missing) => {
+            (DenialReason::ConditionUnknown(missing), Some(role)) => {
                 write!(
                     f,
                     "{} can {} only {}, and the request does not say {}",

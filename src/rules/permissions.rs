@@ -589,6 +589,7 @@ mod serde_impl {
         }
     }
 
+    /// Reads a list of action ids or the bits.
     struct PermissionsVisitor;
 
     impl<'de> Visitor<'de> for PermissionsVisitor {
@@ -606,6 +607,10 @@ mod serde_impl {
             Ok(set)
         }
 
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Permissions, E> {
+            Err(crate::id::serde_id::unexpected_str(v, &self))
+        }
+
         fn visit_u64<E: de::Error>(self, bits: u64) -> Result<Permissions, E> {
             Permissions::from_bits(bits).ok_or_else(|| {
                 E::invalid_value(
@@ -619,7 +624,10 @@ mod serde_impl {
     impl<'de> Deserialize<'de> for Permissions {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             if deserializer.is_human_readable() {
-                deserializer.deserialize_seq(PermissionsVisitor)
+                // `deserialize_any`: a string given instead reaches
+                // `visit_str`, which quotes it as an excerpt. The bits
+                // read too (as they did through a value deserializer).
+                deserializer.deserialize_any(PermissionsVisitor)
             } else {
                 deserializer.deserialize_u64(PermissionsVisitor)
             }

@@ -16,7 +16,7 @@ id_enum! {
     /// # Ok::<(), collab_authz::ParseIdError>(())
     /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum ResourceKind {
         /// An application; all three roles exist.
@@ -77,3 +77,6 @@ impl ResourceKind {
         }
     }
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(ResourceKind);

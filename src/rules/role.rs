@@ -21,7 +21,7 @@ id_enum! {
     /// # Ok::<(), collab_authz::ParseIdError>(())
     /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum Role {
         /// Day-to-day operations only (contractor, junior, support); the
@@ -48,3 +48,6 @@ impl Role {
         }
     }
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(Role);

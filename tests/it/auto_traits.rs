@@ -21,6 +21,7 @@ use collab_authz::membership::{
     ResourceRef, RevokeError, RosterError, TokenDigest, TokenDigestError, TransferError,
     TransferRequest,
 };
+use collab_authz::membership::{AnyRole, Command, CommandError, MemberKey, Outcome};
 #[cfg(feature = "csv")]
 use collab_authz::org::directory::CsvExportError;
 #[cfg(feature = "json")]
@@ -114,6 +115,11 @@ const _: () = {
     assert_send_sync::<EventError>();
     assert_send_sync::<Advisory>();
     assert_send_sync::<TransferRequest>();
+    assert_send_sync::<MemberKey>();
+    assert_send_sync::<AnyRole>();
+    assert_send_sync::<Command>();
+    assert_send_sync::<Outcome>();
+    assert_send_sync::<CommandError>();
     assert_send_sync::<ResourceRef>();
     assert_auto_traits::<TokenDigest>();
     assert_auto_traits::<TokenDigestError>();

@@ -165,10 +165,11 @@ fn wide_characters_take_two_columns() {
 #[test]
 fn combining_marks_take_no_column() {
     let olivia = owner("owner@example.com", "olivia");
-    // Decomposed: `e` + U+0301 and `e` + U+0308, one column each.
+    // Combining marks: `q` + U+0301 (no precomposed form, so the email is
+    // NFC) and `e` + U+0308, one column each.
     let eve = member(
         "m1",
-        "e\u{301}ve@example.com",
+        "q\u{301}ve@example.com",
         Some("zoe\u{308}"),
         MemberStatus::Accepted,
         Role::Collaborator,
@@ -180,7 +181,7 @@ fn combining_marks_take_no_column() {
 │       EMAIL       │ USERNAME │  STATUS  │     ROLE     │
 ├───────────────────┼──────────┼──────────┼──────────────┤
 │ owner@example.com │ olivia   │ owner    │ owner        │
-│ e\u{301}ve@example.com   │ zoe\u{308}      │ accepted │ collaborator │
+│ q\u{301}ve@example.com   │ zoe\u{308}      │ accepted │ collaborator │
 └───────────────────┴──────────┴──────────┴──────────────┘
 "
     );

@@ -36,12 +36,10 @@ async fn grant(state: &AppState, caller: &Caller, key: &str, action: Action) -> 
 }
 
 /// Whether `decision` (of a read that shows values) hides them.
-fn redacts(decision: Option<&Decision>) -> bool {
+fn redacts(decision: &Decision) -> bool {
     matches!(
         decision,
-        None | Some(
-            Decision::Denied(_) | Decision::AllowedWithObligation(Obligation::RedactEnvVarValues)
-        )
+        Decision::Denied(_) | Decision::AllowedWithObligation(Obligation::RedactEnvVarValues)
     )
 }
 
@@ -70,11 +68,7 @@ pub async fn variables(
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
     let granted = grant(&state, &caller, &key, Action::ViewEnvVarNames).await?;
-    let redact = redacts(
-        granted
-            .decide(Action::ViewEnvVarValues, &Context::new())
-            .as_ref(),
-    );
+    let redact = redacts(&granted.decide(Action::ViewEnvVarValues, &Context::new()));
     let list: Vec<Value> = state
         .store
         .variables(&granted)
@@ -257,8 +251,8 @@ pub async fn activity(
 ) -> ApiResult<Json<Value>> {
     let granted = grant(&state, &caller, &key, Action::ViewActivity).await?;
     let details = granted.decide(Action::ViewActivityDetails, &Context::new());
-    let shown = details.as_ref().is_some_and(Decision::is_allowed);
-    let redact = shown && redacts(details.as_ref());
+    let shown = details.is_allowed();
+    let redact = shown && redacts(&details);
     let list: Vec<Value> = state
         .store
         .activity(&granted)

@@ -58,24 +58,19 @@ pub struct Granted {
 }
 
 /// The crate's decision for `caller` doing `action` on the resource of
-/// `roster` in `ctx`; `None` for a stranger or an inactive member, who may
-/// do nothing. The one authorization call of the service.
-#[must_use]
-pub fn authorize(
-    roster: &Roster,
-    caller: &Email,
-    action: Action,
-    ctx: &Context,
-) -> Option<Decision> {
-    let role = roster.may_view(caller).ok()?;
-    Some(collab_authz::decide(role, roster.kind(), action, ctx))
+/// `roster` in `ctx` ([`Roster::decide`]: the member's effective rights,
+/// a custom role honoured; a stranger, a pending invitee or a deleted
+/// account denied with the reason). The one authorization call of the
+/// service.
+pub fn authorize(roster: &Roster, caller: &Email, action: Action, ctx: &Context) -> Decision {
+    roster.decide(caller, action, ctx)
 }
 
 /// Whether the crate allows `caller` `action` on the resource of `roster`,
 /// without facts ([`authorize`]).
 #[must_use]
 pub fn allows(roster: &Roster, caller: &Email, action: Action) -> bool {
-    authorize(roster, caller, action, &Context::new()).is_some_and(|d| d.is_allowed())
+    authorize(roster, caller, action, &Context::new()).is_allowed()
 }
 
 impl Store {
@@ -160,8 +155,7 @@ impl Opened {
 
     /// The crate's decision for the caller doing `action` here in `ctx`
     /// ([`authorize`]).
-    #[must_use]
-    pub fn decide(&self, action: Action, ctx: &Context) -> Option<Decision> {
+    pub fn decide(&self, action: Action, ctx: &Context) -> Decision {
         authorize(&self.roster, &self.caller, action, ctx)
     }
 
@@ -177,9 +171,7 @@ impl Opened {
     /// [`AccessError::Hidden`] for a caller who is not an active member;
     /// [`AccessError::Denied`] with the crate's denial.
     pub fn grant(self, action: Action, ctx: &Context) -> Result<Granted, AccessError> {
-        let decision = self
-            .decide(action, ctx)
-            .ok_or(AccessError::Hidden(singular(self.resource.kind)))?;
+        let decision = self.decide(action, ctx);
         if let Some(denial) = decision.denial() {
             return Err(AccessError::Denied(*denial));
         }
@@ -222,8 +214,7 @@ impl Granted {
 
     /// The crate's decision on another `action` for the same caller here
     /// (what a granted read may show: values, details).
-    #[must_use]
-    pub fn decide(&self, action: Action, ctx: &Context) -> Option<Decision> {
+    pub fn decide(&self, action: Action, ctx: &Context) -> Decision {
         self.opened.decide(action, ctx)
     }
 

@@ -4,10 +4,9 @@
 
 use collab_authz::api::UpdateBody;
 use collab_authz::membership::{
-    ChangeRoleError, Classify, Invitation, InvitationToken, MemberId, Timestamp, TransferError,
-    Username,
+    AcceptError, Command, Invitation, InvitationToken, MemberId, Timestamp, Username,
 };
-use collab_authz::{Action, Email, Event, ResourceKind, Role, Roster};
+use collab_authz::{Email, Event, ResourceKind, Role, Roster};
 
 use super::{Refusal, ResourceRow, Stats, StoreError, WriteError, timed};
 use crate::keys::Keys;
@@ -86,25 +85,6 @@ pub(super) struct Decided {
     pub(super) secret: Option<String>,
 }
 
-impl Decided {
-    /// Nothing to write: the state asked for already holds.
-    fn unchanged(member_id: Option<&str>) -> Self {
-        Self {
-            events: Vec::new(),
-            member_id: member_id.map(str::to_string),
-            secret: None,
-        }
-    }
-
-    fn one(event: Event, member_id: Option<&str>) -> Self {
-        Self {
-            events: vec![event],
-            member_id: member_id.map(str::to_string),
-            secret: None,
-        }
-    }
-}
-
 /// The inputs of a decision besides the change.
 pub(super) struct Facts<'a> {
     pub(super) resource: &'a ResourceRow,
@@ -121,25 +101,42 @@ fn member_id(kind: ResourceKind, id: &str) -> Result<MemberId, Refusal> {
     MemberId::new(id).map_err(|_| Refusal::not_found(kind, "collaborator"))
 }
 
-/// Runs one of the crate's decisions, timed into `stats`; its refusal
-/// becomes a [`Refusal`] on a resource of `kind`.
-fn ask<T, E: Classify + core::fmt::Display>(
-    stats: &Stats,
-    kind: ResourceKind,
-    f: impl FnOnce() -> Result<T, E>,
-) -> Result<T, Refusal> {
-    timed(stats, f).map_err(|e| Refusal::new(kind, &e))
-}
-
 /// Decides `change` against `roster` (the roster at the resource's
-/// version): the events to append. The one command call of the service.
+/// version): the events to append, none when the state asked for already
+/// holds. The one command call of the service: every membership rule is
+/// the crate's ([`Roster::decide_command`]).
 pub(super) fn decide(
     roster: &Roster,
     change: &Change,
     facts: &Facts<'_>,
 ) -> Result<Decided, WriteError> {
-    let (kind, actor, stats) = (facts.resource.kind, facts.actor, facts.stats);
+    let kind = facts.resource.kind;
+    let (command, secret) = command(change, facts)?;
     let at = Timestamp::from_unix_seconds(facts.now);
+    let outcome = timed(facts.stats, || {
+        roster.decide_command(facts.actor, &command, at)
+    })
+    .map_err(|e| Refusal::new(kind, &e))?;
+    let member_id = match change {
+        Change::Invite { .. } => facts.invite_id.map(str::to_string),
+        Change::Accept { member_id, .. }
+        | Change::ChangeRole { member_id, .. }
+        | Change::Update { member_id, .. }
+        | Change::Remove { member_id } => Some(member_id.clone()),
+        _ => None,
+    };
+    Ok(Decided {
+        events: outcome.into_events(),
+        member_id,
+        secret,
+    })
+}
+
+/// The crate's command for `change`, and for an invitation the link's
+/// secret (derived once, here).
+fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String>), WriteError> {
+    let kind = facts.resource.kind;
+    let member = |id: &str| member_id(kind, id);
     Ok(match change {
         Change::Invite { email, role } => {
             let id = facts
@@ -147,103 +144,61 @@ pub(super) fn decide(
                 .ok_or_else(|| StoreError::corrupt("invite id"))?;
             let secret = facts.keys.invitation_secret(&facts.resource.id, id);
             let token = InvitationToken::new(secret.as_str()).map_err(StoreError::corrupt)?;
-            let mut invitation = Invitation::new(member_id(kind, id)?, email.clone(), token);
+            let mut invitation = Invitation::new(member(id)?, email.clone(), token);
             if let Some(role) = role {
                 invitation = invitation.with_role(*role);
             }
-            let event = ask(stats, kind, || roster.decide_invite(actor, invitation, at))?;
-            let mut decided = Decided::one(event, Some(id));
-            decided.secret = Some(secret);
-            decided
+            (Command::invite(invitation), Some(secret))
         }
         Change::Accept {
             member_id: id,
             secret,
             username,
         } => {
-            // The link names the membership: it must be the caller's own;
-            // a wrong token is the same answer as no invitation.
-            let mine = roster.get(actor).is_some_and(|m| m.id().as_str() == id);
-            let (true, Ok(token)) = (mine, InvitationToken::new(secret.as_str())) else {
-                return Err(Refusal::not_found(kind, "invitation").into());
-            };
-            let event = ask(stats, kind, || {
-                roster.decide_accept(actor, &token, username.clone(), at)
-            })?;
-            Decided::one(event, Some(id))
+            // An id or a secret that cannot be one is no invitation.
+            let none = || Refusal::new(kind, &AcceptError::NoInvitation);
+            let member = MemberId::new(id.as_str()).map_err(|_| none())?;
+            let token = InvitationToken::new(secret.as_str()).map_err(|_| none())?;
+            let username = username.clone();
+            (
+                Command::Accept {
+                    member,
+                    token,
+                    username,
+                },
+                None,
+            )
         }
         Change::ChangeRole {
             member_id: id,
             role,
-        } => {
-            let mid = member_id(kind, id)?;
-            match timed(stats, || roster.decide_change_role(actor, &mid, *role, at)) {
-                Ok(event) => Decided::one(event, Some(id)),
-                // The role it already has: an idempotent no-op, decided
-                // after every check of the actor and the member.
-                Err(ChangeRoleError::Unchanged { .. }) => Decided::unchanged(Some(id)),
-                Err(e) => return Err(Refusal::new(kind, &e).into()),
-            }
-        }
+        } => (Command::change_role(member(id)?, *role), None),
         Change::Update {
             member_id: id,
             body,
         } => {
-            let role = match body.role_on(kind) {
-                Ok(role) => role,
-                Err(e) => {
-                    // Whether the caller may change roles at all comes
-                    // first (no role change exists on a database).
-                    ask(stats, kind, || {
-                        roster.may(actor, Action::ChangeCollaboratorRole)
-                    })?;
-                    return Err(Refusal::new(kind, &e).into());
-                }
-            };
-            let change = Change::ChangeRole {
-                member_id: id.clone(),
-                role,
-            };
-            return decide(roster, &change, facts);
-        }
-        Change::Remove { member_id: id } => {
-            let mid = member_id(kind, id)?;
-            // The caller's own membership: leave (or decline).
-            let event = if roster.find(&mid).is_some_and(|m| m.email() == actor) {
-                ask(stats, kind, || roster.decide_leave(actor, at))?
+            let role = if body.is_limited() {
+                Role::LimitedCollaborator
             } else {
-                ask(stats, kind, || roster.decide_revoke(actor, &mid, at))?
+                Role::Collaborator
             };
-            Decided::one(event, Some(id))
+            (Command::change_role(member(id)?, role), None)
         }
-        Change::RequestTransfer { email } => {
-            let event = ask(stats, kind, || {
-                roster.decide_request_transfer(actor, email, at)
-            })?;
-            let target = event.member().id.as_str().to_string();
-            Decided::one(event, Some(&target))
-        }
-        Change::AcceptTransfer => {
-            let Some(request) = roster.pending_transfer() else {
-                return Err(Refusal::new(kind, &TransferError::NoPending).into());
-            };
-            let events = ask(stats, kind, || {
-                roster.decide_accept_transfer(actor, request, at)
-            })?;
-            Decided {
-                events: events.to_vec(),
-                member_id: None,
-                secret: None,
-            }
-        }
-        Change::CancelTransfer => Decided::one(
-            ask(stats, kind, || roster.decide_cancel_transfer(actor, at))?,
+        Change::Remove { member_id: id } => (
+            Command::Remove {
+                member: member(id)?.into(),
+            },
             None,
         ),
-        Change::Rename { name } => Decided::one(
-            ask(stats, kind, || roster.decide_rename(actor, name, at))?,
+        Change::RequestTransfer { email } => (
+            Command::RequestTransfer {
+                to: email.clone().into(),
+            },
             None,
         ),
-        Change::Delete => Decided::one(ask(stats, kind, || roster.decide_delete(actor, at))?, None),
+        Change::AcceptTransfer => (Command::AcceptTransfer, None),
+        Change::CancelTransfer => (Command::CancelTransfer, None),
+        Change::Rename { name } => (Command::Rename { name: name.clone() }, None),
+        Change::Delete => (Command::Delete, None),
     })
 }

@@ -86,23 +86,24 @@ pub fn explain_all(denials: &[Denial]) -> String {
     let mut groups: Vec<(Role, Role, Vec<Action>)> = Vec::new();
     let mut others: Vec<String> = Vec::new();
     for denial in denials {
-        let DenialReason::RoleTooLow { lowest } = denial.reason() else {
+        let (DenialReason::RoleTooLow { lowest }, Some(role)) = (denial.reason(), denial.role())
+        else {
             others.push(explain(denial));
             continue;
         };
         match groups
             .iter_mut()
-            .find(|(r, l, _)| *r == denial.role() && *l == lowest)
+            .find(|(r, l, _)| *r == role && *l == lowest)
         {
             Some((_, _, actions)) => actions.push(denial.action()),
-            None => groups.push((denial.role(), lowest, vec![denial.action()])),
+            None => groups.push((role, lowest, vec![denial.action()])),
         }
     }
     let mut out: Vec<String> = Vec::new();
     for (role, lowest, actions) in groups {
         match (
             actions.as_slice(),
-            denials.iter().find(|d| d.role() == role),
+            denials.iter().find(|d| d.role() == Some(role)),
         ) {
             ([_], Some(one)) => out.push(explain(one)),
             _ => out.push(format!(

@@ -32,10 +32,8 @@ pub(super) async fn visible(
 /// crate's denial (`None` for someone who holds no active role, which a
 /// page [`visible`] to them never meets).
 pub(super) fn may(roster: &Roster, me: &Email, action: Action) -> Result<(), Option<Denial>> {
-    match authorize(roster, me, action, &Context::new()) {
-        Some(decision) => decision.denial().map_or(Ok(()), |d| Err(Some(*d))),
-        None => Err(None),
-    }
+    let decision = authorize(roster, me, action, &Context::new());
+    decision.denial().map_or(Ok(()), |d| Err(Some(*d)))
 }
 
 /// The member `id` of `roster`, or 404.

@@ -6,7 +6,7 @@ use super::{
     AcceptError, AccountDeletedError, ChangeRoleError, DeleteError, InviteError, LeaveError,
     NotPermitted, RenameError, RevokeError, TransferError,
 };
-use super::{ApplyEventError, ReplayError, RosterError};
+use super::{ApplyEventError, CommandError, ReplayError, RosterError};
 use crate::membership::member::MemberError;
 use crate::rules::custom_role::GrantError;
 
@@ -343,6 +343,7 @@ impl Classify for RosterError {
             | RosterError::SecretAccessMissing(_)
             | RosterError::Member { .. }
             | RosterError::CustomRoleKind(_)
+            | RosterError::VersionOutOfRange { .. }
             | RosterError::AwaitingEvent => ErrorClass::Invalid,
         }
     }
@@ -374,6 +375,7 @@ impl Classify for ApplyEventError {
             | ApplyEventError::AccountDeleted(_)
             | ApplyEventError::Rename(_)
             | ApplyEventError::Delete(_)
+            | ApplyEventError::VersionExhausted { .. }
             | ApplyEventError::Mismatch => ErrorClass::Invalid,
         }
     }
@@ -417,6 +419,38 @@ impl Classify for DeleteError {
     }
 }
 
+impl Classify for CommandError {
+    /// The class of the operation's own error.
+    fn class(&self) -> ErrorClass {
+        match self {
+            CommandError::Invite(e) => e.class(),
+            CommandError::Accept(e) => e.class(),
+            CommandError::ChangeRole(e) => e.class(),
+            CommandError::Revoke(e) => e.class(),
+            CommandError::Leave(e) => e.class(),
+            CommandError::Transfer(e) => e.class(),
+            CommandError::AccountDeleted(e) => e.class(),
+            CommandError::Rename(e) => e.class(),
+            CommandError::Delete(e) => e.class(),
+        }
+    }
+
+    /// The operation's own [`NotPermitted`] explanation, if any.
+    fn not_permitted(&self) -> Option<&NotPermitted> {
+        match self {
+            CommandError::Invite(e) => e.not_permitted(),
+            CommandError::Accept(e) => e.not_permitted(),
+            CommandError::ChangeRole(e) => e.not_permitted(),
+            CommandError::Revoke(e) => e.not_permitted(),
+            CommandError::Leave(e) => e.not_permitted(),
+            CommandError::Transfer(e) => e.not_permitted(),
+            CommandError::AccountDeleted(e) => e.not_permitted(),
+            CommandError::Rename(e) => e.not_permitted(),
+            CommandError::Delete(e) => e.not_permitted(),
+        }
+    }
+}
+
 impl Classify for ReplayError {
     /// The class of its [`reason`](ReplayError::reason).
     fn class(&self) -> ErrorClass {
@@ -440,6 +474,7 @@ impl Classify for crate::membership::event::EventError {
             | E::Name { .. }
             | E::InvalidName(_)
             | E::Seq { .. }
+            | E::SeqOutOfRange { .. }
             | E::UnknownType
             | E::UnsupportedVersion { .. }
             | E::CustomRole { .. } => ErrorClass::Invalid,
@@ -468,7 +503,8 @@ impl Classify for crate::membership::email::EmailError {
             | E::Invisible(_)
             | E::At
             | E::EmptyLocalPart
-            | E::InvalidDomain => ErrorClass::Invalid,
+            | E::InvalidDomain
+            | E::NotNfc { .. } => ErrorClass::Invalid,
         }
     }
 }

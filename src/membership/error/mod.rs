@@ -4,9 +4,11 @@
 //! (`classify`).
 
 mod classify;
+mod command;
 mod stored;
 
 pub use classify::{Classify, ErrorClass};
+pub use command::CommandError;
 pub use stored::{ApplyEventError, ReplayError, ReplayErrorKind, RosterError};
 
 use crate::membership::email::Email;
@@ -211,8 +213,14 @@ pub enum AcceptError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
-    /// No membership for the actor's email on this resource.
-    #[error("no invitation for this email on this resource")]
+    /// No membership for the actor's email on this resource (or, through
+    /// [`Command::Accept`](crate::membership::Command::Accept), the
+    /// member id named is not the actor's).
+    ///
+    /// Its message and its class ([`NotFound`](crate::ErrorClass::NotFound))
+    /// are [`WrongToken`](Self::WrongToken)'s: whoever guesses learns
+    /// nothing from the answer.
+    #[error("no invitation matches this email and token on this resource")]
     NoInvitation,
     /// The membership is not pending.
     #[error("only a pending invitation can be accepted, this membership is {status}")]
@@ -221,7 +229,14 @@ pub enum AcceptError {
         status: MemberStatus,
     },
     /// The token is not the invitation's.
-    #[error("the invitation token does not match")]
+    ///
+    /// Indistinguishable from [`NoInvitation`](Self::NoInvitation) to the
+    /// caller: the same message and the same class
+    /// ([`NotFound`](crate::ErrorClass::NotFound)), so that a guessed
+    /// token does not learn that an invitation exists. The variant differs
+    /// for the service's own audit log only (`Debug`, a `match`); never
+    /// show it.
+    #[error("no invitation matches this email and token on this resource")]
     WrongToken,
     /// The invitation expired before `now`.
     #[error("the invitation expired at {expires_at}")]

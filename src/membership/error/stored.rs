@@ -64,6 +64,16 @@ pub enum RosterError {
     /// kind than the roster's.
     #[error("{0} holds a custom role of another resource kind")]
     CustomRoleKind(Email),
+    /// A snapshot's `version` is 0 (a roster counts its creation) or past
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) (`i64::MAX`).
+    #[error(
+        "snapshot version {found} is out of range: a roster's version is 1 to {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionOutOfRange {
+        /// The version found.
+        found: u64,
+    },
     /// A membership's fields contradict each other.
     #[error("membership of {email}: {error}")]
     Member {
@@ -180,6 +190,17 @@ pub enum ApplyEventError {
     /// The deletion cannot be applied.
     #[error("deletion refused: {0}")]
     Delete(DeleteError),
+    /// The roster's version is [`Event::MAX_SEQ`](crate::Event::MAX_SEQ)
+    /// (or past it): no event applies after it, since its seq would not
+    /// fit the stored forms.
+    #[error(
+        "the roster is at version {version}; no event applies past seq {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// Re-applying the change produced a different event (other role,
     /// username, advisory, ...).
     #[error("the event does not match the change it records")]

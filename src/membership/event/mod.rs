@@ -173,7 +173,7 @@ id_enum! {
     /// Something the caller should do after a change. Its id (`Display`,
     /// `FromStr`, and what serde writes) is `rotate_secrets`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     #[non_exhaustive]
     pub enum Advisory {
@@ -285,6 +285,13 @@ pub enum EventError {
         /// The event's kind.
         kind: EventKind,
     },
+    /// The seq is past [`Event::MAX_SEQ`] (`i64::MAX`): no stream holds
+    /// that many events, so the value is corrupt or hostile.
+    #[error("event seq {seq} is out of range: a seq is 1 to {}", Event::MAX_SEQ)]
+    SeqOutOfRange {
+        /// The seq found.
+        seq: u64,
+    },
     /// A stored event's `type` is not a kind this version knows (written
     /// by a newer version, or not an event). See the README's
     /// compatibility promise.
@@ -330,6 +337,11 @@ pub enum EventError {
 /// `seq` is the roster's version plus one, so a store with a unique
 /// `(resource_id, seq)` key gets optimistic concurrency for free: of two
 /// writers deciding against the same version, the second insert fails.
+///
+/// A seq is at most [`Event::MAX_SEQ`] (`i64::MAX`, so it fits an SQL
+/// `BIGINT`): a larger one is refused when an event is built or read
+/// ([`EventError::SeqOutOfRange`]), and a roster at that version applies
+/// no further event.
 ///
 /// # Stored form
 ///
@@ -436,6 +448,9 @@ impl Event {
             EventKind::AccountDeleted => (true, false, false, true, false),
             EventKind::Renamed => (false, false, false, false, true),
         };
+        if parts.seq > Event::MAX_SEQ {
+            return Err(EventError::SeqOutOfRange { seq: parts.seq });
+        }
         if parts.seq == 0 || (kind == EventKind::RosterCreated) != (parts.seq == 1) {
             return Err(EventError::Seq {
                 kind,
@@ -590,6 +605,17 @@ impl Event {
         self
     }
 
+    /// The largest sequence number an event may have, and the largest
+    /// version a roster snapshot may have: `i64::MAX` (2^63 - 1), so that
+    /// every seq and version fits a signed 64-bit integer (an SQL `BIGINT`)
+    /// and adding the one or two events of an operation never overflows a
+    /// `u64`. A stored event ([`Event::new`], `Deserialize`) or snapshot
+    /// beyond it is refused ([`EventError::SeqOutOfRange`], a snapshot's
+    /// [`RosterError::VersionOutOfRange`](crate::membership::RosterError::VersionOutOfRange)),
+    /// and [`Roster::apply`](crate::Roster::apply) applies no event past
+    /// it ([`ApplyEventError::VersionExhausted`](crate::membership::ApplyEventError::VersionExhausted)).
+    pub const MAX_SEQ: u64 = i64::MAX.unsigned_abs();
+
     /// The event's place in its resource's stream: 1 for
     /// `roster_created`, and `v + 1` for an event decided on a roster at
     /// version `v`. See [Sequence numbers](Event#sequence-numbers).
@@ -695,3 +721,6 @@ impl Event {
         self.token_digest.as_ref()
     }
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(Advisory);

@@ -65,15 +65,16 @@ impl<'de> serde::Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         struct Raw<'a> {
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::id::serde_id::read_u64")]
             v: u64,
+            #[serde(deserialize_with = "crate::id::serde_id::read_u64")]
             seq: u64,
             #[serde(rename = "type", borrow)]
             kind: alloc::borrow::Cow<'a, str>,
             resource: ResourceRef,
             #[serde(default)]
             name: Option<String>,
-            #[serde(borrow)]
+            #[serde(borrow, deserialize_with = "read_account")]
             member: RawAccount<'a>,
             #[serde(default)]
             role: Option<Role>,
@@ -93,12 +94,37 @@ impl<'de> serde::Deserialize<'de> for Event {
             #[serde(default)]
             advisory: Option<Advisory>,
         }
-        let r = Raw::deserialize(deserializer)?;
+        let r: Raw<'_> = crate::id::serde_id::structure(
+            deserializer,
+            "Event",
+            &[
+                "v",
+                "seq",
+                "type",
+                "resource",
+                "name",
+                "member",
+                "role",
+                "custom_role",
+                "previous_role",
+                "previous_custom_role",
+                "actor",
+                "at",
+                "expires_at",
+                "token_digest",
+                "advisory",
+            ],
+        )?;
         let holds_custom_role = r.custom_role.is_some() || r.previous_custom_role.is_some();
         if !reads_schema_version(r.v, holds_custom_role) {
             return Err(serde::de::Error::custom(EventError::UnsupportedVersion {
                 found: r.v,
             }));
+        }
+        fn read_account<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<RawAccount<'a>, D::Error> {
+            crate::id::serde_id::structure(d, "Account", &["id", "email", "username"])
         }
         /// The member as stored, its email read in place.
         #[derive(serde::Deserialize)]

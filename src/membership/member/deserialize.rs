@@ -27,7 +27,21 @@ impl<'de> serde::Deserialize<'de> for Member {
             #[serde(default)]
             token_digest: Option<TokenDigest>,
         }
-        let r = Raw::deserialize(deserializer)?;
+        let r: Raw<'_> = crate::id::serde_id::structure(
+            deserializer,
+            "Member",
+            &[
+                "id",
+                "email",
+                "username",
+                "status",
+                "role",
+                "custom_role",
+                "invited_at",
+                "expires_at",
+                "token_digest",
+            ],
+        )?;
         let custom_role = r.custom_role;
         let email = Email::parse(&r.email).map_err(serde::de::Error::custom)?;
         Member::new(MemberParts {

@@ -31,9 +31,19 @@ pub(crate) use custom::custom_base;
 /// assert_eq!(t.as_unix_seconds(), 1_700_000_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(transparent))]
 pub struct Timestamp(u64);
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    /// Reads the seconds: a negative number, one past `u64::MAX` or a
+    /// string is an error (a string quoted as an escaped, bounded
+    /// excerpt).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::id::serde_id::read_u64(deserializer).map(Self)
+    }
+}
 
 impl Timestamp {
     /// The timestamp `seconds` after the Unix epoch.
@@ -252,11 +262,18 @@ pub(crate) const fn reads_schema_version(v: u64, holds_custom_role: bool) -> boo
 /// # Ok::<(), collab_authz::membership::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(remote = "Self")
+)]
 pub struct ResourceRef {
     kind: ResourceKind,
     id: ResourceId,
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::bounded_struct!(ResourceRef, ["kind", "id"]);
 
 impl ResourceRef {
     /// The resource of `kind` with the platform's `id`.
@@ -434,7 +451,8 @@ impl<'de> serde::Deserialize<'de> for Resource {
             id: ResourceId,
             name: String,
         }
-        let raw = Raw::deserialize(deserializer)?;
+        let raw: Raw =
+            crate::id::serde_id::structure(deserializer, "Resource", &["kind", "id", "name"])?;
         Resource::new(raw.kind, raw.id, raw.name).map_err(serde::de::Error::custom)
     }
 }
@@ -447,7 +465,7 @@ id_enum! {
     /// Serde writes the spec's ids (`user_account_deleted`) and also reads
     /// the public API's spelling `user account deleted`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum MemberStatus {
         /// Invited, not yet accepted: grants nothing.
@@ -458,7 +476,6 @@ id_enum! {
         Owner => "owner",
         /// The account behind an accepted membership was deleted: grants
         /// nothing.
-        #[cfg_attr(feature = "serde", serde(alias = "user account deleted"))]
         UserAccountDeleted => "user_account_deleted",
     }
 }
@@ -754,3 +771,9 @@ impl Member {
         self.token_digest = None;
     }
 }
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(MemberStatus with |id| {
+    // The public API's spelling, read too.
+    (id == "user account deleted").then_some(MemberStatus::UserAccountDeleted)
+});

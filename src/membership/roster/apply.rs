@@ -238,8 +238,11 @@ impl Roster {
     ///
     /// # Errors
     /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; no transfer is pending; the request is for another
-    /// resource or is not the pending one; the actor is not its target.
+    /// applied; the actor is a stranger, a pending invitee or a deleted
+    /// account ([`TransferError::NotPermitted`], checked before anything
+    /// about the transfer, so that they learn nothing of it); no transfer
+    /// is pending; the request is for another resource or is not the
+    /// pending one; the actor is not its target.
     pub fn accept_transfer(
         &mut self,
         actor: &Email,
@@ -258,8 +261,10 @@ impl Roster {
     ///
     /// # Errors
     /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; no transfer is pending, or the actor is neither the owner
-    /// nor the target.
+    /// applied; the actor is a stranger, a pending invitee or a deleted
+    /// account ([`TransferError::NotPermitted`], checked before anything
+    /// about the transfer); no transfer is pending, or the actor is
+    /// neither the owner nor the target.
     pub fn cancel_transfer(
         &mut self,
         actor: &Email,
@@ -325,10 +330,19 @@ impl Roster {
     /// [`ApplyEventError`]: a gap or an overlap (with the seq expected and
     /// found); another resource; the roster is closed; a second
     /// `roster_created`; a transfer event out of its pair; the operation
-    /// refused (with its reason); or an event that does not match the
-    /// change it records.
+    /// refused (with its reason); an event that does not match the
+    /// change it records; or a roster at
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) already
+    /// ([`ApplyEventError::VersionExhausted`]).
     pub fn apply(&mut self, event: &Event) -> Result<(), ApplyEventError> {
-        let expected = self.version.saturating_add(1);
+        let expected = match self.version.checked_add(1) {
+            Some(next) if next <= Event::MAX_SEQ => next,
+            _ => {
+                return Err(ApplyEventError::VersionExhausted {
+                    version: self.version,
+                });
+            }
+        };
         let found = event.seq();
         if found < expected {
             return Err(ApplyEventError::Overlap { expected, found });
@@ -436,7 +450,7 @@ impl Roster {
     /// Applies a decided event: the only code that changes the state of a
     /// roster built by its events. `event` is the roster's next and fits
     /// it (decided on it, or checked by [`Roster::apply`]).
-    fn commit(&mut self, event: &Event) {
+    pub(super) fn commit(&mut self, event: &Event) {
         let kind = self.kind();
         let email = &event.member().email;
         match event.kind() {
@@ -505,7 +519,7 @@ impl Roster {
             }
             EventKind::Deleted => self.deleted = true,
         }
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
     }
 
     /// The pending transfer's target (`new_owner`) becomes owner; the

@@ -471,6 +471,8 @@ impl Roster {
         now: Timestamp,
     ) -> Result<[Event; 2], TransferError> {
         self.gate()?;
+        // The actor before the transfer: a stranger learns nothing of it.
+        self.transfer_party(actor)?;
         if request.resource() != self.resource.id() {
             return Err(TransferError::WrongResource);
         }
@@ -502,7 +504,7 @@ impl Roster {
                 Role::Owner,
                 Role::Collaborator,
             ));
-        demoted.set_seq(self.version + 2);
+        demoted.set_seq(self.version.saturating_add(2));
         Ok([promoted, demoted])
     }
 
@@ -516,6 +518,8 @@ impl Roster {
         now: Timestamp,
     ) -> Result<Event, TransferError> {
         self.gate()?;
+        // The actor before the transfer: a stranger learns nothing of it.
+        self.transfer_party(actor)?;
         let pending = self
             .pending_transfer
             .as_ref()
@@ -528,6 +532,16 @@ impl Roster {
             .ok_or(TransferError::NoSuchMember)?
             .account();
         Ok(self.next_event(EventKind::TransferCancelled, target, actor, now))
+    }
+
+    /// Checks that `actor` could be a party to a transfer (the owner or an
+    /// accepted member) before anything about the pending transfer is
+    /// read: a stranger, a pending invitee and a deleted account are
+    /// refused as [`TransferError::NotPermitted`] whether or not a
+    /// transfer is pending, and to whomever.
+    pub(super) fn transfer_party(&self, actor: &Email) -> Result<(), TransferError> {
+        self.may_view(actor)?;
+        Ok(())
     }
 
     /// Decides [`Roster::rename`] without changing the roster.

@@ -8,6 +8,7 @@
 
 mod apply;
 mod decide;
+mod door;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
@@ -441,6 +442,12 @@ impl Roster {
     /// Whether `actor` may view the collaborators (the roster, its
     /// listing): the owner and accepted members may. Returns their role.
     ///
+    /// Viewing is the one question that is not an action of the matrix;
+    /// every action is asked of [`Roster::decide`]. The role returned is
+    /// the built-in one, a custom role's *base* for a member who holds one:
+    /// an upper bound of their rights, never a role to pass to the free
+    /// [`decide`](crate::decide) (that would widen a custom role).
+    ///
     /// # Errors
     /// [`NotPermitted::Stranger`] for an email with no membership;
     /// [`NotPermitted::Inactive`] for a pending invitation or a deleted
@@ -541,8 +548,11 @@ impl Roster {
 
     /// The next event of this roster's stream, with no role.
     fn next_event(&self, kind: EventKind, member: Account, actor: &Email, at: Timestamp) -> Event {
+        // Cannot overflow in practice: a roster starts at a version at
+        // most `Event::MAX_SEQ` (2^63 - 1) and grows by one per event;
+        // saturating rather than wrapping all the same.
         Event::record(
-            self.version + 1,
+            self.version.saturating_add(1),
             kind,
             self.resource.to_ref(),
             member,
@@ -663,23 +673,38 @@ impl<'de> serde::Deserialize<'de> for Roster {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         struct Raw {
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::id::serde_id::read_u64")]
             v: u64,
+            #[serde(deserialize_with = "crate::id::serde_id::read_u64")]
             version: u64,
             resource: Resource,
             owner: Member,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::id::serde_id::read_list")]
             members: alloc::vec::Vec<Member>,
             #[serde(default)]
             pending_transfer: Option<TransferRequest>,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::id::serde_id::read_optional_list")]
             secret_access: Option<alloc::vec::Vec<MemberId>>,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::id::serde_id::read_bool")]
             deleted: bool,
             #[serde(default)]
             awaiting_event: Option<Event>,
         }
-        let raw = Raw::deserialize(deserializer)?;
+        let raw: Raw = crate::id::serde_id::structure(
+            deserializer,
+            "Roster",
+            &[
+                "v",
+                "version",
+                "resource",
+                "owner",
+                "members",
+                "pending_transfer",
+                "secret_access",
+                "deleted",
+                "awaiting_event",
+            ],
+        )?;
         let holds_custom_role = core::iter::once(&raw.owner)
             .chain(&raw.members)
             .any(|m| m.custom_role().is_some())
@@ -690,10 +715,10 @@ impl<'de> serde::Deserialize<'de> for Roster {
         if !reads_schema_version(raw.v, holds_custom_role) {
             return Err(serde::de::Error::custom(UnsupportedSnapshot(raw.v)));
         }
-        if raw.version == 0 {
-            return Err(serde::de::Error::custom(
-                "snapshot version must be at least 1 (a roster counts its creation)",
-            ));
+        if raw.version == 0 || raw.version > Event::MAX_SEQ {
+            return Err(serde::de::Error::custom(RosterError::VersionOutOfRange {
+                found: raw.version,
+            }));
         }
         let mut roster = Roster::from_parts(raw.resource, raw.owner, raw.members)
             .map_err(serde::de::Error::custom)?;

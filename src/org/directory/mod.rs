@@ -35,7 +35,7 @@ id_enum! {
     /// review treats with suspicion. Its id (`Display`, `FromStr`, the
     /// exports) is `enabled`, `disabled` or `unknown`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
     #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     pub enum TwoFactor {
         /// Two-factor authentication is on.
@@ -426,3 +426,6 @@ pub use json_export::JsonExportError;
     reason = "tests: a failure is a test failure"
 )]
 mod tests;
+
+#[cfg(feature = "serde")]
+crate::id::serde_id::deserialize_by_id!(TwoFactor);

@@ -20,6 +20,8 @@ mod advisories;
 #[cfg(feature = "serde")]
 mod change_role;
 #[cfg(feature = "serde")]
+mod door;
+#[cfg(feature = "serde")]
 mod expiry;
 #[cfg(feature = "serde")]
 mod held_custom_roles;
@@ -40,6 +42,8 @@ mod transfer;
 #[cfg(feature = "serde")]
 mod corpus;
 #[cfg(feature = "serde")]
+mod email_nfc;
+#[cfg(feature = "serde")]
 mod error_class;
 #[cfg(feature = "serde")]
 mod hostile_text;
@@ -47,3 +51,7 @@ mod hostile_text;
 mod model;
 #[cfg(feature = "serde")]
 mod serde;
+#[cfg(feature = "serde")]
+mod stored_edges;
+#[cfg(feature = "serde")]
+mod stored_forms;

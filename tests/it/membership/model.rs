@@ -29,16 +29,36 @@
 //! role's, or the built-in role's row) and refuses every grant of an
 //! action the actor does not hold.
 //!
+//! Every operation is also asked as a [`Command`] of the roster before it
+//! runs (`decide_command`): the same events as the operation's decision,
+//! or the same refusal (message and all), or, for a repeat of a state
+//! that holds (the role held, the name held, the pending transfer's own
+//! target), no event where the operation refuses; `execute` equals
+//! deciding then applying, and a no-op or a refusal leaves the roster as
+//! it was. A removal of one's own membership is decided as a leave.
+//!
+//! After every step, `Roster::decide` is asked for every account and
+//! every action: a stranger, a deleted resource, a pending invitation and
+//! a deleted account are denied with their reason; a member who holds a
+//! custom role gets exactly its set, never what only its base role holds;
+//! everyone else gets exactly the free `decide` of their role.
+//!
 //! 2,000 cases by default; set `PROPTEST_CASES` for more.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use crate::common::cases;
-use collab_authz::membership::{Advisory, ApplyEventError, MemberRef, TransferRequest};
+use collab_authz::matrix::Limit;
+use collab_authz::membership::{
+    Advisory, AnyRole, ApplyEventError, ChangeRoleError, Command, MemberKey, MemberRef, Outcome,
+    RenameError, TransferError, TransferRequest,
+};
 use collab_authz::{
     Account, Action, Category, CustomRole, Email, Event, Invitation, InvitationToken, MemberId,
     MemberStatus, NotPermitted, Permissions, Resource, ResourceId, ResourceKind, Role, Roster,
     Timestamp, Username, custom_role, grants,
 };
+use collab_authz::{Context, Decision, DenialReason, ReviewAppSettings, ReviewAppTrigger, decide};
+use core::time::Duration;
 use proptest::prelude::*;
 
 const ACCOUNTS: usize = 6;
@@ -423,6 +443,10 @@ struct Harness {
     /// Every transfer request the roster recorded, oldest first.
     requests: Vec<TransferRequest>,
     now: u64,
+    /// Commands decided as [`Outcome::Unchanged`] (a repeat that holds).
+    noops: std::cell::Cell<usize>,
+    /// Removals of one's own membership decided as a leave, accepted.
+    own_removals: std::cell::Cell<usize>,
 }
 
 /// What the model says an operation does: refused, or accepted with the
@@ -453,6 +477,8 @@ impl Harness {
             events: vec![created],
             requests: Vec::new(),
             now: 1,
+            noops: std::cell::Cell::new(0),
+            own_removals: std::cell::Cell::new(0),
         }
     }
 
@@ -573,6 +599,12 @@ impl Harness {
                     invitation.clone(),
                     now,
                 ));
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::invite(invitation.clone()),
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .invite(&account_email(actor, false), invitation, now)
@@ -627,6 +659,12 @@ impl Harness {
                     custom.clone(),
                     now,
                 ));
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::invite_custom(invitation.clone(), custom.clone()),
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .invite_custom(
@@ -687,6 +725,12 @@ impl Harness {
                     custom.clone(),
                     now,
                 ));
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::change_role(key(by_id, &email, &id), custom.clone()),
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .change_role_custom(
@@ -757,6 +801,16 @@ impl Harness {
                     given.clone(),
                     now,
                 ));
+                self.check_command(
+                    &account_email(actor, true),
+                    &Command::Accept {
+                        member: self.address(actor).1,
+                        token: presented.clone(),
+                        username: given.clone(),
+                    },
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .accept(&account_email(actor, true), &presented, given, now)
@@ -800,6 +854,12 @@ impl Harness {
                     role,
                     now,
                 ));
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::change_role(key(by_id, &email, &id), role),
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .change_role(&account_email(actor, false), member(by_id), role, now)
@@ -850,6 +910,24 @@ impl Harness {
                     member(by_id),
                     now,
                 ));
+                // Removing one's own membership is a leave (or a decline).
+                let own = target == actor && (actor == m.owner || m.member(actor).is_some());
+                let per_op = if own {
+                    let leave = one(self.roster.decide_leave(&account_email(actor, false), now));
+                    self.own_removals
+                        .set(self.own_removals.get() + usize::from(leave.is_ok()));
+                    leave
+                } else {
+                    decided.clone()
+                };
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::Remove {
+                        member: key(by_id, &email, &id),
+                    },
+                    &per_op,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .revoke(&account_email(actor, false), member(by_id), now)
@@ -863,6 +941,7 @@ impl Harness {
                     && actor != self.model.owner
                     && self.model.member(actor).is_some();
                 decided = one(self.roster.decide_leave(&account_email(actor, true), now));
+                self.check_command(&account_email(actor, true), &Command::Leave, &decided, now)?;
                 let outcome = self
                     .roster
                     .leave(&account_email(actor, true), now)
@@ -880,6 +959,12 @@ impl Harness {
                 decided = one(self
                     .roster
                     .decide_account_deleted(&account_email(target, true), now));
+                self.check_command(
+                    &account_email(target, true),
+                    &Command::AccountDeleted,
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .account_deleted(&account_email(target, true), now)
@@ -927,6 +1012,14 @@ impl Harness {
                     member(by_id),
                     now,
                 ));
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::RequestTransfer {
+                        to: key(by_id, &email, &id),
+                    },
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .request_transfer(&account_email(actor, false), member(by_id), now)
@@ -983,6 +1076,17 @@ impl Harness {
                     .decide_accept_transfer(&account_email(actor, false), &request, now)
                     .map(Vec::from)
                     .map_err(|e| e.to_string());
+                // The command accepts the roster's own pending request: the
+                // same decision when that is the one presented, or when none
+                // is pending.
+                if self.roster.pending_transfer().is_none_or(|p| *p == request) {
+                    self.check_command(
+                        &account_email(actor, false),
+                        &Command::AcceptTransfer,
+                        &decided,
+                        now,
+                    )?;
+                }
                 let outcome = self
                     .roster
                     .accept_transfer(&account_email(actor, false), &request, now)
@@ -1037,6 +1141,12 @@ impl Harness {
                 decided = one(self
                     .roster
                     .decide_cancel_transfer(&account_email(actor, true), now));
+                self.check_command(
+                    &account_email(actor, true),
+                    &Command::CancelTransfer,
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .cancel_transfer(&account_email(actor, true), now)
@@ -1055,6 +1165,12 @@ impl Harness {
                 decided = one(self
                     .roster
                     .decide_rename(&account_email(actor, true), &name, now));
+                self.check_command(
+                    &account_email(actor, true),
+                    &Command::Rename { name: name.clone() },
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .rename(&account_email(actor, true), &name, now)
@@ -1069,6 +1185,12 @@ impl Harness {
                 let actor = self.who(actor);
                 let ok = !model_before.deleted && actor == self.model.owner;
                 decided = one(self.roster.decide_delete(&account_email(actor, false), now));
+                self.check_command(
+                    &account_email(actor, false),
+                    &Command::Delete,
+                    &decided,
+                    now,
+                )?;
                 let outcome = self
                     .roster
                     .delete(&account_email(actor, false), now)
@@ -1145,6 +1267,133 @@ impl Harness {
             }
         }
         self.check()
+    }
+
+    /// `Roster::decide` for every account and every action, against the
+    /// model: a stranger, a deleted resource, a pending invitation and a
+    /// deleted account are denied with their reason; a member who holds
+    /// a custom role gets exactly its set (never more, whatever its base
+    /// role holds); the owner and a member with a built-in role get
+    /// exactly the free `decide` of their role. By email and by id alike.
+    fn check_door(&self) -> Result<(), TestCaseError> {
+        let (r, m) = (&self.roster, &self.model);
+        let favourable = Context::new()
+            .with_deployment_age(Duration::from_secs(60))
+            .with_review_app_trigger(ReviewAppTrigger::ScmIntegration)
+            .with_review_app_settings(ReviewAppSettings::AllowCreation);
+        for account in 0..ACCOUNTS {
+            let (email, id) = self.address(account);
+            let member = m.member(account);
+            for action in Action::ALL {
+                // The favourable context for the conditional cells only:
+                // the empty one covers the rest.
+                let ctx = if Limit::of(action).is_some() && account % 2 == 0 {
+                    favourable
+                } else {
+                    Context::new()
+                };
+                let got = r.decide(&email, action, &ctx);
+                let reason = got.denial().map(|d| d.reason());
+                let by_id = r.decide(&id, action, &ctx);
+                prop_assert_eq!(&by_id, &got, "{} by id", action);
+                if account != m.owner && member.is_none() {
+                    prop_assert_eq!(reason, Some(DenialReason::NotAMember));
+                    prop_assert_eq!(got.denial().and_then(|d| d.role()), None);
+                    continue;
+                }
+                if m.deleted {
+                    prop_assert_eq!(reason, Some(DenialReason::ResourceDeleted));
+                    continue;
+                }
+                match member.map(|x| x.status) {
+                    Some(MemberStatus::Pending) => {
+                        prop_assert_eq!(reason, Some(DenialReason::InvitationPending));
+                        continue;
+                    }
+                    Some(MemberStatus::UserAccountDeleted) => {
+                        prop_assert_eq!(reason, Some(DenialReason::AccountDeleted));
+                        continue;
+                    }
+                    _ => {}
+                }
+                match (m.active_custom(account), m.active_role(account)) {
+                    (Some(custom), _) => {
+                        prop_assert_eq!(got.is_allowed(), custom.allows(action), "{}", action);
+                        if got.is_allowed() {
+                            prop_assert_eq!(got, Decision::Allowed);
+                        } else if m.kind.applicable_actions().has(action) {
+                            prop_assert_eq!(reason, Some(DenialReason::CustomRoleLacks));
+                        } else {
+                            prop_assert_eq!(reason, Some(DenialReason::NotApplicable));
+                        }
+                    }
+                    (None, Some(role)) => {
+                        prop_assert_eq!(got, decide(role, m.kind, action, &ctx), "{}", action);
+                    }
+                    (None, None) => prop_assert!(false, "an active member without a role"),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides `command` by `actor` on the roster as it stands (before
+    /// the operation runs) and checks it against `per_op`, the decision of
+    /// the operation the command is: the same events; or the operation's
+    /// own refusal (same message), the roster unchanged; or, for a state
+    /// that holds already, no event and the roster unchanged where the
+    /// operation refuses the repeat. `execute` does what deciding, then
+    /// applying, does.
+    fn check_command(
+        &self,
+        actor: &Email,
+        command: &Command,
+        per_op: &Result<Vec<Event>, String>,
+        now: Timestamp,
+    ) -> Result<(), TestCaseError> {
+        let before = &self.roster;
+        let got = before.decide_command(actor, command, now);
+        let mut executed = before.clone();
+        let exec = executed.execute(actor, command, now);
+        prop_assert_eq!(&exec, &got, "execute of {:?}", command);
+        match got {
+            Ok(Outcome::Append(events)) => {
+                prop_assert_eq!(&Ok(events.clone()), per_op, "command {:?}", command);
+                let mut applied = before.clone();
+                for event in &events {
+                    applied.apply(event).unwrap();
+                }
+                prop_assert_eq!(&executed, &applied, "execute of {:?}", command);
+            }
+            Ok(Outcome::Unchanged) => {
+                let repeat = matches!(per_op, Err(why) if unchanged_messages().contains(why));
+                prop_assert!(repeat, "no-op {:?}, the operation: {:?}", command, per_op);
+                let holds = match command {
+                    Command::ChangeRole { member, role } => {
+                        let m = before.find(member).unwrap();
+                        match role {
+                            AnyRole::BuiltIn(role) => {
+                                m.role() == *role && m.custom_role().is_none()
+                            }
+                            AnyRole::Custom(custom) => m.custom_role() == Some(custom),
+                        }
+                    }
+                    Command::Rename { name } => before.resource().name() == name,
+                    Command::RequestTransfer { to } => before
+                        .pending_transfer()
+                        .is_some_and(|p| before.find(to).is_some_and(|m| m.email() == p.to())),
+                    _ => false,
+                };
+                prop_assert!(holds, "no-op {:?} of a state that does not hold", command);
+                self.noops.set(self.noops.get() + 1);
+                prop_assert_eq!(&executed, before, "a no-op changed the roster");
+            }
+            Err(why) => {
+                prop_assert_eq!(&Err(why.to_string()), per_op, "command {:?}", command);
+                prop_assert_eq!(&executed, before, "a refused command changed the roster");
+            }
+        }
+        Ok(())
     }
 
     /// How the roster addresses `account`: its email, and its member id
@@ -1237,6 +1486,8 @@ impl Harness {
             };
             prop_assert_eq!(r.effective_permissions(&who), expected);
         }
+        // The door: every action, asked of the roster, for every account.
+        self.check_door()?;
         // Who may view the collaborators: the owner and accepted members;
         // pending invitees, deleted accounts and strangers are refused.
         for account in 0..ACCOUNTS {
@@ -1303,6 +1554,30 @@ impl Harness {
         }
         Ok(())
     }
+}
+
+/// The member `by_id` or by email, as a command names it.
+fn key(by_id: bool, email: &Email, id: &MemberId) -> MemberKey {
+    if by_id {
+        MemberKey::Id(id.clone())
+    } else {
+        MemberKey::Email(email.clone())
+    }
+}
+
+/// The messages of the refusals a command turns into
+/// [`Outcome::Unchanged`]: the role held, the name held, the transfer
+/// pending already.
+fn unchanged_messages() -> Vec<String> {
+    Role::ALL
+        .into_iter()
+        .map(|role| ChangeRoleError::Unchanged { role }.to_string())
+        .chain([
+            ChangeRoleError::UnchangedCustom.to_string(),
+            RenameError::Unchanged.to_string(),
+            TransferError::AlreadyPending.to_string(),
+        ])
+        .collect()
 }
 
 /// A decision's result in the shape the harness compares.
@@ -1457,6 +1732,9 @@ fn the_generator_reaches_transfers_and_acceptances() {
                 matches!(op, Op::Accept { name: 0, .. }) && !emitted.is_empty(),
             );
         }
+        *n.entry("commands that hold already (no-ops)").or_default() += h.noops.get();
+        *n.entry("removals of oneself decided as a leave")
+            .or_default() += h.own_removals.get();
     }
     println!("{n:#?}");
     for (what, at_least) in [
@@ -1481,6 +1759,8 @@ fn the_generator_reaches_transfers_and_acceptances() {
         ("refused after a deletion", 50),
         ("targets addressed by id, accepted", 20),
         ("acceptances without a username", 10),
+        ("commands that hold already (no-ops)", 20),
+        ("removals of oneself decided as a leave", 5),
     ] {
         let got = n.get(what).copied().unwrap_or(0);
         assert!(got >= at_least, "only {got} {what}");

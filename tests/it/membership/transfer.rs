@@ -169,12 +169,26 @@ fn transfer_accept_refusals() {
     );
     let request = f.request(COLLAB, 80);
     assert_eq!(request, forged, "the forged value names the real request");
-    // Only the target accepts.
-    for actor in [OWNER, LIMITED, STRANGER, PENDING] {
+    // Only the target accepts. A stranger and a pending invitee are
+    // refused as such, before the transfer is looked at.
+    for (actor, why) in [
+        (OWNER, TransferError::NotTarget),
+        (LIMITED, TransferError::NotTarget),
+        (
+            STRANGER,
+            TransferError::NotPermitted(NotPermitted::Stranger),
+        ),
+        (
+            PENDING,
+            TransferError::NotPermitted(NotPermitted::Inactive {
+                status: MemberStatus::Pending,
+            }),
+        ),
+    ] {
         refused(
             &f.roster,
             |r| r.accept_transfer(&email(actor), &request, at(90)),
-            TransferError::NotTarget,
+            why,
         );
     }
     // A request that is not the pending one: another time, another
@@ -199,10 +213,17 @@ fn transfer_accept_refusals() {
     )
     .unwrap();
     let (elsewhere, _) = Roster::create(other_resource, f.roster.owner().account(), at(0));
+    // (Asked by a member of that other roster: a stranger there is
+    // refused as such first.)
+    refused(
+        &elsewhere,
+        |x| x.accept_transfer(&email(OWNER), &request, at(90)),
+        TransferError::WrongResource,
+    );
     refused(
         &elsewhere,
         |x| x.accept_transfer(&email(COLLAB), &request, at(90)),
-        TransferError::WrongResource,
+        TransferError::NotPermitted(NotPermitted::Stranger),
     );
     // Accepted once; the same request again is refused.
     let mut moved = f.roster.clone();
@@ -221,12 +242,20 @@ fn a_cancelled_transfer_cannot_be_accepted() {
     for canceller in [OWNER, COLLAB] {
         let mut f = app();
         let request = f.request(COLLAB, 80);
-        for actor in [LIMITED, STRANGER, PENDING] {
-            refused(
-                &f.roster,
-                |r| r.cancel_transfer(&email(actor), at(85)),
-                TransferError::NotParty,
-            );
+        for (actor, why) in [
+            (LIMITED, TransferError::NotParty),
+            (
+                STRANGER,
+                TransferError::NotPermitted(NotPermitted::Stranger),
+            ),
+            (
+                PENDING,
+                TransferError::NotPermitted(NotPermitted::Inactive {
+                    status: MemberStatus::Pending,
+                }),
+            ),
+        ] {
+            refused(&f.roster, |r| r.cancel_transfer(&email(actor), at(85)), why);
         }
         let ev = f.roster.cancel_transfer(&email(canceller), at(85)).unwrap();
         assert_eq!(ev.kind(), EventKind::TransferCancelled);
@@ -339,9 +368,15 @@ fn stale_transfers_are_dropped() {
             .clone()
             .accept_transfer(&email(COLLAB), &request, at(100))
             .unwrap_err();
-        assert!(
-            matches!(got, TransferError::NoPending),
-            "{what}: the stale request was accepted or refused oddly: {got:?}"
+        // The target, if no longer an active member, is refused as such
+        // before the transfer is looked at.
+        let expected = match f.roster.may_view(&email(COLLAB)) {
+            Ok(_) => TransferError::NoPending,
+            Err(why) => TransferError::NotPermitted(why),
+        };
+        assert_eq!(
+            got, expected,
+            "{what}: the stale request was accepted or refused oddly"
         );
         f.assert_replays();
         // The owner may ask again.

@@ -531,7 +531,10 @@ fn check_decision(r: Role, k: ResourceKind, a: Action, ctx: &Context) -> Result<
         }
     }
     if let Some(denial) = decision.denial() {
-        prop_assert_eq!((denial.role(), denial.kind(), denial.action()), (r, k, a));
+        prop_assert_eq!(
+            (denial.role(), denial.kind(), denial.action()),
+            (Some(r), k, a)
+        );
         prop_assert!(!denial.to_string().is_empty());
     }
     Ok(())
