@@ -114,12 +114,14 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
         .await
         .map_err(|e| e.to_string())?;
     let config = &state.config;
+    let database = args.database.summary();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         address = %addr,
         public_url = %config.public_url,
         region = %config.region,
-        database = %args.database.summary(),
+        // Quoted in text logs: it has spaces.
+        database = database.as_str(),
         pool_size = config.pool_size,
         jwt_ttl_seconds = config.jwt_ttl_seconds,
         metrics = if config.metrics_token.is_some() { "token" } else { "open" },

@@ -887,6 +887,21 @@ async fn headers_cookies_and_sign_in_csrf() {
     assert_eq!(r.headers["x-frame-options"], "DENY");
     let r = send(svc.addr, "GET", "/v1/regions", &[], None).await;
     assert!(!r.headers.contains_key("content-security-policy"));
+    // A form posted without a session never reaches its handler: to sign
+    // in, then back to the form's page.
+    let r = send(
+        svc.addr,
+        "POST",
+        "/apps/shop-api/settings/collaborators",
+        &[ct],
+        Some(b"csrf=x&email=eve%40example.com".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.headers["location"],
+        "/sign-in?next=%2Fapps%2Fshop-api%2Fsettings%2Fcollaborators"
+    );
     // The API's own routes still answer JSON, beside the pages.
     let r = send(svc.addr, "GET", "/v1/nope", &[], None).await;
     assert_eq!(r.status, 404);
