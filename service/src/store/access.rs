@@ -183,8 +183,9 @@ impl Opened {
     /// The guarded value for `action` in `ctx`, if the crate allows it.
     ///
     /// # Errors
-    /// [`AccessError::Hidden`] for a caller who is not an active member;
-    /// [`AccessError::Denied`] with the crate's denial.
+    /// [`AccessError::Denied`] with the crate's denial (for a caller
+    /// opened with [`Seen::Member`] or [`Seen::Link`] who is not an active
+    /// member too).
     pub fn grant(self, action: Action, ctx: &Context) -> Result<Granted, AccessError> {
         let decision = self.decide(action, ctx);
         if let Some(denial) = decision.denial() {
