@@ -25,8 +25,8 @@ use crate::store::{Change, Committed, Locator, Refusal, Seen};
 
 /// `{"collaborators": [...]}`.
 #[derive(Debug, Serialize)]
-struct CollaboratorList<'a> {
-    collaborators: Vec<CollaboratorOut<'a>>,
+struct CollaboratorList {
+    collaborators: Vec<CollaboratorOut>,
 }
 
 /// `GET /v1/apps/{app}/collaborators`: `{"collaborators":[...]}`, the
@@ -45,9 +45,9 @@ pub async fn list<K: Kind>(
     };
     let roster = opened.roster();
     let ids = state.store.user_ids(&account_emails(roster)).await?;
-    let collaborators: Vec<CollaboratorOut<'_>> = roster
+    let collaborators: Vec<CollaboratorOut> = roster
         .members()
-        .filter_map(|m| collaborator(opened.resource(), m, &ids, link))
+        .filter_map(|m| collaborator(roster.resource(), m, &ids, link))
         .collect();
     // Serialized straight from the borrowed rows, without a `Value` tree.
     let body =
@@ -71,7 +71,7 @@ async fn one(
         MemberStatus::Pending => HashMap::new(),
         _ => state.store.user_ids(&[member.email().normalized()]).await?,
     };
-    let out = collaborator(&done.resource, member, &ids, link).ok_or_else(missing)?;
+    let out = collaborator(done.roster.resource(), member, &ids, link).ok_or_else(missing)?;
     Ok(Json(json!({ "collaborator": out })))
 }
 

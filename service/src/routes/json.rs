@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use collab_authz::api::{ApiStatus, UNKNOWN_USERNAME};
-use collab_authz::membership::{EventKind, Member, Username};
-use collab_authz::{Email, Event, ResourceKind, Role, Roster};
+use collab_authz::api::ApiCollaborator;
+use collab_authz::membership::{EventKind, Member, MemberStatus, Resource, Username};
+use collab_authz::{Email, Event, ResourceKind, Roster};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -120,19 +120,16 @@ pub fn event(event: &Event, kind: ResourceKind) -> Value {
     value
 }
 
-/// One collaborator in the API's shape.
+/// One collaborator in the API's shape: the crate's
+/// [`ApiCollaborator`] (which fails closed: a member who holds a custom
+/// role carries it as `custom_role`, and reads back to no more than they
+/// hold), with the service's `role` beside it: the built-in role's id, or
+/// `null` for a custom role (whose base would say more than it holds).
 #[derive(Debug, Serialize)]
-pub struct CollaboratorOut<'a> {
-    id: &'a str,
-    app_id: &'a str,
-    app_name: &'a str,
-    email: &'a str,
-    username: &'a str,
-    status: &'static str,
-    user_id: Option<&'a str>,
-    is_limited: bool,
-    role: &'static str,
-    invitation_link: Option<String>,
+pub struct CollaboratorOut {
+    #[serde(flatten)]
+    object: ApiCollaborator,
+    role: Option<&'static str>,
 }
 
 /// How a collaborator's invitation link is shown.
@@ -146,41 +143,32 @@ pub enum Link<'a> {
     Known(&'a str),
 }
 
-/// `member` of `resource` as the API's collaborator object (`None` for
-/// the owner, whom the API leaves out); `user_ids` by normalized email.
+/// `member` of `resource` (its id and current name from the roster) as the
+/// API's collaborator object (`None` for the owner, whom the API leaves
+/// out); `user_ids` by normalized email.
 #[must_use]
-pub fn collaborator<'a>(
-    resource: &'a ResourceRow,
-    member: &'a Member,
-    user_ids: &'a HashMap<String, String>,
+pub fn collaborator(
+    resource: &Resource,
+    member: &Member,
+    user_ids: &HashMap<String, String>,
     link: Link<'_>,
-) -> Option<CollaboratorOut<'a>> {
-    let status = ApiStatus::from_status(member.status())?;
-    let pending = status == ApiStatus::Pending;
-    let member_id = member.id().as_str();
-    let invitation_link = match (pending, link) {
-        (false, _) | (true, Link::Hidden) => None,
-        (true, Link::Derived(state)) => Some(invitation_link(state, &resource.id, member_id)),
-        (true, Link::Known(link)) => Some(link.to_string()),
-    };
-    Some(CollaboratorOut {
-        id: member_id,
-        app_id: &resource.id,
-        app_name: &resource.name,
-        email: member.email().as_str(),
-        username: member.username().map_or(UNKNOWN_USERNAME, Username::as_str),
-        status: status.as_str(),
-        user_id: if pending {
-            None
-        } else {
-            user_ids
-                .get(member.email().normalized())
-                .map(String::as_str)
-        },
-        is_limited: member.role() == Role::LimitedCollaborator,
-        role: member.role().id(),
-        invitation_link,
-    })
+) -> Option<CollaboratorOut> {
+    let mut object = ApiCollaborator::from_member(member, resource)?;
+    if member.status() == MemberStatus::Pending {
+        let (resource_id, member_id) = (resource.id().as_str(), member.id().as_str());
+        match link {
+            Link::Hidden => {}
+            Link::Derived(state) => {
+                object =
+                    object.with_invitation_link(invitation_link(state, resource_id, member_id));
+            }
+            Link::Known(link) => object = object.with_invitation_link(link),
+        }
+    } else if let Some(id) = user_ids.get(member.email().normalized()) {
+        object = object.with_user_id(id.as_str());
+    }
+    let role = member.custom_role().is_none().then(|| member.role().id());
+    Some(CollaboratorOut { object, role })
 }
 
 /// The normalized emails of the roster's accepted (or deleted-account)
@@ -189,7 +177,7 @@ pub fn collaborator<'a>(
 pub fn account_emails(roster: &Roster) -> Vec<&str> {
     roster
         .iter()
-        .filter(|m| m.status() != collab_authz::membership::MemberStatus::Pending)
+        .filter(|m| m.status() != MemberStatus::Pending)
         .map(|m| m.email().normalized())
         .collect()
 }

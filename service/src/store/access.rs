@@ -40,7 +40,13 @@ pub enum Seen {
 }
 
 /// A resource and its roster, loaded once for a caller who may see it.
-/// Only [`Store::open`] makes one.
+/// Only [`Store::open`] makes one (its fields are private).
+///
+/// ```compile_fail
+/// use collab_authz_service::store::Opened;
+/// // Does not compile: only the access step opens a resource.
+/// let forged = Opened { resource: todo!(), roster: todo!(), caller: todo!() };
+/// ```
 #[derive(Debug)]
 pub struct Opened {
     resource: ResourceRow,
@@ -49,7 +55,16 @@ pub struct Opened {
 }
 
 /// An [`Opened`] resource on which the crate allowed the caller an action:
-/// what a guarded operation takes. Only [`Opened::grant`] makes one.
+/// what a guarded operation takes. Only [`Opened::grant`] makes one: its
+/// fields are private, so code outside the access step cannot forge one
+/// and skip the check.
+///
+/// ```compile_fail
+/// use collab_authz::{Action, Decision};
+/// use collab_authz_service::store::Granted;
+/// // Does not compile: a grant is only ever handed out by the access step.
+/// let forged = Granted { opened: todo!(), action: Action::Restart, decision: Decision::Allowed };
+/// ```
 #[derive(Debug)]
 pub struct Granted {
     opened: Opened,
@@ -168,8 +183,9 @@ impl Opened {
     /// The guarded value for `action` in `ctx`, if the crate allows it.
     ///
     /// # Errors
-    /// [`AccessError::Hidden`] for a caller who is not an active member;
-    /// [`AccessError::Denied`] with the crate's denial.
+    /// [`AccessError::Denied`] with the crate's denial (for a caller
+    /// opened with [`Seen::Member`] or [`Seen::Link`] who is not an active
+    /// member too).
     pub fn grant(self, action: Action, ctx: &Context) -> Result<Granted, AccessError> {
         let decision = self.decide(action, ctx);
         if let Some(denial) = decision.denial() {

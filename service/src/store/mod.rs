@@ -95,9 +95,10 @@ pub struct Stats {
     pub cache_misses: AtomicU64,
     /// Writes that decided again after losing a race.
     pub retries: AtomicU64,
-    /// Nanoseconds spent inside the crate: its membership decisions,
-    /// `apply`, `Roster::create`, `decide` and the deserialization of
-    /// snapshots and events.
+    /// Nanoseconds spent inside the crate: `Roster::decide_command`,
+    /// `apply`, `Roster::create` and the deserialization of snapshots and
+    /// events (not the access checks, `Roster::decide`, which take
+    /// nanoseconds each).
     pub crate_nanos: AtomicU64,
 }
 
