@@ -535,6 +535,13 @@ async fn flow() {
         "Stop collaborating"
     );
     b.shoot(&shots, "12-limited-collaborator").await;
+    // She owns nothing: her Collaborators tab offers no grouping or export.
+    b.click_label("//header", "a", "Collaborators").await;
+    b.wait_css("p.empty").await;
+    assert_eq!(b.count(".toolbar, #export-csv, #export-json").await, 0);
+    b.goto(&format!("{base}/apps/shop-api/settings/collaborators"))
+        .await;
+    b.wait_css("table.collaborators").await;
 
     // The server decides again: a submission the page did not offer is
     // refused with the crate's reason, and nothing changes.

@@ -19,7 +19,8 @@ use serde::Deserialize;
 
 use super::extract::CsrfForm;
 use super::labels::{
-    collaborator_roles, explain, explain_all, kind_label, kind_word, role_label, status_label,
+    collaborator_roles, explain, explain_all, in_words, kind_label, kind_word, role_label,
+    status_label,
 };
 use super::layout::{
     DoneQuery, Nav, collaborators_url, csrf_field, error_page, layout, page, query, redirect,
@@ -204,7 +205,7 @@ fn refusal_text(roster: &Roster, me: &Email, attempt: Attempt<'_>, error: &ApiEr
             email.as_str(),
             status_label(status).to_lowercase()
         ),
-        _ => error.to_string(),
+        _ => in_words(&error.to_string()),
     }
 }
 

@@ -64,12 +64,14 @@ pub(super) async fn directory(
     let body = html! {
         h1 { "Collaborators" }
         p.lead { "Everyone collaborating on the apps and databases you own." }
-        (toolbar(grouping))
         @if directory.is_empty() {
-            p { "Nobody collaborates on your apps and databases yet." }
+            // Nothing to group or export: neither is offered.
+            p.empty { "You own no app or database yet; everyone on those you own will be listed here." }
         } @else if grouping == Grouping::ByCollaborator {
+            (toolbar(grouping))
             (by_collaborator(&directory))
         } @else {
+            (toolbar(grouping))
             (by_resource(&directory))
         }
     };

@@ -137,11 +137,67 @@ fn who_can(lowest: Role) -> String {
     }
 }
 
+/// `text` (a message of the crate or the store shown as is) with every
+/// identifier of the crate that a person would not write replaced by its
+/// label: `role limited_collaborator does not exist on a
+/// dedicated_database` reads "role limited collaborator does not exist on
+/// a dedicated database". The page's safety net for messages it has no
+/// sentence of its own for.
+#[must_use]
+pub fn in_words(text: &str) -> String {
+    let roles = Role::ALL.iter().map(|r| (r.id(), r.label()));
+    let actions = Action::ALL.iter().map(|a| (a.id(), a.label()));
+    let kinds = ResourceKind::ALL.iter().map(|k| (k.id(), k.label()));
+    let statuses = MemberStatus::ALL.iter().map(|s| (s.id(), s.label()));
+    let mut ids: Vec<(&str, &str)> = roles
+        .chain(actions)
+        .chain(kinds)
+        .chain(statuses)
+        .filter(|(id, _)| id.contains('_'))
+        .collect();
+    // Longer ids first, so that no id is replaced inside a longer one.
+    ids.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // An address is quoted as written, whatever it contains.
+        if word.contains('@') {
+            out.push_str(word);
+        } else {
+            let replaced = ids.iter().fold(word.to_string(), |w, (id, label)| {
+                replace_whole(&w, id, label)
+            });
+            out.push_str(&replaced);
+        }
+    }
+    out
+}
+
+/// `word` with `id` replaced by `label` where it is not part of a longer
+/// name (no letter, digit or `_` on either side).
+fn replace_whole(word: &str, id: &str, label: &str) -> String {
+    let part_of_name = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(at) = rest.find(id) {
+        let (before, after) = rest.split_at(at);
+        let tail = after.get(id.len()..).unwrap_or("");
+        out.push_str(before);
+        let whole = !part_of_name(out.chars().next_back()) && !part_of_name(tail.chars().next());
+        out.push_str(if whole { label } else { id });
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use collab_authz::{Action, Context, Denial, ResourceKind, Role, decide};
 
-    use super::{explain, explain_all, role_label};
+    use super::{explain, explain_all, in_words, role_label};
 
     fn denial(role: Role, kind: ResourceKind, action: Action) -> Option<Denial> {
         decide(role, kind, action, &Context::new())
@@ -173,6 +229,25 @@ mod tests {
         assert_eq!(
             role_label(Role::LimitedCollaborator),
             "Limited collaborator"
+        );
+    }
+
+    #[test]
+    fn identifiers_read_as_labels() {
+        let text = in_words("role limited_collaborator does not exist on a dedicated_database");
+        assert_eq!(
+            text,
+            "role limited collaborator does not exist on a dedicated database"
+        );
+        assert_eq!(in_words("user_account_deleted"), "user account deleted");
+        assert_eq!(in_words("no identifier here"), "no identifier here");
+        assert_eq!(
+            in_words("limited_collaborator@example.com is a limited_collaborator."),
+            "limited_collaborator@example.com is a limited collaborator."
+        );
+        assert_eq!(
+            in_words("x_owner_y collaborator_z"),
+            "x_owner_y collaborator_z"
         );
     }
 

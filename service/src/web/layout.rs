@@ -8,6 +8,7 @@ use collab_authz::ResourceKind;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
+use super::labels::in_words;
 use super::session::Session;
 use crate::error::ApiError;
 use crate::store::ResourceRow;
@@ -54,7 +55,7 @@ pub(super) fn error_page(session: Option<&Session>, error: &ApiError) -> Respons
     // An internal error's detail is for the log, not the visitor.
     let text = match error {
         ApiError::Internal(_) => "Something went wrong on our side. Try again later.".into(),
-        other => other.to_string(),
+        other => in_words(&other.to_string()),
     };
     let body = html! {
         h1 { (title) }
