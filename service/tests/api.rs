@@ -1557,3 +1557,36 @@ async fn log_is_the_crates_events_and_reads_resume_snapshots() {
         .unwrap();
     assert!(member.username().is_none());
 }
+
+/// The access step's values are for one use: a resource opened through an
+/// invitation link (or for a member who may only leave) takes no other
+/// write, even the owner's, and nothing is written.
+#[tokio::test]
+async fn an_opened_resource_takes_only_the_writes_it_was_opened_for() {
+    use collab_authz_service::store::{Change, Locator, Seen, StoreError, WriteError};
+
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let app_id = create_app(&api, &olivia, "single").await;
+    let store = &svc.state.store;
+    let email = collab_authz::Email::parse(&olivia.email).unwrap();
+    for seen in [Seen::Link, Seen::Member] {
+        let opened = store
+            .open(Locator::Invitation(&app_id), &email, seen)
+            .await
+            .unwrap();
+        let err = store.write(opened, Change::Delete).await.unwrap_err();
+        assert!(
+            matches!(err, WriteError::Store(StoreError::Corrupt(_))),
+            "{err:?}"
+        );
+    }
+    // Opened for an active member, the owner's deletion goes through.
+    let opened = store
+        .open(Locator::Invitation(&app_id), &email, Seen::Active)
+        .await
+        .unwrap();
+    let done = store.write(opened, Change::Delete).await.unwrap();
+    assert_eq!(done.events.len(), 1);
+}

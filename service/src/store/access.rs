@@ -26,7 +26,11 @@ pub enum Locator<'a> {
     Invitation(&'a str),
 }
 
-/// Who may open a resource.
+/// Who may open a resource. A resource opened for [`Seen::Member`] takes
+/// only a removal ([`Change::Remove`](super::Change::Remove): leave or
+/// decline), one opened for [`Seen::Link`] only an acceptance
+/// ([`Change::Accept`](super::Change::Accept)); [`Store::write`] refuses
+/// anything else as a fault of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
     /// Its owner and accepted collaborators (everything but the two
@@ -45,13 +49,14 @@ pub enum Seen {
 /// ```compile_fail
 /// use collab_authz_service::store::Opened;
 /// // Does not compile: only the access step opens a resource.
-/// let forged = Opened { resource: todo!(), roster: todo!(), caller: todo!() };
+/// let forged = Opened { resource: todo!(), roster: todo!(), caller: todo!(), seen: todo!() };
 /// ```
 #[derive(Debug)]
 pub struct Opened {
     resource: ResourceRow,
     roster: Arc<Roster>,
     caller: Email,
+    seen: Seen,
 }
 
 /// An [`Opened`] resource on which the crate allowed the caller an action:
@@ -127,6 +132,7 @@ impl Store {
             resource,
             roster,
             caller: caller.clone(),
+            seen,
         })
     }
 
@@ -196,6 +202,12 @@ impl Opened {
             action,
             decision,
         })
+    }
+
+    /// How it was opened.
+    #[must_use]
+    pub fn seen(&self) -> Seen {
+        self.seen
     }
 
     pub(super) fn into_parts(self) -> (ResourceRow, Arc<Roster>, Email) {

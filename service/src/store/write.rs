@@ -11,7 +11,7 @@ use collab_authz::membership::EventKind;
 use collab_authz::{Email, Event, Role, Roster};
 use tokio_postgres::types::Json;
 
-use super::access::Opened;
+use super::access::{Opened, Seen};
 use super::command::{Change, Decided, Facts, decide};
 use super::rosters::{RESOURCE_COLUMNS, is_name_taken, resource_row};
 use super::{
@@ -149,6 +149,14 @@ impl Store {
     /// [`WriteError::Store`]: the database failed, nothing written (the
     /// transaction is rolled back).
     pub async fn write(&self, opened: Opened, change: Change) -> Result<Committed, WriteError> {
+        let fits = match opened.seen() {
+            Seen::Active => true,
+            Seen::Member => matches!(change, Change::Remove { .. }),
+            Seen::Link => matches!(change, Change::Accept { .. }),
+        };
+        if !fits {
+            return Err(StoreError::corrupt("a write on a resource opened for another use").into());
+        }
         let (mut resource, mut roster, actor) = opened.into_parts();
         let lock = self.write_lock(&resource.id)?;
         let _guard = lock.lock().await;
