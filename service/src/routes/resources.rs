@@ -236,17 +236,20 @@ pub async fn events<K: Kind>(
     QueryParams(query): QueryParams<EventsQuery>,
 ) -> ApiResult<Json<Value>> {
     let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let id = opened.resource().id.clone();
+    let mut opened = state.store.open(at, &caller.email, Seen::Active).await?;
     if K::KIND == ResourceKind::App {
-        opened.grant(Action::ViewActivity, &Context::new())?;
+        let ctx = Context::new();
+        opened = opened.grant(Action::ViewActivity, &ctx)?.into_opened();
     }
     if !(1..=1000).contains(&query.limit) || query.after < 0 {
         return Err(ApiError::Unprocessable(
             "limit: 1 to 1000; after: not negative".into(),
         ));
     }
-    let events = state.store.log(&id, query.after, query.limit).await?;
+    let events = state
+        .store
+        .events(&opened, query.after, query.limit)
+        .await?;
     let events: Vec<Value> = events.iter().map(|e| json::event(e, K::KIND)).collect();
     Ok(Json(json!({ "events": events })))
 }

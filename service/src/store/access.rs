@@ -216,6 +216,12 @@ impl Granted {
         &self.opened.resource
     }
 
+    /// The opened resource, the grant given up.
+    #[must_use]
+    pub fn into_opened(self) -> Opened {
+        self.opened
+    }
+
     /// The action allowed.
     #[must_use]
     pub fn action(&self) -> Action {

@@ -41,8 +41,9 @@ pub enum Change {
         role: Role,
     },
     /// The API's role update of membership `member_id`
-    /// (`{"collaborator":{"is_limited":...}}`): whether the caller may
-    /// change roles at all is decided before whether the role exists on
+    /// (`{"collaborator":{"is_limited":...}}`): `collaborator` or
+    /// `limited_collaborator`, whatever the kind; the crate decides whether
+    /// the caller may change roles at all before whether the role exists on
     /// the kind.
     Update {
         /// The membership.

@@ -345,6 +345,20 @@ impl Store {
             .collect()
     }
 
+    /// The log of the opened resource, events `after < seq`, at most
+    /// `limit`: what its events route shows to whoever opened it.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for an unreadable event.
+    pub async fn events(
+        &self,
+        opened: &super::Opened,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.log(&opened.resource().id, after, limit).await
+    }
+
     /// Rebuilds the roster of `resource` from its whole log with the
     /// crate's `Roster::replay`, bypassing cache and snapshots (for checks).
     ///
