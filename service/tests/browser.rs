@@ -244,7 +244,8 @@ async fn flow() {
     assert_eq!(
         b.text(&format!("{db_ada} td.actions a[href$='/remove']"))
             .await,
-        "Revoke access"
+        "Withdraw invitation",
+        "removing a pending invitee withdraws the invitation"
     );
     assert_eq!(b.count("button:disabled, .why").await, 0);
     let page = b.client.source().await.unwrap();
@@ -731,6 +732,14 @@ async fn collaborator_by_labels(b: &Browser, svc: &Service, base: &str, owner: &
     assert_eq!(b.text("p.notice").await, "Role changed.");
     let css_row = format!("tr[data-email='{other}']");
     assert_eq!(b.attr(&css_row, "data-role").await, "limited_collaborator");
+    // She withdraws that invitation, by its words.
+    if revoke {
+        b.click_label(&row, "summary", "Actions").await;
+        b.click_label(&row, "a", "Withdraw invitation").await;
+        b.click_label("", "button", "Withdraw invitation").await;
+        assert_eq!(b.text("p.notice").await, "Invitation withdrawn.");
+        assert_eq!(b.count(&css_row).await, 0);
+    }
     b.click_label("", "button", "Sign out").await;
     b.wait_css("form[action='/sign-in']").await;
 }

@@ -187,7 +187,9 @@ pub(super) async fn remove_page(
             Err(Some(denial)) => why(&explain(&denial)),
             Err(None) => why("You cannot revoke access here."),
         };
-        ("Revoke access", body)
+        let pending = member.status() == MemberStatus::Pending;
+        let title = if pending { WITHDRAW } else { "Revoke access" };
+        (title, body)
     };
     Ok(confirm_page(&session, resource, title, body))
 }
@@ -202,13 +204,22 @@ fn leave_form(session: &Session, resource: &ResourceRow, member: &Member, url: &
     }
 }
 
+/// The title and button of removing a pending invitation.
+const WITHDRAW: &str = "Withdraw invitation";
+
 fn revoke_form(session: &Session, resource: &ResourceRow, member: &Member, url: &str) -> Markup {
     let email = member.email().as_str();
+    let pending = member.status() == MemberStatus::Pending;
     html! {
-        p { strong { (email) } " will lose access to " (resource.name) "." }
+        @if pending {
+            p { strong { (email) } " will no longer be able to accept the invitation to " (resource.name) "." }
+        } @else {
+            p { strong { (email) } " will lose access to " (resource.name) "." }
+        }
         form method="post" action={(url) "/" (member.id().as_str()) "/remove"} {
             (csrf_field(session))
-            (buttons(html! { button.danger type="submit" { "Delete " (email) } }, url))
+            @let label = if pending { WITHDRAW.to_string() } else { format!("Delete {email}") };
+            (buttons(html! { button.danger type="submit" { (label) } }, url))
         }
     }
 }
@@ -228,17 +239,18 @@ pub(super) async fn remove(
     let opened = visible(&state, &session, kind, &key).await?;
     let resource = opened.resource().clone();
     let me = &session.caller.email;
-    let leaving = find_member(opened.roster(), &member_id).is_ok_and(|m| m.email() == me);
+    let member = find_member(opened.roster(), &member_id).ok();
+    let leaving = member.is_some_and(|m| m.email() == me);
+    let done = match member.map(Member::status) {
+        Some(MemberStatus::Pending) => "withdrawn",
+        _ => "removed",
+    };
     let change = Change::Remove { member_id };
-    match state
-        .store
-        .write(opened, change)
-        .await
-        .map_err(ApiError::from)
-    {
+    let written = state.store.write(opened, change).await;
+    match written.map_err(ApiError::from) {
         Ok(_) if leaving => Ok(redirect("/dashboard?done=left")),
         Ok(_) => Ok(redirect(&format!(
-            "{}?done=removed",
+            "{}?done={done}",
             collaborators_url(&resource)
         ))),
         Err(e) => {

@@ -121,6 +121,7 @@ impl DoneQuery {
             "added" => "Invitation sent. The collaborator appears dimmed until they accept.",
             "role" => "Role changed.",
             "removed" => "Access revoked.",
+            "withdrawn" => "Invitation withdrawn.",
             "left" => "You stopped collaborating.",
             "accepted" => "Invitation accepted: you are now a collaborator.",
             _ => return None,

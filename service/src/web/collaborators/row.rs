@@ -78,8 +78,15 @@ fn actions(viewer: &Viewer<'_>, kind: ResourceKind, member: &Member) -> Vec<RowA
         });
     }
     if viewer.revoke.is_ok() {
+        // Removing someone who has not accepted yet withdraws the
+        // invitation: no access is lost.
+        let pending = member.status() == MemberStatus::Pending;
         out.push(RowAction {
-            label: "Revoke access",
+            label: if pending {
+                "Withdraw invitation"
+            } else {
+                "Revoke access"
+            },
             path: "remove",
             danger: true,
         });
