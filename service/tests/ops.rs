@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use clap::CommandFactory;
 use collab_authz_service::config::{Cli, Config, Secret};
 use collab_authz_service::{AppState, router};
-use common::{Api, Response, fresh_database, postgres, send, service};
+use common::{Api, Response, fresh_database, postgres, send, service, user};
 use serde_json::{Value, json};
 use tokio::sync::RwLock;
 
@@ -246,6 +246,33 @@ async fn metrics_count_each_request_by_route_and_status_with_a_latency_histogram
             "{counter}: {text}"
         );
     }
+
+    // The roster cache's counters follow this store: the only one of this
+    // test binary that reads rosters.
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let api = Api { addr: svc.addr };
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/apps",
+            Some(json!({"app": {"name": "shop"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let hits = "collab_authz_roster_cache_hits_total";
+    let (_, before) = scrape(svc.addr).await;
+    for _ in 0..2 {
+        assert_eq!(
+            api.call(&olivia, "GET", "/v1/apps/shop", None).await.status,
+            200
+        );
+    }
+    let (text, after) = scrape(svc.addr).await;
+    assert!(
+        value(&after, hits, &[]) >= value(&before, hits, &[]) + 2.0,
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
