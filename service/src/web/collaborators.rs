@@ -175,7 +175,7 @@ pub(super) async fn add(
                 action: Action::InviteCollaborator,
                 invitee: Some(&invitee),
             };
-            Err(refused(&state, &session, &resource, attempt, &e).await)
+            Err(refusal_page(&state, &session, &resource, attempt, &e).await)
         }
     }
 }
@@ -221,7 +221,7 @@ pub(super) struct Attempt<'a> {
 /// `attempt` and its status, in words: the crate's explanation of a
 /// denial, or the list as it stands for an address already on it;
 /// nothing has changed.
-pub(super) async fn refused(
+pub(super) async fn refusal_page(
     state: &AppState,
     session: &Session,
     resource: &ResourceRow,

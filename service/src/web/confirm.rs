@@ -15,7 +15,7 @@ use collab_authz::{Action, ResourceKind, Role};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::collaborators::{Attempt, refused};
+use super::collaborators::{Attempt, refusal_page};
 use super::extract::CsrfForm;
 use super::labels::{collaborator_roles, explain, kind_word, role_label};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
@@ -151,7 +151,7 @@ pub(super) async fn change_role(
                 action: Action::ChangeCollaboratorRole,
                 invitee: None,
             };
-            Err(refused(&state, &session, &resource, attempt, &e).await)
+            Err(refusal_page(&state, &session, &resource, attempt, &e).await)
         }
     }
 }
@@ -258,7 +258,7 @@ pub(super) async fn remove(
                 action: Action::RevokeCollaborator,
                 invitee: None,
             };
-            Err(refused(&state, &session, &resource, attempt, &e).await)
+            Err(refusal_page(&state, &session, &resource, attempt, &e).await)
         }
     }
 }

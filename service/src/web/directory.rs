@@ -19,15 +19,16 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::shared::directory::{ExportFormat, directory as build_directory, export};
 
-/// The page's query: `group_by=collaborator|resource`,
-/// `format=csv|json` (exports).
+/// The Collaborators tab's query: `group_by=collaborator|resource`,
+/// `format=csv|json` (exports); lenient, unlike the API's (a stray
+/// parameter never fails a page).
 #[derive(Debug, Default, Deserialize)]
-pub(super) struct DirectoryQuery {
+pub(super) struct TabQuery {
     group_by: Option<String>,
     format: Option<String>,
 }
 
-impl DirectoryQuery {
+impl TabQuery {
     fn grouping(&self) -> Grouping {
         match self.group_by.as_deref() {
             Some("resource" | "app") => Grouping::ByResource,
@@ -56,7 +57,7 @@ pub(super) async fn directory(
     session: Session,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Response> {
-    let grouping = query::<DirectoryQuery>(raw.as_deref()).grouping();
+    let grouping = query::<TabQuery>(raw.as_deref()).grouping();
     let fail = |e: ApiError| error_page(Some(&session), &e);
     let owned = state.store.owned(&session.caller.email).await;
     let owned = owned.map_err(|e| fail(e.into()))?;
@@ -172,7 +173,7 @@ pub(super) async fn export_file(
     session: Session,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Response> {
-    let q: DirectoryQuery = query(raw.as_deref());
+    let q: TabQuery = query(raw.as_deref());
     let fail = |e: ApiError| error_page(Some(&session), &e);
     let owned = state.store.owned(&session.caller.email).await;
     let owned = owned.map_err(|e| fail(e.into()))?;
