@@ -463,7 +463,8 @@ fn every_command_one_seq_short_decides_but_the_transfer() {
             assert_eq!(outcome.events().len(), 1, "{name}");
             assert_eq!(outcome.events()[0].seq(), LAST, "{name}");
             let mut executed = roster.clone();
-            executed.execute(&email(actor), &command, at(50)).unwrap();
+            let executed_outcome = executed.execute(&email(actor), &command, at(50));
+            assert_eq!(executed_outcome, Ok(outcome), "{name}");
             assert_eq!(executed.version(), LAST, "{name}");
         }
     }
