@@ -153,7 +153,7 @@ impl Roster {
                 username,
             } => {
                 // The roster's state first, as every operation checks it.
-                self.gate().map_err(AcceptError::from)?;
+                self.gate(1).map_err(AcceptError::from)?;
                 // The link names the membership: only the actor's own.
                 // Any other id answers as no invitation does.
                 let own = self.get_by_id(member).is_some_and(|m| m.email() == actor);
@@ -206,7 +206,9 @@ impl Roster {
                     // Checked in the same order as with a request: the
                     // actor first, so a stranger learns nothing.
                     None => {
-                        self.gate().map_err(TransferError::from)?;
+                        // Two seqs, as an acceptance needs: the answer
+                        // does not tell whether a transfer is pending.
+                        self.gate(2).map_err(TransferError::from)?;
                         self.transfer_party(actor)?;
                         return Err(TransferError::NoPending.into());
                     }
