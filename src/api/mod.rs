@@ -29,10 +29,17 @@
 //!
 //! # Custom roles fail closed
 //!
-//! No value of `is_limited` says what a custom role holds, so the object
-//! of a member who holds one carries the crate's field `custom_role` (the
-//! custom role in full), and [`ApiCollaborator::to_member`] honours it:
-//! read back, the object never gives more rights than the member held.
+//! No value of `is_limited` says what a custom role holds, and the
+//! platform's own clients ignore unknown fields, so the platform's object
+//! of a member who holds one would read as a built-in role, which holds
+//! more. [`ApiCollaborator::from_member`] refuses such a member
+//! ([`ToApiError::CustomRole`]). The crate's form, for readers that know
+//! it, is an explicit opt-in
+//! ([`ApiCollaborator::from_member_with_custom_role`]): it carries the
+//! crate's field `custom_role` (the custom role in full), and
+//! [`ApiCollaborator::to_member`] honours it: read back, the object never
+//! gives more rights than the member held, and
+//! [`ApiCollaborator::role_in_listing`] names no built-in role for it.
 //! See [`ApiCollaborator`]'s section on custom roles.
 //!
 //! # Errors and HTTP statuses
@@ -95,7 +102,7 @@ mod read;
 /// to [`Username`](crate::Username)).
 pub use crate::membership::UNKNOWN_USERNAME;
 pub use body::{InviteBody, UpdateBody};
-pub use collaborator::ApiCollaborator;
+pub use collaborator::{ApiCollaborator, ToApiError};
 
 use read::{Named, object, object_only};
 
