@@ -816,7 +816,7 @@ fn no_route_names_the_base_role_as_a_custom_role_holders_rights() {
         (denial.reason(), denial.role()),
         (DenialReason::CustomRoleLacks, None)
     );
-    let json = serde_json::to_value(&decision).unwrap();
+    let json = serde_json::to_value(decision).unwrap();
     assert_eq!(json["denial"]["role"], serde_json::Value::Null);
     for text in [denial.to_string(), denial.explain().to_string()] {
         assert!(text.contains("custom role"), "{text}");

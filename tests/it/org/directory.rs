@@ -1,6 +1,11 @@
 //! The consolidated directory: grouping, order, errors, and the CSV and JSON
 //! exports (RFC 4180 quoting, formula neutralization, 2FA included).
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
