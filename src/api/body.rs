@@ -7,21 +7,6 @@
 //! `is_limited` is missing, misspelled or `null` gets the resource kind's
 //! default invitation role, the lower one on an app, and an update
 //! without `is_limited` is refused.
-//!
-//! # Permission before kind
-//!
-//! `is_limited: true` names a role a dedicated database does not have.
-//! [`InviteBody::role_on`] and [`UpdateBody::role_on`] refuse it at once
-//! ([`ApiError::RoleNotOnKind`], a 422), before anyone asked whether the
-//! caller may invite or change roles at all: a stranger or a limited
-//! collaborator would learn the request's shape is wrong instead of being
-//! refused (403). A service that answers requests builds the command
-//! instead ([`InviteBody::to_command`], [`UpdateBody::to_command`]): the
-//! flag becomes the role it names, unchecked, and
-//! [`Roster::decide_command`](crate::Roster::decide_command) checks the
-//! actor's permission first and the role against the kind after
-//! ([`InviteError::RoleNotOnKind`](crate::membership::InviteError::RoleNotOnKind),
-//! [`ChangeRoleError::RoleNotOnKind`](crate::membership::ChangeRoleError::RoleNotOnKind)).
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -198,7 +183,7 @@ impl InviteBody {
     /// the roster checks the actor's permission first, then the role
     /// against its kind, so a caller who may not invite is refused as
     /// such, whatever the body asks (see the
-    /// [module docs](self#permission-before-kind)).
+    /// [module docs](crate::api#permission-before-kind)).
     ///
     /// ```
     /// use collab_authz::api::InviteBody;
@@ -308,7 +293,7 @@ impl UpdateBody {
     ///
     /// Unlike [`role_on`](Self::role_on), it checks no kind: the roster
     /// checks the actor's permission first, then the role against its
-    /// kind (see the [module docs](self#permission-before-kind)). The role
+    /// kind (see the [module docs](crate::api#permission-before-kind)). The role
     /// the member holds already is
     /// [`Outcome::Unchanged`](crate::membership::Outcome::Unchanged).
     #[must_use]

@@ -329,7 +329,7 @@ impl ApiCollaborator {
     ///
     /// # Errors
     /// [`ApiError`] naming the missing or invalid field;
-    /// [`ApiError::Member`] with [`MemberError::CustomRoleBase`] when
+    /// [`ApiError::Member`] with [`MemberError::CustomRoleBase`](crate::membership::MemberError::CustomRoleBase) when
     /// `is_limited` is not the flag of the custom role's base role.
     pub fn to_member(&self, invited_at: Timestamp) -> Result<Member, ApiError> {
         let id = identifier("id", self.id.as_ref(), MemberId::new)?;

@@ -27,6 +27,21 @@
 //! `is_limited: true` on a dedicated database is an error in both
 //! directions ([`ApiError::RoleNotOnKind`]).
 //!
+//! # Permission before kind
+//!
+//! `is_limited: true` names a role a dedicated database does not have.
+//! [`InviteBody::role_on`] and [`UpdateBody::role_on`] refuse it at once
+//! ([`ApiError::RoleNotOnKind`], a 422), before anyone asked whether the
+//! caller may invite or change roles at all: a stranger or a limited
+//! collaborator would learn the request's shape is wrong instead of being
+//! refused (403). A service that answers requests builds the command
+//! instead ([`InviteBody::to_command`], [`UpdateBody::to_command`]): the
+//! flag becomes the role it names, unchecked, and
+//! [`Roster::decide_command`](crate::Roster::decide_command) checks the
+//! actor's permission first and the role against the kind after
+//! ([`InviteError::RoleNotOnKind`](crate::membership::InviteError::RoleNotOnKind),
+//! [`ChangeRoleError::RoleNotOnKind`](crate::membership::ChangeRoleError::RoleNotOnKind)).
+//!
 //! # Custom roles fail closed
 //!
 //! No value of `is_limited` says what a custom role holds, and the

@@ -726,7 +726,7 @@ fn expect_prefix<'a>(s: &'a str, prefix: &str) -> &'a str {
 fn view_username(s: &str) -> (Option<String>, &str) {
     let (text, quoted, rest) = view_field(s);
     (
-        (quoted || text != collab_authz::api::UNKNOWN_USERNAME).then_some(text),
+        (quoted || text != collab_authz::membership::UNKNOWN_USERNAME).then_some(text),
         rest,
     )
 }
@@ -899,7 +899,7 @@ fn a_username_cannot_forge_the_text_views_columns() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(crate::common::cases().min(500)))]
+    #![proptest_config(ProptestConfig::with_cases(500))]
 
     /// Whatever the usernames and the resource's name and id, both text
     /// views read back to the directory's fields, one line each.
