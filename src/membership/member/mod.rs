@@ -582,8 +582,12 @@ pub struct MemberParts {
     pub username: Option<Username>,
     /// The state of the membership.
     pub status: MemberStatus,
-    /// The role.
+    /// The built-in role: for a member who holds a custom role, the
+    /// custom role's base ([`CustomRole::covering_role`]).
     pub role: Role,
+    /// The custom role the member holds, if any: their rights are then
+    /// exactly its set ([`Member::custom_role`]). `role` must be its base.
+    pub custom_role: Option<CustomRole>,
     /// When the invitation was made (for the owner: when the roster was
     /// created).
     pub invited_at: Timestamp,
@@ -600,11 +604,20 @@ impl Member {
     /// pending (a pending membership without one, as the public API may
     /// list it, can never be accepted through [`Roster::accept`](crate::Roster::accept)).
     ///
-    /// Whether the role exists on the resource kind is checked by the
-    /// roster that holds the member.
+    /// A custom role ([`MemberParts::custom_role`]) is honoured, never
+    /// dropped: the owner may not hold one, and `role` must be its base
+    /// ([`CustomRole::covering_role`], as [`Member::with_custom_role`]
+    /// sets it), so that `Member::new(member.into_parts())` gives back the
+    /// same member.
+    ///
+    /// Whether the role (or the custom role) exists on the resource kind
+    /// is checked by the roster that holds the member.
     ///
     /// # Errors
-    /// [`MemberError`] naming the broken rule.
+    /// [`MemberError`] naming the broken rule:
+    /// [`MemberError::CustomRoleOwner`] for an owner with a custom role,
+    /// [`MemberError::CustomRoleBase`] when `role` is not the custom
+    /// role's base.
     pub fn new(parts: MemberParts) -> Result<Self, MemberError> {
         let MemberParts {
             id,
@@ -612,6 +625,7 @@ impl Member {
             username,
             status,
             role,
+            custom_role,
             invited_at,
             expires_at,
             token: token_digest,
@@ -622,13 +636,21 @@ impl Member {
         if status != MemberStatus::Pending && token_digest.is_some() {
             return Err(MemberError::TokenMismatch);
         }
+        if let Some(custom) = &custom_role {
+            if status == MemberStatus::Owner {
+                return Err(MemberError::CustomRoleOwner);
+            }
+            if custom::custom_base(custom) != role {
+                return Err(MemberError::CustomRoleBase);
+            }
+        }
         Ok(Self {
             id,
             email,
             username,
             status,
             role,
-            custom_role: None,
+            custom_role,
             invited_at,
             expires_at,
             token_digest,
@@ -669,10 +691,24 @@ impl Member {
         self.role
     }
 
-    /// The role whose rights the member holds now: `None` unless the
-    /// membership is accepted or the owner's.
+    /// The built-in role whose rights the member holds now: `None`
+    /// unless the membership is accepted or the owner's, and `None` for a
+    /// member who holds a [custom role](Self::custom_role): no built-in
+    /// role names their rights (the custom set is all they hold, and its
+    /// base role holds more). Ask [`Member::effective_permissions`] for
+    /// the rights of any member.
     #[must_use]
     pub fn effective_role(&self) -> Option<Role> {
+        if self.custom_role.is_some() {
+            return None;
+        }
+        self.active_role()
+    }
+
+    /// The built-in role of an active membership, a custom role's base
+    /// included: an upper bound of the rights, for the roster's own
+    /// checks that then read the custom set.
+    pub(crate) fn active_role(&self) -> Option<Role> {
         self.status.is_active().then_some(self.role)
     }
 
@@ -739,9 +775,9 @@ impl Member {
         }
     }
 
-    /// The member's parts, for rebuilding it changed. The parts hold no
-    /// custom role: give it again with [`Member::with_custom_role`]
-    /// ([`Member::custom_role`] reads it).
+    /// The member's parts, for rebuilding it changed: the custom role
+    /// included, so that `Member::new(member.into_parts())` gives back the
+    /// same member, never a wider one.
     #[must_use]
     pub fn into_parts(self) -> MemberParts {
         MemberParts {
@@ -750,6 +786,7 @@ impl Member {
             username: self.username,
             status: self.status,
             role: self.role,
+            custom_role: self.custom_role,
             invited_at: self.invited_at,
             expires_at: self.expires_at,
             token: self.token_digest,

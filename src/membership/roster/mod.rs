@@ -458,7 +458,7 @@ impl Roster {
     /// ([`Roster::is_deleted`]).
     pub fn may_view(&self, actor: &Email) -> Result<Role, NotPermitted> {
         let member = self.get(actor).ok_or(NotPermitted::Stranger)?;
-        member.effective_role().ok_or(NotPermitted::Inactive {
+        member.active_role().ok_or(NotPermitted::Inactive {
             status: member.status(),
         })
     }
@@ -472,8 +472,12 @@ impl Roster {
         }
     }
 
-    /// The role whose rights `email` holds on the resource: `None` for a
-    /// stranger, a pending invitation or a deleted account.
+    /// The built-in role whose rights `email` holds on the resource:
+    /// `None` for a stranger, a pending invitation or a deleted account,
+    /// and `None` for a member who holds a custom role, whose rights no
+    /// built-in role names ([`Member::effective_role`]). Ask
+    /// [`Roster::effective_permissions`] or [`Roster::decide`] for the
+    /// rights of any member.
     #[must_use]
     pub fn effective_role(&self, email: &Email) -> Option<Role> {
         self.get(email).and_then(Member::effective_role)
@@ -503,7 +507,7 @@ impl Roster {
     /// a custom role that lacks it.
     pub fn may(&self, actor: &Email, action: Action) -> Result<Role, NotPermitted> {
         let member = self.get(actor).ok_or(NotPermitted::Stranger)?;
-        let role = member.effective_role().ok_or(NotPermitted::Inactive {
+        let role = member.active_role().ok_or(NotPermitted::Inactive {
             status: member.status(),
         })?;
         let kind = self.kind();
