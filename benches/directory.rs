@@ -94,6 +94,7 @@ fn organization(resources: usize) -> Vec<(Resource, Vec<Member>)> {
                         username: (!pending).then(|| username(person)),
                         status,
                         role,
+                        custom_role: None,
                         invited_at: Timestamp::from_unix_seconds(rng.next() % 10_000_000),
                         expires_at: None,
                         token: pending

@@ -50,6 +50,7 @@ fn roster(n: usize) -> Roster {
         username: Some(Username::new("owner").unwrap()),
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: t(),
         expires_at: None,
         token: None,
@@ -62,6 +63,7 @@ fn roster(n: usize) -> Roster {
             username: Some(Username::new(format!("member{i}")).unwrap()),
             status: MemberStatus::Accepted,
             role: Role::LimitedCollaborator,
+            custom_role: None,
             invited_at: t(),
             expires_at: None,
             token: None,
@@ -399,14 +401,19 @@ fn bench_log(c: &mut Criterion) {
     group.finish();
 }
 
-/// The time this thread has run on a CPU, in nanoseconds, from
-/// `/proc/thread-self/schedstat` (its first field). On a shared 2-core VM
-/// the wall clock also counts the time other processes hold the CPU; this
-/// counts only ours. Read outside the timed loops (a read costs a few µs).
+/// The time this thread has run on a CPU, from the clock
+/// `CLOCK_THREAD_CPUTIME_ID`. On a shared 2-core VM the wall clock also
+/// counts the time other processes hold the CPU; this counts only ours.
+/// Unlike the run time in `/proc/thread-self/schedstat`, which is brought
+/// up to date only at the scheduler's ticks and switches (so that a short
+/// sample could read zero, and criterion refused it), the clock counts
+/// the running thread's time up to the call, to the nanosecond.
 fn thread_cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    let ns: u64 = stat.split(' ').next().unwrap().parse().unwrap();
-    Duration::from_nanos(ns)
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap(),
+        u32::try_from(now.tv_nsec).unwrap(),
+    )
 }
 
 /// Apply and decode in thread CPU time: rounds of up to 10,000 events,

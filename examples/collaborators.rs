@@ -88,6 +88,7 @@ fn owner(args: &Args) -> Result<Member, String> {
         username,
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: Timestamp::default(),
         expires_at: None,
         token: None,

@@ -98,6 +98,7 @@
 //!     username: Some(Username::new("ada │ owner")?),
 //!     status: MemberStatus::Accepted,
 //!     role: Role::LimitedCollaborator,
+//!     custom_role: None,
 //!     invited_at: Timestamp::from_unix_seconds(0),
 //!     expires_at: None,
 //!     token: None,

@@ -13,18 +13,23 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use super::read::{object_only, read_email, read_is_limited};
-use crate::membership::{Email, Invitation, InvitationToken, MemberId};
+use crate::membership::{Command, Email, Invitation, InvitationToken, MemberId, MemberKey};
 use crate::rules::resource_kind::ResourceKind;
 use crate::rules::role::Role;
+
+/// The built-in role `is_limited` names, whatever the kind.
+const fn named_role(is_limited: bool) -> Role {
+    if is_limited {
+        Role::LimitedCollaborator
+    } else {
+        Role::Collaborator
+    }
+}
 
 /// The role `is_limited` names on `kind`; `true` on a kind without a
 /// limited role is an error.
 fn flag_role(is_limited: bool, kind: ResourceKind) -> Result<Role, ApiError> {
-    let role = if is_limited {
-        Role::LimitedCollaborator
-    } else {
-        Role::Collaborator
-    };
+    let role = named_role(is_limited);
     if kind.has_role(role) {
         Ok(role)
     } else {
@@ -136,6 +141,10 @@ impl InviteBody {
     /// [`kind.default_invitation_role()`](ResourceKind::default_invitation_role),
     /// `false` gives `collaborator`, `true` gives `limited_collaborator`.
     ///
+    /// It checks the kind before any permission: to answer a request,
+    /// build [`to_command`](Self::to_command) instead, which leaves the
+    /// kind to the roster, after the permission check.
+    ///
     /// # Errors
     /// [`ApiError::RoleNotOnKind`] for `is_limited: true` on a dedicated
     /// database, which has no limited role.
@@ -161,6 +170,53 @@ impl InviteBody {
     ) -> Result<Invitation, ApiError> {
         let role = self.role_on(kind)?;
         Ok(Invitation::new(id, self.collaborator.email.clone(), token).with_role(role))
+    }
+
+    /// The invitation as a [`Command`] for
+    /// [`Roster::decide_command`](crate::Roster::decide_command), with the
+    /// membership id and the secret the caller chose: `is_limited` becomes
+    /// the role it names (`true`: `limited_collaborator`, `false`:
+    /// `collaborator`), and a missing flag leaves the role to the roster's
+    /// kind default ([`ResourceKind::default_invitation_role`]).
+    ///
+    /// Unlike [`to_invitation`](Self::to_invitation), it checks no kind:
+    /// the roster checks the actor's permission first, then the role
+    /// against its kind, so a caller who may not invite is refused as
+    /// such, whatever the body asks (see the
+    /// [module docs](crate::api#permission-before-kind)).
+    ///
+    /// ```
+    /// use collab_authz::api::InviteBody;
+    /// use collab_authz::membership::{CommandError, ErrorClass, Classify, InviteError};
+    /// use collab_authz::{Account, Email, InvitationToken, MemberId, Resource, ResourceId, ResourceKind, Roster, Timestamp};
+    ///
+    /// let t = Timestamp::from_unix_seconds(0);
+    /// let owner = Email::parse("owner@example.com")?;
+    /// let db = Resource::new(ResourceKind::DedicatedDatabase, ResourceId::new("db-1")?, "ledger")?;
+    /// let account = Account { id: MemberId::new("m0")?, email: owner.clone(), username: None };
+    /// let (roster, _) = Roster::create(db, account, t);
+    /// let body: InviteBody = serde_json::from_str(
+    ///     r#"{"collaborator": {"email": "ada@example.com", "is_limited": true}}"#,
+    /// )?;
+    /// let command = body.to_command(MemberId::new("m1")?, InvitationToken::new("s3cret")?);
+    ///
+    /// // A stranger is refused for who they are, not for the body.
+    /// let eve = Email::parse("eve@example.com")?;
+    /// let err = roster.decide_command(&eve, &command, t).unwrap_err();
+    /// assert_eq!(err.class(), ErrorClass::NotPermitted);
+    /// // The owner may invite: the kind has no limited role.
+    /// let err = roster.decide_command(&owner, &command, t).unwrap_err();
+    /// assert!(matches!(err, CommandError::Invite(InviteError::RoleNotOnKind { .. })));
+    /// assert_eq!(err.class(), ErrorClass::Invalid);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn to_command(&self, id: MemberId, token: InvitationToken) -> Command {
+        let invitation = Invitation::new(id, self.collaborator.email.clone(), token);
+        Command::invite(match self.collaborator.is_limited {
+            None => invitation,
+            Some(flag) => invitation.with_role(named_role(flag)),
+        })
     }
 }
 
@@ -219,12 +275,29 @@ impl UpdateBody {
         self.collaborator.is_limited
     }
 
-    /// The role the update asks for on a resource of `kind`.
+    /// The role the update asks for on a resource of `kind`. It checks
+    /// the kind before any permission: to answer a request, build
+    /// [`to_command`](Self::to_command) instead.
     ///
     /// # Errors
     /// [`ApiError::RoleNotOnKind`] for `is_limited: true` on a dedicated
     /// database.
     pub fn role_on(&self, kind: ResourceKind) -> Result<Role, ApiError> {
         flag_role(self.collaborator.is_limited, kind)
+    }
+
+    /// The update of `member` as a [`Command`] for
+    /// [`Roster::decide_command`](crate::Roster::decide_command): a role
+    /// change to the role `is_limited` names (`true`:
+    /// `limited_collaborator`, `false`: `collaborator`).
+    ///
+    /// Unlike [`role_on`](Self::role_on), it checks no kind: the roster
+    /// checks the actor's permission first, then the role against its
+    /// kind (see the [module docs](crate::api#permission-before-kind)). The role
+    /// the member holds already is
+    /// [`Outcome::Unchanged`](crate::membership::Outcome::Unchanged).
+    #[must_use]
+    pub fn to_command(&self, member: impl Into<MemberKey>) -> Command {
+        Command::change_role(member, named_role(self.collaborator.is_limited))
     }
 }

@@ -12,7 +12,6 @@ use super::read::{
     read_invitation_link, read_is_limited, read_status, read_user_id, read_username,
 };
 use super::{ApiError, ApiStatus};
-use crate::membership::MemberError;
 use crate::membership::{
     Email, IdentifierError, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource,
     ResourceId, Timestamp, UNKNOWN_USERNAME, Username,
@@ -47,12 +46,12 @@ use crate::rules::role::Role;
 ///     username: None,
 ///     status: MemberStatus::Pending,
 ///     role: Role::LimitedCollaborator,
+///     custom_role: None,
 ///     invited_at: Timestamp::from_unix_seconds(0),
 ///     expires_at: None,
 ///     token: Some(InvitationToken::new("s3cret")?.digest()),
 /// })?;
-/// let object = ApiCollaborator::from_member(&ada, &app)
-///     .expect("not the owner")
+/// let object = ApiCollaborator::from_member(&ada, &app)?
 ///     .with_user_id("us-1")
 ///     .with_invitation_link("https://example.com/invite/s3cret");
 /// assert_eq!(
@@ -77,19 +76,28 @@ use crate::rules::role::Role;
 ///
 /// The platform's object has no field for a custom role, and no value of
 /// `is_limited` says what a custom role holds: `true` or `false` names a
-/// built-in role, which holds more (or other) actions. So the object of a
-/// member who holds one carries the crate's own field `custom_role`, the
+/// built-in role, which holds more (or other) actions. A reader that
+/// ignores unknown fields (the platform's own clients do) would read any
+/// object of such a member as that built-in role. So
+/// [`from_member`](Self::from_member), the platform's form, **refuses** a
+/// member who holds a custom role ([`ToApiError::CustomRole`]).
+///
+/// A service whose readers know the crate's form opts in with
+/// [`from_member_with_custom_role`](Self::from_member_with_custom_role):
+/// the object then carries the crate's own field `custom_role`, the
 /// custom role as the stored forms write it (`{"name", "kind",
 /// "permissions"}`), next to `is_limited` set to its base role's flag. The
-/// reader honours it, strictly: [`to_member`](Self::to_member) gives a
-/// member who holds exactly the custom role's set, and refuses an object
-/// whose `custom_role` does not read, or whose `is_limited` is not its
-/// base's. Read back, the object never gives more than the member held
-/// (fail closed). The field is written only for a custom role, so the
-/// object of a built-in role is the platform's, unchanged.
+/// crate's reader honours it, strictly: [`to_member`](Self::to_member)
+/// gives a member who holds exactly the custom role's set, and refuses an
+/// object whose `custom_role` does not read, or whose `is_limited` is not
+/// its base's. Read back by the crate, the object never gives more than
+/// the member held (fail closed); read by a reader that drops the field,
+/// it gives the base role, so send it only to readers that know it. The
+/// field is written only for a custom role, so the object of a built-in
+/// role is the platform's, unchanged.
 ///
 /// ```
-/// use collab_authz::api::ApiCollaborator;
+/// use collab_authz::api::{ApiCollaborator, ToApiError};
 /// use collab_authz::membership::MemberParts;
 /// use collab_authz::{
 ///     custom_role, CustomRole, Email, Member, MemberId, MemberStatus, Permissions, Resource,
@@ -106,12 +114,19 @@ use crate::rules::role::Role;
 ///     username: None,
 ///     status: MemberStatus::Accepted,
 ///     role: Role::Collaborator,
+///     custom_role: None,
 ///     invited_at: at,
 ///     expires_at: None,
 ///     token: None,
 /// })?
 /// .with_custom_role(DEPLOYER)?;
-/// let object = ApiCollaborator::from_member(&ada, &app).expect("not the owner");
+/// // The platform's form cannot say what the member holds: refused.
+/// assert_eq!(
+///     ApiCollaborator::from_member(&ada, &app),
+///     Err(ToApiError::CustomRole { name: "deployer".into() }),
+/// );
+/// // The crate's form, for readers that know the field.
+/// let object = ApiCollaborator::from_member_with_custom_role(&ada, &app)?;
 /// let json = serde_json::to_value(&object)?;
 /// assert_eq!(json["is_limited"], false);
 /// assert_eq!(json["custom_role"]["name"], "deployer");
@@ -263,16 +278,25 @@ impl ApiCollaborator {
         self.invitation_link.as_deref()
     }
 
-    /// The role of a collaborator read from a listing (a list or single
-    /// response, or an event): `limited_collaborator` when `is_limited` is
-    /// `true`, `collaborator` otherwise, a missing or `null` flag included.
+    /// The built-in role of a collaborator read from a listing (a list or
+    /// single response, or an event): `limited_collaborator` when
+    /// `is_limited` is `true`, `collaborator` otherwise, a missing or
+    /// `null` flag included; `None` for an object that carries a
+    /// [`custom_role`](Self::custom_role): no built-in role names what its
+    /// holder holds (fail closed; [`to_member`](Self::to_member) reads the
+    /// custom role).
     ///
     /// This is the listings' legacy rule, for objects the platform wrote.
     /// Never apply it to a request: an invitation without `is_limited`
     /// gets the resource kind's default invitation role, the lower one on
     /// an app ([`InviteBody::role_on`](super::InviteBody::role_on)).
     #[must_use]
-    pub fn role_in_listing(&self) -> Role {
+    pub fn role_in_listing(&self) -> Option<Role> {
+        self.custom_role.is_none().then(|| self.flag_role())
+    }
+
+    /// The built-in role the flag names, by the listings' rule.
+    fn flag_role(&self) -> Role {
         if self.is_limited == Some(true) {
             Role::LimitedCollaborator
         } else {
@@ -305,7 +329,7 @@ impl ApiCollaborator {
     ///
     /// # Errors
     /// [`ApiError`] naming the missing or invalid field;
-    /// [`ApiError::Member`] with [`MemberError::CustomRoleBase`] when
+    /// [`ApiError::Member`] with [`MemberError::CustomRoleBase`](crate::membership::MemberError::CustomRoleBase) when
     /// `is_limited` is not the flag of the custom role's base role.
     pub fn to_member(&self, invited_at: Timestamp) -> Result<Member, ApiError> {
         let id = identifier("id", self.id.as_ref(), MemberId::new)?;
@@ -333,37 +357,25 @@ impl ApiCollaborator {
             ),
             _ => None,
         };
-        let role = self.role_in_listing();
+        // The custom role is honoured, never dropped: the member holds its
+        // set and nothing more. Its base must be the role the flag names
+        // (`Member::new` checks it), so that a reader that ignored the
+        // field would not even agree on the built-in role.
         Member::new(MemberParts {
             id,
             email: email.clone(),
             username,
             status,
-            role,
+            role: self.flag_role(),
+            custom_role: self.custom_role.clone(),
             invited_at,
             expires_at: None,
             token: token.as_ref().map(InvitationToken::digest),
         })
-        .and_then(|member| match &self.custom_role {
-            None => Ok(member),
-            // The custom role is honoured, never dropped: the member holds
-            // its set and nothing more. Its base must be the role the flag
-            // names, so that a reader that ignored the field would not
-            // even agree on the built-in role.
-            Some(custom) => {
-                let member = member.with_custom_role(custom.clone())?;
-                if member.role() == role {
-                    Ok(member)
-                } else {
-                    Err(MemberError::CustomRoleBase)
-                }
-            }
-        })
         .map_err(|error| ApiError::Member { email, error })
     }
 
-    /// The API object for `member` of `resource`; `None` for the owner,
-    /// whom the API's collaborator lists leave out.
+    /// The platform's API object for `member` of `resource`.
     ///
     /// It writes `id`, `email`, `username` (`n/a` while pending,
     /// [`UNKNOWN_USERNAME`]), `status`, `app_id` and `app_name` (the
@@ -371,13 +383,42 @@ impl ApiCollaborator {
     /// crate knows neither the account id nor the link the service mails
     /// (the member's token is never written): add them with
     /// [`with_user_id`](Self::with_user_id) and
-    /// [`with_invitation_link`](Self::with_invitation_link). A member who
-    /// holds a custom role gets the field `custom_role` too (see
-    /// [Custom roles](Self#custom-roles)).
-    #[must_use]
-    pub fn from_member(member: &Member, resource: &Resource) -> Option<Self> {
-        let status = ApiStatus::from_status(member.status())?;
-        Some(Self {
+    /// [`with_invitation_link`](Self::with_invitation_link).
+    ///
+    /// # Errors
+    /// [`ToApiError::Owner`] for the owner, whom the API's collaborator
+    /// lists leave out; [`ToApiError::CustomRole`] for a member who holds
+    /// a custom role, which the platform's object cannot carry: read by a
+    /// client that ignores unknown fields, any object would name a
+    /// built-in role, which holds more (see [Custom roles](Self#custom-roles);
+    /// [`from_member_with_custom_role`](Self::from_member_with_custom_role)
+    /// is the crate's form, for readers that know it).
+    pub fn from_member(member: &Member, resource: &Resource) -> Result<Self, ToApiError> {
+        match member.custom_role() {
+            Some(custom) => Err(ToApiError::CustomRole {
+                name: custom.name().to_string(),
+            }),
+            None => Self::from_member_with_custom_role(member, resource),
+        }
+    }
+
+    /// The API object for `member` of `resource`, in the crate's form: as
+    /// [`from_member`](Self::from_member), and a member who holds a custom
+    /// role gets the crate's field `custom_role` too, which
+    /// [`to_member`](Self::to_member) honours (see
+    /// [Custom roles](Self#custom-roles)). Send it only to readers that
+    /// know the field: one that drops it reads the base role, which holds
+    /// more. For a member with a built-in role it is exactly
+    /// [`from_member`](Self::from_member)'s object.
+    ///
+    /// # Errors
+    /// [`ToApiError::Owner`] for the owner.
+    pub fn from_member_with_custom_role(
+        member: &Member,
+        resource: &Resource,
+    ) -> Result<Self, ToApiError> {
+        let status = ApiStatus::from_status(member.status()).ok_or(ToApiError::Owner)?;
+        Ok(Self {
             id: Some(member.id().as_str().to_string()),
             email: Some(member.email().as_str().to_string()),
             username: Some(
@@ -447,7 +488,9 @@ impl ApiCollaborator {
 
     /// Sets `custom_role`, and `is_limited` to the flag of its base role
     /// ([`CustomRole::covering_role`]), as
-    /// [`from_member`](Self::from_member) writes them.
+    /// [`from_member_with_custom_role`](Self::from_member_with_custom_role)
+    /// writes them: the crate's form, for readers that know the field
+    /// (see [Custom roles](Self#custom-roles)).
     #[must_use]
     pub fn with_custom_role(mut self, custom: CustomRole) -> Self {
         self.is_limited = Some(custom.covering_role() == Some(Role::LimitedCollaborator));
@@ -457,3 +500,26 @@ impl ApiCollaborator {
 }
 
 object_only!(ApiCollaborator, "a collaborator object (a JSON object)");
+
+/// Why a [`Member`] has no platform API object
+/// ([`ApiCollaborator::from_member`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToApiError {
+    /// The member is the owner, whom the API's collaborator lists leave
+    /// out.
+    #[error("the owner is not a collaborator: the API's collaborator objects leave the owner out")]
+    Owner,
+    /// The member holds a custom role, which the platform's object cannot
+    /// carry: its `is_limited` names a built-in role, which holds more.
+    /// [`ApiCollaborator::from_member_with_custom_role`] writes the
+    /// crate's form, for readers that know it.
+    #[error(
+        "the member holds the custom role {name}, which the platform's collaborator object cannot carry (its `is_limited` would name a built-in role, which holds more)"
+    )]
+    CustomRole {
+        /// The custom role's name (a valid name: `a`-`z`, `0`-`9`, `_`,
+        /// `-`).
+        name: String,
+    },
+}

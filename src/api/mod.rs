@@ -27,12 +27,34 @@
 //! `is_limited: true` on a dedicated database is an error in both
 //! directions ([`ApiError::RoleNotOnKind`]).
 //!
+//! # Permission before kind
+//!
+//! `is_limited: true` names a role a dedicated database does not have.
+//! [`InviteBody::role_on`] and [`UpdateBody::role_on`] refuse it at once
+//! ([`ApiError::RoleNotOnKind`], a 422), before anyone asked whether the
+//! caller may invite or change roles at all: a stranger or a limited
+//! collaborator would learn the request's shape is wrong instead of being
+//! refused (403). A service that answers requests builds the command
+//! instead ([`InviteBody::to_command`], [`UpdateBody::to_command`]): the
+//! flag becomes the role it names, unchecked, and
+//! [`Roster::decide_command`](crate::Roster::decide_command) checks the
+//! actor's permission first and the role against the kind after
+//! ([`InviteError::RoleNotOnKind`](crate::membership::InviteError::RoleNotOnKind),
+//! [`ChangeRoleError::RoleNotOnKind`](crate::membership::ChangeRoleError::RoleNotOnKind)).
+//!
 //! # Custom roles fail closed
 //!
-//! No value of `is_limited` says what a custom role holds, so the object
-//! of a member who holds one carries the crate's field `custom_role` (the
-//! custom role in full), and [`ApiCollaborator::to_member`] honours it:
-//! read back, the object never gives more rights than the member held.
+//! No value of `is_limited` says what a custom role holds, and the
+//! platform's own clients ignore unknown fields, so the platform's object
+//! of a member who holds one would read as a built-in role, which holds
+//! more. [`ApiCollaborator::from_member`] refuses such a member
+//! ([`ToApiError::CustomRole`]). The crate's form, for readers that know
+//! it, is an explicit opt-in
+//! ([`ApiCollaborator::from_member_with_custom_role`]): it carries the
+//! crate's field `custom_role` (the custom role in full), and
+//! [`ApiCollaborator::to_member`] honours it: read back, the object never
+//! gives more rights than the member held, and
+//! [`ApiCollaborator::role_in_listing`] names no built-in role for it.
 //! See [`ApiCollaborator`]'s section on custom roles.
 //!
 //! # Errors and HTTP statuses
@@ -95,7 +117,7 @@ mod read;
 /// to [`Username`](crate::Username)).
 pub use crate::membership::UNKNOWN_USERNAME;
 pub use body::{InviteBody, UpdateBody};
-pub use collaborator::ApiCollaborator;
+pub use collaborator::{ApiCollaborator, ToApiError};
 
 use read::{Named, object, object_only};
 

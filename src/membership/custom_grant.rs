@@ -12,8 +12,8 @@ impl Roster {
     /// roster's resource: [`CustomRole::check_grant`] with the granter and
     /// the kind read from the roster.
     ///
-    /// The granter is the actor's *effective* built-in role on the roster
-    /// ([`Roster::effective_role`]): an owner or an accepted collaborator
+    /// The granter is the actor's built-in role on the roster, while the
+    /// membership is active: an owner or an accepted collaborator
     /// grants as the matrix says; a limited collaborator may not grant (no
     /// `invite_collaborator`); a stranger, a pending invitation or a
     /// deleted account holds no rights and may not grant. An actor who
@@ -70,7 +70,7 @@ impl Roster {
             });
         }
         let member = self.get(actor).ok_or(GrantError::NotAMember)?;
-        let granter = member.effective_role().ok_or(GrantError::NotActive)?;
+        let granter = member.active_role().ok_or(GrantError::NotActive)?;
         match member.custom_role() {
             Some(held) => role.check_grant(Granter::Custom(held), kind),
             None => role.check_grant(Granter::Role(granter), kind),

@@ -16,6 +16,7 @@ use crate::membership::{
     ChangeRoleError, Email, Event, Invitation, InvitationToken, InviteError, MemberId,
     MemberStatus, ResourceId, RevokeError, Roster, Timestamp,
 };
+use crate::rules::custom_role::CustomRole;
 use crate::rules::resource_kind::ResourceKind;
 use crate::rules::role::Role;
 
@@ -28,8 +29,12 @@ pub enum Step {
     Revoke {
         /// The member.
         email: Email,
-        /// Their current role.
+        /// Their current built-in role (a custom role's base when
+        /// `custom_role` is set: never what they hold).
         role: Role,
+        /// The custom role they hold, if any: what the step prints as
+        /// their role.
+        custom_role: Option<CustomRole>,
         /// Their current status.
         status: MemberStatus,
     },
@@ -37,8 +42,12 @@ pub enum Step {
     ChangeRole {
         /// The member.
         email: Email,
-        /// Their current role.
+        /// Their current built-in role (a custom role's base when
+        /// `from_custom` is set: never what they hold).
         from: Role,
+        /// The custom role they hold, if any: what the step prints as
+        /// their current role.
+        from_custom: Option<CustomRole>,
         /// The desired role.
         to: Role,
     },
@@ -70,12 +79,20 @@ impl fmt::Display for Step {
             Step::Revoke {
                 email,
                 role,
+                custom_role,
                 status,
             } => {
-                write!(f, "revoke {email} ({}, {})", role.label(), status.label())
+                let role = custom_role.as_ref().map_or(role.label(), CustomRole::name);
+                write!(f, "revoke {email} ({role}, {})", status.label())
             }
-            Step::ChangeRole { email, from, to } => {
-                write!(f, "change {email} from {} to {}", from.label(), to.label())
+            Step::ChangeRole {
+                email,
+                from,
+                from_custom,
+                to,
+            } => {
+                let from = from_custom.as_ref().map_or(from.label(), CustomRole::name);
+                write!(f, "change {email} from {from} to {}", to.label())
             }
             Step::Invite { email, role } => write!(f, "invite {email} as {}", role.label()),
         }
@@ -174,7 +191,7 @@ pub struct Plan {
 /// let desired = [(bob.clone(), Role::Collaborator), (carol.clone(), Role::LimitedCollaborator)];
 /// let plan = plan(&roster, desired, &ada)?;
 /// assert_eq!(plan.steps(), [
-///     Step::ChangeRole { email: bob.clone(), from: Role::LimitedCollaborator, to: Role::Collaborator },
+///     Step::ChangeRole { email: bob.clone(), from: Role::LimitedCollaborator, from_custom: None, to: Role::Collaborator },
 ///     Step::Invite { email: carol.clone(), role: Role::LimitedCollaborator },
 /// ]);
 ///
@@ -237,6 +254,7 @@ pub fn plan(
         let revoke = || Step::Revoke {
             email: email.clone(),
             role: member.role(),
+            custom_role: member.custom_role().cloned(),
             status: member.status(),
         };
         match wanted.remove(email.normalized()) {
@@ -253,6 +271,7 @@ pub fn plan(
                 let step = Step::ChangeRole {
                     email: email.clone(),
                     from: member.role(),
+                    from_custom: member.custom_role().cloned(),
                     to,
                 };
                 if to < member.role() {

@@ -240,8 +240,11 @@ pub enum Detail {
     PendingFor(u64),
     /// When the invitation expired.
     ExpiredAt(Timestamp),
-    /// The role the deleted account kept.
+    /// The built-in role the deleted account kept.
     KeptRole(Role),
+    /// The custom role's set the deleted account kept (never its base
+    /// role, which holds more).
+    KeptCustomRole(Permissions),
     /// The actions used, which a limited collaborator holds without
     /// condition.
     Used(Permissions),
@@ -459,6 +462,10 @@ impl<'d> Report<'d> {
                 }
                 Detail::ExpiredAt(t) => write!(out, "expired at {t}")?,
                 Detail::KeptRole(role) => write!(out, "kept role {}", role.label())?,
+                Detail::KeptCustomRole(p) => {
+                    out.write_str("kept a custom role: ")?;
+                    escape(out, &alloc::format!("{p}"))?;
+                }
                 Detail::Used(p) => {
                     out.write_str("used: ")?;
                     escape(out, &alloc::format!("{p}"))?;
@@ -543,12 +550,12 @@ fn escape(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
 ///
 /// let owner = Member::new(MemberParts {
 ///     id: MemberId::new("m1")?, email: Email::parse("ada@example.com")?, username: None,
-///     status: MemberStatus::Owner, role: Role::Owner,
+///     status: MemberStatus::Owner, role: Role::Owner, custom_role: None,
 ///     invited_at: Timestamp::from_unix_seconds(0), expires_at: None, token: None,
 /// })?;
 /// let bob = Member::new(MemberParts {
 ///     id: MemberId::new("m2")?, email: Email::parse("bob@example.com")?, username: None,
-///     status: MemberStatus::Accepted, role: Role::Collaborator,
+///     status: MemberStatus::Accepted, role: Role::Collaborator, custom_role: None,
 ///     invited_at: Timestamp::from_unix_seconds(0), expires_at: None, token: None,
 /// })?;
 /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing")?;
@@ -619,7 +626,10 @@ pub fn review<'d>(
                     fix: Fix::RevokeMembership {
                         rotate_secrets: !m.member().secret_actions(kind).is_empty(),
                     },
-                    detail: Detail::KeptRole(role),
+                    detail: match m.member().custom_role() {
+                        Some(custom) => Detail::KeptCustomRole(custom.permissions()),
+                        None => Detail::KeptRole(role),
+                    },
                 }),
             }
         }

@@ -92,16 +92,18 @@ pub enum DenialReason {
     /// gives it.
     NotAMember,
     /// The actor's membership is a pending invitation: it grants nothing
-    /// until accepted. [`Denial::role`] is the invited role (a custom
-    /// role's base). Only a roster gives it.
+    /// until accepted. [`Denial::role`] is the invited built-in role
+    /// (`None` for an invitation with a custom role). Only a roster gives
+    /// it.
     InvitationPending,
     /// The account behind the actor's membership was deleted: the
-    /// membership grants nothing. [`Denial::role`] is the role it held.
-    /// Only a roster gives it.
+    /// membership grants nothing. [`Denial::role`] is the built-in role it
+    /// held (`None` for a custom role). Only a roster gives it.
     AccountDeleted,
     /// The actor holds a custom role whose set lacks the action: a custom
-    /// role is all its holder holds, whatever its base role
-    /// ([`Denial::role`]) would allow. Only a roster gives it.
+    /// role is all its holder holds, whatever its base role would allow.
+    /// The denial names no role ([`Denial::role`] is `None`). Only a
+    /// roster gives it.
     CustomRoleLacks,
     /// The resource was deleted: its roster is closed and allows nothing
     /// to anyone. Only a roster gives it.
@@ -261,11 +263,13 @@ pub struct Denial {
 }
 
 impl Denial {
-    /// The role that asked: the role [`decide`] was asked about, or the
-    /// role the actor's membership carries ([`Roster::decide`](crate::Roster::decide):
-    /// a custom role's base for a member who holds one, the invited role
-    /// for a pending invitation); `None` for a stranger
-    /// ([`DenialReason::NotAMember`]).
+    /// The built-in role that asked: the role [`decide`] was asked about,
+    /// or the role the actor's membership carries
+    /// ([`Roster::decide`](crate::Roster::decide): the invited role for a
+    /// pending invitation); `None` for a stranger
+    /// ([`DenialReason::NotAMember`]) and for a member who holds a custom
+    /// role, whatever the reason: their rights are the custom set, and the
+    /// custom role's base role, which holds more, is never named as theirs.
     #[must_use]
     pub const fn role(&self) -> Option<Role> {
         self.role
@@ -336,8 +340,35 @@ impl fmt::Display for Denial {
             ResourceKind::DedicatedDatabase => "this dedicated database",
         };
         let Some(role) = self.role else {
-            // Only a stranger's denial names no role.
-            return write!(f, "the actor has no membership on {this}: may not {action}");
+            // No built-in role to name: a stranger, or a member who holds
+            // a custom role (its base role is not what they hold).
+            return match self.reason {
+                DenialReason::InvitationPending => write!(
+                    f,
+                    "the actor's invitation with a custom role on {this} is pending and grants nothing until accepted: may not {action}"
+                ),
+                DenialReason::AccountDeleted => write!(
+                    f,
+                    "the account behind the actor's membership with a custom role on {this} was deleted and the membership grants nothing: may not {action}"
+                ),
+                DenialReason::CustomRoleLacks => write!(
+                    f,
+                    "the actor's custom role does not hold {action} on {this} (a custom role is all its holder holds): may not {action}"
+                ),
+                DenialReason::ResourceDeleted => {
+                    write!(f, "{this} was deleted: nobody may {action} on it")
+                }
+                DenialReason::NotApplicable => {
+                    write!(f, "{action} does not apply to {on}, for any role")
+                }
+                DenialReason::NotAMember
+                | DenialReason::RoleTooLow { .. }
+                | DenialReason::RoleNotAvailable { .. }
+                | DenialReason::ConditionNotMet(_)
+                | DenialReason::ConditionUnknown(_) => {
+                    write!(f, "the actor has no membership on {this}: may not {action}")
+                }
+            };
         };
         match self.reason {
             DenialReason::RoleTooLow { lowest } => write!(

@@ -101,34 +101,44 @@ impl fmt::Display for Explanation {
         let d = &self.denial;
         let (kind, action) = (d.kind(), d.action());
         let this = kind.label();
-        // One arm per reason: a new reason needs its own sentence. Only a
-        // stranger's denial (a roster's) names no role.
+        // One arm per reason: a new reason needs its own sentence. A
+        // stranger's denial and a custom role holder's (a roster's) name
+        // no role: the sentences of the roster's reasons use none.
         match (d.reason(), d.role()) {
-            (DenialReason::NotAMember, _) | (_, None) => write!(
+            (DenialReason::NotAMember, _) => write!(
                 f,
                 "You are not a collaborator on this {this}, so you cannot {}.",
                 Phrase::there(action)
             ),
-            (DenialReason::InvitationPending, Some(_)) => write!(
+            (DenialReason::InvitationPending, _) => write!(
                 f,
                 "Your invitation to this {this} is still pending, and a pending invitation grants nothing: you cannot {} yet.",
                 Phrase::there(action)
             ),
-            (DenialReason::AccountDeleted, Some(_)) => write!(
+            (DenialReason::AccountDeleted, _) => write!(
                 f,
                 "The account behind this membership of the {this} was deleted, so the membership grants nothing, not even to {}.",
                 Phrase::there(action)
             ),
-            (DenialReason::CustomRoleLacks, Some(_)) => write!(
+            (DenialReason::CustomRoleLacks, _) => write!(
                 f,
                 "Your custom role does not let you {}.",
                 Phrase::general(action, kind)
             ),
-            (DenialReason::ResourceDeleted, Some(_)) => write!(
+            (DenialReason::ResourceDeleted, _) => write!(
                 f,
                 "This {this} was deleted: nobody can {} any more.",
                 Phrase::there(action)
             ),
+            // The role-specific reasons always name a role ([`decide`]
+            // gives them); without one, say only what is refused.
+            (
+                DenialReason::RoleTooLow { .. }
+                | DenialReason::RoleNotAvailable { .. }
+                | DenialReason::ConditionNotMet(_)
+                | DenialReason::ConditionUnknown(_),
+                None,
+            ) => write!(f, "You cannot {}.", Phrase::general(action, kind)),
             (DenialReason::RoleTooLow { lowest }, Some(role)) => {
                 write!(
                     f,
@@ -162,7 +172,7 @@ impl fmt::Display for Explanation {
                     None => write!(f, ", and nobody can {}.", Phrase::there(action)),
                 }
             }
-            (DenialReason::NotApplicable, Some(_)) => {
+            (DenialReason::NotApplicable, _) => {
                 write!(f, "Nobody can {}.", Phrase::general(action, kind))
             }
             (DenialReason::ConditionNotMet(unmet), Some(role)) => {

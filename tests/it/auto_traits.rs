@@ -7,7 +7,7 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use collab_authz::api::{
     ApiCollaborator, ApiError, ApiEvent, ApiStatus, CollaboratorList, CollaboratorResponse,
-    CollaboratorsPayload,
+    CollaboratorsPayload, ToApiError,
 };
 use collab_authz::batch::{
     Block, BlockOverflow, InvalidRequestBits, LaneOutOfRange, LengthMismatch, Request,
@@ -145,6 +145,7 @@ const _: () = {
     assert_send_sync::<ApiStatus>();
     assert_send_sync::<ApiCollaborator>();
     assert_send_sync::<ApiError>();
+    assert_send_sync::<ToApiError>();
     assert_send_sync::<CollaboratorList>();
     assert_send_sync::<CollaboratorResponse>();
     assert_send_sync::<CollaboratorsPayload>();

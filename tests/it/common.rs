@@ -49,6 +49,7 @@ pub fn member(id: &str, spec: Spec<'_>) -> Member {
         username,
         status,
         role,
+        custom_role: None,
         invited_at: at(invited),
         expires_at: None,
         token,

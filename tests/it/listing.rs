@@ -42,6 +42,7 @@ fn member(
         username: username.map(|u| Username::new(u).unwrap()),
         status,
         role,
+        custom_role: None,
         invited_at: at(0),
         expires_at: None,
         token: None,

@@ -23,7 +23,7 @@ use crate::rules::custom_role::GrantError;
 /// | --- | --- | --- |
 /// | [`NotPermitted`](Self::NotPermitted) | 403 Forbidden | the actor may not do this (see [`Classify::not_permitted`] for why) |
 /// | [`NotFound`](Self::NotFound) | 404 Not Found | the membership, invitation or pending transfer named does not exist (a wrong invitation token too, so that a guess learns nothing) |
-/// | [`Conflict`](Self::Conflict) | 409 Conflict | the request is valid but the current state refuses it (already a member, the target is the owner, the role is unchanged, a transfer is pending already, ...) |
+/// | [`Conflict`](Self::Conflict) | 409 Conflict | the request is valid but the current state refuses it (already a member, the target is the owner, the role is unchanged, a transfer is pending already, the roster's version has no seq left for the operation's events, ...) |
 /// | [`Gone`](Self::Gone) | 410 Gone | the thing existed and can no longer be used (an expired invitation) |
 /// | [`Invalid`](Self::Invalid) | 422 Unprocessable Content | the input is malformed or asks for what the rules never allow (an invalid email or name, role owner, a role the resource kind lacks, an expiry in the past, a roster or event stream that breaks an invariant) |
 ///
@@ -169,7 +169,9 @@ impl Classify for InviteError {
     fn class(&self) -> ErrorClass {
         match self {
             InviteError::Closed => ErrorClass::Gone,
-            InviteError::TransferIncomplete => ErrorClass::Conflict,
+            InviteError::TransferIncomplete | InviteError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             InviteError::NotPermitted(_) => ErrorClass::NotPermitted,
             InviteError::Grant(why) => grant_class(*why),
             InviteError::OwnerRole
@@ -191,7 +193,8 @@ impl Classify for InviteError {
             | InviteError::DuplicateId
             | InviteError::AlreadyExpired { .. }
             | InviteError::Closed
-            | InviteError::TransferIncomplete => None,
+            | InviteError::TransferIncomplete
+            | InviteError::VersionExhausted { .. } => None,
         }
     }
 }
@@ -202,7 +205,9 @@ impl Classify for AcceptError {
     fn class(&self) -> ErrorClass {
         match self {
             AcceptError::Closed => ErrorClass::Gone,
-            AcceptError::TransferIncomplete => ErrorClass::Conflict,
+            AcceptError::TransferIncomplete | AcceptError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             AcceptError::NoInvitation | AcceptError::WrongToken => ErrorClass::NotFound,
             AcceptError::NotPending { .. } => ErrorClass::Conflict,
             AcceptError::Expired { .. } => ErrorClass::Gone,
@@ -214,7 +219,9 @@ impl Classify for ChangeRoleError {
     fn class(&self) -> ErrorClass {
         match self {
             ChangeRoleError::Closed => ErrorClass::Gone,
-            ChangeRoleError::TransferIncomplete => ErrorClass::Conflict,
+            ChangeRoleError::TransferIncomplete | ChangeRoleError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             ChangeRoleError::NotPermitted(_) => ErrorClass::NotPermitted,
             ChangeRoleError::Grant(why) => grant_class(*why),
             ChangeRoleError::NoSuchMember => ErrorClass::NotFound,
@@ -236,7 +243,8 @@ impl Classify for ChangeRoleError {
             | ChangeRoleError::UnchangedCustom
             | ChangeRoleError::Grant(_)
             | ChangeRoleError::Closed
-            | ChangeRoleError::TransferIncomplete => None,
+            | ChangeRoleError::TransferIncomplete
+            | ChangeRoleError::VersionExhausted { .. } => None,
         }
     }
 }
@@ -245,7 +253,9 @@ impl Classify for RevokeError {
     fn class(&self) -> ErrorClass {
         match self {
             RevokeError::Closed => ErrorClass::Gone,
-            RevokeError::TransferIncomplete => ErrorClass::Conflict,
+            RevokeError::TransferIncomplete | RevokeError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             RevokeError::NotPermitted(_) => ErrorClass::NotPermitted,
             RevokeError::NoSuchMember => ErrorClass::NotFound,
             RevokeError::TargetIsOwner => ErrorClass::Conflict,
@@ -258,7 +268,8 @@ impl Classify for RevokeError {
             RevokeError::NoSuchMember
             | RevokeError::TargetIsOwner
             | RevokeError::Closed
-            | RevokeError::TransferIncomplete => None,
+            | RevokeError::TransferIncomplete
+            | RevokeError::VersionExhausted { .. } => None,
         }
     }
 }
@@ -267,7 +278,9 @@ impl Classify for LeaveError {
     fn class(&self) -> ErrorClass {
         match self {
             LeaveError::Closed => ErrorClass::Gone,
-            LeaveError::TransferIncomplete => ErrorClass::Conflict,
+            LeaveError::TransferIncomplete | LeaveError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             LeaveError::NotAMember => ErrorClass::NotFound,
             LeaveError::Owner => ErrorClass::Conflict,
         }
@@ -282,7 +295,9 @@ impl Classify for TransferError {
     fn class(&self) -> ErrorClass {
         match self {
             TransferError::Closed => ErrorClass::Gone,
-            TransferError::TransferIncomplete => ErrorClass::Conflict,
+            TransferError::TransferIncomplete | TransferError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             TransferError::NotPermitted(_) | TransferError::NotTarget | TransferError::NotParty => {
                 ErrorClass::NotPermitted
             }
@@ -310,7 +325,8 @@ impl Classify for TransferError {
             | TransferError::NotTarget
             | TransferError::NotParty
             | TransferError::Closed
-            | TransferError::TransferIncomplete => None,
+            | TransferError::TransferIncomplete
+            | TransferError::VersionExhausted { .. } => None,
         }
     }
 }
@@ -319,7 +335,8 @@ impl Classify for AccountDeletedError {
     fn class(&self) -> ErrorClass {
         match self {
             AccountDeletedError::Closed => ErrorClass::Gone,
-            AccountDeletedError::TransferIncomplete => ErrorClass::Conflict,
+            AccountDeletedError::TransferIncomplete
+            | AccountDeletedError::VersionExhausted { .. } => ErrorClass::Conflict,
             AccountDeletedError::NoSuchMember => ErrorClass::NotFound,
             AccountDeletedError::Owner | AccountDeletedError::NotAccepted { .. } => {
                 ErrorClass::Conflict
@@ -385,7 +402,9 @@ impl Classify for RenameError {
     fn class(&self) -> ErrorClass {
         match self {
             RenameError::Closed => ErrorClass::Gone,
-            RenameError::TransferIncomplete | RenameError::Unchanged => ErrorClass::Conflict,
+            RenameError::TransferIncomplete
+            | RenameError::VersionExhausted { .. }
+            | RenameError::Unchanged => ErrorClass::Conflict,
             RenameError::NotPermitted(_) => ErrorClass::NotPermitted,
             RenameError::InvalidName(_) => ErrorClass::Invalid,
         }
@@ -396,6 +415,7 @@ impl Classify for RenameError {
             RenameError::NotPermitted(why) => Some(why),
             RenameError::Closed
             | RenameError::TransferIncomplete
+            | RenameError::VersionExhausted { .. }
             | RenameError::InvalidName(_)
             | RenameError::Unchanged => None,
         }
@@ -406,7 +426,9 @@ impl Classify for DeleteError {
     fn class(&self) -> ErrorClass {
         match self {
             DeleteError::Closed => ErrorClass::Gone,
-            DeleteError::TransferIncomplete => ErrorClass::Conflict,
+            DeleteError::TransferIncomplete | DeleteError::VersionExhausted { .. } => {
+                ErrorClass::Conflict
+            }
             DeleteError::NotPermitted(_) => ErrorClass::NotPermitted,
         }
     }
@@ -414,7 +436,9 @@ impl Classify for DeleteError {
     fn not_permitted(&self) -> Option<&NotPermitted> {
         match self {
             DeleteError::NotPermitted(why) => Some(why),
-            DeleteError::Closed | DeleteError::TransferIncomplete => None,
+            DeleteError::Closed
+            | DeleteError::TransferIncomplete
+            | DeleteError::VersionExhausted { .. } => None,
         }
     }
 }

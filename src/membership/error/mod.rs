@@ -70,6 +70,7 @@ pub enum NotPermitted {
 pub(crate) enum Gate {
     Closed,
     TransferIncomplete,
+    VersionExhausted { version: u64 },
 }
 
 macro_rules! from_gate {
@@ -79,6 +80,7 @@ macro_rules! from_gate {
                 match gate {
                     Gate::Closed => $error::Closed,
                     Gate::TransferIncomplete => $error::TransferIncomplete,
+                    Gate::VersionExhausted { version } => $error::VersionExhausted { version },
                 }
             }
         }
@@ -109,6 +111,18 @@ pub enum RenameError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor may not rename (matrix: `rename`, owner only).
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -132,6 +146,18 @@ pub enum DeleteError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor may not delete (matrix: `delete`, owner only).
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -157,6 +183,18 @@ pub enum InviteError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor may not invite.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -213,6 +251,18 @@ pub enum AcceptError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// No membership for the actor's email on this resource (or, through
     /// [`Command::Accept`](crate::membership::Command::Accept), the
     /// member id named is not the actor's).
@@ -258,6 +308,18 @@ pub enum ChangeRoleError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor may not change roles.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -305,6 +367,18 @@ pub enum RevokeError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor may not revoke.
     #[error("not permitted: {0}")]
     NotPermitted(#[from] NotPermitted),
@@ -328,6 +402,18 @@ pub enum LeaveError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor has no membership to leave.
     #[error("the actor has no membership on this resource")]
     NotAMember,
@@ -348,6 +434,18 @@ pub enum TransferError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// The actor may not transfer (matrix: `transfer_ownership`, which
     /// only the owner holds).
     #[error("not permitted: {0}")]
@@ -419,6 +517,18 @@ pub enum AccountDeletedError {
     /// without its second: apply that one first.
     #[error("an ownership transfer is half applied; apply its second event first")]
     TransferIncomplete,
+    /// The roster's version is too close to
+    /// [`Event::MAX_SEQ`](crate::Event::MAX_SEQ) for the operation's event
+    /// (its two events, for an accepted transfer) to get a seq: no event
+    /// is recorded past it, so nothing more can change on this roster.
+    #[error(
+        "the roster is at version {version}; the operation's events would pass the last seq, {}",
+        crate::Event::MAX_SEQ
+    )]
+    VersionExhausted {
+        /// The roster's version.
+        version: u64,
+    },
     /// No membership with that email.
     #[error("no such member on this resource")]
     NoSuchMember,

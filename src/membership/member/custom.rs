@@ -40,6 +40,7 @@ impl Member {
     ///     username: None,
     ///     status: MemberStatus::Accepted,
     ///     role: Role::LimitedCollaborator,
+    ///     custom_role: None,
     ///     invited_at: Timestamp::from_unix_seconds(0),
     ///     expires_at: None,
     ///     token: None,

@@ -1,7 +1,7 @@
 //! Reading a [`Member`] back: every rule between the fields is checked
 //! again ([`Member::new`]).
 
-use super::{Member, MemberError, MemberId, MemberParts, MemberStatus, Timestamp, Username};
+use super::{Member, MemberId, MemberParts, MemberStatus, Timestamp, Username};
 use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::rules::custom_role::CustomRole;
@@ -42,7 +42,6 @@ impl<'de> serde::Deserialize<'de> for Member {
                 "token_digest",
             ],
         )?;
-        let custom_role = r.custom_role;
         let email = Email::parse(&r.email).map_err(serde::de::Error::custom)?;
         Member::new(MemberParts {
             id: r.id,
@@ -50,21 +49,10 @@ impl<'de> serde::Deserialize<'de> for Member {
             username: r.username,
             status: r.status,
             role: r.role,
+            custom_role: r.custom_role,
             invited_at: r.invited_at,
             expires_at: r.expires_at,
             token: r.token_digest,
-        })
-        .and_then(|member| match custom_role {
-            None => Ok(member),
-            Some(custom) => {
-                let role = member.role();
-                let member = member.with_custom_role(custom)?;
-                if member.role() == role {
-                    Ok(member)
-                } else {
-                    Err(MemberError::CustomRoleBase)
-                }
-            }
         })
         .map_err(serde::de::Error::custom)
     }

@@ -12,6 +12,7 @@ use crate::rules::custom_role::CustomRole;
 use crate::rules::resource_kind::ResourceKind;
 use crate::rules::role::Role;
 
+mod change;
 mod custom;
 #[cfg(feature = "serde")]
 mod deserialize;
@@ -582,8 +583,12 @@ pub struct MemberParts {
     pub username: Option<Username>,
     /// The state of the membership.
     pub status: MemberStatus,
-    /// The role.
+    /// The built-in role: for a member who holds a custom role, the
+    /// custom role's base ([`CustomRole::covering_role`]).
     pub role: Role,
+    /// The custom role the member holds, if any: their rights are then
+    /// exactly its set ([`Member::custom_role`]). `role` must be its base.
+    pub custom_role: Option<CustomRole>,
     /// When the invitation was made (for the owner: when the roster was
     /// created).
     pub invited_at: Timestamp,
@@ -600,11 +605,20 @@ impl Member {
     /// pending (a pending membership without one, as the public API may
     /// list it, can never be accepted through [`Roster::accept`](crate::Roster::accept)).
     ///
-    /// Whether the role exists on the resource kind is checked by the
-    /// roster that holds the member.
+    /// A custom role ([`MemberParts::custom_role`]) is honoured, never
+    /// dropped: the owner may not hold one, and `role` must be its base
+    /// ([`CustomRole::covering_role`], as [`Member::with_custom_role`]
+    /// sets it), so that `Member::new(member.into_parts())` gives back the
+    /// same member.
+    ///
+    /// Whether the role (or the custom role) exists on the resource kind
+    /// is checked by the roster that holds the member.
     ///
     /// # Errors
-    /// [`MemberError`] naming the broken rule.
+    /// [`MemberError`] naming the broken rule:
+    /// [`MemberError::CustomRoleOwner`] for an owner with a custom role,
+    /// [`MemberError::CustomRoleBase`] when `role` is not the custom
+    /// role's base.
     pub fn new(parts: MemberParts) -> Result<Self, MemberError> {
         let MemberParts {
             id,
@@ -612,6 +626,7 @@ impl Member {
             username,
             status,
             role,
+            custom_role,
             invited_at,
             expires_at,
             token: token_digest,
@@ -622,13 +637,21 @@ impl Member {
         if status != MemberStatus::Pending && token_digest.is_some() {
             return Err(MemberError::TokenMismatch);
         }
+        if let Some(custom) = &custom_role {
+            if status == MemberStatus::Owner {
+                return Err(MemberError::CustomRoleOwner);
+            }
+            if custom::custom_base(custom) != role {
+                return Err(MemberError::CustomRoleBase);
+            }
+        }
         Ok(Self {
             id,
             email,
             username,
             status,
             role,
-            custom_role: None,
+            custom_role,
             invited_at,
             expires_at,
             token_digest,
@@ -669,10 +692,24 @@ impl Member {
         self.role
     }
 
-    /// The role whose rights the member holds now: `None` unless the
-    /// membership is accepted or the owner's.
+    /// The built-in role whose rights the member holds now: `None`
+    /// unless the membership is accepted or the owner's, and `None` for a
+    /// member who holds a [custom role](Self::custom_role): no built-in
+    /// role names their rights (the custom set is all they hold, and its
+    /// base role holds more). Ask [`Member::effective_permissions`] for
+    /// the rights of any member.
     #[must_use]
     pub fn effective_role(&self) -> Option<Role> {
+        if self.custom_role.is_some() {
+            return None;
+        }
+        self.active_role()
+    }
+
+    /// The built-in role of an active membership, a custom role's base
+    /// included: an upper bound of the rights, for the roster's own
+    /// checks that then read the custom set.
+    pub(crate) fn active_role(&self) -> Option<Role> {
         self.status.is_active().then_some(self.role)
     }
 
@@ -702,73 +739,6 @@ impl Member {
     #[must_use]
     pub fn token_digest(&self) -> Option<&TokenDigest> {
         self.token_digest.as_ref()
-    }
-
-    pub(crate) fn owner(account: Account, at: Timestamp) -> Self {
-        Self {
-            id: account.id,
-            email: account.email,
-            username: account.username,
-            status: MemberStatus::Owner,
-            role: Role::Owner,
-            custom_role: None,
-            invited_at: at,
-            expires_at: None,
-            token_digest: None,
-        }
-    }
-
-    pub(crate) fn pending(
-        account: Account,
-        role: Role,
-        custom_role: Option<CustomRole>,
-        at: Timestamp,
-        expires_at: Option<Timestamp>,
-        token_digest: TokenDigest,
-    ) -> Self {
-        Self {
-            id: account.id,
-            email: account.email,
-            username: account.username,
-            status: MemberStatus::Pending,
-            role,
-            custom_role,
-            invited_at: at,
-            expires_at,
-            token_digest: Some(token_digest),
-        }
-    }
-
-    /// The member's parts, for rebuilding it changed. The parts hold no
-    /// custom role: give it again with [`Member::with_custom_role`]
-    /// ([`Member::custom_role`] reads it).
-    #[must_use]
-    pub fn into_parts(self) -> MemberParts {
-        MemberParts {
-            id: self.id,
-            email: self.email,
-            username: self.username,
-            status: self.status,
-            role: self.role,
-            invited_at: self.invited_at,
-            expires_at: self.expires_at,
-            token: self.token_digest,
-        }
-    }
-
-    pub(crate) fn set_role(&mut self, role: Role, custom_role: Option<CustomRole>) {
-        self.role = role;
-        self.custom_role = custom_role;
-    }
-
-    pub(crate) fn set_status(&mut self, status: MemberStatus) {
-        self.status = status;
-    }
-
-    pub(crate) fn accept(&mut self, username: Option<Username>) {
-        self.status = MemberStatus::Accepted;
-        self.username = username;
-        self.token_digest = None;
     }
 }
 

@@ -29,11 +29,11 @@ impl Roster {
     /// by [`Roster::apply`].
     ///
     /// # Errors
-    /// [`InviteError`]: the roster is closed or a transfer is half
-    /// applied; the actor may not invite (matrix: `invite_collaborator`);
-    /// the role is owner or does not exist on the kind; the email already
-    /// has a membership in any status; the id is taken; the expiry is not
-    /// after `now`.
+    /// [`InviteError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for the event (`VersionExhausted`); the actor may
+    /// not invite (matrix: `invite_collaborator`); the role is owner or
+    /// does not exist on the kind; the email already has a membership in
+    /// any status; the id is taken; the expiry is not after `now`.
     pub fn invite(
         &mut self,
         actor: &Email,
@@ -50,9 +50,10 @@ impl Roster {
     /// knows it (`Username` or `None`).
     ///
     /// # Errors
-    /// [`AcceptError`]: the roster is closed or a transfer is half
-    /// applied; no membership for the actor; not pending; wrong token;
-    /// expired (`now` at or after the expiry the inviter set).
+    /// [`AcceptError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for the event (`VersionExhausted`); no membership
+    /// for the actor; not pending; wrong token; expired (`now` at or after
+    /// the expiry the inviter set).
     pub fn accept(
         &mut self,
         actor: &Email,
@@ -74,14 +75,14 @@ impl Roster {
     /// change of a pending transfer's target drops the transfer.
     ///
     /// # Errors
-    /// [`ChangeRoleError`]: the roster is closed or a transfer is half
-    /// applied; the actor may not change roles (matrix:
-    /// `change_collaborator_role`); the member is the owner or unknown;
-    /// `role` is owner, does not exist on the kind, or is the member's
-    /// role already (a member who holds a custom role may be changed to
-    /// its base built-in role: that drops the custom role); the actor
-    /// holds a custom role that lacks an action of `role`
-    /// ([`ChangeRoleError::Grant`]).
+    /// [`ChangeRoleError`]: the roster is closed, a transfer is half
+    /// applied, or no seq is left for the event (`VersionExhausted`); the
+    /// actor may not change roles (matrix: `change_collaborator_role`); the
+    /// member is the owner or unknown; `role` is owner, does not exist on
+    /// the kind, or is the member's role already (a member who holds a
+    /// custom role may be changed to its base built-in role: that drops the
+    /// custom role); the actor holds a custom role that lacks an action of
+    /// `role` ([`ChangeRoleError::Grant`]).
     pub fn change_role<'m>(
         &mut self,
         actor: &Email,
@@ -142,9 +143,10 @@ impl Roster {
     /// accepted granted nothing and carries none.
     ///
     /// # Errors
-    /// [`RevokeError`]: the roster is closed or a transfer is half
-    /// applied; the actor may not revoke (matrix: `revoke_collaborator`);
-    /// the member is the owner or unknown.
+    /// [`RevokeError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for the event (`VersionExhausted`); the actor may
+    /// not revoke (matrix: `revoke_collaborator`); the member is the owner
+    /// or unknown.
     pub fn revoke<'m>(
         &mut self,
         actor: &Email,
@@ -161,8 +163,9 @@ impl Roster {
     /// advisory as [`Roster::revoke`].
     ///
     /// # Errors
-    /// [`LeaveError`]: the roster is closed or a transfer is half
-    /// applied; the actor is the owner or has no membership.
+    /// [`LeaveError`]: the roster is closed, a transfer is half applied, or
+    /// no seq is left for the event (`VersionExhausted`); the actor is the
+    /// owner or has no membership.
     pub fn leave(&mut self, actor: &Email, now: Timestamp) -> Result<Event, LeaveError> {
         let event = self.decide_leave(actor, now)?;
         self.commit(&event);
@@ -181,10 +184,10 @@ impl Roster {
     /// member is dropped.
     ///
     /// # Errors
-    /// [`AccountDeletedError`]: the roster is closed or a transfer is half
-    /// applied; the member is unknown, the owner, or not accepted (a
-    /// pending invitation has no account behind it yet; a deleted account
-    /// is deleted already).
+    /// [`AccountDeletedError`]: the roster is closed, a transfer is half
+    /// applied, or no seq is left for the event (`VersionExhausted`); the
+    /// member is unknown, the owner, or not accepted (a pending invitation
+    /// has no account behind it yet; a deleted account is deleted already).
     pub fn account_deleted<'m>(
         &mut self,
         member: impl Into<MemberRef<'m>>,
@@ -208,10 +211,11 @@ impl Roster {
     /// `ownership_transfer_requested` event (member: the target; no role).
     ///
     /// # Errors
-    /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; the actor may not transfer (matrix: `transfer_ownership`,
-    /// owner only); a transfer is pending already; the target is unknown
-    /// or not an accepted collaborator.
+    /// [`TransferError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for the event (`VersionExhausted`); the actor may
+    /// not transfer (matrix: `transfer_ownership`, owner only); a transfer
+    /// is pending already; the target is unknown or not an accepted
+    /// collaborator.
     pub fn request_transfer<'m>(
         &mut self,
         actor: &Email,
@@ -237,12 +241,13 @@ impl Roster {
     /// refused.
     ///
     /// # Errors
-    /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; the actor is a stranger, a pending invitee or a deleted
-    /// account ([`TransferError::NotPermitted`], checked before anything
-    /// about the transfer, so that they learn nothing of it); no transfer
-    /// is pending; the request is for another resource or is not the
-    /// pending one; the actor is not its target.
+    /// [`TransferError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for its two events (`VersionExhausted`); the actor
+    /// is a stranger, a pending invitee or a deleted account
+    /// ([`TransferError::NotPermitted`], checked before anything about the
+    /// transfer, so that they learn nothing of it); no transfer is pending;
+    /// the request is for another resource or is not the pending one; the
+    /// actor is not its target.
     pub fn accept_transfer(
         &mut self,
         actor: &Email,
@@ -260,11 +265,12 @@ impl Roster {
     /// `ownership_transfer_cancelled` event (member: the target; no role).
     ///
     /// # Errors
-    /// [`TransferError`]: the roster is closed or a transfer is half
-    /// applied; the actor is a stranger, a pending invitee or a deleted
-    /// account ([`TransferError::NotPermitted`], checked before anything
-    /// about the transfer); no transfer is pending, or the actor is
-    /// neither the owner nor the target.
+    /// [`TransferError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for the event (`VersionExhausted`); the actor is a
+    /// stranger, a pending invitee or a deleted account
+    /// ([`TransferError::NotPermitted`], checked before anything about the
+    /// transfer); no transfer is pending, or the actor is neither the owner
+    /// nor the target.
     pub fn cancel_transfer(
         &mut self,
         actor: &Email,
@@ -282,9 +288,10 @@ impl Roster {
     /// it carries the new name).
     ///
     /// # Errors
-    /// [`RenameError`]: the roster is closed or a transfer is half
-    /// applied; the actor may not rename (matrix: `rename`, owner only);
-    /// the name is not a valid identifier, or is the current name.
+    /// [`RenameError`]: the roster is closed, a transfer is half applied,
+    /// or no seq is left for the event (`VersionExhausted`); the actor may
+    /// not rename (matrix: `rename`, owner only); the name is not a valid
+    /// identifier, or is the current name.
     pub fn rename(
         &mut self,
         actor: &Email,
@@ -303,9 +310,8 @@ impl Roster {
     /// the `resource_deleted` event (member: the owner).
     ///
     /// # Errors
-    /// [`DeleteError`]: the roster is closed already or a transfer is
-    /// half applied; the actor may not delete (matrix: `delete`, owner
-    /// only).
+    /// [`DeleteError`]: the roster is closed already or a transfer is half
+    /// applied; the actor may not delete (matrix: `delete`, owner only).
     pub fn delete(&mut self, actor: &Email, now: Timestamp) -> Result<Event, DeleteError> {
         let event = self.decide_delete(actor, now)?;
         self.commit(&event);

@@ -174,7 +174,7 @@ impl Roster {
         expires_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<Event, InviteError> {
-        self.gate()?;
+        self.gate(1)?;
         self.may(actor, Action::InviteCollaborator)?;
         let kind = self.kind();
         let role = match &custom {
@@ -238,7 +238,7 @@ impl Roster {
         username: Option<Username>,
         now: Timestamp,
     ) -> Result<Event, AcceptError> {
-        self.gate()?;
+        self.gate(1)?;
         if self.is_owner(actor) {
             return Err(AcceptError::NotPending {
                 status: MemberStatus::Owner,
@@ -316,7 +316,7 @@ impl Roster {
         custom: Option<CustomRole>,
         now: Timestamp,
     ) -> Result<Event, ChangeRoleError> {
-        self.gate()?;
+        self.gate(1)?;
         self.may(actor, Action::ChangeCollaboratorRole)?;
         let target = self.find(member).ok_or(ChangeRoleError::NoSuchMember)?;
         if target.status() == MemberStatus::Owner {
@@ -369,7 +369,7 @@ impl Roster {
         member: impl Into<MemberRef<'m>>,
         now: Timestamp,
     ) -> Result<Event, RevokeError> {
-        self.gate()?;
+        self.gate(1)?;
         self.may(actor, Action::RevokeCollaborator)?;
         let target = self.find(member).ok_or(RevokeError::NoSuchMember)?;
         if target.status() == MemberStatus::Owner {
@@ -383,7 +383,7 @@ impl Roster {
     /// # Errors
     /// As [`Roster::leave`].
     pub fn decide_leave(&self, actor: &Email, now: Timestamp) -> Result<Event, LeaveError> {
-        self.gate()?;
+        self.gate(1)?;
         if self.is_owner(actor) {
             return Err(LeaveError::Owner);
         }
@@ -412,7 +412,7 @@ impl Roster {
         member: impl Into<MemberRef<'m>>,
         now: Timestamp,
     ) -> Result<Event, AccountDeletedError> {
-        self.gate()?;
+        self.gate(1)?;
         let target = self.find(member).ok_or(AccountDeletedError::NoSuchMember)?;
         if target.status() == MemberStatus::Owner {
             return Err(AccountDeletedError::Owner);
@@ -448,7 +448,7 @@ impl Roster {
         to: impl Into<MemberRef<'m>>,
         now: Timestamp,
     ) -> Result<Event, TransferError> {
-        self.gate()?;
+        self.gate(1)?;
         self.may(actor, Action::TransferOwnership)?;
         if self.pending_transfer.is_some() {
             return Err(TransferError::AlreadyPending);
@@ -470,7 +470,8 @@ impl Roster {
         request: &TransferRequest,
         now: Timestamp,
     ) -> Result<[Event; 2], TransferError> {
-        self.gate()?;
+        // Two events: two seqs left.
+        self.gate(2)?;
         // The actor before the transfer: a stranger learns nothing of it.
         self.transfer_party(actor)?;
         if request.resource() != self.resource.id() {
@@ -517,7 +518,7 @@ impl Roster {
         actor: &Email,
         now: Timestamp,
     ) -> Result<Event, TransferError> {
-        self.gate()?;
+        self.gate(1)?;
         // The actor before the transfer: a stranger learns nothing of it.
         self.transfer_party(actor)?;
         let pending = self
@@ -554,7 +555,7 @@ impl Roster {
         name: &str,
         now: Timestamp,
     ) -> Result<Event, RenameError> {
-        self.gate()?;
+        self.gate(1)?;
         self.may(actor, Action::Rename)?;
         check_identifier(name).map_err(RenameError::InvalidName)?;
         if name == self.resource.name() {
@@ -570,7 +571,7 @@ impl Roster {
     /// # Errors
     /// As [`Roster::delete`].
     pub fn decide_delete(&self, actor: &Email, now: Timestamp) -> Result<Event, DeleteError> {
-        self.gate()?;
+        self.gate(1)?;
         self.may(actor, Action::Delete)?;
         Ok(self.next_event(EventKind::Deleted, self.owner.account(), actor, now))
     }

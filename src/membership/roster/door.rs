@@ -32,7 +32,9 @@ impl Roster {
     ///    exactly when the custom set holds the action, else denied,
     ///    [`DenialReason::CustomRoleLacks`] ([`DenialReason::NotApplicable`]
     ///    for an action the kind does not have). The base role never adds
-    ///    anything: a custom role is all its holder holds, on every action;
+    ///    anything: a custom role is all its holder holds, on every action,
+    ///    and the denials of a custom role's holder name no role
+    ///    ([`Denial::role`](crate::Denial::role) is `None`);
     /// 5. the owner and an accepted member with a built-in role: exactly
     ///    [`decide`]`(role, kind, action, ctx)`: `limited(...)` cells
     ///    evaluated against `ctx`, obligations carried, denials with the
@@ -79,7 +81,8 @@ impl Roster {
     /// // A custom role: its set, never its base role's (collaborator) row.
     /// assert_eq!(roster.decide(&bob, Action::DeployAnyBranch, &fresh), Decision::Allowed);
     /// let d = roster.decide(&bob, Action::Restart, &fresh);
-    /// assert_eq!(d.denial().map(|d| d.reason()), Some(DenialReason::CustomRoleLacks));
+    /// // Denied by the custom set; no role is named (the base holds more).
+    /// assert_eq!(d.denial().map(|d| (d.reason(), d.role())), Some((DenialReason::CustomRoleLacks, None)));
     /// // A stranger: no role to name.
     /// let eve = Email::parse("eve@example.com")?;
     /// let d = roster.decide(&eve, Action::ViewLogs, &fresh);
@@ -96,8 +99,10 @@ impl Roster {
         let Some(member) = self.find(actor) else {
             return Decision::Denied(Denial::new(None, kind, action, DenialReason::NotAMember));
         };
-        let role = member.role();
-        let denied = |reason| Decision::Denied(Denial::new(Some(role), kind, action, reason));
+        // A custom role's holder is denied without a role: their base role
+        // holds more than they do and is never named as theirs.
+        let named = member.custom_role().is_none().then(|| member.role());
+        let denied = |reason| Decision::Denied(Denial::new(named, kind, action, reason));
         if self.is_deleted() {
             return denied(DenialReason::ResourceDeleted);
         }
@@ -107,7 +112,7 @@ impl Roster {
             MemberStatus::Owner | MemberStatus::Accepted => {}
         }
         match member.custom_role() {
-            None => decide(role, kind, action, ctx),
+            None => decide(member.role(), kind, action, ctx),
             Some(_) if !kind.applicable_actions().has(action) => {
                 denied(DenialReason::NotApplicable)
             }
@@ -153,7 +158,7 @@ impl Roster {
                 username,
             } => {
                 // The roster's state first, as every operation checks it.
-                self.gate().map_err(AcceptError::from)?;
+                self.gate(1).map_err(AcceptError::from)?;
                 // The link names the membership: only the actor's own.
                 // Any other id answers as no invitation does.
                 let own = self.get_by_id(member).is_some_and(|m| m.email() == actor);
@@ -206,7 +211,9 @@ impl Roster {
                     // Checked in the same order as with a request: the
                     // actor first, so a stranger learns nothing.
                     None => {
-                        self.gate().map_err(TransferError::from)?;
+                        // Two seqs, as an acceptance needs: the answer
+                        // does not tell whether a transfer is pending.
+                        self.gate(2).map_err(TransferError::from)?;
                         self.transfer_party(actor)?;
                         return Err(TransferError::NoPending.into());
                     }

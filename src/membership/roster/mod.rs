@@ -277,10 +277,13 @@ impl Roster {
     /// [`Roster::from_parts`] (from the public API, say) as the state of a
     /// stream after `version` events, so that the events after it apply
     /// ([`Roster::apply`] takes seq `version + 1` next). A roster always
-    /// counts its creation: 0 is taken as 1.
+    /// counts its creation: 0 is taken as 1. No stream is longer than
+    /// [`Event::MAX_SEQ`] events: a larger version is taken as
+    /// `Event::MAX_SEQ`, where every operation is refused
+    /// (`VersionExhausted`) and the snapshot reads back.
     #[must_use]
     pub fn with_version(mut self, version: u64) -> Self {
-        self.version = version.max(1);
+        self.version = version.clamp(1, Event::MAX_SEQ);
         self
     }
 
@@ -455,7 +458,7 @@ impl Roster {
     /// ([`Roster::is_deleted`]).
     pub fn may_view(&self, actor: &Email) -> Result<Role, NotPermitted> {
         let member = self.get(actor).ok_or(NotPermitted::Stranger)?;
-        member.effective_role().ok_or(NotPermitted::Inactive {
+        member.active_role().ok_or(NotPermitted::Inactive {
             status: member.status(),
         })
     }
@@ -469,8 +472,12 @@ impl Roster {
         }
     }
 
-    /// The role whose rights `email` holds on the resource: `None` for a
-    /// stranger, a pending invitation or a deleted account.
+    /// The built-in role whose rights `email` holds on the resource:
+    /// `None` for a stranger, a pending invitation or a deleted account,
+    /// and `None` for a member who holds a custom role, whose rights no
+    /// built-in role names ([`Member::effective_role`]). Ask
+    /// [`Roster::effective_permissions`] or [`Roster::decide`] for the
+    /// rights of any member.
     #[must_use]
     pub fn effective_role(&self, email: &Email) -> Option<Role> {
         self.get(email).and_then(Member::effective_role)
@@ -500,7 +507,7 @@ impl Roster {
     /// a custom role that lacks it.
     pub fn may(&self, actor: &Email, action: Action) -> Result<Role, NotPermitted> {
         let member = self.get(actor).ok_or(NotPermitted::Stranger)?;
-        let role = member.effective_role().ok_or(NotPermitted::Inactive {
+        let role = member.active_role().ok_or(NotPermitted::Inactive {
             status: member.status(),
         })?;
         let kind = self.kind();
@@ -535,12 +542,22 @@ impl Roster {
         self.owner.email() == email
     }
 
-    /// Whether any operation may be decided now.
-    fn gate(&self) -> Result<(), Gate> {
+    /// Whether an operation that records `events` events may be decided
+    /// now: the roster is open, holds no half-applied transfer, and has a
+    /// seq left for each event (at most [`Event::MAX_SEQ`]).
+    fn gate(&self, events: u64) -> Result<(), Gate> {
         if self.deleted {
             Err(Gate::Closed)
         } else if self.awaiting.is_some() {
             Err(Gate::TransferIncomplete)
+        } else if self
+            .version
+            .checked_add(events)
+            .is_none_or(|last| last > Event::MAX_SEQ)
+        {
+            Err(Gate::VersionExhausted {
+                version: self.version,
+            })
         } else {
             Ok(())
         }
@@ -548,9 +565,9 @@ impl Roster {
 
     /// The next event of this roster's stream, with no role.
     fn next_event(&self, kind: EventKind, member: Account, actor: &Email, at: Timestamp) -> Event {
-        // Cannot overflow in practice: a roster starts at a version at
-        // most `Event::MAX_SEQ` (2^63 - 1) and grows by one per event;
-        // saturating rather than wrapping all the same.
+        // Every operation passed `gate`, which refuses a roster with no
+        // seq left for its events: at most `Event::MAX_SEQ`, no overflow.
+        // Saturating rather than wrapping all the same.
         Event::record(
             self.version.saturating_add(1),
             kind,

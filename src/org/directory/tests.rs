@@ -158,6 +158,7 @@ fn build_with(specs: &[ResourceSpec], emails: &[&str]) -> Vec<Roster> {
                     username: username.map(|u| Username::new(u).unwrap()),
                     status,
                     role,
+                    custom_role: None,
                     invited_at: Timestamp::from_unix_seconds(at),
                     expires_at: None,
                     token: (status == MemberStatus::Pending)

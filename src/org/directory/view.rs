@@ -3,7 +3,7 @@
 //! their text rendering.
 
 use alloc::vec::Vec;
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use super::{Directory, Person, Row, Text, TwoFactor, in_range};
 use crate::membership::{
@@ -388,10 +388,66 @@ impl<'g> ResourceGroup<'g> {
     }
 }
 
-/// The username as listings print it: [`UNKNOWN_USERNAME`] (`n/a`) when
-/// unknown.
-fn username_label(username: Option<&Username>) -> &str {
-    username.map_or(UNKNOWN_USERNAME, Username::as_str)
+/// A username as the text views print it: [`UNKNOWN_USERNAME`] (`n/a`)
+/// when unknown, bare; a known username [quoted](Quoted) like any user
+/// text, and always quoted when it is spelled `n/a`.
+struct UsernameText<'a>(Option<&'a str>);
+
+impl fmt::Display for UsernameText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str(UNKNOWN_USERNAME),
+            Some(name) if name == UNKNOWN_USERNAME => write!(f, "\"{name}\""),
+            Some(name) => Quoted(name).fmt(f),
+        }
+    }
+}
+
+/// Text a user chose (an email, a username, a resource's name or id), as
+/// the text views print it: as is when it holds nothing that could draw
+/// the view's structure, else in double quotes, with `"` and `\` escaped
+/// by a backslash and every control and white space other than the space
+/// written as `\u{...}`.
+///
+/// The characters that make a text quoted are the views' separators
+/// (white space, `(`, `)`, `,`, `:`), the quote, the backslash and the
+/// controls; the empty text is quoted too. A bare text therefore never
+/// starts with `"` and holds no separator, and a quoted one ends at its
+/// first unescaped `"`: a reader splits every line back into the same
+/// fields, whatever the text.
+struct Quoted<'a>(&'a str);
+
+impl Quoted<'_> {
+    /// Whether `c` makes a text quoted.
+    fn needs_quotes(c: char) -> bool {
+        matches!(c, '(' | ')' | ',' | ':' | '"' | '\\') || c.is_whitespace() || c.is_control()
+    }
+}
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        if !text.is_empty() && !text.chars().any(Self::needs_quotes) {
+            return f.write_str(text);
+        }
+        f.write_char('"')?;
+        for c in text.chars() {
+            match c {
+                '"' | '\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                ' ' => f.write_char(' ')?,
+                c if c.is_whitespace() || c.is_control() => {
+                    for e in c.escape_unicode() {
+                        f.write_char(e)?;
+                    }
+                }
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
 }
 
 impl fmt::Display for ByCollaborator<'_> {
@@ -404,14 +460,19 @@ impl fmt::Display for ByCollaborator<'_> {
     ///
     /// Each membership line gives the resource kind, name and id, then the
     /// role and the status.
+    ///
+    /// Text a user chose (emails, usernames, resource names and ids) is
+    /// printed as is when it holds no separator, else quoted and escaped,
+    /// as in [`ByResource`]'s text view: no text can forge a column or a
+    /// line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for group in self.iter() {
             let person = group.person();
             writeln!(
                 f,
                 "{} ({}), 2FA {}",
-                person.email(),
-                username_label(person.username()),
+                Quoted(person.email().as_str()),
+                UsernameText(person.username().map(Username::as_str)),
                 person.two_factor()
             )?;
             for m in group.memberships() {
@@ -420,8 +481,8 @@ impl fmt::Display for ByCollaborator<'_> {
                     f,
                     "  {} {} ({}): {}, {}",
                     m.resource_kind(),
-                    name,
-                    id,
+                    Quoted(name),
+                    Quoted(id),
                     m.role_name(),
                     m.status().label()
                 )?;
@@ -439,16 +500,60 @@ impl fmt::Display for ByResource<'_> {
     ///   ada@example.com (ada): owner, owner, 2FA enabled
     ///   bob@example.com (n/a): limited collaborator, pending, 2FA unknown
     /// ```
+    ///
+    /// Text a user chose (emails, usernames, resource names and ids) is
+    /// printed as is when it holds no separator (white space, `(`, `)`,
+    /// `,`, `:`), no `"`, no `\` and no control; else in double quotes,
+    /// with `"` and `\` escaped by a backslash and controls and white
+    /// space other than the space as `\u{...}`. A username such as
+    /// `ada): owner, owner, 2FA enabled` then forges no column, and a
+    /// username spelled `n/a` prints `"n/a"`, an unknown one `n/a`. Roles
+    /// (custom role names included) and statuses are never user text.
+    ///
+    /// ```
+    /// use collab_authz::{
+    ///     Account, DirectoryBuilder, Email, Invitation, InvitationToken, MemberId, Resource,
+    ///     ResourceId, ResourceKind, Roster, Timestamp, TwoFactor, Username,
+    /// };
+    ///
+    /// let t = Timestamp::from_unix_seconds(0);
+    /// let app = Resource::new(ResourceKind::App, ResourceId::new("app-1")?, "billing, prod")?;
+    /// let ada = Email::parse("ada@example.com")?;
+    /// let owner = Account {
+    ///     id: MemberId::new("m0")?,
+    ///     email: ada.clone(),
+    ///     username: Some(Username::new("ada): owner, owner, 2FA enabled")?),
+    /// };
+    /// let (mut roster, _) = Roster::create(app, owner, t);
+    /// let bob = Email::parse("bob@example.com")?;
+    /// roster.invite(&ada, Invitation::new(MemberId::new("m1")?, bob, InvitationToken::new("t")?), t)?;
+    /// let mut builder = DirectoryBuilder::new();
+    /// builder.add_roster(&roster);
+    /// let directory = builder.build(|_| TwoFactor::Disabled)?;
+    /// assert_eq!(
+    ///     directory.by_resource().to_string(),
+    ///     "app \"billing, prod\" (app-1)\n  \
+    ///      ada@example.com (\"ada): owner, owner, 2FA enabled\"): owner, owner, 2FA disabled\n  \
+    ///      bob@example.com (n/a): limited collaborator, pending, 2FA disabled\n",
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for group in self.iter() {
             let r = group.resource();
-            writeln!(f, "{} {} ({})", r.kind(), r.name(), r.id())?;
+            writeln!(
+                f,
+                "{} {} ({})",
+                r.kind(),
+                Quoted(r.name()),
+                Quoted(r.id().as_str())
+            )?;
             for m in group.memberships() {
                 writeln!(
                     f,
                     "  {} ({}): {}, {}, 2FA {}",
-                    m.email_text(),
-                    m.username_text().unwrap_or(UNKNOWN_USERNAME),
+                    Quoted(m.email_text()),
+                    UsernameText(m.username_text()),
                     m.role_name(),
                     m.status().label(),
                     m.two_factor()

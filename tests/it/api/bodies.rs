@@ -3,14 +3,18 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use collab_authz::api::{
-    ApiCollaborator, ApiError, ApiEvent, ApiStatus, CollaboratorList, InviteBody, UNKNOWN_USERNAME,
-    UpdateBody,
+    ApiCollaborator, ApiError, ApiEvent, ApiStatus, CollaboratorList, InviteBody, ToApiError,
+    UNKNOWN_USERNAME, UpdateBody,
 };
-use collab_authz::membership::MemberParts;
+use collab_authz::membership::{
+    ChangeRoleError, Classify, CommandError, ErrorClass, InviteError, MemberParts,
+};
 use collab_authz::{
-    Email, InvitationToken, Member, MemberId, MemberStatus, Resource, ResourceId, ResourceKind,
-    Role, Timestamp, Username,
+    Action, Email, InvitationToken, Member, MemberId, MemberStatus, Resource, ResourceId,
+    ResourceKind, Role, Timestamp, Username,
 };
+
+use crate::common::{at, email, roster};
 use serde_json::json;
 
 const APP: ResourceKind = ResourceKind::App;
@@ -74,7 +78,7 @@ fn an_explicit_flag_is_obeyed_where_the_role_exists() {
 #[test]
 fn the_listing_rule_and_the_invitation_rule_differ_by_name() {
     let object: ApiCollaborator = serde_json::from_str(r#"{"email": "ada@example.com"}"#).unwrap();
-    assert_eq!(object.role_in_listing(), Role::Collaborator);
+    assert_eq!(object.role_in_listing(), Some(Role::Collaborator));
     let body = invite(r#"{"collaborator": {"email": "ada@example.com"}}"#).unwrap();
     assert_eq!(body.role_on(APP).unwrap(), Role::LimitedCollaborator);
 }
@@ -201,6 +205,7 @@ fn pending_member() -> Member {
         username: None,
         status: MemberStatus::Pending,
         role: Role::Collaborator,
+        custom_role: None,
         invited_at: Timestamp::from_unix_seconds(5),
         expires_at: None,
         token: Some(InvitationToken::new("member-secret").unwrap().digest()),
@@ -292,10 +297,208 @@ fn the_owner_is_not_a_collaborator_object() {
         username: Some(Username::new("own").unwrap()),
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: Timestamp::from_unix_seconds(0),
         expires_at: None,
         token: None,
     })
     .unwrap();
-    assert_eq!(ApiCollaborator::from_member(&owner, &app), None);
+    assert_eq!(
+        ApiCollaborator::from_member(&owner, &app),
+        Err(ToApiError::Owner)
+    );
+}
+
+/// What the roster must answer `actor` for a body asking for `role`: the
+/// permission refusal when the actor may not perform `action` at all,
+/// else the kind refusal when the kind lacks the role, else success.
+fn expected_class(
+    r: &collab_authz::Roster,
+    actor: &Email,
+    action: Action,
+    role: Role,
+) -> Option<ErrorClass> {
+    if r.may(actor, action).is_err() {
+        Some(ErrorClass::NotPermitted)
+    } else if !r.kind().has_role(role) {
+        Some(ErrorClass::Invalid)
+    } else {
+        None
+    }
+}
+
+/// Permission before kind: a body asking for a role the kind lacks is
+/// refused as the caller's lack of permission when they may not make the
+/// change at all, and as the kind's only for one who may.
+#[test]
+fn commands_from_bodies_check_permission_before_kind() {
+    let people = [
+        (
+            "collab@example.com",
+            Role::Collaborator,
+            MemberStatus::Accepted,
+            1,
+        ),
+        (
+            "pending@example.com",
+            Role::Collaborator,
+            MemberStatus::Pending,
+            1,
+        ),
+        (
+            "target@example.com",
+            Role::Collaborator,
+            MemberStatus::Accepted,
+            1,
+        ),
+    ];
+    let db = roster(DB, "db-1", "ledger", "owner@example.com", &people);
+    let limited = [
+        (
+            "limited@example.com",
+            Role::LimitedCollaborator,
+            MemberStatus::Accepted,
+            1,
+        ),
+        (
+            "target@example.com",
+            Role::LimitedCollaborator,
+            MemberStatus::Accepted,
+            1,
+        ),
+    ];
+    let app = roster(APP, "app-1", "billing", "owner@example.com", &limited);
+    let actors = [
+        "owner@example.com",
+        "collab@example.com",
+        "pending@example.com",
+        "limited@example.com",
+        "stranger@example.com",
+    ];
+    let mut seen = Vec::new();
+    for r in [&db, &app] {
+        for flag in [true, false] {
+            let role = if flag {
+                Role::LimitedCollaborator
+            } else {
+                Role::Collaborator
+            };
+            let body = InviteBody::new(email("new@example.com"), Some(flag));
+            let invite = body.to_command(
+                MemberId::new("m-new").unwrap(),
+                InvitationToken::new("s").unwrap(),
+            );
+            let update = UpdateBody::new(flag).to_command(email("target@example.com"));
+            for actor in actors.map(email) {
+                let want = expected_class(r, &actor, Action::InviteCollaborator, role);
+                let got = r.decide_command(&actor, &invite, at(5));
+                assert_eq!(
+                    got.as_ref().err().map(Classify::class),
+                    want,
+                    "{actor} invites {body:?} on {:?}: {got:?}",
+                    r.kind()
+                );
+                if want == Some(ErrorClass::Invalid) {
+                    assert!(
+                        matches!(
+                            got,
+                            Err(CommandError::Invite(InviteError::RoleNotOnKind { .. }))
+                        ),
+                        "{got:?}"
+                    );
+                }
+                seen.push(want);
+
+                let want = expected_class(r, &actor, Action::ChangeCollaboratorRole, role);
+                let got = r.decide_command(&actor, &update, at(5));
+                // The same role again is `Unchanged`, a success.
+                assert_eq!(
+                    got.as_ref().err().map(Classify::class),
+                    want,
+                    "{actor} updates to {flag} on {:?}: {got:?}",
+                    r.kind()
+                );
+                if want == Some(ErrorClass::Invalid) {
+                    assert!(
+                        matches!(
+                            got,
+                            Err(CommandError::ChangeRole(
+                                ChangeRoleError::RoleNotOnKind { .. }
+                            ))
+                        ),
+                        "{got:?}"
+                    );
+                }
+            }
+        }
+    }
+    // Every answer occurs: the test exercises each branch.
+    for class in [
+        Some(ErrorClass::NotPermitted),
+        Some(ErrorClass::Invalid),
+        None,
+    ] {
+        assert!(seen.contains(&class), "{class:?}");
+    }
+    // The owner of the database gets the kind refusal; the stranger and
+    // the pending invitee the permission refusal (403, not 422).
+    let body = InviteBody::new(email("new@example.com"), Some(true));
+    let invite = body.to_command(
+        MemberId::new("m-new").unwrap(),
+        InvitationToken::new("s").unwrap(),
+    );
+    assert_eq!(
+        db.decide_command(&email("owner@example.com"), &invite, at(5))
+            .unwrap_err()
+            .class(),
+        ErrorClass::Invalid
+    );
+    for actor in ["stranger@example.com", "pending@example.com"] {
+        assert_eq!(
+            db.decide_command(&email(actor), &invite, at(5))
+                .unwrap_err()
+                .class(),
+            ErrorClass::NotPermitted
+        );
+    }
+    // The eager check refuses the body before anyone is asked.
+    assert!(matches!(
+        body.role_on(DB),
+        Err(ApiError::RoleNotOnKind { .. })
+    ));
+    // A limited collaborator asking to raise someone on an app: refused
+    // for their role.
+    let raise = UpdateBody::new(false).to_command(email("target@example.com"));
+    assert_eq!(
+        app.decide_command(&email("limited@example.com"), &raise, at(5))
+            .unwrap_err()
+            .class(),
+        ErrorClass::NotPermitted
+    );
+}
+
+/// Where the kind has the role, the command decides exactly as the
+/// invitation the body writes out, a missing flag included.
+#[test]
+fn commands_from_bodies_match_the_written_out_invitation() {
+    for kind in [APP, DB] {
+        let r = roster(kind, "r-1", "res", "owner@example.com", &[]);
+        let owner = email("owner@example.com");
+        for flag in [None, Some(false), Some(true)] {
+            let body = InviteBody::new(email("new@example.com"), flag);
+            let (id, token) = (
+                MemberId::new("m-new").unwrap(),
+                InvitationToken::new("s").unwrap(),
+            );
+            let by_command =
+                r.decide_command(&owner, &body.to_command(id.clone(), token.clone()), at(5));
+            match body.to_invitation(kind, id, token) {
+                Ok(invitation) => {
+                    let by_hand = r.decide_invite(&owner, invitation, at(5)).unwrap();
+                    assert_eq!(by_command.unwrap().events(), [by_hand]);
+                }
+                Err(_) => assert!(by_command.is_err()),
+            }
+        }
+    }
 }

@@ -34,7 +34,11 @@ fn api_list_with_every_quirk() {
     assert_eq!(c.len(), 4);
     assert_eq!(
         (c[0].username(), c[0].status(), c[0].role_in_listing()),
-        (None, Some(ApiStatus::Pending), Role::LimitedCollaborator)
+        (
+            None,
+            Some(ApiStatus::Pending),
+            Some(Role::LimitedCollaborator)
+        )
     );
     assert_eq!(
         c[0].invitation_link(),
@@ -43,7 +47,7 @@ fn api_list_with_every_quirk() {
     assert_eq!(c[0].app().unwrap().name(), "billing");
     assert_eq!(
         (c[1].username(), c[1].user_id(), c[1].role_in_listing()),
-        (Some("bob"), Some("us-2"), Role::Collaborator)
+        (Some("bob"), Some("us-2"), Some(Role::Collaborator))
     );
     assert_eq!(
         (c[2].username(), c[2].status()),
@@ -51,7 +55,7 @@ fn api_list_with_every_quirk() {
     );
     assert_eq!(
         (c[3].is_limited(), c[3].role_in_listing()),
-        (None, Role::Collaborator)
+        (None, Some(Role::Collaborator))
     );
     assert!(c[3].app().is_err());
 
@@ -67,6 +71,7 @@ fn api_list_with_every_quirk() {
         username: Some(Username::new("olivia").unwrap()),
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: at(0),
         expires_at: None,
         token: None,
@@ -339,6 +344,7 @@ fn a_payload_checks_its_app_and_duplicates() {
         username: None,
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: at(0),
         expires_at: None,
         token: None,

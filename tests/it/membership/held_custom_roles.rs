@@ -746,6 +746,21 @@ fn a_plan_moves_a_custom_role_holder_to_the_desired_built_in_role() {
     assert_eq!(roster.get(&dev).unwrap().role(), Role::Collaborator);
     let plan = collab_authz::plan(&roster, [(dev.clone(), Role::Collaborator)], &owner).unwrap();
     assert_eq!(plan.steps().len(), 1, "{:?}", plan.steps());
+    // The step names the custom role held, never its base as theirs.
+    assert_eq!(
+        plan.steps()[0].to_string(),
+        "change dev@example.com from deployer to collaborator"
+    );
+    // Revoking names it too.
+    let revoke = collab_authz::plan(&roster, [], &owner).unwrap();
+    assert_eq!(
+        revoke
+            .steps()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["revoke dev@example.com (deployer, accepted)"]
+    );
     let applied = plan
         .apply(&mut roster, &owner, t(40), |_| {
             (
@@ -763,4 +778,101 @@ fn a_plan_moves_a_custom_role_holder_to_the_desired_built_in_role() {
     // Nothing left to do.
     let again = collab_authz::plan(&roster, [(dev, Role::Collaborator)], &owner).unwrap();
     assert!(again.steps().is_empty());
+}
+
+/// No public route names a built-in role as a custom role holder's
+/// rights: `effective_role` is `None`, the denial names no role, the
+/// review and the plan name the custom role, and rebuilding the member
+/// from its parts keeps the custom role.
+#[test]
+fn no_route_names_the_base_role_as_a_custom_role_holders_rights() {
+    use collab_authz::membership::{MemberError, MemberParts};
+    use collab_authz::org::review::Detail;
+    use collab_authz::{Context, DenialReason};
+
+    let (mut roster, mut events) = app();
+    join(&mut roster, &mut events, "m1", "dev@example.com", DEPLOYER);
+    let dev = email("dev@example.com");
+    let member = roster.get(&dev).unwrap().clone();
+    // The base (collaborator) holds more than the deployer set.
+    assert_eq!(member.role(), Role::Collaborator);
+    assert_eq!(member.effective_role(), None);
+    assert_eq!(roster.effective_role(&dev), None);
+    assert_eq!(roster.effective_permissions(&dev), DEPLOYER.permissions());
+    // Still a member who may view the collaborators and act on the set.
+    assert!(roster.may_view(&dev).is_ok());
+    assert!(roster.may(&dev, Action::DeployAnyBranch).is_ok());
+    // The owner keeps theirs.
+    assert_eq!(
+        roster.effective_role(&email("owner@example.com")),
+        Some(Role::Owner)
+    );
+
+    // The denial names no role, in `Display`, in people's words and in
+    // JSON: never "collaborator".
+    let decision = roster.decide(&dev, Action::Restart, &Context::new());
+    let denial = decision.denial().unwrap();
+    assert_eq!(
+        (denial.reason(), denial.role()),
+        (DenialReason::CustomRoleLacks, None)
+    );
+    let json = serde_json::to_value(decision).unwrap();
+    assert_eq!(json["denial"]["role"], serde_json::Value::Null);
+    for text in [denial.to_string(), denial.explain().to_string()] {
+        assert!(text.contains("custom role"), "{text}");
+        assert!(!text.contains("collaborator"), "{text}");
+    }
+
+    // Rebuilt from its parts: the same member, never the wider base.
+    let parts = member.clone().into_parts();
+    assert_eq!(parts.custom_role, Some(DEPLOYER));
+    assert_eq!(Member::new(parts.clone()).unwrap(), member);
+    // A custom role with another base, or on the owner, is refused.
+    let wrong_base = MemberParts {
+        role: Role::LimitedCollaborator,
+        ..parts.clone()
+    };
+    assert_eq!(Member::new(wrong_base), Err(MemberError::CustomRoleBase));
+    let owner = MemberParts {
+        role: Role::Owner,
+        status: MemberStatus::Owner,
+        ..parts
+    };
+    assert_eq!(Member::new(owner), Err(MemberError::CustomRoleOwner));
+
+    // A pending invitation with a custom role: denied, no role named.
+    let owner = email("owner@example.com");
+    roster
+        .invite_custom(&owner, invitation("m2", "pend@example.com"), VIEWER, t(30))
+        .unwrap();
+    let decision = roster.decide(
+        &email("pend@example.com"),
+        Action::ViewDeployments,
+        &Context::new(),
+    );
+    let denial = decision.denial().unwrap();
+    assert_eq!(
+        (denial.reason(), denial.role()),
+        (DenialReason::InvitationPending, None)
+    );
+    assert!(denial.to_string().contains("custom role"), "{denial}");
+
+    // The review of a deleted account names the custom set it kept.
+    roster.account_deleted(&dev, t(40)).unwrap();
+    let mut builder = DirectoryBuilder::new();
+    builder.add_roster(&roster);
+    let directory = builder.build(|_| TwoFactor::Enabled).unwrap();
+    let report = review(&directory, t(100), &ReviewPolicy::default(), &Usage::new());
+    let deleted = report
+        .findings()
+        .iter()
+        .find(|f| f.kind() == FindingKind::DeletedAccount)
+        .unwrap();
+    assert_eq!(
+        deleted.detail(),
+        Detail::KeptCustomRole(DEPLOYER.permissions())
+    );
+    let markdown = report.to_markdown();
+    assert!(markdown.contains("kept a custom role: "), "{markdown}");
+    assert!(!markdown.contains("kept role"), "{markdown}");
 }

@@ -205,6 +205,7 @@ fn owner() -> Member {
         username: Some(Username::new("own").unwrap()),
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: Timestamp::from_unix_seconds(0),
         expires_at: None,
         token: None,

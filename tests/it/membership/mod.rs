@@ -55,3 +55,5 @@ mod serde;
 mod stored_edges;
 #[cfg(feature = "serde")]
 mod stored_forms;
+#[cfg(feature = "serde")]
+mod version_exhausted;

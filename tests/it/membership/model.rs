@@ -1455,10 +1455,11 @@ impl Harness {
                 r.held_secret_access(&account_email(mm.account, false)),
                 mm.held_secrets
             );
-            // A pending invitation grants nothing.
+            // A pending invitation grants nothing; a custom role's holder
+            // holds no built-in role's rights (fail closed).
             prop_assert_eq!(
-                x.effective_role().is_some(),
-                mm.status == MemberStatus::Accepted
+                x.effective_role(),
+                (mm.status == MemberStatus::Accepted && mm.custom.is_none()).then_some(mm.role)
             );
         }
         // Rights, asked of the roster, match the model for every account:

@@ -483,8 +483,7 @@ fn api_objects_written_from_members() {
             "user_id": null, "app_id": "app-1", "app_name": "billing", "is_limited": true, "invitation_link": null})
     );
     assert!(
-        collab_authz::api::ApiCollaborator::from_member(roster.owner(), roster.resource())
-            .is_none()
+        collab_authz::api::ApiCollaborator::from_member(roster.owner(), roster.resource()).is_err()
     );
 }
 

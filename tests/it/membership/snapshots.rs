@@ -101,6 +101,7 @@ fn member_rules() {
         username: None,
         status: MemberStatus::Accepted,
         role: Role::Owner,
+        custom_role: None,
         invited_at: at(0),
         expires_at: None,
         token: None,

@@ -5,7 +5,7 @@
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use collab_authz::api::{ApiCollaborator, InviteBody, UpdateBody};
-use collab_authz::membership::{ApplyEventError, EventError, RosterError};
+use collab_authz::membership::{ApplyEventError, EventError, InviteError, RosterError};
 use collab_authz::{
     Account, CustomRole, Email, Event, Excerpt, Invitation, InvitationToken, MemberId, Permissions,
     Resource, ResourceId, ResourceKind, Roster, Timestamp, custom_role,
@@ -167,18 +167,27 @@ fn no_event_applies_past_the_largest_version() {
         ApplyEventError::VersionExhausted { .. }
     ));
 
-    // An operation decided there does not panic or wrap; the event it
-    // records is past the largest seq, which the stored form refuses.
+    // An operation decided there is refused with a typed error, never a
+    // panic, a wrap or an event past the largest seq; the roster is
+    // unchanged.
     let invitation = Invitation::new(
         MemberId::new("m2").unwrap(),
         Email::parse("bob@example.com").unwrap(),
         InvitationToken::new("tok-2").unwrap(),
     );
-    let past = near.decide_invite(&owner(), invitation, t(30)).unwrap();
-    assert_eq!(past.seq(), Event::MAX_SEQ + 1);
-    let json = serde_json::to_string(&past).unwrap();
-    let err = serde_json::from_str::<Event>(&json).unwrap_err();
-    assert!(err.to_string().contains("out of range"), "{err}");
+    assert_eq!(
+        near.decide_invite(&owner(), invitation.clone(), t(30)),
+        Err(InviteError::VersionExhausted {
+            version: Event::MAX_SEQ
+        })
+    );
+    assert_eq!(
+        near.invite(&owner(), invitation, t(30)),
+        Err(InviteError::VersionExhausted {
+            version: Event::MAX_SEQ
+        })
+    );
+    assert_eq!(near, before);
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //! for the listing) and refuses anything else.
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
-use collab_authz::api::{ApiCollaborator, CollaboratorList};
+use collab_authz::api::{ApiCollaborator, CollaboratorList, ToApiError};
 use collab_authz::membership::MemberParts;
 use collab_authz::{
     CustomRole, Email, Member, MemberId, MemberStatus, Permissions, Resource, ResourceId,
@@ -121,6 +121,7 @@ fn build(case: &Case) -> (Resource, Member, Member) {
         username: None,
         status: MemberStatus::Owner,
         role: Role::Owner,
+        custom_role: None,
         invited_at: t(0),
         expires_at: None,
         token: None,
@@ -137,6 +138,7 @@ fn build(case: &Case) -> (Resource, Member, Member) {
         username: None,
         status: case.status,
         role: case.role,
+        custom_role: None,
         invited_at: t(10),
         expires_at: None,
         token,
@@ -160,6 +162,14 @@ fn check_every_form(resource: &Resource, owner: &Member, member: &Member) {
         no_wider("stored member", m, kind, back.effective_permissions(kind));
     }
 
+    // The parts: `Member::new(m.into_parts())` is the same member, its
+    // custom role kept.
+    for m in [owner, member] {
+        let back = Member::new(m.clone().into_parts()).unwrap();
+        assert_eq!(&back, m);
+        no_wider("member parts", m, kind, back.effective_permissions(kind));
+    }
+
     // The snapshot.
     let roster = Roster::from_parts(resource.clone(), owner.clone(), [member.clone()]).unwrap();
     let snapshot = serde_json::to_string(&roster).unwrap();
@@ -170,12 +180,40 @@ fn check_every_form(resource: &Resource, owner: &Member, member: &Member) {
         no_wider("snapshot", m, kind, read.effective_permissions(kind));
     }
 
-    // The API object: the owner has none; a member's reads back, and
-    // never wider.
-    assert!(ApiCollaborator::from_member(owner, resource).is_none());
-    let object = ApiCollaborator::from_member(member, resource).unwrap();
+    // The API object: the owner has none; the platform's form refuses a
+    // custom role (a reader that ignores unknown fields would read its
+    // base role); the crate's form reads back, and never wider.
+    assert_eq!(
+        ApiCollaborator::from_member(owner, resource),
+        Err(ToApiError::Owner)
+    );
+    assert_eq!(
+        ApiCollaborator::from_member_with_custom_role(owner, resource),
+        Err(ToApiError::Owner)
+    );
+    let object = ApiCollaborator::from_member_with_custom_role(member, resource).unwrap();
+    let platform = ApiCollaborator::from_member(member, resource);
+    match member.custom_role() {
+        Some(c) => assert_eq!(
+            platform,
+            Err(ToApiError::CustomRole {
+                name: c.name().to_string()
+            })
+        ),
+        None => {
+            // The platform's form is the crate's, and a plain reader's
+            // role (the listing's flag) is the member's own.
+            assert_eq!(platform.as_ref(), Ok(&object));
+            assert_eq!(object.role_in_listing(), Some(member.role()));
+        }
+    }
     let json = serde_json::to_string(&object).unwrap();
     let read: ApiCollaborator = serde_json::from_str(&json).unwrap();
+    // No built-in role is named for a custom role's holder.
+    assert_eq!(
+        read.role_in_listing().is_none(),
+        member.custom_role().is_some()
+    );
     let back = read.to_member(member.invited_at());
     assert!(
         back.is_ok(),
@@ -307,7 +345,7 @@ fn the_api_object_of_a_custom_role_keeps_it() {
     let (resource, owner, member) = build(&case);
     check_every_form(&resource, &owner, &member);
 
-    let object = ApiCollaborator::from_member(&member, &resource).unwrap();
+    let object = ApiCollaborator::from_member_with_custom_role(&member, &resource).unwrap();
     let mut json = serde_json::to_value(&object).unwrap();
     assert_eq!(json["is_limited"], false);
     let back: ApiCollaborator = serde_json::from_value(json.clone()).unwrap();

@@ -1,6 +1,11 @@
 //! The consolidated directory: grouping, order, errors, and the CSV and JSON
 //! exports (RFC 4180 quoting, formula neutralization, 2FA included).
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -230,6 +235,7 @@ fn pending_membership_has_no_username() {
         username: Some(Username::new("erin").unwrap()),
         status: S::Pending,
         role: R::LimitedCollaborator,
+        custom_role: None,
         invited_at: crate::common::at(50),
         expires_at: None,
         token: None,
@@ -670,6 +676,247 @@ proptest! {
             let in_listed: usize = by_resource.iter().map(|g| g.len()).sum();
             let csv_rows = dir.to_csv(Grouping::ByResource).unwrap().matches("\r\n").count() - 1;
             prop_assert_eq!(csv_rows, in_listed);
+        }
+    }
+}
+
+/// Reads one field of a text view at the start of `s`: a quoted text
+/// (its escapes undone) or a bare one, up to the next separator. Returns
+/// the text, whether it was quoted, and the rest of the line.
+fn view_field(s: &str) -> (String, bool, &str) {
+    let Some(rest) = s.strip_prefix('"') else {
+        let end = s
+            .find(|c: char| matches!(c, '(' | ')' | ',' | ':' | '"' | '\\') || c.is_whitespace())
+            .unwrap_or(s.len());
+        return (s[..end].to_string(), false, &s[end..]);
+    };
+    let mut out = String::new();
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, true, &rest[i + 1..]),
+            '\\' => match chars.next().unwrap().1 {
+                'u' => {
+                    assert_eq!(chars.next().unwrap().1, '{');
+                    let hex: String = chars
+                        .by_ref()
+                        .map(|(_, c)| c)
+                        .take_while(|&c| c != '}')
+                        .collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                }
+                e => {
+                    assert!(matches!(e, '"' | '\\'), "escape \\{e}");
+                    out.push(e);
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    panic!("unterminated quoted text in {s:?}")
+}
+
+/// `s` must start with `prefix`: the rest.
+fn expect_prefix<'a>(s: &'a str, prefix: &str) -> &'a str {
+    s.strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{s:?} does not start with {prefix:?}"))
+}
+
+/// A username field read back: `None` for the bare `n/a`.
+fn view_username(s: &str) -> (Option<String>, &str) {
+    let (text, quoted, rest) = view_field(s);
+    (
+        (quoted || text != collab_authz::membership::UNKNOWN_USERNAME).then_some(text),
+        rest,
+    )
+}
+
+/// `kind name (id)`: the resource read back from a line.
+fn view_resource(line: &str) -> ((ResourceKind, String, String), &str) {
+    let kind = [ResourceKind::App, ResourceKind::DedicatedDatabase]
+        .into_iter()
+        .find(|k| line.starts_with(&format!("{k} ")))
+        .unwrap();
+    let rest = expect_prefix(line, &format!("{kind} "));
+    let (name, _, rest) = view_field(rest);
+    let rest = expect_prefix(rest, " (");
+    let (id, _, rest) = view_field(rest);
+    ((kind, name, id), expect_prefix(rest, ")"))
+}
+
+/// One line's trailing `a, b, c` cells: roles, statuses and the 2FA
+/// column hold no comma.
+fn view_cells(rest: &str) -> Vec<String> {
+    rest.split(", ").map(str::to_string).collect()
+}
+
+/// Checks both text views of `dir` by reading them back: every line
+/// splits into the fields the directory holds, and there is one line per
+/// group and per membership, whatever text the users chose.
+fn check_views_read_back(dir: &Directory<'_>) {
+    type Line = (String, Option<String>, Vec<String>);
+    // By resource.
+    let text = dir.by_resource().to_string();
+    let mut lines = text.lines();
+    for group in dir.by_resource().iter() {
+        let r = group.resource();
+        let (read, rest) = view_resource(lines.next().unwrap());
+        assert_eq!(
+            read,
+            (r.kind(), r.name().to_string(), r.id().as_str().to_string())
+        );
+        assert_eq!(rest, "");
+        for m in group.memberships() {
+            let line = expect_prefix(lines.next().unwrap(), "  ");
+            let (email, _, rest) = view_field(line);
+            let rest = expect_prefix(rest, " (");
+            let (username, rest) = view_username(rest);
+            let rest = expect_prefix(rest, "): ");
+            let read: Line = (email, username, view_cells(rest));
+            let want: Line = (
+                m.email().as_str().to_string(),
+                m.username().map(|u| u.as_str().to_string()),
+                vec![
+                    m.role_name().to_string(),
+                    m.status().label().to_string(),
+                    format!("2FA {}", m.two_factor()),
+                ],
+            );
+            assert_eq!(read, want, "{text}");
+        }
+    }
+    assert_eq!(lines.next(), None, "{text}");
+
+    // By collaborator.
+    let text = dir.by_collaborator().to_string();
+    let mut lines = text.lines();
+    for group in dir.by_collaborator().iter() {
+        let p = group.person();
+        let (email, _, rest) = view_field(lines.next().unwrap());
+        let rest = expect_prefix(rest, " (");
+        let (username, rest) = view_username(rest);
+        let rest = expect_prefix(rest, "), ");
+        let read: Line = (email, username, view_cells(rest));
+        let want: Line = (
+            p.email().as_str().to_string(),
+            p.username().map(|u| u.as_str().to_string()),
+            vec![format!("2FA {}", p.two_factor())],
+        );
+        assert_eq!(read, want, "{text}");
+        for m in group.memberships() {
+            let line = expect_prefix(lines.next().unwrap(), "  ");
+            let (read, rest) = view_resource(line);
+            let r = m.resource();
+            assert_eq!(
+                read,
+                (r.kind(), r.name().to_string(), r.id().as_str().to_string())
+            );
+            let rest = expect_prefix(rest, ": ");
+            assert_eq!(
+                view_cells(rest),
+                [m.role_name().to_string(), m.status().label().to_string()],
+                "{text}"
+            );
+        }
+    }
+    assert_eq!(lines.next(), None, "{text}");
+}
+
+/// Text a user chooses made of the views' separators and look-alikes of
+/// their columns.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("ada): owner, owner, 2FA enabled".to_string()),
+        Just("n/a".to_string()),
+        Just("\"ada\"".to_string()),
+        Just("a\\\"b".to_string()),
+        Just(" ada ".to_string()),
+        "[a-c (),:\"\\\\/2FA\u{a0}\u{2028}]{1,16}",
+    ]
+}
+
+/// A roster whose owner and collaborator carry hostile usernames and
+/// whose resource has a hostile name and id.
+fn hostile_roster(
+    kind: ResourceKind,
+    name: &str,
+    id: &str,
+    owner: &str,
+    other: &str,
+) -> Option<Roster> {
+    use collab_authz::membership::MemberParts;
+    use collab_authz::{Member, MemberId, Resource, ResourceId, Username};
+    let resource = Resource::new(kind, ResourceId::new(id).ok()?, name).ok()?;
+    let member = |id: &str, address: &str, username: &str, role, status| {
+        Member::new(MemberParts {
+            id: MemberId::new(id).unwrap(),
+            email: email(address),
+            username: Some(Username::new(username).ok()?),
+            status,
+            role,
+            custom_role: None,
+            invited_at: crate::common::at(0),
+            expires_at: None,
+            token: None,
+        })
+        .ok()
+    };
+    let owner = member("o", "owner@example.com", owner, R::Owner, S::Owner)?;
+    let other = member(
+        "c",
+        "collab@example.com",
+        other,
+        R::Collaborator,
+        S::Accepted,
+    )?;
+    Roster::from_parts(resource, owner, [other]).ok()
+}
+
+#[test]
+fn a_username_cannot_forge_the_text_views_columns() {
+    let r = hostile_roster(
+        ResourceKind::App,
+        "billing",
+        "app-1",
+        "ada): owner, owner, 2FA enabled",
+        "n/a",
+    )
+    .unwrap();
+    let rosters = [r];
+    let dir = directory(&rosters);
+    let text = dir.by_resource().to_string();
+    // The forged username stays one quoted field; the one spelled `n/a`
+    // is not an unknown username.
+    assert!(
+        text.contains("(\"ada): owner, owner, 2FA enabled\"): owner, owner, 2FA "),
+        "{text}"
+    );
+    assert!(
+        text.contains("collab@example.com (\"n/a\"): collaborator, accepted"),
+        "{text}"
+    );
+    check_views_read_back(&dir);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Whatever the usernames and the resource's name and id, both text
+    /// views read back to the directory's fields, one line each.
+    #[test]
+    fn the_text_views_read_back_whatever_the_text(
+        name in hostile_text(),
+        id in hostile_text(),
+        owner in hostile_text(),
+        other in hostile_text(),
+        database in any::<bool>(),
+    ) {
+        let kind = if database { ResourceKind::DedicatedDatabase } else { ResourceKind::App };
+        // About a third of the texts are refused at construction (the
+        // line separator is an invisible character): skipped.
+        if let Some(r) = hostile_roster(kind, &name, &id, &owner, &other) {
+            let rosters = [r];
+            check_views_read_back(&directory(&rosters));
         }
     }
 }

@@ -144,6 +144,7 @@ fn deleted_account_is_revoked_and_invited_again() {
                 Step::Revoke {
                     email: email("gone@x.io"),
                     role: R::LimitedCollaborator,
+                    custom_role: None,
                     status: S::UserAccountDeleted
                 },
                 Step::Invite {

@@ -495,6 +495,7 @@ fn expired_invitation_is_its_own_finding() {
         username: None,
         status: S::Pending,
         role: R::LimitedCollaborator,
+        custom_role: None,
         invited_at: m.invited_at(),
         expires_at: Some(at(NOW)),
         token: Some(collab_authz::InvitationToken::new("tok").unwrap().digest()),
