@@ -190,7 +190,11 @@ async fn metrics_count_each_request_by_route_and_status_with_a_latency_histogram
         ("route", "/v1/users/self"),
         ("status", "401"),
     ];
-    let unmatched = [("method", "DELETE"), ("route", "unmatched"), ("status", "404")];
+    let unmatched = [
+        ("method", "DELETE"),
+        ("route", "unmatched"),
+        ("status", "404"),
+    ];
     let (_, before) = scrape(svc.addr).await;
     for _ in 0..3 {
         assert_eq!(get(svc.addr, "/v1/regions", &[]).await.status, 200);

@@ -120,16 +120,14 @@ pub fn event(event: &Event, kind: ResourceKind) -> Value {
     value
 }
 
-/// One collaborator in the API's shape: the crate's
-/// [`ApiCollaborator`] (which fails closed: a member who holds a custom
-/// role carries it as `custom_role`, and reads back to no more than they
-/// hold), with the service's `role` beside it: the built-in role's id, or
-/// `null` for a custom role (whose base would say more than it holds).
+/// One collaborator in the API's shape: the crate's platform object
+/// ([`ApiCollaborator::from_member`]) with the service's `role` beside it
+/// (the built-in role's id).
 #[derive(Debug, Serialize)]
 pub struct CollaboratorOut {
     #[serde(flatten)]
     object: ApiCollaborator,
-    role: Option<&'static str>,
+    role: &'static str,
 }
 
 /// How a collaborator's invitation link is shown.
@@ -144,8 +142,11 @@ pub enum Link<'a> {
 }
 
 /// `member` of `resource` (its id and current name from the roster) as the
-/// API's collaborator object (`None` for the owner, whom the API leaves
-/// out); `user_ids` by normalized email.
+/// API's collaborator object; `user_ids` by normalized email. `None` for
+/// the owner, whom the API leaves out, and for a member who holds a custom
+/// role, which the platform's object cannot carry (a client reading it
+/// would see the base role, which holds more: fail closed; the service
+/// never grants one today).
 #[must_use]
 pub fn collaborator(
     resource: &Resource,
@@ -153,7 +154,7 @@ pub fn collaborator(
     user_ids: &HashMap<String, String>,
     link: Link<'_>,
 ) -> Option<CollaboratorOut> {
-    let mut object = ApiCollaborator::from_member(member, resource)?;
+    let mut object = ApiCollaborator::from_member(member, resource).ok()?;
     if member.status() == MemberStatus::Pending {
         let (resource_id, member_id) = (resource.id().as_str(), member.id().as_str());
         match link {
@@ -167,7 +168,7 @@ pub fn collaborator(
     } else if let Some(id) = user_ids.get(member.email().normalized()) {
         object = object.with_user_id(id.as_str());
     }
-    let role = member.custom_role().is_none().then(|| member.role().id());
+    let role = member.role().id();
     Some(CollaboratorOut { object, role })
 }
 
