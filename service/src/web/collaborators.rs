@@ -35,9 +35,9 @@ use crate::store::{Change, Opened, ResourceRow};
 /// What the viewer may do on the page's resource, as the crate decides.
 pub(super) struct Viewer<'a> {
     pub(super) session: &'a Session,
-    pub(super) invite: Result<(), Option<Denial>>,
-    pub(super) change: Result<(), Option<Denial>>,
-    pub(super) revoke: Result<(), Option<Denial>>,
+    pub(super) invite: Result<(), Denial>,
+    pub(super) change: Result<(), Denial>,
+    pub(super) revoke: Result<(), Denial>,
 }
 
 impl<'a> Viewer<'a> {
@@ -62,7 +62,7 @@ impl<'a> Viewer<'a> {
     fn reason(&self) -> Option<String> {
         let denials: Vec<Denial> = [&self.invite, &self.change, &self.revoke]
             .into_iter()
-            .filter_map(|r| r.as_ref().err().copied().flatten())
+            .filter_map(|r| r.as_ref().err().copied())
             .filter(|d| matches!(d.reason(), DenialReason::RoleTooLow { .. }))
             .collect();
         (!denials.is_empty()).then(|| explain_all(&denials))
@@ -199,7 +199,7 @@ fn refusal_text(roster: &Roster, me: &Email, attempt: Attempt<'_>, error: &ApiEr
         .and_then(|e| Email::parse(e.trim()).ok())
         .and_then(|e| roster.get(&e).map(|m| (e, m.status())));
     match (error, may(roster, me, attempt.action), on_list) {
-        (ApiError::Forbidden(_), Err(Some(denial)), _) => explain(&denial),
+        (ApiError::Forbidden(_), Err(denial), _) => explain(&denial),
         (ApiError::Conflict(_), _, Some((email, status))) => format!(
             "{} is already on the list ({}).",
             email.as_str(),

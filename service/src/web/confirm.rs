@@ -72,12 +72,11 @@ pub(super) async fn role_page(
         (_, _, MemberStatus::Owner) => {
             why("The owner's role changes only by a transfer of ownership.")
         }
-        (Err(Some(denial)), _, _) => why(&explain(&denial)),
+        (Err(denial), _, _) => why(&explain(&denial)),
         (_, None, _) => why(&format!(
             "A {} has only one collaborator role.",
             kind_word(kind)
         )),
-        (Err(None), _, _) => why("You cannot change roles here."),
         (Ok(()), Some(next), _) => role_form(&session, &url, member, kind, next),
     };
     let body = html! {
@@ -184,8 +183,7 @@ pub(super) async fn remove_page(
         let allowed = may(roster, &session.caller.email, Action::RevokeCollaborator);
         let body = match allowed {
             Ok(()) => revoke_form(&session, resource, member, &url),
-            Err(Some(denial)) => why(&explain(&denial)),
-            Err(None) => why("You cannot revoke access here."),
+            Err(denial) => why(&explain(&denial)),
         };
         let pending = member.status() == MemberStatus::Pending;
         let title = if pending { WITHDRAW } else { "Revoke access" };

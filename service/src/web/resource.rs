@@ -28,12 +28,11 @@ pub(super) async fn visible(
         .map_err(|e| error_page(Some(session), &e.into()))
 }
 
-/// Whether `me` may do `action` on the roster's resource: `Ok`, or the
-/// crate's denial (`None` for someone who holds no active role, which a
-/// page [`visible`] to them never meets).
-pub(super) fn may(roster: &Roster, me: &Email, action: Action) -> Result<(), Option<Denial>> {
+/// Whether `me` may do `action` on the roster's resource, by the
+/// service's one authorization call: `Ok`, or the crate's denial.
+pub(super) fn may(roster: &Roster, me: &Email, action: Action) -> Result<(), Denial> {
     let decision = authorize(roster, me, action, &Context::new());
-    decision.denial().map_or(Ok(()), |d| Err(Some(*d)))
+    decision.denial().map_or(Ok(()), |d| Err(*d))
 }
 
 /// The member `id` of `roster`, or 404.
