@@ -31,7 +31,7 @@ use bytes::Bytes;
 use collab_authz::membership::{Account, MemberId, Username};
 use collab_authz::org::directory::TwoFactor;
 use collab_authz::{Email, ResourceKind};
-use collab_authz_service::store::{Change, Op};
+use collab_authz_service::store::{Change, Locator, Seen};
 use collab_authz_service::{AppState, Config, router, users};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
@@ -221,7 +221,7 @@ async fn main() {
     tokio::spawn(connection);
     let name = format!(
         "cas_bench_{}",
-        collab_authz_service::auth::hex(&collab_authz_service::auth::random_bytes::<6>().unwrap())
+        collab_authz_service::ids::hex(&collab_authz_service::ids::random_bytes::<6>().unwrap())
     );
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
@@ -263,7 +263,7 @@ async fn main() {
         .unwrap()
         .get(0);
     let (owner, token) = users::create_user(
-        &state.pool,
+        &state.store,
         "owner@example.net",
         Some("owner"),
         TwoFactor::Enabled,
@@ -293,7 +293,7 @@ async fn main() {
     for i in 1..max {
         let email = format!("member{i}@example.net");
         let (user, _) = users::create_user(
-            &state.pool,
+            &state.store,
             &email,
             Some(&format!("member{i}")),
             TwoFactor::Enabled,
@@ -336,33 +336,26 @@ async fn main() {
             .unwrap();
         for user in members.iter().take(size.saturating_sub(1)) {
             let email: Email = user.email.parse().unwrap();
-            let invited = state
+            let at = Locator::Key(ResourceKind::App, &resource.id);
+            let opened = state
                 .store
-                .write(
-                    &resource.id,
-                    &owner_email,
-                    Change::Membership(Op::Invite {
-                        email: email.clone(),
-                        role: Some(collab_authz::Role::Collaborator),
-                    }),
-                )
+                .open(at, &owner_email, Seen::Active)
                 .await
                 .unwrap();
+            let change = Change::Invite {
+                email: email.clone(),
+                role: Some(collab_authz::Role::Collaborator),
+            };
+            let invited = state.store.write(opened, change).await.unwrap();
             let member_id = invited.member_id.unwrap();
-            let secret = state.store.invitation_secret(&resource.id, &member_id);
-            state
-                .store
-                .write(
-                    &resource.id,
-                    &email,
-                    Change::Membership(Op::Accept {
-                        member_id,
-                        secret,
-                        username: Some(Username::new(user.username.clone().unwrap()).unwrap()),
-                    }),
-                )
-                .await
-                .unwrap();
+            let secret = invited.secret.unwrap();
+            let opened = state.store.open(at, &email, Seen::Link).await.unwrap();
+            let change = Change::Accept {
+                member_id,
+                secret,
+                username: Some(Username::new(user.username.clone().unwrap()).unwrap()),
+            };
+            state.store.write(opened, change).await.unwrap();
         }
         for cached in [true, false] {
             state.store.set_cache_enabled(cached);

@@ -4,7 +4,6 @@
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::error::ApiError;
 
 /// The largest request body accepted, in bytes.
@@ -19,15 +18,19 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
-        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))?;
-        parse(&bytes).map(JsonBody)
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        parse(&read(req).await?).map(JsonBody)
     }
+}
+
+/// The body of `req`, at most [`BODY_LIMIT`] bytes (else 413).
+async fn read(req: Request) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))
 }
 
 /// Parses `bytes` as `T` with the status rules of [`JsonBody`].
@@ -40,6 +43,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 /// # Errors
 /// 400 for malformed JSON, 422 for JSON of the wrong shape.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    convert(tree(bytes)?)
+}
+
+/// `bytes` as a JSON tree of the shape every body has (an object whose
+/// arrays hold objects): 400 when it is not JSON, 422 for another shape.
+fn tree(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let message = e.to_string();
@@ -55,6 +64,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "invalid body: expected a JSON object (whose lists hold objects)".into(),
         ));
     }
+    Ok(value)
+}
+
+/// A checked tree as `T` (422 when it does not fit).
+fn convert<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| ApiError::Unprocessable(format!("invalid body: {e}")))
 }
 
@@ -92,15 +106,16 @@ impl KnownFields for collab_authz::api::UpdateBody {
 }
 
 /// A request body read as [`JsonBody`] does, into a crate body whose
-/// unknown fields are refused first ([`KnownFields`]).
+/// unknown fields are refused first ([`KnownFields`]). The body is read
+/// into a JSON tree once, checked, and converted once.
 #[derive(Debug, Clone)]
 pub struct StrictBody<T>(pub T);
 
-impl<T: DeserializeOwned + KnownFields> FromRequest<AppState> for StrictBody<T> {
+impl<S: Send + Sync, T: DeserializeOwned + KnownFields> FromRequest<S> for StrictBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let JsonBody(value) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let value = tree(&read(req).await?)?;
         let unknown =
             |key: &str| ApiError::Unprocessable(format!("invalid body: unknown field `{key}`"));
         if let Some(object) = value.as_object() {
@@ -113,8 +128,6 @@ impl<T: DeserializeOwned + KnownFields> FromRequest<AppState> for StrictBody<T> 
                 }
             }
         }
-        serde_json::from_value(value)
-            .map(StrictBody)
-            .map_err(|e| ApiError::Unprocessable(format!("invalid body: {e}")))
+        convert(value).map(StrictBody)
     }
 }

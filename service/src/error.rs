@@ -1,15 +1,25 @@
-//! [`ApiError`]: every failure a route can answer with, as an HTTP status
-//! and a JSON body `{"error":"..."}`.
+//! The edge: [`ApiError`], every failure a route can answer with, as an
+//! HTTP status and a JSON body `{"error":"..."}`, and the one mapping from
+//! the store's and the crate's errors to it (the `From` conversions
+//! below). Every 5xx is logged here, once, with its cause (the database's
+//! SQLSTATE and message), when it becomes a response.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use collab_authz::membership::ErrorClass;
+
+use crate::ids::RandomError;
+use crate::keys::SignError;
+use crate::kind::singular;
+use crate::store::{AccessError, Refusal, StoreError, WriteError};
 
 /// A failed request: the status it answers with and the message of its
 /// `{"error":"..."}` body.
 ///
 /// Bad input is always one of the 4xx variants; `Unavailable` (503) is a
 /// database that cannot be reached; `Internal` (500) is kept for a fault of
-/// the service itself (a stored value it cannot read back) and is logged.
+/// the service itself (a stored value it cannot read back). Both carry
+/// their cause, which is logged and never sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// 400: the request cannot be parsed (malformed JSON, bad header).
@@ -41,10 +51,10 @@ pub enum ApiError {
     /// 422: well-formed but invalid (wrong type, unknown field, bad value).
     #[error("{0}")]
     Unprocessable(String),
-    /// 503: the database cannot be reached.
+    /// 503: the database cannot be reached; the cause is logged.
     #[error("the database is unavailable, retry later")]
-    Unavailable,
-    /// 500: a fault of the service.
+    Unavailable(String),
+    /// 500: a fault of the service; the cause is logged.
     #[error("internal error")]
     Internal(String),
 }
@@ -63,7 +73,7 @@ impl ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,14 +95,27 @@ impl ApiError {
     pub fn internal(context: impl core::fmt::Display) -> Self {
         ApiError::Internal(context.to_string())
     }
+
+    /// Logs a 5xx with its cause (an error for a 500, a warning for a
+    /// 503); nothing for any other status. Called once per response, by
+    /// [`IntoResponse`] (or by a page that renders the error itself).
+    pub fn log(&self) {
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(status = 500, cause = %cause, "internal error");
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(status = 503, cause = %cause, "database unavailable");
+            }
+            _ => {}
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let ApiError::Internal(detail) = &self {
-            eprintln!("collab-authz-service: internal error: {detail}");
-        }
+        self.log();
         let mut response = (
             status,
             axum::Json(serde_json::json!({ "error": self.to_string() })),
@@ -114,40 +137,139 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<tokio_postgres::Error> for ApiError {
-    fn from(error: tokio_postgres::Error) -> Self {
-        use tokio_postgres::error::SqlState;
-        match error.code() {
-            // No SQL state: the connection (closed, refused, I/O).
-            None => ApiError::Unavailable,
-            Some(code) => {
-                let class = code.code().get(..2).unwrap_or("");
-                if *code == SqlState::UNIQUE_VIOLATION {
-                    ApiError::Conflict("conflicts with an existing record".into())
-                } else if class == "22" {
-                    // Data exception: a value PostgreSQL cannot hold (a NUL
-                    // byte in text, a number out of range): bad input.
-                    ApiError::BadRequest("a value cannot be stored (invalid text or number)".into())
-                } else if matches!(class, "08" | "57" | "53") {
-                    // Connection exceptions, operator intervention
-                    // (shutdown), insufficient resources.
-                    ApiError::Unavailable
-                } else {
-                    ApiError::Internal(format!("database: {error}"))
-                }
-            }
+/// The cause of a storage failure as it is logged: the SQLSTATE first,
+/// when the database answered one, then the message.
+fn cause(e: &StoreError) -> String {
+    match e.sqlstate() {
+        Some(code) => format!("SQLSTATE {code}: {e}"),
+        None => e.to_string(),
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::Taken(message) => ApiError::Conflict(message),
+            StoreError::InvalidValue { .. } => ApiError::BadRequest(e.to_string()),
+            StoreError::Unavailable { .. } => ApiError::Unavailable(cause(&e)),
+            _ => ApiError::Internal(cause(&e)),
         }
     }
 }
 
-impl From<deadpool_postgres::PoolError> for ApiError {
-    fn from(error: deadpool_postgres::PoolError) -> Self {
-        match error {
-            deadpool_postgres::PoolError::Backend(e) => e.into(),
-            _ => ApiError::Unavailable,
+/// The answer to a refusal of the crate: the status of its
+/// [`ErrorClass`] with the crate's explanation, except that a stranger
+/// gets the 404 of a resource they cannot see (its existence does not
+/// leak).
+impl From<Refusal> for ApiError {
+    fn from(e: Refusal) -> Self {
+        if e.stranger() {
+            return ApiError::not_found(singular(e.kind()));
         }
+        let message = e.to_string();
+        match e.class() {
+            ErrorClass::NotPermitted => ApiError::Forbidden(message),
+            ErrorClass::NotFound => ApiError::NotFound(message),
+            ErrorClass::Conflict => ApiError::Conflict(message),
+            ErrorClass::Gone => ApiError::Gone(message),
+            ErrorClass::Invalid => ApiError::Unprocessable(message),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Hidden(what) => ApiError::not_found(what),
+            AccessError::Denied(denial) => ApiError::Forbidden(denial.to_string()),
+            AccessError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Refused(e) => e.into(),
+            WriteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RandomError> for ApiError {
+    fn from(e: RandomError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<SignError> for ApiError {
+    fn from(e: SignError) -> Self {
+        ApiError::Internal(e.to_string())
     }
 }
 
 /// The result of a route.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use collab_authz::membership::{ChangeRoleError, NotPermitted};
+    use collab_authz::{ResourceKind, Role};
+
+    use super::ApiError;
+    use crate::store::{AccessError, Refusal, StoreError};
+
+    #[test]
+    fn a_database_fault_keeps_its_sqlstate_for_the_log_and_shows_none() {
+        let e = ApiError::from(StoreError::Database {
+            sqlstate: "42P01".into(),
+            message: "relation \"resources\" does not exist".into(),
+        });
+        let cause = match &e {
+            ApiError::Internal(cause) => cause.as_str(),
+            _ => "",
+        };
+        assert!(cause.starts_with("SQLSTATE 42P01: "), "{e:?}");
+        assert!(cause.contains("does not exist"), "{cause}");
+        assert_eq!(e.status(), 500);
+        assert_eq!(e.to_string(), "internal error");
+        let down = ApiError::from(StoreError::Unavailable {
+            sqlstate: Some("57P01".into()),
+            message: "terminating connection".into(),
+        });
+        assert_eq!(down.status(), 503);
+        assert!(matches!(&down, ApiError::Unavailable(c) if c.contains("57P01")));
+    }
+
+    #[test]
+    fn bad_values_and_taken_keys_are_the_callers_errors() {
+        let bad = ApiError::from(StoreError::InvalidValue {
+            sqlstate: "22021".into(),
+            message: "invalid byte sequence".into(),
+        });
+        assert_eq!(bad.status(), 400);
+        assert_eq!(ApiError::from(StoreError::Taken("x".into())).status(), 409);
+        assert_eq!(
+            ApiError::from(StoreError::NotFound("app")).to_string(),
+            "app not found"
+        );
+    }
+
+    #[test]
+    fn a_stranger_is_told_the_resource_does_not_exist() {
+        let stranger = Refusal::new(ResourceKind::DedicatedDatabase, &NotPermitted::Stranger);
+        assert_eq!(ApiError::from(stranger), ApiError::not_found("database"));
+        let conflict = Refusal::new(
+            ResourceKind::App,
+            &ChangeRoleError::Unchanged {
+                role: Role::Collaborator,
+            },
+        );
+        assert_eq!(ApiError::from(conflict).status(), 409);
+        assert_eq!(
+            ApiError::from(AccessError::Hidden("invitation")).to_string(),
+            "invitation not found"
+        );
+    }
+}

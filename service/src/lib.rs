@@ -9,7 +9,10 @@
 //! - [`store`] is the one module that drives the crate's membership
 //!   operations (an append-only log per resource, snapshots, a cache keyed
 //!   by version, optimistic concurrency between replicas);
-//! - [`web`] is where server-rendered pages mount.
+//! - [`web`] is where server-rendered pages mount;
+//! - [`config`] is the command line and the [`Config`] it builds;
+//! - [`telemetry`] holds the logs, the request spans and the metrics that
+//!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`.
 //!
 //! Any number of processes on one database give the same answers: the
 //! database is the only state; the cache is keyed by the log's version.
@@ -24,107 +27,50 @@
 
 pub mod auth;
 pub mod body;
-pub mod db;
+pub mod config;
 pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod kind;
+mod ops;
 pub mod routes;
+pub mod shared;
+mod state;
 pub mod store;
+pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod web;
 
-use std::sync::Arc;
+pub use store::db;
 
 use axum::Router;
-use deadpool_postgres::Pool;
 
+pub use config::Config;
 pub use error::{ApiError, ApiResult};
-
-/// The service's settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    /// The URL clients reach the service at, without a trailing slash
-    /// (invitation links and `/v1/regions` are built on it).
-    pub public_url: String,
-    /// The lifetime of a bearer token, in seconds.
-    pub jwt_ttl_seconds: u64,
-    /// The region name `/v1/regions` gives.
-    pub region: String,
-    /// At most this many database connections per process.
-    pub pool_size: usize,
-}
-
-impl Config {
-    /// Defaults for a service reached at `public_url`: one-hour bearer
-    /// tokens, region `local`, 16 connections.
-    #[must_use]
-    pub fn new(public_url: impl Into<String>) -> Self {
-        let mut public_url = public_url.into();
-        while public_url.ends_with('/') {
-            public_url.pop();
-        }
-        Self {
-            public_url,
-            jwt_ttl_seconds: 3600,
-            region: "local".into(),
-            pool_size: 16,
-        }
-    }
-}
-
-/// What every route shares: the pool, the derived keys, the roster store
-/// and the settings. Cloning is cheap (reference-counted).
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The connection pool.
-    pub pool: Pool,
-    /// The keys derived from the shared signing key.
-    pub keys: Arc<auth::Keys>,
-    /// The rosters.
-    pub store: Arc<store::Store>,
-    /// The settings.
-    pub config: Arc<Config>,
-    /// Account ids by email, cached.
-    pub user_ids: Arc<users::UserIdCache>,
-}
-
-impl AppState {
-    /// Connects to `database_url`, applies the embedded migrations and
-    /// reads (or, first, creates) the shared signing key.
-    ///
-    /// # Errors
-    /// [`db::StartError`] when the URL is invalid or the database refuses.
-    pub async fn connect(database_url: &str, config: Config) -> Result<Self, db::StartError> {
-        let pool = db::pool(database_url, config.pool_size)?;
-        db::migrate(&pool).await?;
-        let master = db::signing_key(&pool).await?;
-        Ok(Self::new(pool, &master, config))
-    }
-
-    /// A state on an open, migrated `pool` with the `master` key.
-    #[must_use]
-    pub fn new(pool: Pool, master: &[u8], config: Config) -> Self {
-        let keys = auth::Keys::derive(master);
-        let store = store::Store::new(pool.clone(), keys.clone());
-        Self {
-            pool,
-            keys: Arc::new(keys),
-            store: Arc::new(store),
-            config: Arc::new(config),
-            user_ids: Arc::new(users::UserIdCache::default()),
-        }
-    }
-}
+pub use state::AppState;
 
 /// The whole HTTP API (`/v1/...`) plus the pages of [`web`], with JSON
-/// errors for unknown routes (404) and methods (405).
+/// errors for unknown routes (404) and methods (405), and the operator's
+/// routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
+///
+/// Every API and page request runs in a `request` span, is logged once
+/// when answered and counted in the metrics ([`telemetry::requests`]);
+/// every response carries an `x-request-id` ([`telemetry::request_ids`]).
+/// The first call installs the process's metrics recorder
+/// ([`telemetry::metrics`]).
 ///
 /// To add routes, merge another `Router<AppState>` into the one
 /// [`routes::api`] returns, or add pages in [`web::routes`].
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let app = Router::new()
         .merge(routes::api())
         .merge(web::routes())
         .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .with_state(state)
+        .method_not_allowed_fallback(routes::method_not_allowed);
+    // Layers wrap the routes present when they are added: the probes and
+    // the scrape, merged after, are left out of the access log and the
+    // request metrics, and every route gets a request id.
+    let app = telemetry::requests(app).merge(ops::routes());
+    telemetry::request_ids(app).with_state(state)
 }

@@ -1,4 +1,21 @@
-//! Timestamps as the API writes them: ISO 8601 in UTC.
+//! The clock and timestamps as the API writes them: ISO 8601 in UTC.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch, now.
+#[must_use]
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `secs` (Unix seconds, as the crate's timestamps hold them) as
+/// [`iso8601`].
+#[must_use]
+pub fn iso8601_unsigned(secs: u64) -> String {
+    iso8601(i64::try_from(secs).unwrap_or(i64::MAX))
+}
 
 /// `secs` after the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic
 /// Gregorian calendar; before 1970 is written as 1970).

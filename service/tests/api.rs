@@ -6,7 +6,8 @@
 mod common;
 
 use collab_authz::org::directory::TwoFactor;
-use collab_authz_service::auth::{Claims, Keys, now_unix};
+use collab_authz_service::keys::{Claims, Keys};
+use collab_authz_service::time::now_unix;
 use common::{Api, Service, User, send, service, user, user_2fa};
 use serde_json::{Value, json};
 
@@ -388,7 +389,9 @@ async fn apps_create_list_show_rename_delete() {
             Some(json!({"app": {"name": "ledger"}})),
         )
         .await;
-    assert_eq!(same.status, 409);
+    // The current name again: an idempotent 200 with the app as it is.
+    assert_eq!(same.status, 200, "{}", same.text());
+    assert_eq!(same.json()["app"]["name"], "ledger");
     create_app(&api, &olivia, "other").await;
     let taken = api
         .call(
@@ -515,16 +518,17 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     );
 
     // Someone else cannot use ada's link; a forged secret is refused.
-    let r = api.call(&eve, "POST", &link_path(&svc, &c_ada), None).await;
-    assert_error(&r, 404, "invitation not found");
+    let someone_else = api.call(&eve, "POST", &link_path(&svc, &c_ada), None).await;
+    assert_error(&someone_else, 404, "no invitation matches");
     let forged = format!(
         "/v1/invitations/{app_id}/{}/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         c_ada["id"].as_str().unwrap()
     );
-    // A wrong token is the crate's NotFound: a guessed token learns
-    // nothing.
+    // A wrong token is the crate's no invitation, word for word: a
+    // guessed token learns nothing.
     let r = api.call(&ada, "POST", &forged, None).await;
-    assert_error(&r, 404, "token does not match");
+    assert_error(&r, 404, "no invitation matches");
+    assert_eq!(r.error(), someone_else.error());
 
     // Accept through the link.
     let accepted = accept(&api, &svc, &ada, &c_ada).await;
@@ -601,6 +605,11 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["collaborator"]["is_limited"], true);
+    // The same role again: idempotent, 200 with the current object and
+    // nothing appended to the log.
+    let before = api
+        .call(&ada, "GET", &format!("{base}/events?limit=1000"), None)
+        .await;
     let r = api
         .call(
             &ada,
@@ -609,7 +618,28 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
             Some(json!({"collaborator": {"is_limited": true}})),
         )
         .await;
-    assert_error(&r, 409, "already has role");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["collaborator"]["is_limited"], true);
+    assert_eq!(r.json()["collaborator"]["id"], lin_id);
+    let after = api
+        .call(&ada, "GET", &format!("{base}/events?limit=1000"), None)
+        .await;
+    assert_eq!(
+        before.json()["events"].as_array().map(Vec::len),
+        after.json()["events"].as_array().map(Vec::len),
+        "a no-op PATCH appended an event"
+    );
+    // Permission comes before the no-op: lin, limited, may not change
+    // roles, not even to the one she has.
+    let r = api
+        .call(
+            &lin,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": true}})),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
 
     // Transfer ownership: owner only; to an accepted collaborator.
     let r = api
@@ -1526,4 +1556,37 @@ async fn log_is_the_crates_events_and_reads_resume_snapshots() {
         .get(&collab_authz::Email::parse("nameless@example.com").unwrap())
         .unwrap();
     assert!(member.username().is_none());
+}
+
+/// The access step's values are for one use: a resource opened through an
+/// invitation link (or for a member who may only leave) takes no other
+/// write, even the owner's, and nothing is written.
+#[tokio::test]
+async fn an_opened_resource_takes_only_the_writes_it_was_opened_for() {
+    use collab_authz_service::store::{Change, Locator, Seen, StoreError, WriteError};
+
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let app_id = create_app(&api, &olivia, "single").await;
+    let store = &svc.state.store;
+    let email = collab_authz::Email::parse(&olivia.email).unwrap();
+    for seen in [Seen::Link, Seen::Member] {
+        let opened = store
+            .open(Locator::Invitation(&app_id), &email, seen)
+            .await
+            .unwrap();
+        let err = store.write(opened, Change::Delete).await.unwrap_err();
+        assert!(
+            matches!(err, WriteError::Store(StoreError::Corrupt(_))),
+            "{err:?}"
+        );
+    }
+    // Opened for an active member, the owner's deletion goes through.
+    let opened = store
+        .open(Locator::Invitation(&app_id), &email, Seen::Active)
+        .await
+        .unwrap();
+    let done = store.write(opened, Change::Delete).await.unwrap();
+    assert_eq!(done.events.len(), 1);
 }

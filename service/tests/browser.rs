@@ -20,12 +20,57 @@ use serde_json::json;
 /// The whole test must end by then.
 const BUDGET: Duration = Duration::from_secs(150);
 
-/// The crate's own explanation for `role` doing `action` on an app.
-fn denial(role: Role, action: Action) -> String {
-    decide(role, ResourceKind::App, action, &Context::new())
+/// The crate's explanation, in people's words, of `role` being refused
+/// `action` on `kind`.
+fn explained(role: Role, kind: ResourceKind, action: Action) -> String {
+    decide(role, kind, action, &Context::new())
         .denial()
         .expect("denied")
+        .explain()
         .to_string()
+}
+
+/// `text` (a page's explanation) holds no identifier of the crate's:
+/// no `limited_collaborator`, no `invite_collaborator`.
+fn assert_in_words(text: &str) {
+    let ids = Action::ALL
+        .iter()
+        .map(|a| a.id())
+        .chain(Role::ALL.iter().map(|r| r.id()))
+        .filter(|id| id.contains('_'));
+    for id in ids {
+        assert!(!text.contains(id), "{id:?} shown in {text:?}");
+    }
+}
+
+/// The text of `html` without its tags (and so without attribute
+/// values, which a person does not read).
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The first line of the API's CSV export of what `owner` owns, grouped
+/// by resource (the page's current grouping).
+async fn csv_rows_header(api: &Api, owner: &User) -> String {
+    let r = api
+        .call(
+            owner,
+            "GET",
+            "/v1/directory?format=csv&group_by=resource",
+            None,
+        )
+        .await;
+    r.text().lines().next().unwrap_or_default().to_string()
 }
 
 async fn create(api: &Api, owner: &User, path: &str, name: &str) {
@@ -114,6 +159,11 @@ async fn flow() {
         Some("next=%2Fapps%2Fshop-api%2Fsettings%2Fcollaborators")
     );
     b.shoot(&shots, "01-sign-in").await;
+    // A plain text field with an email keyboard: `type=email` would refuse
+    // a quoted local part the crate accepts.
+    assert_eq!(b.attr("#email", "type").await, "text");
+    assert_eq!(b.attr("#email", "inputmode").await, "email");
+    assert_eq!(b.attr("#email", "autocomplete").await, "email");
     b.fill("#email", &owner.email).await;
     b.fill("#token", &owner.api_token).await;
     b.click("form[action='/sign-in'] button[type=submit]").await;
@@ -127,6 +177,7 @@ async fn flow() {
     let rows = b.rows().await;
     assert_eq!(rows, vec![("olivia@example.com".into(), "owner".into())]);
     assert_eq!(b.value("#add-role").await, "limited_collaborator");
+    assert_eq!(b.count(".why").await, 0, "the owner may do everything");
     b.shoot(&shots, "02-collaborators-owner").await;
 
     // Invites: ada as a full collaborator, mallory with the default role.
@@ -141,6 +192,15 @@ async fn flow() {
     b.wait_css("tr[data-email='mallory@example.com']").await;
     let ada_row = "tr[data-email='ada@example.com']";
     assert_eq!(b.attr(ada_row, "data-status").await, "pending");
+    // Adding her again changes nothing and says why, in words.
+    b.fill("#add-email", "ada@example.com").await;
+    b.click("form.add button[type=submit]").await;
+    let again = b.text("p.error").await;
+    assert_eq!(
+        again,
+        "Not done: ada@example.com is already on the list (invitation pending)."
+    );
+    assert_eq!(b.count(ada_row).await, 1);
     assert!(
         b.opacity(ada_row).await < 0.9,
         "a pending invitation is dimmed"
@@ -166,12 +226,48 @@ async fn flow() {
     b.goto(&format!("{base}/databases/main-db/settings/collaborators"))
         .await;
     b.wait_css("form.add").await;
-    assert_eq!(b.value("#add-role").await, "collaborator");
-    assert_eq!(b.count("#add-role option").await, 1);
+    // One collaborator role: said in words, not offered as a choice.
+    assert_eq!(b.count("#add-role").await, 0);
+    assert_eq!(
+        b.attr("form.add input[name=role]", "value").await,
+        "collaborator"
+    );
+    let hint = b.text("#add-role-hint").await;
+    assert!(hint.contains("only one collaborator role"), "{hint}");
     b.fill("#add-email", "ada@example.com").await;
     b.click("form.add button[type=submit]").await;
     b.wait_css("p.notice").await;
+    // The owner is offered Revoke only, with nothing greyed and no
+    // sentence about her: the kind has one role.
+    let db_ada = "tr[data-email='ada@example.com']";
+    assert_eq!(b.count(&format!("{db_ada} a[href$='/role']")).await, 0);
+    assert_eq!(
+        b.text(&format!("{db_ada} td.actions a[href$='/remove']"))
+            .await,
+        "Withdraw invitation",
+        "removing a pending invitee withdraws the invitation"
+    );
+    assert_eq!(b.count("button:disabled, .why").await, 0);
+    let page = b.client.source().await.unwrap();
+    assert!(!page.contains("not available to you"));
     b.shoot(&shots, "04-database-collaborators").await;
+    // Its role page, opened by hand, says why in words.
+    let ada_id = b.attr(db_ada, "data-email").await;
+    assert_eq!(ada_id, "ada@example.com");
+    let remove = b
+        .attr(&format!("{db_ada} a[href$='/remove']"), "href")
+        .await;
+    b.goto(&remove.replace("/remove", "/role")).await;
+    let why = b.text(".dialog .why").await;
+    assert_eq!(
+        why,
+        explained(
+            Role::Owner,
+            ResourceKind::DedicatedDatabase,
+            Action::ChangeCollaboratorRole
+        )
+    );
+    assert_eq!(b.count(".dialog form").await, 0);
     b.sign_out().await;
 
     // The invitee opens the link, signs in on it, accepts.
@@ -217,8 +313,26 @@ async fn flow() {
     assert!(!source.contains(hostile), "the markup is escaped");
     assert!(source.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     b.shoot(&shots, "07-collaborators-accepted").await;
+    let mallory_row = "tr[data-email='mallory@example.com']";
     b.click(&format!("{ada_row} details.menu summary")).await;
+    assert_eq!(
+        b.attr(&format!("{ada_row} details.menu"), "name").await,
+        "row-actions"
+    );
+    // The open menu takes room in its row: the next row starts below it.
+    let (_, menu_bottom) = b.rect(&format!("{ada_row} details.menu .items")).await;
+    let (next_top, _) = b.rect(mallory_row).await;
+    assert!(
+        menu_bottom <= next_top + 0.5,
+        "the open menu ({menu_bottom}) covers the next row ({next_top})"
+    );
     b.shoot(&shots, "08-row-menu").await;
+    // Opening another row's menu closes this one (no script).
+    b.click(&format!("{mallory_row} details.menu summary"))
+        .await;
+    assert!(b.prop(&format!("{mallory_row} details.menu"), "open").await);
+    assert!(!b.prop(&format!("{ada_row} details.menu"), "open").await);
+    b.click(&format!("{ada_row} details.menu summary")).await;
     b.click(&format!("{ada_row} a[href$='/role']")).await;
     b.wait_css("#new-role").await;
     assert_eq!(b.value("#new-role").await, "limited_collaborator");
@@ -258,16 +372,52 @@ async fn flow() {
         hostile
     );
     b.shoot(&shots, "10-directory-by-collaborator").await;
+    assert_eq!(
+        b.text(".toggle a[href$='group_by=resource']").await,
+        "App or database"
+    );
     b.click(".toggle a[href$='group_by=resource']").await;
     b.wait_css("section.resource").await;
     let groups = b.attrs("section.resource", "data-resource").await;
     assert_eq!(
         groups,
-        vec!["main-db", "shop-api"],
-        "only resources with collaborators, by name"
+        vec!["shop-api", "main-db"],
+        "only resources with collaborators, apps then databases"
+    );
+    let kinds = b.attrs("section.resource", "data-kind").await;
+    assert_eq!(kinds, vec!["app", "dedicated_database"]);
+    assert_eq!(
+        b.text("section.resource[data-resource='main-db'] h3 .sub")
+            .await,
+        "Database"
+    );
+    assert_eq!(
+        b.text("section.resource[data-resource='shop-api'] h3 .sub")
+            .await,
+        "App"
+    );
+    assert_eq!(b.text("h2.kind[data-kind='app']").await, "Apps");
+    assert_eq!(
+        b.text("h2.kind[data-kind='dedicated_database']").await,
+        "Databases"
     );
     b.shoot(&shots, "11-directory-by-app").await;
     let cookie = b.session_cookie().await;
+    // Both exports download, under the name the link suggests.
+    for (link, name) in [
+        ("#export-csv", "collaborators.csv"),
+        ("#export-json", "collaborators.json"),
+    ] {
+        assert_eq!(b.attr(link, "download").await, name);
+        let href = b.attr(link, "href").await;
+        let path = href.strip_prefix(&base).unwrap_or(&href).to_string();
+        let r = send(svc.addr, "GET", &path, &[("cookie", &cookie)], None).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.headers["content-disposition"],
+            format!("attachment; filename=\"{name}\"").as_str()
+        );
+    }
     for grouping in ["collaborator", "resource"] {
         let href = format!("/collaborators/export?format=csv&group_by={grouping}");
         let page = send(svc.addr, "GET", &href, &[("cookie", &cookie)], None).await;
@@ -320,8 +470,20 @@ async fn flow() {
         }
         assert_eq!(cells, expected, "CSV grouped by {grouping}");
     }
-    // JSON sits in the export drop-down.
-    b.click(".export details.menu summary").await;
+    // Clicked, both links download (the page stays), under those names.
+    let here = b.client.current_url().await.unwrap();
+    b.click("#export-json").await;
+    let json_file = b.downloaded("collaborators.json").await;
+    assert!(serde_json::from_slice::<serde_json::Value>(&json_file).is_ok());
+    b.click("#export-csv").await;
+    let csv_file = b.downloaded("collaborators.csv").await;
+    assert!(
+        String::from_utf8(csv_file)
+            .unwrap()
+            .starts_with(&csv_rows_header(&api, &owner).await)
+    );
+    assert_eq!(b.client.current_url().await.unwrap(), here);
+    // JSON sits beside CSV.
     let json_href = b.attr("#export-json", "href").await;
     assert!(b.displayed("#export-json").await);
     let path = json_href.strip_prefix(&base).unwrap_or(&json_href);
@@ -329,58 +491,63 @@ async fn flow() {
     assert_eq!(r.status, 200);
     assert!(r.json().is_array() || r.json().is_object());
 
-    // The limited collaborator sees the list, but no Add, Change role or
-    // Revoke, with the crate's reasons.
+    // The limited collaborator sees the list first, no Add form, no
+    // greyed controls, and one short sentence in words for what she may
+    // not do.
     b.sign_out().await;
     b.sign_in(&base, &ada, "/apps/shop-api/settings/collaborators")
         .await;
-    b.wait_css("form.add").await;
+    b.wait_css("table.collaborators").await;
     assert_eq!(b.count("table.collaborators tbody tr").await, 3);
-    assert!(b.prop("form.add fieldset", "disabled").await);
-    let why_add = b.text("#why-add").await;
-    assert!(
-        why_add.contains(&denial(
-            Role::LimitedCollaborator,
-            Action::InviteCollaborator
-        )),
-        "{why_add}"
-    );
-    let why = b.text("#why-manage").await;
-    assert!(
-        why.contains(&denial(
-            Role::LimitedCollaborator,
-            Action::ChangeCollaboratorRole
-        )),
-        "{why}"
-    );
-    assert!(
-        why.contains(&denial(
-            Role::LimitedCollaborator,
-            Action::RevokeCollaborator
-        )),
-        "{why}"
-    );
-    let mallory_row = "tr[data-email='mallory@example.com']";
+    assert_eq!(b.count("form.add").await, 0);
+    assert_eq!(b.count("button:disabled, fieldset:disabled").await, 0);
+    assert_eq!(b.count(".why").await, 1, "one reason");
+    let why = b.text("#why").await;
+    assert_in_words(&why);
+    assert!(why.contains(Role::LimitedCollaborator.label()), "{why}");
+    for action in [
+        Action::InviteCollaborator,
+        Action::ChangeCollaboratorRole,
+        Action::RevokeCollaborator,
+    ] {
+        assert!(why.contains(action.label()), "{why}");
+    }
+    let list_first = b
+        .client
+        .execute(
+            "return !!(document.querySelector('table.collaborators')\
+               .compareDocumentPosition(document.getElementById('why')) \
+               & Node.DOCUMENT_POSITION_FOLLOWING);",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert_eq!(
-        b.count(&format!("{mallory_row} a[href$='/remove']")).await,
-        0
+        list_first,
+        serde_json::Value::Bool(true),
+        "the list comes first"
     );
-    assert_eq!(b.count(&format!("{mallory_row} a[href$='/role']")).await, 0);
-    assert_eq!(b.count(&format!("{mallory_row} button:disabled")).await, 2);
-    // Her own row offers Stop collaborating.
+    assert_eq!(b.count(&format!("{mallory_row} a")).await, 0);
+    assert_eq!(b.count("details.menu").await, 0, "no menu of greyed items");
+    // Her own row offers Stop collaborating, as a plain link.
     assert_eq!(
-        b.text_content(&format!("{ada_row} a[href$='/remove']"))
+        b.text(&format!("{ada_row} td.actions a[href$='/remove']"))
             .await,
         "Stop collaborating"
     );
-    b.click(&format!("{mallory_row} details.menu summary"))
-        .await;
     b.shoot(&shots, "12-limited-collaborator").await;
+    // She owns nothing: her Collaborators tab offers no grouping or export.
+    b.click_label("//header", "a", "Collaborators").await;
+    b.wait_css("p.empty").await;
+    assert_eq!(b.count(".toolbar, #export-csv, #export-json").await, 0);
+    b.goto(&format!("{base}/apps/shop-api/settings/collaborators"))
+        .await;
+    b.wait_css("table.collaborators").await;
 
     // The server decides again: a submission the page did not offer is
     // refused with the crate's reason, and nothing changes.
     let cookie = b.session_cookie().await;
-    let csrf = b.attr("form.add input[name=csrf]", "value").await;
+    let csrf = b.attr("form.signout input[name=csrf]", "value").await;
     let before = api_collaborators(&api, &owner, "shop-api").await;
     let body = format!("csrf={csrf}&email=eve%40example.com&role=limited_collaborator");
     let r = send(
@@ -395,10 +562,14 @@ async fn flow() {
     )
     .await;
     assert_eq!(r.status, 403, "{}", r.text());
-    assert!(
-        r.text()
-            .contains("limited_collaborator may not invite_collaborator")
+    let refusal = visible_text(&r.text());
+    let expected = explained(
+        Role::LimitedCollaborator,
+        ResourceKind::App,
+        Action::InviteCollaborator,
     );
+    assert!(refusal.contains(&expected), "{refusal}");
+    assert_in_words(&refusal);
     assert_eq!(api_collaborators(&api, &owner, "shop-api").await, before);
     b.sign_out().await;
 
@@ -456,9 +627,7 @@ async fn flow() {
     // Mallory stops collaborating, from her own row.
     b.sign_in(&base, &mallory, "/apps/shop-api/settings/collaborators")
         .await;
-    b.wait_css("form.add").await;
-    b.click(&format!("{mallory_row} details.menu summary"))
-        .await;
+    b.wait_css("table.collaborators").await;
     b.click(&format!("{mallory_row} a[href$='/remove']")).await;
     b.wait_css(".dialog button.danger").await;
     assert_eq!(b.text(".dialog button.danger").await, "Stop collaborating");
@@ -484,7 +653,95 @@ async fn flow() {
             .unwrap()
             .starts_with("/sign-in")
     );
+
+    // An address with a quoted local part, which the crate (and so the
+    // API) accepts, is typed as is: into the add form, then into the
+    // sign-in form by its owner.
+    let quoted_email = "\"ada.lovelace\"@example.com";
+    let quoted = user(&svc, quoted_email, Some("lovelace")).await;
+    b.sign_in(&base, &owner, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.fill("#add-email", quoted_email).await;
+    b.select("#add-role", "collaborator").await;
+    b.click("form.add button[type=submit]").await;
+    let quoted_row = format!("tr[data-email='{quoted_email}']");
+    b.wait_css(&quoted_row).await;
+    assert_eq!(b.attr(&quoted_row, "data-status").await, "pending");
+    b.sign_out().await;
+    b.sign_in(&base, &quoted, "/dashboard").await;
+    assert_eq!(b.text("header .who").await, quoted_email);
+    b.shoot(&shots, "16-quoted-address-signed-in").await;
+    b.sign_out().await;
+    collaborator_by_labels(&b, &svc, &base, &owner, quoted_email).await;
     b.close().await;
+}
+
+/// A full collaborator, walked by the visible labels only: invited by
+/// the owner, accepts, then sees and uses exactly what the crate allows
+/// a collaborator on an app (here: changing the pending invitee's role).
+async fn collaborator_by_labels(b: &Browser, svc: &Service, base: &str, owner: &User, other: &str) {
+    let carol = user(svc, "carol@example.com", Some("carol")).await;
+    b.sign_in(base, owner, "/apps/shop-api/settings/collaborators")
+        .await;
+    b.fill_label("Email", "carol@example.com").await;
+    b.choose_label("Role", "Collaborator").await;
+    b.click_label("", "button", "Add").await;
+    b.wait_css("tr[data-email='carol@example.com']").await;
+    let link = b
+        .attr(
+            "tr[data-email='carol@example.com'] input.invitation-link",
+            "value",
+        )
+        .await;
+    b.click_label("", "button", "Sign out").await;
+    b.wait_css("form[action='/sign-in']").await;
+    b.goto(&link).await;
+    b.fill_label("API token", &carol.api_token).await;
+    b.click_label("", "button", "Sign in").await;
+    b.click_label("", "button", "Accept invitation").await;
+    b.wait_css("p.notice").await;
+    let allowed = |action| {
+        decide(
+            Role::Collaborator,
+            ResourceKind::App,
+            action,
+            &Context::new(),
+        )
+        .is_allowed()
+    };
+    let (invite, change, revoke) = (
+        allowed(Action::InviteCollaborator),
+        allowed(Action::ChangeCollaboratorRole),
+        allowed(Action::RevokeCollaborator),
+    );
+    assert_eq!(b.count("form.add").await, usize::from(invite));
+    assert_eq!(b.count("button:disabled, fieldset:disabled").await, 0);
+    assert_eq!(
+        b.count(".why").await,
+        usize::from(!(invite && change && revoke))
+    );
+    b.shoot(&screenshot_dir(), "17-collaborator").await;
+    assert!(change, "a collaborator changes roles on an app");
+    let row = format!("//tr[@data-email='{other}']");
+    if revoke {
+        b.click_label(&row, "summary", "Actions").await;
+    }
+    b.click_label(&row, "a", "Change role").await;
+    b.choose_label("New role", "Limited collaborator").await;
+    b.click_label("", "button", "Change role").await;
+    assert_eq!(b.text("p.notice").await, "Role changed.");
+    let css_row = format!("tr[data-email='{other}']");
+    assert_eq!(b.attr(&css_row, "data-role").await, "limited_collaborator");
+    // She withdraws that invitation, by its words.
+    if revoke {
+        b.click_label(&row, "summary", "Actions").await;
+        b.click_label(&row, "a", "Withdraw invitation").await;
+        b.click_label("", "button", "Withdraw invitation").await;
+        assert_eq!(b.text("p.notice").await, "Invitation withdrawn.");
+        assert_eq!(b.count(&css_row).await, 0);
+    }
+    b.click_label("", "button", "Sign out").await;
+    b.wait_css("form[action='/sign-in']").await;
 }
 
 /// The security headers and cookie attributes, and the sign-in form's
@@ -563,6 +820,24 @@ async fn headers_cookies_and_sign_in_csrf() {
             .iter()
             .any(|c| c.to_str().unwrap().starts_with("cas_session="))
     );
+    // Not an address at all: the form again, saying so (422), no session.
+    let typo = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("email", "olivia at example.com"),
+        ("token", owner.api_token.as_str()),
+    ])
+    .unwrap();
+    let r = send(
+        svc.addr,
+        "POST",
+        "/sign-in",
+        &[ct, ("cookie", &cookie)],
+        Some(typo.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("This is not an email address"));
+    assert!(r.text().contains("value=\"olivia at example.com\""));
     // Someone else's email with a valid token: 401.
     let other = serde_urlencoded::to_string([
         ("csrf", token.as_str()),
@@ -619,6 +894,30 @@ async fn headers_cookies_and_sign_in_csrf() {
     )
     .await;
     assert_eq!(r.headers["location"], "/dashboard");
+    // One layer gives every page response its headers, a redirect of the
+    // session extractor too; the JSON API is left as it was.
+    let r = send(svc.addr, "GET", "/collaborators", &[], None).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/sign-in?next=%2Fcollaborators");
+    assert!(r.headers.contains_key("content-security-policy"));
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    let r = send(svc.addr, "GET", "/v1/regions", &[], None).await;
+    assert!(!r.headers.contains_key("content-security-policy"));
+    // A form posted without a session never reaches its handler: to sign
+    // in, then back to the form's page.
+    let r = send(
+        svc.addr,
+        "POST",
+        "/apps/shop-api/settings/collaborators",
+        &[ct],
+        Some(b"csrf=x&email=eve%40example.com".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.headers["location"],
+        "/sign-in?next=%2Fapps%2Fshop-api%2Fsettings%2Fcollaborators"
+    );
     // The API's own routes still answer JSON, beside the pages.
     let r = send(svc.addr, "GET", "/v1/nope", &[], None).await;
     assert_eq!(r.status, 404);

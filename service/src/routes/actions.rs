@@ -1,8 +1,10 @@
 //! Guarded app actions: each is a row in a table, and in front of each is
-//! the crate's decision ([`collab_authz::decide`] with a [`Context`]):
-//! a denial is a 403 with the crate's explanation, an obligation is
-//! applied to the response, a condition is evaluated with the facts of the
+//! the crate's decision through the access step ([`Store::access`]): a
+//! denial is a 403 with the crate's explanation, an obligation is applied
+//! to the response, a condition is evaluated with the facts of the
 //! request.
+//!
+//! [`Store::access`]: crate::store::Store::access
 
 use std::time::Duration;
 
@@ -10,86 +12,35 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use collab_authz::matrix::Obligation;
-use collab_authz::{Action, Context, Decision, Email, Roster};
+use collab_authz::{Action, Context, Decision, ResourceKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::resources::APP;
-use super::{PathParams, singular};
 use crate::AppState;
-use crate::auth::{Caller, new_id, now_unix};
+use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
-use crate::store::ResourceRow;
-use crate::time::iso8601;
+use crate::ids::new_id;
+use crate::shared::PathParams;
+use crate::store::actions::Variable;
+use crate::store::{Granted, Locator, Seen};
+use crate::time::{iso8601, now_unix};
 
-/// The app `key` and its roster, visible to the caller.
-async fn app(
-    state: &AppState,
-    caller: &Caller,
-    key: &str,
-) -> ApiResult<(ResourceRow, std::sync::Arc<Roster>)> {
-    let kind = super::resources::kind_of::<APP>();
-    let resource = state.store.resource(kind, key).await?;
-    let roster = state.store.roster(&resource).await?;
-    if roster.may_view(&caller.email).is_err() {
-        return Err(ApiError::not_found(singular(kind)));
-    }
-    Ok((resource, roster))
+/// The access step for `action` on the app `key`, without facts.
+async fn grant(state: &AppState, caller: &Caller, key: &str, action: Action) -> ApiResult<Granted> {
+    let at = Locator::Key(ResourceKind::App, key);
+    Ok(state
+        .store
+        .access(at, &caller.email, action, &Context::new())
+        .await?)
 }
 
-/// Refuses with the 403 explaining the crate's denial, if it denies.
-fn require(
-    state: &AppState,
-    roster: &Roster,
-    actor: &Email,
-    action: Action,
-    ctx: &Context,
-) -> ApiResult<()> {
-    allowed(state, roster, actor, action, ctx).map(|_| ())
-}
-
-/// The crate's decision, or the 403 explaining its denial.
-fn allowed(
-    state: &AppState,
-    roster: &Roster,
-    actor: &Email,
-    action: Action,
-    ctx: &Context,
-) -> ApiResult<Decision> {
-    let decision = state.store.decide_action(roster, actor, action, ctx)?;
-    match decision.denial() {
-        Some(denial) => Err(ApiError::Forbidden(denial.to_string())),
-        None => Ok(decision),
-    }
-}
-
-async fn record(
-    state: &AppState,
-    resource: &ResourceRow,
-    caller: &Caller,
-    action: Action,
-    details: &Value,
-) -> ApiResult<(i64, i64)> {
-    let client = crate::db::client(&state.pool).await?;
-    let row = client
-        .query_one(
-            &client
-                .prepare_cached(
-                    "INSERT INTO operations (resource_id, action, actor_id, details)
-             VALUES ($1, $2, $3, $4)
-             RETURNING id, extract(epoch FROM at)::bigint",
-                )
-                .await?,
-            &[
-                &resource.id,
-                &action.to_string(),
-                &caller.id,
-                &tokio_postgres::types::Json(details),
-            ],
-        )
-        .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+/// Whether `decision` (of a read that shows values) hides them.
+fn redacts(decision: &Decision) -> bool {
+    matches!(
+        decision,
+        Decision::Denied(_) | Decision::AllowedWithObligation(Obligation::RedactEnvVarValues)
+    )
 }
 
 /// `POST /v1/apps/{app}/restart`: `restart`; 202 `{"operation":{...}}`.
@@ -98,18 +49,12 @@ pub async fn restart(
     caller: Caller,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    require(
-        &state,
-        &roster,
-        &caller.email,
-        Action::Restart,
-        &Context::new(),
-    )?;
-    let (id, at) = record(&state, &resource, &caller, Action::Restart, &json!({})).await?;
+    let granted = grant(&state, &caller, &key, Action::Restart).await?;
+    let (id, at) = state.store.restart(&granted, &caller.id).await?;
+    let operation = json!({ "id": id, "action": Action::Restart.id(), "at": iso8601(at) });
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "operation": { "id": id, "action": "restart", "at": iso8601(at) } })),
+        Json(json!({ "operation": operation })),
     ))
 }
 
@@ -122,57 +67,50 @@ pub async fn variables(
     caller: Caller,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    let ctx = Context::new();
-    require(
-        &state,
-        &roster,
-        &caller.email,
-        Action::ViewEnvVarNames,
-        &ctx,
-    )?;
-    let values =
-        state
-            .store
-            .decide_action(&roster, &caller.email, Action::ViewEnvVarValues, &ctx)?;
-    let redact = matches!(
-        values,
-        Decision::Denied(_) | Decision::AllowedWithObligation(Obligation::RedactEnvVarValues)
-    );
-    let client = crate::db::client(&state.pool).await?;
-    let rows = client
-        .query(
-            &client
-                .prepare_cached(
-                    "SELECT name, value FROM variables WHERE resource_id = $1 ORDER BY name",
-                )
-                .await?,
-            &[&resource.id],
-        )
-        .await?;
-    let mut list = Vec::with_capacity(rows.len());
-    for row in rows {
-        let name: String = row.try_get(0)?;
-        let value: Option<String> = if redact { None } else { row.try_get(1)? };
-        list.push(json!({ "name": name, "value": value, "redacted": redact }));
-    }
+    let granted = grant(&state, &caller, &key, Action::ViewEnvVarNames).await?;
+    let redact = redacts(&granted.decide(Action::ViewEnvVarValues, &Context::new()));
+    let list: Vec<Value> = state
+        .store
+        .variables(&granted)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let value = (!redact).then_some(v.value);
+            json!({ "name": v.name, "value": value, "redacted": redact })
+        })
+        .collect();
     Ok(Json(json!({ "variables": list })))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Variable {
+struct VariableFields {
     name: String,
     value: String,
 }
 
+/// `{"variables":[{"name","value"}]}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct VariablesBody {
-    variables: Vec<Variable>,
+pub struct VariablesBody {
+    variables: Vec<VariableFields>,
 }
 
-fn validate_variable(v: &Variable) -> ApiResult<()> {
+impl VariablesBody {
+    /// The variables, checked: at most 100; names of 1 to 128 ASCII
+    /// letters, digits or `_` not starting with a digit; values of at most
+    /// 8192 bytes without NUL.
+    fn checked(self) -> ApiResult<Vec<Variable>> {
+        if self.variables.len() > 100 {
+            return Err(ApiError::Unprocessable(
+                "at most 100 variables at once".into(),
+            ));
+        }
+        self.variables.into_iter().map(check_variable).collect()
+    }
+}
+
+fn check_variable(v: VariableFields) -> ApiResult<Variable> {
     let name_ok = (1..=128).contains(&v.name.len())
         && v.name
             .bytes()
@@ -189,7 +127,10 @@ fn validate_variable(v: &Variable) -> ApiResult<()> {
             "variable value: at most 8192 bytes, no NUL".into(),
         ));
     }
-    Ok(())
+    Ok(Variable {
+        name: v.name,
+        value: v.value,
+    })
 }
 
 /// `PUT /v1/apps/{app}/variables`: `{"variables":[{"name","value"}]}`
@@ -201,46 +142,13 @@ pub async fn set_variables(
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<VariablesBody>,
 ) -> ApiResult<Json<Value>> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    require(
-        &state,
-        &roster,
-        &caller.email,
-        Action::ManageEnvVars,
-        &Context::new(),
-    )?;
-    if body.variables.len() > 100 {
-        return Err(ApiError::Unprocessable(
-            "at most 100 variables at once".into(),
-        ));
-    }
-    for v in &body.variables {
-        validate_variable(v)?;
-    }
-    let mut client = crate::db::client(&state.pool).await?;
-    let tx = client.transaction().await?;
-    let mut details = serde_json::Map::new();
-    for v in &body.variables {
-        tx.execute(
-            "INSERT INTO variables (resource_id, name, value) VALUES ($1, $2, $3)
-             ON CONFLICT (resource_id, name) DO UPDATE SET value = $3",
-            &[&resource.id, &v.name, &v.value],
-        )
+    let granted = grant(&state, &caller, &key, Action::ManageEnvVars).await?;
+    let variables = body.checked()?;
+    state
+        .store
+        .set_variables(&granted, &caller.id, &variables)
         .await?;
-        details.insert(v.name.clone(), Value::String(v.value.clone()));
-    }
-    tx.execute(
-        "INSERT INTO operations (resource_id, action, actor_id, details) VALUES ($1, $2, $3, $4)",
-        &[
-            &resource.id,
-            &Action::ManageEnvVars.to_string(),
-            &caller.id,
-            &tokio_postgres::types::Json(json!({ "variables": details })),
-        ],
-    )
-    .await?;
-    tx.commit().await?;
-    let names: Vec<&str> = body.variables.iter().map(|v| v.name.as_str()).collect();
+    let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
     Ok(Json(json!({ "variables": names })))
 }
 
@@ -250,14 +158,30 @@ struct DeploymentFields {
     git_ref: String,
 }
 
+/// `{"deployment":{"git_ref":...}}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DeploymentBody {
+pub struct DeploymentBody {
     deployment: DeploymentFields,
 }
 
 fn deployment_json(id: &str, git_ref: &str, created_at: i64) -> Value {
     json!({ "id": id, "git_ref": git_ref, "created_at": iso8601(created_at) })
+}
+
+/// A git ref: 1 to 255 ASCII letters, digits, `-`, `_`, `.` or `/`.
+fn check_git_ref(git_ref: &str) -> ApiResult<()> {
+    let ok = (1..=255).contains(&git_ref.len())
+        && git_ref
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(
+            "git_ref: 1 to 255 ASCII letters, digits, '-', '_', '.' or '/'".into(),
+        ))
+    }
 }
 
 /// `POST /v1/apps/{app}/deployments`: `{"deployment":{"git_ref":...}}`
@@ -268,37 +192,16 @@ pub async fn deploy(
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<DeploymentBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    require(
-        &state,
-        &roster,
-        &caller.email,
-        Action::DeployAnyBranch,
-        &Context::new(),
-    )?;
+    let granted = grant(&state, &caller, &key, Action::DeployAnyBranch).await?;
     let git_ref = body.deployment.git_ref;
-    let ref_ok = (1..=255).contains(&git_ref.len())
-        && git_ref
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
-    if !ref_ok {
-        return Err(ApiError::Unprocessable(
-            "git_ref: 1 to 255 ASCII letters, digits, '-', '_', '.' or '/'".into(),
-        ));
-    }
+    check_git_ref(&git_ref)?;
     let id = new_id("dep_")?;
     let output = format!("-----> Deploying {git_ref}\n-----> Build succeeded\n");
-    let client = crate::db::client(&state.pool).await?;
-    let row = client
-        .query_one(
-            &client.prepare_cached("INSERT INTO deployments (id, resource_id, git_ref, output) VALUES ($1, $2, $3, $4)
-             RETURNING extract(epoch FROM created_at)::bigint").await?,
-            &[&id, &resource.id, &git_ref, &output],
-        )
-        .await?;
+    let at = state.store.deploy(&granted, &id, &git_ref, &output).await?;
+    let deployment = deployment_json(&id, &git_ref, at);
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "deployment": deployment_json(&id, &git_ref, row.try_get(0)?) })),
+        Json(json!({ "deployment": deployment })),
     ))
 }
 
@@ -308,32 +211,14 @@ pub async fn deployments(
     caller: Caller,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    require(
-        &state,
-        &roster,
-        &caller.email,
-        Action::ViewDeployments,
-        &Context::new(),
-    )?;
-    let client = crate::db::client(&state.pool).await?;
-    let rows = client
-        .query(
-            &client
-                .prepare_cached(
-                    "SELECT id, git_ref, extract(epoch FROM created_at)::bigint FROM deployments
-              WHERE resource_id = $1 ORDER BY created_at DESC LIMIT 100",
-                )
-                .await?,
-            &[&resource.id],
-        )
-        .await?;
-    let mut list = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: String = row.try_get(0)?;
-        let git_ref: String = row.try_get(1)?;
-        list.push(deployment_json(&id, &git_ref, row.try_get(2)?));
-    }
+    let granted = grant(&state, &caller, &key, Action::ViewDeployments).await?;
+    let list: Vec<Value> = state
+        .store
+        .deployments(&granted)
+        .await?
+        .iter()
+        .map(|d| deployment_json(&d.id, &d.git_ref, d.created_at))
+        .collect();
     Ok(Json(json!({ "deployments": list })))
 }
 
@@ -345,33 +230,14 @@ pub async fn deployment_output(
     caller: Caller,
     PathParams((key, id)): PathParams<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    let client = crate::db::client(&state.pool).await?;
-    let row = client
-        .query_opt(
-            &client
-                .prepare_cached(
-                    "SELECT output, extract(epoch FROM created_at)::bigint FROM deployments
-              WHERE id = $1 AND resource_id = $2",
-                )
-                .await?,
-            &[&id, &resource.id],
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found("deployment"))?;
-    drop(client);
-    let created_at: i64 = row.try_get(1)?;
+    let at = Locator::Key(ResourceKind::App, &key);
+    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let created_at = state.store.deployment_created_at(&opened, &id).await?;
     let now = i64::try_from(now_unix()).unwrap_or(i64::MAX);
     let age = Duration::from_secs(u64::try_from(now.saturating_sub(created_at)).unwrap_or(0));
     let ctx = Context::new().with_deployment_age(age);
-    require(
-        &state,
-        &roster,
-        &caller.email,
-        Action::ViewDeploymentLogs,
-        &ctx,
-    )?;
-    let output: String = row.try_get(0)?;
+    let granted = opened.grant(Action::ViewDeploymentLogs, &ctx)?;
+    let output = state.store.deployment_output(&granted, &id).await?;
     Ok(Json(json!({ "output": output })))
 }
 
@@ -383,51 +249,28 @@ pub async fn activity(
     caller: Caller,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    let (resource, roster) = app(&state, &caller, &key).await?;
-    let ctx = Context::new();
-    require(&state, &roster, &caller.email, Action::ViewActivity, &ctx)?;
-    let details =
-        state
-            .store
-            .decide_action(&roster, &caller.email, Action::ViewActivityDetails, &ctx)?;
-    let client = crate::db::client(&state.pool).await?;
-    let rows = client
-        .query(
-            &client
-                .prepare_cached(
-                    "SELECT o.id, o.action, u.email, o.details, extract(epoch FROM o.at)::bigint
-               FROM operations o JOIN users u ON u.id = o.actor_id
-              WHERE o.resource_id = $1 ORDER BY o.id DESC LIMIT 100",
-                )
-                .await?,
-            &[&resource.id],
-        )
-        .await?;
-    let mut list = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: i64 = row.try_get(0)?;
-        let action: String = row.try_get(1)?;
-        let actor: String = row.try_get(2)?;
-        let tokio_postgres::types::Json(mut detail): tokio_postgres::types::Json<Value> =
-            row.try_get(3)?;
-        let at: i64 = row.try_get(4)?;
-        let detail = match details {
-            Decision::Denied(_) => Value::Null,
-            Decision::AllowedWithObligation(Obligation::RedactEnvVarValues) => {
-                redact_values(&mut detail);
-                detail
+    let granted = grant(&state, &caller, &key, Action::ViewActivity).await?;
+    let details = granted.decide(Action::ViewActivityDetails, &Context::new());
+    let shown = details.is_allowed();
+    let redact = shown && redacts(&details);
+    let list: Vec<Value> = state
+        .store
+        .activity(&granted)
+        .await?
+        .into_iter()
+        .map(|mut op| {
+            if redact {
+                redact_values(&mut op.details);
             }
-            _ => detail,
-        };
-        list.push(json!({
-            "id": id, "action": action, "actor": actor, "at": iso8601(at), "details": detail,
-        }));
-    }
+            let detail = if shown { op.details } else { Value::Null };
+            json!({
+                "id": op.id, "action": op.action, "actor": op.actor, "at": iso8601(op.at),
+                "details": detail,
+            })
+        })
+        .collect();
     Ok(Json(
-        json!({ "activity": list, "details_redacted": matches!(
-        details,
-        Decision::AllowedWithObligation(Obligation::RedactEnvVarValues)
-    ) }),
+        json!({ "activity": list, "details_redacted": redact }),
     ))
 }
 

@@ -23,58 +23,28 @@
 //! | `GET /v1/directory` | the caller's owned resources, JSON or CSV |
 
 mod actions;
+mod collaborators;
 pub mod directory;
-pub(crate) mod resources;
+pub mod json;
+pub mod resources;
 mod session;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, RawQuery};
-use axum::http::request::Parts;
 use axum::routing::{delete, get, patch, post};
-use collab_authz::ResourceKind;
-use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::ApiError;
-
-pub use collab_authz::api::UNKNOWN_USERNAME;
+use crate::kind::{App, Database, Kind, plural};
 
 /// The API's routes, on an [`AppState`] still to be given.
 pub fn api() -> Router<AppState> {
-    use resources::{APP, DB};
     Router::new()
         .route("/v1/tokens/exchange", post(session::exchange))
         .route("/v1/tokens/self", delete(session::revoke_self))
         .route("/v1/users/self", get(session::user_self))
         .route("/v1/regions", get(session::regions))
-        .route(
-            "/v1/apps",
-            post(resources::create::<APP>).get(resources::list::<APP>),
-        )
-        .route(
-            "/v1/apps/{key}",
-            get(resources::show::<APP>)
-                .patch(resources::rename::<APP>)
-                .delete(resources::destroy::<APP>),
-        )
-        .route(
-            "/v1/apps/{key}/transfer",
-            post(resources::request_transfer::<APP>).delete(resources::cancel_transfer::<APP>),
-        )
-        .route(
-            "/v1/apps/{key}/transfer/accept",
-            post(resources::accept_transfer::<APP>),
-        )
-        .route(
-            "/v1/apps/{key}/collaborators",
-            get(resources::collaborators::<APP>).post(resources::invite::<APP>),
-        )
-        .route(
-            "/v1/apps/{key}/collaborators/{id}",
-            patch(resources::update_collaborator::<APP>)
-                .delete(resources::remove_collaborator::<APP>),
-        )
-        .route("/v1/apps/{key}/events", get(resources::events::<APP>))
+        .merge(resource_routes::<App>())
+        .merge(resource_routes::<Database>())
         .route("/v1/apps/{key}/restart", post(actions::restart))
         .route(
             "/v1/apps/{key}/variables",
@@ -90,38 +60,47 @@ pub fn api() -> Router<AppState> {
         )
         .route("/v1/apps/{key}/activity", get(actions::activity))
         .route(
-            "/v1/databases",
-            post(resources::create::<DB>).get(resources::list::<DB>),
-        )
-        .route(
-            "/v1/databases/{key}",
-            get(resources::show::<DB>)
-                .patch(resources::rename::<DB>)
-                .delete(resources::destroy::<DB>),
-        )
-        .route(
-            "/v1/databases/{key}/transfer",
-            post(resources::request_transfer::<DB>).delete(resources::cancel_transfer::<DB>),
-        )
-        .route(
-            "/v1/databases/{key}/transfer/accept",
-            post(resources::accept_transfer::<DB>),
-        )
-        .route(
-            "/v1/databases/{key}/collaborators",
-            get(resources::collaborators::<DB>).post(resources::invite::<DB>),
-        )
-        .route(
-            "/v1/databases/{key}/collaborators/{id}",
-            patch(resources::update_collaborator::<DB>)
-                .delete(resources::remove_collaborator::<DB>),
-        )
-        .route("/v1/databases/{key}/events", get(resources::events::<DB>))
-        .route(
             "/v1/invitations/{resource}/{member}/{secret}",
-            post(resources::accept_invitation),
+            post(collaborators::accept_invitation),
         )
         .route("/v1/directory", get(directory::directory))
+}
+
+/// The routes every resource kind has, under `/v1/apps` or
+/// `/v1/databases`.
+fn resource_routes<K: Kind>() -> Router<AppState> {
+    let base = format!("/v1/{}", plural(K::KIND));
+    Router::new()
+        .route(
+            &base,
+            post(resources::create::<K>).get(resources::list::<K>),
+        )
+        .route(
+            &format!("{base}/{{key}}"),
+            get(resources::show::<K>)
+                .patch(resources::rename::<K>)
+                .delete(resources::destroy::<K>),
+        )
+        .route(
+            &format!("{base}/{{key}}/transfer"),
+            post(resources::request_transfer::<K>).delete(resources::cancel_transfer::<K>),
+        )
+        .route(
+            &format!("{base}/{{key}}/transfer/accept"),
+            post(resources::accept_transfer::<K>),
+        )
+        .route(
+            &format!("{base}/{{key}}/collaborators"),
+            get(collaborators::list::<K>).post(collaborators::invite::<K>),
+        )
+        .route(
+            &format!("{base}/{{key}}/collaborators/{{id}}"),
+            patch(collaborators::update::<K>).delete(collaborators::remove::<K>),
+        )
+        .route(
+            &format!("{base}/{{key}}/events"),
+            get(resources::events::<K>),
+        )
 }
 
 /// The JSON 404 of an unknown route.
@@ -132,88 +111,4 @@ pub async fn not_found() -> ApiError {
 /// The JSON 405 of a known route with another method.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
-}
-
-/// Path parameters, whose rejection (bad percent-encoding) is a JSON 400.
-#[derive(Debug)]
-pub struct PathParams<T>(pub T);
-
-impl<T> FromRequestParts<AppState> for PathParams<T>
-where
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if parts.uri.path().contains("%00") {
-            return Err(ApiError::BadRequest("path: contains a NUL byte".into()));
-        }
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| PathParams(p.0))
-            .map_err(|e| ApiError::BadRequest(format!("path: {e}")))
-    }
-}
-
-/// Query parameters, whose rejection is a JSON 400; unknown parameters
-/// are refused when `T` denies them.
-#[derive(Debug)]
-pub struct QueryParams<T>(pub T);
-
-impl<T> FromRequestParts<AppState> for QueryParams<T>
-where
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let RawQuery(query) = RawQuery::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("query: {e}")))?;
-        serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-            .map(QueryParams)
-            .map_err(|e| ApiError::BadRequest(format!("query: {e}")))
-    }
-}
-
-/// `app` or `database`: the JSON key of one resource of `kind`.
-#[must_use]
-pub fn singular(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "app",
-        ResourceKind::DedicatedDatabase => "database",
-    }
-}
-
-/// `apps` or `databases`: the JSON key and path segment of a list.
-#[must_use]
-pub fn plural(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::App => "apps",
-        ResourceKind::DedicatedDatabase => "databases",
-    }
-}
-
-/// A resource name: 3 to 48 bytes of lower-case ASCII letters, digits and
-/// `-`, starting with a letter and not ending with `-` (a DNS label, so
-/// hostile text never reaches a listing).
-///
-/// # Errors
-/// 422 naming the rule.
-pub fn validate_name(name: &str) -> Result<(), ApiError> {
-    let bytes = name.as_bytes();
-    let ok = (3..=48).contains(&bytes.len())
-        && bytes.first().is_some_and(u8::is_ascii_lowercase)
-        && bytes.last().is_some_and(|b| *b != b'-')
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::Unprocessable(
-            "name: 3 to 48 lower-case letters, digits or '-', starting with a letter, not ending with '-'"
-                .into(),
-        ))
-    }
 }

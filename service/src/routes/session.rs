@@ -6,8 +6,10 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::auth::{Caller, Claims, basic_password, now_unix, token_digest};
+use crate::auth::{Caller, basic_password, token_digest};
 use crate::error::{ApiError, ApiResult};
+use crate::keys::Claims;
+use crate::time::now_unix;
 
 /// `POST /v1/tokens/exchange`: HTTP Basic with the API token as password
 /// gives `{"token":"<JWT>"}`.
@@ -17,22 +19,15 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         .and_then(|v| v.to_str().ok())
         .and_then(basic_password)
         .ok_or_else(ApiError::unauthorized)?;
-    let client = crate::db::client(&state.pool).await?;
-    let row = client
-        .query_opt(
-            &client
-                .prepare_cached(
-                    "SELECT id, user_id FROM api_tokens WHERE digest = $1 AND revoked_at IS NULL",
-                )
-                .await?,
-            &[&token_digest(&password)],
-        )
+    let (tid, sub) = state
+        .store
+        .api_token(&token_digest(&password), None)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let now = now_unix();
     let claims = Claims {
-        sub: row.try_get(1)?,
-        tid: row.try_get(0)?,
+        sub,
+        tid,
         iat: now,
         exp: now + state.config.jwt_ttl_seconds,
     };
@@ -42,17 +37,7 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap) -> ApiR
 /// `DELETE /v1/tokens/self`: revokes the API token the bearer token was
 /// exchanged for; every bearer token from it is refused from then on.
 pub async fn revoke_self(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    let client = crate::db::client(&state.pool).await?;
-    client
-        .execute(
-            &client
-                .prepare_cached(
-                    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-                )
-                .await?,
-            &[&caller.token_id],
-        )
-        .await?;
+    state.store.revoke_token(&caller.token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

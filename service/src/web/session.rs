@@ -1,5 +1,5 @@
 //! The pages' session: a signed cookie, a CSRF token derived from it, and
-//! the form-body reader.
+//! what signing in and out changes in the database.
 //!
 //! Signing in with an account's email and one of its API tokens creates a
 //! *session token*: a new row of `api_tokens` whose secret is drawn and
@@ -17,14 +17,16 @@
 //! that must equal the one in a short-lived `SameSite=Strict` cookie
 //! (a double submit), so a foreign site cannot sign a visitor in either.
 
-use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, header};
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::AppState;
-use crate::auth::{Caller, Claims, hex, new_api_token, new_id, now_unix, token_digest};
+use crate::auth::{Caller, new_api_token, token_digest};
 use crate::error::{ApiError, ApiResult};
+use crate::ids::{hex, new_id};
+use crate::keys::Claims;
+use crate::time::now_unix;
 
 /// How long a session lasts, in seconds (8 hours).
 pub const SESSION_TTL: u64 = 8 * 3600;
@@ -107,15 +109,12 @@ pub fn csrf_token(cookie: &str) -> String {
     hex(&hasher.finalize())
 }
 
-/// Compares two tokens in time independent of where they differ.
+/// Compares two tokens in time independent of where they differ
+/// ([`subtle`]; comparing digests makes the lengths equal too).
 #[must_use]
 pub fn same_token(a: &str, b: &str) -> bool {
-    // Comparing digests makes the lengths equal and the time constant.
     let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    a.as_slice().ct_eq(b.as_slice()).into()
 }
 
 impl Session {
@@ -150,35 +149,31 @@ impl Session {
 /// # Errors
 /// 401 when the token is unknown, revoked or another account's; 503 when
 /// the database is unreachable.
-pub async fn sign_in(state: &AppState, email: &str, api_token: &str) -> ApiResult<String> {
-    let email = collab_authz::Email::parse(email.trim()).map_err(|_| ApiError::unauthorized())?;
-    let client = crate::db::client(&state.pool).await?;
-    let row = client
-        .query_opt(
-            "SELECT u.id FROM api_tokens t JOIN users u ON u.id = t.user_id
-              WHERE t.digest = $1 AND t.revoked_at IS NULL AND u.email_norm = $2",
-            &[&token_digest(api_token.trim()), &email.normalized()],
-        )
+pub async fn sign_in(
+    state: &AppState,
+    email: &collab_authz::Email,
+    api_token: &str,
+) -> ApiResult<String> {
+    let (_, user_id) = state
+        .store
+        .api_token(&token_digest(api_token.trim()), Some(email))
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let user_id: String = row.try_get(0)?;
     let session_id = new_id("tok_")?;
     // The row's secret is never shown: the session is usable only through
     // the cookie's signed bearer token.
     let unusable = new_api_token()?;
-    client
-        .execute(
-            "INSERT INTO api_tokens (id, digest, user_id) VALUES ($1, $2, $3)",
-            &[&session_id, &token_digest(&unusable), &user_id],
-        )
+    state
+        .store
+        .insert_token(&session_id, &token_digest(&unusable), &user_id)
         .await?;
     let now = now_unix();
-    state.keys.sign(&Claims {
+    Ok(state.keys.sign(&Claims {
         sub: user_id,
         tid: session_id,
         iat: now,
         exp: now + SESSION_TTL,
-    })
+    })?)
 }
 
 /// Ends `session`: its token row is revoked, on every replica at once.
@@ -186,14 +181,7 @@ pub async fn sign_in(state: &AppState, email: &str, api_token: &str) -> ApiResul
 /// # Errors
 /// 503 when the database is unreachable.
 pub async fn sign_out(state: &AppState, session: &Session) -> ApiResult<()> {
-    let client = crate::db::client(&state.pool).await?;
-    client
-        .execute(
-            "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-            &[&session.caller.token_id],
-        )
-        .await?;
-    Ok(())
+    Ok(state.store.revoke_token(&session.caller.token_id).await?)
 }
 
 /// A fresh random token for the sign-in form's double submit.
@@ -201,26 +189,8 @@ pub async fn sign_out(state: &AppState, session: &Session) -> ApiResult<()> {
 /// # Errors
 /// 500 when the generator fails.
 pub fn signin_token() -> ApiResult<String> {
-    let bytes = crate::auth::random_bytes::<16>().map_err(ApiError::internal)?;
+    let bytes = crate::ids::random_bytes::<16>()?;
     Ok(hex(&bytes))
-}
-
-/// An `application/x-www-form-urlencoded` body parsed into `T` (400 when
-/// it is not, 413 past [`FORM_LIMIT`]).
-#[derive(Debug, Clone)]
-pub struct FormBody<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest<AppState> for FormBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
-        let bytes = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge(FORM_LIMIT))?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(FormBody)
-            .map_err(|e| ApiError::BadRequest(format!("form: {e}")))
-    }
 }
 
 #[cfg(test)]

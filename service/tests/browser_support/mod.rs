@@ -103,9 +103,17 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let downloads = profile.join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": chromium.to_string_lossy(),
+                // Downloads land in the profile's folder, without a prompt.
+                "prefs": {
+                    "download.default_directory": downloads.to_string_lossy(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                },
                 "args": [
                     "--headless",
                     "--no-sandbox",
@@ -153,6 +161,29 @@ impl Browser {
         client_ok
     }
 
+    /// The file `name` the browser downloaded, waited for (bounded): its
+    /// bytes once the download is complete.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.profile.join("downloads").join(name);
+        let partial = self
+            .profile
+            .join("downloads")
+            .join(format!("{name}.crdownload"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(bytes) = std::fs::read(&path) {
+                if !bytes.is_empty() && !partial.exists() {
+                    return bytes;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} was not downloaded within {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Ends the browser session.
     pub async fn close(self) {
         let _ = tokio::time::timeout(WAIT, self.client.clone().close()).await;
@@ -190,6 +221,65 @@ impl Browser {
         let e = self.wait_css(css).await;
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
+    }
+
+    /// The first element matching the XPath `xpath`, waited for (bounded).
+    pub async fn wait_xpath(&self, xpath: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(xpath))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                let source = self.client.source().await.unwrap_or_default();
+                panic!("no {xpath:?} within {WAIT:?}: {e}\n{source}");
+            }
+        }
+    }
+
+    /// Clicks the `tag` (`a`, `button`, `summary`) whose visible label is
+    /// `text` (its own text, without a visually hidden suffix such as
+    /// "for ada@example.com"), inside the element `within` (an XPath;
+    /// `""` for the page).
+    pub async fn click_label(&self, within: &str, tag: &str, text: &str) {
+        let e = self
+            .wait_xpath(&format!(
+                "{within}//{tag}[normalize-space(text())='{text}']"
+            ))
+            .await;
+        match tokio::time::timeout(WAIT, e.click()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("clicking {tag} {text:?}: {e}"),
+            Err(_) => panic!("clicking {tag} {text:?} took over {WAIT:?}"),
+        }
+    }
+
+    /// The form control whose `<label>` reads `label`.
+    async fn labelled(&self, label: &str) -> fantoccini::elements::Element {
+        self.wait_xpath(&format!(
+            "//*[@id=//label[normalize-space(.)='{label}']/@for]"
+        ))
+        .await
+    }
+
+    /// Types `text` into the field whose label reads `label`.
+    pub async fn fill_label(&self, label: &str, text: &str) {
+        let e = self.labelled(label).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Chooses the option reading `option` in the drop-down labelled
+    /// `label`.
+    pub async fn choose_label(&self, label: &str, option: &str) {
+        self.labelled(label)
+            .await
+            .select_by_label(option)
+            .await
+            .unwrap();
     }
 
     /// Chooses `value` in the drop-down `css`.
@@ -256,14 +346,18 @@ impl Browser {
         self.wait_css(css).await.text().await.unwrap()
     }
 
-    /// The text content of `css`, shown or not (a closed menu's item).
-    pub async fn text_content(&self, css: &str) -> String {
-        self.wait_css(css)
+    /// Where `css` sits on the page: (top, bottom) in CSS pixels.
+    pub async fn rect(&self, css: &str) -> (f64, f64) {
+        let e = self.wait_css(css).await;
+        let v = self
+            .client
+            .execute(
+                "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom];",
+                vec![serde_json::to_value(&e).unwrap()],
+            )
             .await
-            .prop("textContent")
-            .await
-            .unwrap()
-            .unwrap_or_default()
+            .unwrap();
+        (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
     }
 
     /// Whether `css` is shown.

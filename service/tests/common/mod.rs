@@ -245,8 +245,8 @@ pub async fn fresh_database() -> String {
         .await
         .expect("connect to the test server");
     let task = tokio::spawn(connection);
-    let bytes: [u8; 8] = collab_authz_service::auth::random_bytes().unwrap();
-    let name = format!("cas_test_{}", collab_authz_service::auth::hex(&bytes));
+    let bytes: [u8; 8] = collab_authz_service::ids::random_bytes().unwrap();
+    let name = format!("cas_test_{}", collab_authz_service::ids::hex(&bytes));
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
@@ -482,9 +482,10 @@ pub async fn user_2fa(
     username: Option<&str>,
     two_factor: TwoFactor,
 ) -> User {
-    let (created, api_token) = users::create_user(&service.state.pool, email, username, two_factor)
-        .await
-        .unwrap();
+    let (created, api_token) =
+        users::create_user(&service.state.store, email, username, two_factor)
+            .await
+            .unwrap();
     let api = Api { addr: service.addr };
     let response = api.exchange(&api_token).await;
     assert_eq!(response.status, 200, "{}", response.text());

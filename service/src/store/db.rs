@@ -1,15 +1,13 @@
-//! The PostgreSQL side: the connection pool, the embedded migrations and
-//! the shared signing key.
+//! The PostgreSQL side: the connection pool, the embedded migrations,
+//! the shared signing key and the readiness probe's question.
 
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
-
-use crate::error::ApiError;
+use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 /// The migrations compiled into the binary, applied in order at start.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
 
 /// An arbitrary constant: the advisory lock that serializes migrations
 /// between replicas starting at once.
@@ -132,7 +130,8 @@ async fn apply_migrations(client: &mut deadpool_postgres::Client) -> Result<(), 
 /// [`StartError::Database`] when the key cannot be stored or read.
 pub async fn signing_key(pool: &Pool) -> Result<Vec<u8>, StartError> {
     let client = pool.get().await?;
-    let fresh = crate::auth::random_bytes::<32>().map_err(StartError::Database)?;
+    let fresh =
+        crate::ids::random_bytes::<32>().map_err(|e| StartError::Database(e.to_string()))?;
     client
         .execute(
             "INSERT INTO signing_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
@@ -145,7 +144,57 @@ pub async fn signing_key(pool: &Pool) -> Result<Vec<u8>, StartError> {
     Ok(row.try_get::<_, Vec<u8>>(0)?)
 }
 
-/// Maps a pool checkout failure to the route error.
-pub(crate) async fn client(pool: &Pool) -> Result<deadpool_postgres::Client, ApiError> {
-    Ok(pool.get().await?)
+/// Whether the database can take the service's writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// It answers and accepts writes.
+    Ready,
+    /// No connection, or the query failed (the error).
+    Unreachable(String),
+    /// It is a standby (`pg_is_in_recovery()`).
+    InRecovery,
+    /// Transactions are read-only (`default_transaction_read_only`, as a
+    /// database being failed over or put in maintenance is).
+    ReadOnly,
+}
+
+impl Readiness {
+    /// The `reason` of the 503 body; `None` when ready.
+    #[must_use]
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Readiness::Ready => None,
+            Readiness::Unreachable(_) => Some("unreachable"),
+            Readiness::InRecovery => Some("in_recovery"),
+            Readiness::ReadOnly => Some("read_only"),
+        }
+    }
+}
+
+impl crate::store::Store {
+    /// Asks the database, on a pooled connection like the service's writes
+    /// use and in one round trip, whether it is a primary and whether a
+    /// transaction there would be read-write. Bounded by the pool's timeouts
+    /// (2 s).
+    pub async fn readiness(&self) -> Readiness {
+        let client = match self.pool().get().await {
+            Ok(client) => client,
+            Err(e) => return Readiness::Unreachable(e.to_string()),
+        };
+        let sql = "SELECT pg_is_in_recovery()::text, current_setting('transaction_read_only')";
+        let messages = match client.simple_query(sql).await {
+            Ok(messages) => messages,
+            Err(e) => return Readiness::Unreachable(e.to_string()),
+        };
+        let row = messages.iter().find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some((row.get(0), row.get(1))),
+            _ => None,
+        });
+        match row {
+            Some((Some("false"), Some("off"))) => Readiness::Ready,
+            Some((Some("true"), _)) => Readiness::InRecovery,
+            Some((_, Some("on"))) => Readiness::ReadOnly,
+            other => Readiness::Unreachable(format!("unexpected answer {other:?}")),
+        }
+    }
 }

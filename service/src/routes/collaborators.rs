@@ -1,0 +1,174 @@
+//! Collaborators of an app or a database: list, invite, change a role,
+//! remove (or leave), and accept an invitation link.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use collab_authz::Action;
+use collab_authz::api::{InviteBody, UpdateBody};
+use collab_authz::membership::{MemberId, MemberStatus, Username};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::json::{CollaboratorOut, Link, account_emails, collaborator};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::body::StrictBody;
+use crate::error::{ApiError, ApiResult};
+use crate::kind::Kind;
+use crate::shared::{PathParams, invitation_link_with};
+use crate::store::access::allows;
+use crate::store::{Change, Committed, Locator, Refusal, Seen};
+
+/// `{"collaborators": [...]}`.
+#[derive(Debug, Serialize)]
+struct CollaboratorList {
+    collaborators: Vec<CollaboratorOut>,
+}
+
+/// `GET /v1/apps/{app}/collaborators`: `{"collaborators":[...]}`, the
+/// owner left out as the API does; invitation links shown to those who
+/// may invite.
+pub async fn list<K: Kind>(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(key): PathParams<String>,
+) -> ApiResult<Response> {
+    let at = Locator::Key(K::KIND, &key);
+    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let link = match opened.allows(Action::InviteCollaborator) {
+        true => Link::Derived(&state),
+        false => Link::Hidden,
+    };
+    let roster = opened.roster();
+    let ids = state.store.user_ids(&account_emails(roster)).await?;
+    let collaborators: Vec<CollaboratorOut> = roster
+        .members()
+        .filter_map(|m| collaborator(roster.resource(), m, &ids, link))
+        .collect();
+    // Serialized straight from the borrowed rows, without a `Value` tree.
+    let body =
+        serde_json::to_vec(&CollaboratorList { collaborators }).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// `{"collaborator": {...}}`: membership `member_id` after the write
+/// `done`, its link shown as `link` says.
+async fn one(
+    state: &AppState,
+    done: &Committed,
+    member_id: &str,
+    link: Link<'_>,
+) -> ApiResult<Json<Value>> {
+    let missing = || ApiError::not_found("collaborator");
+    let id = MemberId::new(member_id).map_err(|_| missing())?;
+    let member = done.roster.get_by_id(&id).ok_or_else(missing)?;
+    // Only an active member shows a user id: a pending invitee's is null.
+    let ids = match member.status() {
+        MemberStatus::Pending => HashMap::new(),
+        _ => state.store.user_ids(&[member.email().normalized()]).await?,
+    };
+    let out = collaborator(done.roster.resource(), member, &ids, link).ok_or_else(missing)?;
+    Ok(Json(json!({ "collaborator": out })))
+}
+
+/// `POST /v1/apps/{app}/collaborators`:
+/// `{"collaborator":{"email":...,"is_limited":...}}` invites; 201
+/// `{"collaborator":{...}}` with the invitation link.
+pub async fn invite<K: Kind>(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(key): PathParams<String>,
+    StrictBody(body): StrictBody<InviteBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let at = Locator::Key(K::KIND, &key);
+    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let role = body
+        .role_on(K::KIND)
+        .map_err(|e| Refusal::new(K::KIND, &e))?;
+    let change = Change::Invite {
+        email: body.email().clone(),
+        role: Some(role),
+    };
+    let done = state.store.write(opened, change).await?;
+    let (member_id, secret) = (done.member_id.as_deref(), done.secret.as_deref());
+    let (Some(member_id), Some(secret)) = (member_id, secret) else {
+        return Err(ApiError::internal("an invitation without its membership"));
+    };
+    let link = invitation_link_with(
+        &state.config.public_url,
+        &done.resource.id,
+        member_id,
+        secret,
+    );
+    let value = one(&state, &done, member_id, Link::Known(&link)).await?;
+    Ok((StatusCode::CREATED, value))
+}
+
+/// `PATCH /v1/apps/{app}/collaborators/{id}`:
+/// `{"collaborator":{"is_limited":bool}}` changes the role; 200 with the
+/// updated collaborator.
+pub async fn update<K: Kind>(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((key, member_id)): PathParams<(String, String)>,
+    StrictBody(body): StrictBody<UpdateBody>,
+) -> ApiResult<Json<Value>> {
+    let at = Locator::Key(K::KIND, &key);
+    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let change = Change::Update {
+        member_id: member_id.clone(),
+        body,
+    };
+    let done = state.store.write(opened, change).await?;
+    // Links are shown to those who may invite, as in the list.
+    let manages = allows(&done.roster, &caller.email, Action::InviteCollaborator);
+    let link = if manages {
+        Link::Derived(&state)
+    } else {
+        Link::Hidden
+    };
+    one(&state, &done, &member_id, link).await
+}
+
+/// `DELETE /v1/apps/{app}/collaborators/{id}`: revokes, or leaves when the
+/// id is the caller's own membership; 204. A pending invitee may decline
+/// through this route too; a stranger sees nothing.
+pub async fn remove<K: Kind>(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((key, member_id)): PathParams<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let at = Locator::Key(K::KIND, &key);
+    let opened = state.store.open(at, &caller.email, Seen::Member).await?;
+    state
+        .store
+        .write(opened, Change::Remove { member_id })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/invitations/{resource}/{member}/{secret}`: the invitee (the
+/// bearer's email must be the invited one) accepts; 200
+/// `{"collaborator":{...}}`.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((resource_id, member_id, secret)): PathParams<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    let at = Locator::Invitation(&resource_id);
+    let opened = state.store.open(at, &caller.email, Seen::Link).await?;
+    // An account without a username accepts without one.
+    let username = caller.username.as_deref().map(Username::new).transpose();
+    let username = username.map_err(ApiError::internal)?;
+    let change = Change::Accept {
+        member_id: member_id.clone(),
+        secret,
+        username,
+    };
+    let done = state.store.write(opened, change).await?;
+    one(&state, &done, &member_id, Link::Hidden).await
+}

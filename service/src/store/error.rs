@@ -1,0 +1,225 @@
+//! The store's errors: what went wrong below HTTP. [`StoreError`] is a
+//! storage failure (it keeps the database's SQLSTATE and message);
+//! [`Refusal`] is the crate's refusal of a membership operation;
+//! [`AccessError`] is the access step's answer. The HTTP mapping of each
+//! is in [`crate::error`], once.
+
+use collab_authz::membership::{Classify, ErrorClass, NotPermitted};
+use collab_authz::{Denial, ResourceKind};
+
+use crate::ids::RandomError;
+
+/// A storage failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No live record of this kind (`app`, `database`, `resource`,
+    /// `deployment`, `collaborator`, ...).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique key is taken (a resource name, an email, a username).
+    #[error("{0}")]
+    Taken(String),
+    /// A value PostgreSQL cannot hold (SQLSTATE class 22: a NUL byte in
+    /// text, a number out of range): bad input.
+    #[error("a value cannot be stored (invalid text or number)")]
+    InvalidValue {
+        /// The SQLSTATE.
+        sqlstate: String,
+        /// The database's message.
+        message: String,
+    },
+    /// The database cannot be reached (no connection, shut down, out of
+    /// resources).
+    #[error("the database is unavailable: {message}")]
+    Unavailable {
+        /// The SQLSTATE, when the database answered one.
+        sqlstate: Option<String>,
+        /// The driver's or the database's message.
+        message: String,
+    },
+    /// Any other database error.
+    #[error("database error {sqlstate}: {message}")]
+    Database {
+        /// The SQLSTATE.
+        sqlstate: String,
+        /// The database's message.
+        message: String,
+    },
+    /// A stored value the service cannot read back, or a broken
+    /// invariant of the store (a fault of the service).
+    #[error("store fault: {0}")]
+    Corrupt(String),
+    /// The random generator failed.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+impl StoreError {
+    /// The SQLSTATE the database answered, if any.
+    #[must_use]
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            StoreError::InvalidValue { sqlstate, .. } | StoreError::Database { sqlstate, .. } => {
+                Some(sqlstate)
+            }
+            StoreError::Unavailable { sqlstate, .. } => sqlstate.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A fault of the service: `context` says what could not be read.
+    #[must_use]
+    pub fn corrupt(context: impl core::fmt::Display) -> Self {
+        StoreError::Corrupt(context.to_string())
+    }
+}
+
+/// The name of the unique index on live resource names.
+pub(crate) const LIVE_NAME: &str = "resources_live_name";
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        let message = error
+            .as_db_error()
+            .map_or_else(|| error.to_string(), |d| d.message().to_string());
+        let Some(code) = error.code() else {
+            // No SQL state: the connection (closed, refused, I/O).
+            return StoreError::Unavailable {
+                sqlstate: None,
+                message,
+            };
+        };
+        let sqlstate = code.code().to_string();
+        let class = sqlstate.get(..2).unwrap_or("");
+        if *code == SqlState::UNIQUE_VIOLATION {
+            StoreError::Taken("conflicts with an existing record".into())
+        } else if class == "22" {
+            StoreError::InvalidValue { sqlstate, message }
+        } else if matches!(class, "08" | "57" | "53") {
+            // Connection exceptions, operator intervention (shutdown),
+            // insufficient resources.
+            StoreError::Unavailable {
+                sqlstate: Some(sqlstate),
+                message,
+            }
+        } else {
+            StoreError::Database { sqlstate, message }
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        match error {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => StoreError::Unavailable {
+                sqlstate: None,
+                message: format!("connection pool: {other}"),
+            },
+        }
+    }
+}
+
+/// The crate's refusal of an operation on a resource of `kind`: its
+/// [`ErrorClass`], whether the actor is a stranger (whose answer must not
+/// reveal the resource), and its explanation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    kind: ResourceKind,
+    class: ErrorClass,
+    stranger: bool,
+    message: String,
+}
+
+impl Refusal {
+    /// The refusal `error` of the crate, on a resource of `kind`.
+    #[must_use]
+    pub fn new<E: Classify + core::fmt::Display>(kind: ResourceKind, error: &E) -> Self {
+        Self {
+            kind,
+            class: error.class(),
+            stranger: error.not_permitted() == Some(&NotPermitted::Stranger),
+            message: error.to_string(),
+        }
+    }
+
+    /// The answer to a reference that names nothing the caller may use
+    /// (`what`: `invitation`, `collaborator`): class not found.
+    #[must_use]
+    pub fn not_found(kind: ResourceKind, what: &str) -> Self {
+        Self {
+            kind,
+            class: ErrorClass::NotFound,
+            stranger: false,
+            message: format!("{what} not found"),
+        }
+    }
+
+    /// The resource's kind.
+    #[must_use]
+    pub fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    /// The crate's class of the refusal.
+    #[must_use]
+    pub fn class(&self) -> ErrorClass {
+        self.class
+    }
+
+    /// Whether the actor is a stranger to the resource.
+    #[must_use]
+    pub fn stranger(&self) -> bool {
+        self.stranger
+    }
+}
+
+/// Why the access step gave no guarded value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccessError {
+    /// The resource (`app`, `database`, `invitation`) does not exist, or
+    /// the caller may not see it (its existence does not leak).
+    #[error("{0} not found")]
+    Hidden(&'static str),
+    /// The crate denies the action; the denial explains why.
+    #[error("{0}")]
+    Denied(Denial),
+    /// The storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a write changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The crate refused the operation; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The storage failed; nothing was written (the transaction rolled
+    /// back).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<RandomError> for WriteError {
+    fn from(e: RandomError) -> Self {
+        WriteError::Store(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        WriteError::Store(e.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for WriteError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        WriteError::Store(e.into())
+    }
+}

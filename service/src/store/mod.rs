@@ -1,0 +1,244 @@
+//! The store: every SQL statement of the service, below HTTP. It returns
+//! its own errors ([`StoreError`], [`WriteError`], [`AccessError`]) or the
+//! crate's, never an HTTP answer.
+//!
+//! | file | concern |
+//! | --- | --- |
+//! | [`access`] | the one access step: load a resource and its roster once, check visibility, decide once, hand back a guarded value |
+//! | `rosters` | resources, rosters (snapshots, the cache) and the log: reads and creation |
+//! | `write` | the one write path: decide against the roster at `v`, compare-and-set the version, append (optimistic, then under the row lock) |
+//! | [`command`] | what a route asks to write, and the one function that asks the crate to decide it |
+//! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
+//! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
+//! | [`db`] | the pool, the embedded migrations and the shared signing key |
+//! | [`error`] | the errors above |
+//!
+//! Storage: each app's and dedicated database's log is a run of rows
+//! `(resource_id, seq)` in `resource_log`, unique, each the crate's own
+//! [`Event`] (its serde form, with its schema version `"v"`), with
+//! `resources.version` the last `seq` (the roster's
+//! [`version`](Roster::version)). A write decides against the roster at
+//! version `v` (on a shared reference: no copy), and in one statement
+//! moves `resources.version` from `v` to `v + n` (a compare-and-set on the
+//! row) and inserts the `n` events at `v + 1 ..= v + n`; then it
+//! [applies](Roster::apply) them to the cached roster. A concurrent writer
+//! that decided at the same `v` finds the version moved (or collides on
+//! the unique key), reloads and decides again, a bounded number of times
+//! ([`OPTIMISTIC_ATTEMPTS`]); then it decides once more holding the
+//! resource's row lock, which cannot lose (no starvation). Within one
+//! process, writes to one resource also take a local lock so that only
+//! writers of different processes ever race.
+//!
+//! Reads never replay a whole log: a per-process cache keyed by version
+//! gives the roster at the current version when nothing changed, applies
+//! only the new events when something did, and otherwise
+//! [resumes](Roster::resume) the latest snapshot (one at creation, then
+//! one every [`SNAPSHOT_EVERY`] events).
+
+pub mod access;
+pub mod accounts;
+pub mod actions;
+pub mod command;
+pub mod db;
+pub mod error;
+mod rosters;
+mod write;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use collab_authz::{Event, ResourceKind, Roster};
+use deadpool_postgres::Pool;
+
+use crate::keys::Keys;
+
+pub use access::{Granted, Locator, Opened, Seen};
+pub use command::Change;
+pub use error::{AccessError, Refusal, StoreError, WriteError};
+pub use rosters::{Holding, Owned};
+pub use write::Committed;
+
+/// A snapshot of the roster is stored at creation and then every this
+/// many log events.
+pub const SNAPSHOT_EVERY: i64 = 64;
+
+/// How many optimistic attempts a write makes; after as many lost races
+/// it decides once more under the resource's row lock, which cannot lose.
+pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
+
+/// Past this many cached rosters, the cache is emptied.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// A resource as the `resources` table holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRow {
+    /// Its id (`app_...` or `db_...`).
+    pub id: String,
+    /// App or dedicated database.
+    pub kind: ResourceKind,
+    /// Its current name.
+    pub name: String,
+    /// The `seq` of the last event of its log.
+    pub version: i64,
+    /// When it was created (Unix seconds).
+    pub created_at: i64,
+}
+
+/// Counters, for the benchmarks and the operator.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Reads served from the cache at the current version.
+    pub cache_hits: AtomicU64,
+    /// Reads that loaded events or a snapshot.
+    pub cache_misses: AtomicU64,
+    /// Writes that decided again after losing a race.
+    pub retries: AtomicU64,
+    /// Nanoseconds spent inside the crate: `Roster::decide_command`,
+    /// `apply`, `Roster::create` and the deserialization of snapshots and
+    /// events (not the access checks, `Roster::decide`, which take
+    /// nanoseconds each).
+    pub crate_nanos: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Cached {
+    version: i64,
+    roster: Arc<Roster>,
+}
+
+/// The rosters of every resource, the accounts and the app actions, on
+/// PostgreSQL, with a per-process roster cache.
+#[derive(Debug)]
+pub struct Store {
+    pool: Pool,
+    keys: Keys,
+    cache: Mutex<HashMap<String, Cached>>,
+    write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    user_ids: accounts::UserIdCache,
+    /// Use counters.
+    pub stats: Stats,
+    cache_enabled: AtomicBool,
+}
+
+/// Runs `f`, adding its duration to the crate's share in `stats`.
+fn timed<T>(stats: &Stats, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    stats.crate_nanos.fetch_add(nanos, Ordering::Relaxed);
+    out
+}
+
+impl Store {
+    /// A store on `pool`, deriving invitation secrets with `keys`.
+    #[must_use]
+    pub fn new(pool: Pool, keys: Keys) -> Self {
+        Self {
+            pool,
+            keys,
+            cache: Mutex::new(HashMap::new()),
+            write_locks: Mutex::new(HashMap::new()),
+            user_ids: accounts::UserIdCache::default(),
+            stats: Stats::default(),
+            cache_enabled: AtomicBool::new(true),
+        }
+    }
+
+    /// The connection pool (for health checks and metrics).
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// A connection from the pool.
+    async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Whether the per-process roster cache is used (the default).
+    #[must_use]
+    pub fn cache_enabled(&self) -> bool {
+        self.cache_enabled.load(Ordering::Relaxed)
+    }
+
+    /// Turns the per-process roster cache on or off (off: every read
+    /// starts from the latest snapshot; for benchmarks and checks).
+    pub fn set_cache_enabled(&self, enabled: bool) {
+        self.cache_enabled.store(enabled, Ordering::Relaxed);
+        if !enabled {
+            if let Ok(mut cache) = self.cache.lock() {
+                cache.clear();
+            }
+        }
+    }
+
+    /// The secret of the invitation link of `member_id` on `resource_id`.
+    #[must_use]
+    pub fn invitation_secret(&self, resource_id: &str, member_id: &str) -> String {
+        self.keys.invitation_secret(resource_id, member_id)
+    }
+
+    fn cache_get(&self, id: &str) -> Option<(i64, Arc<Roster>)> {
+        let cache = self.cache.lock().ok()?;
+        cache.get(id).map(|c| (c.version, Arc::clone(&c.roster)))
+    }
+
+    /// Takes the cached roster of `id` out of the cache when it is at
+    /// `version` (so that the writer holding it may apply its events in
+    /// place).
+    fn cache_take(&self, id: &str, version: i64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.get(id).is_some_and(|c| c.version == version) {
+                cache.remove(id);
+            }
+        }
+    }
+
+    fn cache_put(&self, id: &str, version: i64, roster: &Arc<Roster>) {
+        if !self.cache_enabled() {
+            return;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.get(id).is_some_and(|c| c.version >= version) {
+                return;
+            }
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(
+                id.to_string(),
+                Cached {
+                    version,
+                    roster: Arc::clone(roster),
+                },
+            );
+        }
+    }
+}
+
+/// Applies `events` in turn to `roster` with the crate's
+/// [`Roster::apply`].
+fn apply_all(roster: &mut Roster, events: &[Event]) -> Result<(), StoreError> {
+    for event in events {
+        roster
+            .apply(event)
+            .map_err(|e| StoreError::corrupt(format!("event {}: {e}", event.seq())))?;
+    }
+    Ok(())
+}
+
+/// Checks that the roster's version is the resource's.
+fn check_version(resource: &ResourceRow, roster: &Roster) -> Result<(), StoreError> {
+    if i64::try_from(roster.version()).ok() == Some(resource.version) {
+        Ok(())
+    } else {
+        Err(StoreError::corrupt(format!(
+            "roster of {} at {}, not {}",
+            resource.id,
+            roster.version(),
+            resource.version
+        )))
+    }
+}

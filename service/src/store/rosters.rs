@@ -1,0 +1,371 @@
+//! Resources, their rosters and their logs: reads (by key, by member,
+//! the roster at a version through the cache and the snapshots, the log)
+//! and creation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use collab_authz::membership::{Account, Resource, ResourceId, Timestamp};
+use collab_authz::{Email, Event, ResourceKind, Roster};
+use tokio_postgres::types::Json;
+
+use super::accounts::User;
+use super::error::LIVE_NAME;
+use super::{ResourceRow, Store, StoreError, WriteError, apply_all, check_version, timed};
+use crate::ids::new_id;
+use crate::kind::{id_prefix, singular};
+use crate::time::now_unix;
+
+pub(super) const RESOURCE_COLUMNS: &str =
+    "id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at";
+
+pub(super) fn resource_row(row: &tokio_postgres::Row) -> Result<ResourceRow, StoreError> {
+    let kind: &str = row.try_get("kind")?;
+    Ok(ResourceRow {
+        id: row.try_get("id")?,
+        kind: kind
+            .parse()
+            .map_err(|_| StoreError::corrupt(format!("stored kind {kind:?}")))?,
+        name: row.try_get("name")?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(super) fn is_name_taken(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().and_then(|d| d.constraint()) == Some(LIVE_NAME)
+}
+
+/// Which memberships [`Store::resources_of`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// Resources the person owns.
+    Owner,
+    /// Resources the person owns or is an accepted collaborator on.
+    OwnerOrAccepted,
+}
+
+/// The apps and databases someone owns, with their rosters and the
+/// accounts of their members: what the crate's
+/// [`Directory`](collab_authz::Directory) is built from.
+#[derive(Debug)]
+pub struct Owned {
+    /// The resources (their current names), apps first.
+    pub resources: Vec<Resource>,
+    /// Their rosters, in the same order.
+    pub rosters: Vec<Arc<Roster>>,
+    /// The accounts of their members, by normalized email.
+    pub users: HashMap<String, User>,
+}
+
+impl Store {
+    /// The live resource of `kind` whose id or name is `key`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is none.
+    pub async fn resource(&self, kind: ResourceKind, key: &str) -> Result<ResourceRow, StoreError> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources
+              WHERE kind = $1 AND (id = $2 OR name = $2) AND deleted_at IS NULL"
+        );
+        let row = client
+            .query_opt(&client.prepare_cached(&sql).await?, &[&kind.id(), &key])
+            .await?
+            .ok_or_else(|| StoreError::NotFound(singular(kind)))?;
+        resource_row(&row)
+    }
+
+    /// The live resource whose id is `id`, of either kind (its kind read
+    /// from its row).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is none.
+    pub async fn resource_by_id(&self, id: &str) -> Result<ResourceRow, StoreError> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = $1 AND deleted_at IS NULL"
+        );
+        let row = client
+            .query_opt(&client.prepare_cached(&sql).await?, &[&id])
+            .await?
+            .ok_or(StoreError::NotFound("resource"))?;
+        resource_row(&row)
+    }
+
+    /// The live resources of `kind` that `email` holds as `holding` says,
+    /// with their roster (the roster is the authority; the index follows
+    /// the log in the same transaction).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn resources_of(
+        &self,
+        kind: ResourceKind,
+        email: &Email,
+        holding: Holding,
+    ) -> Result<Vec<(ResourceRow, Arc<Roster>)>, StoreError> {
+        let client = self.client().await?;
+        let statuses: &[&str] = match holding {
+            Holding::Owner => &["owner"],
+            Holding::OwnerOrAccepted => &["owner", "accepted"],
+        };
+        let sql = "SELECT r.id, r.kind, r.name, r.version,
+                    extract(epoch FROM r.created_at)::bigint AS created_at
+               FROM memberships m JOIN resources r ON r.id = m.resource_id
+              WHERE m.email_norm = $1 AND r.kind = $2 AND r.deleted_at IS NULL
+                AND m.status = ANY($3)
+              ORDER BY r.name";
+        let rows = client
+            .query(
+                &client.prepare_cached(sql).await?,
+                &[&email.normalized(), &kind.id(), &statuses],
+            )
+            .await?;
+        drop(client);
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let resource = resource_row(row)?;
+            let roster = self.roster(&resource).await?;
+            if roster.may_view(email).is_ok() {
+                out.push((resource, roster));
+            }
+        }
+        Ok(out)
+    }
+
+    /// What `email` owns (apps, then dedicated databases) with the
+    /// accounts of every member: the directory's input.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn owned(&self, email: &Email) -> Result<Owned, StoreError> {
+        let mut owned = self
+            .resources_of(ResourceKind::App, email, Holding::Owner)
+            .await?;
+        owned.extend(
+            self.resources_of(ResourceKind::DedicatedDatabase, email, Holding::Owner)
+                .await?,
+        );
+        // The roster's resource carries the current name (rename events).
+        let resources = owned
+            .iter()
+            .map(|(_, roster)| roster.resource().clone())
+            .collect();
+        let emails: Vec<&str> = owned
+            .iter()
+            .flat_map(|(_, roster)| roster.iter().map(|m| m.email().normalized()))
+            .collect();
+        let users = self.users_by_email(&emails).await?;
+        Ok(Owned {
+            resources,
+            rosters: owned.into_iter().map(|(_, roster)| roster).collect(),
+            users,
+        })
+    }
+
+    /// The roster of `resource` at `resource.version`.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the stored log does not apply.
+    pub async fn roster(&self, resource: &ResourceRow) -> Result<Arc<Roster>, StoreError> {
+        let cached = if self.cache_enabled() {
+            self.cache_get(&resource.id)
+        } else {
+            None
+        };
+        if let Some((version, roster)) = &cached {
+            if *version == resource.version {
+                self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(Arc::clone(roster));
+            }
+        }
+        self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
+        let client = self.client().await?;
+        let (base_version, mut base) = match cached {
+            Some((version, roster)) if version < resource.version => (version, roster),
+            _ => self.snapshot(&client, resource).await?,
+        };
+        let events = self.log_range(&client, resource, base_version).await?;
+        drop(client);
+        // A copy only when a reader elsewhere still holds the old version.
+        let roster = Arc::make_mut(&mut base);
+        timed(&self.stats, || apply_all(roster, &events))?;
+        check_version(resource, roster)?;
+        self.cache_put(&resource.id, resource.version, &base);
+        Ok(base)
+    }
+
+    /// The latest snapshot of `resource` at or before its version.
+    async fn snapshot(
+        &self,
+        client: &deadpool_postgres::Client,
+        resource: &ResourceRow,
+    ) -> Result<(i64, Arc<Roster>), StoreError> {
+        let row = client
+            .query_opt(
+                &client
+                    .prepare_cached(
+                        "SELECT seq, roster::text FROM roster_snapshots
+                          WHERE resource_id = $1 AND seq <= $2
+                          ORDER BY seq DESC LIMIT 1",
+                    )
+                    .await?,
+                &[&resource.id, &resource.version],
+            )
+            .await?
+            .ok_or_else(|| StoreError::corrupt(format!("no snapshot of {}", resource.id)))?;
+        let seq: i64 = row.try_get(0)?;
+        // The crate's `Deserialize` checks every invariant again: timed as
+        // the crate's share.
+        let text: &str = row.try_get(1)?;
+        let roster: Roster = timed(&self.stats, || serde_json::from_str(text))
+            .map_err(|e| StoreError::corrupt(format!("snapshot: {e}")))?;
+        Ok((seq, Arc::new(roster)))
+    }
+
+    /// The events of `resource` after `base` up to its version.
+    async fn log_range(
+        &self,
+        client: &deadpool_postgres::Client,
+        resource: &ResourceRow,
+        base: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = client
+            .query(
+                &client
+                    .prepare_cached(
+                        "SELECT entry::text FROM resource_log
+                  WHERE resource_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                    )
+                    .await?,
+                &[&resource.id, &base, &resource.version],
+            )
+            .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // The crate's `Deserialize` of the event: the crate's share.
+            let text: &str = row.try_get(0)?;
+            let event: Event = timed(&self.stats, || serde_json::from_str(text))
+                .map_err(|e| StoreError::corrupt(format!("log of {}: {e}", resource.id)))?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    /// Creates a resource of `kind` named `name`, owned by `owner`: its
+    /// `roster_created` event at seq 1 and a snapshot at 1 (so that every
+    /// read resumes a snapshot).
+    ///
+    /// # Errors
+    /// [`WriteError::Refused`] for a name the crate refuses;
+    /// [`StoreError::Taken`] when the name is taken.
+    pub async fn create(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        owner: &Account,
+    ) -> Result<(ResourceRow, Arc<Roster>), WriteError> {
+        let id = new_id(id_prefix(kind))?;
+        let resource_id = ResourceId::new(id.clone()).map_err(StoreError::corrupt)?;
+        let resource =
+            Resource::new(kind, resource_id, name).map_err(|e| super::Refusal::new(kind, &e))?;
+        let now = Timestamp::from_unix_seconds(now_unix());
+        let (roster, event) = timed(&self.stats, || Roster::create(resource, owner.clone(), now));
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_one(
+                &format!(
+                    "INSERT INTO resources (id, kind, name, version) VALUES ($1, $2, $3, 1)
+                     RETURNING {RESOURCE_COLUMNS}"
+                ),
+                &[&id, &kind.id(), &name],
+            )
+            .await
+            .map_err(|e| {
+                if is_name_taken(&e) {
+                    StoreError::Taken(format!("a {} named {name:?} exists", singular(kind)))
+                } else {
+                    e.into()
+                }
+            })?;
+        tx.execute(
+            "INSERT INTO resource_log (resource_id, seq, entry) VALUES ($1, 1, $2)",
+            &[&id, &Json(&event)],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO roster_snapshots (resource_id, seq, roster) VALUES ($1, 1, $2)",
+            &[&id, &Json(&roster)],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO memberships (resource_id, email_norm, member_id, role, status)
+             VALUES ($1, $2, $3, 'owner', 'owner')",
+            &[&id, &owner.email.normalized(), &owner.id.as_str()],
+        )
+        .await?;
+        tx.commit().await?;
+        let row = resource_row(&row)?;
+        let roster = Arc::new(roster);
+        self.cache_put(&id, 1, &roster);
+        Ok((row, roster))
+    }
+
+    /// The log of a resource, events `after < seq`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for an unreadable event.
+    pub async fn log(
+        &self,
+        resource_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &client
+                    .prepare_cached(
+                        "SELECT entry::text FROM resource_log
+                  WHERE resource_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    )
+                    .await?,
+                &[&resource_id, &after, &limit],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let text: &str = row.try_get(0)?;
+                serde_json::from_str(text)
+                    .map_err(|e| StoreError::corrupt(format!("log of {resource_id}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The log of the opened resource, events `after < seq`, at most
+    /// `limit`: what its events route shows to whoever opened it.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for an unreadable event.
+    pub async fn events(
+        &self,
+        opened: &super::Opened,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.log(&opened.resource().id, after, limit).await
+    }
+
+    /// Rebuilds the roster of `resource` from its whole log with the
+    /// crate's `Roster::replay`, bypassing cache and snapshots (for checks).
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the log does not replay.
+    pub async fn replay(&self, resource: &ResourceRow) -> Result<Roster, StoreError> {
+        let events = self.log(&resource.id, 0, i64::MAX).await?;
+        Roster::replay(&events).map_err(|e| StoreError::corrupt(format!("replay: {e}")))
+    }
+}

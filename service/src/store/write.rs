@@ -1,0 +1,435 @@
+//! The one write path: decide against the roster at `v`, then in one
+//! statement compare-and-set the version from `v` and append the events;
+//! a writer that lost the race decides again, at most
+//! [`OPTIMISTIC_ATTEMPTS`] times, then once more under the row lock.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use collab_authz::membership::EventKind;
+use collab_authz::{Email, Event, Role, Roster};
+use tokio_postgres::types::Json;
+
+use super::access::{Opened, Seen};
+use super::command::{Change, Decided, Facts, decide};
+use super::rosters::{RESOURCE_COLUMNS, is_name_taken, resource_row};
+use super::{
+    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ResourceRow, SNAPSHOT_EVERY, Store, StoreError,
+    WriteError, apply_all, check_version, timed,
+};
+use crate::ids::{jitter_millis, new_id};
+use crate::time::now_unix;
+
+/// A committed write: the roster after it, its version and the events.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The resource after the write.
+    pub resource: ResourceRow,
+    /// The roster after the write.
+    pub roster: Arc<Roster>,
+    /// The events appended, the crate's own.
+    pub events: Vec<Event>,
+    /// The membership the operation was about, if any (the invited one for
+    /// an invitation).
+    pub member_id: Option<String>,
+    /// The secret of the invitation link, for an invitation.
+    pub secret: Option<String>,
+    /// How many times the write decided again after losing a race.
+    pub retries: u32,
+}
+
+impl Committed {
+    /// A write that found its state already holding: nothing appended.
+    fn unchanged(
+        resource: ResourceRow,
+        roster: Arc<Roster>,
+        decided: Decided,
+        retries: u32,
+    ) -> Self {
+        Self {
+            resource,
+            roster,
+            events: Vec::new(),
+            member_id: decided.member_id,
+            secret: decided.secret,
+            retries,
+        }
+    }
+
+    /// Whether the write changed nothing (the state asked for already
+    /// held).
+    #[must_use]
+    pub fn is_unchanged(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+enum CommitError {
+    /// Lost the race: decide again.
+    Lost,
+    /// Anything else.
+    Failed(WriteError),
+}
+
+impl<E: Into<WriteError>> From<E> for CommitError {
+    fn from(e: E) -> Self {
+        CommitError::Failed(e.into())
+    }
+}
+
+/// Maps a failed append statement: a duplicate `(resource_id, seq)` is a
+/// lost race, a taken name a conflict.
+fn append_error(e: tokio_postgres::Error) -> CommitError {
+    if is_name_taken(&e) {
+        CommitError::Failed(StoreError::Taken("the name is taken".into()).into())
+    } else if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+        CommitError::Lost
+    } else {
+        CommitError::Failed(StoreError::from(e).into())
+    }
+}
+
+/// The whole append, one statement: the compare-and-set of the version
+/// gates every other part (`FROM moved`), so a lost race writes nothing
+/// and returns no row; a duplicate `(resource_id, seq)` fails the whole
+/// statement.
+const APPEND_SQL: &str = "
+WITH moved AS (
+    UPDATE resources
+       SET version = $3, name = coalesce($4, name),
+           deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END
+     WHERE id = $1 AND version = $2 AND deleted_at IS NULL
+ RETURNING id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at
+), logged AS (
+    INSERT INTO resource_log (resource_id, seq, entry)
+    SELECT moved.id, e.seq, e.entry
+      FROM moved, unnest($6::bigint[], $7::jsonb[]) AS e (seq, entry)
+    RETURNING 1
+), upserted AS (
+    INSERT INTO memberships (resource_id, email_norm, member_id, role, status)
+    SELECT moved.id, u.email_norm, u.member_id, u.role, u.status
+      FROM moved,
+           unnest($8::text[], $9::text[], $10::text[], $11::text[])
+               AS u (email_norm, member_id, role, status)
+    ON CONFLICT (resource_id, email_norm)
+    DO UPDATE SET member_id = excluded.member_id, role = excluded.role, status = excluded.status
+    RETURNING 1
+), removed AS (
+    DELETE FROM memberships m USING moved
+     WHERE m.resource_id = moved.id AND m.email_norm = ANY($12::text[])
+    RETURNING 1
+), snapshot AS (
+    INSERT INTO roster_snapshots (resource_id, seq, roster)
+    SELECT moved.id, moved.version, $13::jsonb FROM moved WHERE $13::jsonb IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT id, kind, name, version, created_at FROM moved";
+
+impl Store {
+    fn write_lock(&self, id: &str) -> Result<Arc<tokio::sync::Mutex<()>>, StoreError> {
+        let mut locks = self
+            .write_locks
+            .lock()
+            .map_err(|_| StoreError::corrupt("write lock table poisoned"))?;
+        if locks.len() >= CACHE_CAPACITY {
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        Ok(Arc::clone(locks.entry(id.to_string()).or_default()))
+    }
+
+    /// Writes `change` on the resource `opened` holds, as its caller:
+    /// decides against the roster `opened` loaded and appends at the next
+    /// version; after a lost race, reloads and decides again, at most
+    /// [`OPTIMISTIC_ATTEMPTS`] times, then once under the row lock.
+    ///
+    /// # Errors
+    /// [`WriteError::Refused`]: the crate's refusal, nothing written;
+    /// [`WriteError::Store`]: the database failed, nothing written (the
+    /// transaction is rolled back).
+    pub async fn write(&self, opened: Opened, change: Change) -> Result<Committed, WriteError> {
+        let fits = match opened.seen() {
+            Seen::Active => true,
+            Seen::Member => matches!(change, Change::Remove { .. }),
+            Seen::Link => matches!(change, Change::Accept { .. }),
+        };
+        if !fits {
+            return Err(StoreError::corrupt("a write on a resource opened for another use").into());
+        }
+        let (mut resource, mut roster, actor) = opened.into_parts();
+        let lock = self.write_lock(&resource.id)?;
+        let _guard = lock.lock().await;
+        // Chosen once, so that a retried invitation keeps its id.
+        let invite_id = match &change {
+            Change::Invite { .. } => Some(new_id("mem_")?),
+            _ => None,
+        };
+        let mut retries = 0;
+        loop {
+            // The request's span (telemetry) tells how many races it lost.
+            tracing::Span::current().record("retries", retries);
+            if retries >= OPTIMISTIC_ATTEMPTS {
+                // Starved by faster writers elsewhere: decide under the
+                // row lock, which cannot lose.
+                return self
+                    .write_locked(&resource.id, &actor, &change, invite_id.as_deref(), retries)
+                    .await;
+            }
+            if retries > 0 {
+                resource = self.resource_by_id(&resource.id).await?;
+                roster = self.roster(&resource).await?;
+            }
+            let facts = self.facts(&resource, &actor, invite_id.as_deref());
+            let decided = decide(&roster, &change, &facts)?;
+            if decided.events.is_empty() {
+                return Ok(Committed::unchanged(resource, roster, decided, retries));
+            }
+            let client = self.client().await?;
+            match self.append(&client, &resource, &roster, &decided).await {
+                Ok(row) => {
+                    drop(client);
+                    return self.committed(&resource, row, roster, decided, retries);
+                }
+                Err(CommitError::Lost) => {
+                    retries += 1;
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(jitter_millis())).await;
+                }
+                Err(CommitError::Failed(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn facts<'a>(
+        &'a self,
+        resource: &'a ResourceRow,
+        actor: &'a Email,
+        invite_id: Option<&'a str>,
+    ) -> Facts<'a> {
+        Facts {
+            resource,
+            actor,
+            invite_id,
+            now: now_unix(),
+            keys: &self.keys,
+            stats: &self.stats,
+        }
+    }
+
+    /// After the append: applies the decided events to the roster they
+    /// were decided on (in place when no reader holds it; the cache gives
+    /// its reference up first) and caches the result.
+    fn committed(
+        &self,
+        before: &ResourceRow,
+        row: ResourceRow,
+        mut roster: Arc<Roster>,
+        decided: Decided,
+        retries: u32,
+    ) -> Result<Committed, WriteError> {
+        self.cache_take(&before.id, before.version);
+        let next = Arc::make_mut(&mut roster);
+        timed(&self.stats, || apply_all(next, &decided.events))?;
+        check_version(&row, next)?;
+        self.cache_put(&row.id, row.version, &roster);
+        Ok(Committed {
+            resource: row,
+            roster,
+            events: decided.events,
+            member_id: decided.member_id,
+            secret: decided.secret,
+            retries,
+        })
+    }
+
+    /// The last attempt of a write: in one transaction, lock the
+    /// resource's row (`FOR UPDATE`), read the roster at its version,
+    /// decide and append. Optimistic writers elsewhere wait for the lock
+    /// and then find the version moved, so this attempt cannot lose.
+    async fn write_locked(
+        &self,
+        resource_id: &str,
+        actor: &Email,
+        change: &Change,
+        invite_id: Option<&str>,
+        retries: u32,
+    ) -> Result<Committed, WriteError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources
+              WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
+        );
+        let row = tx
+            .query_opt(&tx.prepare_cached(&sql).await?, &[&resource_id])
+            .await?
+            .ok_or(StoreError::NotFound("resource"))?;
+        let resource = resource_row(&row)?;
+        let roster = self.roster(&resource).await?;
+        let decided = decide(&roster, change, &self.facts(&resource, actor, invite_id))?;
+        if decided.events.is_empty() {
+            return Ok(Committed::unchanged(resource, roster, decided, retries));
+        }
+        let row = match self.append(&tx, &resource, &roster, &decided).await {
+            Ok(row) => row,
+            Err(CommitError::Failed(e)) => return Err(e),
+            Err(CommitError::Lost) => {
+                return Err(StoreError::corrupt(
+                    "a write under the row lock found the version moved",
+                )
+                .into());
+            }
+        };
+        tx.commit().await?;
+        drop(client);
+        self.committed(&resource, row, roster, decided, retries)
+    }
+
+    /// In one statement (its own transaction, or part of `client`'s):
+    /// moves the version from the resource's to past the decided events
+    /// (or reports the race lost), appends them, updates the membership
+    /// index and writes a snapshot when one is due. One round trip.
+    ///
+    /// `before` is the roster the events were decided on: the index rows
+    /// come from the events and it; a snapshot (every [`SNAPSHOT_EVERY`]
+    /// events) is a copy of it with the events applied.
+    async fn append<C: deadpool_postgres::GenericClient>(
+        &self,
+        client: &C,
+        resource: &ResourceRow,
+        before: &Roster,
+        decided: &Decided,
+    ) -> Result<ResourceRow, CommitError> {
+        let events = &decided.events;
+        let count = i64::try_from(events.len()).map_err(StoreError::corrupt)?;
+        let (from, to) = (resource.version, resource.version + count);
+        let deleted = events.iter().any(|e| e.kind() == EventKind::Deleted);
+        let new_name = events
+            .iter()
+            .rev()
+            .find(|e| e.kind() == EventKind::Renamed)
+            .and_then(Event::name);
+        let seqs: Vec<i64> = (from + 1..=to).collect();
+        let logged: Vec<Json<&Event>> = events.iter().map(Json).collect();
+        let index = IndexRows::of(before, events);
+        let snapshot = if !deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY {
+            let mut after = timed(&self.stats, || before.clone());
+            timed(&self.stats, || apply_all(&mut after, events))?;
+            Some(after)
+        } else {
+            None
+        };
+        let snapshot = snapshot.as_ref().map(Json);
+        let statement = client.prepare_cached(APPEND_SQL).await?;
+        let row = client
+            .query_opt(
+                &statement,
+                &[
+                    &resource.id,
+                    &from,
+                    &to,
+                    &new_name,
+                    &deleted,
+                    &seqs,
+                    &logged,
+                    &index.emails,
+                    &index.ids,
+                    &index.roles,
+                    &index.statuses,
+                    &index.removed,
+                    &snapshot,
+                ],
+            )
+            .await
+            .map_err(append_error)?;
+        match row {
+            Some(row) => Ok(resource_row(&row)?),
+            None => Err(CommitError::Lost),
+        }
+    }
+}
+
+/// The `memberships` index rows a run of events changes, as the columns
+/// of the append statement.
+#[derive(Default)]
+struct IndexRows {
+    emails: Vec<String>,
+    ids: Vec<String>,
+    roles: Vec<String>,
+    statuses: Vec<&'static str>,
+    removed: Vec<String>,
+}
+
+impl IndexRows {
+    /// The members the events are about, each once, in their state after
+    /// the last event about them: present ones are upserted, removed ones
+    /// deleted from the index.
+    fn of(before: &Roster, events: &[Event]) -> Self {
+        let mut touched = std::collections::BTreeMap::new();
+        for event in events {
+            if let Some(state) = index_state(before, event) {
+                touched.insert(event.member().email.normalized().to_string(), state);
+            }
+        }
+        let mut rows = Self::default();
+        for (email, state) in touched {
+            match state {
+                IndexState::Present { id, role, status } => {
+                    rows.emails.push(email);
+                    rows.ids.push(id);
+                    rows.roles.push(role);
+                    rows.statuses.push(status);
+                }
+                IndexState::Removed => rows.removed.push(email),
+            }
+        }
+        rows
+    }
+}
+
+/// A member's row of the `memberships` index after an event.
+enum IndexState {
+    Present {
+        id: String,
+        role: String,
+        status: &'static str,
+    },
+    Removed,
+}
+
+/// The index row of the member `event` is about, after it (`before`: the
+/// roster the event was decided on); `None` for an event that changes no
+/// membership (rename, delete, a transfer request or cancellation).
+fn index_state(before: &Roster, event: &Event) -> Option<IndexState> {
+    use collab_authz::membership::MemberStatus;
+    let member = event.member();
+    let present = |role: Role, status: MemberStatus| IndexState::Present {
+        id: member.id.as_str().to_string(),
+        role: role.to_string(),
+        status: status.id(),
+    };
+    match event.kind() {
+        EventKind::RosterCreated => Some(present(Role::Owner, MemberStatus::Owner)),
+        EventKind::Invited => event.role().map(|r| present(r, MemberStatus::Pending)),
+        EventKind::Accepted => event.role().map(|r| present(r, MemberStatus::Accepted)),
+        EventKind::RoleChanged => {
+            let role = event.role()?;
+            // An ownership transfer: the new owner and the previous one,
+            // now an accepted collaborator; otherwise the status stays.
+            let status = if role == Role::Owner {
+                MemberStatus::Owner
+            } else if event.previous_role() == Some(Role::Owner) {
+                MemberStatus::Accepted
+            } else {
+                before.find(&member.id)?.status()
+            };
+            Some(present(role, status))
+        }
+        EventKind::AccountDeleted => event
+            .role()
+            .map(|r| present(r, MemberStatus::UserAccountDeleted)),
+        EventKind::Removed => Some(IndexState::Removed),
+        _ => None,
+    }
+}

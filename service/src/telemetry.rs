@@ -1,0 +1,299 @@
+//! Logs, request spans and metrics: what an operator reads.
+//!
+//! - [`init_logging`] installs the process's `tracing` subscriber: text or
+//!   one JSON object per line, on stderr, filtered by `--log` / `RUST_LOG`
+//!   (the `log` records of the database driver included).
+//! - [`requests`] wraps the API and the pages: every request gets a span
+//!   `request` with `method`, `route` (the matched route template, never the
+//!   raw path, which can carry an invitation's secret), `request_id`, and,
+//!   once answered, `status` and `latency_ms`; the store records
+//!   `resource_id` (the access step) and `retries` (a membership write's
+//!   lost races) on it with `tracing::Span::current().record(..)`. One `response`
+//!   event per request is the access log. Each request also counts in
+//!   [`HTTP_REQUESTS`] and [`HTTP_DURATION`] by method, route and status.
+//! - [`request_ids`] gives every request an `x-request-id` (the caller's,
+//!   or a new UUID) and echoes it on the response.
+//! - [`metrics()`] is the process's Prometheus recorder, rendered by
+//!   `GET /metrics`; the pool and the roster store are read at each scrape
+//!   ([`record_state`]).
+//!
+//! The metrics (Prometheus text format):
+//!
+//! | name | type | labels |
+//! | --- | --- | --- |
+//! | `http_server_requests_total` | counter | `method`, `route`, `status` |
+//! | `http_server_request_duration_seconds` | histogram | `method`, `route`, `status` |
+//! | `collab_authz_db_pool_connections` | gauge: open connections | |
+//! | `collab_authz_db_pool_idle_connections` | gauge: open and idle | |
+//! | `collab_authz_db_pool_max_connections` | gauge: `--db-pool-size` | |
+//! | `collab_authz_db_pool_waiting` | gauge: requests waiting for a connection | |
+//! | `collab_authz_roster_cache_hits_total` | counter | |
+//! | `collab_authz_roster_cache_misses_total` | counter | |
+//! | `collab_authz_roster_cas_lost_total` | counter: compare-and-sets lost to another writer, each followed by one retry | |
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, Method, Response};
+use axum::middleware::{self, Next};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use tracing::field::Empty;
+use tracing_subscriber::EnvFilter;
+
+use crate::AppState;
+use crate::config::{ConfigError, LogArgs, LogFormat};
+
+/// Requests answered, by `method`, `route` and `status`.
+pub const HTTP_REQUESTS: &str = "http_server_requests_total";
+/// The time to answer a request, in seconds, by `method`, `route` and
+/// `status`.
+pub const HTTP_DURATION: &str = "http_server_request_duration_seconds";
+/// Open database connections.
+pub const POOL_CONNECTIONS: &str = "collab_authz_db_pool_connections";
+/// Open and idle database connections.
+pub const POOL_IDLE: &str = "collab_authz_db_pool_idle_connections";
+/// The pool's limit (`--db-pool-size`).
+pub const POOL_MAX: &str = "collab_authz_db_pool_max_connections";
+/// Requests waiting for a database connection.
+pub const POOL_WAITING: &str = "collab_authz_db_pool_waiting";
+/// Roster reads served from the cache at the current version.
+pub const CACHE_HITS: &str = "collab_authz_roster_cache_hits_total";
+/// Roster reads that loaded events or a snapshot.
+pub const CACHE_MISSES: &str = "collab_authz_roster_cache_misses_total";
+/// Compare-and-sets a write lost to another writer; each is followed by
+/// one retry.
+pub const CAS_LOST: &str = "collab_authz_roster_cas_lost_total";
+
+/// The route label of a request no route matched.
+pub const UNMATCHED: &str = "unmatched";
+
+/// The request-id header, read and echoed.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The latency buckets, in seconds: 1 ms to 10 s.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Installs the process's `tracing` subscriber on stderr: `args.filter`
+/// (the `RUST_LOG` syntax) and `args.log_format`; `log` records (the
+/// database driver's) are forwarded to it.
+///
+/// # Errors
+/// [`ConfigError`] naming `RUST_LOG` when the filter does not parse, or
+/// when a subscriber is already installed.
+pub fn init_logging(args: &LogArgs) -> Result<(), ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        flag: "log",
+        env: "RUST_LOG",
+        reason,
+    };
+    let filter = EnvFilter::builder()
+        .parse(&args.filter)
+        .map_err(|e| invalid(format!("not a log filter ({e}): {:?}", args.filter)))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = match args.log_format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+    installed.map_err(|e| invalid(format!("cannot install the logger: {e}")))
+}
+
+/// The process's Prometheus recorder: installed as the global `metrics`
+/// recorder on first use. If another recorder is installed already (a
+/// program embedding the service), this one renders only what is recorded
+/// through it, which is nothing; the metrics go to the other.
+pub fn metrics() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        // Only an empty bucket list is refused, and this one is not.
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if let Err(e) = metrics::set_global_recorder(recorder) {
+            tracing::warn!(error = %e, "another metrics recorder is installed; /metrics stays empty");
+        }
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        HTTP_REQUESTS,
+        "Requests answered, by method, route and status."
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "Time to answer a request, by method, route and status."
+    );
+    describe_gauge!(POOL_CONNECTIONS, "Open database connections.");
+    describe_gauge!(POOL_IDLE, "Open and idle database connections.");
+    describe_gauge!(POOL_MAX, "The connection pool's limit.");
+    describe_gauge!(POOL_WAITING, "Requests waiting for a database connection.");
+    describe_counter!(
+        CACHE_HITS,
+        "Roster reads served from the cache at the current version."
+    );
+    describe_counter!(
+        CACHE_MISSES,
+        "Roster reads that loaded events or a snapshot."
+    );
+    describe_counter!(
+        CAS_LOST,
+        "Compare-and-sets lost to another writer; each is followed by one retry."
+    );
+}
+
+/// Brings the gauges and counters read from `state` up to date: the pool's
+/// status and the roster store's counters. `GET /metrics` calls it before
+/// rendering. (A process serving several states, as the tests do, shows
+/// the last one read; a deployed process has one.)
+pub fn record_state(state: &AppState) {
+    let pool = state.pool.status();
+    metrics::gauge!(POOL_CONNECTIONS).set(count(pool.size));
+    metrics::gauge!(POOL_IDLE).set(count(pool.available));
+    metrics::gauge!(POOL_MAX).set(count(pool.max_size));
+    metrics::gauge!(POOL_WAITING).set(count(pool.waiting));
+    let stats = &state.store.stats;
+    metrics::counter!(CACHE_HITS).absolute(stats.cache_hits.load(Ordering::Relaxed));
+    metrics::counter!(CACHE_MISSES).absolute(stats.cache_misses.load(Ordering::Relaxed));
+    metrics::counter!(CAS_LOST).absolute(stats.retries.load(Ordering::Relaxed));
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "pool sizes are at most 1000, exact in an f64"
+)]
+fn count(n: usize) -> f64 {
+    n as f64
+}
+
+/// Wraps every route of `router` (and its fallbacks) in the request span,
+/// the access log and the request metrics. Routes merged afterwards (the
+/// probes and `/metrics`) are neither logged nor counted.
+pub fn requests<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    // Installed before the first request, so that none goes uncounted.
+    let _ = metrics();
+    router.layer(middleware::from_fn(count_request)).layer(
+        TraceLayer::new_for_http()
+            .make_span_with(request_span)
+            .on_response(log_response)
+            // A 5xx is logged once, with its cause, where it is mapped.
+            .on_failure(()),
+    )
+}
+
+/// Gives every request of `router` an `x-request-id` before anything else
+/// sees it, and echoes it on the response: the caller's when it is a
+/// plausible id ([`MAX_REQUEST_ID`] bytes at most of letters, digits and
+/// `-_.:/+=@`), else a new UUID, so that a caller cannot put arbitrary
+/// text in every log line of a request.
+pub fn request_ids<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(drop_implausible_request_id))
+}
+
+/// The longest request id taken from a caller.
+pub const MAX_REQUEST_ID: usize = 128;
+
+async fn drop_implausible_request_id(mut request: Request, next: Next) -> axum::response::Response {
+    let plausible = |v: &axum::http::HeaderValue| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
+    };
+    let headers = request.headers_mut();
+    let ids: Vec<_> = headers.get_all(&REQUEST_ID).iter().collect();
+    if ids.len() > 1 || ids.first().is_some_and(|v| !plausible(v)) {
+        headers.remove(&REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// The method label: the standard methods by name, any other as `other`
+/// (so that a caller cannot grow the label set).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn route_label(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| UNMATCHED.to_string(), |p| p.as_str().to_string())
+}
+
+fn request_span(request: &Request<Body>) -> Span {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = method_label(request.method()),
+        route = %route_label(request),
+        request_id,
+        status = Empty,
+        latency_ms = Empty,
+        resource_id = Empty,
+        retries = Empty,
+    )
+}
+
+fn log_response(response: &Response<Body>, latency: Duration, span: &Span) {
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    tracing::info!("response");
+}
+
+async fn count_request(request: Request, next: Next) -> axum::response::Response {
+    let started = Instant::now();
+    let method = method_label(request.method());
+    let route = route_label(&request);
+    let response = next.run(request).await;
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(HTTP_DURATION, &labels).record(started.elapsed());
+    response
+}
