@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
 use crate::shared::{PathParams, invitation_link_with};
 use crate::store::access::allows;
-use crate::store::{Change, Committed, Locator, Refusal, Seen};
+use crate::store::{Change, Committed, Locator, Seen};
 
 /// `{"collaborators": [...]}`.
 #[derive(Debug, Serialize)]
@@ -86,13 +86,7 @@ pub async fn invite<K: Kind>(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let role = body
-        .role_on(K::KIND)
-        .map_err(|e| Refusal::new(K::KIND, &e))?;
-    let change = Change::Invite {
-        email: body.email().clone(),
-        role: Some(role),
-    };
+    let change = Change::InviteBody { body };
     let done = state.store.write(opened, change).await?;
     let (member_id, secret) = (done.member_id.as_deref(), done.secret.as_deref());
     let (Some(member_id), Some(secret)) = (member_id, secret) else {

@@ -1,8 +1,8 @@
 //! What a route asks the store to write ([`Change`]), and the one
-//! function that asks the crate to decide it ([`decide`]): the only place
+//! function that asks the crate to decide it (`decide`): the only place
 //! the service calls the crate's membership operations.
 
-use collab_authz::api::UpdateBody;
+use collab_authz::api::{InviteBody, UpdateBody};
 use collab_authz::membership::{
     AcceptError, Command, Invitation, InvitationToken, MemberId, Timestamp, Username,
 };
@@ -22,6 +22,13 @@ pub enum Change {
         email: Email,
         /// The role, or the kind's default.
         role: Option<Role>,
+    },
+    /// The API's invitation (`{"collaborator":{"email":...,"is_limited":...}}`):
+    /// the crate decides whether the caller may invite at all before
+    /// whether the role exists on the kind.
+    InviteBody {
+        /// The request body.
+        body: InviteBody,
     },
     /// The caller accepts the invitation of membership `member_id` with
     /// the link's `secret`.
@@ -119,7 +126,7 @@ pub(super) fn decide(
     })
     .map_err(|e| Refusal::new(kind, &e))?;
     let member_id = match change {
-        Change::Invite { .. } => facts.invite_id.map(str::to_string),
+        Change::Invite { .. } | Change::InviteBody { .. } => facts.invite_id.map(str::to_string),
         Change::Accept { member_id, .. }
         | Change::ChangeRole { member_id, .. }
         | Change::Update { member_id, .. }
@@ -151,6 +158,14 @@ fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String
             }
             (Command::invite(invitation), Some(secret))
         }
+        Change::InviteBody { body } => {
+            let id = facts
+                .invite_id
+                .ok_or_else(|| StoreError::corrupt("invite id"))?;
+            let secret = facts.keys.invitation_secret(&facts.resource.id, id);
+            let token = InvitationToken::new(secret.as_str()).map_err(StoreError::corrupt)?;
+            (body.to_command(member(id)?, token), Some(secret))
+        }
         Change::Accept {
             member_id: id,
             secret,
@@ -177,14 +192,7 @@ fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String
         Change::Update {
             member_id: id,
             body,
-        } => {
-            let role = if body.is_limited() {
-                Role::LimitedCollaborator
-            } else {
-                Role::Collaborator
-            };
-            (Command::change_role(member(id)?, role), None)
-        }
+        } => (body.to_command(member(id)?), None),
         Change::Remove { member_id: id } => (
             Command::Remove {
                 member: member(id)?.into(),

@@ -162,7 +162,7 @@ impl Store {
         let _guard = lock.lock().await;
         // Chosen once, so that a retried invitation keeps its id.
         let invite_id = match &change {
-            Change::Invite { .. } => Some(new_id("mem_")?),
+            Change::Invite { .. } | Change::InviteBody { .. } => Some(new_id("mem_")?),
             _ => None,
         };
         let mut retries = 0;
