@@ -23,13 +23,6 @@ use collab_authz::{
 };
 use core::time::Duration;
 
-const DEPLOYER: CustomRole = custom_role!(
-    "deployer",
-    ResourceKind::App,
-    Permissions::DEPLOY_ANY_BRANCH
-        .union(Permissions::VIEW_DEPLOYMENTS)
-        .union(Permissions::VIEW_DEPLOYMENT_LOGS),
-);
 const RECRUITER: CustomRole = custom_role!(
     "recruiter",
     ResourceKind::App,

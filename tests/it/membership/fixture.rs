@@ -11,7 +11,7 @@ use crate::common::{at, email, token};
 use collab_authz::membership::{
     Account, Event, Invitation, MemberId, Resource, ResourceId, Roster, TransferRequest, Username,
 };
-use collab_authz::{ResourceKind, Role};
+use collab_authz::{CustomRole, Permissions, ResourceKind, Role, custom_role};
 
 /// `event` with its `seq` replaced (through its stored form: the crate
 /// offers no setter), to build streams that reach a given check.
@@ -167,3 +167,13 @@ pub fn refused<T: std::fmt::Debug, E: PartialEq + std::fmt::Debug>(
 pub fn inv(id: &str, who: &str) -> Invitation {
     Invitation::new(MemberId::new(id).unwrap(), email(who), token("tok-new"))
 }
+
+/// A custom role on an app: deploy any branch, view deployments and their
+/// logs (nothing about collaborators, nothing conditional).
+pub const DEPLOYER: CustomRole = custom_role!(
+    "deployer",
+    ResourceKind::App,
+    Permissions::DEPLOY_ANY_BRANCH
+        .union(Permissions::VIEW_DEPLOYMENTS)
+        .union(Permissions::VIEW_DEPLOYMENT_LOGS),
+);

@@ -2,6 +2,7 @@
 //! escalation), the one-AND check, events and snapshots, listings, the
 //! directory and the access review.
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+use super::fixture::DEPLOYER;
 use collab_authz::membership::{
     ApplyEventError, ChangeRoleError, EventError, InviteError, TransferError,
 };
@@ -12,14 +13,6 @@ use collab_authz::{
     Resource, ResourceId, ResourceKind, ReviewPolicy, Role, Roster, Timestamp, TwoFactor, Username,
     custom_role, review,
 };
-
-const DEPLOYER: CustomRole = custom_role!(
-    "deployer",
-    ResourceKind::App,
-    Permissions::DEPLOY_ANY_BRANCH
-        .union(Permissions::VIEW_DEPLOYMENTS)
-        .union(Permissions::VIEW_DEPLOYMENT_LOGS),
-);
 
 /// Holds invite_collaborator and change_collaborator_role, and a little
 /// more, but not view_env_var_values.
