@@ -2,6 +2,8 @@
 //! built from parts, and the property tests' case count.
 #![expect(clippy::unwrap_used, reason = "tests: a bad fixture is a test failure")]
 
+#[cfg(feature = "serde")]
+use collab_authz::membership::{Account, Event};
 use collab_authz::membership::{
     Email, InvitationToken, Member, MemberId, MemberParts, MemberStatus, Resource, ResourceId,
     Roster, Timestamp, Username,
@@ -75,4 +77,23 @@ pub fn roster(
         .enumerate()
         .map(|(i, spec)| member(&format!("{id}-{i}"), *spec));
     Roster::from_parts(resource, owner, members).unwrap()
+}
+
+/// A new app `app-1` named "billing", owned by `owner` (membership
+/// `owner_id`, with `username` if any) and created at `when`: the roster
+/// and its `roster_created` event.
+#[cfg(feature = "serde")]
+pub fn new_app(owner_id: &str, owner: &str, username: Option<&str>, when: u64) -> (Roster, Event) {
+    let resource = Resource::new(
+        ResourceKind::App,
+        ResourceId::new("app-1").unwrap(),
+        "billing",
+    )
+    .unwrap();
+    let account = Account {
+        id: MemberId::new(owner_id).unwrap(),
+        email: email(owner),
+        username: username.map(|u| Username::new(u).unwrap()),
+    };
+    Roster::create(resource, account, at(when))
 }

@@ -6,12 +6,9 @@
 //! and API bodies, which read emails with the same rule.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
-use crate::common::{at, cases, email};
+use crate::common::{at, cases, email, new_app};
 use collab_authz::membership::{Classify, EmailError, ErrorClass};
-use collab_authz::{
-    Account, Email, Event, Invitation, InvitationToken, MemberId, Resource, ResourceId,
-    ResourceKind, Roster,
-};
+use collab_authz::{Email, Event, Invitation, InvitationToken, MemberId, Roster};
 use proptest::prelude::*;
 
 #[test]
@@ -185,18 +182,7 @@ proptest! {
 /// An app roster whose owner is `jos\u{E9}@example.com` (composed), with
 /// `ren\u{E9}e@example.com` invited by the owner; its events too.
 fn roster_with_accents() -> (Roster, Vec<Event>) {
-    let resource = Resource::new(
-        ResourceKind::App,
-        ResourceId::new("app-1").unwrap(),
-        "billing",
-    )
-    .unwrap();
-    let owner = Account {
-        id: MemberId::new("m-0").unwrap(),
-        email: email("jos\u{E9}@example.com"),
-        username: None,
-    };
-    let (mut roster, created) = Roster::create(resource, owner, at(100));
+    let (mut roster, created) = new_app("m-0", "jos\u{E9}@example.com", None, 100);
     let invited = roster
         .invite(
             &email("jos\u{E9}@example.com"),

@@ -3,6 +3,7 @@
 //! directory and the access review.
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 use super::fixture::DEPLOYER;
+use crate::common::new_app;
 use collab_authz::membership::{
     ApplyEventError, ChangeRoleError, EventError, InviteError, TransferError,
 };
@@ -60,18 +61,7 @@ fn invitation(id: &str, who: &str) -> Invitation {
 
 /// An app owned by owner@, and every event so far.
 fn app() -> (Roster, Vec<Event>) {
-    let resource = Resource::new(
-        ResourceKind::App,
-        ResourceId::new("app-1").unwrap(),
-        "billing",
-    )
-    .unwrap();
-    let owner = Account {
-        id: MemberId::new("m0").unwrap(),
-        email: email("owner@example.com"),
-        username: Some(Username::new("olivia").unwrap()),
-    };
-    let (roster, created) = Roster::create(resource, owner, t(0));
+    let (roster, created) = new_app("m0", "owner@example.com", Some("olivia"), 0);
     (roster, vec![created])
 }
 

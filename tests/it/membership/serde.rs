@@ -7,7 +7,7 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 #![expect(clippy::indexing_slicing, reason = "tests index small known vectors")]
 
-use crate::common::{at, cases, email};
+use crate::common::{at, cases, email, new_app};
 use collab_authz::api::{ApiEvent, CollaboratorList, CollaboratorResponse, CollaboratorsPayload};
 use collab_authz::membership::{Advisory, EventKind};
 use collab_authz::{
@@ -17,18 +17,7 @@ use collab_authz::{
 use proptest::prelude::*;
 
 fn app_roster() -> (Roster, Vec<Event>) {
-    let resource = Resource::new(
-        ResourceKind::App,
-        ResourceId::new("app-1").unwrap(),
-        "billing",
-    )
-    .unwrap();
-    let owner = Account {
-        id: MemberId::new("m-0").unwrap(),
-        email: email("Owner@Example.com"),
-        username: Some(Username::new("olivia").unwrap()),
-    };
-    let (mut roster, created) = Roster::create(resource, owner, at(100));
+    let (mut roster, created) = new_app("m-0", "Owner@Example.com", Some("olivia"), 100);
     let mut events = vec![created];
     events.push(
         roster

@@ -4,11 +4,12 @@
 //! own messages included).
 #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
+use crate::common::new_app;
 use collab_authz::api::{ApiCollaborator, InviteBody, UpdateBody};
 use collab_authz::membership::{ApplyEventError, EventError, InviteError, RosterError};
 use collab_authz::{
-    Account, CustomRole, Email, Event, Excerpt, Invitation, InvitationToken, MemberId, Permissions,
-    Resource, ResourceId, ResourceKind, Roster, Timestamp, custom_role,
+    CustomRole, Email, Event, Excerpt, Invitation, InvitationToken, MemberId, Permissions,
+    ResourceKind, Roster, Timestamp, custom_role,
 };
 use serde_json::{Value, json};
 
@@ -28,18 +29,7 @@ fn owner() -> Email {
 
 /// A roster with a pending custom-role member, and its events.
 fn roster() -> (Roster, Vec<Event>) {
-    let resource = Resource::new(
-        ResourceKind::App,
-        ResourceId::new("app-1").unwrap(),
-        "billing",
-    )
-    .unwrap();
-    let account = Account {
-        id: MemberId::new("m0").unwrap(),
-        email: owner(),
-        username: None,
-    };
-    let (mut roster, created) = Roster::create(resource, account, t(0));
+    let (mut roster, created) = new_app("m0", "owner@example.com", None, 0);
     let invitation = Invitation::new(
         MemberId::new("m1").unwrap(),
         Email::parse("ada@example.com").unwrap(),
