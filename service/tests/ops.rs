@@ -11,7 +11,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -374,24 +374,10 @@ fn spawn_serve(args: &[&str], database_url: &str) -> Spawned {
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        for _ in lines {}
-    });
-    let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
+    let Some(addr) = common::listening_addr(child.stdout.take().unwrap()) else {
         let _ = child.kill();
         panic!("no address on stdout; stderr: {}", stderr.join().unwrap())
     };
-    let addr = line
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
     Spawned {
         child,
         addr,

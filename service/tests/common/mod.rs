@@ -498,3 +498,21 @@ pub async fn user_2fa(
         jwt,
     }
 }
+
+/// The address a spawned service binary prints as its first stdout line
+/// (`listening on http://ADDR`), waited for up to 30 s; the rest of stdout
+/// is drained so the child never blocks on a full pipe. `None` when no
+/// such line came in time.
+pub fn listening_addr(stdout: std::process::ChildStdout) -> Option<SocketAddr> {
+    use std::io::{BufRead, BufReader};
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        for _ in lines {}
+    });
+    let line = rx.recv_timeout(Duration::from_secs(30)).ok()?;
+    line.strip_prefix("listening on http://")?.parse().ok()
+}
