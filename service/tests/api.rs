@@ -8,22 +8,8 @@ mod common;
 use collab_authz::org::directory::TwoFactor;
 use collab_authz_service::keys::{Claims, Keys};
 use collab_authz_service::time::now_unix;
-use common::{Api, Service, User, send, service, user, user_2fa};
+use common::{Api, Service, User, create_app, send, service, user, user_2fa};
 use serde_json::{Value, json};
-
-/// Creates an app as `owner`; its id.
-async fn create_app(api: &Api, owner: &User, name: &str) -> String {
-    let r = api
-        .call(
-            owner,
-            "POST",
-            "/v1/apps",
-            Some(json!({"app": {"name": name}})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["app"]["id"].as_str().unwrap().to_string()
-}
 
 /// Invites `email` to `app` as `by`; the collaborator object.
 async fn invite(api: &Api, by: &User, base: &str, email: &str, is_limited: Option<bool>) -> Value {

@@ -19,16 +19,7 @@ async fn database_down_gives_503_then_recovers_without_restart() {
     let svc = service().await;
     let api = Api { addr: svc.addr };
     let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
-    let r = api
-        .call(
-            &olivia,
-            "POST",
-            "/v1/apps",
-            Some(json!({"app": {"name": "shop"}})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let app_id = r.json()["app"]["id"].as_str().unwrap().to_string();
+    let app_id = common::create_app(&api, &olivia, "shop").await;
 
     // A writer invites guests one after another (4 at a time) while the
     // database goes away and comes back.

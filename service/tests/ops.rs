@@ -256,15 +256,7 @@ async fn metrics_count_each_request_by_route_and_status_with_a_latency_histogram
     // test binary that reads rosters.
     let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
     let api = Api { addr: svc.addr };
-    let r = api
-        .call(
-            &olivia,
-            "POST",
-            "/v1/apps",
-            Some(json!({"app": {"name": "shop"}})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
+    common::create_app(&api, &olivia, "shop").await;
     let hits = "collab_authz_roster_cache_hits_total";
     let (_, before) = scrape(svc.addr).await;
     for _ in 0..2 {

@@ -121,16 +121,7 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
     let ben = common::user(&helper, "ben@example.com", Some("ben")).await;
     let lou = common::user(&helper, "lou@example.com", Some("lou")).await;
 
-    let r = api_a
-        .call(
-            &olivia,
-            "POST",
-            "/v1/apps",
-            Some(json!({"app": {"name": "shared"}})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let app_id = r.json()["app"]["id"].as_str().unwrap().to_string();
+    let app_id = common::create_app(&api_a, &olivia, "shared").await;
     let base = "/v1/apps/shared";
 
     // Ada and ben collaborators, lin and lou limited, all accepted.

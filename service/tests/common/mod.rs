@@ -516,3 +516,17 @@ pub fn listening_addr(stdout: std::process::ChildStdout) -> Option<SocketAddr> {
     let line = rx.recv_timeout(Duration::from_secs(30)).ok()?;
     line.strip_prefix("listening on http://")?.parse().ok()
 }
+
+/// Creates an app as `owner`; its id.
+pub async fn create_app(api: &Api, owner: &User, name: &str) -> String {
+    let r = api
+        .call(
+            owner,
+            "POST",
+            "/v1/apps",
+            Some(serde_json::json!({"app": {"name": name}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["app"]["id"].as_str().unwrap().to_string()
+}
