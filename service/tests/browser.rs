@@ -773,15 +773,12 @@ async fn headers_cookies_and_sign_in_csrf() {
     let page = r.text();
     assert!(page.contains(&format!("name=\"csrf\" value=\"{token}\"")));
 
-    let form = |csrf: &str| {
-        serde_urlencoded::to_string([
-            ("csrf", csrf),
-            ("email", owner.email.as_str()),
-            ("token", owner.api_token.as_str()),
-        ])
-        .unwrap()
-        .into_bytes()
+    let form_as = |csrf: &str, email: &str, api_token: &str| {
+        serde_urlencoded::to_string([("csrf", csrf), ("email", email), ("token", api_token)])
+            .unwrap()
+            .into_bytes()
     };
+    let form = |csrf: &str| form_as(csrf, &owner.email, &owner.api_token);
     let ct = ("content-type", "application/x-www-form-urlencoded");
     // Without the cookie (a foreign site's form), refused.
     let r = send(svc.addr, "POST", "/sign-in", &[ct], Some(form(&token))).await;
@@ -789,30 +786,12 @@ async fn headers_cookies_and_sign_in_csrf() {
     assert!(r.headers.get("set-cookie").is_none());
     // A wrong token, refused.
     let cookie = format!("cas_signin={token}");
-    let r = send(
-        svc.addr,
-        "POST",
-        "/sign-in",
-        &[ct, ("cookie", &cookie)],
-        Some(form("0000")),
-    )
-    .await;
+    let with_cookie = [ct, ("cookie", cookie.as_str())];
+    let post = |body: Vec<u8>| send(svc.addr, "POST", "/sign-in", &with_cookie, Some(body));
+    let r = post(form("0000")).await;
     assert_eq!(r.status, 403);
     // A wrong API token: 401, no session.
-    let bad = serde_urlencoded::to_string([
-        ("csrf", token.as_str()),
-        ("email", owner.email.as_str()),
-        ("token", "cas_nope"),
-    ])
-    .unwrap();
-    let r = send(
-        svc.addr,
-        "POST",
-        "/sign-in",
-        &[ct, ("cookie", &cookie)],
-        Some(bad.into_bytes()),
-    )
-    .await;
+    let r = post(form_as(&token, &owner.email, "cas_nope")).await;
     assert_eq!(r.status, 401);
     assert!(
         !r.headers
@@ -821,49 +800,16 @@ async fn headers_cookies_and_sign_in_csrf() {
             .any(|c| c.to_str().unwrap().starts_with("cas_session="))
     );
     // Not an address at all: the form again, saying so (422), no session.
-    let typo = serde_urlencoded::to_string([
-        ("csrf", token.as_str()),
-        ("email", "olivia at example.com"),
-        ("token", owner.api_token.as_str()),
-    ])
-    .unwrap();
-    let r = send(
-        svc.addr,
-        "POST",
-        "/sign-in",
-        &[ct, ("cookie", &cookie)],
-        Some(typo.into_bytes()),
-    )
-    .await;
+    let r = post(form_as(&token, "olivia at example.com", &owner.api_token)).await;
     assert_eq!(r.status, 422);
     assert!(r.text().contains("This is not an email address"));
     assert!(r.text().contains("value=\"olivia at example.com\""));
     // Someone else's email with a valid token: 401.
-    let other = serde_urlencoded::to_string([
-        ("csrf", token.as_str()),
-        ("email", "ada@example.com"),
-        ("token", owner.api_token.as_str()),
-    ])
-    .unwrap();
-    let r = send(
-        svc.addr,
-        "POST",
-        "/sign-in",
-        &[ct, ("cookie", &cookie)],
-        Some(other.into_bytes()),
-    )
-    .await;
+    let r = post(form_as(&token, "ada@example.com", &owner.api_token)).await;
     assert_eq!(r.status, 401);
     // The right ones: a session cookie, HttpOnly, SameSite, no secret in
     // the redirect.
-    let r = send(
-        svc.addr,
-        "POST",
-        "/sign-in",
-        &[ct, ("cookie", &cookie)],
-        Some(form(&token)),
-    )
-    .await;
+    let r = post(form(&token)).await;
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(r.headers["location"], "/dashboard");
     let session = r
