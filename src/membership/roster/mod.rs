@@ -412,21 +412,19 @@ impl Roster {
                 Some(&next) if next == id => listed.next().is_some(),
                 _ => false,
             };
-            match member {
-                // The owner's id.
-                None if is_listed => return false,
-                None => {}
-                Some(None) => return false,
-                Some(Some(m)) if is_listed => {
-                    if m.status() == MemberStatus::Pending {
-                        return false;
-                    }
-                }
+            let refused = match member {
+                // The owner's id, listed.
+                None => is_listed,
+                Some(None) => true,
+                // A pending invitation, listed.
+                Some(Some(m)) if is_listed => m.status() == MemberStatus::Pending,
+                // An accepted member who reads data or secrets, missing.
                 Some(Some(m)) => {
-                    if m.status() == MemberStatus::Accepted && !m.secret_actions(kind).is_empty() {
-                        return false;
-                    }
+                    m.status() == MemberStatus::Accepted && !m.secret_actions(kind).is_empty()
                 }
+            };
+            if refused {
+                return false;
             }
         }
         listed.next().is_none()
