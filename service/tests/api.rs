@@ -442,6 +442,91 @@ async fn apps_create_list_show_rename_delete() {
 // The whole lifecycle.
 // ---------------------------------------------------------------------------
 
+/// The listing is kept per version and per view: the same bytes while
+/// nothing changes, the links only in the view of those who may invite
+/// (whoever reads first), and every write (a role change, a rename, an
+/// acceptance) shows in the next read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_listing_follows_the_version_and_the_viewer() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let lin = user(&svc, "lin@example.com", Some("lin")).await;
+    create_app(&api, &olivia, "kept").await;
+    let base = "/v1/apps/kept";
+    let c_ada = invite(&api, &olivia, base, "ada@example.com", Some(false)).await;
+    let c_lin = invite(&api, &olivia, base, "lin@example.com", Some(true)).await;
+    accept(&api, &svc, &lin, &c_lin).await;
+    let raw = |who: &User| {
+        let who = who.clone();
+        let api = Api { addr: svc.addr };
+        async move {
+            let r = api
+                .call(&who, "GET", &format!("{base}/collaborators"), None)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.body
+        }
+    };
+    // The limited collaborator reads first: no link, and the owner's
+    // view at the same version still has ada's.
+    let lin_first = raw(&lin).await;
+    let olivia_first = raw(&olivia).await;
+    assert_ne!(lin_first, olivia_first);
+    let links = |body: &[u8]| {
+        let v: Value = serde_json::from_slice(body).unwrap();
+        v["collaborators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["invitation_link"].is_string())
+            .count()
+    };
+    assert_eq!(links(&lin_first), 0);
+    assert_eq!(links(&olivia_first), 1);
+    assert_eq!(raw(&olivia).await, olivia_first);
+    assert_eq!(raw(&lin).await, lin_first);
+
+    // A role change, an acceptance and a rename each show at once.
+    let lin_id = c_lin["id"].as_str().unwrap();
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let list = collaborators(&api, &lin, base).await;
+    let lin_row = list.iter().find(|c| c["id"] == lin_id).unwrap();
+    assert_eq!(lin_row["is_limited"], false);
+    assert_eq!(lin_row["user_id"], lin.id.as_str());
+    // Now a collaborator, lin may invite: the links are in lin's view.
+    assert_eq!(links(&raw(&lin).await), 1);
+    accept(&api, &svc, &ada, &c_ada).await;
+    let list = collaborators(&api, &olivia, base).await;
+    let ada_row = list
+        .iter()
+        .find(|c| c["email"] == "ada@example.com")
+        .unwrap();
+    assert_eq!(ada_row["status"], "accepted");
+    assert_eq!(ada_row["user_id"], ada.id.as_str());
+    assert!(list.iter().all(|c| c["invitation_link"].is_null()));
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            base,
+            Some(json!({"app": {"name": "kept-2"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let list = collaborators(&api, &olivia, "/v1/apps/kept-2").await;
+    assert!(list.iter().all(|c| c["app_name"] == "kept-2"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     let svc = service().await;

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use collab_authz::Action;
 use collab_authz::api::{InviteBody, UpdateBody};
 use collab_authz::membership::{MemberId, MemberStatus, Username};
@@ -29,9 +30,19 @@ struct CollaboratorList {
     collaborators: Vec<CollaboratorOut>,
 }
 
+/// The two answers of the listing at one version: with the invitation
+/// links (for a viewer who may invite) and without.
+const WITH_LINKS: &str = "collaborators+links";
+const WITHOUT_LINKS: &str = "collaborators";
+
 /// `GET /v1/apps/{app}/collaborators`: `{"collaborators":[...]}`, the
 /// owner left out as the API does; invitation links shown to those who
 /// may invite.
+///
+/// The answer depends only on the roster's version and on whether the
+/// viewer may invite, so it is serialized once per version and view and
+/// kept ([`Store::view`](crate::store::Store::view)); a read at the same
+/// version answers the kept bytes.
 pub async fn list<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
@@ -39,10 +50,13 @@ pub async fn list<K: Kind>(
 ) -> ApiResult<Response> {
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let link = match opened.allows(Action::InviteCollaborator) {
-        true => Link::Derived(&state),
-        false => Link::Hidden,
+    let (link, view) = match opened.allows(Action::InviteCollaborator) {
+        true => (Link::Derived(&state), WITH_LINKS),
+        false => (Link::Hidden, WITHOUT_LINKS),
     };
+    if let Some(body) = state.store.view(opened.resource(), view) {
+        return Ok(json_bytes(body));
+    }
     let roster = opened.roster();
     let ids = state.store.user_ids(&account_emails(roster)).await?;
     let collaborators: Vec<CollaboratorOut> = roster
@@ -52,7 +66,22 @@ pub async fn list<K: Kind>(
     // Serialized straight from the borrowed rows, without a `Value` tree.
     let body =
         serde_json::to_vec(&CollaboratorList { collaborators }).map_err(ApiError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let body = Bytes::from(body);
+    // Kept only when every active member's account was found: a missing
+    // one (shown with a null id) is asked again next time.
+    let complete = roster
+        .members()
+        .filter(|m| m.status() != MemberStatus::Pending)
+        .all(|m| ids.contains_key(m.email().normalized()));
+    if complete {
+        state.store.keep_view(opened.resource(), view, body.clone());
+    }
+    Ok(json_bytes(body))
+}
+
+/// A 200 with a JSON `body`.
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `{"collaborator": {...}}`: membership `member_id` after the write

@@ -9,6 +9,7 @@
 //! | `write` | the one write path: turn a [`Change`] into the crate's command, decide it against the roster at `v` (the only call of the crate's membership operations), compare-and-set the version, append (optimistic, then under the row lock) |
 //! | [`command`] | what a route asks to write ([`Change`]): data only |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
+//! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
 //! | [`db`] | the pool, the embedded migrations and the shared signing key |
 //! | [`error`] | the errors above |
@@ -42,6 +43,7 @@ pub mod command;
 pub mod db;
 pub mod error;
 mod rosters;
+mod views;
 mod write;
 
 use std::collections::HashMap;
@@ -111,6 +113,7 @@ pub struct Store {
     cache: Mutex<HashMap<String, Cached>>,
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
+    views: views::Views,
     /// Use counters.
     pub stats: Stats,
     cache_enabled: AtomicBool,
@@ -126,6 +129,7 @@ impl Store {
             cache: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
+            views: views::Views::default(),
             stats: Stats::default(),
             cache_enabled: AtomicBool::new(true),
         }

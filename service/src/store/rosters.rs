@@ -428,6 +428,7 @@ impl Store {
             if let Ok(mut cache) = self.cache.lock() {
                 cache.clear();
             }
+            self.clear_views();
         }
     }
 
