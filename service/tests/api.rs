@@ -1629,6 +1629,87 @@ async fn log_is_the_crates_events_and_reads_resume_snapshots() {
     assert!(member.username().is_none());
 }
 
+/// Snapshots are written after the answer, off the write's path: the one
+/// at seq 64 appears once the write that reached it answered (waited for,
+/// bounded). One never written (deleted here, as if the process had
+/// stopped first) is not lost state: a cold read resumes the earlier one,
+/// applies more events, gets the same roster, and writes a new snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_are_written_after_the_answer_and_never_lost() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let app_id = create_app(&api, &olivia, "snaps").await;
+    let base = "/v1/apps/snaps";
+    // Event 1 is the creation; 32 invitations and their revocations make
+    // events 2 to 65.
+    for i in 0..32 {
+        let c = invite(&api, &olivia, base, &format!("x{i}@example.com"), None).await;
+        let id = c["id"].as_str().unwrap();
+        let r = api
+            .call(
+                &olivia,
+                "DELETE",
+                &format!("{base}/collaborators/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text());
+    }
+    let client = svc.state.pool.get().await.unwrap();
+    let count = |seq: i64| {
+        let client = &client;
+        let app_id = app_id.clone();
+        async move {
+            let sql = "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1 AND seq = $2";
+            let n: i64 = client
+                .query_one(sql, &[&app_id, &seq])
+                .await
+                .unwrap()
+                .get(0);
+            n
+        }
+    };
+    let mut waited = 0;
+    while count(64).await == 0 {
+        assert!(waited < 100, "no snapshot at 64 after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(count(65).await, 0, "a snapshot off its period");
+
+    // Lose it: a cold read resumes the creation's snapshot and 64 events.
+    client
+        .execute(
+            "DELETE FROM roster_snapshots WHERE resource_id = $1 AND seq = 64",
+            &[&app_id],
+        )
+        .await
+        .unwrap();
+    let resource = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, &app_id)
+        .await
+        .unwrap();
+    assert_eq!(resource.version, 65);
+    let cold =
+        collab_authz_service::store::Store::new(svc.state.pool.clone(), (*svc.state.keys).clone());
+    cold.set_cache_enabled(false);
+    let resumed = cold.roster(&resource).await.unwrap();
+    let served = svc.state.store.roster(&resource).await.unwrap();
+    assert_eq!(resumed.as_ref(), served.as_ref());
+    let mut waited = 0;
+    while count(65).await == 0 {
+        assert!(waited < 100, "the cold read wrote no snapshot in 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let replayed = svc.state.store.replay(&resource).await.unwrap();
+    let again = cold.roster(&resource).await.unwrap();
+    assert_eq!(again.as_ref(), &replayed);
+}
+
 /// The access step's values are for one use: a resource opened through an
 /// invitation link (or for a member who may only leave) takes no other
 /// write, even the owner's, and nothing is written.

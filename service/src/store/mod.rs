@@ -34,7 +34,9 @@
 //! gives the roster at the current version when nothing changed, applies
 //! only the new events when something did, and otherwise
 //! [resumes](collab_authz::Roster::resume) the latest snapshot (one at creation, then
-//! one every [`SNAPSHOT_EVERY`] events).
+//! one every [`SNAPSHOT_EVERY`] events, written in the background after the
+//! write that reached it, or by a cold read that found the latest one a
+//! whole period behind).
 
 pub mod access;
 pub mod accounts;
@@ -63,7 +65,7 @@ pub use rosters::{Holding, Owned};
 pub use write::Committed;
 
 /// A snapshot of the roster is stored at creation and then every this
-/// many log events.
+/// many log events (in the background, after the write's answer).
 pub const SNAPSHOT_EVERY: i64 = 64;
 
 /// How many optimistic attempts a write makes; after as many lost races

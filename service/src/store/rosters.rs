@@ -13,7 +13,7 @@ use tokio_postgres::types::Json;
 
 use super::accounts::User;
 use super::error::LIVE_NAME;
-use super::{CACHE_CAPACITY, ResourceRow, Stats, Store, StoreError, WriteError};
+use super::{CACHE_CAPACITY, ResourceRow, SNAPSHOT_EVERY, Stats, Store, StoreError, WriteError};
 use crate::ids::new_id;
 use crate::kind::{id_prefix, singular};
 use crate::time::now_unix;
@@ -184,9 +184,12 @@ impl Store {
         }
         self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
         let client = self.client().await?;
-        let (base_version, mut base) = match cached {
-            Some((version, roster)) if version < resource.version => (version, roster),
-            _ => self.snapshot(&client, resource).await?,
+        let (base_version, mut base, stored) = match cached {
+            Some((version, roster)) if version < resource.version => (version, roster, false),
+            _ => {
+                let (version, roster) = self.snapshot(&client, resource).await?;
+                (version, roster, true)
+            }
         };
         let events = self.log_range(&client, resource, base_version).await?;
         drop(client);
@@ -195,7 +198,50 @@ impl Store {
         timed(&self.stats, || apply_all(roster, &events))?;
         check_version(resource, roster)?;
         self.cache_put(&resource.id, resource.version, &base);
+        // The latest snapshot was a whole period behind (one was never
+        // written: the process stopped first, or the database refused):
+        // this reader writes one, in the background.
+        if stored && resource.version - base_version >= SNAPSHOT_EVERY {
+            self.snapshot_later(&resource.id, &base);
+        }
         Ok(base)
+    }
+
+    /// Writes the snapshot of `roster` (at its version) as resource
+    /// `id`'s, in a task of its own on its own connection: after the
+    /// answer, never in a write's statement, taking no lock a write waits
+    /// for. A snapshot never written (the process stops first, the
+    /// database refuses: logged) is not lost state: the next read that
+    /// misses the cache resumes an earlier one and applies more events,
+    /// and writes this one ([`Store::roster`]).
+    pub(super) fn snapshot_later(&self, id: &str, roster: &Arc<Roster>) {
+        if roster.is_deleted() {
+            return;
+        }
+        let Ok(version) = i64::try_from(roster.version()) else {
+            return;
+        };
+        let pool = self.pool.clone();
+        let id = id.to_string();
+        let roster = Arc::clone(roster);
+        tokio::spawn(async move {
+            let written = async {
+                let client = pool.get().await.map_err(StoreError::from)?;
+                let statement = client
+                    .prepare_cached(
+                        "INSERT INTO roster_snapshots (resource_id, seq, roster)
+                         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .await?;
+                client
+                    .execute(&statement, &[&id, &version, &Json(roster.as_ref())])
+                    .await?;
+                Ok::<_, StoreError>(())
+            };
+            if let Err(e) = written.await {
+                tracing::warn!(resource_id = %id, version, error = %e, "snapshot not written");
+            }
+        });
     }
 
     /// The latest snapshot of `resource` at or before its version.

@@ -4,6 +4,7 @@
 //! statement compare-and-set the version from `v` and append the events;
 //! a writer that lost the race decides again, at most
 //! [`OPTIMISTIC_ATTEMPTS`] times, then once more under the row lock.
+//! Snapshots are written after the commit, in the background.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -126,11 +127,6 @@ WITH moved AS (
     DELETE FROM memberships m USING moved
      WHERE m.resource_id = moved.id AND m.email_norm = ANY($12::text[])
     RETURNING 1
-), snapshot AS (
-    INSERT INTO roster_snapshots (resource_id, seq, roster)
-    SELECT moved.id, moved.version, $13::jsonb FROM moved WHERE $13::jsonb IS NOT NULL
-    ON CONFLICT DO NOTHING
-    RETURNING 1
 )
 SELECT id, kind, name, version, created_at FROM moved";
 
@@ -231,7 +227,9 @@ impl Store {
 
     /// After the append: applies the decided events to the roster they
     /// were decided on (in place when no reader holds it; the cache gives
-    /// its reference up first) and caches the result.
+    /// its reference up first), caches the result, and when the write
+    /// crossed a multiple of [`SNAPSHOT_EVERY`], has its snapshot written
+    /// in the background ([`Store::snapshot_later`]).
     fn committed(
         &self,
         before: &ResourceRow,
@@ -245,6 +243,11 @@ impl Store {
         timed(&self.stats, || apply_all(next, &decided.events))?;
         check_version(&row, next)?;
         self.cache_put(&row.id, row.version, &roster);
+        // Every [`SNAPSHOT_EVERY`] events a snapshot, written in the
+        // background: never on the write's path, never in its statement.
+        if row.version / SNAPSHOT_EVERY > before.version / SNAPSHOT_EVERY {
+            self.snapshot_later(&row.id, &roster);
+        }
         Ok(Committed {
             resource: row,
             roster,
@@ -300,12 +303,12 @@ impl Store {
 
     /// In one statement (its own transaction, or part of `client`'s):
     /// moves the version from the resource's to past the decided events
-    /// (or reports the race lost), appends them, updates the membership
-    /// index and writes a snapshot when one is due. One round trip.
+    /// (or reports the race lost), appends them and updates the membership
+    /// index. One round trip. No snapshot: [`Store::committed`] has it
+    /// written after the answer.
     ///
     /// `before` is the roster the events were decided on: the index rows
-    /// come from the events and it; a snapshot (every [`SNAPSHOT_EVERY`]
-    /// events) is a copy of it with the events applied.
+    /// come from the events and it.
     async fn append<C: deadpool_postgres::GenericClient>(
         &self,
         client: &C,
@@ -325,14 +328,6 @@ impl Store {
         let seqs: Vec<i64> = (from + 1..=to).collect();
         let logged: Vec<Json<&Event>> = events.iter().map(Json).collect();
         let index = IndexRows::of(before, events);
-        let snapshot = if !deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY {
-            let mut after = timed(&self.stats, || before.clone());
-            timed(&self.stats, || apply_all(&mut after, events))?;
-            Some(after)
-        } else {
-            None
-        };
-        let snapshot = snapshot.as_ref().map(Json);
         let statement = client.prepare_cached(APPEND_SQL).await?;
         let row = client
             .query_opt(
@@ -350,7 +345,6 @@ impl Store {
                     &index.roles,
                     &index.statuses,
                     &index.removed,
-                    &snapshot,
                 ],
             )
             .await
