@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ids::{RandomError, random_bytes};
+use crate::store::accounts::User;
 use crate::time::now_unix;
 
 /// The prefix of every API token the service issues (it makes a leaked
@@ -88,12 +89,21 @@ impl Caller {
             .token_account(&claims.tid, &claims.sub)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        Caller::from_account(user, claims.tid)
+    }
+
+    /// The caller of account `user`, whose token `token_id` was checked
+    /// (not revoked, theirs) by the store.
+    ///
+    /// # Errors
+    /// 500 for a stored email that does not read back.
+    pub fn from_account(user: User, token_id: String) -> Result<Self, ApiError> {
         Ok(Caller {
             id: user.id,
             email: Email::parse(&user.email).map_err(ApiError::internal)?,
             username: user.username,
             two_factor: user.two_factor,
-            token_id: claims.tid,
+            token_id,
         })
     }
 
@@ -108,21 +118,53 @@ impl Caller {
     }
 }
 
+/// The bearer token of the `Authorization` header.
+fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(ApiError::unauthorized)?
+        .to_str()
+        .map_err(|_| ApiError::unauthorized())?;
+    Ok(header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or_else(ApiError::unauthorized)?
+        .trim())
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(ApiError::unauthorized)?
-            .to_str()
-            .map_err(|_| ApiError::unauthorized())?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(ApiError::unauthorized)?
-            .trim();
-        Caller::from_token(state, token).await
+        Caller::from_token(state, bearer_token(parts)?).await
+    }
+}
+
+/// A bearer token whose signature and lifetime were verified, its token
+/// row not yet checked: for a route that checks it in the same statement
+/// as its read ([`Store::open_as`](crate::store::Store::open_as)), which
+/// refuses a revoked token as [`Caller`] does. A route that takes it must
+/// answer 401 when that check fails.
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    /// The API token behind it (`tid`).
+    pub token_id: String,
+    /// The account it names (`sub`).
+    pub user_id: String,
+}
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let claims = state
+            .keys
+            .verify(bearer_token(parts)?, now_unix())
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Bearer {
+            token_id: claims.tid,
+            user_id: claims.sub,
+        })
     }
 }

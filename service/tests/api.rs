@@ -525,6 +525,32 @@ async fn the_kept_listing_follows_the_version_and_the_viewer() {
     assert_eq!(r.status, 200, "{}", r.text());
     let list = collaborators(&api, &olivia, "/v1/apps/kept-2").await;
     assert!(list.iter().all(|c| c["app_name"] == "kept-2"));
+
+    // The read checks the bearer's token in its one statement: revoked,
+    // it is a 401 at once, the listing kept or not, for a resource that
+    // does not exist and for a malformed path too.
+    let r = api
+        .call(&lin, "GET", "/v1/apps/kept-2/collaborators", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    for path in [
+        "/v1/apps/kept-2/collaborators",
+        "/v1/apps/nothing/collaborators",
+        "/v1/apps/a%00b/collaborators",
+    ] {
+        let r = api.call(&lin, "GET", path, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
+    let r = api
+        .call(&olivia, "GET", "/v1/apps/a%00b/collaborators", None)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", "/v1/apps/nothing/collaborators", None)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

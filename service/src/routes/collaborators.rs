@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Bearer, Caller};
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
@@ -43,13 +43,39 @@ const WITHOUT_LINKS: &str = "collaborators";
 /// viewer may invite, so it is serialized once per version and view and
 /// kept ([`Store::view`](crate::store::Store::view)); a read at the same
 /// version answers the kept bytes.
+///
+/// One database round trip when the roster is cached: the bearer's token
+/// row and the resource's version in one statement
+/// ([`Store::open_as`](crate::store::Store::open_as)); a revoked token is
+/// refused there, as everywhere (401 before anything else, a malformed
+/// path included).
 pub async fn list<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
+    bearer: Bearer,
+    path: Result<PathParams<String>, ApiError>,
 ) -> ApiResult<Response> {
-    let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let key = match path {
+        Ok(PathParams(key)) => key,
+        Err(malformed) => {
+            // The credential first, as the `Caller` extractor would.
+            let checked = state.store.token_account(&bearer.token_id, &bearer.user_id);
+            checked.await?.ok_or_else(ApiError::unauthorized)?;
+            return Err(malformed);
+        }
+    };
+    let opened = state
+        .store
+        .open_as(
+            K::KIND,
+            &key,
+            &bearer.token_id,
+            &bearer.user_id,
+            Seen::Active,
+        )
+        .await?;
+    let Some((_, opened)) = opened else {
+        return Err(ApiError::unauthorized());
+    };
     let (link, view) = match opened.allows(Action::InviteCollaborator) {
         true => (Link::Derived(&state), WITH_LINKS),
         false => (Link::Hidden, WITHOUT_LINKS),
