@@ -485,6 +485,19 @@ async fn the_kept_listing_follows_the_version_and_the_viewer() {
     };
     assert_eq!(links(&lin_first), 0);
     assert_eq!(links(&olivia_first), 1);
+    // Both views are kept at this version, as answered.
+    let resource = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, "kept")
+        .await
+        .unwrap();
+    let kept = |view| svc.state.store.view(&resource, view);
+    assert_eq!(kept("collaborators").as_deref(), Some(&lin_first[..]));
+    assert_eq!(
+        kept("collaborators+links").as_deref(),
+        Some(&olivia_first[..])
+    );
     assert_eq!(raw(&olivia).await, olivia_first);
     assert_eq!(raw(&lin).await, lin_first);
 
