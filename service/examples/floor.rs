@@ -551,7 +551,7 @@ async fn main() {
             let p99 = percentile(&latencies, 99.0).as_secs_f64() * 1e3;
             // The slowest 1%: how many were the write that reached a
             // snapshot's seq (a multiple of 64) or the next invitation.
-            seqs.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+            seqs.sort_unstable_by_key(|&(latency, _)| std::cmp::Reverse(latency));
             let slowest = &seqs[..(invites / 100).max(1)];
             let near = slowest.iter().filter(|(_, seq)| seq % 64 <= 2).count();
             println!(
