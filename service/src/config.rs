@@ -71,6 +71,16 @@ impl Config {
         while public_url.ends_with('/') {
             public_url.pop();
         }
+        // URL schemes are case-insensitive (RFC 3986, 3.1): links are
+        // built on the lower-case spelling.
+        for scheme in ["https://", "http://"] {
+            if public_url
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+            {
+                public_url.replace_range(..scheme.len(), scheme);
+            }
+        }
         Self {
             public_url,
             jwt_ttl_seconds: DEFAULT_JWT_TTL_SECONDS,
@@ -81,10 +91,13 @@ impl Config {
     }
 
     /// Whether clients reach the service over HTTPS (its public URL is
-    /// `https://`), so that cookies must be `Secure`.
+    /// `https://`, in any case: `HTTPS://` too), so that cookies must be
+    /// `Secure` and `__Host-` prefixed and answers carry HSTS.
     #[must_use]
     pub fn https(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 }
 

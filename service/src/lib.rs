@@ -29,6 +29,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod error;
+pub mod headers;
 pub mod ids;
 pub mod keys;
 pub mod kind;
@@ -56,7 +57,9 @@ pub use state::AppState;
 ///
 /// Every API and page request runs in a `request` span, is logged once
 /// when answered and counted in the metrics ([`telemetry::requests`]);
-/// every response carries an `x-request-id` ([`telemetry::request_ids`]).
+/// every response carries an `x-request-id` ([`telemetry::request_ids`]);
+/// every API answer and page carries the security headers of
+/// [`headers::security_headers`] (HSTS behind `https://`).
 /// The first call installs the process's metrics recorder
 /// ([`telemetry::metrics`]).
 ///
@@ -67,7 +70,11 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api())
         .merge(web::routes())
         .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed);
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ));
     // Layers wrap the routes present when they are added: the probes and
     // the scrape, merged after, are left out of the access log and the
     // request metrics, and every route gets a request id.

@@ -58,7 +58,7 @@ pub fn signin_cookie_name(state: &AppState) -> &'static str {
 /// Whether the service is reached over HTTPS (cookies are then `Secure`).
 #[must_use]
 pub fn secure(state: &AppState) -> bool {
-    state.config.public_url.starts_with("https://")
+    state.config.https()
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

@@ -279,11 +279,17 @@ pub async fn service() -> Service {
 
 /// Starts the service in this test's runtime on `database_url`.
 pub async fn service_on(database_url: &str) -> Service {
+    service_with(database_url, |_| {}).await
+}
+
+/// Starts the service in this test's runtime on `database_url`, with the
+/// default settings for its address changed by `change`.
+pub async fn service_with(database_url: &str, change: impl FnOnce(&mut Config)) -> Service {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::connect(database_url, Config::new(format!("http://{addr}")))
-        .await
-        .unwrap();
+    let mut config = Config::new(format!("http://{addr}"));
+    change(&mut config);
+    let state = AppState::connect(database_url, config).await.unwrap();
     let app = router(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
