@@ -18,6 +18,7 @@
 //! | `serve --region NAME` | `REGION` | `local` |
 //! | `serve --jwt-ttl-seconds S` | `JWT_TTL_SECONDS` | 3600 |
 //! | `serve --metrics-token TOKEN` | `METRICS_TOKEN` | none: `/metrics` open |
+//! | `serve --key-file PATH`, `keys ... --key-file PATH` | `KEY_FILE` | required |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -27,6 +28,7 @@
 //!
 //! let cli = Cli::try_parse_from([
 //!     "collab-authz-service", "serve", "--listen", "127.0.0.1:8080",
+//!     "--key-file", "/etc/collab-authz/keys",
 //!     "--database-url", "postgres://app@db.internal/collab",
 //!     "--public-url", "https://collab.example.com/",
 //! ])?;
@@ -39,6 +41,7 @@
 
 use core::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use axum::http::Uri;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -60,6 +63,11 @@ pub struct Config {
     pub pool_size: usize,
     /// The bearer token `GET /metrics` requires, if any.
     pub metrics_token: Option<Secret>,
+    /// The key file ([`KeyRing`](crate::keys::KeyRing)): read at start, or
+    /// created when it does not exist. `None`: keys generated for this
+    /// process alone (tests, embedding), whose tokens and invitation
+    /// links die with it.
+    pub key_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -87,6 +95,7 @@ impl Config {
             region: DEFAULT_REGION.into(),
             pool_size: DEFAULT_POOL_SIZE,
             metrics_token: None,
+            key_file: None,
         }
     }
 
@@ -181,6 +190,60 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the key file: the keys that sign bearer tokens and session
+    /// cookies and derive invitation links, kept outside the database.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `keys ...`: the key file every replica reads. After a change, restart
+/// every replica (each reads the file at start).
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Create a new key file (refused if it exists); `serve` also creates
+    /// one at first start when the file named does not exist.
+    Generate(KeyFileArgs),
+    /// Add a new signing key, which signs from the next start on; the
+    /// older keys keep verifying the tokens they signed until removed.
+    /// With `--link`, replace the invitation-link key instead: every
+    /// pending invitation link stops working.
+    Rotate(KeyRotateArgs),
+    /// Remove signing key KID: the tokens it signed are refused from the
+    /// next start on (not the last key).
+    Remove(KeyRemoveArgs),
+    /// List the signing keys' ids, the signing one first (never a key).
+    List(KeyFileArgs),
+}
+
+/// The key file of a `keys` subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct KeyFileArgs {
+    /// The key file.
+    #[arg(long, env = "KEY_FILE", value_name = "PATH")]
+    pub key_file: PathBuf,
+}
+
+/// `keys rotate`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRotateArgs {
+    /// The key file.
+    #[command(flatten)]
+    pub file: KeyFileArgs,
+    /// Replace the invitation-link key (pending links stop working)
+    /// instead of adding a signing key.
+    #[arg(long)]
+    pub link: bool,
+}
+
+/// `keys remove`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRemoveArgs {
+    /// The id of the signing key to remove (`keys list`).
+    #[arg(value_name = "KID")]
+    pub kid: String,
+    /// The key file.
+    #[command(flatten)]
+    pub file: KeyFileArgs,
 }
 
 /// `user ...`.
@@ -309,6 +372,13 @@ pub struct ServeArgs {
     /// The address to listen on (`IP:PORT`; port 0 lets the system choose).
     #[arg(long, env = "LISTEN_ADDR", value_name = "ADDR")]
     pub listen: SocketAddr,
+    /// The key file (required): the keys that sign bearer tokens and
+    /// session cookies and derive invitation links, never stored in the
+    /// database. Created with new keys when it does not exist (one log line
+    /// says so); every replica must read the same file. Managed with
+    /// `collab-authz-service keys`.
+    #[arg(long, env = "KEY_FILE", value_name = "PATH")]
+    pub key_file: PathBuf,
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -323,7 +393,7 @@ pub struct ServeArgs {
     #[arg(long, env = "REGION", value_name = "NAME", default_value = DEFAULT_REGION)]
     pub region: String,
     /// The lifetime of a bearer token from `/v1/tokens/exchange`, in seconds
-    /// (60 to 86400).
+    /// (60 to 86400); a token whose `exp - iat` is longer is refused.
     #[arg(
         long,
         env = "JWT_TTL_SECONDS",
@@ -385,6 +455,7 @@ impl ServeArgs {
             jwt_ttl_seconds: self.jwt_ttl_seconds,
             region: region.to_string(),
             pool_size: self.database.db_pool_size,
+            key_file: Some(self.key_file.clone()),
             ..Config::new(public_url)
         })
     }
@@ -450,7 +521,14 @@ mod tests {
     use super::*;
 
     fn serve(args: &[&str]) -> Result<Config, ConfigError> {
-        let mut argv = vec!["collab-authz-service", "serve", "--listen", "127.0.0.1:9"];
+        let mut argv = vec![
+            "collab-authz-service",
+            "serve",
+            "--listen",
+            "127.0.0.1:9",
+            "--key-file",
+            "/nonexistent/keys",
+        ];
         argv.extend_from_slice(args);
         let Ok(cli) = Cli::try_parse_from(argv) else {
             return Err(ConfigError::Missing {
@@ -460,7 +538,7 @@ mod tests {
         };
         match cli.command {
             Command::Serve(s) => s.config(),
-            Command::User(_) => Err(ConfigError::Missing {
+            Command::User(_) | Command::Keys(_) => Err(ConfigError::Missing {
                 flag: "?",
                 env: "?",
             }),

@@ -5,7 +5,7 @@
 //!
 //! - [`router`] builds the whole HTTP API on an [`AppState`];
 //! - [`AppState::connect`] opens the pool, applies the embedded
-//!   migrations and reads the shared signing key;
+//!   migrations and reads the key file ([`keys`]);
 //! - [`store`] is the one module that drives the crate's membership
 //!   operations (an append-only log per resource, snapshots, a cache keyed
 //!   by version, optimistic concurrency between replicas);

@@ -3,6 +3,7 @@
 //! ```text
 //! collab-authz-service [--log FILTER] [--log-format text|json] serve --listen ADDR [--public-url URL] ...
 //! collab-authz-service user add EMAIL [--username NAME] [--two-factor enabled|disabled]
+//! collab-authz-service keys generate|rotate [--link]|remove KID|list --key-file PATH
 //! ```
 //!
 //! Every setting is a flag and an environment variable
@@ -29,8 +30,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use collab_authz_service::config::{
-    Cli, Command, Config, ConfigError, ServeArgs, UserAddArgs, UserCommand,
+    Cli, Command, Config, ConfigError, KeysCommand, ServeArgs, UserAddArgs, UserCommand,
 };
+use collab_authz_service::keys::KeyRing;
 use collab_authz_service::{AppState, router, telemetry, users};
 
 /// A command with its settings checked.
@@ -44,6 +46,7 @@ enum Plan {
         args: UserAddArgs,
         database_url: String,
     },
+    Keys(KeysCommand),
 }
 
 fn plan(command: Command) -> Result<Plan, ConfigError> {
@@ -57,6 +60,7 @@ fn plan(command: Command) -> Result<Plan, ConfigError> {
             database_url: args.database.url()?.to_string(),
             args,
         }),
+        Command::Keys(command) => Ok(Plan::Keys(command)),
     }
 }
 
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
             database_url,
         } => runtime.block_on(serve(&args, config, &database_url)),
         Plan::UserAdd { args, database_url } => runtime.block_on(user_add(args, &database_url)),
+        Plan::Keys(command) => keys(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -124,6 +129,7 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
         database = database.as_str(),
         pool_size = config.pool_size,
         jwt_ttl_seconds = config.jwt_ttl_seconds,
+        key_file = %args.key_file.display(),
         metrics = if config.metrics_token.is_some() { "token" } else { "open" },
         "listening"
     );
@@ -170,6 +176,62 @@ async fn shutdown() {
     }
 }
 
+/// `keys ...`: the key file, changed in place at once (written aside,
+/// then renamed); prints what it did on stdout, never a key.
+fn keys(command: &KeysCommand) -> Result<(), String> {
+    let fail = |e: collab_authz_service::keys::KeyFileError| e.to_string();
+    match command {
+        KeysCommand::Generate(file) => {
+            let ring = KeyRing::generate().map_err(|e| e.to_string())?;
+            ring.create(&file.key_file).map_err(fail)?;
+            println!(
+                "created {} with signing key {}",
+                file.key_file.display(),
+                ring.kids().join(", ")
+            );
+        }
+        KeysCommand::Rotate(args) => {
+            let path = &args.file.key_file;
+            let mut ring = KeyRing::load(path).map_err(fail)?;
+            if args.link {
+                ring.rotate_link().map_err(|e| e.to_string())?;
+                ring.replace(path).map_err(fail)?;
+                println!(
+                    "replaced the invitation-link key in {}: pending invitation links stop                      working once every replica restarts",
+                    path.display()
+                );
+            } else {
+                let kid = ring.rotate().map_err(|e| e.to_string())?;
+                ring.replace(path).map_err(fail)?;
+                println!(
+                    "added signing key {kid} to {}: it signs once every replica restarts;                      the older keys verify until removed",
+                    path.display()
+                );
+            }
+        }
+        KeysCommand::Remove(args) => {
+            let path = &args.file.key_file;
+            let mut ring = KeyRing::load(path).map_err(fail)?;
+            ring.remove(&args.kid).map_err(fail)?;
+            ring.replace(path).map_err(fail)?;
+            println!(
+                "removed signing key {} from {}: its tokens are refused once every replica                  restarts",
+                args.kid,
+                path.display()
+            );
+        }
+        KeysCommand::List(file) => {
+            let ring = KeyRing::load(&file.key_file).map_err(fail)?;
+            for (i, kid) in ring.kids().iter().enumerate() {
+                println!("{kid}{}", if i == 0 { " (signs)" } else { "" });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `user add`: signs nothing, so it reads no key file (its state's keys
+/// are generated for the process and never used).
 async fn user_add(args: UserAddArgs, database_url: &str) -> Result<(), String> {
     let config = Config {
         pool_size: args.database.db_pool_size,

@@ -5,7 +5,8 @@
 
 mod common;
 
-use collab_authz_service::Config;
+use collab_authz_service::keys::{Audience, Claims, KeyRing};
+use collab_authz_service::time::now_unix;
 use common::{Api, create_app, fresh_database, send, service, service_with, user};
 use serde_json::json;
 
@@ -99,6 +100,8 @@ async fn an_upper_case_https_public_url_still_gives_secure_host_cookies() {
         "serve",
         "--listen",
         "127.0.0.1:0",
+        "--key-file",
+        "/nonexistent/keys",
         "--public-url",
         "HTTPS://Collab.Example.com/",
     ])
@@ -195,4 +198,453 @@ async fn api_answers_carry_security_headers_and_hsts_only_behind_https() {
             .unwrap();
         assert!(age >= 31_536_000, "{hsts}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Item 1: keys outside the database.
+// ---------------------------------------------------------------------------
+
+/// Every row of every table of the service's database, as JSON text (what
+/// a `pg_dump --data-only` holds, in another spelling).
+async fn dump(database_url: &str) -> String {
+    let (client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let task = tokio::spawn(connection);
+    let tables: Vec<String> = client
+        .query(
+            "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name)
+               FROM information_schema.tables
+              WHERE table_type = 'BASE TABLE'
+                AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.len() >= 5, "{tables:?}");
+    let mut out = String::new();
+    for table in &tables {
+        for row in client
+            .query(&format!("SELECT row_to_json(t)::text FROM {table} t"), &[])
+            .await
+            .unwrap()
+        {
+            out.push_str(table);
+            out.push(' ');
+            out.push_str(row.get::<_, &str>(0));
+            out.push('\n');
+        }
+    }
+    drop(client);
+    let _ = task.await;
+    out
+}
+
+/// Every candidate key in `text`: each run of 64 or more hex digits, and
+/// of 43 or more base64 or base64url characters, decoded, and every
+/// 32-byte window of it; and each such run's own bytes (as a text key).
+fn candidate_keys(text: &str) -> std::collections::BTreeSet<Vec<u8>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let mut out = std::collections::BTreeSet::new();
+    let add_windows = |bytes: &[u8], out: &mut std::collections::BTreeSet<Vec<u8>>| {
+        for window in bytes.windows(32) {
+            out.insert(window.to_vec());
+        }
+    };
+    let runs = |is: fn(char) -> bool| -> Vec<String> {
+        text.split(|c: char| !is(c))
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    for run in runs(|c| c.is_ascii_hexdigit()) {
+        if run.len() >= 64 {
+            for start in 0..2 {
+                let s = &run[start..];
+                let s = &s[..s.len() / 2 * 2];
+                let bytes: Vec<u8> = (0..s.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                    .collect();
+                add_windows(&bytes, &mut out);
+            }
+        }
+    }
+    for run in runs(|c| c.is_ascii_alphanumeric() || "-_+/=".contains(c)) {
+        let trimmed = run.trim_end_matches('=');
+        if trimmed.len() < 43 {
+            continue;
+        }
+        out.insert(run.as_bytes().to_vec());
+        // Each run may hold a token after a prefix (`cas_`, `\x`): try
+        // every start.
+        for start in 0..trimmed.len().saturating_sub(42) {
+            let s = &trimmed[start..];
+            for engine in [&URL_SAFE_NO_PAD, &STANDARD_NO_PAD] {
+                for end in [s.len(), s.len() / 4 * 4, 43, 44] {
+                    if let Some(part) = s.get(..end) {
+                        if let Ok(bytes) = engine.decode(part) {
+                            add_windows(&bytes, &mut out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap();
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn hmac_raw(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// What an attacker would make of a candidate: itself, and every
+/// derivation label the service has used (the key as a master secret).
+fn derivations(candidate: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![candidate.to_vec()];
+    for label in [
+        &b"collab-authz-service jwt hs256"[..],
+        b"collab-authz-service invitation link",
+        b"collab-authz-service key file jwt hs256",
+        b"collab-authz-service key file invitation link",
+    ] {
+        out.push(hmac_parts(candidate, &[label]));
+    }
+    out
+}
+
+/// Whether `key` signs `jwt` (its HS256 signature is HMAC(key, input)):
+/// with such a key, any token for anyone can be minted.
+fn signs(key: &[u8], jwt: &str) -> bool {
+    use base64::Engine;
+    let (input, signature) = jwt.rsplit_once('.').unwrap();
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .unwrap();
+    hmac_raw(key, input.as_bytes()) == signature
+}
+
+/// Whether `key` derives the secret of the invitation link `link`
+/// (`.../v1/invitations/{resource}/{member}/{secret}`).
+fn derives_link(key: &[u8], link: &str) -> bool {
+    use base64::Engine;
+    let mut parts = link.rsplit('/');
+    let (secret, member, resource) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let derived = hmac_parts(key, &[resource.as_bytes(), member.as_bytes()]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(derived) == secret
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_dump_holds_no_key_that_mints_a_token_or_a_link() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    create_app(&api, &olivia, "shop-api").await;
+    let mut links = Vec::new();
+    for email in [ada.email.as_str(), "eve@example.com"] {
+        let r = api
+            .call(
+                &olivia,
+                "POST",
+                "/v1/apps/shop-api/collaborators",
+                Some(json!({"collaborator": {"email": email}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        links.push(
+            r.json()["collaborator"]["invitation_link"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // A page session too.
+    let email = collab_authz::Email::parse("olivia@example.com").unwrap();
+    let cookie = collab_authz_service::web::session::sign_in(&svc.state, &email, &olivia.api_token)
+        .await
+        .unwrap();
+    let tokens = [olivia.jwt.clone(), ada.jwt.clone(), cookie];
+
+    let dump = dump(&svc.database_url).await;
+    assert!(dump.contains("api_tokens"), "{dump}");
+    let candidates = candidate_keys(&dump);
+    // The dump holds digests, ids and the invitation token digests:
+    // plenty of 32-byte material to try.
+    assert!(candidates.len() > 50, "{} candidates", candidates.len());
+    let mut tried = 0;
+    for candidate in &candidates {
+        for key in derivations(candidate) {
+            tried += 1;
+            for token in &tokens {
+                assert!(!signs(&key, token), "a key in the dump signs {token}");
+            }
+            for link in &links {
+                assert!(
+                    !derives_link(&key, link),
+                    "a key in the dump derives {link}"
+                );
+            }
+        }
+    }
+    assert!(tried > 150, "{tried}");
+
+    // The check can fail: the service's own key material, were it in the
+    // dump, would be found by the same scan.
+    let positive = key_material_of(&svc);
+    assert!(
+        positive
+            .iter()
+            .any(|k| candidate_keys(&format!("x {} x", k)).iter().any(|c| {
+                derivations(c)
+                    .iter()
+                    .any(|d| tokens.iter().any(|t| signs(d, t)))
+            })),
+        "the scan finds the real key"
+    );
+}
+
+/// The service's key material as a dump would spell it: the secrets of
+/// its key file, as the file writes them (base64url) and in hex.
+fn key_material_of(svc: &common::Service) -> Vec<String> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(common::key_file(&svc.database_url)).unwrap();
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let secret = line.split_whitespace().last().unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(secret)
+            .unwrap();
+        out.push(secret.to_string());
+        out.push(collab_authz_service::ids::hex(&bytes));
+    }
+    assert!(out.len() >= 4, "{text}");
+    out
+}
+
+/// A token signed with the service's own key, with `claims`.
+fn signed(svc: &common::Service, claims: &Claims) -> String {
+    svc.state.keys.sign(claims).unwrap()
+}
+
+async fn whoami(addr: std::net::SocketAddr, jwt: &str) -> u16 {
+    send(
+        addr,
+        "GET",
+        "/v1/users/self",
+        &[("authorization", &format!("Bearer {jwt}"))],
+        None,
+    )
+    .await
+    .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_too_long_lived_not_yet_valid_or_of_an_unknown_key_are_refused() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let svc = service().await;
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let payload: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(olivia.jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let tid = payload["tid"].as_str().unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(olivia.jwt.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        header["kid"].as_str().is_some_and(|k| !k.is_empty()),
+        "{header}"
+    );
+    assert_eq!(payload["aud"], "api");
+
+    let now = now_unix();
+    let ttl = svc.state.config.jwt_ttl_seconds;
+    let base = Claims::new(&olivia.id, tid, Audience::Api, now, ttl);
+    assert_eq!(whoami(svc.addr, &signed(&svc, &base)).await, 200, "control");
+    let ten_years = Claims::new(&olivia.id, tid, Audience::Api, now, 10 * 365 * 86_400);
+    assert_eq!(
+        whoami(svc.addr, &signed(&svc, &ten_years)).await,
+        401,
+        "10 years"
+    );
+    let one_over = Claims::new(&olivia.id, tid, Audience::Api, now, ttl + 1);
+    assert_eq!(
+        whoami(svc.addr, &signed(&svc, &one_over)).await,
+        401,
+        "ttl + 1"
+    );
+    let future = Claims::new(&olivia.id, tid, Audience::Api, now + 3600, 60);
+    assert_eq!(
+        whoami(svc.addr, &signed(&svc, &future)).await,
+        401,
+        "future iat"
+    );
+    let nbf = Claims {
+        nbf: Some(now + 600),
+        ..base.clone()
+    };
+    assert_eq!(
+        whoami(svc.addr, &signed(&svc, &nbf)).await,
+        401,
+        "future nbf"
+    );
+    let session = Claims {
+        aud: Audience::Session,
+        ..base.clone()
+    };
+    assert_eq!(
+        whoami(svc.addr, &signed(&svc, &session)).await,
+        401,
+        "session"
+    );
+    // Our signature, without a kid or with another one.
+    let good = signed(&svc, &base);
+    let (_, rest) = good.split_once('.').unwrap();
+    for header in [
+        json!({"alg": "HS256", "typ": "JWT"}),
+        json!({"alg": "HS256", "typ": "JWT", "kid": "someone-else"}),
+    ] {
+        let forged = format!(
+            "{}.{rest}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap())
+        );
+        assert_eq!(whoami(svc.addr, &forged).await, 401, "{header}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_keys_verify_until_removed_and_links_survive_rotation() {
+    let database_url = fresh_database().await;
+    let svc = service_with(&database_url, |_| {}).await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    create_app(&api, &olivia, "shop-api").await;
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/apps/shop-api/collaborators",
+            Some(json!({"collaborator": {"email": ada.email}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let link = r.json()["collaborator"]["invitation_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = common::key_file(&database_url);
+    let first = KeyRing::load(&path).unwrap().kids()[0].to_string();
+
+    // `keys rotate` through the binary, then a restart (a new process on
+    // the same file and database).
+    let bin = env!("CARGO_BIN_EXE_collab-authz-service");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .env("KEY_FILE", &path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["keys", "rotate"]);
+    let listed = run(&["keys", "list"]);
+    let kids: Vec<&str> = listed.lines().collect();
+    assert_eq!(kids.len(), 2, "{listed}");
+    assert!(kids[1].starts_with(&first), "{listed}");
+    assert!(!listed.contains(&std::fs::read_to_string(&path).unwrap()[200..230]));
+    let restarted = service_with(&database_url, |_| {}).await;
+    assert_eq!(
+        whoami(restarted.addr, &olivia.jwt).await,
+        200,
+        "old key verifies"
+    );
+    let new_api = Api {
+        addr: restarted.addr,
+    };
+    let fresh = new_api.exchange(&olivia.api_token).await;
+    let fresh = fresh.json()["token"].as_str().unwrap().to_string();
+    assert_ne!(
+        fresh.split('.').next(),
+        olivia.jwt.split('.').next(),
+        "new kid"
+    );
+    // The link key did not change: the manager sees the same link.
+    let list = new_api
+        .call(&olivia, "GET", "/v1/apps/shop-api/collaborators", None)
+        .await;
+    let shown = list.json()["collaborators"][0]["invitation_link"]
+        .as_str()
+        .unwrap()
+        .replace(&restarted.addr.to_string(), &svc.addr.to_string());
+    assert_eq!(shown, link);
+
+    // Removed: its tokens are refused after the next start.
+    run(&["keys", "remove", &first]);
+    let third = service_with(&database_url, |_| {}).await;
+    assert_eq!(whoami(third.addr, &olivia.jwt).await, 401, "removed key");
+    assert_eq!(whoami(third.addr, &fresh).await, 200, "the new key");
+
+    // `keys generate` refuses to overwrite; a fresh file has one key.
+    let out = std::process::Command::new(bin)
+        .args(["keys", "generate"])
+        .env("KEY_FILE", &path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let other = path.with_extension("other");
+    let _ = std::fs::remove_file(&other);
+    let out = std::process::Command::new(bin)
+        .args(["keys", "generate", "--key-file"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(KeyRing::load(&other).unwrap().kids().len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&other).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    let _ = std::fs::remove_file(&other);
 }

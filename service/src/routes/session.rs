@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::{Caller, basic_password, token_digest};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::Claims;
+use crate::keys::{Audience, Claims};
 use crate::time::now_unix;
 
 /// `POST /v1/tokens/exchange`: HTTP Basic with the API token as password
@@ -24,13 +24,13 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         .api_token(&token_digest(&password), None)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let now = now_unix();
-    let claims = Claims {
-        sub,
-        tid,
-        iat: now,
-        exp: now + state.config.jwt_ttl_seconds,
-    };
+    let claims = Claims::new(
+        &sub,
+        &tid,
+        Audience::Api,
+        now_unix(),
+        state.config.jwt_ttl_seconds,
+    );
     Ok(Json(json!({ "token": state.keys.sign(&claims)? })))
 }
 

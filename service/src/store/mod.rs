@@ -10,7 +10,7 @@
 //! | [`command`] | what a route asks to write, and the one function that asks the crate to decide it |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
-//! | [`db`] | the pool, the embedded migrations and the shared signing key |
+//! | [`db`] | the pool, the embedded migrations and the readiness question |
 //! | [`error`] | the errors above |
 //!
 //! Storage: each app's and dedicated database's log is a run of rows

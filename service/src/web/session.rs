@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::auth::{Caller, new_api_token, token_digest};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{hex, new_id};
-use crate::keys::Claims;
+use crate::keys::{Audience, Claims, Limits};
 use crate::time::now_unix;
 
 /// How long a session lasts, in seconds (8 hours).
@@ -126,7 +126,11 @@ impl Session {
         let Some(token) = cookie(headers, session_cookie_name(state)) else {
             return Ok(None);
         };
-        match Caller::from_token(state, token).await {
+        let limits = Limits {
+            audience: Audience::Session,
+            max_lifetime: SESSION_TTL,
+        };
+        match Caller::from_token(state, token, &limits).await {
             Ok(caller) => Ok(Some(Session {
                 caller,
                 csrf: csrf_token(token),
@@ -167,13 +171,13 @@ pub async fn sign_in(
         .store
         .insert_token(&session_id, &token_digest(&unusable), &user_id)
         .await?;
-    let now = now_unix();
-    Ok(state.keys.sign(&Claims {
-        sub: user_id,
-        tid: session_id,
-        iat: now,
-        exp: now + SESSION_TTL,
-    })?)
+    Ok(state.keys.sign(&Claims::new(
+        &user_id,
+        &session_id,
+        Audience::Session,
+        now_unix(),
+        SESSION_TTL,
+    ))?)
 }
 
 /// Ends `session`: its token row is revoked, on every replica at once.

@@ -261,6 +261,16 @@ pub async fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
+/// The key file of the services on `database_url` (one per database, so
+/// that every service and replica on it shares its keys, as a deployment's
+/// replicas share one file); created by the first service that starts.
+pub fn key_file(database_url: &str) -> PathBuf {
+    let name = database_url.rsplit_once('/').map_or("db", |(_, n)| n);
+    let dir = std::env::temp_dir().join("cas-test-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{name}.keys"))
+}
+
 /// A running service on a fresh database.
 pub struct Service {
     /// Where it listens.
@@ -288,6 +298,7 @@ pub async fn service_with(database_url: &str, change: impl FnOnce(&mut Config)) 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = Config::new(format!("http://{addr}"));
+    config.key_file = Some(key_file(database_url));
     change(&mut config);
     let state = AppState::connect(database_url, config).await.unwrap();
     let app = router(state.clone());
