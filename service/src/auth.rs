@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::ids::{RandomError, random_bytes};
 use crate::keys::{Audience, Limits};
+use crate::store::accounts::TokenKind;
 use crate::time::now_unix;
 
 /// The prefix of every API token the service issues (it makes a leaked
@@ -92,7 +93,14 @@ impl Caller {
             .ok_or_else(ApiError::unauthorized)?;
         let user = state
             .store
-            .token_account(&claims.tid, &claims.sub)
+            .token_account(
+                &claims.tid,
+                &claims.sub,
+                match limits.audience {
+                    Audience::Api => TokenKind::Api,
+                    Audience::Session => TokenKind::Session,
+                },
+            )
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Caller {

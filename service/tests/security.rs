@@ -648,3 +648,159 @@ async fn rotated_keys_verify_until_removed_and_links_survive_rotation() {
     }
     let _ = std::fs::remove_file(&other);
 }
+
+// ---------------------------------------------------------------------------
+// Item 2: sessions belong to the token that opened them.
+// ---------------------------------------------------------------------------
+
+/// The status of `GET /dashboard` with session cookie `cookie`: 200
+/// signed in, 303 (to sign in) otherwise.
+async fn dashboard_status(addr: std::net::SocketAddr, cookie: &str) -> u16 {
+    send(
+        addr,
+        "GET",
+        "/dashboard",
+        &[("cookie", &format!("cas_session={cookie}"))],
+        None,
+    )
+    .await
+    .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_with_their_token_are_listed_and_revoked_and_are_no_api_bearer() {
+    use collab_authz_service::web::session::sign_in;
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let email = collab_authz::Email::parse(&olivia.email).unwrap();
+    let first = sign_in(&svc.state, &email, &olivia.api_token)
+        .await
+        .unwrap();
+    let second = sign_in(&svc.state, &email, &olivia.api_token)
+        .await
+        .unwrap();
+    assert_eq!(dashboard_status(svc.addr, &first).await, 200);
+    assert_eq!(dashboard_status(svc.addr, &second).await, 200);
+
+    // A session cookie is not an API bearer.
+    assert_eq!(whoami(svc.addr, &first).await, 401, "cookie as bearer");
+    // Nor is a bearer a session cookie.
+    assert_eq!(
+        dashboard_status(svc.addr, &olivia.jwt).await,
+        303,
+        "bearer as cookie"
+    );
+
+    // Listed for their owner only.
+    let r = api.call(&olivia, "GET", "/v1/sessions", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let sessions = r.json()["sessions"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    for s in &sessions {
+        assert!(s["id"].as_str().unwrap().starts_with("tok_"), "{s}");
+        assert!(s["created_at"].as_str().unwrap().ends_with('Z'), "{s}");
+        assert!(s["expires_at"].as_str().unwrap().ends_with('Z'), "{s}");
+    }
+    let r = api.call(&ada, "GET", "/v1/sessions", None).await;
+    assert_eq!(r.json()["sessions"], json!([]), "{}", r.text());
+
+    // Revoked one by one; another user's revocation is a 404.
+    let tid = |cookie: &str| -> String {
+        use base64::Engine;
+        let payload: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(cookie.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        payload["tid"].as_str().unwrap().to_string()
+    };
+    let first_id = tid(&first);
+    let r = api
+        .call(&ada, "DELETE", &format!("/v1/sessions/{first_id}"), None)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(dashboard_status(svc.addr, &first).await, 200);
+    // An API token's id is no session.
+    let own_token = tid(&olivia.jwt);
+    let r = api
+        .call(
+            &olivia,
+            "DELETE",
+            &format!("/v1/sessions/{own_token}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(whoami(svc.addr, &olivia.jwt).await, 200);
+    let r = api
+        .call(&olivia, "DELETE", &format!("/v1/sessions/{first_id}"), None)
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        dashboard_status(svc.addr, &first).await,
+        303,
+        "revoked session"
+    );
+    assert_eq!(
+        dashboard_status(svc.addr, &second).await,
+        200,
+        "the other one"
+    );
+    let r = api.call(&olivia, "GET", "/v1/sessions", None).await;
+    assert_eq!(r.json()["sessions"].as_array().unwrap().len(), 1);
+
+    // On the dashboard: the sessions, each with a Sign out button.
+    let third = sign_in(&svc.state, &email, &olivia.api_token)
+        .await
+        .unwrap();
+    let third_id = tid(&third);
+    let page = send(
+        svc.addr,
+        "GET",
+        "/dashboard",
+        &[("cookie", &format!("cas_session={second}"))],
+        None,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let form = format!("/sessions/{third_id}/sign-out");
+    assert!(page.text().contains(&form), "{}", page.text());
+    assert!(page.text().contains("(this session)"));
+    let csrf = collab_authz_service::web::session::csrf_token(&second);
+    let r = send(
+        svc.addr,
+        "POST",
+        &form,
+        &[
+            ("cookie", &format!("cas_session={second}")),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        Some(format!("csrf={csrf}").into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        dashboard_status(svc.addr, &third).await,
+        303,
+        "signed out on the page"
+    );
+    assert_eq!(dashboard_status(svc.addr, &second).await, 200);
+
+    // Revoking the API token ends the sessions it opened.
+    let r = api.call(&olivia, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        dashboard_status(svc.addr, &second).await,
+        303,
+        "token revoked"
+    );
+    // Ada's sessions are hers: untouched.
+    let ada_email = collab_authz::Email::parse(&ada.email).unwrap();
+    let ada_session = sign_in(&svc.state, &ada_email, &ada.api_token)
+        .await
+        .unwrap();
+    assert_eq!(dashboard_status(svc.addr, &ada_session).await, 200);
+}

@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../migrations/0002_keys_outside_the_database.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/0003_sessions_belong_to_tokens.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations
