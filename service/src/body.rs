@@ -28,10 +28,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// The body of `req`, at most [`BODY_LIMIT`] bytes (else 413).
 async fn read(req: Request) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))
+    read_limited(req, BODY_LIMIT).await
 }
+
+/// The body of `req`, at most `limit` bytes: 413 past the limit, 408 when
+/// the router's body deadline ([`Config::body_timeout`](crate::Config))
+/// passed first (or the client went away).
+///
+/// # Errors
+/// [`ApiError::PayloadTooLarge`] or [`ApiError::RequestTimeout`].
+pub async fn read_limited(req: Request, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    let deadline = req
+        .extensions()
+        .get::<BodyDeadline>()
+        .map_or(0, |d| d.0.as_secs());
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|e| {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                ApiError::PayloadTooLarge(limit)
+            } else {
+                ApiError::RequestTimeout(deadline)
+            }
+        })
+}
+
+/// The body deadline of the router, as a request extension (for the 408's
+/// message).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub std::time::Duration);
 
 /// Parses `bytes` as `T` with the status rules of [`JsonBody`].
 ///

@@ -19,6 +19,11 @@
 //! | `serve --jwt-ttl-seconds S` | `JWT_TTL_SECONDS` | 3600 |
 //! | `serve --metrics-token TOKEN` | `METRICS_TOKEN` | none: `/metrics` open |
 //! | `serve --key-file PATH`, `keys ... --key-file PATH` | `KEY_FILE` | required |
+//! | `serve --header-read-timeout-seconds S` | `HEADER_READ_TIMEOUT_SECONDS` | 10 |
+//! | `serve --body-timeout-seconds S` | `BODY_TIMEOUT_SECONDS` | 30 |
+//! | `serve --idle-timeout-seconds S` | `IDLE_TIMEOUT_SECONDS` | 60 |
+//! | `serve --max-connections N` | `MAX_CONNECTIONS` | 1024 |
+//! | `serve --shutdown-timeout-seconds S` | `SHUTDOWN_TIMEOUT_SECONDS` | 20 |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -42,6 +47,7 @@
 use core::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::http::Uri;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -68,6 +74,20 @@ pub struct Config {
     /// process alone (tests, embedding), whose tokens and invitation
     /// links die with it.
     pub key_file: Option<PathBuf>,
+    /// How long a request head may take to arrive, from the moment the
+    /// server waits for it ([`server`](crate::server)).
+    pub header_read_timeout: Duration,
+    /// How long a request body may take to arrive, whole (then 408).
+    pub body_timeout: Duration,
+    /// A connection with no request being handled and no byte moving for
+    /// this long is closed.
+    pub idle_timeout: Duration,
+    /// At most this many connections open at once; the next ones wait in
+    /// the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, how long the requests in flight may take
+    /// before the connections still open are dropped.
+    pub shutdown_timeout: Duration,
 }
 
 impl Config {
@@ -96,6 +116,11 @@ impl Config {
             pool_size: DEFAULT_POOL_SIZE,
             metrics_token: None,
             key_file: None,
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECONDS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECONDS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
         }
     }
 
@@ -113,6 +138,11 @@ impl Config {
 const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
 const DEFAULT_REGION: &str = "local";
 const DEFAULT_POOL_SIZE: usize = 16;
+const DEFAULT_HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
+const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
+const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
+const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
 
 /// A setting that must not be shown: its `Debug` is `Secret(..)`.
 #[derive(Clone, PartialEq, Eq)]
@@ -412,6 +442,74 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Connections.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+/// How connections are bounded (`serve`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct ConnectionArgs {
+    /// How long a request head may take to arrive, in seconds, from the
+    /// moment the server waits for it (on a kept-alive connection, from
+    /// the previous response); then the connection is closed (1 to 3600).
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_read_timeout_seconds: u64,
+    /// How long a whole request body may take to arrive, in seconds; then
+    /// 408 (1 to 3600).
+    #[arg(
+        long,
+        env = "BODY_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_BODY_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub body_timeout_seconds: u64,
+    /// A connection with no request being handled and no byte read or
+    /// written for this many seconds is closed (1 to 3600).
+    #[arg(
+        long,
+        env = "IDLE_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_IDLE_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub idle_timeout_seconds: u64,
+    /// At most this many connections open at once; the next ones wait in
+    /// the listen backlog until one closes (1 to 1000000).
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
+        value_parser = max_connections
+    )]
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, how many seconds the requests in flight
+    /// may take before the connections still open are dropped (0 to
+    /// 3600).
+    #[arg(
+        long,
+        env = "SHUTDOWN_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub shutdown_timeout_seconds: u64,
+}
+
+fn max_connections(s: &str) -> Result<usize, String> {
+    s.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(|| format!("expected 1 to 1000000, got {s:?}"))
 }
 
 impl ServeArgs {
@@ -456,6 +554,11 @@ impl ServeArgs {
             region: region.to_string(),
             pool_size: self.database.db_pool_size,
             key_file: Some(self.key_file.clone()),
+            header_read_timeout: Duration::from_secs(self.connections.header_read_timeout_seconds),
+            body_timeout: Duration::from_secs(self.connections.body_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.connections.idle_timeout_seconds),
+            max_connections: self.connections.max_connections,
+            shutdown_timeout: Duration::from_secs(self.connections.shutdown_timeout_seconds),
             ..Config::new(public_url)
         })
     }

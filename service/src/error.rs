@@ -45,6 +45,9 @@ pub enum ApiError {
     /// expired invitation, a deleted resource's roster).
     #[error("{0}")]
     Gone(String),
+    /// 408: the request body did not arrive in time.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// 413: the body is over the limit.
     #[error("request body over the limit of {0} bytes")]
     PayloadTooLarge(usize),
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -35,6 +35,7 @@ pub mod keys;
 pub mod kind;
 mod ops;
 pub mod routes;
+pub mod server;
 pub mod shared;
 mod state;
 pub mod store;
@@ -74,7 +75,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
-        ));
+        ))
+        // Every request body has a deadline, whatever the server.
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            state.config.body_timeout,
+        ))
+        .layer(axum::Extension(body::BodyDeadline(
+            state.config.body_timeout,
+        )));
     // Layers wrap the routes present when they are added: the probes and
     // the scrape, merged after, are left out of the access log and the
     // request metrics, and every route gets a request id.

@@ -33,13 +33,13 @@ use collab_authz_service::config::{
     Cli, Command, Config, ConfigError, KeysCommand, ServeArgs, UserAddArgs, UserCommand,
 };
 use collab_authz_service::keys::KeyRing;
-use collab_authz_service::{AppState, router, telemetry, users};
+use collab_authz_service::{AppState, router, server, telemetry, users};
 
 /// A command with its settings checked.
 enum Plan {
     Serve {
         args: ServeArgs,
-        config: Config,
+        config: Box<Config>,
         database_url: String,
     },
     UserAdd {
@@ -53,7 +53,7 @@ fn plan(command: Command) -> Result<Plan, ConfigError> {
     match command {
         Command::Serve(args) => Ok(Plan::Serve {
             database_url: args.database.url()?.to_string(),
-            config: args.config()?,
+            config: Box::new(args.config()?),
             args,
         }),
         Command::User(UserCommand::Add(args)) => Ok(Plan::UserAdd {
@@ -92,7 +92,7 @@ fn main() -> ExitCode {
             args,
             config,
             database_url,
-        } => runtime.block_on(serve(&args, config, &database_url)),
+        } => runtime.block_on(serve(&args, *config, &database_url)),
         Plan::UserAdd { args, database_url } => runtime.block_on(user_add(args, &database_url)),
         Plan::Keys(command) => keys(&command),
     };
@@ -130,14 +130,15 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
         pool_size = config.pool_size,
         jwt_ttl_seconds = config.jwt_ttl_seconds,
         key_file = %args.key_file.display(),
+        max_connections = config.max_connections,
         metrics = if config.metrics_token.is_some() { "token" } else { "open" },
         "listening"
     );
+    let config = Config::clone(config);
     let app = router(state);
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+    server::serve(listener, app, &config, shutdown())
         .await
         .map_err(|e| format!("server: {e}"))?;
     tracing::info!("stopped");
@@ -145,7 +146,7 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
 }
 
 /// Resolves on Ctrl-C or SIGTERM; the server then stops accepting and
-/// finishes the requests in flight.
+/// finishes the requests in flight, for at most `--shutdown-timeout-seconds`.
 async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]

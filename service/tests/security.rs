@@ -5,6 +5,7 @@
 
 mod common;
 
+use collab_authz_service::Config;
 use collab_authz_service::keys::{Audience, Claims, KeyRing};
 use collab_authz_service::time::now_unix;
 use common::{Api, create_app, fresh_database, send, service, service_with, user};
@@ -803,4 +804,333 @@ async fn sessions_end_with_their_token_are_listed_and_revoked_and_are_no_api_bea
         .await
         .unwrap();
     assert_eq!(dashboard_status(svc.addr, &ada_session).await, 200);
+}
+
+// ---------------------------------------------------------------------------
+// Item 5: connections are bounded.
+// ---------------------------------------------------------------------------
+
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Reads from `stream` until it closes or `limit` passes: what was read
+/// and whether it closed (EOF or reset).
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    let deadline = Instant::now() + limit;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (out, false);
+        }
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(_) => return (out, false),
+            Ok(Ok(0)) | Ok(Err(_)) => return (out, true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Writes `header` bytes, then one more header line every 100 ms, until
+/// the server closes the connection or `limit` passes; how long it
+/// stayed open, or `None` if it never closed.
+async fn trickle_headers(addr: std::net::SocketAddr, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    write
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let closed = tokio::spawn(async move {
+        let mut buf = [0u8; 1024];
+        loop {
+            match read.read(&mut buf).await {
+                Ok(0) | Err(_) => return Instant::now(),
+                Ok(_) => {}
+            }
+        }
+    });
+    while start.elapsed() < limit {
+        if closed.is_finished() {
+            return Some(closed.await.unwrap() - start);
+        }
+        if write.write_all(b"X-Slow: 1\r\n").await.is_err() {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    closed.abort();
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_has_a_deadline() {
+    let database_url = fresh_database().await;
+    let svc = service_with(&database_url, |c| {
+        c.header_read_timeout = Duration::from_millis(500);
+        c.idle_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let open = trickle_headers(svc.addr, Duration::from_secs(6))
+        .await
+        .expect("a trickled head is cut off");
+    assert!(open >= Duration::from_millis(400), "{open:?}");
+    assert!(open < Duration::from_secs(3), "{open:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_body_has_a_deadline_and_answers_408() {
+    let database_url = fresh_database().await;
+    let svc = service_with(&database_url, |c| {
+        c.body_timeout = Duration::from_millis(500);
+        c.idle_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let mut stream = TcpStream::connect(svc.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/apps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"app\"",
+        olivia.jwt
+    );
+    let start = Instant::now();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // One byte every 100 ms: each chunk arrives well within 500 ms, the
+    // whole body never does.
+    let (mut read, mut write) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..60 {
+            if write.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") && start.elapsed() < Duration::from_secs(6) {
+        match tokio::time::timeout(Duration::from_millis(200), read.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let took = start.elapsed();
+    trickle.abort();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{took:?}: {text}");
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // Nothing was created.
+    let r = Api { addr: svc.addr }
+        .call(&olivia, "GET", "/v1/apps", None)
+        .await;
+    assert_eq!(r.json()["apps"], json!([]), "{}", r.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed() {
+    let database_url = fresh_database().await;
+    let svc = service_with(&database_url, |c| {
+        c.idle_timeout = Duration::from_millis(500);
+        c.header_read_timeout = Duration::from_secs(30);
+    })
+    .await;
+    // Silent from the start: closed by the idle bound (the head's is 30 s).
+    let start = Instant::now();
+    let mut silent = TcpStream::connect(svc.addr).await.unwrap();
+    let (_, closed) = read_until_closed(&mut silent, Duration::from_secs(6)).await;
+    let open = start.elapsed();
+    assert!(closed, "a silent connection stays open");
+    assert!(open >= Duration::from_millis(400), "{open:?}");
+    assert!(open < Duration::from_secs(3), "{open:?}");
+    // Kept alive after a request, then silent: closed too.
+    let mut kept = TcpStream::connect(svc.addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let (answer, closed) = read_until_closed(&mut kept, Duration::from_secs(6)).await;
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    assert!(closed, "an idle keep-alive connection stays open");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let database_url = fresh_database().await;
+    let svc = service_with(&database_url, |c| {
+        c.max_connections = 2;
+        c.idle_timeout = Duration::from_secs(30);
+        c.header_read_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let first = TcpStream::connect(svc.addr).await.unwrap();
+    let _second = TcpStream::connect(svc.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The third connects (the kernel's backlog) but is not served.
+    let mut third = TcpStream::connect(svc.addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut third, Duration::from_millis(800)).await;
+    assert!(
+        answer.is_empty(),
+        "served past the cap: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    // One closes: the third is served.
+    drop(first);
+    let (answer, _) = read_until_closed(&mut third, Duration::from_secs(5)).await;
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
+/// Opens a POST whose body never arrives whole (a request in flight).
+async fn body_in_flight(addr: std::net::SocketAddr) -> tokio::task::JoinHandle<()> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /sign-in HTTP/1.1\r\nHost: x\r\nCookie: cas_signin=abc\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncsrf=",
+        )
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        for _ in 0..300 {
+            if stream.write_all(b"a").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_has_a_deadline() {
+    let database_url = fresh_database().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        key_file: Some(common::key_file(&database_url)),
+        shutdown_timeout: Duration::from_millis(500),
+        body_timeout: Duration::from_secs(60),
+        idle_timeout: Duration::from_secs(60),
+        header_read_timeout: Duration::from_secs(60),
+        ..Config::new(format!("http://{addr}"))
+    };
+    let state = collab_authz_service::AppState::connect(&database_url, config.clone())
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        collab_authz_service::server::serve(
+            listener,
+            collab_authz_service::router(state),
+            &config,
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await
+    });
+    let slow = body_in_flight(addr).await;
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    stop.send(()).unwrap();
+    let done = tokio::time::timeout(Duration::from_secs(10), server).await;
+    let took = start.elapsed();
+    slow.abort();
+    assert!(
+        done.is_ok(),
+        "the server waited on its connections past the deadline"
+    );
+    assert!(
+        took >= Duration::from_millis(400),
+        "{took:?}: the request in flight was cut short"
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let (_, closed) = read_until_closed(&mut idle, Duration::from_secs(2)).await;
+    assert!(closed);
+    // The listener is closed.
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+#[test]
+fn sigterm_stops_the_binary_within_its_deadline() {
+    use std::process::{Command, Stdio};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let database_url = runtime.block_on(fresh_database());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &database_url)
+        .env("KEY_FILE", common::key_file(&database_url))
+        .env("SHUTDOWN_TIMEOUT_SECONDS", "1")
+        .env("BODY_TIMEOUT_SECONDS", "120")
+        .env("IDLE_TIMEOUT_SECONDS", "120")
+        .env("HEADER_READ_TIMEOUT_SECONDS", "120")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let Some(addr) = common::listening_addr(child.stdout.take().unwrap()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the service did not print its address");
+    };
+    let stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut { stderr }, &mut text);
+        text
+    });
+    let (slow, _trickle) = runtime.block_on(async {
+        let slow = body_in_flight(addr).await;
+        let trickle = trickle_headers(addr, Duration::from_millis(1));
+        let _ = trickle.await;
+        let held = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        (slow, held)
+    });
+    let start = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut exited = None;
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let took = start.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    slow.abort();
+    let log = log.join().unwrap();
+    let status = exited.unwrap_or_else(|| panic!("still running 10 s after SIGTERM:\n{log}"));
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(
+        took >= Duration::from_millis(900),
+        "{took:?}: cut before its deadline\n{log}"
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}\n{log}");
+    assert!(log.contains("shutdown deadline passed"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
 }

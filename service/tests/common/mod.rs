@@ -302,8 +302,15 @@ pub async fn service_with(database_url: &str, change: impl FnOnce(&mut Config)) 
     change(&mut config);
     let state = AppState::connect(database_url, config).await.unwrap();
     let app = router(state.clone());
+    let config = Config::clone(&state.config);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = collab_authz_service::server::serve(
+            listener,
+            app,
+            &config,
+            std::future::pending::<()>(),
+        )
+        .await;
     });
     Service {
         addr,
