@@ -1134,3 +1134,117 @@ fn sigterm_stops_the_binary_within_its_deadline() {
     assert!(log.contains("shutdown deadline passed"), "{log}");
     assert!(log.contains("stopped"), "{log}");
 }
+
+// ---------------------------------------------------------------------------
+// Item 3: a pending invitation tells nothing about the invitee's account.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_invitees_account_facts_are_unknown_until_they_accept() {
+    use collab_authz::org::directory::TwoFactor;
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    // Ada has an account with 2FA on, Bob one with it off, Eve none: as
+    // pending invitees, all three look the same.
+    let ada = common::user_2fa(&svc, "ada@example.com", Some("ada"), TwoFactor::Enabled).await;
+    common::user_2fa(&svc, "bob@example.com", Some("bob"), TwoFactor::Disabled).await;
+    create_app(&api, &olivia, "shop-api").await;
+    let mut ada_link = String::new();
+    for email in ["ada@example.com", "bob@example.com", "eve@example.com"] {
+        let r = api
+            .call(
+                &olivia,
+                "POST",
+                "/v1/apps/shop-api/collaborators",
+                Some(json!({"collaborator": {"email": email}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let c = r.json()["collaborator"].clone();
+        // The invitation's answer tells nothing either.
+        assert_eq!(c["user_id"], serde_json::Value::Null, "{c}");
+        assert_eq!(c["username"], "n/a", "{c}");
+        if email == "ada@example.com" {
+            ada_link = c["invitation_link"].as_str().unwrap().to_string();
+        }
+    }
+    let facts = |json: &serde_json::Value| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = json["collaborators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["email"].as_str().unwrap().to_string(),
+                    p["two_factor"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let r = api.call(&olivia, "GET", "/v1/directory", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut pending: Vec<(String, String)> = ["ada", "bob", "eve"]
+        .iter()
+        .map(|n| (format!("{n}@example.com"), "unknown".to_string()))
+        .collect();
+    pending.push(("olivia@example.com".into(), "enabled".into()));
+    assert_eq!(facts(&r.json()), pending, "{}", r.text());
+    let csv = api
+        .call(&olivia, "GET", "/v1/directory?format=csv", None)
+        .await
+        .text();
+    for line in csv.lines().filter(|l| !l.contains("olivia@")) {
+        assert!(
+            !line.contains("enabled") && !line.contains("disabled"),
+            "{csv}"
+        );
+    }
+    let collaborators = api
+        .call(&olivia, "GET", "/v1/apps/shop-api/collaborators", None)
+        .await
+        .json();
+    for c in collaborators["collaborators"].as_array().unwrap() {
+        assert_eq!(c["user_id"], serde_json::Value::Null, "{c}");
+        assert_eq!(c["username"], "n/a", "{c}");
+    }
+    // The page too.
+    let email = collab_authz::Email::parse(&olivia.email).unwrap();
+    let cookie = collab_authz_service::web::session::sign_in(&svc.state, &email, &olivia.api_token)
+        .await
+        .unwrap();
+    let page = send(
+        svc.addr,
+        "GET",
+        "/collaborators",
+        &[("cookie", &format!("cas_session={cookie}"))],
+        None,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    for person in ["ada@example.com", "bob@example.com", "eve@example.com"] {
+        let row = text
+            .split("<tr")
+            .find(|r| r.contains(person))
+            .unwrap_or_else(|| panic!("{person} not on the page: {text}"));
+        assert!(row.contains("tfa unknown"), "{row}");
+    }
+
+    // Once Ada accepts, her 2FA shows.
+    let path = ada_link.split_once(&svc.addr.to_string()).unwrap().1;
+    let r = api.call(&ada, "POST", path, None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = api.call(&olivia, "GET", "/v1/directory", None).await;
+    let got = facts(&r.json());
+    assert!(
+        got.contains(&("ada@example.com".into(), "enabled".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("bob@example.com".into(), "unknown".into())),
+        "{got:?}"
+    );
+}
