@@ -24,6 +24,10 @@
 //! | `serve --idle-timeout-seconds S` | `IDLE_TIMEOUT_SECONDS` | 60 |
 //! | `serve --max-connections N` | `MAX_CONNECTIONS` | 1024 |
 //! | `serve --shutdown-timeout-seconds S` | `SHUTDOWN_TIMEOUT_SECONDS` | 20 |
+//! | `serve --max-members N` | `MAX_MEMBERS` | 1000 |
+//! | `serve --max-pending-invitations N` | `MAX_PENDING_INVITATIONS` | 200 |
+//! | `serve --invitation-rate-limit N` | `INVITATION_RATE_LIMIT` | 100 |
+//! | `serve --invitation-rate-window-seconds S` | `INVITATION_RATE_WINDOW_SECONDS` | 3600 |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -88,6 +92,18 @@ pub struct Config {
     /// After SIGTERM or Ctrl-C, how long the requests in flight may take
     /// before the connections still open are dropped.
     pub shutdown_timeout: Duration,
+    /// At most this many people on one app's or database's roster (owner
+    /// and pending invitees included); an invitation past it is a 422.
+    pub max_members: usize,
+    /// At most this many pending invitations on one roster (422 past it).
+    pub max_pending_invitations: usize,
+    /// At most this many invitations by one person in
+    /// [`invitation_rate_window`](Self::invitation_rate_window), counted
+    /// from the database (so across replicas); past it, 429 with
+    /// `Retry-After`.
+    pub invitation_rate_limit: u32,
+    /// The window of [`invitation_rate_limit`](Self::invitation_rate_limit).
+    pub invitation_rate_window: Duration,
 }
 
 impl Config {
@@ -121,6 +137,10 @@ impl Config {
             idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+            max_members: DEFAULT_MAX_MEMBERS,
+            max_pending_invitations: DEFAULT_MAX_PENDING_INVITATIONS,
+            invitation_rate_limit: DEFAULT_INVITATION_RATE_LIMIT,
+            invitation_rate_window: Duration::from_secs(DEFAULT_INVITATION_RATE_WINDOW_SECONDS),
         }
     }
 
@@ -143,6 +163,10 @@ const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
 const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
 const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
+const DEFAULT_MAX_MEMBERS: usize = 1000;
+const DEFAULT_MAX_PENDING_INVITATIONS: usize = 200;
+const DEFAULT_INVITATION_RATE_LIMIT: u32 = 100;
+const DEFAULT_INVITATION_RATE_WINDOW_SECONDS: u64 = 3600;
 
 /// A setting that must not be shown: its `Debug` is `Secret(..)`.
 #[derive(Clone, PartialEq, Eq)]
@@ -445,6 +469,56 @@ pub struct ServeArgs {
     /// Connections.
     #[command(flatten)]
     pub connections: ConnectionArgs,
+    /// Growth.
+    #[command(flatten)]
+    pub growth: GrowthArgs,
+}
+
+/// How far rosters and invitations may grow (`serve`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Growth")]
+pub struct GrowthArgs {
+    /// At most this many people on one app's or database's roster, owner
+    /// and pending invitees included; an invitation past it answers 422
+    /// (1 to 100000).
+    #[arg(
+        long,
+        env = "MAX_MEMBERS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_MEMBERS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize)
+    )]
+    pub max_members: usize,
+    /// At most this many pending invitations on one roster; past it, 422
+    /// (1 to 100000).
+    #[arg(
+        long,
+        env = "MAX_PENDING_INVITATIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_PENDING_INVITATIONS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize)
+    )]
+    pub max_pending_invitations: usize,
+    /// At most this many invitations sent by one person per
+    /// `--invitation-rate-window-seconds`, on all replicas together;
+    /// past it, 429 with `Retry-After` (1 to 1000000).
+    #[arg(
+        long,
+        env = "INVITATION_RATE_LIMIT",
+        value_name = "N",
+        default_value_t = DEFAULT_INVITATION_RATE_LIMIT,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub invitation_rate_limit: u32,
+    /// The window of `--invitation-rate-limit`, in seconds (1 to 604800).
+    #[arg(
+        long,
+        env = "INVITATION_RATE_WINDOW_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_INVITATION_RATE_WINDOW_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub invitation_rate_window_seconds: u64,
 }
 
 /// How connections are bounded (`serve`).
@@ -559,6 +633,10 @@ impl ServeArgs {
             idle_timeout: Duration::from_secs(self.connections.idle_timeout_seconds),
             max_connections: self.connections.max_connections,
             shutdown_timeout: Duration::from_secs(self.connections.shutdown_timeout_seconds),
+            max_members: self.growth.max_members,
+            max_pending_invitations: self.growth.max_pending_invitations,
+            invitation_rate_limit: self.growth.invitation_rate_limit,
+            invitation_rate_window: Duration::from_secs(self.growth.invitation_rate_window_seconds),
             ..Config::new(public_url)
         })
     }

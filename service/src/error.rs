@@ -54,6 +54,15 @@ pub enum ApiError {
     /// 422: well-formed but invalid (wrong type, unknown field, bad value).
     #[error("{0}")]
     Unprocessable(String),
+    /// 429: the caller did this too often; `Retry-After` says when the
+    /// next one is accepted.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What was limited and how.
+        message: String,
+        /// Seconds until the next one is accepted.
+        retry_after: u64,
+    },
     /// 503: the database cannot be reached; the cause is logged.
     #[error("the database is unavailable, retry later")]
     Unavailable(String),
@@ -77,6 +86,7 @@ impl ApiError {
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -129,6 +139,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after),
             );
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -57,7 +57,11 @@ impl AppState {
     /// A state on an open, migrated `pool` with `keys`.
     #[must_use]
     pub fn new(pool: Pool, keys: keys::Keys, config: Config) -> Self {
-        let store = store::Store::new(pool.clone(), keys.clone());
+        let store =
+            store::Store::new(pool.clone(), keys.clone()).with_growth_limits(store::GrowthLimits {
+                max_members: config.max_members,
+                max_pending: config.max_pending_invitations,
+            });
         Self {
             pool,
             keys: Arc::new(keys),

@@ -1248,3 +1248,209 @@ async fn a_pending_invitees_account_facts_are_unknown_until_they_accept() {
         "{got:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Item 4: bounded growth.
+// ---------------------------------------------------------------------------
+
+async fn invite_status(api: &Api, by: &common::User, app: &str, email: &str) -> common::Response {
+    api.call(
+        by,
+        "POST",
+        &format!("/v1/apps/{app}/collaborators"),
+        Some(json!({"collaborator": {"email": email, "is_limited": false}})),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rosters_are_bounded_after_the_crate_decides() {
+    let database_url = fresh_database().await;
+    let svc = service_with(&database_url, |c| {
+        c.max_members = 5;
+        c.max_pending_invitations = 3;
+    })
+    .await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let bob = user(&svc, "bob@example.com", Some("bob")).await;
+    let stranger = user(&svc, "stranger@example.com", Some("stranger")).await;
+    create_app(&api, &olivia, "shop-api").await;
+    let mut links = Vec::new();
+    for email in ["ada@example.com", "bob@example.com", "carol@example.com"] {
+        let r = invite_status(&api, &olivia, "shop-api", email).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        links.push(
+            r.json()["collaborator"]["invitation_link"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // Three pending: the fourth invitation is refused, and says why.
+    let r = invite_status(&api, &olivia, "shop-api", "dan@example.com").await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.error().contains("MAX_PENDING_INVITATIONS = 3"),
+        "{}",
+        r.error()
+    );
+    // The crate decides first: a stranger learns nothing about the size.
+    let r = invite_status(&api, &stranger, "shop-api", "dan@example.com").await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    // Ada and Bob accept: two places free up among the pending.
+    for (who, link) in [(&ada, &links[0]), (&bob, &links[1])] {
+        let path = link.split_once(&svc.addr.to_string()).unwrap().1;
+        let r = api.call(who, "POST", path, None).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let r = invite_status(&api, &olivia, "shop-api", "dan@example.com").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    // Olivia, Ada, Bob, Carol and Dan: five, the most.
+    let r = invite_status(&api, &olivia, "shop-api", "erin@example.com").await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.error().contains("MAX_MEMBERS = 5"), "{}", r.error());
+    // A collaborator inviting meets the same bound.
+    let r = invite_status(&api, &ada, "shop-api", "erin@example.com").await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    // Nothing was written by the refusals.
+    let list = api
+        .call(&olivia, "GET", "/v1/apps/shop-api/collaborators", None)
+        .await;
+    assert_eq!(list.json()["collaborators"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_are_rate_limited_per_inviter_across_replicas() {
+    let database_url = fresh_database().await;
+    let limit = |c: &mut Config| {
+        c.invitation_rate_limit = 3;
+        c.invitation_rate_window = Duration::from_secs(3);
+    };
+    let one = service_with(&database_url, limit).await;
+    let two = service_with(&database_url, limit).await;
+    let (api_one, api_two) = (Api { addr: one.addr }, Api { addr: two.addr });
+    let olivia = user(&one, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&one, "ada@example.com", Some("ada")).await;
+    create_app(&api_one, &olivia, "shop-api").await;
+    create_app(&api_one, &ada, "blog").await;
+    // Three invitations, over both replicas and two apps.
+    let start = Instant::now();
+    assert_eq!(
+        invite_status(&api_one, &olivia, "shop-api", "a@example.com")
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        invite_status(&api_two, &olivia, "shop-api", "b@example.com")
+            .await
+            .status,
+        201
+    );
+    let r = api_two
+        .call(
+            &olivia,
+            "POST",
+            "/v1/databases",
+            Some(json!({"database": {"name": "main-db"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = api_one
+        .call(
+            &olivia,
+            "POST",
+            "/v1/databases/main-db/collaborators",
+            Some(json!({"collaborator": {"email": "c@example.com"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    // The fourth, on either replica: 429 with Retry-After.
+    for api in [&api_one, &api_two] {
+        let r = invite_status(api, &olivia, "shop-api", "d@example.com").await;
+        assert_eq!(r.status, 429, "{}", r.text());
+        let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=3).contains(&wait), "{wait}");
+        assert!(r.error().contains("3 invitations"), "{}", r.error());
+    }
+    // Someone else is not limited by Olivia's invitations.
+    assert_eq!(
+        invite_status(&api_two, &ada, "blog", "d@example.com")
+            .await
+            .status,
+        201
+    );
+    // Retry-After tells the truth: after it, the next one passes.
+    let r = invite_status(&api_one, &olivia, "shop-api", "d@example.com").await;
+    let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    tokio::time::sleep(Duration::from_secs(wait) + Duration::from_millis(200)).await;
+    let r = invite_status(&api_one, &olivia, "shop-api", "d@example.com").await;
+    assert_eq!(
+        r.status,
+        201,
+        "{:?} after the first: {}",
+        start.elapsed(),
+        r.text()
+    );
+    // The refused invitation wrote nothing.
+    let list = api_one
+        .call(&olivia, "GET", "/v1/apps/shop-api/collaborators", None)
+        .await;
+    assert_eq!(list.json()["collaborators"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_snapshots_a_read_can_use_are_kept() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let id = create_app(&api, &olivia, "shop-a").await;
+    // 260 renames: 261 events, snapshots due at 64, 128, 192 and 256.
+    for i in 0..260 {
+        let (from, to) = if i % 2 == 0 {
+            ("shop-a", "shop-b")
+        } else {
+            ("shop-b", "shop-a")
+        };
+        let r = api
+            .call(
+                &olivia,
+                "PATCH",
+                &format!("/v1/apps/{from}"),
+                Some(json!({"app": {"name": to}})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{i}: {}", r.text());
+    }
+    let client = svc.state.pool.get().await.unwrap();
+    let seqs: Vec<i64> = client
+        .query(
+            "SELECT seq FROM roster_snapshots WHERE resource_id = $1 ORDER BY seq",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        seqs,
+        vec![1, 192, 256],
+        "the creation one and the two latest"
+    );
+    // Reads without the cache resume the latest and give the same roster.
+    svc.state.store.set_cache_enabled(false);
+    let r = api.call(&olivia, "GET", "/v1/apps/shop-a", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = api
+        .call(
+            &olivia,
+            "GET",
+            &format!("/v1/apps/{id}/events?limit=5"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -4,7 +4,7 @@
 
 use collab_authz::api::{InviteBody, UpdateBody};
 use collab_authz::membership::{
-    AcceptError, Command, Invitation, InvitationToken, MemberId, Timestamp, Username,
+    AcceptError, Command, Invitation, InvitationToken, MemberId, MemberStatus, Timestamp, Username,
 };
 use collab_authz::{Email, Event, ResourceKind, Role, Roster};
 
@@ -103,6 +103,65 @@ pub(super) struct Facts<'a> {
     pub(super) now: u64,
     pub(super) keys: &'a Keys,
     pub(super) stats: &'a Stats,
+    pub(super) limits: &'a GrowthLimits,
+}
+
+/// How large a roster may grow: a service policy (the platform's storage
+/// and page sizes), not a membership rule, so it is checked here, on the
+/// roster at the version the write is decided at, after the crate has
+/// decided the invitation: the compare-and-set that appends it fails if
+/// the roster moved, and the write decides again, so two replicas cannot
+/// both take the last place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrowthLimits {
+    /// At most this many people on a roster, owner and pending invitees
+    /// included.
+    pub max_members: usize,
+    /// At most this many pending invitations on a roster.
+    pub max_pending: usize,
+}
+
+impl GrowthLimits {
+    /// No limit (a store built without settings).
+    pub const NONE: Self = Self {
+        max_members: usize::MAX,
+        max_pending: usize::MAX,
+    };
+
+    /// Whether one more invitation fits `roster` (of `kind`); a 422
+    /// refusal saying which limit it would pass and what to do.
+    ///
+    /// # Errors
+    /// [`Refusal`] of class invalid.
+    pub fn check(&self, roster: &Roster, kind: ResourceKind) -> Result<(), Refusal> {
+        let word = crate::kind::singular(kind);
+        let members = roster.iter().count();
+        if members >= self.max_members {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {members} members and invitations, the most this service \
+                     allows (MAX_MEMBERS = {}): remove someone or withdraw an invitation first",
+                    self.max_members
+                ),
+            ));
+        }
+        let pending = roster
+            .iter()
+            .filter(|m| m.status() == MemberStatus::Pending)
+            .count();
+        if pending >= self.max_pending {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {pending} pending invitations, the most this service allows \
+                     (MAX_PENDING_INVITATIONS = {}): withdraw one, or wait until one is accepted",
+                    self.max_pending
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn member_id(kind: ResourceKind, id: &str) -> Result<MemberId, Refusal> {
@@ -125,6 +184,13 @@ pub(super) fn decide(
         roster.decide_command(facts.actor, &command, at)
     })
     .map_err(|e| Refusal::new(kind, &e))?;
+    if matches!(change, Change::Invite { .. } | Change::InviteBody { .. })
+        && !outcome.events().is_empty()
+    {
+        // After the crate: whoever may not invite gets the crate's answer,
+        // never a word about the roster's size.
+        facts.limits.check(roster, kind)?;
+    }
     let member_id = match change {
         Change::Invite { .. } | Change::InviteBody { .. } => facts.invite_id.map(str::to_string),
         Change::Accept { member_id, .. }

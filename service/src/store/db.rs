@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         3,
         include_str!("../../migrations/0003_sessions_belong_to_tokens.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/0004_invitations_by_inviter.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations

@@ -33,7 +33,9 @@
 //! gives the roster at the current version when nothing changed, applies
 //! only the new events when something did, and otherwise
 //! [resumes](Roster::resume) the latest snapshot (one at creation, then
-//! one every [`SNAPSHOT_EVERY`] events).
+//! one every [`SNAPSHOT_EVERY`] events; storing one deletes those no read
+//! can use any more: a resource keeps its creation snapshot and its two
+//! latest).
 
 pub mod access;
 pub mod accounts;
@@ -55,7 +57,7 @@ use deadpool_postgres::Pool;
 use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
-pub use command::Change;
+pub use command::{Change, GrowthLimits};
 pub use error::{AccessError, Refusal, StoreError, WriteError};
 pub use rosters::{Holding, Owned};
 pub use write::Committed;
@@ -117,6 +119,7 @@ pub struct Store {
     cache: Mutex<HashMap<String, Cached>>,
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
+    limits: command::GrowthLimits,
     /// Use counters.
     pub stats: Stats,
     cache_enabled: AtomicBool,
@@ -141,9 +144,18 @@ impl Store {
             cache: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
+            limits: command::GrowthLimits::NONE,
             stats: Stats::default(),
             cache_enabled: AtomicBool::new(true),
         }
+    }
+
+    /// The store with rosters bounded by `limits` (checked when an
+    /// invitation is decided).
+    #[must_use]
+    pub fn with_growth_limits(mut self, limits: command::GrowthLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The connection pool (for health checks and metrics).

@@ -124,6 +124,16 @@ WITH moved AS (
     SELECT moved.id, moved.version, $13::jsonb FROM moved WHERE $13::jsonb IS NOT NULL
     ON CONFLICT DO NOTHING
     RETURNING 1
+), pruned AS (
+    -- With a new snapshot, only the ones a read can still use stay: the
+    -- new one, the latest before it (for a reader that read the version
+    -- just before this write; this statement's snapshot does not see the
+    -- insert above) and the creation one (seq 1, one member: a reader
+    -- further behind resumes it and replays the log).
+    DELETE FROM roster_snapshots s USING moved
+     WHERE $13::jsonb IS NOT NULL AND s.resource_id = moved.id AND s.seq > 1
+       AND s.seq < (SELECT max(p.seq) FROM roster_snapshots p WHERE p.resource_id = moved.id)
+    RETURNING 1
 )
 SELECT id, kind, name, version, created_at FROM moved";
 
@@ -214,6 +224,7 @@ impl Store {
             now: now_unix(),
             keys: &self.keys,
             stats: &self.stats,
+            limits: &self.limits,
         }
     }
 
