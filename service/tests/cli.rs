@@ -368,9 +368,9 @@ async fn flow(bin: PathBuf, transfer_bin: PathBuf) {
     let ada = user(&svc, "ada@example.com", Some("ada")).await;
     let lin = user(&svc, "lin@example.com", Some("lin")).await;
     let (o, a, l) = (
-        Cli::new(&bin, &url, "owner"),
-        Cli::new(&bin, &url, "collaborator"),
-        Cli::new(&bin, &url, "limited"),
+        Cli::new(&bin, &url, "olivia"),
+        Cli::new(&bin, &url, "ada"),
+        Cli::new(&bin, &url, "lin"),
     );
     let people = [
         (&o, &olivia, Role::Owner),
@@ -698,6 +698,34 @@ async fn flow(bin: PathBuf, transfer_bin: PathBuf) {
             );
         }
     }
+
+    // apps, collaborators-remove, destroy, after the transfer: ada owns
+    // the app, olivia collaborates.
+    let after = [
+        (&a, &ada, Role::Owner),
+        (&o, &olivia, Role::Collaborator),
+        (&l, &lin, Role::LimitedCollaborator),
+    ];
+    for (cli, _, _) in &after {
+        let out = cli.sh(&["apps"], "").await;
+        assert_eq!(out.code, 0, "{}", out.all());
+        assert!(out.stdout.contains(app), "{}", out.all());
+    }
+    let out = l.app(app, &["collaborators-remove", &olivia.email]).await;
+    let may = allowed(Role::LimitedCollaborator, Action::RevokeCollaborator, &none);
+    let why = refusal(Role::LimitedCollaborator, Action::RevokeCollaborator);
+    assert_decided(&out, may, &why, "collaborators-remove");
+    let out = a.app(app, &["collaborators-remove", &lin.email]).await;
+    assert_eq!(out.code, 0, "{}", out.all());
+    for (cli, _, role) in after.iter().rev().skip(1) {
+        let out = cli.app(app, &["destroy", "--force"]).await;
+        let may = allowed(*role, Action::Delete, &none);
+        assert_decided(&out, may, &refusal(*role, Action::Delete), "destroy");
+    }
+    let r = api
+        .call(&ada, "GET", &format!("/v1/apps/{app}"), None)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
 }
 
 /// The platform routes' answers that the CLI does not show: the 422's

@@ -8,12 +8,12 @@
 //! | `GET /v1/regions` | anyone |
 //! | `POST /v1/apps`, `GET /v1/apps` | any caller |
 //! | `GET /v1/apps/{app}` | active members |
-//! | `PATCH /v1/apps/{app}` (rename), `DELETE /v1/apps/{app}` | owner (the crate decides) |
+//! | `PATCH /v1/apps/{app}` (rename; `owner`: the platform's transfer, a transfer request), `DELETE /v1/apps/{app}` | owner (the crate decides) |
 //! | `POST/DELETE /v1/apps/{app}/transfer`, `POST .../transfer/accept` | owner; target |
 //! | `GET/POST /v1/apps/{app}/collaborators` | members; managers |
 //! | `PATCH/DELETE /v1/apps/{app}/collaborators/{id}` | managers; a member leaving |
 //! | `POST /v1/invitations/{resource}/{member}/{secret}` | the invitee |
-//! | `GET /v1/apps/{app}/events` | `view_activity` |
+//! | `GET /v1/apps/{app}/events` (`?after=&limit=`: the service's log; `?page=&per_page=`: the platform's timeline) | `view_activity` |
 //! | `POST /v1/apps/{app}/restart` | `restart` |
 //! | `GET/PUT /v1/apps/{app}/variables`, `DELETE .../variables/{id}` | `view_env_var_names` (values: `view_env_var_values`); `manage_env_vars` |
 //! | `GET/POST /v1/apps/{app}/deployments`, `GET .../deployments/{id}` | `view_deployments`; `deploy_any_branch` |
