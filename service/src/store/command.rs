@@ -1,15 +1,10 @@
-//! What a route asks the store to write ([`Change`]), and the one
-//! function that asks the crate to decide it (`decide`): the only place
-//! the service calls the crate's membership operations.
+//! What a route asks the store to write ([`Change`]): data only. The
+//! write path (`write.rs`) turns it into the crate's command and asks the
+//! crate to decide it.
 
 use collab_authz::api::{InviteBody, UpdateBody};
-use collab_authz::membership::{
-    AcceptError, Command, Invitation, InvitationToken, MemberId, Timestamp, Username,
-};
-use collab_authz::{Email, Event, ResourceKind, Role, Roster};
-
-use super::{Refusal, ResourceRow, Stats, StoreError, WriteError, timed};
-use crate::keys::Keys;
+use collab_authz::membership::Username;
+use collab_authz::{Email, Role};
 
 /// A write asked by the caller of a route: a membership operation, a
 /// rename or a deletion. The crate decides each.
@@ -81,133 +76,4 @@ pub enum Change {
     },
     /// Delete the resource.
     Delete,
-}
-
-/// What a write decided: the events, the membership concerned (the
-/// invited one for an invitation) and, for an invitation, its link's
-/// secret.
-#[derive(Debug)]
-pub(super) struct Decided {
-    pub(super) events: Vec<Event>,
-    pub(super) member_id: Option<String>,
-    pub(super) secret: Option<String>,
-}
-
-/// The inputs of a decision besides the change.
-pub(super) struct Facts<'a> {
-    pub(super) resource: &'a ResourceRow,
-    pub(super) actor: &'a Email,
-    /// The id chosen for an invited membership (once per write, so that a
-    /// retried invitation keeps it).
-    pub(super) invite_id: Option<&'a str>,
-    pub(super) now: u64,
-    pub(super) keys: &'a Keys,
-    pub(super) stats: &'a Stats,
-}
-
-fn member_id(kind: ResourceKind, id: &str) -> Result<MemberId, Refusal> {
-    MemberId::new(id).map_err(|_| Refusal::not_found(kind, "collaborator"))
-}
-
-/// Decides `change` against `roster` (the roster at the resource's
-/// version): the events to append, none when the state asked for already
-/// holds. The one command call of the service: every membership rule is
-/// the crate's ([`Roster::decide_command`]).
-pub(super) fn decide(
-    roster: &Roster,
-    change: &Change,
-    facts: &Facts<'_>,
-) -> Result<Decided, WriteError> {
-    let kind = facts.resource.kind;
-    let (command, secret) = command(change, facts)?;
-    let at = Timestamp::from_unix_seconds(facts.now);
-    let outcome = timed(facts.stats, || {
-        roster.decide_command(facts.actor, &command, at)
-    })
-    .map_err(|e| Refusal::new(kind, &e))?;
-    let member_id = match change {
-        Change::Invite { .. } | Change::InviteBody { .. } => facts.invite_id.map(str::to_string),
-        Change::Accept { member_id, .. }
-        | Change::ChangeRole { member_id, .. }
-        | Change::Update { member_id, .. }
-        | Change::Remove { member_id } => Some(member_id.clone()),
-        _ => None,
-    };
-    Ok(Decided {
-        events: outcome.into_events(),
-        member_id,
-        secret,
-    })
-}
-
-/// The crate's command for `change`, and for an invitation the link's
-/// secret (derived once, here).
-fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String>), WriteError> {
-    let kind = facts.resource.kind;
-    let member = |id: &str| member_id(kind, id);
-    Ok(match change {
-        Change::Invite { email, role } => {
-            let id = facts
-                .invite_id
-                .ok_or_else(|| StoreError::corrupt("invite id"))?;
-            let secret = facts.keys.invitation_secret(&facts.resource.id, id);
-            let token = InvitationToken::new(secret.as_str()).map_err(StoreError::corrupt)?;
-            let mut invitation = Invitation::new(member(id)?, email.clone(), token);
-            if let Some(role) = role {
-                invitation = invitation.with_role(*role);
-            }
-            (Command::invite(invitation), Some(secret))
-        }
-        Change::InviteBody { body } => {
-            let id = facts
-                .invite_id
-                .ok_or_else(|| StoreError::corrupt("invite id"))?;
-            let secret = facts.keys.invitation_secret(&facts.resource.id, id);
-            let token = InvitationToken::new(secret.as_str()).map_err(StoreError::corrupt)?;
-            (body.to_command(member(id)?, token), Some(secret))
-        }
-        Change::Accept {
-            member_id: id,
-            secret,
-            username,
-        } => {
-            // An id or a secret that cannot be one is no invitation.
-            let none = || Refusal::new(kind, &AcceptError::NoInvitation);
-            let member = MemberId::new(id.as_str()).map_err(|_| none())?;
-            let token = InvitationToken::new(secret.as_str()).map_err(|_| none())?;
-            let username = username.clone();
-            (
-                Command::Accept {
-                    member,
-                    token,
-                    username,
-                },
-                None,
-            )
-        }
-        Change::ChangeRole {
-            member_id: id,
-            role,
-        } => (Command::change_role(member(id)?, *role), None),
-        Change::Update {
-            member_id: id,
-            body,
-        } => (body.to_command(member(id)?), None),
-        Change::Remove { member_id: id } => (
-            Command::Remove {
-                member: member(id)?.into(),
-            },
-            None,
-        ),
-        Change::RequestTransfer { email } => (
-            Command::RequestTransfer {
-                to: email.clone().into(),
-            },
-            None,
-        ),
-        Change::AcceptTransfer => (Command::AcceptTransfer, None),
-        Change::CancelTransfer => (Command::CancelTransfer, None),
-        Change::Rename { name } => (Command::Rename { name: name.clone() }, None),
-        Change::Delete => (Command::Delete, None),
-    })
 }
