@@ -67,13 +67,24 @@ impl ResourceBody {
         }
     }
 
-    /// The name, under the key of `kind` and no other, checked.
+    /// The name, under the key of `kind` and no other, checked (no
+    /// `owner`: only a `PATCH` transfers).
     fn name(self, kind: ResourceKind) -> ApiResult<String> {
-        match self.patch(kind)? {
-            Patch::Rename(name) => Ok(name),
-            Patch::Transfer(_) => Err(ApiError::Unprocessable(
+        match self.fields(kind)? {
+            Named {
+                name: Some(name),
+                owner: None,
+            } => {
+                validate_name(&name)?;
+                Ok(name)
+            }
+            Named { owner: Some(_), .. } => Err(ApiError::Unprocessable(
                 "owner: only a PATCH transfers; this route takes a name".into(),
             )),
+            Named { .. } => Err(ApiError::Unprocessable(format!(
+                "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
+                singular(kind)
+            ))),
         }
     }
 
