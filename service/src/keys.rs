@@ -1,7 +1,8 @@
 //! The service's signing material, kept outside the database: the key
 //! file ([`KeyRing`]) and what is derived from it ([`Keys`]): HS256
-//! bearer tokens ([`Keys::sign`], [`Keys::verify`]) and invitation-link
-//! secrets ([`Keys::invitation_secret`]).
+//! bearer tokens ([`Keys::sign`], [`Keys::verify`]), invitation-link
+//! secrets ([`Keys::invitation_secret`]) and the signatures of short-lived
+//! logs URLs ([`Keys::logs_signature`]).
 //!
 //! The key file is text, one key a line, `#` comments:
 //!
@@ -357,6 +358,7 @@ impl KeyRing {
 pub struct Keys {
     signing: Vec<(String, Vec<u8>)>,
     invitation: Vec<u8>,
+    logs: Vec<u8>,
 }
 
 impl core::fmt::Debug for Keys {
@@ -412,7 +414,34 @@ impl Keys {
                 &ring.link.0,
                 &[b"collab-authz-service key file invitation link"],
             ),
+            // The link key's, under another label: stable across signing-key
+            // rotations, and never passes for a bearer or a link secret.
+            logs: hmac(&ring.link.0, &[b"collab-authz-service key file logs url"]),
         }
+    }
+
+    /// The signature of a logs URL (`GET /v1/apps/{app}/logs` hands it
+    /// out): the app, the account, the API token behind the caller's
+    /// bearer and the URL's issue time (Unix seconds), base64url. Its own
+    /// derived key: it can never pass for a bearer token or an invitation
+    /// secret.
+    #[must_use]
+    pub fn logs_signature(
+        &self,
+        resource_id: &str,
+        user_id: &str,
+        token_id: &str,
+        issued: u64,
+    ) -> String {
+        URL_SAFE_NO_PAD.encode(hmac(
+            &self.logs,
+            &[
+                resource_id.as_bytes(),
+                user_id.as_bytes(),
+                token_id.as_bytes(),
+                &issued.to_be_bytes(),
+            ],
+        ))
     }
 
     /// The secret of the invitation link of membership `member_id` of

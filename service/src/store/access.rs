@@ -53,10 +53,11 @@ pub enum Seen {
 /// ```
 #[derive(Debug)]
 pub struct Opened {
-    resource: ResourceRow,
-    roster: Arc<Roster>,
-    caller: Email,
-    seen: Seen,
+    // Read by the write path (`write.rs`) without a call back up here.
+    pub(super) resource: ResourceRow,
+    pub(super) roster: Arc<Roster>,
+    pub(super) caller: Email,
+    pub(super) seen: Seen,
 }
 
 /// An [`Opened`] resource on which the crate allowed the caller an action:
@@ -208,10 +209,6 @@ impl Opened {
     #[must_use]
     pub fn seen(&self) -> Seen {
         self.seen
-    }
-
-    pub(super) fn into_parts(self) -> (ResourceRow, Arc<Roster>, Email) {
-        (self.resource, self.roster, self.caller)
     }
 }
 

@@ -12,15 +12,19 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (
         2,
-        include_str!("../../migrations/0002_keys_outside_the_database.sql"),
+        include_str!("../../migrations/0002_deployment_pusher.sql"),
     ),
     (
         3,
-        include_str!("../../migrations/0003_sessions_belong_to_tokens.sql"),
+        include_str!("../../migrations/0003_keys_outside_the_database.sql"),
     ),
     (
         4,
-        include_str!("../../migrations/0004_invitations_by_inviter.sql"),
+        include_str!("../../migrations/0004_sessions_belong_to_tokens.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/0005_invitations_by_inviter.sql"),
     ),
 ];
 

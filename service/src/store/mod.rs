@@ -5,9 +5,9 @@
 //! | file | concern |
 //! | --- | --- |
 //! | [`access`] | the one access step: load a resource and its roster once, check visibility, decide once, hand back a guarded value |
-//! | `rosters` | resources, rosters (snapshots, the cache) and the log: reads and creation |
-//! | `write` | the one write path: decide against the roster at `v`, compare-and-set the version, append (optimistic, then under the row lock) |
-//! | [`command`] | what a route asks to write, and the one function that asks the crate to decide it |
+//! | `rosters` | resources, rosters (snapshots, the per-process cache) and the log: reads and creation |
+//! | `write` | the one write path: turn a [`Change`] into the crate's command, decide it against the roster at `v` (the only call of the crate's membership operations), compare-and-set the version, append (optimistic, then under the row lock) |
+//! | [`command`] | what a route asks to write ([`Change`]): data only |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
 //! | [`db`] | the pool, the embedded migrations and the readiness question |
@@ -15,13 +15,13 @@
 //!
 //! Storage: each app's and dedicated database's log is a run of rows
 //! `(resource_id, seq)` in `resource_log`, unique, each the crate's own
-//! [`Event`] (its serde form, with its schema version `"v"`), with
+//! [`Event`](collab_authz::Event) (its serde form, with its schema version `"v"`), with
 //! `resources.version` the last `seq` (the roster's
-//! [`version`](Roster::version)). A write decides against the roster at
+//! [`version`](collab_authz::Roster::version)). A write decides against the roster at
 //! version `v` (on a shared reference: no copy), and in one statement
 //! moves `resources.version` from `v` to `v + n` (a compare-and-set on the
 //! row) and inserts the `n` events at `v + 1 ..= v + n`; then it
-//! [applies](Roster::apply) them to the cached roster. A concurrent writer
+//! [applies](collab_authz::Roster::apply) them to the cached roster. A concurrent writer
 //! that decided at the same `v` finds the version moved (or collides on
 //! the unique key), reloads and decides again, a bounded number of times
 //! ([`OPTIMISTIC_ATTEMPTS`]); then it decides once more holding the
@@ -32,10 +32,10 @@
 //! Reads never replay a whole log: a per-process cache keyed by version
 //! gives the roster at the current version when nothing changed, applies
 //! only the new events when something did, and otherwise
-//! [resumes](Roster::resume) the latest snapshot (one at creation, then
-//! one every [`SNAPSHOT_EVERY`] events; storing one deletes those no read
-//! can use any more: a resource keeps its creation snapshot and its two
-//! latest).
+//! [resumes](collab_authz::Roster::resume) the latest snapshot (one at
+//! creation, then one every [`SNAPSHOT_EVERY`] events; storing one deletes
+//! those no read can use any more: a resource keeps its creation snapshot
+//! and its two latest).
 
 pub mod access;
 pub mod accounts;
@@ -47,20 +47,20 @@ mod rosters;
 mod write;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-use collab_authz::{Event, ResourceKind, Roster};
+use collab_authz::ResourceKind;
 use deadpool_postgres::Pool;
 
 use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
-pub use command::{Change, GrowthLimits};
+pub use command::Change;
 pub use error::{AccessError, Refusal, StoreError, WriteError};
+use rosters::Cached;
 pub use rosters::{Holding, Owned};
-pub use write::Committed;
+pub use write::{Committed, GrowthLimits};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events.
@@ -104,12 +104,6 @@ pub struct Stats {
     pub crate_nanos: AtomicU64,
 }
 
-#[derive(Debug)]
-struct Cached {
-    version: i64,
-    roster: Arc<Roster>,
-}
-
 /// The rosters of every resource, the accounts and the app actions, on
 /// PostgreSQL, with a per-process roster cache.
 #[derive(Debug)]
@@ -119,19 +113,10 @@ pub struct Store {
     cache: Mutex<HashMap<String, Cached>>,
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
-    limits: command::GrowthLimits,
+    limits: write::GrowthLimits,
     /// Use counters.
     pub stats: Stats,
     cache_enabled: AtomicBool,
-}
-
-/// Runs `f`, adding its duration to the crate's share in `stats`.
-fn timed<T>(stats: &Stats, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let out = f();
-    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    stats.crate_nanos.fetch_add(nanos, Ordering::Relaxed);
-    out
 }
 
 impl Store {
@@ -144,7 +129,7 @@ impl Store {
             cache: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
-            limits: command::GrowthLimits::NONE,
+            limits: write::GrowthLimits::NONE,
             stats: Stats::default(),
             cache_enabled: AtomicBool::new(true),
         }
@@ -153,7 +138,7 @@ impl Store {
     /// The store with rosters bounded by `limits` (checked when an
     /// invitation is decided).
     #[must_use]
-    pub fn with_growth_limits(mut self, limits: command::GrowthLimits) -> Self {
+    pub fn with_growth_limits(mut self, limits: write::GrowthLimits) -> Self {
         self.limits = limits;
         self
     }
@@ -169,88 +154,9 @@ impl Store {
         Ok(self.pool.get().await?)
     }
 
-    /// Whether the per-process roster cache is used (the default).
-    #[must_use]
-    pub fn cache_enabled(&self) -> bool {
-        self.cache_enabled.load(Ordering::Relaxed)
-    }
-
-    /// Turns the per-process roster cache on or off (off: every read
-    /// starts from the latest snapshot; for benchmarks and checks).
-    pub fn set_cache_enabled(&self, enabled: bool) {
-        self.cache_enabled.store(enabled, Ordering::Relaxed);
-        if !enabled {
-            if let Ok(mut cache) = self.cache.lock() {
-                cache.clear();
-            }
-        }
-    }
-
     /// The secret of the invitation link of `member_id` on `resource_id`.
     #[must_use]
     pub fn invitation_secret(&self, resource_id: &str, member_id: &str) -> String {
         self.keys.invitation_secret(resource_id, member_id)
-    }
-
-    fn cache_get(&self, id: &str) -> Option<(i64, Arc<Roster>)> {
-        let cache = self.cache.lock().ok()?;
-        cache.get(id).map(|c| (c.version, Arc::clone(&c.roster)))
-    }
-
-    /// Takes the cached roster of `id` out of the cache when it is at
-    /// `version` (so that the writer holding it may apply its events in
-    /// place).
-    fn cache_take(&self, id: &str, version: i64) {
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.get(id).is_some_and(|c| c.version == version) {
-                cache.remove(id);
-            }
-        }
-    }
-
-    fn cache_put(&self, id: &str, version: i64, roster: &Arc<Roster>) {
-        if !self.cache_enabled() {
-            return;
-        }
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.get(id).is_some_and(|c| c.version >= version) {
-                return;
-            }
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
-            }
-            cache.insert(
-                id.to_string(),
-                Cached {
-                    version,
-                    roster: Arc::clone(roster),
-                },
-            );
-        }
-    }
-}
-
-/// Applies `events` in turn to `roster` with the crate's
-/// [`Roster::apply`].
-fn apply_all(roster: &mut Roster, events: &[Event]) -> Result<(), StoreError> {
-    for event in events {
-        roster
-            .apply(event)
-            .map_err(|e| StoreError::corrupt(format!("event {}: {e}", event.seq())))?;
-    }
-    Ok(())
-}
-
-/// Checks that the roster's version is the resource's.
-fn check_version(resource: &ResourceRow, roster: &Roster) -> Result<(), StoreError> {
-    if i64::try_from(roster.version()).ok() == Some(resource.version) {
-        Ok(())
-    } else {
-        Err(StoreError::corrupt(format!(
-            "roster of {} at {}, not {}",
-            resource.id,
-            roster.version(),
-            resource.version
-        )))
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use collab_authz::membership::{Account, Resource, ResourceId, Timestamp};
 use collab_authz::{Email, Event, ResourceKind, Roster};
@@ -12,7 +13,7 @@ use tokio_postgres::types::Json;
 
 use super::accounts::User;
 use super::error::LIVE_NAME;
-use super::{ResourceRow, Store, StoreError, WriteError, apply_all, check_version, timed};
+use super::{CACHE_CAPACITY, ResourceRow, Stats, Store, StoreError, WriteError};
 use crate::ids::new_id;
 use crate::kind::{id_prefix, singular};
 use crate::time::now_unix;
@@ -367,5 +368,105 @@ impl Store {
     pub async fn replay(&self, resource: &ResourceRow) -> Result<Roster, StoreError> {
         let events = self.log(&resource.id, 0, i64::MAX).await?;
         Roster::replay(&events).map_err(|e| StoreError::corrupt(format!("replay: {e}")))
+    }
+}
+
+/// A cached roster and the version it is at.
+#[derive(Debug)]
+pub(super) struct Cached {
+    version: i64,
+    roster: Arc<Roster>,
+}
+
+/// Runs `f`, adding its duration to the crate's share in `stats`.
+pub(super) fn timed<T>(stats: &Stats, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    stats.crate_nanos.fetch_add(nanos, Ordering::Relaxed);
+    out
+}
+
+/// Applies `events` in turn to `roster` with the crate's
+/// [`Roster::apply`].
+pub(super) fn apply_all(roster: &mut Roster, events: &[Event]) -> Result<(), StoreError> {
+    for event in events {
+        roster
+            .apply(event)
+            .map_err(|e| StoreError::corrupt(format!("event {}: {e}", event.seq())))?;
+    }
+    Ok(())
+}
+
+/// Checks that the roster's version is the resource's.
+pub(super) fn check_version(resource: &ResourceRow, roster: &Roster) -> Result<(), StoreError> {
+    if i64::try_from(roster.version()).ok() == Some(resource.version) {
+        Ok(())
+    } else {
+        Err(StoreError::corrupt(format!(
+            "roster of {} at {}, not {}",
+            resource.id,
+            roster.version(),
+            resource.version
+        )))
+    }
+}
+
+/// The per-process roster cache.
+impl Store {
+    /// Whether the per-process roster cache is used (the default).
+    #[must_use]
+    pub fn cache_enabled(&self) -> bool {
+        self.cache_enabled.load(Ordering::Relaxed)
+    }
+
+    /// Turns the per-process roster cache on or off (off: every read
+    /// starts from the latest snapshot; for benchmarks and checks).
+    pub fn set_cache_enabled(&self, enabled: bool) {
+        self.cache_enabled.store(enabled, Ordering::Relaxed);
+        if !enabled {
+            if let Ok(mut cache) = self.cache.lock() {
+                cache.clear();
+            }
+        }
+    }
+
+    /// The cached roster of `id` and its version.
+    fn cache_get(&self, id: &str) -> Option<(i64, Arc<Roster>)> {
+        let cache = self.cache.lock().ok()?;
+        cache.get(id).map(|c| (c.version, Arc::clone(&c.roster)))
+    }
+
+    /// Takes the cached roster of `id` out of the cache when it is at
+    /// `version` (so that the writer holding it may apply its events in
+    /// place).
+    pub(super) fn cache_take(&self, id: &str, version: i64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.get(id).is_some_and(|c| c.version == version) {
+                cache.remove(id);
+            }
+        }
+    }
+
+    /// Caches `roster` as `id`'s at `version` (unless a newer one is).
+    pub(super) fn cache_put(&self, id: &str, version: i64, roster: &Arc<Roster>) {
+        if !self.cache_enabled() {
+            return;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.get(id).is_some_and(|c| c.version >= version) {
+                return;
+            }
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(
+                id.to_string(),
+                Cached {
+                    version,
+                    roster: Arc::clone(roster),
+                },
+            );
+        }
     }
 }
