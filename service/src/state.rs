@@ -45,6 +45,17 @@ impl AppState {
                          (tokens and invitation links signed with other keys are refused)"
                     );
                 }
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+                        tracing::warn!(
+                            key_file = %path.display(),
+                            "the key file is readable by other users: whoever reads it can act \
+                             as anyone (chmod 600 it)"
+                        );
+                    }
+                }
                 ring
             }
             None => keys::KeyRing::generate().map_err(keys::KeyFileError::from)?,

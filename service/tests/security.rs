@@ -1454,3 +1454,44 @@ async fn only_the_snapshots_a_read_can_use_are_kept() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[test]
+fn serve_creates_a_missing_key_file_once_and_says_so() {
+    use std::process::{Command, Stdio};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let database_url = runtime.block_on(fresh_database());
+    let path = common::key_file(&database_url).with_extension("first-start");
+    let _ = std::fs::remove_file(&path);
+    let start = |expect_created: bool| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("DATABASE_URL", &database_url)
+            .env("KEY_FILE", &path)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let addr = common::listening_addr(child.stdout.take().unwrap());
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+        assert!(addr.is_some(), "{log}");
+        let said = log.matches("created a new key file").count();
+        assert_eq!(said, usize::from(expect_created), "{log}");
+        assert!(!log.contains("readable by other users"), "{log}");
+    };
+    start(true);
+    let ring = KeyRing::load(&path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // Started again: the same keys, no creation.
+    start(false);
+    assert_eq!(KeyRing::load(&path).unwrap(), ring);
+    let _ = std::fs::remove_file(&path);
+}
