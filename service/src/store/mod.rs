@@ -55,7 +55,7 @@ use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
-pub use error::{AccessError, Refusal, StoreError, WriteError};
+pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 use rosters::Cached;
 pub use rosters::{Holding, Owned};
 pub use write::Committed;
