@@ -7,10 +7,15 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use collab_authz_service::Config;
 use common::{Api, postgres, service};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::RwLock;
 
 /// Taken for writing by the test that makes the whole server read-only,
@@ -231,5 +236,141 @@ async fn serialization_failures_and_deadlocks_are_retried_then_answer_503() {
             .call(&olivia, "GET", "/v1/apps/shop/collaborators", None)
             .await;
         assert!(!r.text().contains(&email), "{}", r.text());
+    }
+}
+
+/// A loopback TCP proxy to `upstream` that holds every chunk it passes,
+/// each way, for `delay`: a slow database.
+async fn slow_proxy(upstream: SocketAddr, delay: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (from_client, to_client) = client.into_split();
+                let (from_server, to_server) = server.into_split();
+                tokio::spawn(pipe(from_client, to_server, delay));
+                tokio::spawn(pipe(from_server, to_client, delay));
+            });
+        }
+    });
+    addr
+}
+
+async fn pipe(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, delay: Duration) {
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        tokio::time::sleep(delay).await;
+        if to.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_database_every_request_answers_within_its_deadline() {
+    let _shared = SERVER.read().await;
+    // Accounts and the app through a direct connection.
+    let direct = service().await;
+    let olivia = common::user(&direct, "olivia@example.com", Some("olivia")).await;
+    let app_id = common::create_app(&Api { addr: direct.addr }, &olivia, "shop").await;
+
+    // The service under test reaches the same database through a proxy
+    // that holds every chunk 50 ms each way.
+    let delay = Duration::from_millis(50);
+    let proxy = slow_proxy(SocketAddr::from(([127, 0, 0, 1], postgres().port)), delay).await;
+    let name = direct.database_url.rsplit_once('/').unwrap().1;
+    let slow_url = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port());
+    let timeout = Duration::from_millis(1500);
+    let slow = common::service_configured(&slow_url, |c| Config {
+        request_timeout: timeout,
+        ..c
+    })
+    .await;
+    let api = Api { addr: slow.addr };
+
+    // 8 clients for 6 s: invitations (all on one app, so they queue on
+    // its write lock), the roster, the list of apps.
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for c in 0..8 {
+        let olivia = olivia.clone();
+        clients.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut i = 0;
+            while started.elapsed() < Duration::from_secs(6) {
+                let email = format!("slow{c}-{i}@example.com");
+                let (method, path, body) = match (c + i) % 3 {
+                    0 => ("POST", "/v1/apps/shop/collaborators", Some(invite(&email))),
+                    1 => ("GET", "/v1/apps/shop/collaborators", None),
+                    _ => ("GET", "/v1/apps", None),
+                };
+                let t0 = Instant::now();
+                let r = api.call(&olivia, method, path, body).await;
+                seen.push((method, email, r.status, t0.elapsed(), r));
+                i += 1;
+            }
+            seen
+        }));
+    }
+    let mut seen = Vec::new();
+    for c in clients {
+        seen.extend(c.await.unwrap());
+    }
+    let margin = Duration::from_millis(500);
+    let slowest = seen.iter().map(|s| s.3).max().unwrap();
+    let late: Vec<_> = seen.iter().filter(|s| s.2 == 503).collect();
+    let ok = seen.iter().filter(|s| s.2 == 200 || s.2 == 201).count();
+    eprintln!(
+        "slow database ({delay:?} per chunk), deadline {timeout:?}: {} requests, {ok} served, \
+         {} answered 503, slowest answer {slowest:?}",
+        seen.len(),
+        late.len()
+    );
+    for (method, email, status, elapsed, r) in &seen {
+        assert!(
+            [200, 201, 503].contains(status),
+            "{method} {email}: {status} {}",
+            r.text()
+        );
+        assert!(
+            *elapsed <= timeout + margin,
+            "{method} {email}: answered {status} after {elapsed:?}"
+        );
+        if *status == 503 {
+            assert_eq!(r.headers["retry-after"], "1");
+        }
+    }
+    assert!(!late.is_empty(), "the deadline was never reached");
+
+    // Nothing half-written: the log has no gap, a replay gives what the
+    // service serves, every acknowledged invitation is in it.
+    let store = &direct.state.store;
+    let resource = store
+        .resource(collab_authz::ResourceKind::App, &app_id)
+        .await
+        .unwrap();
+    let seqs = one_i64(
+        &direct.database_url,
+        &format!("SELECT count(*) FROM resource_log WHERE resource_id = '{app_id}'"),
+    )
+    .await;
+    assert_eq!(seqs, resource.version);
+    let replayed = store.replay(&resource).await.unwrap();
+    for (method, email, status, _, _) in &seen {
+        if *method == "POST" && *status == 201 {
+            assert!(
+                replayed.get(&email.parse().unwrap()).is_some(),
+                "{email} lost"
+            );
+        }
     }
 }

@@ -187,7 +187,9 @@ impl Store {
             return Err(StoreError::corrupt("a write on a resource opened for another use").into());
         }
         let lock = self.write_lock(&resource.id)?;
+        crate::deadline::enter(crate::deadline::Stage::WriteLock);
         let _guard = lock.lock().await;
+        crate::deadline::enter(crate::deadline::Stage::Query);
         // Chosen once, so that a retried invitation keeps its id.
         let invite_id = match &change {
             Change::Invite { .. } | Change::InviteBody { .. } => Some(new_id("mem_")?),
