@@ -8,6 +8,8 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use collab_authz_service::Config;
@@ -373,4 +375,134 @@ async fn a_slow_database_every_request_answers_within_its_deadline() {
             );
         }
     }
+}
+
+/// A loopback TCP proxy to `upstream` that stops passing anything, and
+/// accepts connections without answering them, while `frozen` is set: a
+/// server stopped with SIGSTOP, as the network sees it.
+async fn freezable_proxy(upstream: SocketAddr) -> (SocketAddr, Arc<AtomicBool>) {
+    let frozen = Arc::new(AtomicBool::new(false));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let flag = Arc::clone(&frozen);
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let frozen = Arc::clone(&flag);
+            tokio::spawn(async move {
+                thaw(&frozen).await;
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (from_client, to_client) = client.into_split();
+                let (from_server, to_server) = server.into_split();
+                tokio::spawn(hold_while_frozen(from_client, to_server, Arc::clone(&frozen)));
+                tokio::spawn(hold_while_frozen(from_server, to_client, frozen));
+            });
+        }
+    });
+    (addr, frozen)
+}
+
+async fn thaw(frozen: &AtomicBool) {
+    while frozen.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn hold_while_frozen(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, frozen: Arc<AtomicBool>) {
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        thaw(&frozen).await;
+        if to.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_first_host_is_left_for_the_next_one_without_a_restart() {
+    let _shared = SERVER.read().await;
+    let direct = service().await;
+    let olivia = common::user(&direct, "olivia@example.com", Some("olivia")).await;
+    common::create_app(&Api { addr: direct.addr }, &olivia, "shop").await;
+    let port = postgres().port;
+    let (proxy, frozen) = freezable_proxy(SocketAddr::from(([127, 0, 0, 1], port))).await;
+    let name = direct.database_url.rsplit_once('/').unwrap().1;
+    // The first host (the proxy) is where the pool connects while it answers.
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{port}/{name}?target_session_attrs=read-write",
+        proxy.port()
+    );
+    let timeout = Duration::from_millis(2000);
+    let svc = common::service_configured(&url, |c| Config {
+        request_timeout: timeout,
+        db_connect_timeout: Duration::from_millis(500),
+        db_check_timeout: Duration::from_millis(300),
+        ..c
+    })
+    .await;
+    let api = Api { addr: svc.addr };
+    let path = "/v1/apps/shop/collaborators";
+    for _ in 0..5 {
+        assert_eq!(api.call(&olivia, "GET", path, None).await.status, 200);
+    }
+    let through_proxy = svc.state.pool.status().size;
+    assert!(through_proxy > 0);
+
+    // The first host freezes: its pooled connections and new connections
+    // to it hang. Requests go on, 4 at a time.
+    frozen.store(true, Ordering::Relaxed);
+    let froze = Instant::now();
+    let mut clients = Vec::new();
+    for c in 0..4 {
+        let olivia = olivia.clone();
+        clients.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for i in 0..10_000 {
+                let method_body = if (c + i) % 2 == 0 {
+                    ("POST", Some(invite(&format!("f{c}-{i}@example.com"))))
+                } else {
+                    ("GET", None)
+                };
+                let t0 = Instant::now();
+                let r = api.call(&olivia, method_body.0, path, method_body.1).await;
+                seen.push((froze.elapsed(), r.status, t0.elapsed()));
+                if froze.elapsed() > Duration::from_secs(8) {
+                    break;
+                }
+            }
+            seen
+        }));
+    }
+    let mut seen = Vec::new();
+    for c in clients {
+        seen.extend(c.await.unwrap());
+    }
+    frozen.store(false, Ordering::Relaxed);
+    seen.sort_by_key(|s| s.0);
+    let last_failure = seen.iter().filter(|s| s.1 != 200 && s.1 != 201).map(|s| s.0).max();
+    let first_success = seen
+        .iter()
+        .find(|s| s.1 == 200 || s.1 == 201)
+        .map(|s| s.0);
+    let slowest = seen.iter().map(|s| s.2).max().unwrap();
+    eprintln!(
+        "first host frozen: {} requests, first answered after {first_success:?}, last failure \
+         {last_failure:?} after the freeze, slowest answer {slowest:?}",
+        seen.len()
+    );
+    for (at, status, elapsed) in &seen {
+        assert!([200, 201, 503].contains(status), "{status} at {at:?}");
+        assert!(*elapsed <= timeout + Duration::from_millis(500), "{elapsed:?} at {at:?}");
+    }
+    // Served again by the second host within 5 s of the freeze, without a
+    // restart, and every later request succeeds.
+    let recovered = last_failure.unwrap_or_default();
+    assert!(recovered < Duration::from_secs(5), "failures until {recovered:?}");
+    assert!(seen.last().is_some_and(|s| s.0 > Duration::from_secs(6)));
 }
