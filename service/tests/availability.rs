@@ -395,7 +395,11 @@ async fn freezable_proxy(upstream: SocketAddr) -> (SocketAddr, Arc<AtomicBool>) 
                 };
                 let (from_client, to_client) = client.into_split();
                 let (from_server, to_server) = server.into_split();
-                tokio::spawn(hold_while_frozen(from_client, to_server, Arc::clone(&frozen)));
+                tokio::spawn(hold_while_frozen(
+                    from_client,
+                    to_server,
+                    Arc::clone(&frozen),
+                ));
                 tokio::spawn(hold_while_frozen(from_server, to_client, frozen));
             });
         }
@@ -409,7 +413,11 @@ async fn thaw(frozen: &AtomicBool) {
     }
 }
 
-async fn hold_while_frozen(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, frozen: Arc<AtomicBool>) {
+async fn hold_while_frozen(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let n = match from.read(&mut buffer).await {
@@ -485,11 +493,12 @@ async fn a_frozen_first_host_is_left_for_the_next_one_without_a_restart() {
     }
     frozen.store(false, Ordering::Relaxed);
     seen.sort_by_key(|s| s.0);
-    let last_failure = seen.iter().filter(|s| s.1 != 200 && s.1 != 201).map(|s| s.0).max();
-    let first_success = seen
+    let last_failure = seen
         .iter()
-        .find(|s| s.1 == 200 || s.1 == 201)
-        .map(|s| s.0);
+        .filter(|s| s.1 != 200 && s.1 != 201)
+        .map(|s| s.0)
+        .max();
+    let first_success = seen.iter().find(|s| s.1 == 200 || s.1 == 201).map(|s| s.0);
     let slowest = seen.iter().map(|s| s.2).max().unwrap();
     eprintln!(
         "first host frozen: {} requests, first answered after {first_success:?}, last failure \
@@ -498,11 +507,102 @@ async fn a_frozen_first_host_is_left_for_the_next_one_without_a_restart() {
     );
     for (at, status, elapsed) in &seen {
         assert!([200, 201, 503].contains(status), "{status} at {at:?}");
-        assert!(*elapsed <= timeout + Duration::from_millis(500), "{elapsed:?} at {at:?}");
+        assert!(
+            *elapsed <= timeout + Duration::from_millis(500),
+            "{elapsed:?} at {at:?}"
+        );
     }
     // Served again by the second host within 5 s of the freeze, without a
     // restart, and every later request succeeds.
     let recovered = last_failure.unwrap_or_default();
-    assert!(recovered < Duration::from_secs(5), "failures until {recovered:?}");
+    assert!(
+        recovered < Duration::from_secs(5),
+        "failures until {recovered:?}"
+    );
     assert!(seen.last().is_some_and(|s| s.0 > Duration::from_secs(6)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let _exclusive = SERVER.write().await;
+    let direct = service().await;
+    let olivia = common::user(&direct, "olivia@example.com", Some("olivia")).await;
+    common::create_app(&Api { addr: direct.addr }, &olivia, "shop").await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
+        .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &direct.database_url)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let addr = common::listening_addr(child.stdout.take().unwrap()).unwrap();
+    let api = Api { addr };
+    let path = "/v1/apps/shop/collaborators";
+    assert_eq!(api.call(&olivia, "GET", path, None).await.status, 200);
+
+    admin("ALTER SYSTEM SET default_transaction_read_only = on; SELECT pg_reload_conf()").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let r = api
+            .call(
+                &olivia,
+                "POST",
+                path,
+                Some(invite(&format!("o{i}@example.com"))),
+            )
+            .await;
+        statuses.push(r.status);
+        // Reads go through a read-only server and do not end its outage.
+        statuses.push(api.call(&olivia, "GET", path, None).await.status);
+    }
+    let ready = send_get(addr, "/readyz").await;
+    admin("ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf()").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = api
+        .call(&olivia, "POST", path, Some(invite("after@example.com")))
+        .await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let log = stderr.join().unwrap();
+    assert_eq!(statuses, [503, 200, 503, 200, 503, 200], "{log}");
+    assert_eq!(after.status, 201, "{}", after.text());
+    assert_eq!(ready.status, 503);
+    assert_eq!(ready.json()["reason"], "read_only", "{}", ready.text());
+
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let with = |message: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|l| l["message"] == message).collect()
+    };
+    let started = with("database outage: first failure");
+    assert_eq!(started.len(), 1, "{log}");
+    assert_eq!(started[0]["level"], "ERROR");
+    assert_eq!(started[0]["outage"], "read_only");
+    assert!(
+        started[0]["cause"].as_str().unwrap().contains("25006"),
+        "{log}"
+    );
+    let over = with("database outage over: requests succeed again");
+    assert_eq!(over.len(), 1, "{log}");
+    assert_eq!(over[0]["outage"], "read_only");
+    assert_eq!(over[0]["failures"], 3, "{log}");
+    assert!(over[0]["duration_ms"].as_u64().unwrap() >= 300, "{log}");
+}
+
+async fn send_get(addr: SocketAddr, path: &str) -> common::Response {
+    common::send(addr, "GET", path, &[], None).await
 }
