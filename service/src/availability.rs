@@ -6,21 +6,24 @@
 //! is dropped where it stands (an open transaction rolls back with its
 //! connection, which the pool checks before handing it out again) and
 //! answers 503 with `Retry-After: 1`, logged once with the step it was at
-//! ([`crate::deadline::Stage`]). Each answer then tells the store's
+//! ([`crate::deadline::Stage`]); a request that had not reached the
+//! database yet (its body still arriving) answers 408 instead. Each answer then tells the store's
 //! [`Health`](crate::store::health::Health): a 503 is a failure of the
 //! kind of its cause, a request that reached the database and did not
 //! fail ends the outage in progress.
 //!
 //! [`Config::request_timeout`]: crate::Config::request_timeout
 
+use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::deadline::{self, Stage, Tracker};
 use crate::error::{ApiError, UnavailableCause};
+use serde_json::json;
 
 /// The middleware: runs the request within its deadline and records the
 /// outcome on the store's health.
@@ -34,6 +37,15 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let run = deadline::track(tracker.clone(), next.run(request));
     let response = match tokio::time::timeout(timeout, run).await {
         Ok(response) => response,
+        // Nothing reached the database: the request itself was late.
+        Err(_) if tracker.stage() == Stage::Request => {
+            tracing::info!(
+                timeout_ms = timeout.as_millis(),
+                "request timeout: not read in time"
+            );
+            let body = json!({ "error": "the request was not received in time" });
+            return (StatusCode::REQUEST_TIMEOUT, Json(body)).into_response();
+        }
         Err(_) => ApiError::deadline(timeout, tracker.stage()).into_response(),
     };
     let health = &state.store.health;

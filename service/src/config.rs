@@ -73,7 +73,8 @@ pub struct Config {
     /// read-write check, before the next host of the URL is tried.
     pub db_connect_timeout: Duration,
     /// The round trip that checks a pooled connection before it is handed
-    /// out again (dropped when it fails or finds a read-only server).
+    /// out again (one idle for a second or more; every one during an
+    /// outage), dropped when it fails or finds a read-only server.
     pub db_check_timeout: Duration,
     /// TCP keepalive idle time and probe interval on database connections
     /// (3 probes; also `TCP_USER_TIMEOUT`, three times this).
@@ -287,9 +288,10 @@ pub struct DatabaseArgs {
     )]
     pub db_connect_timeout_ms: u64,
     /// The round trip, in milliseconds, that checks a pooled connection
-    /// before it is handed out again; a connection whose server does not
-    /// answer in time, or is a standby or read-only, is dropped (50 to
-    /// 60000).
+    /// before it is handed out again (one idle for 1 s or more; every one
+    /// during an outage and for 30 s after it); a connection whose server
+    /// does not answer in time, or is a standby or read-only, is dropped
+    /// (50 to 60000).
     #[arg(
         long,
         env = "DB_CHECK_TIMEOUT_MS",

@@ -3,8 +3,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::{
     ClientWrapper, Connect, Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime,
@@ -56,9 +57,10 @@ pub struct PoolSettings {
     /// A host that does not answer in time is skipped for the next one, so
     /// that a frozen primary does not hide its promoted standby.
     pub connect_timeout: Duration,
-    /// The check a pooled connection passes before it is handed out again:
-    /// one round trip asking whether the server is still a read-write
-    /// primary, answered within this time or the connection is dropped.
+    /// The check a pooled connection passes before it is handed out again
+    /// (after [`CHECK_IDLE`] idle, or during an outage): one round trip
+    /// asking whether the server is still a read-write primary, answered
+    /// within this time or the connection is dropped.
     pub check_timeout: Duration,
     /// How long a request waits for a free connection.
     pub wait_timeout: Duration,
@@ -103,7 +105,9 @@ pub fn pool(database_url: &str, size: usize) -> Result<Pool, StartError> {
 /// tried in turn, each within [`PoolSettings::connect_timeout`] (the host
 /// that answered last first), so a host that hangs costs one timeout, not
 /// the whole attempt. Before a pooled connection is handed out again it
-/// passes a check (one round trip within [`PoolSettings::check_timeout`]):
+/// passes a check (one round trip within [`PoolSettings::check_timeout`])
+/// when it was idle [`CHECK_IDLE`] or more, and always while an outage is
+/// in progress and for [`VIGILANCE`] after it ([`check_every_connection`]):
 /// a connection whose server stopped answering, or became a standby or
 /// read-only, is dropped and a new one opened, so the service follows a
 /// failover by itself, without a restart.
@@ -149,11 +153,57 @@ pub fn pool_with(database_url: &str, settings: &PoolSettings) -> Result<Pool, St
         .recycle_timeout(Some(
             check_timeout.saturating_add(Duration::from_millis(500)),
         ))
-        .pre_recycle(Hook::async_fn(move |client, _| {
-            Box::pin(async move { check(client, check_timeout).await })
+        .pre_recycle(Hook::async_fn(move |client, metrics| {
+            let due = checking_all() || metrics.last_used() >= CHECK_IDLE;
+            Box::pin(async move {
+                if due {
+                    check(client, check_timeout).await
+                } else {
+                    Ok(())
+                }
+            })
         }))
         .build()
         .map_err(|e| StartError::Pool(e.to_string()))
+}
+
+/// A pooled connection idle this long is checked before it is handed out
+/// again; one used more recently is handed out as it is, unless an outage
+/// is in progress or ended less than [`VIGILANCE`] ago
+/// ([`check_every_connection`]).
+pub const CHECK_IDLE: Duration = Duration::from_secs(1);
+
+/// How long after the last sign of an outage every pooled connection is
+/// checked before it is handed out.
+pub const VIGILANCE: Duration = Duration::from_secs(30);
+
+/// Until when, in milliseconds since [`epoch`], every pooled connection is
+/// checked: shared by the pools of the process (a process has one; in
+/// tests, one pool's outage makes the others check more, which changes
+/// nothing but their cost).
+static CHECK_ALL_UNTIL: AtomicU64 = AtomicU64::new(0);
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn now_millis() -> u64 {
+    u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Has the pools check every connection before handing it out, however
+/// recently it was used, for the next [`VIGILANCE`]: called on every sign
+/// of an outage and at its end, so that connections to a server that went
+/// away, read-only or silent are dropped even on a busy service, and so
+/// that those to a former primary are found once writes work again.
+pub fn check_every_connection() {
+    let until = now_millis().saturating_add(u64::try_from(VIGILANCE.as_millis()).unwrap_or(0));
+    CHECK_ALL_UNTIL.fetch_max(until, Ordering::Relaxed);
+}
+
+fn checking_all() -> bool {
+    now_millis() < CHECK_ALL_UNTIL.load(Ordering::Relaxed)
 }
 
 /// The pool's check of a connection before it is handed out again.

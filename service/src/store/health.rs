@@ -2,7 +2,9 @@
 //! logged once, at `error`, with its cause; the recovery once, at `warn`,
 //! with how long it lasted and how many requests failed. In between, each
 //! failed request has its own `warn` line (where its 503 is mapped) and
-//! nothing more.
+//! nothing more. Every failure, and the end of an outage, has the pool
+//! check every connection before handing it out for a while
+//! ([`check_every_connection`](super::db::check_every_connection)).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -39,6 +41,7 @@ impl Health {
     /// Records a request or probe that failed with `kind`: the first of an
     /// outage (or of a new kind) is logged with `cause`.
     pub fn failed(&self, kind: Outage, cause: &str) {
+        super::db::check_every_connection();
         let Ok(mut current) = self.current.lock() else {
             return;
         };
@@ -82,6 +85,8 @@ impl Health {
             return;
         }
         *current = None;
+        // Connections to a former primary may still be pooled.
+        super::db::check_every_connection();
         tracing::warn!(
             outage = c.kind.name(),
             duration_ms = millis(c.since.elapsed()),

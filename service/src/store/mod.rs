@@ -70,6 +70,11 @@ pub const SNAPSHOT_EVERY: i64 = 64;
 /// it decides once more under the resource's row lock, which cannot lose.
 pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
 
+/// How many times a write decides again after the database rolled it back
+/// (a serialization failure or a deadlock: nothing was written) before it
+/// answers 503.
+pub const ROLLED_BACK_ATTEMPTS: u32 = 3;
+
 /// Past this many cached rosters, the cache is emptied.
 const CACHE_CAPACITY: usize = 10_000;
 

@@ -21,8 +21,8 @@ use super::rosters::{
     RESOURCE_COLUMNS, apply_all, check_version, is_name_taken, resource_row, timed,
 };
 use super::{
-    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, Refusal, ResourceRow, SNAPSHOT_EVERY, Stats, Store,
-    StoreError, WriteError,
+    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Refusal, ResourceRow,
+    SNAPSHOT_EVERY, Stats, Store, StoreError, WriteError,
 };
 use crate::ids::{jitter_millis, new_id};
 use crate::keys::Keys;
@@ -133,10 +133,6 @@ WITH moved AS (
     RETURNING 1
 )
 SELECT id, kind, name, version, created_at FROM moved";
-
-/// How many times a write decides again after the database rolled it back
-/// (serialization failure or deadlock) before it answers 503.
-pub const ROLLED_BACK_ATTEMPTS: u32 = 3;
 
 /// Waits before deciding again after the database rolled the `attempt`th
 /// try back: a few milliseconds, doubling, with jitter.
