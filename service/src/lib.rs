@@ -12,7 +12,10 @@
 //! - [`web`] is where server-rendered pages mount;
 //! - [`config`] is the command line and the [`Config`] it builds;
 //! - [`telemetry`] holds the logs, the request spans and the metrics that
-//!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`.
+//!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`;
+//! - [`availability`] gives every request one deadline
+//!   ([`Config::request_timeout`]) and tells the store's outage log how it
+//!   ended; [`deadline`] names the step a late request was at.
 //!
 //! Any number of processes on one database give the same answers: the
 //! database is the only state; the cache is keyed by the log's version.
