@@ -38,7 +38,7 @@ use collab_authz_service::{AppState, router, server, telemetry, users};
 /// A command with its settings checked.
 enum Plan {
     Serve {
-        args: ServeArgs,
+        args: Box<ServeArgs>,
         config: Box<Config>,
         database_url: String,
     },
@@ -54,7 +54,7 @@ fn plan(command: Command) -> Result<Plan, ConfigError> {
         Command::Serve(args) => Ok(Plan::Serve {
             database_url: args.database.url()?.to_string(),
             config: Box::new(args.config()?),
-            args,
+            args: Box::new(args),
         }),
         Command::User(UserCommand::Add(args)) => Ok(Plan::UserAdd {
             database_url: args.database.url()?.to_string(),
@@ -128,6 +128,8 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
         // Quoted in text logs: it has spaces.
         database = database.as_str(),
         pool_size = config.pool_size,
+        request_timeout_ms = config.request_timeout.as_millis(),
+        db_connect_timeout_ms = config.db_connect_timeout.as_millis(),
         jwt_ttl_seconds = config.jwt_ttl_seconds,
         key_file = %args.key_file.display(),
         max_connections = config.max_connections,
@@ -198,14 +200,16 @@ fn keys(command: &KeysCommand) -> Result<(), String> {
                 ring.rotate_link().map_err(|e| e.to_string())?;
                 ring.replace(path).map_err(fail)?;
                 println!(
-                    "replaced the invitation-link key in {}: pending invitation links stop                      working once every replica restarts",
+                    "replaced the invitation-link key in {}: pending invitation links stop \
+                     working once every replica restarts",
                     path.display()
                 );
             } else {
                 let kid = ring.rotate().map_err(|e| e.to_string())?;
                 ring.replace(path).map_err(fail)?;
                 println!(
-                    "added signing key {kid} to {}: it signs once every replica restarts;                      the older keys verify until removed",
+                    "added signing key {kid} to {}: it signs once every replica restarts; \
+                     the older keys verify until removed",
                     path.display()
                 );
             }
@@ -216,7 +220,8 @@ fn keys(command: &KeysCommand) -> Result<(), String> {
             ring.remove(&args.kid).map_err(fail)?;
             ring.replace(path).map_err(fail)?;
             println!(
-                "removed signing key {} from {}: its tokens are refused once every replica                  restarts",
+                "removed signing key {} from {}: its tokens are refused once every replica \
+                     restarts",
                 args.kid,
                 path.display()
             );
@@ -234,10 +239,7 @@ fn keys(command: &KeysCommand) -> Result<(), String> {
 /// `user add`: signs nothing, so it reads no key file (its state's keys
 /// are generated for the process and never used).
 async fn user_add(args: UserAddArgs, database_url: &str) -> Result<(), String> {
-    let config = Config {
-        pool_size: args.database.db_pool_size,
-        ..Config::new("http://localhost")
-    };
+    let config = args.database.apply(Config::new("http://localhost"));
     let state = AppState::connect(database_url, config)
         .await
         .map_err(|e| e.to_string())?;

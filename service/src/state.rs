@@ -60,7 +60,7 @@ impl AppState {
             }
             None => keys::KeyRing::generate().map_err(keys::KeyFileError::from)?,
         };
-        let pool = db::pool(database_url, config.pool_size)?;
+        let pool = db::pool_with(database_url, &config.pool_settings())?;
         db::migrate(&pool).await?;
         Ok(Self::new(pool, keys::Keys::new(&ring), config))
     }

@@ -265,7 +265,8 @@ pub async fn fresh_database() -> String {
 /// that every service and replica on it shares its keys, as a deployment's
 /// replicas share one file); created by the first service that starts.
 pub fn key_file(database_url: &str) -> PathBuf {
-    let name = database_url.rsplit_once('/').map_or("db", |(_, n)| n);
+    let path = database_url.split('?').next().unwrap_or(database_url);
+    let name = path.rsplit_once('/').map_or("db", |(_, n)| n);
     let dir = std::env::temp_dir().join("cas-test-keys");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(format!("{name}.keys"))
@@ -299,6 +300,11 @@ pub async fn service_with(database_url: &str, change: impl FnOnce(&mut Config)) 
     let addr = listener.local_addr().unwrap();
     let mut config = Config::new(format!("http://{addr}"));
     config.key_file = Some(key_file(database_url));
+    // The growth policy is tested with explicit limits (tests/security.rs);
+    // elsewhere, tests invite as much as they need.
+    config.max_members = usize::MAX;
+    config.max_pending_invitations = usize::MAX;
+    config.invitation_rate_limit = u32::MAX;
     change(&mut config);
     let state = AppState::connect(database_url, config).await.unwrap();
     let app = router(state.clone());
@@ -553,4 +559,16 @@ pub async fn create_app(api: &Api, owner: &User, name: &str) -> String {
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["app"]["id"].as_str().unwrap().to_string()
+}
+
+/// Starts the service in this test's runtime on `database_url`, with the
+/// settings `configure` makes of the defaults.
+pub async fn service_configured(
+    database_url: &str,
+    configure: impl FnOnce(Config) -> Config,
+) -> Service {
+    service_with(database_url, |config| {
+        *config = configure(config.clone());
+    })
+    .await
 }
