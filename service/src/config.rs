@@ -24,7 +24,7 @@
 //! | `serve --metrics-token TOKEN` | `METRICS_TOKEN` | none: `/metrics` open |
 //! | `serve --key-file PATH`, `keys ... --key-file PATH` | `KEY_FILE` | required |
 //! | `serve --header-read-timeout-seconds S` | `HEADER_READ_TIMEOUT_SECONDS` | 10 |
-//! | `serve --body-timeout-seconds S` | `BODY_TIMEOUT_SECONDS` | 30 |
+//! | `serve --body-timeout-seconds S` | `BODY_TIMEOUT_SECONDS` | 4 |
 //! | `serve --idle-timeout-seconds S` | `IDLE_TIMEOUT_SECONDS` | 60 |
 //! | `serve --max-connections N` | `MAX_CONNECTIONS` | 1024 |
 //! | `serve --shutdown-timeout-seconds S` | `SHUTDOWN_TIMEOUT_SECONDS` | 20 |
@@ -197,7 +197,7 @@ const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
 const DEFAULT_REGION: &str = "local";
 const DEFAULT_POOL_SIZE: usize = 16;
 const DEFAULT_HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
-const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
+const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 4;
 const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
 const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
@@ -640,7 +640,8 @@ pub struct ConnectionArgs {
     )]
     pub header_read_timeout_seconds: u64,
     /// How long a whole request body may take to arrive, in seconds; then
-    /// 408 (1 to 3600).
+    /// 408 (1 to 3600). Keep it under `--request-timeout-ms`, whose
+    /// deadline also runs while the body arrives.
     #[arg(
         long,
         env = "BODY_TIMEOUT_SECONDS",
