@@ -15,7 +15,12 @@
 //!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`;
 //! - [`availability`] gives every request one deadline
 //!   ([`Config::request_timeout`]) and tells the store's outage log how it
-//!   ended; [`deadline`] names the step a late request was at.
+//!   ended; [`deadline`] names the step a late request was at;
+//! - [`server`] serves the router with every connection bounded (head,
+//!   body, silence, how many) and a shutdown deadline; [`headers`] gives
+//!   every answer its security headers (HSTS behind `https://`);
+//! - [`keys`] is the key file, kept outside the database, and what it
+//!   signs.
 //!
 //! Any number of processes on one database give the same answers: the
 //! database is the only state; the cache is keyed by the log's version.
