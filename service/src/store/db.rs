@@ -7,7 +7,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 /// The migrations compiled into the binary, applied in order at start.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_log_head.sql")),
+];
 
 /// An arbitrary constant: the advisory lock that serializes migrations
 /// between replicas starting at once.
