@@ -92,7 +92,7 @@ pub struct ResourceRow {
     /// The `seq` of the last event of its log.
     pub version: i64,
     /// The digest of its log up to its last chained event (the crate's
-    /// [`LogDigest`](collab_authz::membership::LogDigest)): with `version`,
+    /// [`LogDigest`]): with `version`,
     /// the log's [head](collab_authz::Roster::head), moved by every write
     /// in one compare-and-set.
     pub head: LogDigest,
