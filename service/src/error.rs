@@ -1,5 +1,7 @@
 //! The edge: [`ApiError`], every failure a route can answer with, as an
-//! HTTP status and a JSON body `{"error":"..."}`, and the one mapping from
+//! HTTP status and a JSON body `{"error":"..."}` (a 422 also carries the
+//! platform's `{"errors":{"field":["..."]}}`, see [`field_errors`]), and
+//! the one mapping from
 //! the store's and the crate's errors to it (the `From` conversions
 //! below). Every 5xx is logged here, once, with its cause (the database's
 //! SQLSTATE and message), when it becomes a response.
@@ -116,11 +118,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         self.log();
-        let mut response = (
-            status,
-            axum::Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response();
+        let message = self.to_string();
+        let body = match &self {
+            ApiError::Unprocessable(_) => {
+                let errors = field_errors(&message);
+                serde_json::json!({ "error": message, "errors": errors })
+            }
+            _ => serde_json::json!({ "error": message }),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -135,6 +141,65 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The platform's shape of a 422 (`{"field": ["message"]}`, what its
+/// clients read under `errors`) for the message of an
+/// [`ApiError::Unprocessable`]. Every 422 message names the field it is
+/// about first: `FIELD: reason` (the service's checks), or, after the
+/// body's `invalid body: ` prefix, the crate's and serde's ``field `FIELD`:
+/// reason``, ``missing field `FIELD` ``, ``unknown field `FIELD` ``. A
+/// message that names no field (the body's shape, a refusal of the crate
+/// of class `Invalid`) is filed under `base`, the platform's key for the
+/// object as a whole. The reason keeps its words; only the field's name in
+/// front is moved to the key.
+///
+/// ```
+/// use collab_authz_service::error::field_errors;
+/// use serde_json::json;
+///
+/// assert_eq!(
+///     field_errors("invalid body: field `email`: email must contain exactly one '@'"),
+///     json!({"email": ["email must contain exactly one '@'"]})
+/// );
+/// assert_eq!(
+///     field_errors("invalid body: unknown field `role`, expected `email` or `is_limited`"),
+///     json!({"role": ["unknown field `role`, expected `email` or `is_limited`"]})
+/// );
+/// assert_eq!(field_errors("name: 3 to 48 letters"), json!({"name": ["3 to 48 letters"]}));
+/// assert_eq!(
+///     field_errors("invalid body: expected a JSON object"),
+///     json!({"base": ["invalid body: expected a JSON object"]})
+/// );
+/// ```
+#[must_use]
+pub fn field_errors(message: &str) -> serde_json::Value {
+    let (field, reason) = named_field(message).unwrap_or(("base", message));
+    serde_json::json!({ field: [reason] })
+}
+
+/// The field a 422 message names and its reason (see [`field_errors`]).
+fn named_field(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix("invalid body: ").unwrap_or(message);
+    if let Some(after) = rest.strip_prefix("field `") {
+        let (field, tail) = after.split_once('`')?;
+        let reason = tail.strip_prefix(": ").unwrap_or(rest);
+        return Some((field, reason)).filter(|(f, _)| is_field(f));
+    }
+    if let Some((_, after)) = rest.split_once(" field `") {
+        let (field, _) = after.split_once('`')?;
+        return Some((field, rest)).filter(|(f, _)| is_field(f));
+    }
+    let (field, reason) = rest.split_once(": ")?;
+    Some((field, reason)).filter(|(f, _)| is_field(f))
+}
+
+/// A field name: 1 to 64 ASCII letters, digits, `_` or `.`.
+fn is_field(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 /// The cause of a storage failure as it is logged: the SQLSTATE first,

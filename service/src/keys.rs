@@ -1,6 +1,7 @@
 //! The keys derived from the shared signing key: HS256 bearer tokens
-//! ([`Keys::sign`], [`Keys::verify`]) and invitation-link secrets
-//! ([`Keys::invitation_secret`]). Pure: no I/O, no HTTP.
+//! ([`Keys::sign`], [`Keys::verify`]), invitation-link secrets
+//! ([`Keys::invitation_secret`]) and the signatures of short-lived logs
+//! URLs ([`Keys::logs_signature`]). Pure: no I/O, no HTTP.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,6 +18,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Keys {
     jwt: Vec<u8>,
     invitation: Vec<u8>,
+    logs: Vec<u8>,
 }
 
 impl core::fmt::Debug for Keys {
@@ -49,6 +51,7 @@ impl Keys {
         Self {
             jwt: hmac(master, &[b"collab-authz-service jwt hs256"]),
             invitation: hmac(master, &[b"collab-authz-service invitation link"]),
+            logs: hmac(master, &[b"collab-authz-service logs url"]),
         }
     }
 
@@ -60,6 +63,30 @@ impl Keys {
         URL_SAFE_NO_PAD.encode(hmac(
             &self.invitation,
             &[resource_id.as_bytes(), member_id.as_bytes()],
+        ))
+    }
+
+    /// The signature of a logs URL (`GET /v1/apps/{app}/logs` hands it
+    /// out): the app, the account, the API token behind the caller's
+    /// bearer and the URL's issue time (Unix seconds), base64url. Its own
+    /// derived key: it can never pass for a bearer token or an invitation
+    /// secret.
+    #[must_use]
+    pub fn logs_signature(
+        &self,
+        resource_id: &str,
+        user_id: &str,
+        token_id: &str,
+        issued: u64,
+    ) -> String {
+        URL_SAFE_NO_PAD.encode(hmac(
+            &self.logs,
+            &[
+                resource_id.as_bytes(),
+                user_id.as_bytes(),
+                token_id.as_bytes(),
+                &issued.to_be_bytes(),
+            ],
         ))
     }
 

@@ -924,7 +924,7 @@ async fn guarded_actions_apply_the_crate_decision() {
         .await;
     assert_eq!(
         r.json()["variables"],
-        json!([{"name": "DATABASE_PASSWORD", "value": "hunter2", "redacted": false}])
+        json!([{"id": "DATABASE_PASSWORD", "name": "DATABASE_PASSWORD", "value": "hunter2", "redacted": false}])
     );
     let r = api
         .call(&lin, "GET", &format!("{base}/variables"), None)
@@ -932,7 +932,7 @@ async fn guarded_actions_apply_the_crate_decision() {
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json()["variables"],
-        json!([{"name": "DATABASE_PASSWORD", "value": null, "redacted": true}])
+        json!([{"id": "DATABASE_PASSWORD", "name": "DATABASE_PASSWORD", "value": null, "redacted": true}])
     );
     assert!(!r.text().contains("hunter2"));
 

@@ -9,7 +9,11 @@ use tokio_postgres::{NoTls, SimpleQueryMessage};
 /// The migrations compiled into the binary, applied in order at start.
 pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
-    (2, include_str!("../../migrations/0002_log_head.sql")),
+    (
+        2,
+        include_str!("../../migrations/0002_deployment_pusher.sql"),
+    ),
+    (3, include_str!("../../migrations/0003_log_head.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations

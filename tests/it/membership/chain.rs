@@ -9,11 +9,7 @@
 //!   roster's head: one decided on a stream that forked from it (same
 //!   length, any difference), one stating any other digest, one stating
 //!   none; the roster is unchanged.
-#![expect(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "tests"
-)]
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use crate::common::cases;
 use collab_authz::membership::{ApplyEventError, LogDigest, LogHead};
