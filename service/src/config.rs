@@ -14,6 +14,10 @@
 //! | `serve --listen ADDR` | `LISTEN_ADDR` | required |
 //! | `--database-url URL` | `DATABASE_URL` | required |
 //! | `--db-pool-size N` | `DB_POOL_SIZE` | 16 |
+//! | `--db-connect-timeout-ms MS` | `DB_CONNECT_TIMEOUT_MS` | 2000 (per host) |
+//! | `--db-check-timeout-ms MS` | `DB_CHECK_TIMEOUT_MS` | 1000 |
+//! | `--db-keepalive-seconds S` | `DB_KEEPALIVE_SECONDS` | 10 |
+//! | `serve --request-timeout-ms MS` | `REQUEST_TIMEOUT_MS` | 5000 |
 //! | `serve --public-url URL` | `PUBLIC_URL` | `http://` + the bound address |
 //! | `serve --region NAME` | `REGION` | `local` |
 //! | `serve --jwt-ttl-seconds S` | `JWT_TTL_SECONDS` | 3600 |
@@ -39,6 +43,7 @@
 
 use core::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::http::Uri;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -60,11 +65,27 @@ pub struct Config {
     pub pool_size: usize,
     /// The bearer token `GET /metrics` requires, if any.
     pub metrics_token: Option<Secret>,
+    /// The deadline of each request: waiting for a database connection,
+    /// the queries and the per-resource write lock together. Past it the
+    /// request answers 503 with `Retry-After`.
+    pub request_timeout: Duration,
+    /// Per database host: TCP connect, startup, authentication and the
+    /// read-write check, before the next host of the URL is tried.
+    pub db_connect_timeout: Duration,
+    /// The round trip that checks a pooled connection before it is handed
+    /// out again (one idle for a second or more; every one during an
+    /// outage), dropped when it fails or finds a read-only server.
+    pub db_check_timeout: Duration,
+    /// TCP keepalive idle time and probe interval on database connections
+    /// (3 probes; also `TCP_USER_TIMEOUT`, three times this).
+    pub db_keepalive: Duration,
 }
 
 impl Config {
     /// Defaults for a service reached at `public_url`: one-hour bearer
-    /// tokens, region `local`, 16 connections, `/metrics` open.
+    /// tokens, region `local`, 16 connections, `/metrics` open, a 5 s
+    /// request deadline, 2 s to connect per database host, 1 s for the
+    /// pool's check, keepalive probes after 10 s.
     #[must_use]
     pub fn new(public_url: impl Into<String>) -> Self {
         let mut public_url = public_url.into();
@@ -77,6 +98,24 @@ impl Config {
             region: DEFAULT_REGION.into(),
             pool_size: DEFAULT_POOL_SIZE,
             metrics_token: None,
+            request_timeout: Duration::from_millis(DEFAULT_REQUEST_TIMEOUT_MS),
+            db_connect_timeout: Duration::from_millis(DEFAULT_DB_CONNECT_TIMEOUT_MS),
+            db_check_timeout: Duration::from_millis(DEFAULT_DB_CHECK_TIMEOUT_MS),
+            db_keepalive: Duration::from_secs(DEFAULT_DB_KEEPALIVE_SECONDS),
+        }
+    }
+
+    /// The database pool's settings: the size, the timeouts and keepalive
+    /// above, and at most 2 s (or the request deadline) to wait for a
+    /// free connection.
+    #[must_use]
+    pub fn pool_settings(&self) -> crate::db::PoolSettings {
+        crate::db::PoolSettings {
+            size: self.pool_size,
+            connect_timeout: self.db_connect_timeout,
+            check_timeout: self.db_check_timeout,
+            wait_timeout: self.request_timeout.min(Duration::from_secs(2)),
+            keepalive: self.db_keepalive,
         }
     }
 
@@ -91,6 +130,10 @@ impl Config {
 const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
 const DEFAULT_REGION: &str = "local";
 const DEFAULT_POOL_SIZE: usize = 16;
+const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 5000;
+const DEFAULT_DB_CONNECT_TIMEOUT_MS: u64 = 2000;
+const DEFAULT_DB_CHECK_TIMEOUT_MS: u64 = 1000;
+const DEFAULT_DB_KEEPALIVE_SECONDS: u64 = 10;
 
 /// A setting that must not be shown: its `Debug` is `Secret(..)`.
 #[derive(Clone, PartialEq, Eq)]
@@ -231,6 +274,43 @@ pub struct DatabaseArgs {
         value_parser = pool_size
     )]
     pub db_pool_size: usize,
+    /// Per database host, in milliseconds: TCP connect, startup,
+    /// authentication and the read-write check of
+    /// `target_session_attrs=read-write` together; a host that does not
+    /// answer in time is skipped for the next host of the URL (100 to
+    /// 60000).
+    #[arg(
+        long,
+        env = "DB_CONNECT_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_DB_CONNECT_TIMEOUT_MS,
+        value_parser = clap::value_parser!(u64).range(100..=60_000)
+    )]
+    pub db_connect_timeout_ms: u64,
+    /// The round trip, in milliseconds, that checks a pooled connection
+    /// before it is handed out again (one idle for 1 s or more; every one
+    /// during an outage and for 30 s after it); a connection whose server
+    /// does not answer in time, or is a standby or read-only, is dropped
+    /// (50 to 60000).
+    #[arg(
+        long,
+        env = "DB_CHECK_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_DB_CHECK_TIMEOUT_MS,
+        value_parser = clap::value_parser!(u64).range(50..=60_000)
+    )]
+    pub db_check_timeout_ms: u64,
+    /// TCP keepalive on database connections, in seconds: idle time before
+    /// the first probe and between probes (3 probes; unacknowledged data
+    /// breaks the connection after three times this) (1 to 3600).
+    #[arg(
+        long,
+        env = "DB_KEEPALIVE_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_DB_KEEPALIVE_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub db_keepalive_seconds: u64,
 }
 
 fn pool_size(s: &str) -> Result<usize, String> {
@@ -241,6 +321,18 @@ fn pool_size(s: &str) -> Result<usize, String> {
 }
 
 impl DatabaseArgs {
+    /// `config` with these database settings.
+    #[must_use]
+    pub fn apply(&self, config: Config) -> Config {
+        Config {
+            pool_size: self.db_pool_size,
+            db_connect_timeout: Duration::from_millis(self.db_connect_timeout_ms),
+            db_check_timeout: Duration::from_millis(self.db_check_timeout_ms),
+            db_keepalive: Duration::from_secs(self.db_keepalive_seconds),
+            ..config
+        }
+    }
+
     /// The connection string, checked.
     ///
     /// # Errors
@@ -329,6 +421,18 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// The deadline of each request, in milliseconds: waiting for a
+    /// database connection, the queries and the per-resource write lock
+    /// together; past it the request answers 503 with `Retry-After` (100
+    /// to 600000).
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_REQUEST_TIMEOUT_MS,
+        value_parser = clap::value_parser!(u64).range(100..=600_000)
+    )]
+    pub request_timeout_ms: u64,
 }
 
 impl ServeArgs {
@@ -367,13 +471,13 @@ impl ServeArgs {
             }
             Some(token) => Some(Secret(token.clone())),
         };
-        Ok(Config {
+        Ok(self.database.apply(Config {
             metrics_token,
             jwt_ttl_seconds: self.jwt_ttl_seconds,
             region: region.to_string(),
-            pool_size: self.database.db_pool_size,
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
             ..Config::new(public_url)
-        })
+        }))
     }
 }
 
@@ -497,10 +601,46 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_are_typed_and_bounded() {
+        let c = serve(&[]).unwrap();
+        assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.db_connect_timeout, Duration::from_secs(2));
+        assert_eq!(c.pool_settings().wait_timeout, Duration::from_secs(2));
+        let c = serve(&[
+            "--request-timeout-ms",
+            "1500",
+            "--db-connect-timeout-ms",
+            "700",
+            "--db-check-timeout-ms",
+            "300",
+            "--db-keepalive-seconds",
+            "4",
+        ])
+        .unwrap();
+        assert_eq!(c.request_timeout, Duration::from_millis(1500));
+        let pool = c.pool_settings();
+        assert_eq!(pool.connect_timeout, Duration::from_millis(700));
+        assert_eq!(pool.check_timeout, Duration::from_millis(300));
+        assert_eq!(pool.keepalive, Duration::from_secs(4));
+        assert_eq!(pool.wait_timeout, Duration::from_millis(1500));
+        for bad in [
+            ["--request-timeout-ms", "0"],
+            ["--db-connect-timeout-ms", "10"],
+            ["--db-check-timeout-ms", "x"],
+            ["--db-keepalive-seconds", "0"],
+        ] {
+            assert!(serve(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn database_url_is_required_and_parsed() {
         let db = |url: Option<&str>| DatabaseArgs {
             database_url: url.map(str::to_string),
             db_pool_size: 1,
+            db_connect_timeout_ms: 2000,
+            db_check_timeout_ms: 1000,
+            db_keepalive_seconds: 10,
         };
         assert!(
             db(None)

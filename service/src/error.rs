@@ -13,7 +13,7 @@ use collab_authz::membership::ErrorClass;
 use crate::ids::RandomError;
 use crate::keys::SignError;
 use crate::kind::singular;
-use crate::store::{AccessError, Refusal, StoreError, WriteError};
+use crate::store::{AccessError, Outage, Refusal, StoreError, WriteError};
 
 /// A failed request: the status it answers with and the message of its
 /// `{"error":"..."}` body.
@@ -92,6 +92,17 @@ impl ApiError {
         ApiError::NotFound(format!("{what} not found"))
     }
 
+    /// 503 for a request whose deadline (`timeout`) passed while it was at
+    /// `stage`.
+    #[must_use]
+    pub fn deadline(timeout: core::time::Duration, stage: crate::deadline::Stage) -> Self {
+        ApiError::Unavailable(format!(
+            "{DEADLINE_CAUSE} of {} ms passed while {}",
+            timeout.as_millis(),
+            stage.describe()
+        ))
+    }
+
     /// 500 for a stored value the service cannot read back.
     #[must_use]
     pub fn internal(context: impl core::fmt::Display) -> Self {
@@ -118,6 +129,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         self.log();
+        let unavailable = match &self {
+            ApiError::Unavailable(cause) => Some(UnavailableCause(cause.clone())),
+            _ => None,
+        };
         let message = self.to_string();
         let body = match &self {
             ApiError::Unprocessable(_) => {
@@ -139,7 +154,41 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("1"),
             );
         }
+        if let Some(cause) = unavailable {
+            response.extensions_mut().insert(cause);
+        }
         response
+    }
+}
+
+/// How the cause of a 503 for a passed deadline begins.
+const DEADLINE_CAUSE: &str = "request deadline";
+
+/// The cause of a 503, on its response (an extension, never sent), so that
+/// the request's guard can tell which outage it is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnavailableCause(pub String);
+
+impl UnavailableCause {
+    /// The kind of outage the cause tells of: a passed deadline is a
+    /// timeout; otherwise the kind of its SQLSTATE (see
+    /// [`StoreError::outage`]).
+    #[must_use]
+    pub fn outage(&self) -> Outage {
+        let cause = self.0.as_str();
+        if cause.starts_with(DEADLINE_CAUSE) {
+            return Outage::Timeout;
+        }
+        let (sqlstate, message) = match cause
+            .strip_prefix("SQLSTATE ")
+            .and_then(|rest| rest.split_once(": "))
+        {
+            Some((code, message)) => (Some(code.to_string()), message.to_string()),
+            None => (None, cause.to_string()),
+        };
+        StoreError::Unavailable { sqlstate, message }
+            .outage()
+            .unwrap_or(Outage::Unreachable)
     }
 }
 
@@ -283,7 +332,7 @@ mod tests {
     use collab_authz::{ResourceKind, Role};
 
     use super::ApiError;
-    use crate::store::{AccessError, Refusal, StoreError};
+    use crate::store::{AccessError, Outage, Refusal, StoreError};
 
     #[test]
     fn a_database_fault_keeps_its_sqlstate_for_the_log_and_shows_none() {
@@ -305,6 +354,53 @@ mod tests {
         });
         assert_eq!(down.status(), 503);
         assert!(matches!(&down, ApiError::Unavailable(c) if c.contains("57P01")));
+    }
+
+    #[test]
+    #[expect(clippy::unwrap_used, reason = "a test fails loudly")]
+    fn read_only_rollbacks_and_full_disks_are_503_with_their_outage() {
+        use super::UnavailableCause;
+        use crate::deadline::Stage;
+        use axum::response::IntoResponse;
+        for (sqlstate, outage) in [
+            ("25006", Outage::ReadOnly),
+            ("40001", Outage::Contention),
+            ("40P01", Outage::Contention),
+            ("53100", Outage::DiskFull),
+            ("57014", Outage::Timeout),
+            ("57P01", Outage::Unreachable),
+            ("08006", Outage::Unreachable),
+        ] {
+            let store = StoreError::Unavailable {
+                sqlstate: Some(sqlstate.into()),
+                message: "m".into(),
+            };
+            assert_eq!(store.outage(), Some(outage), "{sqlstate}");
+            let response = ApiError::from(store).into_response();
+            assert_eq!(response.status(), 503, "{sqlstate}");
+            assert_eq!(response.headers()["retry-after"], "1");
+            let cause = response.extensions().get::<UnavailableCause>().unwrap();
+            assert_eq!(cause.outage(), outage, "{sqlstate}");
+        }
+        let late = ApiError::deadline(std::time::Duration::from_millis(1500), Stage::WriteLock);
+        assert_eq!(late.status(), 503);
+        let cause = match &late {
+            ApiError::Unavailable(cause) => cause.clone(),
+            _ => String::new(),
+        };
+        assert_eq!(
+            cause,
+            "request deadline of 1500 ms passed while waiting for the resource's write lock"
+        );
+        assert_eq!(UnavailableCause(cause).outage(), Outage::Timeout);
+        assert!(
+            StoreError::Database {
+                sqlstate: "42P01".into(),
+                message: "m".into()
+            }
+            .outage()
+            .is_none()
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //! - [`web`] is where server-rendered pages mount;
 //! - [`config`] is the command line and the [`Config`] it builds;
 //! - [`telemetry`] holds the logs, the request spans and the metrics that
-//!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`.
+//!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`;
+//! - [`availability`] gives every request one deadline
+//!   ([`Config::request_timeout`]) and tells the store's outage log how it
+//!   ended; [`deadline`] names the step a late request was at.
 //!
 //! Any number of processes on one database give the same answers: the
 //! database is the only state; the cache is keyed by the log's version.
@@ -26,8 +29,10 @@
 )]
 
 pub mod auth;
+pub mod availability;
 pub mod body;
 pub mod config;
+pub mod deadline;
 pub mod error;
 pub mod ids;
 pub mod keys;
@@ -54,7 +59,9 @@ pub use state::AppState;
 /// errors for unknown routes (404) and methods (405), and the operator's
 /// routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
 ///
-/// Every API and page request runs in a `request` span, is logged once
+/// Every API and page request runs within its deadline
+/// ([`Config::request_timeout`]: 503 with `Retry-After` past it) and in a
+/// `request` span, is logged once
 /// when answered and counted in the metrics ([`telemetry::requests`]);
 /// every response carries an `x-request-id` ([`telemetry::request_ids`]).
 /// The first call installs the process's metrics recorder
@@ -67,7 +74,12 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api())
         .merge(web::routes())
         .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed);
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        // One deadline per request, and the outage log (inside the span).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            availability::guard,
+        ));
     // Layers wrap the routes present when they are added: the probes and
     // the scrape, merged after, are left out of the access log and the
     // request metrics, and every route gets a request id.

@@ -36,7 +36,7 @@ use collab_authz_service::{AppState, router, telemetry, users};
 /// A command with its settings checked.
 enum Plan {
     Serve {
-        args: ServeArgs,
+        args: Box<ServeArgs>,
         config: Config,
         database_url: String,
     },
@@ -51,7 +51,7 @@ fn plan(command: Command) -> Result<Plan, ConfigError> {
         Command::Serve(args) => Ok(Plan::Serve {
             database_url: args.database.url()?.to_string(),
             config: args.config()?,
-            args,
+            args: Box::new(args),
         }),
         Command::User(UserCommand::Add(args)) => Ok(Plan::UserAdd {
             database_url: args.database.url()?.to_string(),
@@ -123,6 +123,8 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
         // Quoted in text logs: it has spaces.
         database = database.as_str(),
         pool_size = config.pool_size,
+        request_timeout_ms = config.request_timeout.as_millis(),
+        db_connect_timeout_ms = config.db_connect_timeout.as_millis(),
         jwt_ttl_seconds = config.jwt_ttl_seconds,
         metrics = if config.metrics_token.is_some() { "token" } else { "open" },
         "listening"
@@ -171,10 +173,7 @@ async fn shutdown() {
 }
 
 async fn user_add(args: UserAddArgs, database_url: &str) -> Result<(), String> {
-    let config = Config {
-        pool_size: args.database.db_pool_size,
-        ..Config::new("http://localhost")
-    };
+    let config = args.database.apply(Config::new("http://localhost"));
     let state = AppState::connect(database_url, config)
         .await
         .map_err(|e| e.to_string())?;

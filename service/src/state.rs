@@ -31,7 +31,7 @@ impl AppState {
     /// # Errors
     /// [`db::StartError`] when the URL is invalid or the database refuses.
     pub async fn connect(database_url: &str, config: Config) -> Result<Self, db::StartError> {
-        let pool = db::pool(database_url, config.pool_size)?;
+        let pool = db::pool_with(database_url, &config.pool_settings())?;
         db::migrate(&pool).await?;
         let master = db::signing_key(&pool).await?;
         Ok(Self::new(pool, &master, config))

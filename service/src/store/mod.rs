@@ -11,6 +11,7 @@
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
 //! | [`db`] | the pool, the embedded migrations and the shared signing key |
+//! | [`health`] | the database outage in progress, logged once when it starts and once when it ends |
 //! | [`error`] | the errors above |
 //!
 //! Storage: each app's and dedicated database's log is a run of rows
@@ -49,6 +50,7 @@ pub mod actions;
 pub mod command;
 pub mod db;
 pub mod error;
+pub mod health;
 mod rosters;
 mod write;
 
@@ -64,7 +66,7 @@ use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
-pub use error::{AccessError, Refusal, StoreError, WriteError};
+pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 use rosters::Cached;
 pub use rosters::{Holding, Owned};
 pub use write::Committed;
@@ -76,6 +78,11 @@ pub const SNAPSHOT_EVERY: i64 = 64;
 /// How many optimistic attempts a write makes; after as many lost races
 /// it decides once more under the resource's row lock, which cannot lose.
 pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
+
+/// How many times a write decides again after the database rolled it back
+/// (a serialization failure or a deadlock: nothing was written) before it
+/// answers 503.
+pub const ROLLED_BACK_ATTEMPTS: u32 = 3;
 
 /// Past this many cached rosters, the cache is emptied.
 const CACHE_CAPACITY: usize = 10_000;
@@ -132,6 +139,8 @@ pub struct Store {
     user_ids: accounts::UserIdCache,
     /// Use counters.
     pub stats: Stats,
+    /// The database outage in progress, as the logs tell it.
+    pub health: health::Health,
     cache_enabled: AtomicBool,
 }
 
@@ -146,6 +155,7 @@ impl Store {
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
             stats: Stats::default(),
+            health: health::Health::default(),
             cache_enabled: AtomicBool::new(true),
         }
     }
@@ -156,9 +166,13 @@ impl Store {
         &self.pool
     }
 
-    /// A connection from the pool.
+    /// A connection from the pool (the request's deadline names the wait
+    /// and then the statements as its step).
     async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
-        Ok(self.pool.get().await?)
+        crate::deadline::enter(crate::deadline::Stage::Checkout);
+        let client = self.pool.get().await?;
+        crate::deadline::enter(crate::deadline::Stage::Query);
+        Ok(client)
     }
 
     /// The secret of the invitation link of `member_id` on `resource_id`.

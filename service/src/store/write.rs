@@ -19,8 +19,8 @@ use super::access::{Opened, Seen};
 use super::command::Change;
 use super::rosters::{RESOURCE_COLUMNS, apply_all, check_head, is_name_taken, resource_row, timed};
 use super::{
-    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, Refusal, ResourceRow, SNAPSHOT_EVERY, Stats, Store,
-    StoreError, WriteError,
+    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Refusal, ResourceRow,
+    SNAPSHOT_EVERY, Stats, Store, StoreError, WriteError,
 };
 use crate::ids::{jitter_millis, new_id};
 use crate::keys::Keys;
@@ -134,6 +134,14 @@ WITH moved AS (
 )
 SELECT id, kind, name, version, head, created_at FROM moved";
 
+/// Waits before deciding again after the database rolled the `attempt`th
+/// try back: a few milliseconds, doubling, with jitter.
+async fn back_off(attempt: u32, e: &StoreError) {
+    tracing::debug!(attempt, cause = %e, "the database rolled the write back; deciding again");
+    let millis = jitter_millis().saturating_mul(1 << attempt.min(4));
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
 impl Store {
     fn write_lock(&self, id: &str) -> Result<Arc<tokio::sync::Mutex<()>>, StoreError> {
         let mut locks = self
@@ -149,12 +157,16 @@ impl Store {
     /// Writes `change` on the resource `opened` holds, as its caller:
     /// decides against the roster `opened` loaded and appends at the next
     /// version; after a lost race, reloads and decides again, at most
-    /// [`OPTIMISTIC_ATTEMPTS`] times, then once under the row lock.
+    /// [`OPTIMISTIC_ATTEMPTS`] times, then once under the row lock. An
+    /// attempt the database rolled back (serialization failure, deadlock)
+    /// decides again, at most [`ROLLED_BACK_ATTEMPTS`] times.
     ///
     /// # Errors
     /// [`WriteError::Refused`]: the crate's refusal, nothing written;
-    /// [`WriteError::Store`]: the database failed, nothing written (the
-    /// transaction is rolled back).
+    /// [`WriteError::Store`]: the database failed. Nothing is half-written
+    /// (one transaction), but when the connection broke after the commit
+    /// was sent, the write may have been committed without the service
+    /// knowing: a caller that must know retries with the same request.
     pub async fn write(&self, opened: Opened, change: Change) -> Result<Committed, WriteError> {
         let Opened {
             mut resource,
@@ -171,24 +183,39 @@ impl Store {
             return Err(StoreError::corrupt("a write on a resource opened for another use").into());
         }
         let lock = self.write_lock(&resource.id)?;
+        crate::deadline::enter(crate::deadline::Stage::WriteLock);
         let _guard = lock.lock().await;
+        crate::deadline::enter(crate::deadline::Stage::Query);
         // Chosen once, so that a retried invitation keeps its id.
         let invite_id = match &change {
             Change::Invite { .. } | Change::InviteBody { .. } => Some(new_id("mem_")?),
             _ => None,
         };
         let mut retries = 0;
+        // Attempts the database rolled back (serialization failure,
+        // deadlock): nothing was written, so the write decides again.
+        let mut rolled_back = 0;
         loop {
             // The request's span (telemetry) tells how many races it lost.
             tracing::Span::current().record("retries", retries);
             if retries >= OPTIMISTIC_ATTEMPTS {
                 // Starved by faster writers elsewhere: decide under the
                 // row lock, which cannot lose.
-                return self
+                match self
                     .write_locked(&resource.id, &actor, &change, invite_id.as_deref(), retries)
-                    .await;
+                    .await
+                {
+                    Err(WriteError::Store(e))
+                        if e.is_retryable() && rolled_back < ROLLED_BACK_ATTEMPTS =>
+                    {
+                        rolled_back += 1;
+                        back_off(rolled_back, &e).await;
+                        continue;
+                    }
+                    other => return other,
+                }
             }
-            if retries > 0 {
+            if retries > 0 || rolled_back > 0 {
                 resource = self.resource_by_id(&resource.id).await?;
                 roster = self.roster(&resource).await?;
             }
@@ -207,6 +234,12 @@ impl Store {
                     retries += 1;
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(jitter_millis())).await;
+                }
+                Err(CommitError::Failed(WriteError::Store(e)))
+                    if e.is_retryable() && rolled_back < ROLLED_BACK_ATTEMPTS =>
+                {
+                    rolled_back += 1;
+                    back_off(rolled_back, &e).await;
                 }
                 Err(CommitError::Failed(e)) => return Err(e),
             }

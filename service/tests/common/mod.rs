@@ -562,3 +562,24 @@ pub async fn create_app(api: &Api, owner: &User, name: &str) -> String {
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["app"]["id"].as_str().unwrap().to_string()
 }
+
+/// Starts the service in this test's runtime on `database_url`, with the
+/// settings `configure` makes of the defaults.
+pub async fn service_configured(
+    database_url: &str,
+    configure: impl FnOnce(Config) -> Config,
+) -> Service {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = configure(Config::new(format!("http://{addr}")));
+    let state = AppState::connect(database_url, config).await.unwrap();
+    let app = router(state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Service {
+        addr,
+        state,
+        database_url: database_url.to_string(),
+    }
+}
