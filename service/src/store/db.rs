@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../migrations/0002_deployment_pusher.sql"),
     ),
+    (3, include_str!("../../migrations/0003_log_head.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations
