@@ -21,17 +21,18 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../migrations/0002_deployment_pusher.sql"),
     ),
-    (
-        3,
-        include_str!("../../migrations/0003_keys_outside_the_database.sql"),
-    ),
+    (3, include_str!("../../migrations/0003_log_head.sql")),
     (
         4,
-        include_str!("../../migrations/0004_sessions_belong_to_tokens.sql"),
+        include_str!("../../migrations/0004_keys_outside_the_database.sql"),
     ),
     (
         5,
-        include_str!("../../migrations/0005_invitations_by_inviter.sql"),
+        include_str!("../../migrations/0005_sessions_belong_to_tokens.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/0006_invitations_by_inviter.sql"),
     ),
 ];
 

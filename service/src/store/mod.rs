@@ -18,10 +18,14 @@
 //! `(resource_id, seq)` in `resource_log`, unique, each the crate's own
 //! [`Event`](collab_authz::Event) (its serde form, with its schema version `"v"`), with
 //! `resources.version` the last `seq` (the roster's
-//! [`version`](collab_authz::Roster::version)). A write decides against the roster at
-//! version `v` (on a shared reference: no copy), and in one statement
-//! moves `resources.version` from `v` to `v + n` (a compare-and-set on the
-//! row) and inserts the `n` events at `v + 1 ..= v + n`; then it
+//! [`version`](collab_authz::Roster::version)) and `resources.head` the
+//! digest of the log up to it (the roster's
+//! [`head`](collab_authz::Roster::head): each event states the digest of
+//! the log before it, a hash chain the crate checks). A write decides
+//! against the roster at head `(v, h)` (on a shared reference: no copy),
+//! and in one statement moves `resources` from `(v, h)` to the head after
+//! its `n` events (a compare-and-set on the row: the version and the
+//! digest) and inserts them at `v + 1 ..= v + n`; then it
 //! [applies](collab_authz::Roster::apply) them to the cached roster. A concurrent writer
 //! that decided at the same `v` finds the version moved (or collides on
 //! the unique key), reloads and decides again, a bounded number of times
@@ -30,13 +34,17 @@
 //! process, writes to one resource also take a local lock so that only
 //! writers of different processes ever race.
 //!
-//! Reads never replay a whole log: a per-process cache keyed by version
-//! gives the roster at the current version when nothing changed, applies
-//! only the new events when something did, and otherwise
-//! [resumes](collab_authz::Roster::resume) the latest snapshot (one at
-//! creation, then one every [`SNAPSHOT_EVERY`] events; storing one deletes
-//! those no read can use any more: a resource keeps its creation snapshot
-//! and its two latest).
+//! Reads never replay a whole log: a per-process cache keyed by head
+//! (version and digest) gives the roster at the current head when nothing
+//! changed, applies only the new events when something did (the crate
+//! refuses them unless they continue the cached log), drops the cached
+//! roster when it is on another log than the database's (the database
+//! lost writes this process saw: a crash with asynchronous commit, a
+//! failover to an asynchronous standby, a restore), and otherwise
+//! [resumes](collab_authz::Roster::resume) the latest snapshot (one at creation, then
+//! one every [`SNAPSHOT_EVERY`] events; storing one deletes those no read
+//! can use any more: a resource keeps its creation snapshot and its two
+//! latest).
 
 pub mod access;
 pub mod accounts;
@@ -53,6 +61,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 
 use collab_authz::ResourceKind;
+use collab_authz::membership::LogDigest;
 use deadpool_postgres::Pool;
 
 use crate::keys::Keys;
@@ -91,6 +100,11 @@ pub struct ResourceRow {
     pub name: String,
     /// The `seq` of the last event of its log.
     pub version: i64,
+    /// The digest of its log up to its last chained event (the crate's
+    /// [`LogDigest`]): with `version`,
+    /// the log's [head](collab_authz::Roster::head), moved by every write
+    /// in one compare-and-set.
+    pub head: LogDigest,
     /// When it was created (Unix seconds).
     pub created_at: i64,
 }
@@ -102,6 +116,11 @@ pub struct Stats {
     pub cache_hits: AtomicU64,
     /// Reads that loaded events or a snapshot.
     pub cache_misses: AtomicU64,
+    /// Reads that found the cached roster on another head than the
+    /// database's (ahead of it, or at its version with another digest, or
+    /// behind it on a log the database's does not continue: writes it
+    /// lost, a restore, a failover) and dropped it.
+    pub cache_divergences: AtomicU64,
     /// Writes that decided again after losing a race.
     pub retries: AtomicU64,
     /// Nanoseconds spent inside the crate: `Roster::decide_command`,

@@ -17,9 +17,7 @@ use tokio_postgres::types::Json;
 
 use super::access::{Opened, Seen};
 use super::command::Change;
-use super::rosters::{
-    RESOURCE_COLUMNS, apply_all, check_version, is_name_taken, resource_row, timed,
-};
+use super::rosters::{RESOURCE_COLUMNS, apply_all, check_head, is_name_taken, resource_row, timed};
 use super::{
     CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Refusal, ResourceRow,
     SNAPSHOT_EVERY, Stats, Store, StoreError, WriteError,
@@ -97,17 +95,19 @@ fn append_error(e: tokio_postgres::Error) -> CommitError {
     }
 }
 
-/// The whole append, one statement: the compare-and-set of the version
-/// gates every other part (`FROM moved`), so a lost race writes nothing
-/// and returns no row; a duplicate `(resource_id, seq)` fails the whole
-/// statement.
+/// The whole append, one statement: the compare-and-set of the head
+/// (version and digest: the events were decided on the log the database
+/// holds, not one it lost) gates every other part (`FROM moved`), so a
+/// lost race or a decision on another log writes nothing and returns no
+/// row; a duplicate `(resource_id, seq)` fails the whole statement.
 const APPEND_SQL: &str = "
 WITH moved AS (
     UPDATE resources
        SET version = $3, name = coalesce($4, name),
-           deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END
-     WHERE id = $1 AND version = $2 AND deleted_at IS NULL
- RETURNING id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at
+           deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END,
+           head = $15
+     WHERE id = $1 AND version = $2 AND head = $14 AND deleted_at IS NULL
+ RETURNING id, kind, name, version, head, extract(epoch FROM created_at)::bigint AS created_at
 ), logged AS (
     INSERT INTO resource_log (resource_id, seq, entry)
     SELECT moved.id, e.seq, e.entry
@@ -142,7 +142,7 @@ WITH moved AS (
        AND s.seq < (SELECT max(p.seq) FROM roster_snapshots p WHERE p.resource_id = moved.id)
     RETURNING 1
 )
-SELECT id, kind, name, version, created_at FROM moved";
+SELECT id, kind, name, version, head, created_at FROM moved";
 
 /// Waits before deciding again after the database rolled the `attempt`th
 /// try back: a few milliseconds, doubling, with jitter.
@@ -284,11 +284,11 @@ impl Store {
         decided: Decided,
         retries: u32,
     ) -> Result<Committed, WriteError> {
-        self.cache_take(&before.id, before.version);
+        self.cache_drop(&before.id, before.version, before.head);
         let next = Arc::make_mut(&mut roster);
         timed(&self.stats, || apply_all(next, &decided.events))?;
-        check_version(&row, next)?;
-        self.cache_put(&row.id, row.version, &roster);
+        check_head(&row, next)?;
+        self.cache_put(&row, &roster);
         Ok(Committed {
             resource: row,
             roster,
@@ -343,8 +343,9 @@ impl Store {
     }
 
     /// In one statement (its own transaction, or part of `client`'s):
-    /// moves the version from the resource's to past the decided events
-    /// (or reports the race lost), appends them, updates the membership
+    /// moves the head (version and digest) from the one the events were
+    /// decided on to the one after them (or reports the race lost: the
+    /// database holds another head), appends them, updates the membership
     /// index and writes a snapshot when one is due. One round trip.
     ///
     /// `before` is the roster the events were decided on: the index rows
@@ -360,6 +361,12 @@ impl Store {
         let events = &decided.events;
         let count = i64::try_from(events.len()).map_err(StoreError::corrupt)?;
         let (from, to) = (resource.version, resource.version + count);
+        // The head the events were decided on, and the one after them.
+        let from_head = before.head().digest;
+        let to_head = events
+            .last()
+            .and_then(Event::digest)
+            .ok_or_else(|| StoreError::corrupt("a decided event states no prev"))?;
         let deleted = events.iter().any(|e| e.kind() == EventKind::Deleted);
         let new_name = events
             .iter()
@@ -395,6 +402,8 @@ impl Store {
                     &index.statuses,
                     &index.removed,
                     &snapshot,
+                    &from_head.as_bytes().as_slice(),
+                    &to_head.as_bytes().as_slice(),
                 ],
             )
             .await

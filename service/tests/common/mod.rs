@@ -214,6 +214,38 @@ impl Postgres {
         assert!(status.success(), "pg_ctl stop");
     }
 
+    /// Stops the server with `pg_ctl stop -m MODE` (`immediate`: as a
+    /// crash, losing what it has not written yet); only a server this
+    /// binary started.
+    pub fn stop_mode(&self, mode: &str) {
+        let (Some(pg_ctl), Some(dir)) = (&self.pg_ctl, &self.dir) else {
+            panic!("this test needs a server it started (unset DATABASE_URL)");
+        };
+        let status = as_owner(pg_ctl)
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-m", mode, "-w", "stop"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "pg_ctl stop -m {mode}");
+    }
+
+    /// Runs `sh -c script` as the server's owner, in the server's
+    /// directory (its data directory is `data`); panics unless it succeeds.
+    pub fn owner_sh(&self, script: &str) {
+        let Some(dir) = &self.dir else {
+            panic!("this test needs a server it started (unset DATABASE_URL)");
+        };
+        let status = as_owner(Path::new("/bin/sh"))
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{script}");
+    }
+
     /// Starts it again on the same port.
     pub fn start(&self) {
         let (Some(pg_ctl), Some(dir)) = (&self.pg_ctl, &self.dir) else {
