@@ -22,6 +22,16 @@
 //! | `serve --region NAME` | `REGION` | `local` |
 //! | `serve --jwt-ttl-seconds S` | `JWT_TTL_SECONDS` | 3600 |
 //! | `serve --metrics-token TOKEN` | `METRICS_TOKEN` | none: `/metrics` open |
+//! | `serve --key-file PATH`, `keys ... --key-file PATH` | `KEY_FILE` | required |
+//! | `serve --header-read-timeout-seconds S` | `HEADER_READ_TIMEOUT_SECONDS` | 10 |
+//! | `serve --body-timeout-seconds S` | `BODY_TIMEOUT_SECONDS` | 4 |
+//! | `serve --idle-timeout-seconds S` | `IDLE_TIMEOUT_SECONDS` | 60 |
+//! | `serve --max-connections N` | `MAX_CONNECTIONS` | 1024 |
+//! | `serve --shutdown-timeout-seconds S` | `SHUTDOWN_TIMEOUT_SECONDS` | 20 |
+//! | `serve --max-members N` | `MAX_MEMBERS` | 1000 |
+//! | `serve --max-pending-invitations N` | `MAX_PENDING_INVITATIONS` | 200 |
+//! | `serve --invitation-rate-limit N` | `INVITATION_RATE_LIMIT` | 100 |
+//! | `serve --invitation-rate-window-seconds S` | `INVITATION_RATE_WINDOW_SECONDS` | 3600 |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -31,6 +41,7 @@
 //!
 //! let cli = Cli::try_parse_from([
 //!     "collab-authz-service", "serve", "--listen", "127.0.0.1:8080",
+//!     "--key-file", "/etc/collab-authz/keys",
 //!     "--database-url", "postgres://app@db.internal/collab",
 //!     "--public-url", "https://collab.example.com/",
 //! ])?;
@@ -43,6 +54,7 @@
 
 use core::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::Uri;
@@ -65,6 +77,37 @@ pub struct Config {
     pub pool_size: usize,
     /// The bearer token `GET /metrics` requires, if any.
     pub metrics_token: Option<Secret>,
+    /// The key file ([`KeyRing`](crate::keys::KeyRing)): read at start, or
+    /// created when it does not exist. `None`: keys generated for this
+    /// process alone (tests, embedding), whose tokens and invitation
+    /// links die with it.
+    pub key_file: Option<PathBuf>,
+    /// How long a request head may take to arrive, from the moment the
+    /// server waits for it ([`server`](crate::server)).
+    pub header_read_timeout: Duration,
+    /// How long a request body may take to arrive, whole (then 408).
+    pub body_timeout: Duration,
+    /// A connection with no request being handled and no byte moving for
+    /// this long is closed.
+    pub idle_timeout: Duration,
+    /// At most this many connections open at once; the next ones wait in
+    /// the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, how long the requests in flight may take
+    /// before the connections still open are dropped.
+    pub shutdown_timeout: Duration,
+    /// At most this many people on one app's or database's roster (owner
+    /// and pending invitees included); an invitation past it is a 422.
+    pub max_members: usize,
+    /// At most this many pending invitations on one roster (422 past it).
+    pub max_pending_invitations: usize,
+    /// At most this many invitations by one person in
+    /// [`invitation_rate_window`](Self::invitation_rate_window), counted
+    /// from the database (so across replicas); past it, 429 with
+    /// `Retry-After`.
+    pub invitation_rate_limit: u32,
+    /// The window of [`invitation_rate_limit`](Self::invitation_rate_limit).
+    pub invitation_rate_window: Duration,
     /// The deadline of each request: waiting for a database connection,
     /// the queries and the per-resource write lock together. Past it the
     /// request answers 503 with `Retry-After`.
@@ -92,12 +135,32 @@ impl Config {
         while public_url.ends_with('/') {
             public_url.pop();
         }
+        // URL schemes are case-insensitive (RFC 3986, 3.1): links are
+        // built on the lower-case spelling.
+        for scheme in ["https://", "http://"] {
+            if public_url
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+            {
+                public_url.replace_range(..scheme.len(), scheme);
+            }
+        }
         Self {
             public_url,
             jwt_ttl_seconds: DEFAULT_JWT_TTL_SECONDS,
             region: DEFAULT_REGION.into(),
             pool_size: DEFAULT_POOL_SIZE,
             metrics_token: None,
+            key_file: None,
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECONDS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECONDS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+            max_members: DEFAULT_MAX_MEMBERS,
+            max_pending_invitations: DEFAULT_MAX_PENDING_INVITATIONS,
+            invitation_rate_limit: DEFAULT_INVITATION_RATE_LIMIT,
+            invitation_rate_window: Duration::from_secs(DEFAULT_INVITATION_RATE_WINDOW_SECONDS),
             request_timeout: Duration::from_millis(DEFAULT_REQUEST_TIMEOUT_MS),
             db_connect_timeout: Duration::from_millis(DEFAULT_DB_CONNECT_TIMEOUT_MS),
             db_check_timeout: Duration::from_millis(DEFAULT_DB_CHECK_TIMEOUT_MS),
@@ -120,16 +183,28 @@ impl Config {
     }
 
     /// Whether clients reach the service over HTTPS (its public URL is
-    /// `https://`), so that cookies must be `Secure`.
+    /// `https://`, in any case: `HTTPS://` too), so that cookies must be
+    /// `Secure` and `__Host-` prefixed and answers carry HSTS.
     #[must_use]
     pub fn https(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 }
 
 const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
 const DEFAULT_REGION: &str = "local";
 const DEFAULT_POOL_SIZE: usize = 16;
+const DEFAULT_HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
+const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 4;
+const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
+const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
+const DEFAULT_MAX_MEMBERS: usize = 1000;
+const DEFAULT_MAX_PENDING_INVITATIONS: usize = 200;
+const DEFAULT_INVITATION_RATE_LIMIT: u32 = 100;
+const DEFAULT_INVITATION_RATE_WINDOW_SECONDS: u64 = 3600;
 const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 5000;
 const DEFAULT_DB_CONNECT_TIMEOUT_MS: u64 = 2000;
 const DEFAULT_DB_CHECK_TIMEOUT_MS: u64 = 1000;
@@ -211,6 +286,60 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the key file: the keys that sign bearer tokens and session
+    /// cookies and derive invitation links, kept outside the database.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `keys ...`: the key file every replica reads. After a change, restart
+/// every replica (each reads the file at start).
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Create a new key file (refused if it exists); `serve` also creates
+    /// one at first start when the file named does not exist.
+    Generate(KeyFileArgs),
+    /// Add a new signing key, which signs from the next start on; the
+    /// older keys keep verifying the tokens they signed until removed.
+    /// With `--link`, replace the invitation-link key instead: every
+    /// pending invitation link stops working.
+    Rotate(KeyRotateArgs),
+    /// Remove signing key KID: the tokens it signed are refused from the
+    /// next start on (not the last key).
+    Remove(KeyRemoveArgs),
+    /// List the signing keys' ids, the signing one first (never a key).
+    List(KeyFileArgs),
+}
+
+/// The key file of a `keys` subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct KeyFileArgs {
+    /// The key file.
+    #[arg(long, env = "KEY_FILE", value_name = "PATH")]
+    pub key_file: PathBuf,
+}
+
+/// `keys rotate`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRotateArgs {
+    /// The key file.
+    #[command(flatten)]
+    pub file: KeyFileArgs,
+    /// Replace the invitation-link key (pending links stop working)
+    /// instead of adding a signing key.
+    #[arg(long)]
+    pub link: bool,
+}
+
+/// `keys remove`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRemoveArgs {
+    /// The id of the signing key to remove (`keys list`).
+    #[arg(value_name = "KID")]
+    pub kid: String,
+    /// The key file.
+    #[command(flatten)]
+    pub file: KeyFileArgs,
 }
 
 /// `user ...`.
@@ -388,6 +517,13 @@ pub struct ServeArgs {
     /// The address to listen on (`IP:PORT`; port 0 lets the system choose).
     #[arg(long, env = "LISTEN_ADDR", value_name = "ADDR")]
     pub listen: SocketAddr,
+    /// The key file (required): the keys that sign bearer tokens and
+    /// session cookies and derive invitation links, never stored in the
+    /// database. Created with new keys when it does not exist (one log line
+    /// says so); every replica must read the same file. Managed with
+    /// `collab-authz-service keys`.
+    #[arg(long, env = "KEY_FILE", value_name = "PATH")]
+    pub key_file: PathBuf,
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -402,7 +538,7 @@ pub struct ServeArgs {
     #[arg(long, env = "REGION", value_name = "NAME", default_value = DEFAULT_REGION)]
     pub region: String,
     /// The lifetime of a bearer token from `/v1/tokens/exchange`, in seconds
-    /// (60 to 86400).
+    /// (60 to 86400); a token whose `exp - iat` is longer is refused.
     #[arg(
         long,
         env = "JWT_TTL_SECONDS",
@@ -433,6 +569,125 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(100..=600_000)
     )]
     pub request_timeout_ms: u64,
+    /// Connections.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    /// Growth.
+    #[command(flatten)]
+    pub growth: GrowthArgs,
+}
+
+/// How far rosters and invitations may grow (`serve`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Growth")]
+pub struct GrowthArgs {
+    /// At most this many people on one app's or database's roster, owner
+    /// and pending invitees included; an invitation past it answers 422
+    /// (1 to 100000).
+    #[arg(
+        long,
+        env = "MAX_MEMBERS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_MEMBERS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize)
+    )]
+    pub max_members: usize,
+    /// At most this many pending invitations on one roster; past it, 422
+    /// (1 to 100000).
+    #[arg(
+        long,
+        env = "MAX_PENDING_INVITATIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_PENDING_INVITATIONS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize)
+    )]
+    pub max_pending_invitations: usize,
+    /// At most this many invitations sent by one person per
+    /// `--invitation-rate-window-seconds`, on all replicas together;
+    /// past it, 429 with `Retry-After` (1 to 1000000).
+    #[arg(
+        long,
+        env = "INVITATION_RATE_LIMIT",
+        value_name = "N",
+        default_value_t = DEFAULT_INVITATION_RATE_LIMIT,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub invitation_rate_limit: u32,
+    /// The window of `--invitation-rate-limit`, in seconds (1 to 604800).
+    #[arg(
+        long,
+        env = "INVITATION_RATE_WINDOW_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_INVITATION_RATE_WINDOW_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub invitation_rate_window_seconds: u64,
+}
+
+/// How connections are bounded (`serve`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct ConnectionArgs {
+    /// How long a request head may take to arrive, in seconds, from the
+    /// moment the server waits for it (on a kept-alive connection, from
+    /// the previous response); then the connection is closed (1 to 3600).
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_read_timeout_seconds: u64,
+    /// How long a whole request body may take to arrive, in seconds; then
+    /// 408 (1 to 3600). Keep it under `--request-timeout-ms`, whose
+    /// deadline also runs while the body arrives.
+    #[arg(
+        long,
+        env = "BODY_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_BODY_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub body_timeout_seconds: u64,
+    /// A connection with no request being handled and no byte read or
+    /// written for this many seconds is closed (1 to 3600).
+    #[arg(
+        long,
+        env = "IDLE_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_IDLE_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub idle_timeout_seconds: u64,
+    /// At most this many connections open at once; the next ones wait in
+    /// the listen backlog until one closes (1 to 1000000).
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
+        value_parser = max_connections
+    )]
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, how many seconds the requests in flight
+    /// may take before the connections still open are dropped (0 to
+    /// 3600).
+    #[arg(
+        long,
+        env = "SHUTDOWN_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub shutdown_timeout_seconds: u64,
+}
+
+fn max_connections(s: &str) -> Result<usize, String> {
+    s.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(|| format!("expected 1 to 1000000, got {s:?}"))
 }
 
 impl ServeArgs {
@@ -475,6 +730,16 @@ impl ServeArgs {
             metrics_token,
             jwt_ttl_seconds: self.jwt_ttl_seconds,
             region: region.to_string(),
+            key_file: Some(self.key_file.clone()),
+            header_read_timeout: Duration::from_secs(self.connections.header_read_timeout_seconds),
+            body_timeout: Duration::from_secs(self.connections.body_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.connections.idle_timeout_seconds),
+            max_connections: self.connections.max_connections,
+            shutdown_timeout: Duration::from_secs(self.connections.shutdown_timeout_seconds),
+            max_members: self.growth.max_members,
+            max_pending_invitations: self.growth.max_pending_invitations,
+            invitation_rate_limit: self.growth.invitation_rate_limit,
+            invitation_rate_window: Duration::from_secs(self.growth.invitation_rate_window_seconds),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             ..Config::new(public_url)
         }))
@@ -541,7 +806,14 @@ mod tests {
     use super::*;
 
     fn serve(args: &[&str]) -> Result<Config, ConfigError> {
-        let mut argv = vec!["collab-authz-service", "serve", "--listen", "127.0.0.1:9"];
+        let mut argv = vec![
+            "collab-authz-service",
+            "serve",
+            "--listen",
+            "127.0.0.1:9",
+            "--key-file",
+            "/nonexistent/keys",
+        ];
         argv.extend_from_slice(args);
         let Ok(cli) = Cli::try_parse_from(argv) else {
             return Err(ConfigError::Missing {
@@ -551,7 +823,7 @@ mod tests {
         };
         match cli.command {
             Command::Serve(s) => s.config(),
-            Command::User(_) => Err(ConfigError::Missing {
+            Command::User(_) | Command::Keys(_) => Err(ConfigError::Missing {
                 flag: "?",
                 env: "?",
             }),
