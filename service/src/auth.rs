@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ids::{RandomError, random_bytes};
-use crate::store::accounts::User;
+use crate::keys::{Audience, Limits};
+use crate::store::accounts::{TokenKind, User};
 use crate::time::now_unix;
 
 /// The prefix of every API token the service issues (it makes a leaked
@@ -55,8 +56,8 @@ pub fn basic_password(header: &str) -> Option<String> {
     (!password.is_empty()).then(|| password.to_string())
 }
 
-/// The authenticated caller of a route: a valid, unexpired bearer token
-/// signed with the shared key, whose API token is not revoked and whose
+/// The authenticated caller of a route: a valid API bearer token (not a
+/// page session's) signed with the key file's keys, whose API token is not revoked and whose
 /// account exists. Any failure is a 401.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -73,20 +74,33 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller a bearer `token` stands for: signed with the shared key,
-    /// unexpired, its API token not revoked and its account present (the
-    /// extractor's check, also used by the pages' session cookie).
+    /// The caller a bearer `token` stands for: signed with one of the key
+    /// file's keys, for `limits.audience`, within its lifetime
+    /// ([`Keys::verify`](crate::keys::Keys::verify)), its token row not
+    /// revoked and its account present (the extractor's check with the
+    /// API's limits; the pages' session cookie with theirs).
     ///
     /// # Errors
     /// 401 on any failure; 503 when the database is unreachable.
-    pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
+    pub async fn from_token(
+        state: &AppState,
+        token: &str,
+        limits: &Limits,
+    ) -> Result<Self, ApiError> {
         let claims = state
             .keys
-            .verify(token, now_unix())
+            .verify(token, now_unix(), limits)
             .ok_or_else(ApiError::unauthorized)?;
         let user = state
             .store
-            .token_account(&claims.tid, &claims.sub)
+            .token_account(
+                &claims.tid,
+                &claims.sub,
+                match limits.audience {
+                    Audience::Api => TokenKind::Api,
+                    Audience::Session => TokenKind::Session,
+                },
+            )
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         Caller::from_account(user, claims.tid)
@@ -118,6 +132,15 @@ impl Caller {
     }
 }
 
+/// What an API bearer token must be: for the API's audience, within the
+/// configured lifetime.
+fn api_limits(state: &AppState) -> Limits {
+    Limits {
+        audience: Audience::Api,
+        max_lifetime: state.config.jwt_ttl_seconds,
+    }
+}
+
 /// The bearer token of the `Authorization` header.
 fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let header = parts
@@ -137,13 +160,13 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Caller::from_token(state, bearer_token(parts)?).await
+        Caller::from_token(state, bearer_token(parts)?, &api_limits(state)).await
     }
 }
 
-/// A bearer token whose signature and lifetime were verified, its token
-/// row not yet checked: for a route that checks it in the same statement
-/// as its read ([`Store::open_as`](crate::store::Store::open_as)), which
+/// An API bearer token whose signature, audience and lifetime were
+/// verified (as [`Caller`]'s), its token row not yet checked: for a route
+/// that checks it in the same statement as its read ([`Store::open_as`](crate::store::Store::open_as)), which
 /// refuses a revoked token as [`Caller`] does. A route that takes it must
 /// answer 401 when that check fails.
 #[derive(Debug, Clone)]
@@ -160,7 +183,7 @@ impl FromRequestParts<AppState> for Bearer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let claims = state
             .keys
-            .verify(bearer_token(parts)?, now_unix())
+            .verify(bearer_token(parts)?, now_unix(), &api_limits(state))
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Bearer {
             token_id: claims.tid,

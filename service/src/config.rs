@@ -14,10 +14,24 @@
 //! | `serve --listen ADDR` | `LISTEN_ADDR` | required |
 //! | `--database-url URL` | `DATABASE_URL` | required |
 //! | `--db-pool-size N` | `DB_POOL_SIZE` | 16 |
+//! | `--db-connect-timeout-ms MS` | `DB_CONNECT_TIMEOUT_MS` | 2000 (per host) |
+//! | `--db-check-timeout-ms MS` | `DB_CHECK_TIMEOUT_MS` | 1000 |
+//! | `--db-keepalive-seconds S` | `DB_KEEPALIVE_SECONDS` | 10 |
+//! | `serve --request-timeout-ms MS` | `REQUEST_TIMEOUT_MS` | 5000 |
 //! | `serve --public-url URL` | `PUBLIC_URL` | `http://` + the bound address |
 //! | `serve --region NAME` | `REGION` | `local` |
 //! | `serve --jwt-ttl-seconds S` | `JWT_TTL_SECONDS` | 3600 |
 //! | `serve --metrics-token TOKEN` | `METRICS_TOKEN` | none: `/metrics` open |
+//! | `serve --key-file PATH`, `keys ... --key-file PATH` | `KEY_FILE` | required |
+//! | `serve --header-read-timeout-seconds S` | `HEADER_READ_TIMEOUT_SECONDS` | 10 |
+//! | `serve --body-timeout-seconds S` | `BODY_TIMEOUT_SECONDS` | 4 |
+//! | `serve --idle-timeout-seconds S` | `IDLE_TIMEOUT_SECONDS` | 60 |
+//! | `serve --max-connections N` | `MAX_CONNECTIONS` | 1024 |
+//! | `serve --shutdown-timeout-seconds S` | `SHUTDOWN_TIMEOUT_SECONDS` | 20 |
+//! | `serve --max-members N` | `MAX_MEMBERS` | 1000 |
+//! | `serve --max-pending-invitations N` | `MAX_PENDING_INVITATIONS` | 200 |
+//! | `serve --invitation-rate-limit N` | `INVITATION_RATE_LIMIT` | 100 |
+//! | `serve --invitation-rate-window-seconds S` | `INVITATION_RATE_WINDOW_SECONDS` | 3600 |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -27,6 +41,7 @@
 //!
 //! let cli = Cli::try_parse_from([
 //!     "collab-authz-service", "serve", "--listen", "127.0.0.1:8080",
+//!     "--key-file", "/etc/collab-authz/keys",
 //!     "--database-url", "postgres://app@db.internal/collab",
 //!     "--public-url", "https://collab.example.com/",
 //! ])?;
@@ -39,6 +54,8 @@
 
 use core::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::http::Uri;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -60,16 +77,73 @@ pub struct Config {
     pub pool_size: usize,
     /// The bearer token `GET /metrics` requires, if any.
     pub metrics_token: Option<Secret>,
+    /// The key file ([`KeyRing`](crate::keys::KeyRing)): read at start, or
+    /// created when it does not exist. `None`: keys generated for this
+    /// process alone (tests, embedding), whose tokens and invitation
+    /// links die with it.
+    pub key_file: Option<PathBuf>,
+    /// How long a request head may take to arrive, from the moment the
+    /// server waits for it ([`server`](crate::server)).
+    pub header_read_timeout: Duration,
+    /// How long a request body may take to arrive, whole (then 408).
+    pub body_timeout: Duration,
+    /// A connection with no request being handled and no byte moving for
+    /// this long is closed.
+    pub idle_timeout: Duration,
+    /// At most this many connections open at once; the next ones wait in
+    /// the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, how long the requests in flight may take
+    /// before the connections still open are dropped.
+    pub shutdown_timeout: Duration,
+    /// At most this many people on one app's or database's roster (owner
+    /// and pending invitees included); an invitation past it is a 422.
+    pub max_members: usize,
+    /// At most this many pending invitations on one roster (422 past it).
+    pub max_pending_invitations: usize,
+    /// At most this many invitations by one person in
+    /// [`invitation_rate_window`](Self::invitation_rate_window), counted
+    /// from the database (so across replicas); past it, 429 with
+    /// `Retry-After`.
+    pub invitation_rate_limit: u32,
+    /// The window of [`invitation_rate_limit`](Self::invitation_rate_limit).
+    pub invitation_rate_window: Duration,
+    /// The deadline of each request: waiting for a database connection,
+    /// the queries and the per-resource write lock together. Past it the
+    /// request answers 503 with `Retry-After`.
+    pub request_timeout: Duration,
+    /// Per database host: TCP connect, startup, authentication and the
+    /// read-write check, before the next host of the URL is tried.
+    pub db_connect_timeout: Duration,
+    /// The round trip that checks a pooled connection before it is handed
+    /// out again (one idle for a second or more; every one during an
+    /// outage), dropped when it fails or finds a read-only server.
+    pub db_check_timeout: Duration,
+    /// TCP keepalive idle time and probe interval on database connections
+    /// (3 probes; also `TCP_USER_TIMEOUT`, three times this).
+    pub db_keepalive: Duration,
 }
 
 impl Config {
     /// Defaults for a service reached at `public_url`: one-hour bearer
-    /// tokens, region `local`, 16 connections, `/metrics` open.
+    /// tokens, region `local`, 16 connections, `/metrics` open, a 5 s
+    /// request deadline, 2 s to connect per database host, 1 s for the
+    /// pool's check, keepalive probes after 10 s.
     #[must_use]
     pub fn new(public_url: impl Into<String>) -> Self {
         let mut public_url = public_url.into();
         while public_url.ends_with('/') {
             public_url.pop();
+        }
+        // URL schemes are case-insensitive (RFC 3986, 3.1): links are
+        // built on the lower-case spelling.
+        for scheme in ["https://", "http://"] {
+            if public_url
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+            {
+                public_url.replace_range(..scheme.len(), scheme);
+            }
         }
         Self {
             public_url,
@@ -77,20 +151,64 @@ impl Config {
             region: DEFAULT_REGION.into(),
             pool_size: DEFAULT_POOL_SIZE,
             metrics_token: None,
+            key_file: None,
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECONDS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECONDS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+            max_members: DEFAULT_MAX_MEMBERS,
+            max_pending_invitations: DEFAULT_MAX_PENDING_INVITATIONS,
+            invitation_rate_limit: DEFAULT_INVITATION_RATE_LIMIT,
+            invitation_rate_window: Duration::from_secs(DEFAULT_INVITATION_RATE_WINDOW_SECONDS),
+            request_timeout: Duration::from_millis(DEFAULT_REQUEST_TIMEOUT_MS),
+            db_connect_timeout: Duration::from_millis(DEFAULT_DB_CONNECT_TIMEOUT_MS),
+            db_check_timeout: Duration::from_millis(DEFAULT_DB_CHECK_TIMEOUT_MS),
+            db_keepalive: Duration::from_secs(DEFAULT_DB_KEEPALIVE_SECONDS),
+        }
+    }
+
+    /// The database pool's settings: the size, the timeouts and keepalive
+    /// above, and at most 2 s (or the request deadline) to wait for a
+    /// free connection.
+    #[must_use]
+    pub fn pool_settings(&self) -> crate::db::PoolSettings {
+        crate::db::PoolSettings {
+            size: self.pool_size,
+            connect_timeout: self.db_connect_timeout,
+            check_timeout: self.db_check_timeout,
+            wait_timeout: self.request_timeout.min(Duration::from_secs(2)),
+            keepalive: self.db_keepalive,
         }
     }
 
     /// Whether clients reach the service over HTTPS (its public URL is
-    /// `https://`), so that cookies must be `Secure`.
+    /// `https://`, in any case: `HTTPS://` too), so that cookies must be
+    /// `Secure` and `__Host-` prefixed and answers carry HSTS.
     #[must_use]
     pub fn https(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 }
 
 const DEFAULT_JWT_TTL_SECONDS: u64 = 3600;
 const DEFAULT_REGION: &str = "local";
 const DEFAULT_POOL_SIZE: usize = 16;
+const DEFAULT_HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
+const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 4;
+const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
+const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
+const DEFAULT_MAX_MEMBERS: usize = 1000;
+const DEFAULT_MAX_PENDING_INVITATIONS: usize = 200;
+const DEFAULT_INVITATION_RATE_LIMIT: u32 = 100;
+const DEFAULT_INVITATION_RATE_WINDOW_SECONDS: u64 = 3600;
+const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 5000;
+const DEFAULT_DB_CONNECT_TIMEOUT_MS: u64 = 2000;
+const DEFAULT_DB_CHECK_TIMEOUT_MS: u64 = 1000;
+const DEFAULT_DB_KEEPALIVE_SECONDS: u64 = 10;
 
 /// A setting that must not be shown: its `Debug` is `Secret(..)`.
 #[derive(Clone, PartialEq, Eq)]
@@ -168,6 +286,60 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the key file: the keys that sign bearer tokens and session
+    /// cookies and derive invitation links, kept outside the database.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `keys ...`: the key file every replica reads. After a change, restart
+/// every replica (each reads the file at start).
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Create a new key file (refused if it exists); `serve` also creates
+    /// one at first start when the file named does not exist.
+    Generate(KeyFileArgs),
+    /// Add a new signing key, which signs from the next start on; the
+    /// older keys keep verifying the tokens they signed until removed.
+    /// With `--link`, replace the invitation-link key instead: every
+    /// pending invitation link stops working.
+    Rotate(KeyRotateArgs),
+    /// Remove signing key KID: the tokens it signed are refused from the
+    /// next start on (not the last key).
+    Remove(KeyRemoveArgs),
+    /// List the signing keys' ids, the signing one first (never a key).
+    List(KeyFileArgs),
+}
+
+/// The key file of a `keys` subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct KeyFileArgs {
+    /// The key file.
+    #[arg(long, env = "KEY_FILE", value_name = "PATH")]
+    pub key_file: PathBuf,
+}
+
+/// `keys rotate`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRotateArgs {
+    /// The key file.
+    #[command(flatten)]
+    pub file: KeyFileArgs,
+    /// Replace the invitation-link key (pending links stop working)
+    /// instead of adding a signing key.
+    #[arg(long)]
+    pub link: bool,
+}
+
+/// `keys remove`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRemoveArgs {
+    /// The id of the signing key to remove (`keys list`).
+    #[arg(value_name = "KID")]
+    pub kid: String,
+    /// The key file.
+    #[command(flatten)]
+    pub file: KeyFileArgs,
 }
 
 /// `user ...`.
@@ -231,6 +403,43 @@ pub struct DatabaseArgs {
         value_parser = pool_size
     )]
     pub db_pool_size: usize,
+    /// Per database host, in milliseconds: TCP connect, startup,
+    /// authentication and the read-write check of
+    /// `target_session_attrs=read-write` together; a host that does not
+    /// answer in time is skipped for the next host of the URL (100 to
+    /// 60000).
+    #[arg(
+        long,
+        env = "DB_CONNECT_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_DB_CONNECT_TIMEOUT_MS,
+        value_parser = clap::value_parser!(u64).range(100..=60_000)
+    )]
+    pub db_connect_timeout_ms: u64,
+    /// The round trip, in milliseconds, that checks a pooled connection
+    /// before it is handed out again (one idle for 1 s or more; every one
+    /// during an outage and for 30 s after it); a connection whose server
+    /// does not answer in time, or is a standby or read-only, is dropped
+    /// (50 to 60000).
+    #[arg(
+        long,
+        env = "DB_CHECK_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_DB_CHECK_TIMEOUT_MS,
+        value_parser = clap::value_parser!(u64).range(50..=60_000)
+    )]
+    pub db_check_timeout_ms: u64,
+    /// TCP keepalive on database connections, in seconds: idle time before
+    /// the first probe and between probes (3 probes; unacknowledged data
+    /// breaks the connection after three times this) (1 to 3600).
+    #[arg(
+        long,
+        env = "DB_KEEPALIVE_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_DB_KEEPALIVE_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub db_keepalive_seconds: u64,
 }
 
 fn pool_size(s: &str) -> Result<usize, String> {
@@ -241,6 +450,18 @@ fn pool_size(s: &str) -> Result<usize, String> {
 }
 
 impl DatabaseArgs {
+    /// `config` with these database settings.
+    #[must_use]
+    pub fn apply(&self, config: Config) -> Config {
+        Config {
+            pool_size: self.db_pool_size,
+            db_connect_timeout: Duration::from_millis(self.db_connect_timeout_ms),
+            db_check_timeout: Duration::from_millis(self.db_check_timeout_ms),
+            db_keepalive: Duration::from_secs(self.db_keepalive_seconds),
+            ..config
+        }
+    }
+
     /// The connection string, checked.
     ///
     /// # Errors
@@ -296,6 +517,13 @@ pub struct ServeArgs {
     /// The address to listen on (`IP:PORT`; port 0 lets the system choose).
     #[arg(long, env = "LISTEN_ADDR", value_name = "ADDR")]
     pub listen: SocketAddr,
+    /// The key file (required): the keys that sign bearer tokens and
+    /// session cookies and derive invitation links, never stored in the
+    /// database. Created with new keys when it does not exist (one log line
+    /// says so); every replica must read the same file. Managed with
+    /// `collab-authz-service keys`.
+    #[arg(long, env = "KEY_FILE", value_name = "PATH")]
+    pub key_file: PathBuf,
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -310,7 +538,7 @@ pub struct ServeArgs {
     #[arg(long, env = "REGION", value_name = "NAME", default_value = DEFAULT_REGION)]
     pub region: String,
     /// The lifetime of a bearer token from `/v1/tokens/exchange`, in seconds
-    /// (60 to 86400).
+    /// (60 to 86400); a token whose `exp - iat` is longer is refused.
     #[arg(
         long,
         env = "JWT_TTL_SECONDS",
@@ -329,6 +557,137 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// The deadline of each request, in milliseconds: waiting for a
+    /// database connection, the queries and the per-resource write lock
+    /// together; past it the request answers 503 with `Retry-After` (100
+    /// to 600000).
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = DEFAULT_REQUEST_TIMEOUT_MS,
+        value_parser = clap::value_parser!(u64).range(100..=600_000)
+    )]
+    pub request_timeout_ms: u64,
+    /// Connections.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    /// Growth.
+    #[command(flatten)]
+    pub growth: GrowthArgs,
+}
+
+/// How far rosters and invitations may grow (`serve`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Growth")]
+pub struct GrowthArgs {
+    /// At most this many people on one app's or database's roster, owner
+    /// and pending invitees included; an invitation past it answers 422
+    /// (1 to 100000).
+    #[arg(
+        long,
+        env = "MAX_MEMBERS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_MEMBERS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize)
+    )]
+    pub max_members: usize,
+    /// At most this many pending invitations on one roster; past it, 422
+    /// (1 to 100000).
+    #[arg(
+        long,
+        env = "MAX_PENDING_INVITATIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_PENDING_INVITATIONS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize)
+    )]
+    pub max_pending_invitations: usize,
+    /// At most this many invitations sent by one person per
+    /// `--invitation-rate-window-seconds`, on all replicas together;
+    /// past it, 429 with `Retry-After` (1 to 1000000).
+    #[arg(
+        long,
+        env = "INVITATION_RATE_LIMIT",
+        value_name = "N",
+        default_value_t = DEFAULT_INVITATION_RATE_LIMIT,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub invitation_rate_limit: u32,
+    /// The window of `--invitation-rate-limit`, in seconds (1 to 604800).
+    #[arg(
+        long,
+        env = "INVITATION_RATE_WINDOW_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_INVITATION_RATE_WINDOW_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub invitation_rate_window_seconds: u64,
+}
+
+/// How connections are bounded (`serve`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct ConnectionArgs {
+    /// How long a request head may take to arrive, in seconds, from the
+    /// moment the server waits for it (on a kept-alive connection, from
+    /// the previous response); then the connection is closed (1 to 3600).
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_read_timeout_seconds: u64,
+    /// How long a whole request body may take to arrive, in seconds; then
+    /// 408 (1 to 3600). Keep it under `--request-timeout-ms`, whose
+    /// deadline also runs while the body arrives.
+    #[arg(
+        long,
+        env = "BODY_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_BODY_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub body_timeout_seconds: u64,
+    /// A connection with no request being handled and no byte read or
+    /// written for this many seconds is closed (1 to 3600).
+    #[arg(
+        long,
+        env = "IDLE_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_IDLE_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub idle_timeout_seconds: u64,
+    /// At most this many connections open at once; the next ones wait in
+    /// the listen backlog until one closes (1 to 1000000).
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
+        value_parser = max_connections
+    )]
+    pub max_connections: usize,
+    /// After SIGTERM or Ctrl-C, how many seconds the requests in flight
+    /// may take before the connections still open are dropped (0 to
+    /// 3600).
+    #[arg(
+        long,
+        env = "SHUTDOWN_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub shutdown_timeout_seconds: u64,
+}
+
+fn max_connections(s: &str) -> Result<usize, String> {
+    s.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(|| format!("expected 1 to 1000000, got {s:?}"))
 }
 
 impl ServeArgs {
@@ -367,13 +726,23 @@ impl ServeArgs {
             }
             Some(token) => Some(Secret(token.clone())),
         };
-        Ok(Config {
+        Ok(self.database.apply(Config {
             metrics_token,
             jwt_ttl_seconds: self.jwt_ttl_seconds,
             region: region.to_string(),
-            pool_size: self.database.db_pool_size,
+            key_file: Some(self.key_file.clone()),
+            header_read_timeout: Duration::from_secs(self.connections.header_read_timeout_seconds),
+            body_timeout: Duration::from_secs(self.connections.body_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.connections.idle_timeout_seconds),
+            max_connections: self.connections.max_connections,
+            shutdown_timeout: Duration::from_secs(self.connections.shutdown_timeout_seconds),
+            max_members: self.growth.max_members,
+            max_pending_invitations: self.growth.max_pending_invitations,
+            invitation_rate_limit: self.growth.invitation_rate_limit,
+            invitation_rate_window: Duration::from_secs(self.growth.invitation_rate_window_seconds),
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
             ..Config::new(public_url)
-        })
+        }))
     }
 }
 
@@ -437,7 +806,14 @@ mod tests {
     use super::*;
 
     fn serve(args: &[&str]) -> Result<Config, ConfigError> {
-        let mut argv = vec!["collab-authz-service", "serve", "--listen", "127.0.0.1:9"];
+        let mut argv = vec![
+            "collab-authz-service",
+            "serve",
+            "--listen",
+            "127.0.0.1:9",
+            "--key-file",
+            "/nonexistent/keys",
+        ];
         argv.extend_from_slice(args);
         let Ok(cli) = Cli::try_parse_from(argv) else {
             return Err(ConfigError::Missing {
@@ -447,7 +823,7 @@ mod tests {
         };
         match cli.command {
             Command::Serve(s) => s.config(),
-            Command::User(_) => Err(ConfigError::Missing {
+            Command::User(_) | Command::Keys(_) => Err(ConfigError::Missing {
                 flag: "?",
                 env: "?",
             }),
@@ -497,10 +873,46 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_are_typed_and_bounded() {
+        let c = serve(&[]).unwrap();
+        assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.db_connect_timeout, Duration::from_secs(2));
+        assert_eq!(c.pool_settings().wait_timeout, Duration::from_secs(2));
+        let c = serve(&[
+            "--request-timeout-ms",
+            "1500",
+            "--db-connect-timeout-ms",
+            "700",
+            "--db-check-timeout-ms",
+            "300",
+            "--db-keepalive-seconds",
+            "4",
+        ])
+        .unwrap();
+        assert_eq!(c.request_timeout, Duration::from_millis(1500));
+        let pool = c.pool_settings();
+        assert_eq!(pool.connect_timeout, Duration::from_millis(700));
+        assert_eq!(pool.check_timeout, Duration::from_millis(300));
+        assert_eq!(pool.keepalive, Duration::from_secs(4));
+        assert_eq!(pool.wait_timeout, Duration::from_millis(1500));
+        for bad in [
+            ["--request-timeout-ms", "0"],
+            ["--db-connect-timeout-ms", "10"],
+            ["--db-check-timeout-ms", "x"],
+            ["--db-keepalive-seconds", "0"],
+        ] {
+            assert!(serve(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn database_url_is_required_and_parsed() {
         let db = |url: Option<&str>| DatabaseArgs {
             database_url: url.map(str::to_string),
             db_pool_size: 1,
+            db_connect_timeout_ms: 2000,
+            db_check_timeout_ms: 1000,
+            db_keepalive_seconds: 10,
         };
         assert!(
             db(None)

@@ -1,6 +1,43 @@
-//! The keys derived from the shared signing key: HS256 bearer tokens
-//! ([`Keys::sign`], [`Keys::verify`]) and invitation-link secrets
-//! ([`Keys::invitation_secret`]). Pure: no I/O, no HTTP.
+//! The service's signing material, kept outside the database: the key
+//! file ([`KeyRing`]) and what is derived from it ([`Keys`]): HS256
+//! bearer tokens ([`Keys::sign`], [`Keys::verify`]), invitation-link
+//! secrets ([`Keys::invitation_secret`]) and the signatures of short-lived
+//! logs URLs ([`Keys::logs_signature`]).
+//!
+//! The key file is text, one key a line, `#` comments:
+//!
+//! ```text
+//! link <32 bytes, base64url>
+//! sign <kid> <32 bytes, base64url>    <- the first `sign` line signs new tokens
+//! sign <kid> <32 bytes, base64url>    <- every `sign` line verifies
+//! ```
+//!
+//! A token's header names its key (`kid`), so a key that is rotated out of
+//! first place keeps verifying the tokens it signed until it is removed
+//! (`collab-authz-service keys rotate`, `keys remove KID`). The `link` key
+//! derives every invitation link's secret (only its digest is stored); it
+//! is rotated on its own (`keys rotate --link`), which ends every pending
+//! link. Nothing here reads a table: a copy of the database alone can
+//! neither sign a token nor derive a link.
+//!
+//! ```
+//! use collab_authz_service::keys::{Audience, Claims, KeyRing, Keys, Limits};
+//!
+//! let mut ring = KeyRing::generate()?;
+//! let old = Keys::new(&ring);
+//! let claims = Claims::new("usr_1", "tok_1", Audience::Api, 1_000, 3_600);
+//! let token = old.sign(&claims)?;
+//! ring.rotate()?;
+//! let new = Keys::new(&ring);
+//! let limits = Limits { audience: Audience::Api, max_lifetime: 3_600 };
+//! assert_eq!(new.verify(&token, 1_010, &limits), Some(claims.clone()));
+//! // Parsed back from its file text, the ring is the same.
+//! assert_eq!(KeyRing::parse(&ring.to_text())?, ring);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::Write;
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,15 +45,320 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::ids::{RandomError, hex, random_bytes};
+
 type HmacSha256 = Hmac<Sha256>;
 
-/// The keys derived from the shared secret stored in the database: one
-/// signs bearer tokens, one derives invitation-link secrets. Every replica
-/// derives the same keys.
+/// How far in the future a token's `iat` or `nbf` may be (seconds), for
+/// clocks of replicas that differ a little.
+pub const CLOCK_LEEWAY_SECONDS: u64 = 60;
+
+/// One 32-byte secret of the key file; its `Debug` shows nothing.
+#[derive(Clone, PartialEq, Eq)]
+struct Secret([u8; 32]);
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    fn random() -> Result<Self, RandomError> {
+        random_bytes::<32>().map(Secret)
+    }
+
+    fn parse(line: usize, text: &str) -> Result<Self, KeyFileError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| KeyFileError::syntax(line, "a key is 32 bytes in base64url"))?;
+        <[u8; 32]>::try_from(bytes.as_slice())
+            .map(Secret)
+            .map_err(|_| KeyFileError::syntax(line, "a key is 32 bytes in base64url"))
+    }
+
+    fn text(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+}
+
+/// The content of a key file: the invitation-link key and the signing
+/// keys, the first of which signs. Its `Debug` shows the key ids only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRing {
+    link: Secret,
+    signing: Vec<(String, Secret)>,
+}
+
+/// A key file that cannot be read, parsed or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// Reading or writing the file failed.
+    #[error("key file {path}: {error}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What failed.
+        error: std::io::Error,
+    },
+    /// A line is not a key.
+    #[error("key file, line {line}: {reason}")]
+    Syntax {
+        /// The line (from 1).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file lacks a `link` or a `sign` line.
+    #[error("key file: {0}")]
+    Incomplete(&'static str),
+    /// `keys remove` of a key that is not there, or of the last one.
+    #[error("key file: {0}")]
+    Refused(String),
+    /// The random generator failed.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+impl KeyFileError {
+    fn syntax(line: usize, reason: &str) -> Self {
+        KeyFileError::Syntax {
+            line,
+            reason: reason.into(),
+        }
+    }
+
+    fn io(path: &Path, error: std::io::Error) -> Self {
+        KeyFileError::Io {
+            path: path.display().to_string(),
+            error,
+        }
+    }
+}
+
+fn new_kid() -> Result<String, RandomError> {
+    random_bytes::<8>().map(|b| hex(&b))
+}
+
+impl KeyRing {
+    /// A new ring: a link key and one signing key, from the operating
+    /// system's CSPRNG.
+    ///
+    /// # Errors
+    /// [`RandomError`] when the generator fails.
+    pub fn generate() -> Result<Self, RandomError> {
+        Ok(Self {
+            link: Secret::random()?,
+            signing: vec![(new_kid()?, Secret::random()?)],
+        })
+    }
+
+    /// The ids of the signing keys, the one that signs first.
+    #[must_use]
+    pub fn kids(&self) -> Vec<&str> {
+        self.signing.iter().map(|(kid, _)| kid.as_str()).collect()
+    }
+
+    /// Adds a new signing key in first place (it signs from the next
+    /// start on; the others keep verifying); its id.
+    ///
+    /// # Errors
+    /// [`RandomError`] when the generator fails.
+    pub fn rotate(&mut self) -> Result<String, RandomError> {
+        let kid = new_kid()?;
+        self.signing.insert(0, (kid.clone(), Secret::random()?));
+        Ok(kid)
+    }
+
+    /// Replaces the invitation-link key: every pending invitation link
+    /// stops working (a manager sees the new links).
+    ///
+    /// # Errors
+    /// [`RandomError`] when the generator fails.
+    pub fn rotate_link(&mut self) -> Result<(), RandomError> {
+        self.link = Secret::random()?;
+        Ok(())
+    }
+
+    /// Removes signing key `kid`: the tokens it signed are refused from
+    /// the next start on.
+    ///
+    /// # Errors
+    /// [`KeyFileError::Refused`] when there is no such key or it is the
+    /// only one.
+    pub fn remove(&mut self, kid: &str) -> Result<(), KeyFileError> {
+        let Some(at) = self.signing.iter().position(|(k, _)| k == kid) else {
+            return Err(KeyFileError::Refused(format!("no signing key {kid:?}")));
+        };
+        if self.signing.len() == 1 {
+            return Err(KeyFileError::Refused(format!(
+                "{kid:?} is the only signing key (rotate first)"
+            )));
+        }
+        self.signing.remove(at);
+        Ok(())
+    }
+
+    /// Reads a ring from the key file's text.
+    ///
+    /// # Errors
+    /// [`KeyFileError`] naming the first line that is not a key, or the
+    /// missing `link` or `sign` line.
+    pub fn parse(text: &str) -> Result<Self, KeyFileError> {
+        let mut link = None;
+        let mut signing: Vec<(String, Secret)> = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let n = n + 1;
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["link", key] if link.is_none() => link = Some(Secret::parse(n, key)?),
+                ["link", _] => return Err(KeyFileError::syntax(n, "a second `link` line")),
+                ["sign", kid, key] => {
+                    if kid.is_empty()
+                        || kid.len() > 64
+                        || !kid
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    {
+                        return Err(KeyFileError::syntax(
+                            n,
+                            "a key id is 1 to 64 letters, digits, '-' or '_'",
+                        ));
+                    }
+                    if signing.iter().any(|(k, _)| k == kid) {
+                        return Err(KeyFileError::syntax(n, "a second key with this id"));
+                    }
+                    signing.push(((*kid).to_string(), Secret::parse(n, key)?));
+                }
+                _ => {
+                    return Err(KeyFileError::syntax(
+                        n,
+                        "expected `link KEY` or `sign KID KEY`",
+                    ));
+                }
+            }
+        }
+        let link = link.ok_or(KeyFileError::Incomplete("no `link KEY` line"))?;
+        if signing.is_empty() {
+            return Err(KeyFileError::Incomplete("no `sign KID KEY` line"));
+        }
+        Ok(Self { link, signing })
+    }
+
+    /// The key file's text.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::from(
+            "# collab-authz-service keys: secret; every replica reads the same file.\n\
+             # The first `sign` line signs new tokens, every `sign` line verifies;\n\
+             # `link` derives the invitation links. See `collab-authz-service keys --help`.\n",
+        );
+        out.push_str(&format!("link {}\n", self.link.text()));
+        for (kid, secret) in &self.signing {
+            out.push_str(&format!("sign {kid} {}\n", secret.text()));
+        }
+        out
+    }
+
+    /// Reads the key file at `path`.
+    ///
+    /// # Errors
+    /// [`KeyFileError`] when it cannot be read or is not a key file.
+    pub fn load(path: &Path) -> Result<Self, KeyFileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| KeyFileError::io(path, e))?;
+        Self::parse(&text)
+    }
+
+    /// Reads the key file at `path`, or, when there is none, creates it
+    /// with a new ring; `true` when it was created. Two processes starting
+    /// at once on a missing file end up with the same keys (the file
+    /// appears whole or not at all: written aside, then linked into place,
+    /// which fails if another process was first).
+    ///
+    /// # Errors
+    /// [`KeyFileError`] when it cannot be read, created or parsed.
+    pub fn load_or_create(path: &Path) -> Result<(Self, bool), KeyFileError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => return Ok((Self::parse(&text)?, false)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(KeyFileError::io(path, e)),
+        }
+        let ring = Self::generate()?;
+        match ring.create(path) {
+            Ok(()) => Ok((ring, true)),
+            Err(KeyFileError::Io { error, .. })
+                if error.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                Ok((Self::load(path)?, false))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes the ring to a new file at `path` (readable by its owner
+    /// only).
+    ///
+    /// # Errors
+    /// [`KeyFileError::Io`] when it exists (`AlreadyExists`) or cannot be
+    /// written.
+    pub fn create(&self, path: &Path) -> Result<(), KeyFileError> {
+        let aside = self.write_aside(path)?;
+        let linked = std::fs::hard_link(&aside, path);
+        let _ = std::fs::remove_file(&aside);
+        linked.map_err(|e| KeyFileError::io(path, e))
+    }
+
+    /// Replaces the file at `path` with the ring, at once (written aside,
+    /// then renamed over it).
+    ///
+    /// # Errors
+    /// [`KeyFileError::Io`] when it cannot be written.
+    pub fn replace(&self, path: &Path) -> Result<(), KeyFileError> {
+        let aside = self.write_aside(path)?;
+        std::fs::rename(&aside, path).map_err(|e| {
+            let _ = std::fs::remove_file(&aside);
+            KeyFileError::io(path, e)
+        })
+    }
+
+    fn write_aside(&self, path: &Path) -> Result<std::path::PathBuf, KeyFileError> {
+        let suffix = new_kid()?;
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".{suffix}.tmp"));
+        let aside = path.with_file_name(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let write = || -> std::io::Result<()> {
+            let mut file = options.open(&aside)?;
+            file.write_all(self.to_text().as_bytes())?;
+            file.sync_all()
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&aside);
+            KeyFileError::io(&aside, e)
+        })?;
+        Ok(aside)
+    }
+}
+
+/// The keys derived from a [`KeyRing`]: the signing keys by id, the first
+/// of which signs, and the invitation-link key. Every replica that reads
+/// the same file derives the same keys.
 #[derive(Clone)]
 pub struct Keys {
-    jwt: Vec<u8>,
+    signing: Vec<(String, Vec<u8>)>,
     invitation: Vec<u8>,
+    logs: Vec<u8>,
 }
 
 impl core::fmt::Debug for Keys {
@@ -42,19 +384,70 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
+/// What a verified token must satisfy besides its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Its `aud`: an API bearer is not a page session and the other way
+    /// round.
+    pub audience: Audience,
+    /// The longest `exp - iat` accepted, in seconds (the configured
+    /// lifetime of such tokens).
+    pub max_lifetime: u64,
+}
+
 impl Keys {
-    /// The keys derived from `master` (the `signing_keys` row).
+    /// The keys derived from `ring`.
     #[must_use]
-    pub fn derive(master: &[u8]) -> Self {
+    pub fn new(ring: &KeyRing) -> Self {
         Self {
-            jwt: hmac(master, &[b"collab-authz-service jwt hs256"]),
-            invitation: hmac(master, &[b"collab-authz-service invitation link"]),
+            signing: ring
+                .signing
+                .iter()
+                .map(|(kid, secret)| {
+                    (
+                        kid.clone(),
+                        hmac(&secret.0, &[b"collab-authz-service key file jwt hs256"]),
+                    )
+                })
+                .collect(),
+            invitation: hmac(
+                &ring.link.0,
+                &[b"collab-authz-service key file invitation link"],
+            ),
+            // The link key's, under another label: stable across signing-key
+            // rotations, and never passes for a bearer or a link secret.
+            logs: hmac(&ring.link.0, &[b"collab-authz-service key file logs url"]),
         }
     }
 
+    /// The signature of a logs URL (`GET /v1/apps/{app}/logs` hands it
+    /// out): the app, the account, the API token behind the caller's
+    /// bearer and the URL's issue time (Unix seconds), base64url. Its own
+    /// derived key: it can never pass for a bearer token or an invitation
+    /// secret.
+    #[must_use]
+    pub fn logs_signature(
+        &self,
+        resource_id: &str,
+        user_id: &str,
+        token_id: &str,
+        issued: u64,
+    ) -> String {
+        URL_SAFE_NO_PAD.encode(hmac(
+            &self.logs,
+            &[
+                resource_id.as_bytes(),
+                user_id.as_bytes(),
+                token_id.as_bytes(),
+                &issued.to_be_bytes(),
+            ],
+        ))
+    }
+
     /// The secret of the invitation link of membership `member_id` of
-    /// `resource_id`: derived, never stored, so the service can show the
-    /// link again to a manager while only its digest is in the log.
+    /// `resource_id`: derived from the key file's `link` key, never
+    /// stored, so the service can show the link again to a manager while
+    /// only its digest is in the log.
     #[must_use]
     pub fn invitation_secret(&self, resource_id: &str, member_id: &str) -> String {
         URL_SAFE_NO_PAD.encode(hmac(
@@ -63,61 +456,254 @@ impl Keys {
         ))
     }
 
-    /// Signs `claims` as a compact HS256 JWT.
+    /// Signs `claims` as a compact HS256 JWT with the first signing key,
+    /// named in the header's `kid`.
     ///
     /// # Errors
-    /// [`SignError`] if the claims cannot be serialized.
+    /// [`SignError`] if the claims cannot be serialized or there is no
+    /// signing key.
     pub fn sign(&self, claims: &Claims) -> Result<String, SignError> {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let (kid, key) = self
+            .signing
+            .first()
+            .ok_or_else(|| SignError("no signing key".into()))?;
+        let header = serde_json::to_vec(&Header {
+            alg: "HS256".into(),
+            typ: Some("JWT".into()),
+            kid: Some(kid.clone()),
+        })
+        .map_err(|e| SignError(e.to_string()))?;
         let payload = serde_json::to_vec(claims).map_err(|e| SignError(e.to_string()))?;
-        let signing_input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.jwt)
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key)
             .map_err(|_| SignError("hmac key".into()))?;
         mac.update(signing_input.as_bytes());
         let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
         Ok(format!("{signing_input}.{signature}"))
     }
 
-    /// The claims of `token` if its signature is ours, its algorithm
-    /// HS256 and it has not expired at `now` (Unix seconds).
+    /// The claims of `token` if: its header is HS256 with the `kid` of one
+    /// of our keys, and that key signed it; its `aud` is
+    /// `limits.audience`; it has not expired at `now` (Unix seconds); its
+    /// `iat` (and `nbf`, if any) are not later than `now` plus
+    /// [`CLOCK_LEEWAY_SECONDS`]; and it lives no longer than
+    /// `limits.max_lifetime` (`exp - iat`). Anything else is `None`.
     #[must_use]
-    pub fn verify(&self, token: &str, now: u64) -> Option<Claims> {
+    pub fn verify(&self, token: &str, now: u64, limits: &Limits) -> Option<Claims> {
         let mut parts = token.split('.');
-        let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
+        let (header_text, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() {
             return None;
         }
-        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.jwt).ok()?;
-        mac.update(header.as_bytes());
-        mac.update(b".");
-        mac.update(payload.as_bytes());
-        mac.verify_slice(&signature).ok()?;
-        let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        let header: Header =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_text).ok()?).ok()?;
         if header.alg != "HS256" {
             return None;
         }
+        let kid = header.kid?;
+        let (_, key) = self.signing.iter().find(|(k, _)| *k == kid)?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).ok()?;
+        mac.update(header_text.as_bytes());
+        mac.update(b".");
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&signature).ok()?;
         let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-        (claims.exp > now).then_some(claims)
+        let latest_start = now.saturating_add(CLOCK_LEEWAY_SECONDS);
+        let valid = claims.aud == limits.audience
+            && claims.exp > now
+            && claims.iat <= latest_start
+            && claims.nbf.is_none_or(|nbf| nbf <= latest_start)
+            && claims
+                .exp
+                .checked_sub(claims.iat)
+                .is_some_and(|lifetime| lifetime <= limits.max_lifetime);
+        valid.then_some(claims)
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Header {
     alg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    typ: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kid: Option<String>,
 }
 
-/// What a bearer token says: whose it is, which API token it was
-/// exchanged for (so that revoking that token revokes it), and when it
-/// expires.
+/// Who a token is for: the API (a bearer from `/v1/tokens/exchange`) or
+/// the pages (a session cookie). Neither is accepted as the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// `Authorization: Bearer` on the API.
+    Api,
+    /// The pages' session cookie.
+    Session,
+}
+
+/// What a bearer token says: whose it is, which token row it stands for
+/// (an API token, or a page session; revoking the row revokes it), who
+/// it is for, and when it was issued and expires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// The user's id.
     pub sub: String,
-    /// The id of the API token it was exchanged for.
+    /// The id of the token row (an API token or a session).
     pub tid: String,
+    /// The API or the pages.
+    pub aud: Audience,
     /// Issued at (Unix seconds).
     pub iat: u64,
+    /// Not before (Unix seconds), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     /// Expires at (Unix seconds).
     pub exp: u64,
+}
+
+impl Claims {
+    /// Claims issued at `now` for `ttl` seconds.
+    #[must_use]
+    pub fn new(sub: &str, tid: &str, aud: Audience, now: u64, ttl: u64) -> Self {
+        Self {
+            sub: sub.into(),
+            tid: tid.into(),
+            aud,
+            iat: now,
+            nbf: None,
+            exp: now.saturating_add(ttl),
+        }
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test fails loudly")]
+mod tests {
+    use super::*;
+
+    const API: Limits = Limits {
+        audience: Audience::Api,
+        max_lifetime: 3600,
+    };
+
+    #[test]
+    fn tokens_are_refused_outside_their_limits() {
+        let keys = Keys::new(&KeyRing::generate().unwrap());
+        let now = 1_000_000;
+        let ok = Claims::new("usr_1", "tok_1", Audience::Api, now, 3600);
+        assert!(keys.verify(&keys.sign(&ok).unwrap(), now, &API).is_some());
+        let cases = [
+            (
+                "too long",
+                Claims {
+                    exp: now + 3601,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "future iat",
+                Claims {
+                    iat: now + 61,
+                    exp: now + 100,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "future nbf",
+                Claims {
+                    nbf: Some(now + 61),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "expired",
+                Claims {
+                    iat: now - 100,
+                    exp: now,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "exp before iat",
+                Claims {
+                    iat: now + 10,
+                    exp: now + 5,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "session",
+                Claims {
+                    aud: Audience::Session,
+                    ..ok.clone()
+                },
+            ),
+        ];
+        for (what, claims) in cases {
+            assert_eq!(
+                keys.verify(&keys.sign(&claims).unwrap(), now, &API),
+                None,
+                "{what}"
+            );
+        }
+        // Within the leeway.
+        let skewed = Claims {
+            iat: now + 59,
+            nbf: Some(now + 59),
+            exp: now + 100,
+            ..ok
+        };
+        assert!(
+            keys.verify(&keys.sign(&skewed).unwrap(), now, &API)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn rotated_keys_verify_until_removed_and_unknown_kids_fail() {
+        let mut ring = KeyRing::generate().unwrap();
+        let first = ring.kids().first().unwrap().to_string();
+        let claims = Claims::new("usr_1", "tok_1", Audience::Api, 10, 60);
+        let old = Keys::new(&ring).sign(&claims).unwrap();
+        let second = ring.rotate().unwrap();
+        assert_eq!(ring.kids(), vec![second.as_str(), first.as_str()]);
+        let keys = Keys::new(&ring);
+        assert!(keys.verify(&old, 20, &API).is_some());
+        let new = keys.sign(&claims).unwrap();
+        assert_ne!(new, old);
+        ring.remove(&first).unwrap();
+        let keys = Keys::new(&ring);
+        assert_eq!(keys.verify(&old, 20, &API), None);
+        assert!(keys.verify(&new, 20, &API).is_some());
+        assert!(ring.remove(&second).is_err(), "the last key stays");
+        assert!(ring.remove("nope").is_err());
+    }
+
+    #[test]
+    fn the_file_round_trips_and_bad_lines_are_named() {
+        let ring = KeyRing::generate().unwrap();
+        assert_eq!(KeyRing::parse(&ring.to_text()).unwrap(), ring);
+        assert!(!format!("{ring:?}").contains(&ring.link.text()));
+        for (text, needle) in [
+            ("link abc\n", "line 1"),
+            ("sign k1 AAAA\n", "line 1"),
+            ("bogus\n", "line 1"),
+            ("", "no `link"),
+        ] {
+            let e = KeyRing::parse(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text:?}: {e}");
+        }
+        let link_only = format!("link {}\n", ring.link.text());
+        assert!(
+            KeyRing::parse(&link_only)
+                .unwrap_err()
+                .to_string()
+                .contains("no `sign")
+        );
+    }
 }

@@ -9,6 +9,7 @@
 //! ids, the invitation tokens and "now"; nothing reads a clock or draws a
 //! random number. Who "may manage" is asked of the permission matrix.
 
+mod chain;
 mod command;
 mod custom_grant;
 mod digest;
@@ -21,6 +22,7 @@ mod roster;
 mod text;
 mod transfer;
 
+pub use chain::{LogDigest, LogDigestError, LogHead};
 pub use command::{AnyRole, Command, MemberKey, Outcome};
 pub use digest::{TokenDigest, TokenDigestError};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};

@@ -17,9 +17,9 @@ use collab_authz::matrix::{Cell, Condition, Limit, Obligation};
 use collab_authz::membership::{
     AcceptError, AccountDeletedError, Advisory, ApplyEventError, ChangeRoleError, DeleteError,
     EmailError, EventError, EventKind, EventParts, IdentifierError, InviteError, LeaveError,
-    MemberError, MemberParts, MemberRef, Members, RenameError, ReplayError, ReplayErrorKind,
-    ResourceRef, RevokeError, RosterError, TokenDigest, TokenDigestError, TransferError,
-    TransferRequest,
+    LogDigest, LogDigestError, LogHead, MemberError, MemberParts, MemberRef, Members, RenameError,
+    ReplayError, ReplayErrorKind, ResourceRef, RevokeError, RosterError, TokenDigest,
+    TokenDigestError, TransferError, TransferRequest,
 };
 use collab_authz::membership::{AnyRole, Command, CommandError, MemberKey, Outcome};
 #[cfg(feature = "csv")]
@@ -123,6 +123,9 @@ const _: () = {
     assert_send_sync::<ResourceRef>();
     assert_auto_traits::<TokenDigest>();
     assert_auto_traits::<TokenDigestError>();
+    assert_auto_traits::<LogDigest>();
+    assert_auto_traits::<LogDigestError>();
+    assert_auto_traits::<LogHead>();
     assert_send_sync::<MemberRef<'static>>();
     assert_send_sync::<NotPermitted>();
     assert_send_sync::<InviteError>();

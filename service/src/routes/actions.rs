@@ -10,19 +10,22 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use collab_authz::matrix::Obligation;
-use collab_authz::{Action, Context, Decision, ResourceKind};
+use collab_authz::{Action, Context, Decision, Email, ResourceKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
-use crate::shared::PathParams;
-use crate::store::actions::Variable;
+use crate::shared::{PathParams, QueryParams};
+use crate::store::accounts::TokenKind;
+use crate::store::actions::{Deployment, Operation, Variable};
 use crate::store::{Granted, Locator, Seen};
 use crate::time::{iso8601, now_unix};
 
@@ -74,17 +77,25 @@ pub async fn variables(
         .variables(&granted)
         .await?
         .into_iter()
-        .map(|v| {
-            let value = (!redact).then_some(v.value);
-            json!({ "name": v.name, "value": value, "redacted": redact })
-        })
+        .map(|v| variable_json(v, redact))
         .collect();
     Ok(Json(json!({ "variables": list })))
+}
+
+/// A variable in the API's shape: its `id` is its name (names are unique
+/// in an app), the platform's `DELETE .../variables/{id}` takes it.
+fn variable_json(v: Variable, redact: bool) -> Value {
+    let value = (!redact).then_some(v.value);
+    json!({ "id": v.name, "name": v.name, "value": value, "redacted": redact })
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VariableFields {
+    /// The platform's client sends `""` for a new variable; a variable's
+    /// id is its name, so anything else must be the name.
+    #[serde(default)]
+    id: Option<String>,
     name: String,
     value: String,
 }
@@ -103,7 +114,7 @@ impl VariablesBody {
     fn checked(self) -> ApiResult<Vec<Variable>> {
         if self.variables.len() > 100 {
             return Err(ApiError::Unprocessable(
-                "at most 100 variables at once".into(),
+                "variables: at most 100 at once".into(),
             ));
         }
         self.variables.into_iter().map(check_variable).collect()
@@ -118,13 +129,21 @@ fn check_variable(v: VariableFields) -> ApiResult<Variable> {
         && !v.name.as_bytes().first().is_some_and(u8::is_ascii_digit);
     if !name_ok {
         return Err(ApiError::Unprocessable(
-            "variable name: 1 to 128 ASCII letters, digits or '_', not starting with a digit"
+            "name: a variable name is 1 to 128 ASCII letters, digits or '_', not starting with a digit"
                 .into(),
+        ));
+    }
+    if v.id
+        .as_deref()
+        .is_some_and(|id| !id.is_empty() && id != v.name)
+    {
+        return Err(ApiError::Unprocessable(
+            "id: a variable's id is its name; leave it empty or give the name".into(),
         ));
     }
     if v.value.len() > 8192 || v.value.contains('\0') {
         return Err(ApiError::Unprocessable(
-            "variable value: at most 8192 bytes, no NUL".into(),
+            "value: a variable value is at most 8192 bytes, without NUL".into(),
         ));
     }
     Ok(Variable {
@@ -133,23 +152,50 @@ fn check_variable(v: VariableFields) -> ApiResult<Variable> {
     })
 }
 
-/// `PUT /v1/apps/{app}/variables`: `{"variables":[{"name","value"}]}`
-/// sets them (`manage_env_vars`); 200 with the names set. The change is
-/// recorded in the activity with its values.
+/// `PUT /v1/apps/{app}/variables`: `{"variables":[{"id","name","value"}]}`
+/// (`id` optional) sets them (`manage_env_vars`); 200 with the variables
+/// set, in the shape of the list (their values redacted as the list would
+/// redact them). The change is recorded in the activity with its values.
+///
+/// The crate decides before the body is checked: a caller who may not
+/// manage variables is told so (403 with the crate's explanation), not
+/// what is wrong with the body.
 pub async fn set_variables(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(key): PathParams<String>,
-    JsonBody(body): JsonBody<VariablesBody>,
+    JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {
     let granted = grant(&state, &caller, &key, Action::ManageEnvVars).await?;
+    let body: VariablesBody = serde_json::from_value(body)
+        .map_err(|e| ApiError::Unprocessable(format!("invalid body: {e}")))?;
     let variables = body.checked()?;
     state
         .store
         .set_variables(&granted, &caller.id, &variables)
         .await?;
-    let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
-    Ok(Json(json!({ "variables": names })))
+    let redact = redacts(&granted.decide(Action::ViewEnvVarValues, &Context::new()));
+    let list: Vec<Value> = variables
+        .into_iter()
+        .map(|v| variable_json(v, redact))
+        .collect();
+    Ok(Json(json!({ "variables": list })))
+}
+
+/// `DELETE /v1/apps/{app}/variables/{id}` (the platform's `env-unset`;
+/// the id is the name): `manage_env_vars`; 204, recorded in the activity
+/// by name.
+pub async fn unset_variable(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((key, id)): PathParams<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let granted = grant(&state, &caller, &key, Action::ManageEnvVars).await?;
+    state
+        .store
+        .unset_variable(&granted, &caller.id, &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,8 +211,30 @@ pub struct DeploymentBody {
     deployment: DeploymentFields,
 }
 
-fn deployment_json(id: &str, git_ref: &str, created_at: i64) -> Value {
-    json!({ "id": id, "git_ref": git_ref, "created_at": iso8601(created_at) })
+/// A deployment in the API's shape, the platform's fields included:
+/// `pusher` (always an object; its fields null when the pusher is not
+/// known), `status` (`success`: the service records finished
+/// deployments) and `links.output`, the URL of its output as text.
+fn deployment_json(state: &AppState, app_id: &str, d: &Deployment) -> Value {
+    let pusher = d.pusher.as_ref();
+    json!({
+        "id": d.id,
+        "app_id": app_id,
+        "git_ref": d.git_ref,
+        "created_at": iso8601(d.created_at),
+        "status": "success",
+        "pusher": {
+            "id": pusher.map(|p| p.id.as_str()),
+            "username": pusher.and_then(|p| p.username.as_deref()),
+            "email": pusher.map(|p| p.email.as_str()),
+        },
+        "links": {
+            "output": format!(
+                "{}/v1/apps/{app_id}/deployments/{}/output.txt",
+                state.config.public_url, d.id
+            ),
+        },
+    })
 }
 
 /// A git ref: 1 to 255 ASCII letters, digits, `-`, `_`, `.` or `/`.
@@ -197,48 +265,268 @@ pub async fn deploy(
     check_git_ref(&git_ref)?;
     let id = new_id("dep_")?;
     let output = format!("-----> Deploying {git_ref}\n-----> Build succeeded\n");
-    let at = state.store.deploy(&granted, &id, &git_ref, &output).await?;
-    let deployment = deployment_json(&id, &git_ref, at);
+    let at = state
+        .store
+        .deploy(&granted, &id, &git_ref, &output, &caller.id)
+        .await?;
+    let pushed = Deployment {
+        id,
+        git_ref,
+        created_at: at,
+        pusher: Some(crate::store::actions::Pusher {
+            id: caller.id.clone(),
+            email: caller.email.as_str().to_string(),
+            username: caller.username.clone(),
+        }),
+    };
+    let deployment = deployment_json(&state, &granted.resource().id, &pushed);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "deployment": deployment })),
     ))
 }
 
-/// `GET /v1/apps/{app}/deployments` (`view_deployments`).
+/// The page query of a paginated list (`?page=&per_page=`, as the
+/// platform's clients send it).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    #[serde(default = "first_page")]
+    page: i64,
+    #[serde(default = "default_per_page")]
+    per_page: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+
+fn default_per_page() -> i64 {
+    100
+}
+
+impl PageQuery {
+    /// `(offset, limit)`, checked: `page` from 1, `per_page` 1 to 100.
+    fn window(&self) -> ApiResult<(i64, i64)> {
+        if !(1..=1_000_000).contains(&self.page) {
+            return Err(ApiError::Unprocessable("page: from 1 to 1000000".into()));
+        }
+        if !(1..=100).contains(&self.per_page) {
+            return Err(ApiError::Unprocessable("per_page: from 1 to 100".into()));
+        }
+        Ok(((self.page - 1) * self.per_page, self.per_page))
+    }
+}
+
+/// The platform's `meta.pagination` of page `page` of `per_page` items
+/// out of `total`: at least one page; the previous and next pages stay
+/// within the pages there are.
+pub fn pagination(page: i64, per_page: i64, total: i64) -> Value {
+    let total_pages = ((total + per_page - 1) / per_page.max(1)).max(1);
+    json!({
+        "current_page": page,
+        "per_page": per_page,
+        "prev_page": (page - 1).max(1),
+        "next_page": (page + 1).min(total_pages),
+        "total_pages": total_pages,
+        "total_count": total,
+    })
+}
+
+/// `GET /v1/apps/{app}/deployments?page=&per_page=` (`view_deployments`):
+/// newest first, 100 a page unless `per_page` says otherwise, with the
+/// platform's `meta.pagination`.
 pub async fn deployments(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(key): PathParams<String>,
+    QueryParams(query): QueryParams<PageQuery>,
 ) -> ApiResult<Json<Value>> {
     let granted = grant(&state, &caller, &key, Action::ViewDeployments).await?;
-    let list: Vec<Value> = state
-        .store
-        .deployments(&granted)
-        .await?
+    let (offset, limit) = query.window()?;
+    let (page, total) = state.store.deployments(&granted, offset, limit).await?;
+    let app_id = &granted.resource().id;
+    let list: Vec<Value> = page
         .iter()
-        .map(|d| deployment_json(&d.id, &d.git_ref, d.created_at))
+        .map(|d| deployment_json(&state, app_id, d))
         .collect();
-    Ok(Json(json!({ "deployments": list })))
+    let meta = json!({ "pagination": pagination(query.page, query.per_page, total) });
+    Ok(Json(json!({ "deployments": list, "meta": meta })))
 }
 
-/// `GET /v1/apps/{app}/deployments/{id}/output`: `view_deployment_logs`,
+/// `GET /v1/apps/{app}/deployments/{id}` (`view_deployments`):
+/// `{"deployment":{...}}` with its `links.output`.
+pub async fn deployment(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((key, id)): PathParams<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let granted = grant(&state, &caller, &key, Action::ViewDeployments).await?;
+    let found = state.store.deployment(&granted, &id).await?;
+    let value = deployment_json(&state, &granted.resource().id, &found);
+    Ok(Json(json!({ "deployment": value })))
+}
+
+/// The output of deployment `id` of the app `key`: `view_deployment_logs`,
 /// decided with the deployment's age in the [`Context`] (a limited
 /// collaborator: only deployments younger than 7 days).
+async fn output_of(state: &AppState, caller: &Caller, key: &str, id: &str) -> ApiResult<String> {
+    let at = Locator::Key(ResourceKind::App, key);
+    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let created_at = state.store.deployment_created_at(&opened, id).await?;
+    let now = i64::try_from(now_unix()).unwrap_or(i64::MAX);
+    let age = Duration::from_secs(u64::try_from(now.saturating_sub(created_at)).unwrap_or(0));
+    let ctx = Context::new().with_deployment_age(age);
+    let granted = opened.grant(Action::ViewDeploymentLogs, &ctx)?;
+    Ok(state.store.deployment_output(&granted, id).await?)
+}
+
+/// `GET /v1/apps/{app}/deployments/{id}/output`: `{"output":...}`:
+/// `view_deployment_logs`, decided with the deployment's age in the
+/// [`Context`] (a limited collaborator: only deployments younger than 7
+/// days).
 pub async fn deployment_output(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((key, id)): PathParams<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let at = Locator::Key(ResourceKind::App, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let created_at = state.store.deployment_created_at(&opened, &id).await?;
-    let now = i64::try_from(now_unix()).unwrap_or(i64::MAX);
-    let age = Duration::from_secs(u64::try_from(now.saturating_sub(created_at)).unwrap_or(0));
-    let ctx = Context::new().with_deployment_age(age);
-    let granted = opened.grant(Action::ViewDeploymentLogs, &ctx)?;
-    let output = state.store.deployment_output(&granted, &id).await?;
+    let output = output_of(&state, &caller, &key, &id).await?;
     Ok(Json(json!({ "output": output })))
+}
+
+/// `GET /v1/apps/{app}/deployments/{id}/output.txt`: the same output as
+/// text, what a deployment's `links.output` names (the platform's client
+/// copies the body to the terminal).
+pub async fn deployment_output_text(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((key, id)): PathParams<(String, String)>,
+) -> ApiResult<Response> {
+    let output = output_of(&state, &caller, &key, &id).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        output,
+    )
+        .into_response())
+}
+
+/// How long a logs URL from `GET /v1/apps/{app}/logs` may be used.
+pub const LOGS_URL_TTL_SECONDS: u64 = 60;
+
+/// `GET /v1/apps/{app}/logs` (`view_logs`): `{"app":{"id","name"},
+/// "logs_url":...}`, a URL the platform's client then reads without its
+/// bearer token: signed for this app, this account and the API token behind
+/// the bearer, usable for [`LOGS_URL_TTL_SECONDS`] (see [`logs_raw`]).
+pub async fn logs_url(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(key): PathParams<String>,
+) -> ApiResult<Json<Value>> {
+    let granted = grant(&state, &caller, &key, Action::ViewLogs).await?;
+    let app = granted.resource();
+    let issued = now_unix();
+    let signature = state
+        .keys
+        .logs_signature(&app.id, &caller.id, &caller.token_id, issued);
+    let token = format!("{}.{}.{signature}", caller.id, caller.token_id);
+    let url = format!(
+        "{}/v1/apps/{}/logs/raw?token={token}&timestamp={issued}",
+        state.config.public_url, app.id
+    );
+    Ok(Json(json!({
+        "app": { "id": app.id, "name": app.name },
+        "logs_url": url,
+    })))
+}
+
+/// The query of a logs URL, as the platform's client sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsQuery {
+    token: String,
+    timestamp: u64,
+    #[serde(default = "default_lines")]
+    n: i64,
+    #[serde(default)]
+    filter: String,
+}
+
+fn default_lines() -> i64 {
+    100
+}
+
+/// `GET /v1/apps/{app}/logs/raw?token=&timestamp=&n=&filter=`: the app's
+/// last `n` (1 to 10000) log lines as text, oldest first, or 204 when
+/// there are none. No bearer token: the URL's signature stands for the
+/// account and API token it was issued to, for [`LOGS_URL_TTL_SECONDS`];
+/// the API token must still be unrevoked and the crate decides
+/// `view_logs` again, now. Any failure of the URL itself is a 401.
+///
+/// A line is `YYYY-MM-DD HH:MM:SS.000000000 +0000 UTC [manager] ACTION by
+/// EMAIL`, the platform's log line layout; the service runs no
+/// containers, so the app's log is its operations (`restart`,
+/// `manage_env_vars`, ...), without their details. `filter`, when not
+/// empty, keeps the lines of that container (`manager`).
+pub async fn logs_raw(
+    State(state): State<AppState>,
+    PathParams(key): PathParams<String>,
+    QueryParams(query): QueryParams<LogsQuery>,
+) -> ApiResult<Response> {
+    let invalid = || ApiError::Unauthorized("invalid or expired logs URL".into());
+    let mut parts = query.token.splitn(3, '.');
+    let (Some(user_id), Some(token_id), Some(signature)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    let now = now_unix();
+    let fresh = query.timestamp <= now.saturating_add(5)
+        && now <= query.timestamp.saturating_add(LOGS_URL_TTL_SECONDS);
+    let expected = state
+        .keys
+        .logs_signature(&key, user_id, token_id, query.timestamp);
+    let signed: bool = expected.as_bytes().ct_eq(signature.as_bytes()).into();
+    if !(fresh && signed) {
+        return Err(invalid());
+    }
+    let user = state
+        .store
+        .token_account(token_id, user_id, TokenKind::Api)
+        .await?
+        .ok_or_else(invalid)?;
+    let email = Email::parse(&user.email).map_err(ApiError::internal)?;
+    if !(1..=10_000).contains(&query.n) {
+        return Err(ApiError::Unprocessable("n: from 1 to 10000".into()));
+    }
+    let at = Locator::Key(ResourceKind::App, &key);
+    let granted = state
+        .store
+        .access(at, &email, Action::ViewLogs, &Context::new())
+        .await?;
+    let lines = state.store.log_lines(&granted, query.n).await?;
+    // Every line is the `manager`'s: another filter keeps none.
+    let kept = query.filter.is_empty() || query.filter == "manager";
+    let text: String = match kept {
+        true => lines.iter().rev().map(log_line).collect(),
+        false => String::new(),
+    };
+    if text.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+/// One operation as a log line (see [`logs_raw`]).
+fn log_line(op: &Operation) -> String {
+    let at = iso8601(op.at);
+    let (date, time) = at
+        .trim_end_matches('Z')
+        .split_once('T')
+        .unwrap_or((&at, ""));
+    format!(
+        "{date} {time}.000000000 +0000 UTC [manager] {} by {}\n",
+        op.action, op.actor
+    )
 }
 
 /// `GET /v1/apps/{app}/activity`: the operations (`view_activity`); their

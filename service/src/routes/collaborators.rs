@@ -20,8 +20,9 @@ use crate::auth::{Bearer, Caller};
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
-use crate::shared::{PathParams, invitation_link_with};
+use crate::shared::{PathParams, check_invitation_rate, invitation_link_with};
 use crate::store::access::allows;
+use crate::store::accounts::TokenKind;
 use crate::store::{Change, Committed, Locator, Seen};
 
 /// `{"collaborators": [...]}`.
@@ -58,7 +59,10 @@ pub async fn list<K: Kind>(
         Ok(PathParams(key)) => key,
         Err(malformed) => {
             // The credential first, as the `Caller` extractor would.
-            let checked = state.store.token_account(&bearer.token_id, &bearer.user_id);
+            let checked =
+                state
+                    .store
+                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
             checked.await?.ok_or_else(ApiError::unauthorized)?;
             return Err(malformed);
         }
@@ -141,6 +145,7 @@ pub async fn invite<K: Kind>(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    check_invitation_rate(&state, &caller.email).await?;
     let change = Change::InviteBody { body };
     let done = state.store.write(opened, change).await?;
     let (member_id, secret) = (done.member_id.as_deref(), done.secret.as_deref());

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use collab_authz::api::ApiCollaborator;
-use collab_authz::membership::{EventKind, Member, MemberStatus, Resource, Username};
-use collab_authz::{Email, Event, ResourceKind, Roster};
+use collab_authz::membership::{Account, EventKind, Member, MemberStatus, Resource, Username};
+use collab_authz::{Email, Event, ResourceKind, Role, Roster};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -118,6 +118,111 @@ pub fn event(event: &Event, kind: ResourceKind) -> Value {
         object.insert("name".into(), Value::from(name));
     }
     value
+}
+
+/// The platform's event type of `event` on a resource of `kind`: the
+/// crate's public API name for a collaborator event
+/// ([`EventKind::api_name`]: `new_collaborator`, `accept_collaborator`,
+/// `delete_collaborator`, `change_collaborator_role`); on an app, the
+/// platform's `new_app`, `rename_app`, `delete_app` and `transfer_app`
+/// (the role change that makes the target owner) for the crate's
+/// `roster_created`, `resource_renamed`, `resource_deleted`; any other
+/// event keeps its name of [`event_name`] (the platform has none).
+#[must_use]
+pub fn platform_type(event: &Event, kind: ResourceKind) -> &'static str {
+    let app = kind == ResourceKind::App;
+    match event.kind() {
+        EventKind::RoleChanged if app && event.role() == Some(Role::Owner) => "transfer_app",
+        EventKind::RosterCreated if app => "new_app",
+        EventKind::Renamed if app => "rename_app",
+        EventKind::Deleted if app => "delete_app",
+        other => other.api_name().unwrap_or_else(|| event_name(event, kind)),
+    }
+}
+
+/// An account as the platform's events name it (`{"username","email",
+/// "id"}`), its id and username from `users` (by normalized email) when
+/// it has an account here.
+fn event_user(account: &Account, users: &HashMap<String, User>) -> Value {
+    let user = users.get(account.email.normalized());
+    json!({
+        "id": user.map(|u| u.id.as_str()),
+        "username": user
+            .and_then(|u| u.username.as_deref())
+            .or(account.username.as_ref().map(Username::as_str)),
+        "email": account.email.as_str(),
+    })
+}
+
+/// The resource's whole log (`events`, in order) as the platform's
+/// events, oldest first: `id` (the `seq`), `app_id`, `app_name`,
+/// `created_at`, `user` (the actor), `type` ([`platform_type`]) and the
+/// platform's `type_data` (`collaborator` with `is_limited` and
+/// `inviter`; `old_name`/`new_name`; `old_owner`/`new_owner`). The
+/// names and owners before each event are followed through the log.
+/// `users` by normalized email: the accounts the events name.
+#[must_use]
+pub fn platform_events(
+    resource: &ResourceRow,
+    events: &[Event],
+    users: &HashMap<String, User>,
+) -> Vec<Value> {
+    let mut name: Option<&str> = None;
+    let mut owner: Option<&Account> = None;
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let member = event.member();
+        let actor = users.get(event.actor().normalized());
+        let actor = json!({
+            "id": actor.map(|u| u.id.as_str()),
+            "username": actor.and_then(|u| u.username.as_deref()),
+            "email": event.actor().as_str(),
+        });
+        let kind = platform_type(event, resource.kind);
+        let type_data = match kind {
+            "rename_app" => json!({ "old_name": name, "new_name": event.name() }),
+            "transfer_app" => json!({
+                "old_owner": owner.map(|o| event_user(o, users)),
+                "new_owner": event_user(member, users),
+            }),
+            "new_collaborator"
+            | "accept_collaborator"
+            | "delete_collaborator"
+            | "change_collaborator_role" => {
+                let role = event.role().or(event.previous_role());
+                let mut collaborator = event_user(member, users);
+                if let Some(object) = collaborator.as_object_mut() {
+                    object.insert("id".into(), Value::from(member.id.as_str()));
+                    object.insert(
+                        "is_limited".into(),
+                        Value::from(role == Some(Role::LimitedCollaborator)),
+                    );
+                    object.insert("inviter".into(), actor.clone());
+                }
+                json!({ "collaborator": collaborator })
+            }
+            _ => json!({}),
+        };
+        out.push(json!({
+            "id": event.seq().to_string(),
+            "app_id": resource.id,
+            "app_name": resource.name,
+            "created_at": iso8601_unsigned(event.at().as_unix_seconds()),
+            "user": actor,
+            "type": kind,
+            "type_data": type_data,
+        }));
+        match event.kind() {
+            EventKind::RosterCreated => {
+                name = event.name();
+                owner = Some(member);
+            }
+            EventKind::Renamed => name = event.name(),
+            EventKind::RoleChanged if event.role() == Some(Role::Owner) => owner = Some(member),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One collaborator in the API's shape: the crate's platform object

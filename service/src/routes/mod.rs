@@ -3,26 +3,29 @@
 //! | route | who |
 //! | --- | --- |
 //! | `POST /v1/tokens/exchange` | HTTP Basic, API token as password |
-//! | `DELETE /v1/tokens/self` | revokes the API token behind the bearer |
+//! | `DELETE /v1/tokens/self` | revokes the API token behind the bearer (and its page sessions) |
 //! | `GET /v1/users/self` | any caller |
+//! | `GET /v1/sessions`, `DELETE /v1/sessions/{id}` | the caller's own page sessions |
 //! | `GET /v1/regions` | anyone |
 //! | `POST /v1/apps`, `GET /v1/apps` | any caller |
 //! | `GET /v1/apps/{app}` | active members |
-//! | `PATCH /v1/apps/{app}` (rename), `DELETE /v1/apps/{app}` | owner (the crate decides) |
+//! | `PATCH /v1/apps/{app}` (rename; `owner`: the platform's transfer, a transfer request), `DELETE /v1/apps/{app}` | owner (the crate decides) |
 //! | `POST/DELETE /v1/apps/{app}/transfer`, `POST .../transfer/accept` | owner; target |
 //! | `GET/POST /v1/apps/{app}/collaborators` | members; managers |
 //! | `PATCH/DELETE /v1/apps/{app}/collaborators/{id}` | managers; a member leaving |
 //! | `POST /v1/invitations/{resource}/{member}/{secret}` | the invitee |
-//! | `GET /v1/apps/{app}/events` | `view_activity` |
+//! | `GET /v1/apps/{app}/events` (`?after=&limit=`: the service's log; `?page=&per_page=`: the platform's timeline) | `view_activity` |
 //! | `POST /v1/apps/{app}/restart` | `restart` |
-//! | `GET/PUT /v1/apps/{app}/variables` | `view_env_var_names` (values: `view_env_var_values`); `manage_env_vars` |
-//! | `GET/POST /v1/apps/{app}/deployments` | `view_deployments`; `deploy_any_branch` |
-//! | `GET /v1/apps/{app}/deployments/{id}/output` | `view_deployment_logs` (a limited collaborator: younger than 7 days) |
+//! | `GET/PUT /v1/apps/{app}/variables`, `DELETE .../variables/{id}` | `view_env_var_names` (values: `view_env_var_values`); `manage_env_vars` |
+//! | `GET/POST /v1/apps/{app}/deployments`, `GET .../deployments/{id}` | `view_deployments`; `deploy_any_branch` |
+//! | `GET /v1/apps/{app}/deployments/{id}/output` (JSON), `.../output.txt` (text) | `view_deployment_logs` (a limited collaborator: younger than 7 days) |
+//! | `GET /v1/apps/{app}/logs`, then its signed `.../logs/raw?token=&timestamp=` | `view_logs` (decided again when the URL is read) |
+//! | `POST /v1/apps/{app}/rename` | the platform's rename: owner (the crate decides) |
 //! | `GET /v1/apps/{app}/activity` | `view_activity` (details: `view_activity_details`, values redacted for a limited collaborator) |
 //! | `/v1/databases/...` | the same resource and collaborator routes |
 //! | `GET /v1/directory` | the caller's owned resources, JSON or CSV |
 
-mod actions;
+pub mod actions;
 mod collaborators;
 pub mod directory;
 pub mod json;
@@ -42,6 +45,8 @@ pub fn api() -> Router<AppState> {
         .route("/v1/tokens/exchange", post(session::exchange))
         .route("/v1/tokens/self", delete(session::revoke_self))
         .route("/v1/users/self", get(session::user_self))
+        .route("/v1/sessions", get(session::sessions))
+        .route("/v1/sessions/{id}", delete(session::revoke_session))
         .route("/v1/regions", get(session::regions))
         .merge(resource_routes::<App>())
         .merge(resource_routes::<Database>())
@@ -51,13 +56,25 @@ pub fn api() -> Router<AppState> {
             get(actions::variables).put(actions::set_variables),
         )
         .route(
+            "/v1/apps/{key}/variables/{id}",
+            delete(actions::unset_variable),
+        )
+        .route(
             "/v1/apps/{key}/deployments",
             get(actions::deployments).post(actions::deploy),
         )
+        .route("/v1/apps/{key}/deployments/{id}", get(actions::deployment))
         .route(
             "/v1/apps/{key}/deployments/{id}/output",
             get(actions::deployment_output),
         )
+        .route(
+            "/v1/apps/{key}/deployments/{id}/output.txt",
+            get(actions::deployment_output_text),
+        )
+        .route("/v1/apps/{key}/logs", get(actions::logs_url))
+        .route("/v1/apps/{key}/logs/raw", get(actions::logs_raw))
+        .route("/v1/apps/{key}/rename", post(resources::rename_app))
         .route("/v1/apps/{key}/activity", get(actions::activity))
         .route(
             "/v1/invitations/{resource}/{member}/{secret}",

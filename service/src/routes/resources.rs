@@ -24,11 +24,16 @@ use crate::store::{Change, Locator, Seen};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Named {
-    name: String,
+    #[serde(default)]
+    name: Option<String>,
+    /// The platform's transfer (`PATCH` only): the new owner's email.
+    #[serde(default)]
+    owner: Option<String>,
 }
 
 /// `{"app":{"name":...}}` on the app routes, `{"database":{...}}` on the
-/// database routes. Unknown fields are refused (422).
+/// database routes; `PATCH` also takes the platform's transfer,
+/// `{"app":{"owner":EMAIL}}`. Unknown fields are refused (422).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceBody {
@@ -38,22 +43,79 @@ pub struct ResourceBody {
     database: Option<Named>,
 }
 
+/// What a `PATCH` asks.
+enum Patch {
+    /// A new name, checked.
+    Rename(String),
+    /// The platform's transfer to this email.
+    Transfer(String),
+}
+
 impl ResourceBody {
-    /// The name, under the key of `kind` and no other, checked.
-    fn name(self, kind: ResourceKind) -> ApiResult<String> {
+    /// The fields under the key of `kind` and no other.
+    fn fields(self, kind: ResourceKind) -> ApiResult<Named> {
         let (mine, other) = match kind {
             ResourceKind::App => (self.app, self.database),
             ResourceKind::DedicatedDatabase => (self.database, self.app),
         };
-        let (Some(named), None) = (mine, other) else {
-            return Err(ApiError::Unprocessable(format!(
+        match (mine, other) {
+            (Some(named), None) => Ok(named),
+            _ => Err(ApiError::Unprocessable(format!(
                 "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
                 singular(kind)
-            )));
-        };
-        validate_name(&named.name)?;
-        Ok(named.name)
+            ))),
+        }
     }
+
+    /// The name, under the key of `kind` and no other, checked (no
+    /// `owner`: only a `PATCH` transfers).
+    fn name(self, kind: ResourceKind) -> ApiResult<String> {
+        match self.fields(kind)? {
+            Named {
+                name: Some(name),
+                owner: None,
+            } => {
+                validate_name(&name)?;
+                Ok(name)
+            }
+            Named { owner: Some(_), .. } => Err(ApiError::Unprocessable(
+                "owner: only a PATCH transfers; this route takes a name".into(),
+            )),
+            Named { .. } => Err(ApiError::Unprocessable(format!(
+                "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
+                singular(kind)
+            ))),
+        }
+    }
+
+    /// A rename (`name`) or the platform's transfer (`owner`), not both.
+    fn patch(self, kind: ResourceKind) -> ApiResult<Patch> {
+        match self.fields(kind)? {
+            Named {
+                name: Some(name),
+                owner: None,
+            } => {
+                validate_name(&name)?;
+                Ok(Patch::Rename(name))
+            }
+            Named {
+                name: None,
+                owner: Some(email),
+            } => Ok(Patch::Transfer(email)),
+            _ => Err(ApiError::Unprocessable(format!(
+                "invalid body: expected {{\"{0}\":{{\"name\":...}}}} or {{\"{0}\":{{\"owner\":...}}}}",
+                singular(kind)
+            ))),
+        }
+    }
+}
+
+/// The platform's rename: `{"current_name":...,"new_name":...}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameBody {
+    current_name: String,
+    new_name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,7 +205,11 @@ async fn write_resource<K: Kind>(
 }
 
 /// `PATCH /v1/apps/{app}`: `{"app":{"name":...}}` renames (the crate
-/// decides `rename`: owner only).
+/// decides `rename`: owner only); the platform's transfer,
+/// `{"app":{"owner":EMAIL}}`, is the crate's ownership transfer request
+/// (`Command::RequestTransfer`, as `POST .../transfer`), answered 200
+/// with the resource, its `pending_transfer` set: the target accepts with
+/// `POST .../transfer/accept`.
 pub async fn rename<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
@@ -152,10 +218,50 @@ pub async fn rename<K: Kind>(
 ) -> ApiResult<Json<Value>> {
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let name = body.name(K::KIND)?;
-    let done = state.store.write(opened, Change::Rename { name }).await?;
+    let change = match body.patch(K::KIND)? {
+        Patch::Rename(name) => Change::Rename { name },
+        Patch::Transfer(email) => Change::RequestTransfer {
+            email: parse_email(&email)?,
+        },
+    };
+    let done = state.store.write(opened, change).await?;
     let value = json::resource(&state, &caller.email, done.resource, done.roster).await?;
     Ok(Json(json!({ singular(K::KIND): value })))
+}
+
+/// `POST /v1/apps/{app}/rename`: the platform's rename,
+/// `{"current_name":...,"new_name":...}` (the crate decides `rename`:
+/// owner only); `current_name` must be the app's name. 200 with the app.
+pub async fn rename_app(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(key): PathParams<String>,
+    JsonBody(body): JsonBody<RenameBody>,
+) -> ApiResult<Json<Value>> {
+    let at = Locator::Key(ResourceKind::App, &key);
+    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    if body.current_name != opened.resource().name {
+        return Err(ApiError::Unprocessable(
+            "current_name: not the app's current name".into(),
+        ));
+    }
+    validate_name(&body.new_name)
+        .map_err(|e| ApiError::Unprocessable(format!("new_name: {}", strip_field(&e))))?;
+    let change = Change::Rename {
+        name: body.new_name,
+    };
+    let done = state.store.write(opened, change).await?;
+    let value = json::resource(&state, &caller.email, done.resource, done.roster).await?;
+    Ok(Json(json!({ "app": value })))
+}
+
+/// The reason of a 422 naming a field (`name: reason`), without the field.
+fn strip_field(e: &ApiError) -> String {
+    let message = e.to_string();
+    match message.split_once(": ") {
+        Some((_, reason)) => reason.to_string(),
+        None => message,
+    }
 }
 
 /// `DELETE /v1/apps/{app}`: deletes (the crate decides `delete`: owner
@@ -212,18 +318,19 @@ pub async fn cancel_transfer<K: Kind>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The query of the events route.
+/// The query of the events route: the service's `after`/`limit`, or the
+/// platform's `page`/`per_page` (not both).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    100
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    per_page: Option<i64>,
 }
 
 /// `GET /v1/apps/{app}/events?after=SEQ&limit=N`: the resource's log with
@@ -241,15 +348,56 @@ pub async fn events<K: Kind>(
         let ctx = Context::new();
         opened = opened.grant(Action::ViewActivity, &ctx)?.into_opened();
     }
-    if !(1..=1000).contains(&query.limit) || query.after < 0 {
+    if query.page.is_some() || query.per_page.is_some() {
+        if query.after.is_some() || query.limit.is_some() {
+            return Err(ApiError::Unprocessable(
+                "page: either page and per_page or after and limit".into(),
+            ));
+        }
+        return platform_events(&state, &opened, query.page, query.per_page).await;
+    }
+    let (after, limit) = (query.after.unwrap_or(0), query.limit.unwrap_or(100));
+    if !(1..=1000).contains(&limit) || after < 0 {
         return Err(ApiError::Unprocessable(
             "limit: 1 to 1000; after: not negative".into(),
         ));
     }
-    let events = state
-        .store
-        .events(&opened, query.after, query.limit)
-        .await?;
+    let events = state.store.events(&opened, after, limit).await?;
     let events: Vec<Value> = events.iter().map(|e| json::event(e, K::KIND)).collect();
     Ok(Json(json!({ "events": events })))
+}
+
+/// The platform's timeline (`?page=&per_page=`, what its client's
+/// `timeline` asks): the log as the platform's events
+/// ([`json::platform_events`]), newest first, `per_page` (1 to 100,
+/// default 20) a page, with `meta.pagination`. The whole log is read:
+/// a rename's old name and a transfer's old owner come from the events
+/// before it.
+async fn platform_events(
+    state: &AppState,
+    opened: &crate::store::Opened,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> ApiResult<Json<Value>> {
+    let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(20));
+    if !(1..=1_000_000).contains(&page) {
+        return Err(ApiError::Unprocessable("page: from 1 to 1000000".into()));
+    }
+    if !(1..=100).contains(&per_page) {
+        return Err(ApiError::Unprocessable("per_page: from 1 to 100".into()));
+    }
+    let log = state.store.events(opened, 0, i64::MAX).await?;
+    let mut emails: Vec<&str> = log.iter().map(|e| e.actor().normalized()).collect();
+    emails.extend(log.iter().map(|e| e.member().email.normalized()));
+    emails.sort_unstable();
+    emails.dedup();
+    let users = state.store.users_by_email(&emails).await?;
+    let mut events = json::platform_events(opened.resource(), &log, &users);
+    events.reverse();
+    let total = i64::try_from(events.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+    let take = usize::try_from(per_page).unwrap_or(0);
+    let shown: Vec<Value> = events.into_iter().skip(skip).take(take).collect();
+    let meta = json!({ "pagination": super::actions::pagination(page, per_page, total) });
+    Ok(Json(json!({ "events": shown, "meta": meta })))
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use collab_authz::{Action, Context, Decision, Email, ResourceKind, Roster};
 
-use super::accounts::User;
+use super::accounts::{TokenKind, User};
 use super::{AccessError, ResourceRow, Store, StoreError};
 use crate::kind::singular;
 
@@ -122,8 +122,8 @@ impl Store {
         self.open_row(resource, caller, seen).await
     }
 
-    /// [`open`](Self::open) for the holder of token `token_id` of account
-    /// `user_id` (a verified bearer token's claims), the resource of `kind`
+    /// [`open`](Self::open) for the holder of API token `token_id` of
+    /// account `user_id` (a verified API bearer token's claims), the resource of `kind`
     /// named by `key`: the credential check and the resource's row in one
     /// statement ([`Store::token_account_and_resource`]), so that a read
     /// with the roster cached makes one round trip. `Ok(None)`: the
@@ -141,7 +141,7 @@ impl Store {
         seen: Seen,
     ) -> Result<Option<(User, Opened)>, AccessError> {
         let found = self
-            .token_account_and_resource(token_id, user_id, kind, key)
+            .token_account_and_resource(token_id, user_id, TokenKind::Api, kind, key)
             .await?;
         let Some((user, resource)) = found else {
             return Ok(None);

@@ -42,6 +42,43 @@ pub struct Deployment {
     pub git_ref: String,
     /// When (Unix seconds).
     pub created_at: i64,
+    /// Who pushed it; `None` for a deployment recorded before pushers were
+    /// (or whose account is gone).
+    pub pusher: Option<Pusher>,
+}
+
+/// The account that pushed a deployment (the platform's `pusher`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pusher {
+    /// The account's id.
+    pub id: String,
+    /// Its email.
+    pub email: String,
+    /// Its username, if set.
+    pub username: Option<String>,
+}
+
+/// The columns of a deployment with its pusher, for [`deployment_row`]
+/// (`d` the deployment, `u` its pusher's account, left-joined).
+const DEPLOYMENT_COLUMNS: &str = "d.id, d.git_ref, extract(epoch FROM d.created_at)::bigint, \
+     u.id, u.email, u.username \
+     FROM deployments d LEFT JOIN users u ON u.id = d.pusher_id";
+
+fn deployment_row(row: &tokio_postgres::Row) -> Result<Deployment, StoreError> {
+    let pusher = match row.try_get::<_, Option<String>>(3)? {
+        Some(id) => Some(Pusher {
+            id,
+            email: row.try_get(4)?,
+            username: row.try_get(5)?,
+        }),
+        None => None,
+    };
+    Ok(Deployment {
+        id: row.try_get(0)?,
+        git_ref: row.try_get(1)?,
+        created_at: row.try_get(2)?,
+        pusher,
+    })
 }
 
 impl Store {
@@ -143,8 +180,46 @@ impl Store {
         Ok(())
     }
 
-    /// Records deployment `id` of `git_ref` with its `output`
-    /// (`deploy_any_branch`); its creation time.
+    /// Unsets the variable `name` (`manage_env_vars`) and records it, by
+    /// name, in the activity; one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the app has no such variable.
+    pub async fn unset_variable(
+        &self,
+        granted: &Granted,
+        actor_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let resource = granted.check(Action::ManageEnvVars)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let removed = tx
+            .execute(
+                "DELETE FROM variables WHERE resource_id = $1 AND name = $2",
+                &[&resource.id, &name],
+            )
+            .await?;
+        if removed == 0 {
+            return Err(StoreError::NotFound("variable"));
+        }
+        tx.execute(
+            "INSERT INTO operations (resource_id, action, actor_id, details)
+             VALUES ($1, $2, $3, $4)",
+            &[
+                &resource.id,
+                &Action::ManageEnvVars.id(),
+                &actor_id,
+                &Json(serde_json::json!({ "unset": [name] })),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records deployment `id` of `git_ref` with its `output`, pushed by
+    /// `pusher_id` (`deploy_any_branch`); its creation time.
     ///
     /// # Errors
     /// [`StoreError`] when the database fails or the grant is another's.
@@ -154,6 +229,7 @@ impl Store {
         id: &str,
         git_ref: &str,
         output: &str,
+        pusher_id: &str,
     ) -> Result<i64, StoreError> {
         let resource = granted.check(Action::DeployAnyBranch)?;
         let client = self.client().await?;
@@ -161,45 +237,66 @@ impl Store {
             .query_one(
                 &client
                     .prepare_cached(
-                        "INSERT INTO deployments (id, resource_id, git_ref, output)
-                         VALUES ($1, $2, $3, $4)
+                        "INSERT INTO deployments (id, resource_id, git_ref, output, pusher_id)
+                         VALUES ($1, $2, $3, $4, $5)
                          RETURNING extract(epoch FROM created_at)::bigint",
                     )
                     .await?,
-                &[&id, &resource.id, &git_ref, &output],
+                &[&id, &resource.id, &git_ref, &output, &pusher_id],
             )
             .await?;
         Ok(row.try_get(0)?)
     }
 
-    /// The app's last 100 deployments, newest first (`view_deployments`).
+    /// A page of the app's deployments, newest first (`view_deployments`):
+    /// at most `limit` after skipping `offset`, and how many the app has.
     ///
     /// # Errors
     /// [`StoreError`] when the database fails or the grant is another's.
-    pub async fn deployments(&self, granted: &Granted) -> Result<Vec<Deployment>, StoreError> {
+    pub async fn deployments(
+        &self,
+        granted: &Granted,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<Deployment>, i64), StoreError> {
         let resource = granted.check(Action::ViewDeployments)?;
         let client = self.client().await?;
+        let sql = format!(
+            "SELECT {DEPLOYMENT_COLUMNS} WHERE d.resource_id = $1
+              ORDER BY d.created_at DESC, d.id DESC OFFSET $2 LIMIT $3"
+        );
         let rows = client
             .query(
+                &client.prepare_cached(&sql).await?,
+                &[&resource.id, &offset, &limit],
+            )
+            .await?;
+        let total: i64 = client
+            .query_one(
                 &client
-                    .prepare_cached(
-                        "SELECT id, git_ref, extract(epoch FROM created_at)::bigint
-                           FROM deployments
-                          WHERE resource_id = $1 ORDER BY created_at DESC LIMIT 100",
-                    )
+                    .prepare_cached("SELECT count(*) FROM deployments WHERE resource_id = $1")
                     .await?,
                 &[&resource.id],
             )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Deployment {
-                    id: row.try_get(0)?,
-                    git_ref: row.try_get(1)?,
-                    created_at: row.try_get(2)?,
-                })
-            })
-            .collect()
+            .await?
+            .try_get(0)?;
+        let page = rows.iter().map(deployment_row).collect::<Result<_, _>>()?;
+        Ok((page, total))
+    }
+
+    /// Deployment `id` of the app (`view_deployments`).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the app has no such deployment.
+    pub async fn deployment(&self, granted: &Granted, id: &str) -> Result<Deployment, StoreError> {
+        let resource = granted.check(Action::ViewDeployments)?;
+        let client = self.client().await?;
+        let sql = format!("SELECT {DEPLOYMENT_COLUMNS} WHERE d.id = $1 AND d.resource_id = $2");
+        let row = client
+            .query_opt(&client.prepare_cached(&sql).await?, &[&id, &resource.id])
+            .await?
+            .ok_or(StoreError::NotFound("deployment"))?;
+        deployment_row(&row)
     }
 
     /// The creation time of deployment `id` of the opened app: the fact
@@ -259,6 +356,25 @@ impl Store {
     /// [`StoreError`] when the database fails or the grant is another's.
     pub async fn activity(&self, granted: &Granted) -> Result<Vec<Operation>, StoreError> {
         let resource = granted.check(Action::ViewActivity)?;
+        self.operations(&resource.id, 100).await
+    }
+
+    /// The app's log (`view_logs`): its last `n` operations, newest first.
+    /// The service runs no containers; what happens to an app is its
+    /// operations, and these are its log.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails or the grant is another's.
+    pub async fn log_lines(&self, granted: &Granted, n: i64) -> Result<Vec<Operation>, StoreError> {
+        let resource = granted.check(Action::ViewLogs)?;
+        self.operations(&resource.id, n).await
+    }
+
+    async fn operations(
+        &self,
+        resource_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Operation>, StoreError> {
         let client = self.client().await?;
         let rows = client
             .query(
@@ -267,10 +383,10 @@ impl Store {
                         "SELECT o.id, o.action, u.email, o.details,
                                 extract(epoch FROM o.at)::bigint
                            FROM operations o JOIN users u ON u.id = o.actor_id
-                          WHERE o.resource_id = $1 ORDER BY o.id DESC LIMIT 100",
+                          WHERE o.resource_id = $1 ORDER BY o.id DESC LIMIT $2",
                     )
                     .await?,
-                &[&resource.id],
+                &[&resource_id, &limit],
             )
             .await?;
         rows.iter()

@@ -68,10 +68,88 @@ impl StoreError {
         }
     }
 
+    /// Whether the database rolled the transaction back because of a
+    /// serialization failure (SQLSTATE 40001) or a deadlock (40P01): nothing
+    /// was written, and the same work may succeed if tried again.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.sqlstate(), Some(SERIALIZATION_FAILURE | DEADLOCK))
+    }
+
+    /// What kind of outage this failure is a sign of, if it is one (see
+    /// [`Outage`]); `None` for anything but [`StoreError::Unavailable`].
+    #[must_use]
+    pub fn outage(&self) -> Option<Outage> {
+        let StoreError::Unavailable { sqlstate, message } = self else {
+            return None;
+        };
+        Some(match sqlstate.as_deref() {
+            Some(READ_ONLY) => Outage::ReadOnly,
+            Some(DISK_FULL) => Outage::DiskFull,
+            Some(SERIALIZATION_FAILURE | DEADLOCK) => Outage::Contention,
+            Some(QUERY_CANCELED) => Outage::Timeout,
+            Some(_) => Outage::Unreachable,
+            None if message.contains("Timeout") || message.contains("timed out") => Outage::Timeout,
+            None => Outage::Unreachable,
+        })
+    }
+
     /// A fault of the service: `context` says what could not be read.
     #[must_use]
     pub fn corrupt(context: impl core::fmt::Display) -> Self {
         StoreError::Corrupt(context.to_string())
+    }
+}
+
+/// SQLSTATE `read_only_sql_transaction`: a write on a read-only server.
+pub const READ_ONLY: &str = "25006";
+/// SQLSTATE `serialization_failure`.
+pub const SERIALIZATION_FAILURE: &str = "40001";
+/// SQLSTATE `deadlock_detected`.
+pub const DEADLOCK: &str = "40P01";
+/// SQLSTATE `disk_full`.
+pub const DISK_FULL: &str = "53100";
+/// SQLSTATE `query_canceled` (a statement timeout, a cancel request).
+pub const QUERY_CANCELED: &str = "57014";
+
+/// The kinds of database outage the service tells apart in its logs and
+/// its answers (each a 503 with `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outage {
+    /// No connection: refused, reset, shut down, no read-write host.
+    Unreachable,
+    /// The server refuses writes (SQLSTATE 25006): a standby, or a
+    /// primary put read-only.
+    ReadOnly,
+    /// The server's disk is full (SQLSTATE 53100).
+    DiskFull,
+    /// A request ran out of its deadline (slow or frozen server), or a
+    /// statement was cancelled (57014).
+    Timeout,
+    /// Serialization failures or deadlocks (40001, 40P01) still failing
+    /// after the write path's retries.
+    Contention,
+}
+
+impl Outage {
+    /// A stable name, as logged: `unreachable`, `read_only`, `disk_full`,
+    /// `timeout`, `contention`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Outage::Unreachable => "unreachable",
+            Outage::ReadOnly => "read_only",
+            Outage::DiskFull => "disk_full",
+            Outage::Timeout => "timeout",
+            Outage::Contention => "contention",
+        }
+    }
+}
+
+impl core::fmt::Display for Outage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -97,9 +175,18 @@ impl From<tokio_postgres::Error> for StoreError {
             StoreError::Taken("conflicts with an existing record".into())
         } else if class == "22" {
             StoreError::InvalidValue { sqlstate, message }
-        } else if matches!(class, "08" | "57" | "53") {
-            // Connection exceptions, operator intervention (shutdown),
-            // insufficient resources.
+        } else if matches!(class, "08" | "57" | "53")
+            || matches!(
+                sqlstate.as_str(),
+                READ_ONLY | SERIALIZATION_FAILURE | DEADLOCK
+            )
+        {
+            // Connection exceptions, operator intervention (shutdown, a
+            // cancelled statement), insufficient resources (a full disk);
+            // a read-only server (a standby, a primary being failed over);
+            // a transaction rolled back by a serialization failure or a
+            // deadlock (retried by the write path first): the request may
+            // succeed later, nothing of it was written.
             StoreError::Unavailable {
                 sqlstate: Some(sqlstate),
                 message,
@@ -155,6 +242,18 @@ impl Refusal {
             class: ErrorClass::NotFound,
             stranger: false,
             message: format!("{what} not found"),
+        }
+    }
+
+    /// A service limit the operation would pass (`message` says which and
+    /// what to do): class invalid, answered with 422.
+    #[must_use]
+    pub fn limit(kind: ResourceKind, message: String) -> Self {
+        Self {
+            kind,
+            class: ErrorClass::Invalid,
+            stranger: false,
+            message,
         }
     }
 

@@ -11,17 +11,22 @@
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
-//! | [`db`] | the pool, the embedded migrations and the shared signing key |
+//! | [`db`] | the pool, the embedded migrations and the readiness question |
+//! | [`health`] | the database outage in progress, logged once when it starts and once when it ends |
 //! | [`error`] | the errors above |
 //!
 //! Storage: each app's and dedicated database's log is a run of rows
 //! `(resource_id, seq)` in `resource_log`, unique, each the crate's own
 //! [`Event`](collab_authz::Event) (its serde form, with its schema version `"v"`), with
 //! `resources.version` the last `seq` (the roster's
-//! [`version`](collab_authz::Roster::version)). A write decides against the roster at
-//! version `v` (on a shared reference: no copy), and in one statement
-//! moves `resources.version` from `v` to `v + n` (a compare-and-set on the
-//! row) and inserts the `n` events at `v + 1 ..= v + n`; then it
+//! [`version`](collab_authz::Roster::version)) and `resources.head` the
+//! digest of the log up to it (the roster's
+//! [`head`](collab_authz::Roster::head): each event states the digest of
+//! the log before it, a hash chain the crate checks). A write decides
+//! against the roster at head `(v, h)` (on a shared reference: no copy),
+//! and in one statement moves `resources` from `(v, h)` to the head after
+//! its `n` events (a compare-and-set on the row: the version and the
+//! digest) and inserts them at `v + 1 ..= v + n`; then it
 //! [applies](collab_authz::Roster::apply) them to the cached roster. A concurrent writer
 //! that decided at the same `v` finds the version moved (or collides on
 //! the unique key), reloads and decides again, a bounded number of times
@@ -30,13 +35,18 @@
 //! process, writes to one resource also take a local lock so that only
 //! writers of different processes ever race.
 //!
-//! Reads never replay a whole log: a per-process cache keyed by version
-//! gives the roster at the current version when nothing changed, applies
-//! only the new events when something did, and otherwise
+//! Reads never replay a whole log: a per-process cache keyed by head
+//! (version and digest) gives the roster at the current head when nothing
+//! changed, applies only the new events when something did (the crate
+//! refuses them unless they continue the cached log), drops the cached
+//! roster when it is on another log than the database's (the database
+//! lost writes this process saw: a crash with asynchronous commit, a
+//! failover to an asynchronous standby, a restore), and otherwise
 //! [resumes](collab_authz::Roster::resume) the latest snapshot (one at creation, then
 //! one every [`SNAPSHOT_EVERY`] events, written in the background after the
 //! write that reached it, or by a cold read that found the latest one a
-//! whole period behind).
+//! whole period behind; storing one deletes those no read can use any
+//! more: a resource keeps its creation snapshot and its two latest).
 
 pub mod access;
 pub mod accounts;
@@ -44,6 +54,7 @@ pub mod actions;
 pub mod command;
 pub mod db;
 pub mod error;
+pub mod health;
 mod rosters;
 mod views;
 mod write;
@@ -53,16 +64,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 
 use collab_authz::ResourceKind;
+use collab_authz::membership::LogDigest;
 use deadpool_postgres::Pool;
 
 use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
-pub use error::{AccessError, Refusal, StoreError, WriteError};
+pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 use rosters::Cached;
 pub use rosters::{Holding, Owned};
-pub use write::Committed;
+pub use write::{Committed, GrowthLimits};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events (in the background, after the write's answer).
@@ -71,6 +83,11 @@ pub const SNAPSHOT_EVERY: i64 = 64;
 /// How many optimistic attempts a write makes; after as many lost races
 /// it decides once more under the resource's row lock, which cannot lose.
 pub const OPTIMISTIC_ATTEMPTS: u32 = 4;
+
+/// How many times a write decides again after the database rolled it back
+/// (a serialization failure or a deadlock: nothing was written) before it
+/// answers 503.
+pub const ROLLED_BACK_ATTEMPTS: u32 = 3;
 
 /// Past this many cached rosters, the cache is emptied.
 const CACHE_CAPACITY: usize = 10_000;
@@ -86,6 +103,11 @@ pub struct ResourceRow {
     pub name: String,
     /// The `seq` of the last event of its log.
     pub version: i64,
+    /// The digest of its log up to its last chained event (the crate's
+    /// [`LogDigest`]): with `version`,
+    /// the log's [head](collab_authz::Roster::head), moved by every write
+    /// in one compare-and-set.
+    pub head: LogDigest,
     /// When it was created (Unix seconds).
     pub created_at: i64,
 }
@@ -97,6 +119,11 @@ pub struct Stats {
     pub cache_hits: AtomicU64,
     /// Reads that loaded events or a snapshot.
     pub cache_misses: AtomicU64,
+    /// Reads that found the cached roster on another head than the
+    /// database's (ahead of it, or at its version with another digest, or
+    /// behind it on a log the database's does not continue: writes it
+    /// lost, a restore, a failover) and dropped it.
+    pub cache_divergences: AtomicU64,
     /// Writes that decided again after losing a race.
     pub retries: AtomicU64,
     /// Nanoseconds spent inside the crate: `Roster::decide_command`,
@@ -116,8 +143,11 @@ pub struct Store {
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
     views: views::Views,
+    limits: write::GrowthLimits,
     /// Use counters.
     pub stats: Stats,
+    /// The database outage in progress, as the logs tell it.
+    pub health: health::Health,
     cache_enabled: AtomicBool,
 }
 
@@ -132,9 +162,19 @@ impl Store {
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
             views: views::Views::default(),
+            limits: write::GrowthLimits::NONE,
             stats: Stats::default(),
+            health: health::Health::default(),
             cache_enabled: AtomicBool::new(true),
         }
+    }
+
+    /// The store with rosters bounded by `limits` (checked when an
+    /// invitation is decided).
+    #[must_use]
+    pub fn with_growth_limits(mut self, limits: write::GrowthLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The connection pool (for health checks and metrics).
@@ -143,9 +183,13 @@ impl Store {
         &self.pool
     }
 
-    /// A connection from the pool.
+    /// A connection from the pool (the request's deadline names the wait
+    /// and then the statements as its step).
     async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
-        Ok(self.pool.get().await?)
+        crate::deadline::enter(crate::deadline::Stage::Checkout);
+        let client = self.pool.get().await?;
+        crate::deadline::enter(crate::deadline::Stage::Query);
+        Ok(client)
     }
 
     /// The secret of the invitation link of `member_id` on `resource_id`.

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use collab_authz::membership::{Account, Resource, ResourceId, Timestamp};
+use collab_authz::membership::{LogDigest, LogHead};
 use collab_authz::{Email, Event, ResourceKind, Roster};
 use tokio_postgres::types::Json;
 
@@ -19,7 +20,7 @@ use crate::kind::{id_prefix, singular};
 use crate::time::now_unix;
 
 pub(super) const RESOURCE_COLUMNS: &str =
-    "id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at";
+    "id, kind, name, version, head, extract(epoch FROM created_at)::bigint AS created_at";
 
 pub(super) fn resource_row(row: &tokio_postgres::Row) -> Result<ResourceRow, StoreError> {
     let kind: &str = row.try_get("kind")?;
@@ -30,8 +31,16 @@ pub(super) fn resource_row(row: &tokio_postgres::Row) -> Result<ResourceRow, Sto
             .map_err(|_| StoreError::corrupt(format!("stored kind {kind:?}")))?,
         name: row.try_get("name")?,
         version: row.try_get("version")?,
+        head: log_digest(row.try_get("head")?)?,
         created_at: row.try_get("created_at")?,
     })
+}
+
+/// A stored log digest (32 bytes).
+pub(super) fn log_digest(bytes: &[u8]) -> Result<LogDigest, StoreError> {
+    <[u8; 32]>::try_from(bytes)
+        .map(LogDigest::from_bytes)
+        .map_err(|_| StoreError::corrupt(format!("a log head of {} bytes", bytes.len())))
 }
 
 pub(super) fn is_name_taken(e: &tokio_postgres::Error) -> bool {
@@ -112,7 +121,7 @@ impl Store {
             Holding::Owner => &["owner"],
             Holding::OwnerOrAccepted => &["owner", "accepted"],
         };
-        let sql = "SELECT r.id, r.kind, r.name, r.version,
+        let sql = "SELECT r.id, r.kind, r.name, r.version, r.head,
                     extract(epoch FROM r.created_at)::bigint AS created_at
                FROM memberships m JOIN resources r ON r.id = m.resource_id
               WHERE m.email_norm = $1 AND r.kind = $2 AND r.deleted_at IS NULL
@@ -166,51 +175,105 @@ impl Store {
         })
     }
 
-    /// The roster of `resource` at `resource.version`.
+    /// The roster of `resource` at its head (`resource.version` and
+    /// `resource.head`).
+    ///
+    /// From the cache when it holds the roster at that head; from the
+    /// cached roster and the events after it when it is behind and the
+    /// events continue its log; otherwise the cached roster is on a log
+    /// the database does not hold (it lost writes this process saw) and is
+    /// dropped, and the roster is loaded from the latest snapshot.
     ///
     /// # Errors
-    /// [`StoreError::Corrupt`] when the stored log does not apply.
+    /// [`StoreError::Corrupt`] when the stored log does not apply or does
+    /// not end at the resource's head.
     pub async fn roster(&self, resource: &ResourceRow) -> Result<Arc<Roster>, StoreError> {
         let cached = if self.cache_enabled() {
             self.cache_get(&resource.id)
         } else {
             None
         };
-        if let Some((version, roster)) = &cached {
-            if *version == resource.version {
+        if let Some(c) = &cached {
+            if c.version == resource.version && c.head == resource.head {
                 self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(Arc::clone(roster));
+                return Ok(Arc::clone(&c.roster));
             }
         }
         self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
         let client = self.client().await?;
-        let (base_version, mut base, stored) = match cached {
-            Some((version, roster)) if version < resource.version => (version, roster, false),
-            _ => {
-                let (version, roster) = self.snapshot(&client, resource).await?;
-                (version, roster, true)
+        let mut loaded = None;
+        if let Some(c) = cached {
+            if c.version < resource.version {
+                let events = self.log_range(&client, resource, c.version).await?;
+                let mut base = Arc::clone(&c.roster);
+                // A copy only when a reader elsewhere still holds the old
+                // version.
+                let roster = Arc::make_mut(&mut base);
+                let continued = timed(&self.stats, || apply_all(roster, &events))
+                    .and_then(|()| check_head(resource, roster));
+                if continued.is_ok() {
+                    loaded = Some(base);
+                }
+            }
+            if loaded.is_none() {
+                // Ahead of the database, at its version on another digest,
+                // or behind it on a log its events do not continue.
+                self.diverged(&c, resource);
+            }
+        }
+        let roster = match loaded {
+            Some(roster) => roster,
+            None => {
+                let (base_version, mut base) = self.snapshot(&client, resource).await?;
+                let events = self.log_range(&client, resource, base_version).await?;
+                let roster = Arc::make_mut(&mut base);
+                timed(&self.stats, || apply_all(roster, &events))?;
+                check_head(resource, roster)?;
+                // The latest snapshot was a whole period behind (one was
+                // never written: the process stopped first, or the
+                // database refused): this reader writes one, in the
+                // background.
+                if resource.version - base_version >= SNAPSHOT_EVERY {
+                    self.snapshot_later(&resource.id, &base);
+                }
+                base
             }
         };
-        let events = self.log_range(&client, resource, base_version).await?;
         drop(client);
-        // A copy only when a reader elsewhere still holds the old version.
-        let roster = Arc::make_mut(&mut base);
-        timed(&self.stats, || apply_all(roster, &events))?;
-        check_version(resource, roster)?;
-        self.cache_put(&resource.id, resource.version, &base);
-        // The latest snapshot was a whole period behind (one was never
-        // written: the process stopped first, or the database refused):
-        // this reader writes one, in the background.
-        if stored && resource.version - base_version >= SNAPSHOT_EVERY {
-            self.snapshot_later(&resource.id, &base);
+        self.cache_put(resource, &roster);
+        Ok(roster)
+    }
+
+    /// Drops the cached roster `cached` of `resource`, which is on another
+    /// log than the database's, and says so.
+    fn diverged(&self, cached: &Cached, resource: &ResourceRow) {
+        let head = |version: i64, digest: LogDigest| LogHead {
+            seq: u64::try_from(version).unwrap_or(0),
+            digest,
+        };
+        let (cached_head, database) = (
+            head(cached.version, cached.head),
+            head(resource.version, resource.head),
+        );
+        if cached.version > resource.version {
+            // Also a reader that read the row before a writer of this
+            // process moved it: the next read applies the new events.
+            tracing::debug!(resource = %resource.id, cached = %cached_head, %database,
+                "the cached roster is ahead of the database: dropped");
+        } else {
+            tracing::warn!(resource = %resource.id, cached = %cached_head, %database,
+                "the cached roster is on another log than the database's \
+                 (it lost writes this process saw): dropped, reloading");
         }
-        Ok(base)
+        self.stats.cache_divergences.fetch_add(1, Ordering::Relaxed);
+        self.cache_drop(&resource.id, cached.version, cached.head);
     }
 
     /// Writes the snapshot of `roster` (at its version) as resource
-    /// `id`'s, in a task of its own on its own connection: after the
-    /// answer, never in a write's statement, taking no lock a write waits
-    /// for. A snapshot never written (the process stops first, the
+    /// `id`'s, in a task of its own on its own connection, and deletes
+    /// those no read can use any more (the creation one, the latest
+    /// before it and itself stay): after the answer, never in a write's
+    /// statement, taking no lock a write waits for. A snapshot never written (the process stops first, the
     /// database refuses: logged) is not lost state: the next read that
     /// misses the cache resumes an earlier one and applies more events,
     /// and writes this one ([`Store::roster`]).
@@ -227,10 +290,21 @@ impl Store {
         tokio::spawn(async move {
             let written = async {
                 let client = pool.get().await.map_err(StoreError::from)?;
+                // Stored, then only the ones a read can still use kept:
+                // the creation one (seq 1), the latest before this one
+                // (for a reader at a version before it) and this one and
+                // any later.
                 let statement = client
                     .prepare_cached(
-                        "INSERT INTO roster_snapshots (resource_id, seq, roster)
-                         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        "WITH stored AS (
+                             INSERT INTO roster_snapshots (resource_id, seq, roster)
+                             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+                             RETURNING 1
+                         )
+                         DELETE FROM roster_snapshots s
+                          WHERE s.resource_id = $1 AND s.seq > 1
+                            AND s.seq < (SELECT max(p.seq) FROM roster_snapshots p
+                                          WHERE p.resource_id = $1 AND p.seq < $2)",
                     )
                     .await?;
                 client
@@ -325,10 +399,16 @@ impl Store {
         let row = tx
             .query_one(
                 &format!(
-                    "INSERT INTO resources (id, kind, name, version) VALUES ($1, $2, $3, 1)
+                    "INSERT INTO resources (id, kind, name, version, head)
+                     VALUES ($1, $2, $3, 1, $4)
                      RETURNING {RESOURCE_COLUMNS}"
                 ),
-                &[&id, &kind.id(), &name],
+                &[
+                    &id,
+                    &kind.id(),
+                    &name,
+                    &roster.head().digest.as_bytes().as_slice(),
+                ],
             )
             .await
             .map_err(|e| {
@@ -357,7 +437,7 @@ impl Store {
         tx.commit().await?;
         let row = resource_row(&row)?;
         let roster = Arc::new(roster);
-        self.cache_put(&id, 1, &roster);
+        self.cache_put(&row, &roster);
         Ok((row, roster))
     }
 
@@ -417,10 +497,11 @@ impl Store {
     }
 }
 
-/// A cached roster and the version it is at.
-#[derive(Debug)]
+/// A cached roster and the head it is at.
+#[derive(Debug, Clone)]
 pub(super) struct Cached {
     version: i64,
+    head: LogDigest,
     roster: Arc<Roster>,
 }
 
@@ -444,16 +525,16 @@ pub(super) fn apply_all(roster: &mut Roster, events: &[Event]) -> Result<(), Sto
     Ok(())
 }
 
-/// Checks that the roster's version is the resource's.
-pub(super) fn check_version(resource: &ResourceRow, roster: &Roster) -> Result<(), StoreError> {
-    if i64::try_from(roster.version()).ok() == Some(resource.version) {
+/// Checks that the roster's head is the resource's (its version and its
+/// digest).
+pub(super) fn check_head(resource: &ResourceRow, roster: &Roster) -> Result<(), StoreError> {
+    let head = roster.head();
+    if i64::try_from(head.seq).ok() == Some(resource.version) && head.digest == resource.head {
         Ok(())
     } else {
         Err(StoreError::corrupt(format!(
-            "roster of {} at {}, not {}",
-            resource.id,
-            roster.version(),
-            resource.version
+            "roster of {} at {head}, not {}@{}",
+            resource.id, resource.version, resource.head
         )))
     }
 }
@@ -478,39 +559,48 @@ impl Store {
         }
     }
 
-    /// The cached roster of `id` and its version.
-    fn cache_get(&self, id: &str) -> Option<(i64, Arc<Roster>)> {
+    /// The cached roster of `id` and its head.
+    fn cache_get(&self, id: &str) -> Option<Cached> {
         let cache = self.cache.lock().ok()?;
-        cache.get(id).map(|c| (c.version, Arc::clone(&c.roster)))
+        cache.get(id).cloned()
     }
 
     /// Takes the cached roster of `id` out of the cache when it is at
-    /// `version` (so that the writer holding it may apply its events in
-    /// place).
-    pub(super) fn cache_take(&self, id: &str, version: i64) {
+    /// `version` with digest `head` (so that the writer holding it may
+    /// apply its events in place, or because it is on another log than
+    /// the database's).
+    pub(super) fn cache_drop(&self, id: &str, version: i64, head: LogDigest) {
         if let Ok(mut cache) = self.cache.lock() {
-            if cache.get(id).is_some_and(|c| c.version == version) {
+            if cache
+                .get(id)
+                .is_some_and(|c| c.version == version && c.head == head)
+            {
                 cache.remove(id);
             }
         }
     }
 
-    /// Caches `roster` as `id`'s at `version` (unless a newer one is).
-    pub(super) fn cache_put(&self, id: &str, version: i64, roster: &Arc<Roster>) {
+    /// Caches `roster` as the roster of `resource` at its head (unless one
+    /// at a later version is cached).
+    pub(super) fn cache_put(&self, resource: &ResourceRow, roster: &Arc<Roster>) {
         if !self.cache_enabled() {
             return;
         }
         if let Ok(mut cache) = self.cache.lock() {
-            if cache.get(id).is_some_and(|c| c.version >= version) {
+            if cache
+                .get(&resource.id)
+                .is_some_and(|c| c.version >= resource.version)
+            {
                 return;
             }
             if cache.len() >= CACHE_CAPACITY {
                 cache.clear();
             }
             cache.insert(
-                id.to_string(),
+                resource.id.clone(),
                 Cached {
-                    version,
+                    version: resource.version,
+                    head: resource.head,
                     roster: Arc::clone(roster),
                 },
             );

@@ -3,12 +3,15 @@
 //! past that version: a read at the same version answers the same bytes
 //! without rebuilding them. Opaque to the store (bytes under a view name
 //! the caller chooses); keyed by the resource's id, the view and the
-//! version, so an entry can never be served at another version.
+//! head (version and digest), so an entry can never be served at another
+//! version, nor at the same version of another log (a database that lost
+//! writes this process saw).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use collab_authz::membership::LogDigest;
 
 use super::{ResourceRow, Store};
 
@@ -32,6 +35,7 @@ struct Kept {
 #[derive(Debug)]
 struct Entry {
     version: i64,
+    head: LogDigest,
     views: Vec<(&'static str, Bytes)>,
 }
 
@@ -51,7 +55,7 @@ impl Store {
         }
         let kept = self.views.inner.lock().ok()?;
         let entry = kept.entries.get(resource.id.as_str())?;
-        if entry.version != resource.version {
+        if entry.version != resource.version || entry.head != resource.head {
             return None;
         }
         entry
@@ -74,7 +78,7 @@ impl Store {
         let kept = &mut *kept;
         let stale = match kept.entries.get(resource.id.as_str()) {
             Some(entry) if entry.version > resource.version => return,
-            Some(entry) if entry.version == resource.version => {
+            Some(entry) if entry.version == resource.version && entry.head == resource.head => {
                 if entry.views.iter().any(|(name, _)| *name == view) {
                     return;
                 }
@@ -97,6 +101,7 @@ impl Store {
             .entry(resource.id.clone())
             .or_insert_with(|| Entry {
                 version: resource.version,
+                head: resource.head,
                 views: Vec::with_capacity(2),
             });
         entry.views.push((view, body));

@@ -11,19 +11,17 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use collab_authz::membership::{
-    AcceptError, Command, EventKind, Invitation, InvitationToken, MemberId, Timestamp,
+    AcceptError, Command, EventKind, Invitation, InvitationToken, MemberId, MemberStatus, Timestamp,
 };
 use collab_authz::{Email, Event, ResourceKind, Role, Roster};
 use tokio_postgres::types::Json;
 
 use super::access::{Opened, Seen};
 use super::command::Change;
-use super::rosters::{
-    RESOURCE_COLUMNS, apply_all, check_version, is_name_taken, resource_row, timed,
-};
+use super::rosters::{RESOURCE_COLUMNS, apply_all, check_head, is_name_taken, resource_row, timed};
 use super::{
-    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, Refusal, ResourceRow, SNAPSHOT_EVERY, Stats, Store,
-    StoreError, WriteError,
+    CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Refusal, ResourceRow,
+    SNAPSHOT_EVERY, Stats, Store, StoreError, WriteError,
 };
 use crate::ids::{jitter_millis, new_id};
 use crate::keys::Keys;
@@ -98,17 +96,19 @@ fn append_error(e: tokio_postgres::Error) -> CommitError {
     }
 }
 
-/// The whole append, one statement: the compare-and-set of the version
-/// gates every other part (`FROM moved`), so a lost race writes nothing
-/// and returns no row; a duplicate `(resource_id, seq)` fails the whole
-/// statement.
+/// The whole append, one statement: the compare-and-set of the head
+/// (version and digest: the events were decided on the log the database
+/// holds, not one it lost) gates every other part (`FROM moved`), so a
+/// lost race or a decision on another log writes nothing and returns no
+/// row; a duplicate `(resource_id, seq)` fails the whole statement.
 const APPEND_SQL: &str = "
 WITH moved AS (
     UPDATE resources
        SET version = $3, name = coalesce($4, name),
-           deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END
-     WHERE id = $1 AND version = $2 AND deleted_at IS NULL
- RETURNING id, kind, name, version, extract(epoch FROM created_at)::bigint AS created_at
+           deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END,
+           head = $14
+     WHERE id = $1 AND version = $2 AND head = $13 AND deleted_at IS NULL
+ RETURNING id, kind, name, version, head, extract(epoch FROM created_at)::bigint AS created_at
 ), logged AS (
     INSERT INTO resource_log (resource_id, seq, entry)
     SELECT moved.id, e.seq, e.entry
@@ -128,7 +128,15 @@ WITH moved AS (
      WHERE m.resource_id = moved.id AND m.email_norm = ANY($12::text[])
     RETURNING 1
 )
-SELECT id, kind, name, version, created_at FROM moved";
+SELECT id, kind, name, version, head, created_at FROM moved";
+
+/// Waits before deciding again after the database rolled the `attempt`th
+/// try back: a few milliseconds, doubling, with jitter.
+async fn back_off(attempt: u32, e: &StoreError) {
+    tracing::debug!(attempt, cause = %e, "the database rolled the write back; deciding again");
+    let millis = jitter_millis().saturating_mul(1 << attempt.min(4));
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
 
 impl Store {
     fn write_lock(&self, id: &str) -> Result<Arc<tokio::sync::Mutex<()>>, StoreError> {
@@ -145,12 +153,16 @@ impl Store {
     /// Writes `change` on the resource `opened` holds, as its caller:
     /// decides against the roster `opened` loaded and appends at the next
     /// version; after a lost race, reloads and decides again, at most
-    /// [`OPTIMISTIC_ATTEMPTS`] times, then once under the row lock.
+    /// [`OPTIMISTIC_ATTEMPTS`] times, then once under the row lock. An
+    /// attempt the database rolled back (serialization failure, deadlock)
+    /// decides again, at most [`ROLLED_BACK_ATTEMPTS`] times.
     ///
     /// # Errors
     /// [`WriteError::Refused`]: the crate's refusal, nothing written;
-    /// [`WriteError::Store`]: the database failed, nothing written (the
-    /// transaction is rolled back).
+    /// [`WriteError::Store`]: the database failed. Nothing is half-written
+    /// (one transaction), but when the connection broke after the commit
+    /// was sent, the write may have been committed without the service
+    /// knowing: a caller that must know retries with the same request.
     pub async fn write(&self, opened: Opened, change: Change) -> Result<Committed, WriteError> {
         let Opened {
             mut resource,
@@ -167,24 +179,39 @@ impl Store {
             return Err(StoreError::corrupt("a write on a resource opened for another use").into());
         }
         let lock = self.write_lock(&resource.id)?;
+        crate::deadline::enter(crate::deadline::Stage::WriteLock);
         let _guard = lock.lock().await;
+        crate::deadline::enter(crate::deadline::Stage::Query);
         // Chosen once, so that a retried invitation keeps its id.
         let invite_id = match &change {
             Change::Invite { .. } | Change::InviteBody { .. } => Some(new_id("mem_")?),
             _ => None,
         };
         let mut retries = 0;
+        // Attempts the database rolled back (serialization failure,
+        // deadlock): nothing was written, so the write decides again.
+        let mut rolled_back = 0;
         loop {
             // The request's span (telemetry) tells how many races it lost.
             tracing::Span::current().record("retries", retries);
             if retries >= OPTIMISTIC_ATTEMPTS {
                 // Starved by faster writers elsewhere: decide under the
                 // row lock, which cannot lose.
-                return self
+                match self
                     .write_locked(&resource.id, &actor, &change, invite_id.as_deref(), retries)
-                    .await;
+                    .await
+                {
+                    Err(WriteError::Store(e))
+                        if e.is_retryable() && rolled_back < ROLLED_BACK_ATTEMPTS =>
+                    {
+                        rolled_back += 1;
+                        back_off(rolled_back, &e).await;
+                        continue;
+                    }
+                    other => return other,
+                }
             }
-            if retries > 0 {
+            if retries > 0 || rolled_back > 0 {
                 resource = self.resource_by_id(&resource.id).await?;
                 roster = self.roster(&resource).await?;
             }
@@ -204,6 +231,12 @@ impl Store {
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(jitter_millis())).await;
                 }
+                Err(CommitError::Failed(WriteError::Store(e)))
+                    if e.is_retryable() && rolled_back < ROLLED_BACK_ATTEMPTS =>
+                {
+                    rolled_back += 1;
+                    back_off(rolled_back, &e).await;
+                }
                 Err(CommitError::Failed(e)) => return Err(e),
             }
         }
@@ -222,6 +255,7 @@ impl Store {
             now: now_unix(),
             keys: &self.keys,
             stats: &self.stats,
+            limits: &self.limits,
         }
     }
 
@@ -238,11 +272,11 @@ impl Store {
         decided: Decided,
         retries: u32,
     ) -> Result<Committed, WriteError> {
-        self.cache_take(&before.id, before.version);
+        self.cache_drop(&before.id, before.version, before.head);
         let next = Arc::make_mut(&mut roster);
         timed(&self.stats, || apply_all(next, &decided.events))?;
-        check_version(&row, next)?;
-        self.cache_put(&row.id, row.version, &roster);
+        check_head(&row, next)?;
+        self.cache_put(&row, &roster);
         // Every [`SNAPSHOT_EVERY`] events a snapshot, written in the
         // background: never on the write's path, never in its statement.
         if row.version / SNAPSHOT_EVERY > before.version / SNAPSHOT_EVERY {
@@ -302,10 +336,11 @@ impl Store {
     }
 
     /// In one statement (its own transaction, or part of `client`'s):
-    /// moves the version from the resource's to past the decided events
-    /// (or reports the race lost), appends them and updates the membership
-    /// index. One round trip. No snapshot: [`Store::committed`] has it
-    /// written after the answer.
+    /// moves the head (version and digest) from the one the events were
+    /// decided on to the one after them (or reports the race lost: the
+    /// database holds another head), appends them and updates the
+    /// membership index. One round trip. No snapshot: [`Store::committed`]
+    /// has it written after the answer.
     ///
     /// `before` is the roster the events were decided on: the index rows
     /// come from the events and it.
@@ -319,6 +354,12 @@ impl Store {
         let events = &decided.events;
         let count = i64::try_from(events.len()).map_err(StoreError::corrupt)?;
         let (from, to) = (resource.version, resource.version + count);
+        // The head the events were decided on, and the one after them.
+        let from_head = before.head().digest;
+        let to_head = events
+            .last()
+            .and_then(Event::digest)
+            .ok_or_else(|| StoreError::corrupt("a decided event states no prev"))?;
         let deleted = events.iter().any(|e| e.kind() == EventKind::Deleted);
         let new_name = events
             .iter()
@@ -345,6 +386,8 @@ impl Store {
                     &index.roles,
                     &index.statuses,
                     &index.removed,
+                    &from_head.as_bytes().as_slice(),
+                    &to_head.as_bytes().as_slice(),
                 ],
             )
             .await
@@ -376,6 +419,65 @@ struct Facts<'a> {
     now: u64,
     keys: &'a Keys,
     stats: &'a Stats,
+    limits: &'a GrowthLimits,
+}
+
+/// How large a roster may grow: a service policy (the platform's storage
+/// and page sizes), not a membership rule, so it is checked here, on the
+/// roster at the version the write is decided at, after the crate has
+/// decided the invitation: the compare-and-set that appends it fails if
+/// the roster moved, and the write decides again, so two replicas cannot
+/// both take the last place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrowthLimits {
+    /// At most this many people on a roster, owner and pending invitees
+    /// included.
+    pub max_members: usize,
+    /// At most this many pending invitations on a roster.
+    pub max_pending: usize,
+}
+
+impl GrowthLimits {
+    /// No limit (a store built without settings).
+    pub const NONE: Self = Self {
+        max_members: usize::MAX,
+        max_pending: usize::MAX,
+    };
+
+    /// Whether one more invitation fits `roster` (of `kind`); a 422
+    /// refusal saying which limit it would pass and what to do.
+    ///
+    /// # Errors
+    /// [`Refusal`] of class invalid.
+    pub fn check(&self, roster: &Roster, kind: ResourceKind) -> Result<(), Refusal> {
+        let word = crate::kind::singular(kind);
+        let members = roster.iter().count();
+        if members >= self.max_members {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {members} members and invitations, the most this service \
+                     allows (MAX_MEMBERS = {}): remove someone or withdraw an invitation first",
+                    self.max_members
+                ),
+            ));
+        }
+        let pending = roster
+            .iter()
+            .filter(|m| m.status() == MemberStatus::Pending)
+            .count();
+        if pending >= self.max_pending {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {pending} pending invitations, the most this service allows \
+                     (MAX_PENDING_INVITATIONS = {}): withdraw one, or wait until one is accepted",
+                    self.max_pending
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn member_id(kind: ResourceKind, id: &str) -> Result<MemberId, Refusal> {
@@ -394,6 +496,13 @@ fn decide(roster: &Roster, change: &Change, facts: &Facts<'_>) -> Result<Decided
         roster.decide_command(facts.actor, &command, at)
     })
     .map_err(|e| Refusal::new(kind, &e))?;
+    if matches!(change, Change::Invite { .. } | Change::InviteBody { .. })
+        && !outcome.events().is_empty()
+    {
+        // After the crate: whoever may not invite gets the crate's answer,
+        // never a word about the roster's size.
+        facts.limits.check(roster, kind)?;
+    }
     let member_id = match change {
         Change::Invite { .. } | Change::InviteBody { .. } => facts.invite_id.map(str::to_string),
         Change::Accept { member_id, .. }

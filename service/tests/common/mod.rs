@@ -214,6 +214,38 @@ impl Postgres {
         assert!(status.success(), "pg_ctl stop");
     }
 
+    /// Stops the server with `pg_ctl stop -m MODE` (`immediate`: as a
+    /// crash, losing what it has not written yet); only a server this
+    /// binary started.
+    pub fn stop_mode(&self, mode: &str) {
+        let (Some(pg_ctl), Some(dir)) = (&self.pg_ctl, &self.dir) else {
+            panic!("this test needs a server it started (unset DATABASE_URL)");
+        };
+        let status = as_owner(pg_ctl)
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-m", mode, "-w", "stop"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "pg_ctl stop -m {mode}");
+    }
+
+    /// Runs `sh -c script` as the server's owner, in the server's
+    /// directory (its data directory is `data`); panics unless it succeeds.
+    pub fn owner_sh(&self, script: &str) {
+        let Some(dir) = &self.dir else {
+            panic!("this test needs a server it started (unset DATABASE_URL)");
+        };
+        let status = as_owner(Path::new("/bin/sh"))
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{script}");
+    }
+
     /// Starts it again on the same port.
     pub fn start(&self) {
         let (Some(pg_ctl), Some(dir)) = (&self.pg_ctl, &self.dir) else {
@@ -261,6 +293,17 @@ pub async fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
+/// The key file of the services on `database_url` (one per database, so
+/// that every service and replica on it shares its keys, as a deployment's
+/// replicas share one file); created by the first service that starts.
+pub fn key_file(database_url: &str) -> PathBuf {
+    let path = database_url.split('?').next().unwrap_or(database_url);
+    let name = path.rsplit_once('/').map_or("db", |(_, n)| n);
+    let dir = std::env::temp_dir().join("cas-test-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{name}.keys"))
+}
+
 /// A running service on a fresh database.
 pub struct Service {
     /// Where it listens.
@@ -279,14 +322,33 @@ pub async fn service() -> Service {
 
 /// Starts the service in this test's runtime on `database_url`.
 pub async fn service_on(database_url: &str) -> Service {
+    service_with(database_url, |_| {}).await
+}
+
+/// Starts the service in this test's runtime on `database_url`, with the
+/// default settings for its address changed by `change`.
+pub async fn service_with(database_url: &str, change: impl FnOnce(&mut Config)) -> Service {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::connect(database_url, Config::new(format!("http://{addr}")))
-        .await
-        .unwrap();
+    let mut config = Config::new(format!("http://{addr}"));
+    config.key_file = Some(key_file(database_url));
+    // The growth policy is tested with explicit limits (tests/security.rs);
+    // elsewhere, tests invite as much as they need.
+    config.max_members = usize::MAX;
+    config.max_pending_invitations = usize::MAX;
+    config.invitation_rate_limit = u32::MAX;
+    change(&mut config);
+    let state = AppState::connect(database_url, config).await.unwrap();
     let app = router(state.clone());
+    let config = Config::clone(&state.config);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = collab_authz_service::server::serve(
+            listener,
+            app,
+            &config,
+            std::future::pending::<()>(),
+        )
+        .await;
     });
     Service {
         addr,
@@ -529,4 +591,16 @@ pub async fn create_app(api: &Api, owner: &User, name: &str) -> String {
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["app"]["id"].as_str().unwrap().to_string()
+}
+
+/// Starts the service in this test's runtime on `database_url`, with the
+/// settings `configure` makes of the defaults.
+pub async fn service_configured(
+    database_url: &str,
+    configure: impl FnOnce(Config) -> Config,
+) -> Service {
+    service_with(database_url, |config| {
+        *config = configure(config.clone());
+    })
+    .await
 }

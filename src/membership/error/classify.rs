@@ -367,16 +367,19 @@ impl Classify for RosterError {
 }
 
 impl Classify for ApplyEventError {
-    /// A [`Gap`](ApplyEventError::Gap) or an
-    /// [`Overlap`](ApplyEventError::Overlap) is a
+    /// A [`Gap`](ApplyEventError::Gap), an
+    /// [`Overlap`](ApplyEventError::Overlap) or a
+    /// [`Diverged`](ApplyEventError::Diverged) is a
     /// [`Conflict`](ErrorClass::Conflict): the event was decided at
-    /// another version (reload and decide again); an event after the
+    /// another version or on another stream (reload and decide again); an event after the
     /// resource's deletion is [`Gone`](ErrorClass::Gone); every other
     /// reason is [`Invalid`](ErrorClass::Invalid): the stream does not
     /// rebuild a roster, whichever operation it records was refused.
     fn class(&self) -> ErrorClass {
         match self {
-            ApplyEventError::Gap { .. } | ApplyEventError::Overlap { .. } => ErrorClass::Conflict,
+            ApplyEventError::Gap { .. }
+            | ApplyEventError::Overlap { .. }
+            | ApplyEventError::Diverged { .. } => ErrorClass::Conflict,
             ApplyEventError::Closed => ErrorClass::Gone,
             ApplyEventError::Empty
             | ApplyEventError::NotCreatedFirst(_)
@@ -393,6 +396,7 @@ impl Classify for ApplyEventError {
             | ApplyEventError::Rename(_)
             | ApplyEventError::Delete(_)
             | ApplyEventError::VersionExhausted { .. }
+            | ApplyEventError::Unchained { .. }
             | ApplyEventError::Mismatch => ErrorClass::Invalid,
         }
     }

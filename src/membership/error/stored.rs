@@ -7,6 +7,7 @@ use super::{
     AcceptError, AccountDeletedError, ChangeRoleError, DeleteError, InviteError, LeaveError,
     RenameError, RevokeError, TransferError,
 };
+use crate::membership::chain::{LogDigest, LogHead};
 use crate::membership::email::Email;
 use crate::membership::event::EventKind;
 use crate::membership::member::{MemberError, MemberId};
@@ -200,6 +201,28 @@ pub enum ApplyEventError {
     VersionExhausted {
         /// The roster's version.
         version: u64,
+    },
+    /// The event states a [`prev`](crate::Event::prev) that is not the
+    /// roster's head digest: it was decided on another stream, one that
+    /// differs from the roster's in some event (a store that lost events
+    /// the deciding process had seen, say). Reload the stream and decide
+    /// again.
+    #[error(
+        "the event follows another stream: the roster's head is {head}, the event states prev {prev}"
+    )]
+    Diverged {
+        /// The roster's head.
+        head: LogHead,
+        /// The digest the event states as its predecessor's.
+        prev: LogDigest,
+    },
+    /// The event states no `prev` (it was written before the hash chain
+    /// existed) but follows a chained event: a chained stream never goes
+    /// back to unchained events.
+    #[error("the event states no prev, but the stream is chained up to {head}")]
+    Unchained {
+        /// The roster's head.
+        head: LogHead,
     },
     /// Re-applying the change produced a different event (other role,
     /// username, advisory, ...).

@@ -4,6 +4,7 @@
 use alloc::string::String;
 
 use super::{Advisory, Event, EventError, EventKind, EventParts};
+use crate::membership::chain::LogDigest;
 use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
 use crate::membership::member::{
@@ -15,7 +16,7 @@ use crate::rules::role::Role;
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Event", 15)?;
+        let mut s = serializer.serialize_struct("Event", 16)?;
         s.serialize_field("v", &schema_version(self.holds_custom_role()))?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("type", &self.kind)?;
@@ -51,6 +52,10 @@ impl serde::Serialize for Event {
         match &self.advisory {
             Some(a) => s.serialize_field("advisory", a)?,
             None => s.skip_field("advisory")?,
+        }
+        match &self.prev {
+            Some(p) => s.serialize_field("prev", p)?,
+            None => s.skip_field("prev")?,
         }
         s.end()
     }
@@ -93,6 +98,8 @@ impl<'de> serde::Deserialize<'de> for Event {
             token_digest: Option<TokenDigest>,
             #[serde(default)]
             advisory: Option<Advisory>,
+            #[serde(default)]
+            prev: Option<LogDigest>,
         }
         let r: Raw<'_> = crate::id::serde_id::structure(
             deserializer,
@@ -113,6 +120,7 @@ impl<'de> serde::Deserialize<'de> for Event {
                 "expires_at",
                 "token_digest",
                 "advisory",
+                "prev",
             ],
         )?;
         let holds_custom_role = r.custom_role.is_some() || r.previous_custom_role.is_some();
@@ -167,6 +175,7 @@ impl<'de> serde::Deserialize<'de> for Event {
             r.custom_role,
             r.previous_custom_role,
         )
+        .map(|event| event.with_prev(r.prev))
         .map_err(serde::de::Error::custom)
     }
 }

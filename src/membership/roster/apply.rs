@@ -5,6 +5,7 @@
 
 use alloc::boxed::Box;
 
+use crate::membership::chain::{LogDigest, LogHead};
 use crate::membership::email::Email;
 use crate::membership::error::{
     AcceptError, AccountDeletedError, ApplyEventError, ChangeRoleError, DeleteError,
@@ -359,6 +360,18 @@ impl Roster {
         if !self.resource.is(event.resource()) {
             return Err(ApplyEventError::OtherResource);
         }
+        match event.prev() {
+            Some(prev) if prev != self.head => {
+                return Err(ApplyEventError::Diverged {
+                    head: self.head(),
+                    prev,
+                });
+            }
+            None if !self.head.is_genesis() => {
+                return Err(ApplyEventError::Unchained { head: self.head() });
+            }
+            _ => {}
+        }
         if let Some(second) = &self.awaiting {
             if **second != *event {
                 return Err(ApplyEventError::UnpairedTransfer);
@@ -406,9 +419,14 @@ impl Roster {
                     .pending_transfer
                     .clone()
                     .ok_or(ApplyEventError::Transfer(TransferError::NoPending))?;
-                let [promoted, demoted] = self
+                let [mut promoted, mut demoted] = self
                     .decide_accept_transfer(actor, &request, at)
                     .map_err(ApplyEventError::Transfer)?;
+                if event.prev().is_none() {
+                    // A pair stored before the chain existed.
+                    promoted = promoted.with_prev(None);
+                    demoted = demoted.with_prev(None);
+                }
                 if promoted != *event {
                     return Err(ApplyEventError::Mismatch);
                 }
@@ -446,7 +464,9 @@ impl Roster {
                 .decide_delete(actor, at)
                 .map_err(ApplyEventError::Delete)?,
         };
-        if produced != *event {
+        // The chain was checked above: `prev` is the head, or absent on
+        // an unchained stream.
+        if produced.with_prev(event.prev()) != *event {
             return Err(ApplyEventError::Mismatch);
         }
         self.commit(event);
@@ -526,6 +546,9 @@ impl Roster {
             EventKind::Deleted => self.deleted = true,
         }
         self.version = self.version.saturating_add(1);
+        if let Some(digest) = event.digest() {
+            self.head = digest;
+        }
     }
 
     /// The pending transfer's target (`new_owner`) becomes owner; the
@@ -572,6 +595,9 @@ impl Roster {
         let previous = self.get(&event.member().email);
         let fits = event.seq() == self.version.saturating_add(1)
             && self.resource.is(event.resource())
+            && event
+                .prev()
+                .map_or(self.head.is_genesis(), |prev| prev == self.head)
             && event.kind() == EventKind::RoleChanged
             && event.role() == Some(Role::Collaborator)
             && event.previous_role() == Some(Role::Owner)
@@ -624,8 +650,22 @@ impl Roster {
         };
         let resource = Resource::new(first.resource().kind(), first.resource().id().clone(), name)
             .map_err(|_| ApplyEventError::Mismatch)?;
-        let (roster, created) = Roster::create(resource, first.member().clone(), first.at());
-        if created != *first {
+        let (mut roster, created) = Roster::create(resource, first.member().clone(), first.at());
+        match first.prev() {
+            // A stream stored before the chain existed.
+            None => roster.head = LogDigest::GENESIS,
+            Some(prev) if !prev.is_genesis() => {
+                return Err(ApplyEventError::Diverged {
+                    head: LogHead {
+                        seq: 0,
+                        digest: LogDigest::GENESIS,
+                    },
+                    prev,
+                });
+            }
+            Some(_) => {}
+        }
+        if created.with_prev(first.prev()) != *first {
             return Err(ApplyEventError::Mismatch);
         }
         Ok(roster)

@@ -506,6 +506,8 @@ impl Roster {
                 Role::Collaborator,
             ));
         demoted.set_seq(self.version.saturating_add(2));
+        // The second event follows the first in the chain.
+        let demoted = demoted.with_prev(promoted.digest());
         Ok([promoted, demoted])
     }
 

@@ -13,6 +13,7 @@ mod door;
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 
+use crate::membership::chain::{LogDigest, LogHead};
 use crate::membership::email::Email;
 use crate::membership::error::{Gate, NotPermitted, RosterError, TransferError};
 use crate::membership::event::{Event, EventKind, reads_secrets};
@@ -169,6 +170,9 @@ pub struct Roster {
     secret_access: BTreeSet<MemberId>,
     /// How many events were applied (`roster_created` included).
     version: u64,
+    /// The digest of the stream up to its last chained event
+    /// ([`LogDigest::GENESIS`] before any).
+    head: LogDigest,
     /// Whether `resource_deleted` was applied: the roster is closed.
     deleted: bool,
     /// The second event of a completed ownership transfer whose first
@@ -191,7 +195,9 @@ impl Roster {
             at,
         )
         .with_roles(Some(Role::Owner), None)
-        .with_name(resource.name_arc().clone());
+        .with_name(resource.name_arc().clone())
+        .with_prev(Some(LogDigest::GENESIS));
+        let head = event.digest().unwrap_or(LogDigest::GENESIS);
         let members = Index::new(owner.id.clone());
         let roster = Self {
             resource,
@@ -200,6 +206,7 @@ impl Roster {
             pending_transfer: None,
             secret_access: BTreeSet::new(),
             version: 1,
+            head,
             deleted: false,
             awaiting: None,
         };
@@ -277,6 +284,7 @@ impl Roster {
             pending_transfer: None,
             secret_access,
             version: 1,
+            head: LogDigest::GENESIS,
             deleted: false,
             awaiting: None,
         })
@@ -329,6 +337,21 @@ impl Roster {
     pub fn with_version(mut self, version: u64) -> Self {
         self.version = version.clamp(1, Event::MAX_SEQ);
         self
+    }
+
+    /// The same roster at `head`: [`Roster::with_version`] at `head.seq`,
+    /// and the digest of the stream up to it, so that the events after it
+    /// apply ([`Roster::apply`] takes seq `head.seq + 1` stating
+    /// `head.digest` next). A roster imported at a point of a chained
+    /// stream needs its head; [`Roster::with_version`] alone keeps the
+    /// roster's digest ([`LogDigest::GENESIS`] after
+    /// [`Roster::from_parts`]), which only an unchained stream or a new
+    /// chain follows.
+    #[must_use]
+    pub fn with_head(self, head: LogHead) -> Self {
+        let mut roster = self.with_version(head.seq);
+        roster.head = head.digest;
+        roster
     }
 
     /// The same roster with `request` as its pending ownership transfer,
@@ -521,6 +544,22 @@ impl Roster {
         self.version
     }
 
+    /// The head of the stream this roster rebuilds: its
+    /// [version](Roster::version) and the digest of the stream up to its
+    /// last chained event ([`LogDigest::GENESIS`] for a roster built by
+    /// [`Roster::from_parts`], or resumed from a snapshot written before
+    /// the chain existed, until a chained event is applied). The next
+    /// event decided states this digest as its [`prev`](Event::prev), and
+    /// [`Roster::apply`] takes only an event that does. A store keeps it
+    /// beside the stream and moves both with one compare-and-set.
+    #[must_use]
+    pub fn head(&self) -> LogHead {
+        LogHead {
+            seq: self.version,
+            digest: self.head,
+        }
+    }
+
     /// Whether the resource was deleted ([`Roster::delete`]): a deleted
     /// roster refuses every operation (`Closed`) and every further event
     /// ([`ApplyEventError::Closed`](crate::membership::ApplyEventError::Closed)).
@@ -672,6 +711,7 @@ impl Roster {
             actor.clone(),
             at,
         )
+        .with_prev(Some(self.head))
     }
 
     fn check_transfer_target(&self, to: &Email) -> Result<&Member, TransferError> {
@@ -737,7 +777,8 @@ impl Roster {
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for Roster {
-    /// Writes a snapshot: `"v"` (the schema version), `version`, the
+    /// Writes a snapshot: `"v"` (the schema version), `version`, `head`
+    /// (the [`LogDigest`] of the stream up to it, when it is chained), the
     /// resource, the owner, the members in their order, and the pending
     /// transfer, secret-access history, deletion and awaiting transfer
     /// event when there are any.
@@ -751,9 +792,16 @@ impl serde::Serialize for Roster {
             }
         }
 
-        let mut s = serializer.serialize_struct("Roster", 9)?;
+        let mut s = serializer.serialize_struct("Roster", 10)?;
         s.serialize_field("v", &schema_version(self.holds_custom_role()))?;
         s.serialize_field("version", &self.version)?;
+        // The head digest of a chained stream; a roster with no chained
+        // event yet writes none (and reads back as such).
+        if self.head.is_genesis() {
+            s.skip_field("head")?;
+        } else {
+            s.serialize_field("head", &self.head)?;
+        }
         s.serialize_field("resource", &self.resource)?;
         s.serialize_field("owner", &self.owner)?;
         s.serialize_field("members", &All(self))?;
@@ -814,6 +862,8 @@ impl<'de> serde::Deserialize<'de> for Roster {
             deleted: bool,
             #[serde(default)]
             awaiting_event: Option<Event>,
+            #[serde(default)]
+            head: Option<LogDigest>,
         }
         let raw: Raw = crate::id::serde_id::structure(
             deserializer,
@@ -828,6 +878,7 @@ impl<'de> serde::Deserialize<'de> for Roster {
                 "secret_access",
                 "deleted",
                 "awaiting_event",
+                "head",
             ],
         )?;
         let holds_custom_role = core::iter::once(&raw.owner)
@@ -860,6 +911,9 @@ impl<'de> serde::Deserialize<'de> for Roster {
                 .map_err(serde::de::Error::custom)?;
         }
         roster.version = raw.version;
+        // A snapshot written before the chain existed has no head: the
+        // stream up to it is unchained.
+        roster.head = raw.head.unwrap_or(LogDigest::GENESIS);
         roster.deleted = raw.deleted;
         if let Some(event) = raw.awaiting_event {
             roster

@@ -22,13 +22,23 @@ pub fn reseq(event: &Event, seq: u64) -> Event {
 }
 
 /// The stream renumbered from 1, as a store would after dropping or
-/// inserting events.
+/// inserting events, and unchained (no `prev`, as written before the hash
+/// chain), so that the checks after the chain's are reached.
 pub fn renumber(events: &[Event]) -> Vec<Event> {
-    events
-        .iter()
-        .zip(1..)
-        .map(|(e, seq)| reseq(e, seq))
-        .collect()
+    unchained(
+        &events
+            .iter()
+            .zip(1..)
+            .map(|(e, seq)| reseq(e, seq))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The stream without its hash chain (no event states a `prev`), as a
+/// stream stored before the chain existed: the checks after the chain's
+/// are reached.
+pub fn unchained(events: &[Event]) -> Vec<Event> {
+    events.iter().map(|e| e.clone().with_prev(None)).collect()
 }
 
 pub const OWNER: &str = "owner@example.com";

@@ -40,6 +40,8 @@ mod transfer;
 
 // Whole streams against a model, the stored forms, and the edges.
 #[cfg(feature = "serde")]
+mod chain;
+#[cfg(feature = "serde")]
 mod corpus;
 #[cfg(feature = "serde")]
 mod email_nfc;

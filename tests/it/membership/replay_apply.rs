@@ -91,7 +91,7 @@ fn replay_rejects_inconsistent_streams() {
     // Accept twice.
     let mut twice = f.events.clone();
     twice.push(reseq(&f.events[2], twice.len() as u64 + 1));
-    let err = kind_of(&twice);
+    let err = kind_of(&unchained(&twice));
     assert_eq!(
         err.reason(),
         &ReplayErrorKind::Accept(AcceptError::NotPending {
@@ -113,7 +113,7 @@ fn replay_rejects_inconsistent_streams() {
     let mut other_half = g.events.clone();
     other_half.push(reseq(&demoted, other_half.len() as u64 + 1));
     assert_eq!(
-        kind_of(&other_half).reason(),
+        kind_of(&unchained(&other_half)).reason(),
         &ReplayErrorKind::UnpairedTransfer
     );
     let mut full = g.events.clone();

@@ -63,10 +63,25 @@ fn app_roster() -> (Roster, Vec<Event>) {
 #[test]
 fn events_serialize_with_notification_names() {
     let (_, events) = app_roster();
-    let json: Vec<serde_json::Value> = events
+    let mut json: Vec<serde_json::Value> = events
         .iter()
         .map(|e| serde_json::to_value(e).unwrap())
         .collect();
+    // Each event states the digest of the stream before it (`prev`): 32
+    // zero bytes before the first. Checked, then set aside for the fields
+    // below.
+    let mut prev = "0".repeat(64);
+    for (event, value) in events.iter().zip(&mut json) {
+        assert_eq!(value["prev"], prev.as_str());
+        prev = event.digest().unwrap().to_string();
+        value.as_object_mut().unwrap().remove("prev");
+    }
+    // The digest is part of the stored form: its encoding never changes
+    // (this value was also computed apart, from docs/lifecycle.md).
+    assert_eq!(
+        events[0].digest().unwrap().to_string(),
+        "01a1fcd290dbf2db620927bfa5a730846145962b280518a5fc603441ab48346d"
+    );
     let resource = serde_json::json!({"kind": "app", "id": "app-1"});
     assert_eq!(
         json[0],
@@ -105,8 +120,9 @@ fn events_serialize_with_notification_names() {
         })
     );
     assert_eq!(events[3].advisory(), Some(Advisory::RotateSecrets));
-    // Round trip.
-    for (event, value) in events.iter().zip(json) {
+    // Round trip (`prev` included).
+    for event in &events {
+        let value = serde_json::to_value(event).unwrap();
         assert_eq!(&serde_json::from_value::<Event>(value).unwrap(), event);
     }
 }
