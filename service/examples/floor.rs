@@ -246,7 +246,15 @@ async fn main() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::connect(&database_url, Config::new(format!("http://{addr}")))
+    // Rosters of any size and invitations at any rate: the run measures
+    // the service, not its growth policy.
+    let unbounded = |url: String| Config {
+        max_members: usize::MAX,
+        max_pending_invitations: usize::MAX,
+        invitation_rate_limit: u32::MAX,
+        ..Config::new(url)
+    };
+    let state = AppState::connect(&database_url, unbounded(format!("http://{addr}")))
         .await
         .unwrap();
     let app = router(state.clone()).layer(middleware::from_fn(timing));
@@ -468,7 +476,7 @@ async fn main() {
     assert_ne!(async_url, database_url, "a postgres://postgres@ URL");
     let async_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let async_addr = async_listener.local_addr().unwrap();
-    let async_state = AppState::connect(&async_url, Config::new(format!("http://{async_addr}")))
+    let async_state = AppState::connect(&async_url, unbounded(format!("http://{async_addr}")))
         .await
         .unwrap();
     let async_commit: String = async_state
