@@ -503,10 +503,27 @@ async fn main() {
     );
     println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut async_conn = Conn::open(async_addr).await;
+    // Its own bearer token (each state signs with its own keys).
+    let (status, body) = async_conn
+        .send(
+            "POST",
+            "/v1/tokens/exchange",
+            &format!("Basic {basic}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let async_jwt: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let async_auth = format!("Bearer {}", async_jwt["token"].as_str().unwrap());
     for round in 1..=rounds {
-        for (commit, conn, stats) in [
-            ("durable", &mut conn, &state.store.stats),
-            ("asynchronous", &mut async_conn, &async_state.store.stats),
+        for (commit, conn, stats, auth) in [
+            ("durable", &mut conn, &state.store.stats, &auth),
+            (
+                "asynchronous",
+                &mut async_conn,
+                &async_state.store.stats,
+                &async_auth,
+            ),
         ] {
             let crate_before = stats.crate_nanos.load(Ordering::Relaxed);
             let server_before = SERVER_NANOS.load(Ordering::Relaxed);
@@ -532,7 +549,7 @@ async fn main() {
                     .send(
                         "POST",
                         &format!("/v1/apps/{app_name}/collaborators"),
-                        &auth,
+                        auth,
                         Some(body),
                     )
                     .await;
@@ -545,7 +562,7 @@ async fn main() {
                     .send(
                         "DELETE",
                         &format!("/v1/apps/{app_name}/collaborators/{id}"),
-                        &auth,
+                        auth,
                         None,
                     )
                     .await;
