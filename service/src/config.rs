@@ -22,6 +22,7 @@
 //! | `serve --region NAME` | `REGION` | `local` |
 //! | `serve --jwt-ttl-seconds S` | `JWT_TTL_SECONDS` | 3600 |
 //! | `serve --metrics-token TOKEN` | `METRICS_TOKEN` | none: `/metrics` open |
+//! | `serve --idempotency-retention-seconds S` | `IDEMPOTENCY_RETENTION_SECONDS` | 86400 (24 h) |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -79,13 +80,18 @@ pub struct Config {
     /// TCP keepalive idle time and probe interval on database connections
     /// (3 probes; also `TCP_USER_TIMEOUT`, three times this).
     pub db_keepalive: Duration,
+    /// How long the answer of a write sent with an `Idempotency-Key` is
+    /// kept for a retry with the same key; past it the key is forgotten
+    /// (and pruned) and a request with it is a new write.
+    pub idempotency_retention: Duration,
 }
 
 impl Config {
     /// Defaults for a service reached at `public_url`: one-hour bearer
     /// tokens, region `local`, 16 connections, `/metrics` open, a 5 s
     /// request deadline, 2 s to connect per database host, 1 s for the
-    /// pool's check, keepalive probes after 10 s.
+    /// pool's check, keepalive probes after 10 s, idempotency keys kept
+    /// 24 h.
     #[must_use]
     pub fn new(public_url: impl Into<String>) -> Self {
         let mut public_url = public_url.into();
@@ -102,6 +108,7 @@ impl Config {
             db_connect_timeout: Duration::from_millis(DEFAULT_DB_CONNECT_TIMEOUT_MS),
             db_check_timeout: Duration::from_millis(DEFAULT_DB_CHECK_TIMEOUT_MS),
             db_keepalive: Duration::from_secs(DEFAULT_DB_KEEPALIVE_SECONDS),
+            idempotency_retention: Duration::from_secs(DEFAULT_IDEMPOTENCY_RETENTION_SECONDS),
         }
     }
 
@@ -134,6 +141,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 5000;
 const DEFAULT_DB_CONNECT_TIMEOUT_MS: u64 = 2000;
 const DEFAULT_DB_CHECK_TIMEOUT_MS: u64 = 1000;
 const DEFAULT_DB_KEEPALIVE_SECONDS: u64 = 10;
+const DEFAULT_IDEMPOTENCY_RETENTION_SECONDS: u64 = 86_400;
 
 /// A setting that must not be shown: its `Debug` is `Secret(..)`.
 #[derive(Clone, PartialEq, Eq)]
@@ -433,6 +441,18 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(100..=600_000)
     )]
     pub request_timeout_ms: u64,
+    /// How long, in seconds, the answer of a write sent with an
+    /// `Idempotency-Key` header is kept, so that a retry with the same key
+    /// gets it again instead of writing twice; past it the key is
+    /// forgotten (1 to 604800; default 24 h).
+    #[arg(
+        long,
+        env = "IDEMPOTENCY_RETENTION_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_IDEMPOTENCY_RETENTION_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub idempotency_retention_seconds: u64,
 }
 
 impl ServeArgs {
@@ -476,6 +496,7 @@ impl ServeArgs {
             jwt_ttl_seconds: self.jwt_ttl_seconds,
             region: region.to_string(),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
+            idempotency_retention: Duration::from_secs(self.idempotency_retention_seconds),
             ..Config::new(public_url)
         }))
     }
@@ -604,6 +625,11 @@ mod tests {
     fn timeouts_are_typed_and_bounded() {
         let c = serve(&[]).unwrap();
         assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.idempotency_retention, Duration::from_secs(86_400));
+        let kept = serve(&["--idempotency-retention-seconds", "60"]).unwrap();
+        assert_eq!(kept.idempotency_retention, Duration::from_secs(60));
+        assert!(serve(&["--idempotency-retention-seconds", "0"]).is_err());
+        assert!(serve(&["--idempotency-retention-seconds", "604801"]).is_err());
         assert_eq!(c.db_connect_timeout, Duration::from_secs(2));
         assert_eq!(c.pool_settings().wait_timeout, Duration::from_secs(2));
         let c = serve(&[

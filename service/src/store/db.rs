@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         include_str!("../../migrations/0002_deployment_pusher.sql"),
     ),
     (3, include_str!("../../migrations/0003_log_head.sql")),
+    (
+        4,
+        include_str!("../../migrations/0004_idempotency_keys.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations
