@@ -14,7 +14,7 @@
 //! - A covered handler takes it ([`Idempotency`]), calls [`recall`]
 //!   before its access step (a retry of a rename, a deletion or a leave
 //!   finds its resource gone or renamed, yet must get its first answer),
-//!   then [`write`], which records the answer in the append statement
+//!   then [`write()`], which records the answer in the append statement
 //!   (`Store::write_keyed`).
 //!
 //! Same key, same fingerprint: the recorded answer (same status, same
