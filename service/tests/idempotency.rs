@@ -205,12 +205,24 @@ async fn a_503_after_the_commit_is_replayed_to_its_retry() {
     )
     .await;
     assert_eq!(first.status, 503, "{}", first.text());
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(
-        events_of(&api, &olivia, "shop", "collaborator_invited").await,
-        1,
-        "the 503 hid a committed write"
-    );
+    // The statement commits about 2 s after it started (until then, a
+    // request handed its connection waits behind it: 503).
+    let mut invited = 0;
+    for _ in 0..100 {
+        let r = api.call(&olivia, "GET", "/v1/apps/shop/events", None).await;
+        if r.status == 200 {
+            let events = r.json()["events"].as_array().unwrap().clone();
+            invited = events
+                .iter()
+                .filter(|e| e["type"] == "collaborator_invited")
+                .count();
+            if invited > 0 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(invited, 1, "the 503 should hide a committed write");
     let retry = keyed(
         svc.addr,
         &olivia,
@@ -290,8 +302,29 @@ async fn the_same_key_for_another_request_is_refused_and_bad_keys_are_named() {
     assert!(r.headers.get("idempotent-replayed").is_none());
     // Another member's path with the same key on the same route: 422.
     let other = format!("{path}/mem_other");
-    let r = keyed(svc.addr, &olivia, "k1", "PATCH", &other, Some(update)).await;
+    let r = keyed(
+        svc.addr,
+        &olivia,
+        "k1",
+        "PATCH",
+        &other,
+        Some(update.clone()),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text());
+    // A write that changes nothing records nothing: the same key then
+    // serves another request.
+    let r = keyed(svc.addr, &olivia, "u0", "PATCH", &member, Some(update)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.headers.get("idempotent-replayed").is_none());
+    let limited = json!({"collaborator": {"is_limited": true}});
+    let r = keyed(svc.addr, &olivia, "u0", "PATCH", &member, Some(limited)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["collaborator"]["is_limited"], true);
+    assert_eq!(
+        events_of(&api, &olivia, "shop", "collaborator_role_changed").await,
+        2
+    );
 
     let long = "x".repeat(256);
     for bad in ["", long.as_str(), "caf\u{e9}", "tab\there"] {

@@ -250,6 +250,10 @@ pub fn respond(answer: Recorded, replayed: bool) -> Response {
     }
     if replayed {
         headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+        tracing::info!(
+            status = status.as_u16(),
+            "idempotency key: the recorded answer sent again, nothing written"
+        );
     }
     response
 }
