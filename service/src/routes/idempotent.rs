@@ -22,9 +22,8 @@
 //! while the first try is still in flight waits behind it (the
 //! per-resource write lock, or the head's compare-and-set on another
 //! replica) within its deadline and then replays its answer (503 if the
-//! deadline passes first; 409 in the rare case the first commits on the
-//! row-locked path of a contended resource). Refusals and writes that
-//! change nothing are not recorded: a retry decides again.
+//! deadline passes first: the next retry replays). Refusals and writes
+//! that change nothing are not recorded: a retry decides again.
 
 use std::future::Future;
 

@@ -550,10 +550,22 @@ impl Store {
             Ok(row) => row,
             Err(CommitError::Failed(e)) => return Err(e),
             Err(CommitError::KeyTaken) => {
-                return Err(StoreError::Taken(
-                    "another request with this Idempotency-Key is in flight; retry".into(),
-                )
-                .into());
+                // Another try with this key committed meanwhile (on
+                // another resource than this locked one: the path's name
+                // now names another): its answer.
+                drop(tx);
+                let found = match keyed {
+                    Some(keyed) => recall_on(&client, keyed.key, 0).await?,
+                    None => None,
+                };
+                return match found {
+                    Some(recall) => Ok(Wrote::Recalled(recall)),
+                    None => Err(StoreError::Taken(
+                        "another request with this Idempotency-Key was written meanwhile; retry"
+                            .into(),
+                    )
+                    .into()),
+                };
             }
             Err(CommitError::Lost) => {
                 return Err(StoreError::corrupt(
