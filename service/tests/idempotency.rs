@@ -116,6 +116,18 @@ fn parse_answer(raw: &[u8]) -> (u16, Vec<u8>) {
     (status, raw[at..].to_vec())
 }
 
+/// Whether the collaborator `email` of a collaborator list is limited.
+fn limited_of(list: &Response, email: &str) -> bool {
+    list.json()["collaborators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"] == email)
+        .unwrap()["is_limited"]
+        .as_bool()
+        .unwrap()
+}
+
 async fn owner_and_app(svc: &Service) -> (Api, User) {
     let api = Api { addr: svc.addr };
     let olivia = common::user(svc, "olivia@example.com", Some("olivia")).await;
@@ -275,7 +287,7 @@ async fn the_same_key_for_another_request_is_refused_and_bad_keys_are_named() {
         events_of(&api, &olivia, "shop", "collaborator_invited").await,
         1
     );
-    // The same key on another route, or by another caller, is another key.
+    // The same key on another route is another key.
     let a = r#"a@example.com"#;
     let list = api.call(&olivia, "GET", path, None).await.json();
     let id = list["collaborators"]
@@ -473,6 +485,29 @@ async fn an_expired_key_is_a_new_write_and_expired_keys_are_pruned() {
     let r = keyed(svc.addr, &ada, "acc", "POST", &accept, None).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let member = r.json()["collaborator"]["id"].as_str().unwrap().to_string();
+    // The same key by another caller on the same route and resource is
+    // another key (not a 422 for another request).
+    let bob = common::user(&svc, "bob@example.com", Some("bob")).await;
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/apps/shop/collaborators",
+            Some(invite("bob@example.com")),
+        )
+        .await;
+    let link = r.json()["collaborator"]["invitation_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob_accepts = link
+        .split_once("/v1/")
+        .map(|(_, p)| format!("/v1/{p}"))
+        .unwrap();
+    let r = keyed(svc.addr, &bob, "acc", "POST", &bob_accepts, None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.headers.get("idempotent-replayed").is_none());
+    assert_eq!(r.json()["collaborator"]["email"], "bob@example.com");
     let path = format!("/v1/apps/shop/collaborators/{member}");
     let to_full = json!({"collaborator": {"is_limited": false}});
     let to_limited = json!({"collaborator": {"is_limited": true}});
@@ -504,7 +539,7 @@ async fn an_expired_key_is_a_new_write_and_expired_keys_are_pruned() {
     let list = api
         .call(&olivia, "GET", "/v1/apps/shop/collaborators", None)
         .await;
-    assert_eq!(list.json()["collaborators"][0]["is_limited"], true);
+    assert_eq!(limited_of(&list, "ada@example.com"), true);
     assert_eq!(
         events_of(&api, &olivia, "shop", "collaborator_role_changed").await,
         2
@@ -538,7 +573,7 @@ async fn an_expired_key_is_a_new_write_and_expired_keys_are_pruned() {
     let list = api
         .call(&olivia, "GET", "/v1/apps/shop/collaborators", None)
         .await;
-    assert_eq!(list.json()["collaborators"][0]["is_limited"], false);
+    assert_eq!(limited_of(&list, "ada@example.com"), false);
     assert_eq!(
         events_of(&api, &olivia, "shop", "collaborator_role_changed").await,
         3
