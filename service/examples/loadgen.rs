@@ -247,9 +247,15 @@ async fn main() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::connect(&database_url, Config::new(format!("http://{addr}")))
-        .await
-        .unwrap();
+    // Rosters of any size and invitations at any rate: the load measures
+    // the service, not its growth policy.
+    let config = Config {
+        max_members: usize::MAX,
+        max_pending_invitations: usize::MAX,
+        invitation_rate_limit: u32::MAX,
+        ..Config::new(format!("http://{addr}"))
+    };
+    let state = AppState::connect(&database_url, config).await.unwrap();
     let app = router(state.clone()).layer(middleware::from_fn(timing));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 

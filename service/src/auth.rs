@@ -20,6 +20,8 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ids::{RandomError, random_bytes};
+use crate::keys::{Audience, Limits};
+use crate::store::accounts::TokenKind;
 use crate::time::now_unix;
 
 /// The prefix of every API token the service issues (it makes a leaked
@@ -54,8 +56,8 @@ pub fn basic_password(header: &str) -> Option<String> {
     (!password.is_empty()).then(|| password.to_string())
 }
 
-/// The authenticated caller of a route: a valid, unexpired bearer token
-/// signed with the shared key, whose API token is not revoked and whose
+/// The authenticated caller of a route: a valid API bearer token (not a
+/// page session's) signed with the key file's keys, whose API token is not revoked and whose
 /// account exists. Any failure is a 401.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -72,20 +74,33 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller a bearer `token` stands for: signed with the shared key,
-    /// unexpired, its API token not revoked and its account present (the
-    /// extractor's check, also used by the pages' session cookie).
+    /// The caller a bearer `token` stands for: signed with one of the key
+    /// file's keys, for `limits.audience`, within its lifetime
+    /// ([`Keys::verify`](crate::keys::Keys::verify)), its token row not
+    /// revoked and its account present (the extractor's check with the
+    /// API's limits; the pages' session cookie with theirs).
     ///
     /// # Errors
     /// 401 on any failure; 503 when the database is unreachable.
-    pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
+    pub async fn from_token(
+        state: &AppState,
+        token: &str,
+        limits: &Limits,
+    ) -> Result<Self, ApiError> {
         let claims = state
             .keys
-            .verify(token, now_unix())
+            .verify(token, now_unix(), limits)
             .ok_or_else(ApiError::unauthorized)?;
         let user = state
             .store
-            .token_account(&claims.tid, &claims.sub)
+            .token_account(
+                &claims.tid,
+                &claims.sub,
+                match limits.audience {
+                    Audience::Api => TokenKind::Api,
+                    Audience::Session => TokenKind::Session,
+                },
+            )
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Caller {
@@ -123,6 +138,10 @@ impl FromRequestParts<AppState> for Caller {
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(ApiError::unauthorized)?
             .trim();
-        Caller::from_token(state, token).await
+        let limits = Limits {
+            audience: Audience::Api,
+            max_lifetime: state.config.jwt_ttl_seconds,
+        };
+        Caller::from_token(state, token, &limits).await
     }
 }

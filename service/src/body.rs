@@ -13,8 +13,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 ///
 /// - over [`BODY_LIMIT`]: 413;
 /// - not JSON (syntax, truncated, not UTF-8): 400;
-/// - JSON of the wrong shape (wrong type, missing or unknown field, bad
-///   value): 422.
+/// - JSON of the wrong shape (wrong type, missing, unknown or duplicate
+///   field at any depth, bad value): 422.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
@@ -28,10 +28,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// The body of `req`, at most [`BODY_LIMIT`] bytes (else 413).
 async fn read(req: Request) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))
+    read_limited(req, BODY_LIMIT).await
 }
+
+/// The body of `req`, at most `limit` bytes: 413 past the limit, 408 when
+/// the router's body deadline ([`Config::body_timeout`](crate::Config))
+/// passed first (or the client went away).
+///
+/// # Errors
+/// [`ApiError::PayloadTooLarge`] or [`ApiError::RequestTimeout`].
+pub async fn read_limited(req: Request, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    let deadline = req
+        .extensions()
+        .get::<BodyDeadline>()
+        .map_or(0, |d| d.0.as_secs());
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|e| {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                ApiError::PayloadTooLarge(limit)
+            } else {
+                ApiError::RequestTimeout(deadline)
+            }
+        })
+}
+
+/// The body deadline of the router, as a request extension (for the 408's
+/// message).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub std::time::Duration);
 
 /// Parses `bytes` as `T` with the status rules of [`JsonBody`].
 ///
@@ -49,22 +76,105 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// `bytes` as a JSON tree of the shape every body has (an object whose
 /// arrays hold objects): 400 when it is not JSON, 422 for another shape.
 fn tree(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        use serde_json::error::Category;
-        let message = e.to_string();
-        match e.classify() {
-            Category::Data => ApiError::Unprocessable(format!("invalid body: {message}")),
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::BadRequest(format!("malformed JSON: {message}"))
+    let value = serde_json::from_slice::<Unique>(bytes)
+        .map(|u| u.0)
+        .map_err(|e| {
+            use serde_json::error::Category;
+            let message = e.to_string();
+            match e.classify() {
+                Category::Data => ApiError::Unprocessable(format!("invalid body: {message}")),
+                Category::Syntax | Category::Eof | Category::Io => {
+                    ApiError::BadRequest(format!("malformed JSON: {message}"))
+                }
             }
-        }
-    })?;
+        })?;
     if !value.is_object() || !arrays_hold_objects(&value) {
         return Err(ApiError::Unprocessable(
             "invalid body: expected a JSON object (whose lists hold objects)".into(),
         ));
     }
     Ok(value)
+}
+
+/// A JSON tree read with every object's keys distinct, at any depth: a
+/// `serde_json::Value` keeps the last of two equal keys, so
+/// `{"is_limited":false,"is_limited":true}` would silently mean `true`.
+/// A repeated key (after unescaping: `"is\u005flimited"` is `is_limited`)
+/// is a data error, which [`tree`] answers with 422.
+struct Unique(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate field `{key}`"
+                )));
+            }
+            let Unique(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// A checked tree as `T` (422 when it does not fit).

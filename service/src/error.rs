@@ -47,12 +47,24 @@ pub enum ApiError {
     /// expired invitation, a deleted resource's roster).
     #[error("{0}")]
     Gone(String),
+    /// 408: the request body did not arrive in time.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// 413: the body is over the limit.
     #[error("request body over the limit of {0} bytes")]
     PayloadTooLarge(usize),
     /// 422: well-formed but invalid (wrong type, unknown field, bad value).
     #[error("{0}")]
     Unprocessable(String),
+    /// 429: the caller did this too often; `Retry-After` says when the
+    /// next one is accepted.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What was limited and how.
+        message: String,
+        /// Seconds until the next one is accepted.
+        retry_after: u64,
+    },
     /// 503: the database cannot be reached; the cause is logged.
     #[error("the database is unavailable, retry later")]
     Unavailable(String),
@@ -73,8 +85,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -146,6 +160,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after),
             );
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {

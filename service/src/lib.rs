@@ -5,7 +5,7 @@
 //!
 //! - [`router`] builds the whole HTTP API on an [`AppState`];
 //! - [`AppState::connect`] opens the pool, applies the embedded
-//!   migrations and reads the shared signing key;
+//!   migrations and reads the key file ([`keys`]);
 //! - [`store`] is the one module that drives the crate's membership
 //!   operations (an append-only log per resource, snapshots, a cache keyed
 //!   by version, optimistic concurrency between replicas);
@@ -15,7 +15,12 @@
 //!   `GET /metrics` renders beside `GET /healthz` and `GET /readyz`;
 //! - [`availability`] gives every request one deadline
 //!   ([`Config::request_timeout`]) and tells the store's outage log how it
-//!   ended; [`deadline`] names the step a late request was at.
+//!   ended; [`deadline`] names the step a late request was at;
+//! - [`server`] serves the router with every connection bounded (head,
+//!   body, silence, how many) and a shutdown deadline; [`headers`] gives
+//!   every answer its security headers (HSTS behind `https://`);
+//! - [`keys`] is the key file, kept outside the database, and what it
+//!   signs.
 //!
 //! Any number of processes on one database give the same answers: the
 //! database is the only state; the cache is keyed by the log's version.
@@ -34,11 +39,13 @@ pub mod body;
 pub mod config;
 pub mod deadline;
 pub mod error;
+pub mod headers;
 pub mod ids;
 pub mod keys;
 pub mod kind;
 mod ops;
 pub mod routes;
+pub mod server;
 pub mod shared;
 mod state;
 pub mod store;
@@ -63,7 +70,9 @@ pub use state::AppState;
 /// ([`Config::request_timeout`]: 503 with `Retry-After` past it) and in a
 /// `request` span, is logged once
 /// when answered and counted in the metrics ([`telemetry::requests`]);
-/// every response carries an `x-request-id` ([`telemetry::request_ids`]).
+/// every response carries an `x-request-id` ([`telemetry::request_ids`]);
+/// every API answer and page carries the security headers of
+/// [`headers::security_headers`] (HSTS behind `https://`).
 /// The first call installs the process's metrics recorder
 /// ([`telemetry::metrics`]).
 ///
@@ -75,6 +84,17 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        // Every request body has a deadline, whatever the server.
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            state.config.body_timeout,
+        ))
+        .layer(axum::Extension(body::BodyDeadline(
+            state.config.body_timeout,
+        )))
         // One deadline per request, and the outage log (inside the span).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -3,6 +3,7 @@
 //! ```text
 //! collab-authz-service [--log FILTER] [--log-format text|json] serve --listen ADDR [--public-url URL] ...
 //! collab-authz-service user add EMAIL [--username NAME] [--two-factor enabled|disabled]
+//! collab-authz-service keys generate|rotate [--link]|remove KID|list --key-file PATH
 //! ```
 //!
 //! Every setting is a flag and an environment variable
@@ -29,34 +30,37 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use collab_authz_service::config::{
-    Cli, Command, Config, ConfigError, ServeArgs, UserAddArgs, UserCommand,
+    Cli, Command, Config, ConfigError, KeysCommand, ServeArgs, UserAddArgs, UserCommand,
 };
-use collab_authz_service::{AppState, router, telemetry, users};
+use collab_authz_service::keys::KeyRing;
+use collab_authz_service::{AppState, router, server, telemetry, users};
 
 /// A command with its settings checked.
 enum Plan {
     Serve {
         args: Box<ServeArgs>,
-        config: Config,
+        config: Box<Config>,
         database_url: String,
     },
     UserAdd {
         args: UserAddArgs,
         database_url: String,
     },
+    Keys(KeysCommand),
 }
 
 fn plan(command: Command) -> Result<Plan, ConfigError> {
     match command {
         Command::Serve(args) => Ok(Plan::Serve {
             database_url: args.database.url()?.to_string(),
-            config: args.config()?,
+            config: Box::new(args.config()?),
             args: Box::new(args),
         }),
         Command::User(UserCommand::Add(args)) => Ok(Plan::UserAdd {
             database_url: args.database.url()?.to_string(),
             args,
         }),
+        Command::Keys(command) => Ok(Plan::Keys(command)),
     }
 }
 
@@ -88,8 +92,9 @@ fn main() -> ExitCode {
             args,
             config,
             database_url,
-        } => runtime.block_on(serve(&args, config, &database_url)),
+        } => runtime.block_on(serve(&args, *config, &database_url)),
         Plan::UserAdd { args, database_url } => runtime.block_on(user_add(args, &database_url)),
+        Plan::Keys(command) => keys(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,14 +131,16 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
         request_timeout_ms = config.request_timeout.as_millis(),
         db_connect_timeout_ms = config.db_connect_timeout.as_millis(),
         jwt_ttl_seconds = config.jwt_ttl_seconds,
+        key_file = %args.key_file.display(),
+        max_connections = config.max_connections,
         metrics = if config.metrics_token.is_some() { "token" } else { "open" },
         "listening"
     );
+    let config = Config::clone(config);
     let app = router(state);
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+    server::serve(listener, app, &config, shutdown())
         .await
         .map_err(|e| format!("server: {e}"))?;
     tracing::info!("stopped");
@@ -141,7 +148,7 @@ async fn serve(args: &ServeArgs, mut config: Config, database_url: &str) -> Resu
 }
 
 /// Resolves on Ctrl-C or SIGTERM; the server then stops accepting and
-/// finishes the requests in flight.
+/// finishes the requests in flight, for at most `--shutdown-timeout-seconds`.
 async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -172,6 +179,65 @@ async fn shutdown() {
     }
 }
 
+/// `keys ...`: the key file, changed in place at once (written aside,
+/// then renamed); prints what it did on stdout, never a key.
+fn keys(command: &KeysCommand) -> Result<(), String> {
+    let fail = |e: collab_authz_service::keys::KeyFileError| e.to_string();
+    match command {
+        KeysCommand::Generate(file) => {
+            let ring = KeyRing::generate().map_err(|e| e.to_string())?;
+            ring.create(&file.key_file).map_err(fail)?;
+            println!(
+                "created {} with signing key {}",
+                file.key_file.display(),
+                ring.kids().join(", ")
+            );
+        }
+        KeysCommand::Rotate(args) => {
+            let path = &args.file.key_file;
+            let mut ring = KeyRing::load(path).map_err(fail)?;
+            if args.link {
+                ring.rotate_link().map_err(|e| e.to_string())?;
+                ring.replace(path).map_err(fail)?;
+                println!(
+                    "replaced the invitation-link key in {}: pending invitation links stop \
+                     working once every replica restarts",
+                    path.display()
+                );
+            } else {
+                let kid = ring.rotate().map_err(|e| e.to_string())?;
+                ring.replace(path).map_err(fail)?;
+                println!(
+                    "added signing key {kid} to {}: it signs once every replica restarts; \
+                     the older keys verify until removed",
+                    path.display()
+                );
+            }
+        }
+        KeysCommand::Remove(args) => {
+            let path = &args.file.key_file;
+            let mut ring = KeyRing::load(path).map_err(fail)?;
+            ring.remove(&args.kid).map_err(fail)?;
+            ring.replace(path).map_err(fail)?;
+            println!(
+                "removed signing key {} from {}: its tokens are refused once every replica \
+                     restarts",
+                args.kid,
+                path.display()
+            );
+        }
+        KeysCommand::List(file) => {
+            let ring = KeyRing::load(&file.key_file).map_err(fail)?;
+            for (i, kid) in ring.kids().iter().enumerate() {
+                println!("{kid}{}", if i == 0 { " (signs)" } else { "" });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `user add`: signs nothing, so it reads no key file (its state's keys
+/// are generated for the process and never used).
 async fn user_add(args: UserAddArgs, database_url: &str) -> Result<(), String> {
     let config = args.database.apply(Config::new("http://localhost"));
     let state = AppState::connect(database_url, config)

@@ -16,7 +16,7 @@ use crate::{keys, store};
 pub struct AppState {
     /// The connection pool.
     pub pool: Pool,
-    /// The keys derived from the shared signing key.
+    /// The keys derived from the key file.
     pub keys: Arc<keys::Keys>,
     /// The rosters.
     pub store: Arc<store::Store>,
@@ -26,22 +26,53 @@ pub struct AppState {
 
 impl AppState {
     /// Connects to `database_url`, applies the embedded migrations and
-    /// reads (or, first, creates) the shared signing key.
+    /// reads the key file named by [`Config::key_file`] (creating it when
+    /// it does not exist, with one log line saying so); without a key
+    /// file, keys are generated for this process alone (its tokens and
+    /// links die with it).
     ///
     /// # Errors
-    /// [`db::StartError`] when the URL is invalid or the database refuses.
+    /// [`db::StartError`] when the URL is invalid, the database refuses or
+    /// the key file cannot be read or created.
     pub async fn connect(database_url: &str, config: Config) -> Result<Self, db::StartError> {
+        let ring = match &config.key_file {
+            Some(path) => {
+                let (ring, created) = keys::KeyRing::load_or_create(path)?;
+                if created {
+                    tracing::warn!(
+                        key_file = %path.display(),
+                        "created a new key file: every replica must read this same file \
+                         (tokens and invitation links signed with other keys are refused)"
+                    );
+                }
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+                        tracing::warn!(
+                            key_file = %path.display(),
+                            "the key file is readable by other users: whoever reads it can act \
+                             as anyone (chmod 600 it)"
+                        );
+                    }
+                }
+                ring
+            }
+            None => keys::KeyRing::generate().map_err(keys::KeyFileError::from)?,
+        };
         let pool = db::pool_with(database_url, &config.pool_settings())?;
         db::migrate(&pool).await?;
-        let master = db::signing_key(&pool).await?;
-        Ok(Self::new(pool, &master, config))
+        Ok(Self::new(pool, keys::Keys::new(&ring), config))
     }
 
-    /// A state on an open, migrated `pool` with the `master` key.
+    /// A state on an open, migrated `pool` with `keys`.
     #[must_use]
-    pub fn new(pool: Pool, master: &[u8], config: Config) -> Self {
-        let keys = keys::Keys::derive(master);
-        let store = store::Store::new(pool.clone(), keys.clone());
+    pub fn new(pool: Pool, keys: keys::Keys, config: Config) -> Self {
+        let store =
+            store::Store::new(pool.clone(), keys.clone()).with_growth_limits(store::GrowthLimits {
+                max_members: config.max_members,
+                max_pending: config.max_pending_invitations,
+            });
         Self {
             pool,
             keys: Arc::new(keys),

@@ -4,7 +4,7 @@
 //! | page | file | who |
 //! | --- | --- | --- |
 //! | `GET/POST /sign-in`, `POST /sign-out` | `sign_in.rs` | email and API token; the signed-in |
-//! | `GET /dashboard` | `dashboard.rs` | the apps and databases one owns or collaborates on |
+//! | `GET /dashboard`, `POST /sessions/{id}/sign-out` | `dashboard.rs` | the apps and databases one owns or collaborates on; one's signed-in sessions |
 //! | `GET/POST /apps/{app}/settings/collaborators` | `collaborators.rs` | members (list); those who may invite (add) |
 //! | `GET/POST .../collaborators/{member}/role`, `.../remove` | `confirm.rs` | change a role, revoke access, stop collaborating |
 //! | `/databases/{db}/settings/collaborators...` | the same | the same for a dedicated database |
@@ -60,6 +60,10 @@ pub fn routes() -> Router<AppState> {
         // A GET of a form's target (after signing in again) goes home.
         .route("/sign-out", get(dashboard::index).post(sign_in::sign_out))
         .route("/dashboard", get(dashboard::dashboard))
+        .route(
+            "/sessions/{id}/sign-out",
+            get(dashboard::index).post(dashboard::end_session),
+        )
         .merge(resource_pages(ResourceKind::App))
         .merge(resource_pages(ResourceKind::DedicatedDatabase))
         .route(

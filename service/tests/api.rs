@@ -6,7 +6,7 @@
 mod common;
 
 use collab_authz::org::directory::TwoFactor;
-use collab_authz_service::keys::{Claims, Keys};
+use collab_authz_service::keys::{Audience, Claims, KeyRing, Keys};
 use collab_authz_service::time::now_unix;
 use common::{Api, Service, User, create_app, send, service, user, user_2fa};
 use serde_json::{Value, json};
@@ -163,13 +163,10 @@ async fn session_routes_and_every_401() {
 
     // Forged: signed with another key.
     let now = now_unix();
-    let claims = Claims {
-        sub: olivia.id.clone(),
-        tid: "tok_whatever".into(),
-        iat: now,
-        exp: now + 600,
-    };
-    let forged = Keys::derive(&[7u8; 32]).sign(&claims).unwrap();
+    let claims = Claims::new(&olivia.id, "tok_whatever", Audience::Api, now, 600);
+    let forged = Keys::new(&KeyRing::generate().unwrap())
+        .sign(&claims)
+        .unwrap();
     let r = send(
         svc.addr,
         "GET",
@@ -191,10 +188,15 @@ async fn session_routes_and_every_401() {
         .state
         .keys
         .sign(&Claims {
-            sub: olivia.id.clone(),
-            tid: real["tid"].as_str().unwrap().to_string(),
             iat: now - 7200,
             exp: now - 1,
+            ..Claims::new(
+                &olivia.id,
+                real["tid"].as_str().unwrap(),
+                Audience::Api,
+                now,
+                0,
+            )
         })
         .unwrap();
     let r = send(
@@ -211,12 +213,13 @@ async fn session_routes_and_every_401() {
     let fresh = svc
         .state
         .keys
-        .sign(&Claims {
-            sub: olivia.id.clone(),
-            tid: real["tid"].as_str().unwrap().to_string(),
-            iat: now,
-            exp: now + 60,
-        })
+        .sign(&Claims::new(
+            &olivia.id,
+            real["tid"].as_str().unwrap(),
+            Audience::Api,
+            now,
+            60,
+        ))
         .unwrap();
     let r = send(
         svc.addr,

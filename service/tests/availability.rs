@@ -533,6 +533,7 @@ async fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
         .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
         .env("DATABASE_URL", &direct.database_url)
+        .env("KEY_FILE", common::key_file(&direct.database_url))
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

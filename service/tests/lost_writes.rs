@@ -51,6 +51,11 @@ fn spawn_replica(database_url: &str) -> Replica {
     let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("DATABASE_URL", database_url)
+        // Replicas read one key file; the test invites as much as it needs.
+        .env("KEY_FILE", common::key_file(database_url))
+        .env("INVITATION_RATE_LIMIT", "1000000")
+        .env("MAX_PENDING_INVITATIONS", "100000")
+        .env("MAX_MEMBERS", "100000")
         .env("DB_POOL_SIZE", "4")
         .env("PUBLIC_URL", "http://collab-authz.test")
         .stdout(Stdio::piped())

@@ -354,6 +354,7 @@ fn spawn_serve(args: &[&str], database_url: &str) -> Spawned {
     let mut child = Command::new(BIN)
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("KEY_FILE", common::key_file(database_url))
         .env_remove("RUST_LOG")
         .env_remove("LOG_FORMAT")
         .stdout(Stdio::piped())
@@ -603,6 +604,7 @@ fn a_refused_setting_is_named() {
         command
             .args(args)
             .env("DATABASE_URL", "postgres://x@127.0.0.1:1/x")
+            .env("KEY_FILE", "/nonexistent/keys")
             .env_remove("RUST_LOG");
         for (k, v) in env {
             command.env(k, v);

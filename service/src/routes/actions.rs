@@ -24,6 +24,7 @@ use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::shared::{PathParams, QueryParams};
+use crate::store::accounts::TokenKind;
 use crate::store::actions::{Deployment, Operation, Variable};
 use crate::store::{Granted, Locator, Seen};
 use crate::time::{iso8601, now_unix};
@@ -490,7 +491,7 @@ pub async fn logs_raw(
     }
     let user = state
         .store
-        .token_account(token_id, user_id)
+        .token_account(token_id, user_id, TokenKind::Api)
         .await?
         .ok_or_else(invalid)?;
     let email = Email::parse(&user.email).map_err(ApiError::internal)?;

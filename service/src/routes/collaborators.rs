@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
-use crate::shared::{PathParams, invitation_link_with};
+use crate::shared::{PathParams, check_invitation_rate, invitation_link_with};
 use crate::store::access::allows;
 use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
 
@@ -90,6 +90,7 @@ pub async fn invite<K: Kind>(
     }
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    check_invitation_rate(&state, &caller.email).await?;
     let change = Change::InviteBody { body };
     let answer = |done| invited(state.clone(), done);
     idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await

@@ -3,8 +3,9 @@
 //! | route | who |
 //! | --- | --- |
 //! | `POST /v1/tokens/exchange` | HTTP Basic, API token as password |
-//! | `DELETE /v1/tokens/self` | revokes the API token behind the bearer |
+//! | `DELETE /v1/tokens/self` | revokes the API token behind the bearer (and its page sessions) |
 //! | `GET /v1/users/self` | any caller |
+//! | `GET /v1/sessions`, `DELETE /v1/sessions/{id}` | the caller's own page sessions |
 //! | `GET /v1/regions` | anyone |
 //! | `POST /v1/apps`, `GET /v1/apps` | any caller |
 //! | `GET /v1/apps/{app}` | active members |
@@ -48,6 +49,8 @@ pub fn api() -> Router<AppState> {
         .route("/v1/tokens/exchange", post(session::exchange))
         .route("/v1/tokens/self", delete(session::revoke_self))
         .route("/v1/users/self", get(session::user_self))
+        .route("/v1/sessions", get(session::sessions))
+        .route("/v1/sessions/{id}", delete(session::revoke_session))
         .route("/v1/regions", get(session::regions))
         .merge(resource_routes::<App>())
         .merge(resource_routes::<Database>())

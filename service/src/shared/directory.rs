@@ -1,18 +1,26 @@
 //! The owner's consolidated directory, as the API's `GET /v1/directory`
 //! and the page `GET /collaborators` both build and export it: every
 //! member of every app and database someone owns, each person with the
-//! two-factor status of their account, from the crate's [`Directory`].
+//! two-factor status of their account (unknown while they have only been
+//! invited), from the crate's [`Directory`].
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashSet;
+
+use collab_authz::membership::MemberStatus;
 use collab_authz::org::directory::{Directory, DirectoryBuilder, Grouping, TwoFactor};
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::Owned;
 
 /// The crate's directory of what someone owns ([`Store::owned`]), each
-/// person with the two-factor status of their account (unknown without
-/// one).
+/// person with the two-factor status of their account: unknown without
+/// one, and unknown too while the person is only a pending invitee in
+/// everything the owner has. Anyone may invite any address, so showing a
+/// pending invitee's status would tell a stranger whether an address has
+/// an account and whether its 2FA is on; once they accept (anywhere the
+/// owner owns), the owner knows their account and sees its status.
 ///
 /// # Errors
 /// 500 when the crate refuses the rosters.
@@ -20,14 +28,23 @@ use crate::store::Owned;
 /// [`Store::owned`]: crate::store::Store::owned
 pub fn directory(owned: &Owned) -> ApiResult<Directory<'_>> {
     let mut builder = DirectoryBuilder::new();
+    let mut joined = HashSet::new();
     for (resource, roster) in owned.resources.iter().zip(&owned.rosters) {
         builder.add(resource, roster.iter());
+        joined.extend(
+            roster
+                .iter()
+                .filter(|m| m.status() != MemberStatus::Pending)
+                .map(|m| m.email().normalized()),
+        );
     }
     builder
         .build(|email| {
+            let known = joined.contains(email.normalized());
             owned
                 .users
                 .get(email.normalized())
+                .filter(|_| known)
                 .map_or(TwoFactor::Unknown, |u| u.two_factor)
         })
         .map_err(ApiError::internal)

@@ -41,6 +41,39 @@ pub struct NewUser<'a> {
     pub token_digest: &'a [u8],
 }
 
+/// The two kinds of token rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An API token (exchanged for API bearer tokens).
+    Api,
+    /// A page session (behind a session cookie).
+    Session,
+}
+
+impl TokenKind {
+    /// As stored.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Api => "api",
+            TokenKind::Session => "session",
+        }
+    }
+}
+
+/// A live page session as [`Store::sessions`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Its id (`tok_...`).
+    pub id: String,
+    /// The API token it was opened with.
+    pub api_token_id: String,
+    /// When it was opened (Unix seconds).
+    pub created_at: i64,
+    /// When it ends (Unix seconds).
+    pub expires_at: i64,
+}
+
 /// Reads a two-factor status as stored (anything else: unknown).
 fn two_factor(s: &str) -> TwoFactor {
     s.parse().unwrap_or(TwoFactor::Unknown)
@@ -180,7 +213,7 @@ impl Store {
                 &client
                     .prepare_cached(
                         "SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
-                          WHERE t.digest = $1 AND t.revoked_at IS NULL
+                          WHERE t.digest = $1 AND t.revoked_at IS NULL AND t.kind = 'api'
                             AND ($2::text IS NULL OR u.email_norm = $2)",
                     )
                     .await?,
@@ -193,29 +226,132 @@ impl Store {
         })
     }
 
-    /// Stores a token row `token_id` (an API token or a session) of
-    /// account `user_id`.
+    /// Stores a page session `session_id` of account `user_id`, opened
+    /// with API token `parent_id` and ending `ttl_seconds` from now (or
+    /// when that token is revoked); `false` when the API token is no
+    /// longer live (revoked meanwhile), and then nothing is stored.
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
-    pub async fn insert_token(
+    pub async fn insert_session(
         &self,
-        token_id: &str,
+        session_id: &str,
         digest: &[u8],
         user_id: &str,
-    ) -> Result<(), StoreError> {
+        parent_id: &str,
+        ttl_seconds: u64,
+    ) -> Result<bool, StoreError> {
         let client = self.client().await?;
-        client
+        let ttl = i64::try_from(ttl_seconds).unwrap_or(i64::MAX);
+        let inserted = client
             .execute(
-                "INSERT INTO api_tokens (id, digest, user_id) VALUES ($1, $2, $3)",
-                &[&token_id, &digest, &user_id],
+                "INSERT INTO api_tokens (id, digest, user_id, kind, parent_id, expires_at)
+                 SELECT $1, $2, $3, 'session', p.id, now() + ($5::bigint)::float8 * interval '1 second'
+                   FROM api_tokens p
+                  WHERE p.id = $4 AND p.user_id = $3 AND p.kind = 'api'
+                    AND p.revoked_at IS NULL",
+                &[&session_id, &digest, &user_id, &parent_id, &ttl],
             )
             .await?;
-        Ok(())
+        Ok(inserted == 1)
     }
 
-    /// Revokes token `token_id` (every bearer token from it is refused
-    /// from then on, on every replica).
+    /// The live page sessions of account `user_id`, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<SessionRow>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT s.id, s.parent_id,
+                        extract(epoch FROM s.created_at)::bigint,
+                        extract(epoch FROM s.expires_at)::bigint
+                   FROM api_tokens s JOIN api_tokens p ON p.id = s.parent_id
+                  WHERE s.user_id = $1 AND s.kind = 'session'
+                    AND s.revoked_at IS NULL AND s.expires_at > now()
+                    AND p.revoked_at IS NULL
+                  ORDER BY s.created_at DESC, s.id",
+                &[&user_id],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SessionRow {
+                    id: row.try_get(0)?,
+                    api_token_id: row.try_get(1)?,
+                    created_at: row.try_get(2)?,
+                    expires_at: row.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends page session `session_id` of account `user_id`; `false` when
+    /// it is not one of their live sessions (nothing changes).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE api_tokens SET revoked_at = now()
+                  WHERE id = $1 AND user_id = $2 AND kind = 'session'
+                    AND revoked_at IS NULL AND expires_at > now()",
+                &[&session_id, &user_id],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Whether `actor` may send another invitation: `None` when they sent
+    /// fewer than `limit` in the last `window` (counted in the log, so on
+    /// every replica alike), else the seconds until the oldest of the last
+    /// `limit` leaves the window (at least 1).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn invitation_wait(
+        &self,
+        actor: &Email,
+        limit: u32,
+        window_seconds: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        let client = self.client().await?;
+        let window = i64::try_from(window_seconds).unwrap_or(i64::MAX);
+        let offset = i64::from(limit.saturating_sub(1));
+        let row = client
+            .query_opt(
+                &client
+                    .prepare_cached(
+                        "SELECT ceil(extract(epoch FROM
+                                  recorded_at + ($2::bigint)::float8 * interval '1 second' - now()
+                                ))::bigint
+                           FROM resource_log
+                          WHERE entry->>'type' = 'collaborator_invited'
+                            AND entry->>'actor' = $1
+                            AND recorded_at > now() - ($2::bigint)::float8 * interval '1 second'
+                          ORDER BY recorded_at DESC
+                         OFFSET $3 LIMIT 1",
+                    )
+                    .await?,
+                &[&actor.as_str(), &window, &offset],
+            )
+            .await?;
+        Ok(match row {
+            Some(row) => Some(u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0).max(1)),
+            None => None,
+        })
+    }
+
+    /// Revokes token `token_id` and, when it is an API token, every page
+    /// session opened with it (every bearer token and cookie from them is
+    /// refused from then on, on every replica).
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
@@ -225,7 +361,8 @@ impl Store {
             .execute(
                 &client
                     .prepare_cached(
-                        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                        "UPDATE api_tokens SET revoked_at = now()
+                          WHERE (id = $1 OR parent_id = $1) AND revoked_at IS NULL",
                     )
                     .await?,
                 &[&token_id],
@@ -234,8 +371,9 @@ impl Store {
         Ok(())
     }
 
-    /// The account of user `user_id` if token `token_id` is theirs and
-    /// not revoked.
+    /// The account of user `user_id` if token `token_id` is theirs, of
+    /// `kind` (`api` or `session`), not revoked, and, for a session, not
+    /// expired and opened with an API token that is not revoked either.
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
@@ -243,6 +381,7 @@ impl Store {
         &self,
         token_id: &str,
         user_id: &str,
+        kind: TokenKind,
     ) -> Result<Option<User>, StoreError> {
         let client = self.client().await?;
         let row = client
@@ -251,10 +390,14 @@ impl Store {
                     .prepare_cached(
                         "SELECT u.id, u.email, u.username, u.two_factor
                    FROM api_tokens t JOIN users u ON u.id = t.user_id
-                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL",
+                   LEFT JOIN api_tokens p ON p.id = t.parent_id
+                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL
+                    AND t.kind = $3
+                    AND (t.expires_at IS NULL OR t.expires_at > now())
+                    AND (t.parent_id IS NULL OR p.revoked_at IS NULL)",
                     )
                     .await?,
-                &[&token_id, &user_id],
+                &[&token_id, &user_id, &kind.as_str()],
             )
             .await?;
         Ok(match row {

@@ -1,5 +1,6 @@
-//! The PostgreSQL side: the connection pool, the embedded migrations,
-//! the shared signing key and the readiness probe's question.
+//! The PostgreSQL side: the connection pool, the embedded migrations and
+//! the readiness probe's question. (No key is stored here: see
+//! [`keys`](crate::keys).)
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +24,19 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../../migrations/0003_log_head.sql")),
     (
         4,
-        include_str!("../../migrations/0004_idempotency_keys.sql"),
+        include_str!("../../migrations/0004_keys_outside_the_database.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/0005_sessions_belong_to_tokens.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/0006_invitations_by_inviter.sql"),
+    ),
+    (
+        7,
+        include_str!("../../migrations/0007_idempotency_keys.sql"),
     ),
 ];
 
@@ -40,9 +53,12 @@ pub enum StartError {
     /// The pool could not be built.
     #[error("connection pool: {0}")]
     Pool(String),
-    /// A query failed while migrating or reading the signing key.
+    /// A query failed while migrating.
     #[error("database: {0}")]
     Database(String),
+    /// The key file cannot be read, parsed or created.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyFileError),
 }
 
 impl From<tokio_postgres::Error> for StartError {
@@ -409,28 +425,6 @@ async fn apply_migrations(client: &mut deadpool_postgres::Client) -> Result<(), 
         tx.commit().await?;
     }
     Ok(())
-}
-
-/// The key every replica signs bearer tokens and derives invitation
-/// secrets with: created (32 random bytes) by the first process that
-/// starts on the database, read by every other.
-///
-/// # Errors
-/// [`StartError::Database`] when the key cannot be stored or read.
-pub async fn signing_key(pool: &Pool) -> Result<Vec<u8>, StartError> {
-    let client = pool.get().await?;
-    let fresh =
-        crate::ids::random_bytes::<32>().map_err(|e| StartError::Database(e.to_string()))?;
-    client
-        .execute(
-            "INSERT INTO signing_keys (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-            &[&fresh.as_slice()],
-        )
-        .await?;
-    let row = client
-        .query_one("SELECT key FROM signing_keys WHERE id = 1", &[])
-        .await?;
-    Ok(row.try_get::<_, Vec<u8>>(0)?)
 }
 
 /// Whether the database can take the service's writes.

@@ -245,6 +245,18 @@ impl Refusal {
         }
     }
 
+    /// A service limit the operation would pass (`message` says which and
+    /// what to do): class invalid, answered with 422.
+    #[must_use]
+    pub fn limit(kind: ResourceKind, message: String) -> Self {
+        Self {
+            kind,
+            class: ErrorClass::Invalid,
+            stranger: false,
+            message,
+        }
+    }
+
     /// The resource's kind.
     #[must_use]
     pub fn kind(&self) -> ResourceKind {

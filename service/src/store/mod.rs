@@ -10,7 +10,7 @@
 //! | [`command`] | what a route asks to write ([`Change`]): data only |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
-//! | [`db`] | the pool, the embedded migrations and the shared signing key |
+//! | [`db`] | the pool, the embedded migrations and the readiness question |
 //! | [`health`] | the database outage in progress, logged once when it starts and once when it ends |
 //! | [`idempotency`] | idempotency keys: the answer of a keyed write, recorded by its append statement, replayed to a retry |
 //! | [`error`] | the errors above |
@@ -43,7 +43,9 @@
 //! lost writes this process saw: a crash with asynchronous commit, a
 //! failover to an asynchronous standby, a restore), and otherwise
 //! [resumes](collab_authz::Roster::resume) the latest snapshot (one at creation, then
-//! one every [`SNAPSHOT_EVERY`] events).
+//! one every [`SNAPSHOT_EVERY`] events; storing one deletes those no read
+//! can use any more: a resource keeps its creation snapshot and its two
+//! latest).
 
 pub mod access;
 pub mod accounts;
@@ -72,7 +74,7 @@ pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 pub use idempotency::{IdempotencyKey, Keyed, Recall, Recorded};
 use rosters::Cached;
 pub use rosters::{Holding, Owned};
-pub use write::{Committed, KeyedOutcome};
+pub use write::{Committed, GrowthLimits, KeyedOutcome};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events.
@@ -140,6 +142,7 @@ pub struct Store {
     cache: Mutex<HashMap<String, Cached>>,
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
+    limits: write::GrowthLimits,
     /// Use counters.
     pub stats: Stats,
     /// The database outage in progress, as the logs tell it.
@@ -157,10 +160,19 @@ impl Store {
             cache: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
+            limits: write::GrowthLimits::NONE,
             stats: Stats::default(),
             health: health::Health::default(),
             cache_enabled: AtomicBool::new(true),
         }
+    }
+
+    /// The store with rosters bounded by `limits` (checked when an
+    /// invitation is decided).
+    #[must_use]
+    pub fn with_growth_limits(mut self, limits: write::GrowthLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The connection pool (for health checks and metrics).

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use collab_authz::membership::{
-    AcceptError, Command, EventKind, Invitation, InvitationToken, MemberId, Timestamp,
+    AcceptError, Command, EventKind, Invitation, InvitationToken, MemberId, MemberStatus, Timestamp,
 };
 use collab_authz::{Email, Event, ResourceKind, Role, Roster};
 use tokio_postgres::types::Json;
@@ -170,6 +170,16 @@ WITH moved AS (
     INSERT INTO roster_snapshots (resource_id, seq, roster)
     SELECT moved.id, moved.version, $13::jsonb FROM moved WHERE $13::jsonb IS NOT NULL
     ON CONFLICT DO NOTHING
+    RETURNING 1
+), pruned AS (
+    -- With a new snapshot, only the ones a read can still use stay: the
+    -- new one, the latest before it (for a reader that read the version
+    -- just before this write; this statement's snapshot does not see the
+    -- insert above) and the creation one (seq 1, one member: a reader
+    -- further behind resumes it and replays the log).
+    DELETE FROM roster_snapshots s USING moved
+     WHERE $13::jsonb IS NOT NULL AND s.resource_id = moved.id AND s.seq > 1
+       AND s.seq < (SELECT max(p.seq) FROM roster_snapshots p WHERE p.resource_id = moved.id)
     RETURNING 1
 ), keyed AS (
     INSERT INTO idempotency_keys
@@ -395,6 +405,7 @@ impl Store {
             now: now_unix(),
             keys: &self.keys,
             stats: &self.stats,
+            limits: &self.limits,
         }
     }
 
@@ -688,6 +699,65 @@ struct Facts<'a> {
     now: u64,
     keys: &'a Keys,
     stats: &'a Stats,
+    limits: &'a GrowthLimits,
+}
+
+/// How large a roster may grow: a service policy (the platform's storage
+/// and page sizes), not a membership rule, so it is checked here, on the
+/// roster at the version the write is decided at, after the crate has
+/// decided the invitation: the compare-and-set that appends it fails if
+/// the roster moved, and the write decides again, so two replicas cannot
+/// both take the last place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrowthLimits {
+    /// At most this many people on a roster, owner and pending invitees
+    /// included.
+    pub max_members: usize,
+    /// At most this many pending invitations on a roster.
+    pub max_pending: usize,
+}
+
+impl GrowthLimits {
+    /// No limit (a store built without settings).
+    pub const NONE: Self = Self {
+        max_members: usize::MAX,
+        max_pending: usize::MAX,
+    };
+
+    /// Whether one more invitation fits `roster` (of `kind`); a 422
+    /// refusal saying which limit it would pass and what to do.
+    ///
+    /// # Errors
+    /// [`Refusal`] of class invalid.
+    pub fn check(&self, roster: &Roster, kind: ResourceKind) -> Result<(), Refusal> {
+        let word = crate::kind::singular(kind);
+        let members = roster.iter().count();
+        if members >= self.max_members {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {members} members and invitations, the most this service \
+                     allows (MAX_MEMBERS = {}): remove someone or withdraw an invitation first",
+                    self.max_members
+                ),
+            ));
+        }
+        let pending = roster
+            .iter()
+            .filter(|m| m.status() == MemberStatus::Pending)
+            .count();
+        if pending >= self.max_pending {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {pending} pending invitations, the most this service allows \
+                     (MAX_PENDING_INVITATIONS = {}): withdraw one, or wait until one is accepted",
+                    self.max_pending
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn member_id(kind: ResourceKind, id: &str) -> Result<MemberId, Refusal> {
@@ -706,6 +776,13 @@ fn decide(roster: &Roster, change: &Change, facts: &Facts<'_>) -> Result<Decided
         roster.decide_command(facts.actor, &command, at)
     })
     .map_err(|e| Refusal::new(kind, &e))?;
+    if matches!(change, Change::Invite { .. } | Change::InviteBody { .. })
+        && !outcome.events().is_empty()
+    {
+        // After the crate: whoever may not invite gets the crate's answer,
+        // never a word about the roster's size.
+        facts.limits.check(roster, kind)?;
+    }
     let member_id = match change {
         Change::Invite { .. } | Change::InviteBody { .. } => facts.invite_id.map(str::to_string),
         Change::Accept { member_id, .. }

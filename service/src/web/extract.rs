@@ -68,9 +68,9 @@ struct CsrfField {
 /// A bounded form body: its bytes, or the error page of a body that is
 /// too large.
 async fn form_bytes(req: Request, session: Option<&Session>) -> Result<bytes::Bytes, Response> {
-    axum::body::to_bytes(req.into_body(), FORM_LIMIT)
+    crate::body::read_limited(req, FORM_LIMIT)
         .await
-        .map_err(|_| error_page(session, &ApiError::PayloadTooLarge(FORM_LIMIT)))
+        .map_err(|e| error_page(session, &e))
 }
 
 /// `bytes` as the form `T`, or the 400 page.

@@ -124,6 +124,7 @@ impl DoneQuery {
             "withdrawn" => "Invitation withdrawn.",
             "left" => "You stopped collaborating.",
             "accepted" => "Invitation accepted: you are now a collaborator.",
+            "signed-out" => "That session is signed out.",
             _ => return None,
         };
         Some(html! { p.notice role="status" { (text) } })

@@ -2,13 +2,18 @@
 //! what signing in and out changes in the database.
 //!
 //! Signing in with an account's email and one of its API tokens creates a
-//! *session token*: a new row of `api_tokens` whose secret is drawn and
-//! thrown away at once, so it can never be used as an API token. The
-//! cookie holds a bearer token (the API's HS256 JWT) for that row, so a
-//! page request is checked exactly like an API request
-//! ([`Caller::from_token`]): signature, expiry, row not revoked, account
-//! present. Replicas share nothing but the database; signing out revokes
-//! the row, which every replica sees at once.
+//! *session*: a new row of `api_tokens` of kind `session`, which belongs
+//! to that API token (`parent_id`) and ends after [`SESSION_TTL`]; its
+//! secret is drawn and thrown away at once, so it can never be exchanged
+//! as an API token. The cookie holds an HS256 JWT for that row whose
+//! audience is `session`, checked like an API request
+//! ([`Caller::from_token`]): signature, audience, lifetime, row not
+//! revoked nor expired, its API token not revoked, account present. A
+//! session cookie is no API bearer and an API bearer no session cookie.
+//! Revoking the API token (`DELETE /v1/tokens/self`) ends its sessions; a
+//! user lists and ends theirs with `GET /v1/sessions` and `DELETE
+//! /v1/sessions/{id}`. Replicas share nothing but the database; signing
+//! out revokes the row, which every replica sees at once.
 //!
 //! The CSRF token of a session is the SHA-256 of a label and the cookie's
 //! value: a page can print it in a hidden field, a site that cannot read
@@ -25,7 +30,7 @@ use crate::AppState;
 use crate::auth::{Caller, new_api_token, token_digest};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{hex, new_id};
-use crate::keys::Claims;
+use crate::keys::{Audience, Claims, Limits};
 use crate::time::now_unix;
 
 /// How long a session lasts, in seconds (8 hours).
@@ -58,7 +63,7 @@ pub fn signin_cookie_name(state: &AppState) -> &'static str {
 /// Whether the service is reached over HTTPS (cookies are then `Secure`).
 #[must_use]
 pub fn secure(state: &AppState) -> bool {
-    state.config.public_url.starts_with("https://")
+    state.config.https()
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -126,7 +131,11 @@ impl Session {
         let Some(token) = cookie(headers, session_cookie_name(state)) else {
             return Ok(None);
         };
-        match Caller::from_token(state, token).await {
+        let limits = Limits {
+            audience: Audience::Session,
+            max_lifetime: SESSION_TTL,
+        };
+        match Caller::from_token(state, token, &limits).await {
             Ok(caller) => Ok(Some(Session {
                 caller,
                 csrf: csrf_token(token),
@@ -154,7 +163,7 @@ pub async fn sign_in(
     email: &collab_authz::Email,
     api_token: &str,
 ) -> ApiResult<String> {
-    let (_, user_id) = state
+    let (token_id, user_id) = state
         .store
         .api_token(&token_digest(api_token.trim()), Some(email))
         .await?
@@ -163,17 +172,26 @@ pub async fn sign_in(
     // The row's secret is never shown: the session is usable only through
     // the cookie's signed bearer token.
     let unusable = new_api_token()?;
-    state
+    let opened = state
         .store
-        .insert_token(&session_id, &token_digest(&unusable), &user_id)
+        .insert_session(
+            &session_id,
+            &token_digest(&unusable),
+            &user_id,
+            &token_id,
+            SESSION_TTL,
+        )
         .await?;
-    let now = now_unix();
-    Ok(state.keys.sign(&Claims {
-        sub: user_id,
-        tid: session_id,
-        iat: now,
-        exp: now + SESSION_TTL,
-    })?)
+    if !opened {
+        return Err(ApiError::unauthorized());
+    }
+    Ok(state.keys.sign(&Claims::new(
+        &user_id,
+        &session_id,
+        Audience::Session,
+        now_unix(),
+        SESSION_TTL,
+    ))?)
 }
 
 /// Ends `session`: its token row is revoked, on every replica at once.

@@ -293,6 +293,17 @@ pub async fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
+/// The key file of the services on `database_url` (one per database, so
+/// that every service and replica on it shares its keys, as a deployment's
+/// replicas share one file); created by the first service that starts.
+pub fn key_file(database_url: &str) -> PathBuf {
+    let path = database_url.split('?').next().unwrap_or(database_url);
+    let name = path.rsplit_once('/').map_or("db", |(_, n)| n);
+    let dir = std::env::temp_dir().join("cas-test-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{name}.keys"))
+}
+
 /// A running service on a fresh database.
 pub struct Service {
     /// Where it listens.
@@ -311,14 +322,33 @@ pub async fn service() -> Service {
 
 /// Starts the service in this test's runtime on `database_url`.
 pub async fn service_on(database_url: &str) -> Service {
+    service_with(database_url, |_| {}).await
+}
+
+/// Starts the service in this test's runtime on `database_url`, with the
+/// default settings for its address changed by `change`.
+pub async fn service_with(database_url: &str, change: impl FnOnce(&mut Config)) -> Service {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::connect(database_url, Config::new(format!("http://{addr}")))
-        .await
-        .unwrap();
+    let mut config = Config::new(format!("http://{addr}"));
+    config.key_file = Some(key_file(database_url));
+    // The growth policy is tested with explicit limits (tests/security.rs);
+    // elsewhere, tests invite as much as they need.
+    config.max_members = usize::MAX;
+    config.max_pending_invitations = usize::MAX;
+    config.invitation_rate_limit = u32::MAX;
+    change(&mut config);
+    let state = AppState::connect(database_url, config).await.unwrap();
     let app = router(state.clone());
+    let config = Config::clone(&state.config);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = collab_authz_service::server::serve(
+            listener,
+            app,
+            &config,
+            std::future::pending::<()>(),
+        )
+        .await;
     });
     Service {
         addr,
@@ -569,17 +599,8 @@ pub async fn service_configured(
     database_url: &str,
     configure: impl FnOnce(Config) -> Config,
 ) -> Service {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = configure(Config::new(format!("http://{addr}")));
-    let state = AppState::connect(database_url, config).await.unwrap();
-    let app = router(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Service {
-        addr,
-        state,
-        database_url: database_url.to_string(),
-    }
+    service_with(database_url, |config| {
+        *config = configure(config.clone());
+    })
+    .await
 }
