@@ -322,6 +322,18 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(100..=600_000)
     )]
     pub request_timeout_ms: u64,
+    /// How long, in seconds, the answer of a write sent with an
+    /// `Idempotency-Key` header is kept, so that a retry with the same key
+    /// gets it again instead of writing twice; past it the key is
+    /// forgotten (1 to 604800; default 24 h).
+    #[arg(
+        long,
+        env = "IDEMPOTENCY_RETENTION_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_IDEMPOTENCY_RETENTION_SECONDS,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub idempotency_retention_seconds: u64,
     /// Connections.
     #[command(flatten)]
     pub connections: ConnectionArgs,
@@ -494,6 +506,7 @@ impl ServeArgs {
             invitation_rate_limit: self.growth.invitation_rate_limit,
             invitation_rate_window: Duration::from_secs(self.growth.invitation_rate_window_seconds),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
+            idempotency_retention: Duration::from_secs(self.idempotency_retention_seconds),
             ..Config::new(public_url)
         }))
     }

@@ -32,6 +32,7 @@
 //! | `serve --max-pending-invitations N` | `MAX_PENDING_INVITATIONS` | 200 |
 //! | `serve --invitation-rate-limit N` | `INVITATION_RATE_LIMIT` | 100 |
 //! | `serve --invitation-rate-window-seconds S` | `INVITATION_RATE_WINDOW_SECONDS` | 3600 |
+//! | `serve --idempotency-retention-seconds S` | `IDEMPOTENCY_RETENTION_SECONDS` | 86400 (24 h) |
 //! | `--log FILTER` | `RUST_LOG` | `info` |
 //! | `--log-format text\|json` | `LOG_FORMAT` | `text` |
 //!
@@ -125,13 +126,18 @@ pub struct Config {
     /// TCP keepalive idle time and probe interval on database connections
     /// (3 probes; also `TCP_USER_TIMEOUT`, three times this).
     pub db_keepalive: Duration,
+    /// How long the answer of a write sent with an `Idempotency-Key` is
+    /// kept for a retry with the same key; past it the key is forgotten
+    /// (and pruned) and a request with it is a new write.
+    pub idempotency_retention: Duration,
 }
 
 impl Config {
     /// Defaults for a service reached at `public_url`: one-hour bearer
     /// tokens, region `local`, 16 connections, `/metrics` open, a 5 s
     /// request deadline, 2 s to connect per database host, 1 s for the
-    /// pool's check, keepalive probes after 10 s.
+    /// pool's check, keepalive probes after 10 s, idempotency keys kept
+    /// 24 h.
     #[must_use]
     pub fn new(public_url: impl Into<String>) -> Self {
         let mut public_url = public_url.into();
@@ -168,6 +174,7 @@ impl Config {
             db_connect_timeout: Duration::from_millis(DEFAULT_DB_CONNECT_TIMEOUT_MS),
             db_check_timeout: Duration::from_millis(DEFAULT_DB_CHECK_TIMEOUT_MS),
             db_keepalive: Duration::from_secs(DEFAULT_DB_KEEPALIVE_SECONDS),
+            idempotency_retention: Duration::from_secs(DEFAULT_IDEMPOTENCY_RETENTION_SECONDS),
         }
     }
 
@@ -212,6 +219,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 5000;
 const DEFAULT_DB_CONNECT_TIMEOUT_MS: u64 = 2000;
 const DEFAULT_DB_CHECK_TIMEOUT_MS: u64 = 1000;
 const DEFAULT_DB_KEEPALIVE_SECONDS: u64 = 10;
+const DEFAULT_IDEMPOTENCY_RETENTION_SECONDS: u64 = 86_400;
 
 /// A setting that must not be shown: its `Debug` is `Secret(..)`.
 #[derive(Clone, PartialEq, Eq)]
@@ -340,6 +348,11 @@ mod tests {
     fn timeouts_are_typed_and_bounded() {
         let c = serve(&[]).unwrap();
         assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.idempotency_retention, Duration::from_secs(86_400));
+        let kept = serve(&["--idempotency-retention-seconds", "60"]).unwrap();
+        assert_eq!(kept.idempotency_retention, Duration::from_secs(60));
+        assert!(serve(&["--idempotency-retention-seconds", "0"]).is_err());
+        assert!(serve(&["--idempotency-retention-seconds", "604801"]).is_err());
         assert_eq!(c.db_connect_timeout, Duration::from_secs(2));
         assert_eq!(c.pool_settings().wait_timeout, Duration::from_secs(2));
         let c = serve(&[
