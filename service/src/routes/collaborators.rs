@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use collab_authz::Action;
 use collab_authz::api::{InviteBody, UpdateBody};
 use collab_authz::membership::{MemberId, MemberStatus, Username};
+use collab_authz::{Action, Email};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::idempotent::{self, Idempotency, json_answer, no_content};
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
 use crate::AppState;
 use crate::auth::{Bearer, Caller};
@@ -23,7 +23,7 @@ use crate::kind::Kind;
 use crate::shared::{PathParams, check_invitation_rate, invitation_link_with};
 use crate::store::access::allows;
 use crate::store::accounts::TokenKind;
-use crate::store::{Change, Committed, Locator, Seen};
+use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
 
 /// `{"collaborators": [...]}`.
 #[derive(Debug, Serialize)]
@@ -121,8 +121,8 @@ async fn one(
     done: &Committed,
     member_id: &str,
     link: Link<'_>,
-) -> ApiResult<Json<Value>> {
-    let missing = || ApiError::not_found("collaborator");
+) -> Result<Value, StoreError> {
+    let missing = || StoreError::NotFound("collaborator");
     let id = MemberId::new(member_id).map_err(|_| missing())?;
     let member = done.roster.get_by_id(&id).ok_or_else(missing)?;
     // Only an active member shows a user id: a pending invitee's is null.
@@ -131,7 +131,7 @@ async fn one(
         _ => state.store.user_ids(&[member.email().normalized()]).await?,
     };
     let out = collaborator(done.roster.resource(), member, &ids, link).ok_or_else(missing)?;
-    Ok(Json(json!({ "collaborator": out })))
+    Ok(json!({ "collaborator": out }))
 }
 
 /// `POST /v1/apps/{app}/collaborators`:
@@ -140,17 +140,26 @@ async fn one(
 pub async fn invite<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
     StrictBody(body): StrictBody<InviteBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     check_invitation_rate(&state, &caller.email).await?;
     let change = Change::InviteBody { body };
-    let done = state.store.write(opened, change).await?;
+    let answer = |done| invited(state.clone(), done);
+    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+}
+
+/// The answer to an invitation: 201 with the collaborator and its link.
+async fn invited(state: AppState, done: Committed) -> Result<Recorded, StoreError> {
     let (member_id, secret) = (done.member_id.as_deref(), done.secret.as_deref());
     let (Some(member_id), Some(secret)) = (member_id, secret) else {
-        return Err(ApiError::internal("an invitation without its membership"));
+        return Err(StoreError::corrupt("an invitation without its membership"));
     };
     let link = invitation_link_with(
         &state.config.public_url,
@@ -159,7 +168,7 @@ pub async fn invite<K: Kind>(
         secret,
     );
     let value = one(&state, &done, member_id, Link::Known(&link)).await?;
-    Ok((StatusCode::CREATED, value))
+    json_answer(StatusCode::CREATED, &value)
 }
 
 /// `PATCH /v1/apps/{app}/collaborators/{id}`:
@@ -168,24 +177,38 @@ pub async fn invite<K: Kind>(
 pub async fn update<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams((key, member_id)): PathParams<(String, String)>,
     StrictBody(body): StrictBody<UpdateBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     let change = Change::Update {
         member_id: member_id.clone(),
         body,
     };
-    let done = state.store.write(opened, change).await?;
+    let answer = |done| updated(state.clone(), caller.email.clone(), member_id.clone(), done);
+    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+}
+
+/// The answer to a role change: 200 with the collaborator.
+async fn updated(
+    state: AppState,
+    caller: Email,
+    member_id: String,
+    done: Committed,
+) -> Result<Recorded, StoreError> {
     // Links are shown to those who may invite, as in the list.
-    let manages = allows(&done.roster, &caller.email, Action::InviteCollaborator);
+    let manages = allows(&done.roster, &caller, Action::InviteCollaborator);
     let link = if manages {
         Link::Derived(&state)
     } else {
         Link::Hidden
     };
-    one(&state, &done, &member_id, link).await
+    json_answer(StatusCode::OK, &one(&state, &done, &member_id, link).await?)
 }
 
 /// `DELETE /v1/apps/{app}/collaborators/{id}`: revokes, or leaves when the
@@ -194,15 +217,17 @@ pub async fn update<K: Kind>(
 pub async fn remove<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams((key, member_id)): PathParams<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Member).await?;
-    state
-        .store
-        .write(opened, Change::Remove { member_id })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let change = Change::Remove { member_id };
+    let answer = |_| async { Ok(no_content()) };
+    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
 }
 
 /// `POST /v1/invitations/{resource}/{member}/{secret}`: the invitee (the
@@ -211,8 +236,12 @@ pub async fn remove<K: Kind>(
 pub async fn accept_invitation(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams((resource_id, member_id, secret)): PathParams<(String, String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Invitation(&resource_id);
     let opened = state.store.open(at, &caller.email, Seen::Link).await?;
     // An account without a username accepts without one.
@@ -223,6 +252,16 @@ pub async fn accept_invitation(
         secret,
         username,
     };
-    let done = state.store.write(opened, change).await?;
-    one(&state, &done, &member_id, Link::Hidden).await
+    let answer = |done| accepted(state.clone(), member_id.clone(), done);
+    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+}
+
+/// The answer to an accepted invitation: 200 with the collaborator.
+async fn accepted(
+    state: AppState,
+    member_id: String,
+    done: Committed,
+) -> Result<Recorded, StoreError> {
+    let value = one(&state, &done, &member_id, Link::Hidden).await?;
+    json_answer(StatusCode::OK, &value)
 }

@@ -10,10 +10,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::error::ApiResult;
 use crate::shared::invitation_link;
-use crate::store::ResourceRow;
 use crate::store::accounts::User;
+use crate::store::{ResourceRow, StoreError};
 use crate::time::{iso8601, iso8601_unsigned};
 
 /// The name the events route gives `event` on a resource of `kind`: the
@@ -66,7 +65,7 @@ pub async fn resources(
     state: &AppState,
     caller: &Email,
     items: &[(ResourceRow, Arc<Roster>)],
-) -> ApiResult<Vec<Value>> {
+) -> Result<Vec<Value>, StoreError> {
     let owners: Vec<&str> = items
         .iter()
         .map(|(_, r)| r.owner().email().normalized())
@@ -90,7 +89,7 @@ pub async fn resource(
     caller: &Email,
     resource: ResourceRow,
     roster: Arc<Roster>,
-) -> ApiResult<Value> {
+) -> Result<Value, StoreError> {
     let mut values = resources(state, caller, &[(resource, roster)]).await?;
     Ok(values.pop().unwrap_or(Value::Null))
 }

@@ -24,10 +24,14 @@
 //! | `GET /v1/apps/{app}/activity` | `view_activity` (details: `view_activity_details`, values redacted for a limited collaborator) |
 //! | `/v1/databases/...` | the same resource and collaborator routes |
 //! | `GET /v1/directory` | the caller's owned resources, JSON or CSV |
+//!
+//! Every membership write (collaborators, the invitation link, rename,
+//! delete, transfers) takes an `Idempotency-Key` header ([`idempotent`]).
 
 pub mod actions;
 mod collaborators;
 pub mod directory;
+pub mod idempotent;
 pub mod json;
 pub mod resources;
 mod session;
@@ -81,6 +85,8 @@ pub fn api() -> Router<AppState> {
             post(collaborators::accept_invitation),
         )
         .route("/v1/directory", get(directory::directory))
+        // Runs once a route matched (its template is known).
+        .route_layer(axum::middleware::from_fn(idempotent::prepare))
 }
 
 /// The routes every resource kind has, under `/v1/apps` or

@@ -6,10 +6,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use collab_authz::membership::{Account, MemberId, Username};
-use collab_authz::{Action, Context, ResourceKind};
+use collab_authz::{Action, Context, Email, ResourceKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::idempotent::{self, Idempotency, KeyedRequest, json_answer, no_content};
 use super::json;
 use crate::AppState;
 use crate::auth::Caller;
@@ -19,7 +20,8 @@ use crate::ids::new_id;
 use crate::kind::{Kind, plural, singular};
 use crate::shared::{PathParams, QueryParams, parse_email, validate_name};
 use crate::store::Holding;
-use crate::store::{Change, Locator, Seen};
+use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
+use axum::response::Response;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -190,18 +192,63 @@ pub async fn show<K: Kind>(
     Ok(Json(json!({ singular(K::KIND): value })))
 }
 
+/// How a write on a resource answers: `status` with the resource after
+/// it (under its kind's key), or 204.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    /// The resource after the write, with this status.
+    Resource(StatusCode),
+    /// 204, no body.
+    NoContent,
+}
+
+/// The answer `how` to the write `done`, for `caller`.
+async fn answer(
+    state: AppState,
+    caller: Email,
+    how: Answer,
+    done: Committed,
+) -> Result<Recorded, StoreError> {
+    let Answer::Resource(status) = how else {
+        return Ok(no_content());
+    };
+    let kind = done.resource.kind;
+    let value = json::resource(&state, &caller, done.resource, done.roster).await?;
+    json_answer(status, &json!({ singular(kind): value }))
+}
+
+/// Writes `change` on the resource `opened` holds as the caller (the
+/// crate decides) and answers `how`; with an idempotency key, records
+/// that answer in the write.
+async fn write_opened(
+    state: &AppState,
+    caller: &Caller,
+    keyed: Option<&KeyedRequest>,
+    opened: crate::store::Opened,
+    change: Change,
+    how: Answer,
+) -> ApiResult<Response> {
+    let build = |done| answer(state.clone(), caller.email.clone(), how, done);
+    idempotent::write(state, caller, keyed, opened, change, build).await
+}
+
 /// Writes `change` on the resource `key` as the caller (an active member;
-/// the crate decides) and answers with the resource after it.
+/// the crate decides) and answers `how`; a recorded answer for the
+/// request's key is replayed first.
 async fn write_resource<K: Kind>(
     state: &AppState,
     caller: &Caller,
+    keyed: Option<&KeyedRequest>,
     key: &str,
     change: Change,
-) -> ApiResult<Value> {
+    how: Answer,
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(state, caller, keyed).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(K::KIND, key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let done = state.store.write(opened, change).await?;
-    json::resource(state, &caller.email, done.resource, done.roster).await
+    write_opened(state, caller, keyed, opened, change, how).await
 }
 
 /// `PATCH /v1/apps/{app}`: `{"app":{"name":...}}` renames (the crate
@@ -213,9 +260,13 @@ async fn write_resource<K: Kind>(
 pub async fn rename<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<ResourceBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     let change = match body.patch(K::KIND)? {
@@ -224,9 +275,8 @@ pub async fn rename<K: Kind>(
             email: parse_email(&email)?,
         },
     };
-    let done = state.store.write(opened, change).await?;
-    let value = json::resource(&state, &caller.email, done.resource, done.roster).await?;
-    Ok(Json(json!({ singular(K::KIND): value })))
+    let how = Answer::Resource(StatusCode::OK);
+    write_opened(&state, &caller, keyed.as_ref(), opened, change, how).await
 }
 
 /// `POST /v1/apps/{app}/rename`: the platform's rename,
@@ -235,9 +285,13 @@ pub async fn rename<K: Kind>(
 pub async fn rename_app(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<RenameBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(ResourceKind::App, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     if body.current_name != opened.resource().name {
@@ -250,9 +304,8 @@ pub async fn rename_app(
     let change = Change::Rename {
         name: body.new_name,
     };
-    let done = state.store.write(opened, change).await?;
-    let value = json::resource(&state, &caller.email, done.resource, done.roster).await?;
-    Ok(Json(json!({ "app": value })))
+    let how = Answer::Resource(StatusCode::OK);
+    write_opened(&state, &caller, keyed.as_ref(), opened, change, how).await
 }
 
 /// The reason of a 422 naming a field (`name: reason`), without the field.
@@ -269,10 +322,11 @@ fn strip_field(e: &ApiError) -> String {
 pub async fn destroy<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
-) -> ApiResult<StatusCode> {
-    write_resource::<K>(&state, &caller, &key, Change::Delete).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Response> {
+    let (keyed, change) = (keyed.as_ref(), Change::Delete);
+    write_resource::<K>(&state, &caller, keyed, &key, change, Answer::NoContent).await
 }
 
 /// `POST /v1/apps/{app}/transfer`: `{"transfer":{"email":...}}`, the owner
@@ -281,19 +335,19 @@ pub async fn destroy<K: Kind>(
 pub async fn request_transfer<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<TransferBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
+    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
+        return Ok(replay);
+    }
     let at = Locator::Key(K::KIND, &key);
     let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     let email = parse_email(&body.transfer.email)?;
     let change = Change::RequestTransfer { email };
-    let done = state.store.write(opened, change).await?;
-    let value = json::resource(&state, &caller.email, done.resource, done.roster).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ singular(K::KIND): value })),
-    ))
+    let how = Answer::Resource(StatusCode::ACCEPTED);
+    write_opened(&state, &caller, keyed.as_ref(), opened, change, how).await
 }
 
 /// `POST /v1/apps/{app}/transfer/accept`: the target accepts; they become
@@ -301,10 +355,12 @@ pub async fn request_transfer<K: Kind>(
 pub async fn accept_transfer<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
-) -> ApiResult<Json<Value>> {
-    let value = write_resource::<K>(&state, &caller, &key, Change::AcceptTransfer).await?;
-    Ok(Json(json!({ singular(K::KIND): value })))
+) -> ApiResult<Response> {
+    let (keyed, change) = (keyed.as_ref(), Change::AcceptTransfer);
+    let how = Answer::Resource(StatusCode::OK);
+    write_resource::<K>(&state, &caller, keyed, &key, change, how).await
 }
 
 /// `DELETE /v1/apps/{app}/transfer`: the owner or the target cancels the
@@ -312,10 +368,11 @@ pub async fn accept_transfer<K: Kind>(
 pub async fn cancel_transfer<K: Kind>(
     State(state): State<AppState>,
     caller: Caller,
+    Idempotency(keyed): Idempotency,
     PathParams(key): PathParams<String>,
-) -> ApiResult<StatusCode> {
-    write_resource::<K>(&state, &caller, &key, Change::CancelTransfer).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Response> {
+    let (keyed, change) = (keyed.as_ref(), Change::CancelTransfer);
+    write_resource::<K>(&state, &caller, keyed, &key, change, Answer::NoContent).await
 }
 
 /// The query of the events route: the service's `after`/`limit`, or the

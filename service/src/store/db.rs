@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         6,
         include_str!("../../migrations/0006_invitations_by_inviter.sql"),
     ),
+    (
+        7,
+        include_str!("../../migrations/0007_idempotency_keys.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations

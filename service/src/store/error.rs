@@ -292,15 +292,18 @@ pub enum AccessError {
     Store(#[from] StoreError),
 }
 
-/// Why a write changed nothing.
+/// Why a write failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
     /// The crate refused the operation; nothing was written.
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The storage failed; nothing was written (the transaction rolled
-    /// back).
+    /// The storage failed. Nothing is half-written (one transaction), but
+    /// this does not say that nothing was written: when the connection
+    /// broke after the append was sent, the database may have committed it
+    /// (a write with an idempotency key can be retried safely:
+    /// [`Store::write_keyed`](super::Store::write_keyed)).
     #[error(transparent)]
     Store(#[from] StoreError),
 }

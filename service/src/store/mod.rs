@@ -13,6 +13,7 @@
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
 //! | [`db`] | the pool, the embedded migrations and the readiness question |
 //! | [`health`] | the database outage in progress, logged once when it starts and once when it ends |
+//! | [`idempotency`] | idempotency keys: the answer of a keyed write, recorded by its append statement, replayed to a retry |
 //! | [`error`] | the errors above |
 //!
 //! Storage: each app's and dedicated database's log is a run of rows
@@ -55,6 +56,7 @@ pub mod command;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 mod rosters;
 mod views;
 mod write;
@@ -72,9 +74,10 @@ use crate::keys::Keys;
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
 pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
+pub use idempotency::{IdempotencyKey, Keyed, Recall, Recorded};
 use rosters::Cached;
 pub use rosters::{Holding, Owned};
-pub use write::{Committed, GrowthLimits};
+pub use write::{Committed, GrowthLimits, KeyedOutcome};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events (in the background, after the write's answer).

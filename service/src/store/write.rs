@@ -6,6 +6,7 @@
 //! [`OPTIMISTIC_ATTEMPTS`] times, then once more under the row lock.
 //! Snapshots are written after the commit, in the background.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tokio_postgres::types::Json;
 
 use super::access::{Opened, Seen};
 use super::command::Change;
+use super::idempotency::{IdempotencyKey, Keyed, Recall, Recorded, recall_on};
 use super::rosters::{RESOURCE_COLUMNS, apply_all, check_head, is_name_taken, resource_row, timed};
 use super::{
     CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Refusal, ResourceRow,
@@ -71,9 +73,39 @@ impl Committed {
     }
 }
 
+/// What a keyed write ([`Store::write_keyed`]) did.
+#[derive(Debug)]
+pub enum KeyedOutcome {
+    /// It appended events and recorded the answer, in one statement: send
+    /// it.
+    Recorded(Committed, Recorded),
+    /// It changed nothing (the state asked for already held); nothing was
+    /// recorded: answer as without a key.
+    Unchanged(Committed),
+    /// The key was recorded before (by this request's first try, possibly
+    /// on another replica): nothing written.
+    Recalled(Recall),
+}
+
+/// What [`Store::write_with`] did.
+enum Wrote {
+    /// Appended events; with the recorded answer for a keyed write.
+    Appended(Committed, Option<Recorded>),
+    /// Nothing to append.
+    Unchanged(Committed),
+    /// A keyed write found its key recorded.
+    Recalled(Recall),
+}
+
+/// The answer builder of a write without a key (never called).
+type NoAnswer = fn(Committed) -> std::future::Ready<Result<Recorded, StoreError>>;
+
 enum CommitError {
     /// Lost the race: decide again.
     Lost,
+    /// The idempotency key was recorded meanwhile by another request:
+    /// nothing written; recall it.
+    KeyTaken,
     /// Anything else.
     Failed(WriteError),
 }
@@ -89,6 +121,8 @@ impl<E: Into<WriteError>> From<E> for CommitError {
 fn append_error(e: tokio_postgres::Error) -> CommitError {
     if is_name_taken(&e) {
         CommitError::Failed(StoreError::Taken("the name is taken".into()).into())
+    } else if e.as_db_error().and_then(|d| d.constraint()) == Some(KEY_CONSTRAINT) {
+        CommitError::KeyTaken
     } else if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
         CommitError::Lost
     } else {
@@ -96,11 +130,17 @@ fn append_error(e: tokio_postgres::Error) -> CommitError {
     }
 }
 
+/// The primary key of `idempotency_keys`.
+const KEY_CONSTRAINT: &str = "idempotency_keys_pkey";
+
 /// The whole append, one statement: the compare-and-set of the head
 /// (version and digest: the events were decided on the log the database
 /// holds, not one it lost) gates every other part (`FROM moved`), so a
 /// lost race or a decision on another log writes nothing and returns no
-/// row; a duplicate `(resource_id, seq)` fails the whole statement.
+/// row; a duplicate `(resource_id, seq)` fails the whole statement. A
+/// keyed write (`$18` not null) also records its key and answer
+/// (`keyed`): a key recorded already fails the whole statement too, so
+/// the events are written if and only if the key is recorded.
 const APPEND_SQL: &str = "
 WITH moved AS (
     UPDATE resources
@@ -126,6 +166,14 @@ WITH moved AS (
 ), removed AS (
     DELETE FROM memberships m USING moved
      WHERE m.resource_id = moved.id AND m.email_norm = ANY($12::text[])
+    RETURNING 1
+), keyed AS (
+    INSERT INTO idempotency_keys
+           (account_id, route, resource, key, fingerprint, status, body,
+            resource_id, seq, expires_at)
+    SELECT $15::text, $16::text, $17::text, $18::text, $19::bytea, $20::smallint, $21::bytea,
+           moved.id, moved.version, now() + make_interval(secs => $22::float8)
+      FROM moved WHERE $18::text IS NOT NULL
     RETURNING 1
 )
 SELECT id, kind, name, version, head, created_at FROM moved";
@@ -162,8 +210,63 @@ impl Store {
     /// [`WriteError::Store`]: the database failed. Nothing is half-written
     /// (one transaction), but when the connection broke after the commit
     /// was sent, the write may have been committed without the service
-    /// knowing: a caller that must know retries with the same request.
+    /// knowing (so a 503 does not mean nothing was written): a caller that
+    /// must know writes with an idempotency key ([`Store::write_keyed`])
+    /// and retries with the same key.
     pub async fn write(&self, opened: Opened, change: Change) -> Result<Committed, WriteError> {
+        match self.write_with::<NoAnswer, _>(opened, change, None).await? {
+            Wrote::Appended(done, _) | Wrote::Unchanged(done) => Ok(done),
+            Wrote::Recalled(_) => {
+                Err(StoreError::corrupt("a write without a key recalled one").into())
+            }
+        }
+    }
+
+    /// [`Store::write`] with an idempotency key: the first write with
+    /// `keyed.key` that appends events records, in its append statement,
+    /// the answer `keyed.answer` builds for the state it commits (built
+    /// before the append, again after a lost race); a later write with
+    /// the same key (a retry, on any replica) writes nothing and gets
+    /// [`KeyedOutcome::Recalled`]. The key is looked up after every load
+    /// of the roster and before every decision, so a retry that finds the
+    /// first try's events also finds its key; two tries at once are
+    /// serialized by the resource's head (the loser reloads, then finds
+    /// the key). A write that changes nothing, or a refusal, records
+    /// nothing.
+    ///
+    /// # Errors
+    /// As [`Store::write`], and whatever `keyed.answer` fails with
+    /// (nothing is written then).
+    pub async fn write_keyed<F, Fut>(
+        &self,
+        opened: Opened,
+        change: Change,
+        keyed: &Keyed<'_, F>,
+    ) -> Result<KeyedOutcome, WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
+        match self.write_with(opened, change, Some(keyed)).await? {
+            Wrote::Appended(done, Some(answer)) => Ok(KeyedOutcome::Recorded(done, answer)),
+            Wrote::Appended(_, None) => {
+                Err(StoreError::corrupt("a keyed write recorded no answer").into())
+            }
+            Wrote::Unchanged(done) => Ok(KeyedOutcome::Unchanged(done)),
+            Wrote::Recalled(recall) => Ok(KeyedOutcome::Recalled(recall)),
+        }
+    }
+
+    async fn write_with<F, Fut>(
+        &self,
+        opened: Opened,
+        change: Change,
+        keyed: Option<&Keyed<'_, F>>,
+    ) -> Result<Wrote, WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
         let Opened {
             mut resource,
             mut roster,
@@ -198,7 +301,14 @@ impl Store {
                 // Starved by faster writers elsewhere: decide under the
                 // row lock, which cannot lose.
                 match self
-                    .write_locked(&resource.id, &actor, &change, invite_id.as_deref(), retries)
+                    .write_locked(
+                        &resource.id,
+                        &actor,
+                        &change,
+                        invite_id.as_deref(),
+                        retries,
+                        keyed,
+                    )
                     .await
                 {
                     Err(WriteError::Store(e))
@@ -215,16 +325,42 @@ impl Store {
                 resource = self.resource_by_id(&resource.id).await?;
                 roster = self.roster(&resource).await?;
             }
+            if let Some(keyed) = keyed {
+                // After the roster's load: a key recorded before it was
+                // read is found here.
+                let client = self.client().await?;
+                if let Some(recall) = recall_on(&client, keyed.key, 0).await? {
+                    return Ok(Wrote::Recalled(recall));
+                }
+            }
             let facts = self.facts(&resource, &actor, invite_id.as_deref());
             let decided = decide(&roster, &change, &facts)?;
             if decided.events.is_empty() {
-                return Ok(Committed::unchanged(resource, roster, decided, retries));
+                let done = Committed::unchanged(resource, roster, decided, retries);
+                return Ok(Wrote::Unchanged(done));
             }
+            let record = match keyed {
+                Some(keyed) => Some(
+                    self.answer(keyed, &resource, &roster, &decided, retries)
+                        .await?,
+                ),
+                None => None,
+            };
             let client = self.client().await?;
-            match self.append(&client, &resource, &roster, &decided).await {
+            let key = keyed.map(|k| (k.key, k.retention));
+            let recording = key.zip(record.as_ref().map(|(_, answer)| answer));
+            match self
+                .append(&client, &resource, &roster, &decided, recording)
+                .await
+            {
                 Ok(row) => {
                     drop(client);
-                    return self.committed(&resource, row, roster, decided, retries);
+                    return self.finish(&resource, row, roster, decided, retries, record);
+                }
+                Err(CommitError::KeyTaken) => {
+                    // Another try with this key committed meanwhile: the
+                    // next round finds it.
+                    retries += 1;
                 }
                 Err(CommitError::Lost) => {
                     retries += 1;
@@ -257,6 +393,81 @@ impl Store {
             stats: &self.stats,
             limits: &self.limits,
         }
+    }
+
+    /// A keyed write's state after `decided` (the roster with the events
+    /// applied, the resource at the head after them) and the answer
+    /// `keyed` builds for it: what the append will commit and record.
+    async fn answer<F, Fut>(
+        &self,
+        keyed: &Keyed<'_, F>,
+        resource: &ResourceRow,
+        roster: &Roster,
+        decided: &Decided,
+        retries: u32,
+    ) -> Result<(Committed, Recorded), WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
+        let mut after = timed(&self.stats, || roster.clone());
+        timed(&self.stats, || apply_all(&mut after, &decided.events))?;
+        let head = after.head();
+        let name = decided
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind() == EventKind::Renamed)
+            .and_then(Event::name)
+            .map_or_else(|| resource.name.clone(), ToString::to_string);
+        let row = ResourceRow {
+            name,
+            version: i64::try_from(head.seq).map_err(StoreError::corrupt)?,
+            head: head.digest,
+            ..resource.clone()
+        };
+        let done = Committed {
+            resource: row,
+            roster: Arc::new(after),
+            events: decided.events.clone(),
+            member_id: decided.member_id.clone(),
+            secret: decided.secret.clone(),
+            retries,
+        };
+        let answer = (keyed.answer)(done.clone()).await?;
+        Ok((done, answer))
+    }
+
+    /// After the append: the committed write, from the state computed
+    /// before it for a keyed write (checked against the row the append
+    /// returned), else by [`Store::committed`].
+    fn finish(
+        &self,
+        before: &ResourceRow,
+        row: ResourceRow,
+        roster: Arc<Roster>,
+        decided: Decided,
+        retries: u32,
+        record: Option<(Committed, Recorded)>,
+    ) -> Result<Wrote, WriteError> {
+        let Some((mut done, answer)) = record else {
+            let done = self.committed(before, row, roster, decided, retries)?;
+            return Ok(Wrote::Appended(done, None));
+        };
+        self.cache_drop(&before.id, before.version, before.head);
+        check_head(&row, &done.roster)?;
+        if row.name != done.resource.name {
+            return Err(
+                StoreError::corrupt("a keyed write's name differs from the stored one").into(),
+            );
+        }
+        self.cache_put(&row, &done.roster);
+        // As [`Store::committed`]: a snapshot when due, in the background.
+        if row.version / SNAPSHOT_EVERY > before.version / SNAPSHOT_EVERY {
+            self.snapshot_later(&row.id, &done.roster);
+        }
+        done.resource = row;
+        Ok(Wrote::Appended(done, Some(answer)))
     }
 
     /// After the append: applies the decided events to the roster they
@@ -296,14 +507,19 @@ impl Store {
     /// resource's row (`FOR UPDATE`), read the roster at its version,
     /// decide and append. Optimistic writers elsewhere wait for the lock
     /// and then find the version moved, so this attempt cannot lose.
-    async fn write_locked(
+    async fn write_locked<F, Fut>(
         &self,
         resource_id: &str,
         actor: &Email,
         change: &Change,
         invite_id: Option<&str>,
         retries: u32,
-    ) -> Result<Committed, WriteError> {
+        keyed: Option<&Keyed<'_, F>>,
+    ) -> Result<Wrote, WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let sql = format!(
@@ -316,13 +532,49 @@ impl Store {
             .ok_or(StoreError::NotFound("resource"))?;
         let resource = resource_row(&row)?;
         let roster = self.roster(&resource).await?;
+        if let Some(keyed) = keyed {
+            if let Some(recall) = recall_on(&tx, keyed.key, 0).await? {
+                return Ok(Wrote::Recalled(recall));
+            }
+        }
         let decided = decide(&roster, change, &self.facts(&resource, actor, invite_id))?;
         if decided.events.is_empty() {
-            return Ok(Committed::unchanged(resource, roster, decided, retries));
+            let done = Committed::unchanged(resource, roster, decided, retries);
+            return Ok(Wrote::Unchanged(done));
         }
-        let row = match self.append(&tx, &resource, &roster, &decided).await {
+        let record = match keyed {
+            Some(keyed) => Some(
+                self.answer(keyed, &resource, &roster, &decided, retries)
+                    .await?,
+            ),
+            None => None,
+        };
+        let key = keyed.map(|k| (k.key, k.retention));
+        let recording = key.zip(record.as_ref().map(|(_, answer)| answer));
+        let row = match self
+            .append(&tx, &resource, &roster, &decided, recording)
+            .await
+        {
             Ok(row) => row,
             Err(CommitError::Failed(e)) => return Err(e),
+            Err(CommitError::KeyTaken) => {
+                // Another try with this key committed meanwhile (on
+                // another resource than this locked one: the path's name
+                // now names another): its answer.
+                drop(tx);
+                let found = match keyed {
+                    Some(keyed) => recall_on(&client, keyed.key, 0).await?,
+                    None => None,
+                };
+                return match found {
+                    Some(recall) => Ok(Wrote::Recalled(recall)),
+                    None => Err(StoreError::Taken(
+                        "another request with this Idempotency-Key was written meanwhile; retry"
+                            .into(),
+                    )
+                    .into()),
+                };
+            }
             Err(CommitError::Lost) => {
                 return Err(StoreError::corrupt(
                     "a write under the row lock found the version moved",
@@ -332,7 +584,7 @@ impl Store {
         };
         tx.commit().await?;
         drop(client);
-        self.committed(&resource, row, roster, decided, retries)
+        self.finish(&resource, row, roster, decided, retries, record)
     }
 
     /// In one statement (its own transaction, or part of `client`'s):
@@ -350,6 +602,7 @@ impl Store {
         resource: &ResourceRow,
         before: &Roster,
         decided: &Decided,
+        recording: Option<((&IdempotencyKey, Duration), &Recorded)>,
     ) -> Result<ResourceRow, CommitError> {
         let events = &decided.events;
         let count = i64::try_from(events.len()).map_err(StoreError::corrupt)?;
@@ -369,6 +622,13 @@ impl Store {
         let seqs: Vec<i64> = (from + 1..=to).collect();
         let logged: Vec<Json<&Event>> = events.iter().map(Json).collect();
         let index = IndexRows::of(before, events);
+        let key = recording.map(|((key, _), _)| key);
+        let answer = recording.map(|(_, answer)| answer);
+        let status = answer
+            .map(|a| i16::try_from(a.status))
+            .transpose()
+            .map_err(StoreError::corrupt)?;
+        let retention = recording.map(|((_, retention), _)| retention.as_secs_f64());
         let statement = client.prepare_cached(APPEND_SQL).await?;
         let row = client
             .query_opt(
@@ -388,6 +648,14 @@ impl Store {
                     &index.removed,
                     &from_head.as_bytes().as_slice(),
                     &to_head.as_bytes().as_slice(),
+                    &key.map(|k| k.account_id.as_str()),
+                    &key.map(|k| k.route.as_str()),
+                    &key.map(|k| k.resource.as_str()),
+                    &key.map(|k| k.key.as_str()),
+                    &key.map(|k| k.fingerprint.as_slice()),
+                    &status,
+                    &answer.map(|a| a.body.as_slice()),
+                    &retention,
                 ],
             )
             .await
