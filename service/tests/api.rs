@@ -445,6 +445,130 @@ async fn apps_create_list_show_rename_delete() {
 // The whole lifecycle.
 // ---------------------------------------------------------------------------
 
+/// The listing is kept per version and per view: the same bytes while
+/// nothing changes, the links only in the view of those who may invite
+/// (whoever reads first), and every write (a role change, a rename, an
+/// acceptance) shows in the next read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_listing_follows_the_version_and_the_viewer() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let ada = user(&svc, "ada@example.com", Some("ada")).await;
+    let lin = user(&svc, "lin@example.com", Some("lin")).await;
+    create_app(&api, &olivia, "kept").await;
+    let base = "/v1/apps/kept";
+    let c_ada = invite(&api, &olivia, base, "ada@example.com", Some(false)).await;
+    let c_lin = invite(&api, &olivia, base, "lin@example.com", Some(true)).await;
+    accept(&api, &svc, &lin, &c_lin).await;
+    let raw = |who: &User| {
+        let who = who.clone();
+        let api = Api { addr: svc.addr };
+        async move {
+            let r = api
+                .call(&who, "GET", &format!("{base}/collaborators"), None)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.body
+        }
+    };
+    // The limited collaborator reads first: no link, and the owner's
+    // view at the same version still has ada's.
+    let lin_first = raw(&lin).await;
+    let olivia_first = raw(&olivia).await;
+    assert_ne!(lin_first, olivia_first);
+    let links = |body: &[u8]| {
+        let v: Value = serde_json::from_slice(body).unwrap();
+        v["collaborators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["invitation_link"].is_string())
+            .count()
+    };
+    assert_eq!(links(&lin_first), 0);
+    assert_eq!(links(&olivia_first), 1);
+    // Both views are kept at this version, as answered.
+    let resource = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, "kept")
+        .await
+        .unwrap();
+    let kept = |view| svc.state.store.view(&resource, view);
+    assert_eq!(kept("collaborators").as_deref(), Some(&lin_first[..]));
+    assert_eq!(
+        kept("collaborators+links").as_deref(),
+        Some(&olivia_first[..])
+    );
+    assert_eq!(raw(&olivia).await, olivia_first);
+    assert_eq!(raw(&lin).await, lin_first);
+
+    // A role change, an acceptance and a rename each show at once.
+    let lin_id = c_lin["id"].as_str().unwrap();
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let list = collaborators(&api, &lin, base).await;
+    let lin_row = list.iter().find(|c| c["id"] == lin_id).unwrap();
+    assert_eq!(lin_row["is_limited"], false);
+    assert_eq!(lin_row["user_id"], lin.id.as_str());
+    // Now a collaborator, lin may invite: the links are in lin's view.
+    assert_eq!(links(&raw(&lin).await), 1);
+    accept(&api, &svc, &ada, &c_ada).await;
+    let list = collaborators(&api, &olivia, base).await;
+    let ada_row = list
+        .iter()
+        .find(|c| c["email"] == "ada@example.com")
+        .unwrap();
+    assert_eq!(ada_row["status"], "accepted");
+    assert_eq!(ada_row["user_id"], ada.id.as_str());
+    assert!(list.iter().all(|c| c["invitation_link"].is_null()));
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            base,
+            Some(json!({"app": {"name": "kept-2"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let list = collaborators(&api, &olivia, "/v1/apps/kept-2").await;
+    assert!(list.iter().all(|c| c["app_name"] == "kept-2"));
+
+    // The read checks the bearer's token in its one statement: revoked,
+    // it is a 401 at once, the listing kept or not, for a resource that
+    // does not exist and for a malformed path too.
+    let r = api
+        .call(&lin, "GET", "/v1/apps/kept-2/collaborators", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    for path in [
+        "/v1/apps/kept-2/collaborators",
+        "/v1/apps/nothing/collaborators",
+        "/v1/apps/a%00b/collaborators",
+    ] {
+        let r = api.call(&lin, "GET", path, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
+    let r = api
+        .call(&olivia, "GET", "/v1/apps/a%00b/collaborators", None)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", "/v1/apps/nothing/collaborators", None)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     let svc = service().await;
@@ -1545,6 +1669,87 @@ async fn log_is_the_crates_events_and_reads_resume_snapshots() {
         .get(&collab_authz::Email::parse("nameless@example.com").unwrap())
         .unwrap();
     assert!(member.username().is_none());
+}
+
+/// Snapshots are written after the answer, off the write's path: the one
+/// at seq 64 appears once the write that reached it answered (waited for,
+/// bounded). One never written (deleted here, as if the process had
+/// stopped first) is not lost state: a cold read resumes the earlier one,
+/// applies more events, gets the same roster, and writes a new snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_are_written_after_the_answer_and_never_lost() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let app_id = create_app(&api, &olivia, "snaps").await;
+    let base = "/v1/apps/snaps";
+    // Event 1 is the creation; 32 invitations and their revocations make
+    // events 2 to 65.
+    for i in 0..32 {
+        let c = invite(&api, &olivia, base, &format!("x{i}@example.com"), None).await;
+        let id = c["id"].as_str().unwrap();
+        let r = api
+            .call(
+                &olivia,
+                "DELETE",
+                &format!("{base}/collaborators/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text());
+    }
+    let client = svc.state.pool.get().await.unwrap();
+    let count = |seq: i64| {
+        let client = &client;
+        let app_id = app_id.clone();
+        async move {
+            let sql = "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1 AND seq = $2";
+            let n: i64 = client
+                .query_one(sql, &[&app_id, &seq])
+                .await
+                .unwrap()
+                .get(0);
+            n
+        }
+    };
+    let mut waited = 0;
+    while count(64).await == 0 {
+        assert!(waited < 100, "no snapshot at 64 after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(count(65).await, 0, "a snapshot off its period");
+
+    // Lose it: a cold read resumes the creation's snapshot and 64 events.
+    client
+        .execute(
+            "DELETE FROM roster_snapshots WHERE resource_id = $1 AND seq = 64",
+            &[&app_id],
+        )
+        .await
+        .unwrap();
+    let resource = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, &app_id)
+        .await
+        .unwrap();
+    assert_eq!(resource.version, 65);
+    let cold =
+        collab_authz_service::store::Store::new(svc.state.pool.clone(), (*svc.state.keys).clone());
+    cold.set_cache_enabled(false);
+    let resumed = cold.roster(&resource).await.unwrap();
+    let served = svc.state.store.roster(&resource).await.unwrap();
+    assert_eq!(resumed.as_ref(), served.as_ref());
+    let mut waited = 0;
+    while count(65).await == 0 {
+        assert!(waited < 100, "the cold read wrote no snapshot in 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let replayed = svc.state.store.replay(&resource).await.unwrap();
+    let again = cold.roster(&resource).await.unwrap();
+    assert_eq!(again.as_ref(), &replayed);
 }
 
 /// The access step's values are for one use: a resource opened through an

@@ -463,15 +463,25 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
 
     // Snapshots were written along the way (only the creation one and the
     // two latest are kept) and a cold read from one matches the replay.
-    let snapshots: i64 = client
-        .query_one(
-            "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1",
-            &[&app_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(snapshots, 3, "{snapshots} snapshots");
+    // (Written after each answer, in the background: waited for, at
+    // most 10 s.)
+    let mut waited = 0;
+    loop {
+        let snapshots: i64 = client
+            .query_one(
+                "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1",
+                &[&app_id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if snapshots == 3 {
+            break;
+        }
+        assert!(waited < 100, "{snapshots} snapshots after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
     let cold = collab_authz_service::store::Store::new(state.pool.clone(), (*state.keys).clone());
     let from_snapshot = cold.roster(&resource).await.unwrap();
     assert_eq!(from_snapshot.as_ref(), &replayed);

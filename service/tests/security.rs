@@ -1425,21 +1425,30 @@ async fn only_the_snapshots_a_read_can_use_are_kept() {
         assert_eq!(r.status, 200, "{i}: {}", r.text());
     }
     let client = svc.state.pool.get().await.unwrap();
-    let seqs: Vec<i64> = client
-        .query(
-            "SELECT seq FROM roster_snapshots WHERE resource_id = $1 ORDER BY seq",
-            &[&id],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(
-        seqs,
-        vec![1, 192, 256],
-        "the creation one and the two latest"
-    );
+    // Snapshots are written after the answer, in the background: waited
+    // for, at most 10 s.
+    let mut waited = 0;
+    loop {
+        let seqs: Vec<i64> = client
+            .query(
+                "SELECT seq FROM roster_snapshots WHERE resource_id = $1 ORDER BY seq",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if seqs == [1, 192, 256] {
+            break;
+        }
+        assert!(
+            waited < 100,
+            "{seqs:?}: not the creation one and the two latest after 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
     // Reads without the cache resume the latest and give the same roster.
     svc.state.store.set_cache_enabled(false);
     let r = api.call(&olivia, "GET", "/v1/apps/shop-a", None).await;

@@ -102,6 +102,66 @@ impl Index {
         self.by_id.insert(id, Some(slot));
     }
 
+    /// The index of `members`, in this order (the listing order), beside
+    /// the owner's `owner_id` and `owner_email`, when every email and
+    /// every id is unique (the owner's included); otherwise the members,
+    /// untouched, for the caller to find which one repeats.
+    ///
+    /// Built in bulk: the keys are sorted once, a repeat is an equal
+    /// neighbour (one linear pass), and each `BTreeMap` is built from its
+    /// sorted keys, without a search per member.
+    pub(crate) fn build(
+        owner_id: &MemberId,
+        owner_email: &Email,
+        members: Vec<Member>,
+    ) -> Result<Self, Vec<Member>> {
+        let mut emails: Vec<(Email, usize)> = members
+            .iter()
+            .enumerate()
+            .map(|(slot, m)| (m.email().clone(), slot))
+            .collect();
+        emails.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut ids: Vec<(MemberId, Option<usize>)> = core::iter::once((owner_id.clone(), None))
+            .chain(
+                members
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, m)| (m.id().clone(), Some(slot))),
+            )
+            .collect();
+        ids.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let owner_listed = emails
+            .binary_search_by(|(email, _)| email.cmp(owner_email))
+            .is_ok();
+        if owner_listed || !strictly_ascending(&emails) || !strictly_ascending(&ids) {
+            return Err(members);
+        }
+        let count = members.len();
+        let slab = members
+            .into_iter()
+            .enumerate()
+            .map(|(slot, m)| Some((slot as u64, m)))
+            .collect();
+        // Sorted and unique: each map is built in one linear pass.
+        Ok(Self {
+            slab,
+            free: Vec::new(),
+            order: (0..count).map(|slot| (slot as u64, slot)).collect(),
+            next_join: count as u64,
+            by_email: emails.into_iter().collect(),
+            by_id: ids.into_iter().collect(),
+        })
+    }
+
+    /// Every member id (the owner's too) in ascending order, with its
+    /// member: `None` for the owner's id.
+    #[cfg(feature = "serde")]
+    pub(crate) fn ids(&self) -> impl Iterator<Item = (&MemberId, Option<Option<&Member>>)> {
+        self.by_id
+            .iter()
+            .map(|(id, slot)| (id, slot.map(|slot| self.slot(slot))))
+    }
+
     /// Removes the member with `email`, if any, with its id.
     pub(crate) fn remove(&mut self, email: &Email) -> Option<Member> {
         let slot = self.by_email.remove(email)?;
@@ -128,6 +188,12 @@ impl Index {
     fn slot(&self, slot: usize) -> Option<&Member> {
         self.slab.get(slot).and_then(Option::as_ref).map(|(_, m)| m)
     }
+}
+
+/// Whether the keys of `pairs` (sorted by key) are strictly ascending:
+/// no key repeats.
+fn strictly_ascending<K: Ord, V>(pairs: &[(K, V)]) -> bool {
+    pairs.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0))
 }
 
 impl PartialEq for Index {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use collab_authz::api::{InviteBody, UpdateBody};
 use collab_authz::membership::{MemberId, MemberStatus, Username};
 use collab_authz::{Action, Email};
@@ -15,12 +16,13 @@ use serde_json::{Value, json};
 use super::idempotent::{self, Idempotency, json_answer, no_content};
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Bearer, Caller};
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
 use crate::shared::{PathParams, check_invitation_rate, invitation_link_with};
 use crate::store::access::allows;
+use crate::store::accounts::TokenKind;
 use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
 
 /// `{"collaborators": [...]}`.
@@ -29,20 +31,62 @@ struct CollaboratorList {
     collaborators: Vec<CollaboratorOut>,
 }
 
+/// The two answers of the listing at one version: with the invitation
+/// links (for a viewer who may invite) and without.
+const WITH_LINKS: &str = "collaborators+links";
+const WITHOUT_LINKS: &str = "collaborators";
+
 /// `GET /v1/apps/{app}/collaborators`: `{"collaborators":[...]}`, the
 /// owner left out as the API does; invitation links shown to those who
 /// may invite.
+///
+/// The answer depends only on the roster's version and on whether the
+/// viewer may invite, so it is serialized once per version and view and
+/// kept ([`Store::view`](crate::store::Store::view)); a read at the same
+/// version answers the kept bytes.
+///
+/// One database round trip when the roster is cached: the bearer's token
+/// row and the resource's version in one statement
+/// ([`Store::open_as`](crate::store::Store::open_as)); a revoked token is
+/// refused there, as everywhere (401 before anything else, a malformed
+/// path included).
 pub async fn list<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
+    bearer: Bearer,
+    path: Result<PathParams<String>, ApiError>,
 ) -> ApiResult<Response> {
-    let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    let link = match opened.allows(Action::InviteCollaborator) {
-        true => Link::Derived(&state),
-        false => Link::Hidden,
+    let key = match path {
+        Ok(PathParams(key)) => key,
+        Err(malformed) => {
+            // The credential first, as the `Caller` extractor would.
+            let checked =
+                state
+                    .store
+                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
+            checked.await?.ok_or_else(ApiError::unauthorized)?;
+            return Err(malformed);
+        }
     };
+    let opened = state
+        .store
+        .open_as(
+            K::KIND,
+            &key,
+            &bearer.token_id,
+            &bearer.user_id,
+            Seen::Active,
+        )
+        .await?;
+    let Some((_, opened)) = opened else {
+        return Err(ApiError::unauthorized());
+    };
+    let (link, view) = match opened.allows(Action::InviteCollaborator) {
+        true => (Link::Derived(&state), WITH_LINKS),
+        false => (Link::Hidden, WITHOUT_LINKS),
+    };
+    if let Some(body) = state.store.view(opened.resource(), view) {
+        return Ok(json_bytes(body));
+    }
     let roster = opened.roster();
     let ids = state.store.user_ids(&account_emails(roster)).await?;
     let collaborators: Vec<CollaboratorOut> = roster
@@ -52,7 +96,22 @@ pub async fn list<K: Kind>(
     // Serialized straight from the borrowed rows, without a `Value` tree.
     let body =
         serde_json::to_vec(&CollaboratorList { collaborators }).map_err(ApiError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let body = Bytes::from(body);
+    // Kept only when every active member's account was found: a missing
+    // one (shown with a null id) is asked again next time.
+    let complete = roster
+        .members()
+        .filter(|m| m.status() != MemberStatus::Pending)
+        .all(|m| ids.contains_key(m.email().normalized()));
+    if complete {
+        state.store.keep_view(opened.resource(), view, body.clone());
+    }
+    Ok(json_bytes(body))
+}
+
+/// A 200 with a JSON `body`.
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `{"collaborator": {...}}`: membership `member_id` after the write

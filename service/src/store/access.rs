@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use collab_authz::{Action, Context, Decision, Email, ResourceKind, Roster};
 
+use super::accounts::{TokenKind, User};
 use super::{AccessError, ResourceRow, Store, StoreError};
 use crate::kind::singular;
 
@@ -118,6 +119,47 @@ impl Store {
             Err(StoreError::NotFound(what)) => return Err(AccessError::Hidden(what)),
             other => other?,
         };
+        self.open_row(resource, caller, seen).await
+    }
+
+    /// [`open`](Self::open) for the holder of API token `token_id` of
+    /// account `user_id` (a verified API bearer token's claims), the resource of `kind`
+    /// named by `key`: the credential check and the resource's row in one
+    /// statement ([`Store::token_account_and_resource`]), so that a read
+    /// with the roster cached makes one round trip. `Ok(None)`: the
+    /// credential is refused (revoked, or its account gone), whatever the
+    /// resource.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub async fn open_as(
+        &self,
+        kind: ResourceKind,
+        key: &str,
+        token_id: &str,
+        user_id: &str,
+        seen: Seen,
+    ) -> Result<Option<(User, Opened)>, AccessError> {
+        let found = self
+            .token_account_and_resource(token_id, user_id, TokenKind::Api, kind, key)
+            .await?;
+        let Some((user, resource)) = found else {
+            return Ok(None);
+        };
+        let resource = resource.ok_or(AccessError::Hidden(singular(kind)))?;
+        let caller = Email::parse(&user.email).map_err(StoreError::corrupt)?;
+        let opened = self.open_row(resource, &caller, seen).await?;
+        Ok(Some((user, opened)))
+    }
+
+    /// The rest of [`open`](Self::open) once the resource's row is read:
+    /// its roster, and whether `caller` may see it as `seen` says.
+    async fn open_row(
+        &self,
+        resource: ResourceRow,
+        caller: &Email,
+        seen: Seen,
+    ) -> Result<Opened, AccessError> {
         // The request's span (telemetry) names the resource from here on.
         tracing::Span::current().record("resource_id", resource.id.as_str());
         let roster = self.roster(&resource).await?;

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use collab_authz::Email;
 use collab_authz::org::directory::TwoFactor;
+use collab_authz::{Email, ResourceKind};
 
-use super::{Store, StoreError};
+use super::rosters::resource_row;
+use super::{ResourceRow, Store, StoreError};
 
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,6 +370,63 @@ impl Store {
             )
             .await?;
         Ok(())
+    }
+
+    /// [`Store::token_account`] and, in the same statement, the live
+    /// resource of `kind` whose id or name is `key`: the credential check
+    /// and the resource's version that a read needs, in one round trip.
+    /// The token's conditions are those of [`Store::token_account`]
+    /// (keep the two statements' `WHERE` the same: kind, revocation,
+    /// expiry, the parent's revocation), so a revoked token is refused
+    /// here at once, on every replica. `None`: the credential is
+    /// refused; `Some((user, None))`: no such resource.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn token_account_and_resource(
+        &self,
+        token_id: &str,
+        user_id: &str,
+        token_kind: TokenKind,
+        kind: ResourceKind,
+        key: &str,
+    ) -> Result<Option<(User, Option<ResourceRow>)>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &client
+                    .prepare_cached(
+                        "SELECT u.id AS user_id, u.email AS user_email,
+                        u.username AS user_username, u.two_factor AS user_two_factor,
+                        r.id, r.kind, r.name, r.version, r.head,
+                        extract(epoch FROM r.created_at)::bigint AS created_at
+                   FROM api_tokens t JOIN users u ON u.id = t.user_id
+                   LEFT JOIN api_tokens p ON p.id = t.parent_id
+                   LEFT JOIN resources r
+                     ON r.kind = $4 AND (r.id = $5 OR r.name = $5) AND r.deleted_at IS NULL
+                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL
+                    AND t.kind = $3
+                    AND (t.expires_at IS NULL OR t.expires_at > now())
+                    AND (t.parent_id IS NULL OR p.revoked_at IS NULL)",
+                    )
+                    .await?,
+                &[&token_id, &user_id, &token_kind.as_str(), &kind.id(), &key],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = User {
+            id: row.try_get("user_id")?,
+            email: row.try_get("user_email")?,
+            username: row.try_get("user_username")?,
+            two_factor: two_factor(row.try_get("user_two_factor")?),
+        };
+        let resource = match row.try_get::<_, Option<String>>("id")? {
+            Some(_) => Some(resource_row(&row)?),
+            None => None,
+        };
+        Ok(Some((user, resource)))
     }
 
     /// The account of user `user_id` if token `token_id` is theirs, of

@@ -9,6 +9,7 @@
 //! | `write` | the one write path: turn a [`Change`] into the crate's command, decide it against the roster at `v` (the only call of the crate's membership operations), compare-and-set the version, append (optimistic, then under the row lock) |
 //! | [`command`] | what a route asks to write ([`Change`]): data only |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
+//! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
 //! | [`db`] | the pool, the embedded migrations and the readiness question |
 //! | [`health`] | the database outage in progress, logged once when it starts and once when it ends |
@@ -43,9 +44,10 @@
 //! lost writes this process saw: a crash with asynchronous commit, a
 //! failover to an asynchronous standby, a restore), and otherwise
 //! [resumes](collab_authz::Roster::resume) the latest snapshot (one at creation, then
-//! one every [`SNAPSHOT_EVERY`] events; storing one deletes those no read
-//! can use any more: a resource keeps its creation snapshot and its two
-//! latest).
+//! one every [`SNAPSHOT_EVERY`] events, written in the background after the
+//! write that reached it, or by a cold read that found the latest one a
+//! whole period behind; storing one deletes those no read can use any
+//! more: a resource keeps its creation snapshot and its two latest).
 
 pub mod access;
 pub mod accounts;
@@ -56,6 +58,7 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 mod rosters;
+mod views;
 mod write;
 
 use std::collections::HashMap;
@@ -77,7 +80,7 @@ pub use rosters::{Holding, Owned};
 pub use write::{Committed, GrowthLimits, KeyedOutcome};
 
 /// A snapshot of the roster is stored at creation and then every this
-/// many log events.
+/// many log events (in the background, after the write's answer).
 pub const SNAPSHOT_EVERY: i64 = 64;
 
 /// How many optimistic attempts a write makes; after as many lost races
@@ -142,6 +145,7 @@ pub struct Store {
     cache: Mutex<HashMap<String, Cached>>,
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
+    views: views::Views,
     limits: write::GrowthLimits,
     /// Use counters.
     pub stats: Stats,
@@ -160,6 +164,7 @@ impl Store {
             cache: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
+            views: views::Views::default(),
             limits: write::GrowthLimits::NONE,
             stats: Stats::default(),
             health: health::Health::default(),

@@ -14,7 +14,7 @@ use tokio_postgres::types::Json;
 
 use super::accounts::User;
 use super::error::LIVE_NAME;
-use super::{CACHE_CAPACITY, ResourceRow, Stats, Store, StoreError, WriteError};
+use super::{CACHE_CAPACITY, ResourceRow, SNAPSHOT_EVERY, Stats, Store, StoreError, WriteError};
 use crate::ids::new_id;
 use crate::kind::{id_prefix, singular};
 use crate::time::now_unix;
@@ -229,6 +229,13 @@ impl Store {
                 let roster = Arc::make_mut(&mut base);
                 timed(&self.stats, || apply_all(roster, &events))?;
                 check_head(resource, roster)?;
+                // The latest snapshot was a whole period behind (one was
+                // never written: the process stopped first, or the
+                // database refused): this reader writes one, in the
+                // background.
+                if resource.version - base_version >= SNAPSHOT_EVERY {
+                    self.snapshot_later(&resource.id, &base);
+                }
                 base
             }
         };
@@ -260,6 +267,55 @@ impl Store {
         }
         self.stats.cache_divergences.fetch_add(1, Ordering::Relaxed);
         self.cache_drop(&resource.id, cached.version, cached.head);
+    }
+
+    /// Writes the snapshot of `roster` (at its version) as resource
+    /// `id`'s, in a task of its own on its own connection, and deletes
+    /// those no read can use any more (the creation one, the latest
+    /// before it and itself stay): after the answer, never in a write's
+    /// statement, taking no lock a write waits for. A snapshot never written (the process stops first, the
+    /// database refuses: logged) is not lost state: the next read that
+    /// misses the cache resumes an earlier one and applies more events,
+    /// and writes this one ([`Store::roster`]).
+    pub(super) fn snapshot_later(&self, id: &str, roster: &Arc<Roster>) {
+        if roster.is_deleted() {
+            return;
+        }
+        let Ok(version) = i64::try_from(roster.version()) else {
+            return;
+        };
+        let pool = self.pool.clone();
+        let id = id.to_string();
+        let roster = Arc::clone(roster);
+        tokio::spawn(async move {
+            let written = async {
+                let client = pool.get().await.map_err(StoreError::from)?;
+                // Stored, then only the ones a read can still use kept:
+                // the creation one (seq 1), the latest before this one
+                // (for a reader at a version before it) and this one and
+                // any later.
+                let statement = client
+                    .prepare_cached(
+                        "WITH stored AS (
+                             INSERT INTO roster_snapshots (resource_id, seq, roster)
+                             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+                             RETURNING 1
+                         )
+                         DELETE FROM roster_snapshots s
+                          WHERE s.resource_id = $1 AND s.seq > 1
+                            AND s.seq < (SELECT max(p.seq) FROM roster_snapshots p
+                                          WHERE p.resource_id = $1 AND p.seq < $2)",
+                    )
+                    .await?;
+                client
+                    .execute(&statement, &[&id, &version, &Json(roster.as_ref())])
+                    .await?;
+                Ok::<_, StoreError>(())
+            };
+            if let Err(e) = written.await {
+                tracing::warn!(resource_id = %id, version, error = %e, "snapshot not written");
+            }
+        });
     }
 
     /// The latest snapshot of `resource` at or before its version.
@@ -499,6 +555,7 @@ impl Store {
             if let Ok(mut cache) = self.cache.lock() {
                 cache.clear();
             }
+            self.clear_views();
         }
     }
 

@@ -4,6 +4,7 @@
 //! statement compare-and-set the version from `v` and append the events;
 //! a writer that lost the race decides again, at most
 //! [`OPTIMISTIC_ATTEMPTS`] times, then once more under the row lock.
+//! Snapshots are written after the commit, in the background.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -137,7 +138,7 @@ const KEY_CONSTRAINT: &str = "idempotency_keys_pkey";
 /// holds, not one it lost) gates every other part (`FROM moved`), so a
 /// lost race or a decision on another log writes nothing and returns no
 /// row; a duplicate `(resource_id, seq)` fails the whole statement. A
-/// keyed write (`$19` not null) also records its key and answer
+/// keyed write (`$18` not null) also records its key and answer
 /// (`keyed`): a key recorded already fails the whole statement too, so
 /// the events are written if and only if the key is recorded.
 const APPEND_SQL: &str = "
@@ -145,8 +146,8 @@ WITH moved AS (
     UPDATE resources
        SET version = $3, name = coalesce($4, name),
            deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END,
-           head = $15
-     WHERE id = $1 AND version = $2 AND head = $14 AND deleted_at IS NULL
+           head = $14
+     WHERE id = $1 AND version = $2 AND head = $13 AND deleted_at IS NULL
  RETURNING id, kind, name, version, head, extract(epoch FROM created_at)::bigint AS created_at
 ), logged AS (
     INSERT INTO resource_log (resource_id, seq, entry)
@@ -166,28 +167,13 @@ WITH moved AS (
     DELETE FROM memberships m USING moved
      WHERE m.resource_id = moved.id AND m.email_norm = ANY($12::text[])
     RETURNING 1
-), snapshot AS (
-    INSERT INTO roster_snapshots (resource_id, seq, roster)
-    SELECT moved.id, moved.version, $13::jsonb FROM moved WHERE $13::jsonb IS NOT NULL
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-), pruned AS (
-    -- With a new snapshot, only the ones a read can still use stay: the
-    -- new one, the latest before it (for a reader that read the version
-    -- just before this write; this statement's snapshot does not see the
-    -- insert above) and the creation one (seq 1, one member: a reader
-    -- further behind resumes it and replays the log).
-    DELETE FROM roster_snapshots s USING moved
-     WHERE $13::jsonb IS NOT NULL AND s.resource_id = moved.id AND s.seq > 1
-       AND s.seq < (SELECT max(p.seq) FROM roster_snapshots p WHERE p.resource_id = moved.id)
-    RETURNING 1
 ), keyed AS (
     INSERT INTO idempotency_keys
            (account_id, route, resource, key, fingerprint, status, body,
             resource_id, seq, expires_at)
-    SELECT $16::text, $17::text, $18::text, $19::text, $20::bytea, $21::smallint, $22::bytea,
-           moved.id, moved.version, now() + make_interval(secs => $23::float8)
-      FROM moved WHERE $19::text IS NOT NULL
+    SELECT $15::text, $16::text, $17::text, $18::text, $19::bytea, $20::smallint, $21::bytea,
+           moved.id, moved.version, now() + make_interval(secs => $22::float8)
+      FROM moved WHERE $18::text IS NOT NULL
     RETURNING 1
 )
 SELECT id, kind, name, version, head, created_at FROM moved";
@@ -476,13 +462,19 @@ impl Store {
             );
         }
         self.cache_put(&row, &done.roster);
+        // As [`Store::committed`]: a snapshot when due, in the background.
+        if row.version / SNAPSHOT_EVERY > before.version / SNAPSHOT_EVERY {
+            self.snapshot_later(&row.id, &done.roster);
+        }
         done.resource = row;
         Ok(Wrote::Appended(done, Some(answer)))
     }
 
     /// After the append: applies the decided events to the roster they
     /// were decided on (in place when no reader holds it; the cache gives
-    /// its reference up first) and caches the result.
+    /// its reference up first), caches the result, and when the write
+    /// crossed a multiple of [`SNAPSHOT_EVERY`], has its snapshot written
+    /// in the background ([`Store::snapshot_later`]).
     fn committed(
         &self,
         before: &ResourceRow,
@@ -496,6 +488,11 @@ impl Store {
         timed(&self.stats, || apply_all(next, &decided.events))?;
         check_head(&row, next)?;
         self.cache_put(&row, &roster);
+        // Every [`SNAPSHOT_EVERY`] events a snapshot, written in the
+        // background: never on the write's path, never in its statement.
+        if row.version / SNAPSHOT_EVERY > before.version / SNAPSHOT_EVERY {
+            self.snapshot_later(&row.id, &roster);
+        }
         Ok(Committed {
             resource: row,
             roster,
@@ -593,12 +590,12 @@ impl Store {
     /// In one statement (its own transaction, or part of `client`'s):
     /// moves the head (version and digest) from the one the events were
     /// decided on to the one after them (or reports the race lost: the
-    /// database holds another head), appends them, updates the membership
-    /// index and writes a snapshot when one is due. One round trip.
+    /// database holds another head), appends them and updates the
+    /// membership index. One round trip. No snapshot: [`Store::committed`]
+    /// has it written after the answer.
     ///
     /// `before` is the roster the events were decided on: the index rows
-    /// come from the events and it; a snapshot (every [`SNAPSHOT_EVERY`]
-    /// events) is a copy of it with the events applied.
+    /// come from the events and it.
     async fn append<C: deadpool_postgres::GenericClient>(
         &self,
         client: &C,
@@ -625,14 +622,6 @@ impl Store {
         let seqs: Vec<i64> = (from + 1..=to).collect();
         let logged: Vec<Json<&Event>> = events.iter().map(Json).collect();
         let index = IndexRows::of(before, events);
-        let snapshot = if !deleted && to / SNAPSHOT_EVERY > from / SNAPSHOT_EVERY {
-            let mut after = timed(&self.stats, || before.clone());
-            timed(&self.stats, || apply_all(&mut after, events))?;
-            Some(after)
-        } else {
-            None
-        };
-        let snapshot = snapshot.as_ref().map(Json);
         let key = recording.map(|((key, _), _)| key);
         let answer = recording.map(|(_, answer)| answer);
         let status = answer
@@ -657,7 +646,6 @@ impl Store {
                     &index.roles,
                     &index.statuses,
                     &index.removed,
-                    &snapshot,
                     &from_head.as_bytes().as_slice(),
                     &to_head.as_bytes().as_slice(),
                     &key.map(|k| k.account_id.as_str()),

@@ -235,10 +235,69 @@ impl Roster {
         owner: Member,
         members: impl IntoIterator<Item = Member>,
     ) -> Result<Self, RosterError> {
+        Self::from_members(resource, owner, members.into_iter().collect(), true)
+    }
+
+    /// [`Roster::from_parts`] on a list of members, the secret-access
+    /// history presumed (`presume_history`) or left empty for the caller
+    /// to give.
+    ///
+    /// Linear checks first: each member's own rules in one pass, then the
+    /// uniqueness of emails and ids through sorted keys
+    /// ([`Index::build`]). Only when one of them fails are the members
+    /// checked again one by one ([`Roster::index_one_by_one`]), which
+    /// names the first broken invariant in the members' order: the error
+    /// is the same either way.
+    fn from_members(
+        resource: Resource,
+        owner: Member,
+        members: alloc::vec::Vec<Member>,
+        presume_history: bool,
+    ) -> Result<Self, RosterError> {
         if owner.status() != MemberStatus::Owner || owner.role() != Role::Owner {
             return Err(RosterError::OwnerNotOwner);
         }
         let kind = resource.kind();
+        let fits = members.iter().all(|m| fits_kind(m, kind));
+        let built = match fits {
+            true => Index::build(owner.id(), owner.email(), members),
+            false => Err(members),
+        };
+        let map = match built {
+            Ok(map) => map,
+            Err(members) => Self::index_one_by_one(&owner, kind, members)?,
+        };
+        let secret_access = match presume_history {
+            true => map
+                .members()
+                .filter(|m| {
+                    m.status() != MemberStatus::Pending && !m.secret_actions(kind).is_empty()
+                })
+                .map(|m| m.id().clone())
+                .collect(),
+            false => BTreeSet::new(),
+        };
+        Ok(Self {
+            resource,
+            owner,
+            members: map,
+            pending_transfer: None,
+            secret_access,
+            version: 1,
+            head: LogDigest::GENESIS,
+            deleted: false,
+            awaiting: None,
+        })
+    }
+
+    /// The index of `members`, checked and inserted one by one: the
+    /// first member (in their order) that breaks an invariant names the
+    /// error.
+    fn index_one_by_one(
+        owner: &Member,
+        kind: ResourceKind,
+        members: alloc::vec::Vec<Member>,
+    ) -> Result<Index, RosterError> {
         let mut map = Index::new(owner.id().clone());
         for member in members {
             let email = member.email().clone();
@@ -263,22 +322,7 @@ impl Roster {
             }
             map.insert(member);
         }
-        let secret_access = map
-            .members()
-            .filter(|m| m.status() != MemberStatus::Pending && !m.secret_actions(kind).is_empty())
-            .map(|m| m.id().clone())
-            .collect();
-        Ok(Self {
-            resource,
-            owner,
-            members: map,
-            pending_transfer: None,
-            secret_access,
-            version: 1,
-            head: LogDigest::GENESIS,
-            deleted: false,
-            awaiting: None,
-        })
+        Ok(map)
     }
 
     /// The same roster at `version`: for importing a roster built by
@@ -355,6 +399,58 @@ impl Roster {
         }
         self.secret_access = history;
         Ok(self)
+    }
+
+    /// [`Roster::with_secret_access_history`] for a stored history: when
+    /// `ids` are strictly ascending (as a snapshot writes them), checked
+    /// in one merge with the ids of the roster; otherwise, or when that
+    /// check fails, one by one, which names the first fault.
+    #[cfg(feature = "serde")]
+    fn with_stored_history(mut self, ids: alloc::vec::Vec<MemberId>) -> Result<Self, RosterError> {
+        if self.history_fits(&ids) {
+            // Sorted and unique: built in one linear pass.
+            self.secret_access = ids.into_iter().collect();
+            Ok(self)
+        } else {
+            self.with_secret_access_history(ids)
+        }
+    }
+
+    /// Whether `ids`, strictly ascending, is a history that
+    /// [`Roster::with_secret_access_history`] takes: each an accepted or
+    /// deleted non-owner member, and every accepted member whose role
+    /// reads data or secrets listed. One pass over `ids` and the roster's
+    /// ids, both in order. `false` for ids out of order.
+    #[cfg(feature = "serde")]
+    fn history_fits(&self, ids: &[MemberId]) -> bool {
+        if !ids.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
+            return false;
+        }
+        let kind = self.kind();
+        let mut listed = ids.iter().peekable();
+        for (id, member) in self.members.ids() {
+            let is_listed = match listed.peek() {
+                // An id no member has.
+                Some(&next) if next < id => return false,
+                Some(&next) if next == id => listed.next().is_some(),
+                _ => false,
+            };
+            let refused = match member {
+                // The owner's id, listed.
+                None => is_listed,
+                Some(None) => true,
+                // A pending invitation, listed.
+                Some(Some(m)) if is_listed => m.status() == MemberStatus::Pending,
+                // An accepted member who reads data or secrets, missing.
+                Some(Some(m)) => {
+                    m.status() == MemberStatus::Accepted && !m.secret_actions(kind).is_empty()
+                }
+            };
+            if refused {
+                return false;
+            }
+        }
+        listed.next().is_none()
     }
 
     /// The ownership transfer the owner asked for and nobody has accepted
@@ -646,6 +742,16 @@ impl Roster {
     }
 }
 
+/// Whether `member` may be a non-owner member of a roster of `kind`: no
+/// owner's status or role, a role the kind has, a custom role of that
+/// kind.
+fn fits_kind(member: &Member, kind: ResourceKind) -> bool {
+    member.status() != MemberStatus::Owner
+        && member.role() != Role::Owner
+        && kind.has_role(member.role())
+        && member.custom_role().is_none_or(|c| c.kind() == kind)
+}
+
 impl<'a> IntoIterator for &'a Roster {
     type Item = &'a Member;
     type IntoIter = core::iter::Chain<core::iter::Once<&'a Member>, Members<'a>>;
@@ -731,7 +837,9 @@ struct UnsupportedSnapshot(u64);
 impl<'de> serde::Deserialize<'de> for Roster {
     /// Reads a snapshot of schema version 1 or 2 ([`SCHEMA_VERSION`]; a
     /// custom role only at 2; unknown fields ignored, another `v` refused) and checks every invariant
-    /// again ([`Roster::from_parts`]), the pending transfer
+    /// again ([`Roster::from_parts`], its checks linear: each member's own
+    /// rules in one pass, the uniqueness of emails and ids through sorted
+    /// keys), the pending transfer
     /// ([`Roster::with_pending_transfer`]), the secret-access history
     /// ([`Roster::with_secret_access_history`]; when missing, presumed as
     /// `from_parts` does) and the awaiting transfer event included.
@@ -788,11 +896,13 @@ impl<'de> serde::Deserialize<'de> for Roster {
                 found: raw.version,
             }));
         }
-        let mut roster = Roster::from_parts(raw.resource, raw.owner, raw.members)
+        // Without a stored history, it is presumed as `from_parts` does.
+        let presume = raw.secret_access.is_none();
+        let mut roster = Roster::from_members(raw.resource, raw.owner, raw.members, presume)
             .map_err(serde::de::Error::custom)?;
         if let Some(history) = raw.secret_access {
             roster = roster
-                .with_secret_access_history(history)
+                .with_stored_history(history)
                 .map_err(serde::de::Error::custom)?;
         }
         if let Some(request) = raw.pending_transfer {
@@ -814,3 +924,6 @@ impl<'de> serde::Deserialize<'de> for Roster {
         Ok(roster)
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod tests;
