@@ -1,10 +1,17 @@
-//! What a route asks the store to write ([`Change`]): data only. The
-//! write path (`write.rs`) turns it into the crate's command and asks the
-//! crate to decide it.
+//! What a route asks the store to write ([`Change`]), and `decide`, the
+//! one function that turns it into the crate's command and asks the crate
+//! to decide it (the only place the service calls the crate's membership
+//! operations), then holds the result to the [`GrowthLimits`].
 
 use collab_authz::api::{InviteBody, UpdateBody};
-use collab_authz::membership::Username;
-use collab_authz::{Email, Role};
+use collab_authz::membership::{
+    AcceptError, Command, Invitation, InvitationToken, MemberId, MemberStatus, Timestamp, Username,
+};
+use collab_authz::{Email, Event, ResourceKind, Role, Roster};
+
+use super::rosters::timed;
+use super::{Refusal, ResourceRow, Stats, StoreError, WriteError};
+use crate::keys::Keys;
 
 /// A write asked by the caller of a route: a membership operation, a
 /// rename or a deletion. The crate decides each.
@@ -76,4 +83,199 @@ pub enum Change {
     },
     /// Delete the resource.
     Delete,
+}
+
+/// What a write decided: the events, the membership concerned (the
+/// invited one for an invitation) and, for an invitation, its link's
+/// secret.
+#[derive(Debug)]
+pub(super) struct Decided {
+    pub(super) events: Vec<Event>,
+    pub(super) member_id: Option<String>,
+    pub(super) secret: Option<String>,
+}
+
+/// The inputs of a decision besides the change.
+pub(super) struct Facts<'a> {
+    pub(super) resource: &'a ResourceRow,
+    pub(super) actor: &'a Email,
+    /// The id chosen for an invited membership (once per write, so that a
+    /// retried invitation keeps it).
+    pub(super) invite_id: Option<&'a str>,
+    pub(super) now: u64,
+    pub(super) keys: &'a Keys,
+    pub(super) stats: &'a Stats,
+    pub(super) limits: &'a GrowthLimits,
+}
+
+/// How large a roster may grow: a service policy (the platform's storage
+/// and page sizes), not a membership rule, so it is checked here, on the
+/// roster at the version the write is decided at, after the crate has
+/// decided the invitation: the compare-and-set that appends it fails if
+/// the roster moved, and the write decides again, so two replicas cannot
+/// both take the last place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrowthLimits {
+    /// At most this many people on a roster, owner and pending invitees
+    /// included.
+    pub max_members: usize,
+    /// At most this many pending invitations on a roster.
+    pub max_pending: usize,
+}
+
+impl GrowthLimits {
+    /// No limit (a store built without settings).
+    pub const NONE: Self = Self {
+        max_members: usize::MAX,
+        max_pending: usize::MAX,
+    };
+
+    /// Whether one more invitation fits `roster` (of `kind`); a 422
+    /// refusal saying which limit it would pass and what to do.
+    ///
+    /// # Errors
+    /// [`Refusal`] of class invalid.
+    pub fn check(&self, roster: &Roster, kind: ResourceKind) -> Result<(), Refusal> {
+        let word = crate::kind::singular(kind);
+        let members = roster.iter().count();
+        if members >= self.max_members {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {members} members and invitations, the most this service \
+                     allows (MAX_MEMBERS = {}): remove someone or withdraw an invitation first",
+                    self.max_members
+                ),
+            ));
+        }
+        let pending = roster
+            .iter()
+            .filter(|m| m.status() == MemberStatus::Pending)
+            .count();
+        if pending >= self.max_pending {
+            return Err(Refusal::limit(
+                kind,
+                format!(
+                    "this {word} has {pending} pending invitations, the most this service allows \
+                     (MAX_PENDING_INVITATIONS = {}): withdraw one, or wait until one is accepted",
+                    self.max_pending
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn member_id(kind: ResourceKind, id: &str) -> Result<MemberId, Refusal> {
+    MemberId::new(id).map_err(|_| Refusal::not_found(kind, "collaborator"))
+}
+
+/// Decides `change` against `roster` (the roster at the resource's
+/// version): the events to append, none when the state asked for already
+/// holds. The one command call of the service: every membership rule is
+/// the crate's ([`Roster::decide_command`]).
+pub(super) fn decide(
+    roster: &Roster,
+    change: &Change,
+    facts: &Facts<'_>,
+) -> Result<Decided, WriteError> {
+    let kind = facts.resource.kind;
+    let (command, secret) = command(change, facts)?;
+    let at = Timestamp::from_unix_seconds(facts.now);
+    let outcome = timed(facts.stats, || {
+        roster.decide_command(facts.actor, &command, at)
+    })
+    .map_err(|e| Refusal::new(kind, &e))?;
+    if matches!(change, Change::Invite { .. } | Change::InviteBody { .. })
+        && !outcome.events().is_empty()
+    {
+        // After the crate: whoever may not invite gets the crate's answer,
+        // never a word about the roster's size.
+        facts.limits.check(roster, kind)?;
+    }
+    let member_id = match change {
+        Change::Invite { .. } | Change::InviteBody { .. } => facts.invite_id.map(str::to_string),
+        Change::Accept { member_id, .. }
+        | Change::ChangeRole { member_id, .. }
+        | Change::Update { member_id, .. }
+        | Change::Remove { member_id } => Some(member_id.clone()),
+        _ => None,
+    };
+    Ok(Decided {
+        events: outcome.into_events(),
+        member_id,
+        secret,
+    })
+}
+
+/// The crate's command for `change`, and for an invitation the link's
+/// secret (derived once, here).
+fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String>), WriteError> {
+    let kind = facts.resource.kind;
+    let member = |id: &str| member_id(kind, id);
+    Ok(match change {
+        Change::Invite { email, role } => {
+            let id = facts
+                .invite_id
+                .ok_or_else(|| StoreError::corrupt("invite id"))?;
+            let secret = facts.keys.invitation_secret(&facts.resource.id, id);
+            let token = InvitationToken::new(secret.as_str()).map_err(StoreError::corrupt)?;
+            let mut invitation = Invitation::new(member(id)?, email.clone(), token);
+            if let Some(role) = role {
+                invitation = invitation.with_role(*role);
+            }
+            (Command::invite(invitation), Some(secret))
+        }
+        Change::InviteBody { body } => {
+            let id = facts
+                .invite_id
+                .ok_or_else(|| StoreError::corrupt("invite id"))?;
+            let secret = facts.keys.invitation_secret(&facts.resource.id, id);
+            let token = InvitationToken::new(secret.as_str()).map_err(StoreError::corrupt)?;
+            (body.to_command(member(id)?, token), Some(secret))
+        }
+        Change::Accept {
+            member_id: id,
+            secret,
+            username,
+        } => {
+            // An id or a secret that cannot be one is no invitation.
+            let none = || Refusal::new(kind, &AcceptError::NoInvitation);
+            let member = MemberId::new(id.as_str()).map_err(|_| none())?;
+            let token = InvitationToken::new(secret.as_str()).map_err(|_| none())?;
+            let username = username.clone();
+            (
+                Command::Accept {
+                    member,
+                    token,
+                    username,
+                },
+                None,
+            )
+        }
+        Change::ChangeRole {
+            member_id: id,
+            role,
+        } => (Command::change_role(member(id)?, *role), None),
+        Change::Update {
+            member_id: id,
+            body,
+        } => (body.to_command(member(id)?), None),
+        Change::Remove { member_id: id } => (
+            Command::Remove {
+                member: member(id)?.into(),
+            },
+            None,
+        ),
+        Change::RequestTransfer { email } => (
+            Command::RequestTransfer {
+                to: email.clone().into(),
+            },
+            None,
+        ),
+        Change::AcceptTransfer => (Command::AcceptTransfer, None),
+        Change::CancelTransfer => (Command::CancelTransfer, None),
+        Change::Rename { name } => (Command::Rename { name: name.clone() }, None),
+        Change::Delete => (Command::Delete, None),
+    })
 }

@@ -6,8 +6,10 @@
 //! | --- | --- |
 //! | [`access`] | the one access step: load a resource and its roster once, check visibility, decide once, hand back a guarded value |
 //! | `rosters` | resources, rosters (snapshots, the per-process cache) and the log: reads and creation |
-//! | `write` | the one write path: turn a [`Change`] into the crate's command, decide it against the roster at `v` (the only call of the crate's membership operations), compare-and-set the version, append (optimistic, then under the row lock) |
-//! | [`command`] | what a route asks to write ([`Change`]): data only |
+//! | `holdings` | what someone owns or collaborates on: the dashboard's and the directory's reads |
+//! | [`command`] | what a route asks to write ([`Change`]), and `decide`: the crate's command for it, decided against the roster at `v` (the only call of the crate's membership operations), then the [`GrowthLimits`] |
+//! | `write` | the one write path: decide, append, retry (optimistic, then under the row lock), keyed writes, the snapshot after the answer |
+//! | `append` | the one statement: compare-and-set of the head, the events, the membership index, the idempotency key |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |
 //! | [`actions`] | the rows of guarded app actions: operations, variables, deployments |
@@ -52,10 +54,12 @@
 pub mod access;
 pub mod accounts;
 pub mod actions;
+mod append;
 pub mod command;
 pub mod db;
 pub mod error;
 pub mod health;
+mod holdings;
 pub mod idempotency;
 mod rosters;
 mod views;
@@ -73,11 +77,12 @@ use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
+pub use command::GrowthLimits;
 pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
+pub use holdings::{Holding, Owned};
 pub use idempotency::{IdempotencyKey, Keyed, Recall, Recorded};
 use rosters::Cached;
-pub use rosters::{Holding, Owned};
-pub use write::{Committed, GrowthLimits, KeyedOutcome};
+pub use write::{Committed, KeyedOutcome};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events (in the background, after the write's answer).
@@ -146,7 +151,7 @@ pub struct Store {
     write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     user_ids: accounts::UserIdCache,
     views: views::Views,
-    limits: write::GrowthLimits,
+    limits: GrowthLimits,
     /// Use counters.
     pub stats: Stats,
     /// The database outage in progress, as the logs tell it.
@@ -165,7 +170,7 @@ impl Store {
             write_locks: Mutex::new(HashMap::new()),
             user_ids: accounts::UserIdCache::default(),
             views: views::Views::default(),
-            limits: write::GrowthLimits::NONE,
+            limits: GrowthLimits::NONE,
             stats: Stats::default(),
             health: health::Health::default(),
             cache_enabled: AtomicBool::new(true),
@@ -175,7 +180,7 @@ impl Store {
     /// The store with rosters bounded by `limits` (checked when an
     /// invitation is decided).
     #[must_use]
-    pub fn with_growth_limits(mut self, limits: write::GrowthLimits) -> Self {
+    pub fn with_growth_limits(mut self, limits: GrowthLimits) -> Self {
         self.limits = limits;
         self
     }
