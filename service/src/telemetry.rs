@@ -30,6 +30,7 @@
 //! | `collab_authz_roster_cache_hits_total` | counter | |
 //! | `collab_authz_roster_cache_misses_total` | counter | |
 //! | `collab_authz_roster_cas_lost_total` | counter: compare-and-sets lost to another writer, each followed by one retry | |
+//! | `collab_authz_roster_cache_divergences_total` | counter: cached rosters dropped because the database holds another log head (writes it lost) | |
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
@@ -71,6 +72,10 @@ pub const CACHE_MISSES: &str = "collab_authz_roster_cache_misses_total";
 /// Compare-and-sets a write lost to another writer; each is followed by
 /// one retry.
 pub const CAS_LOST: &str = "collab_authz_roster_cas_lost_total";
+/// Cached rosters dropped because the database holds another log head
+/// than the cached one (it lost writes: a crash with asynchronous commit,
+/// a failover to an asynchronous standby, a restore).
+pub const CACHE_DIVERGENCES: &str = "collab_authz_roster_cache_divergences_total";
 
 /// The route label of a request no route matched.
 pub const UNMATCHED: &str = "unmatched";
@@ -180,6 +185,7 @@ pub fn record_state(state: &AppState) {
     metrics::counter!(CACHE_HITS).absolute(stats.cache_hits.load(Ordering::Relaxed));
     metrics::counter!(CACHE_MISSES).absolute(stats.cache_misses.load(Ordering::Relaxed));
     metrics::counter!(CAS_LOST).absolute(stats.retries.load(Ordering::Relaxed));
+    metrics::counter!(CACHE_DIVERGENCES).absolute(stats.cache_divergences.load(Ordering::Relaxed));
 }
 
 #[expect(
