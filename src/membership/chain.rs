@@ -70,19 +70,6 @@ impl LogDigest {
         event.encode(&mut Encoder(&mut h));
         Self(h.finalize().into())
     }
-
-    fn from_hex(s: &str) -> Option<Self> {
-        let bytes = s.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let [hi, lo] = pair else { return None };
-            *byte = (hex_value(*hi)? << 4) | hex_value(*lo)?;
-        }
-        Some(Self(out))
-    }
 }
 
 /// The domain tag hashed first, so that no other SHA-256 use of the crate
@@ -90,58 +77,12 @@ impl LogDigest {
 /// names the encoding below, which never changes.
 const DOMAIN: &[u8] = b"collab-authz/log-digest/v1\0";
 
-fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-impl fmt::Display for LogDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for LogDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "LogDigest({self})")
-    }
-}
+crate::membership::digest::hex32_text!(LogDigest, LogDigestError);
 
 /// Why a string is not a [`LogDigest`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("a log digest is 64 hex digits")]
 pub struct LogDigestError;
-
-impl core::str::FromStr for LogDigest {
-    type Err = LogDigestError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        LogDigest::from_hex(s).ok_or(LogDigestError)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for LogDigest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for LogDigest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(crate::membership::member::StrVisitor(
-            "64 hex digits",
-            str::parse::<LogDigest>,
-        ))
-    }
-}
 
 /// The head of an event stream: how many events it holds (`seq`, the
 /// [`Roster::version`](crate::Roster::version) of the roster it rebuilds)

@@ -1,7 +1,6 @@
 //! [`TokenDigest`]: what a roster and its events keep of an invitation's
 //! secret.
 
-use core::fmt;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -60,20 +59,20 @@ impl TokenDigest {
     pub fn verify(&self, presented: &InvitationToken) -> bool {
         bool::from(self.0.ct_eq(&TokenDigest::of(presented).0))
     }
+}
 
-    /// Reads 64 hex digits (either case).
-    fn from_hex(s: &str) -> Option<Self> {
-        let bytes = s.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let [hi, lo] = pair else { return None };
-            *byte = (hex_value(*hi)? << 4) | hex_value(*lo)?;
-        }
-        Some(Self(out))
+/// 64 hex digits (either case) as 32 bytes; `None` for anything else.
+pub(crate) fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    let bytes = s.as_bytes();
+    if bytes.len() != 64 {
+        return None;
     }
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let [hi, lo] = pair else { return None };
+        *byte = (hex_value(*hi)? << 4) | hex_value(*lo)?;
+    }
+    Some(out)
 }
 
 fn hex_value(c: u8) -> Option<u8> {
@@ -85,20 +84,57 @@ fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
-impl fmt::Display for TokenDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
+/// The text forms of a 32-byte digest newtype `$ty` (a tuple struct of
+/// `[u8; 32]`): `Display` as 64 lower-case hex digits, `Debug` as
+/// `$ty(hex)`, `FromStr` from 64 hex digits of either case (else `$err`)
+/// and, with `serde`, that string as its serde form.
+macro_rules! hex32_text {
+    ($ty:ident, $err:ident) => {
+        impl core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                for byte in self.0 {
+                    write!(f, "{byte:02x}")?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
-    }
-}
 
-impl fmt::Debug for TokenDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TokenDigest({self})")
-    }
+        impl core::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, concat!(stringify!($ty), "({})"), self)
+            }
+        }
+
+        impl core::str::FromStr for $ty {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::membership::digest::parse_hex32(s)
+                    .map(Self)
+                    .ok_or($err)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str($crate::membership::member::StrVisitor(
+                    "64 hex digits",
+                    str::parse::<$ty>,
+                ))
+            }
+        }
+    };
 }
+pub(crate) use hex32_text;
+
+hex32_text!(TokenDigest, TokenDigestError);
 
 impl From<&InvitationToken> for TokenDigest {
     fn from(token: &InvitationToken) -> Self {
@@ -110,27 +146,3 @@ impl From<&InvitationToken> for TokenDigest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("a token digest is 64 hex digits")]
 pub struct TokenDigestError;
-
-impl core::str::FromStr for TokenDigest {
-    type Err = TokenDigestError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TokenDigest::from_hex(s).ok_or(TokenDigestError)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for TokenDigest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for TokenDigest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(crate::membership::member::StrVisitor(
-            "64 hex digits",
-            str::parse::<TokenDigest>,
-        ))
-    }
-}
