@@ -25,47 +25,12 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use collab_authz::ResourceKind;
 use collab_authz_service::{AppState, Config};
-use common::{Api, Response, Service, User, fresh_database, postgres};
+use common::{Api, Response, Service, User, fresh_database, postgres, spawn_replica};
 use serde_json::{Value, json};
-
-/// A spawned service process, killed when dropped.
-struct Replica {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_replica(database_url: &str) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DATABASE_URL", database_url)
-        // Replicas read one key file; the test invites as much as it needs.
-        .env("KEY_FILE", common::key_file(database_url))
-        .env("INVITATION_RATE_LIMIT", "1000000")
-        .env("MAX_PENDING_INVITATIONS", "100000")
-        .env("MAX_MEMBERS", "100000")
-        .env("DB_POOL_SIZE", "4")
-        .env("PUBLIC_URL", "http://collab-authz.test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the service binary");
-    let addr = common::listening_addr(child.stdout.take().unwrap())
-        .expect("the service printed its address on stdout");
-    Replica { child, addr }
-}
 
 /// Every answer the replicas gave, by status.
 #[derive(Default)]
@@ -196,8 +161,8 @@ async fn run() {
     let _ = task.await;
 
     let database_url = fresh_database().await;
-    let a = spawn_replica(&database_url);
-    let b = spawn_replica(&database_url);
+    let a = spawn_replica(&database_url, 4);
+    let b = spawn_replica(&database_url, 4);
     let (api_a, api_b) = (Api { addr: a.addr }, Api { addr: b.addr });
     let state = AppState::connect(&database_url, Config::new("http://unused"))
         .await
@@ -321,7 +286,7 @@ async fn run() {
             .await;
         assert_eq!(r.status, 201, "{}", r.text());
     }
-    let c = spawn_replica(&database_url);
+    let c = spawn_replica(&database_url, 4);
     let api_c = Api { addr: c.addr };
     let (version_3, _) = converged(
         &mut seen,

@@ -8,52 +8,16 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
 use collab_authz::membership::MemberStatus;
 use collab_authz::{ResourceKind, Role};
 use collab_authz_service::{AppState, Config};
-use common::{Api, Service, User, fresh_database, send};
+use common::{Api, Service, User, fresh_database, send, spawn_replica};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
-
-/// A spawned service process, killed when dropped.
-struct Replica {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_replica(database_url: &str) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DATABASE_URL", database_url)
-        // Replicas read one key file.
-        .env("KEY_FILE", common::key_file(database_url))
-        .env("DB_POOL_SIZE", "12")
-        // Hundreds of invitations by one person on one app: the test is
-        // about races, not the growth policy.
-        .env("INVITATION_RATE_LIMIT", "1000000")
-        .env("MAX_PENDING_INVITATIONS", "100000")
-        .env("MAX_MEMBERS", "100000")
-        // Replicas behind one load balancer share the public URL.
-        .env("PUBLIC_URL", "http://collab-authz.test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the service binary");
-    let addr = common::listening_addr(child.stdout.take().unwrap())
-        .expect("the service printed its address on stdout");
-    Replica { child, addr }
-}
 
 /// `user add` through the binary: the token is alone on the last line.
 fn cli_user_add(database_url: &str, email: &str, username: &str) -> String {
@@ -114,8 +78,8 @@ fn sorted(list: &Value) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_one_database_concurrent_conflicting_writes() {
     let database_url = fresh_database().await;
-    let a = spawn_replica(&database_url);
-    let b = spawn_replica(&database_url);
+    let a = spawn_replica(&database_url, 12);
+    let b = spawn_replica(&database_url, 12);
     let (api_a, api_b) = (Api { addr: a.addr }, Api { addr: b.addr });
 
     let olivia_token = cli_user_add(&database_url, "olivia@example.com", "olivia");

@@ -1,7 +1,6 @@
 //! [`TokenDigest`]: what a roster and its events keep of an invitation's
 //! secret.
 
-
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 

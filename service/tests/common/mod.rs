@@ -604,3 +604,41 @@ pub async fn service_configured(
     })
     .await
 }
+
+/// A spawned `collab-authz-service serve` process, killed when dropped.
+pub struct Replica {
+    /// The process.
+    pub child: std::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A replica on `database_url` with `pool_size` connections: it reads the
+/// database's key file (replicas behind one load balancer share it and the
+/// public URL), and the growth limits are lifted (these tests are about
+/// races and lost writes, not the growth policy).
+pub fn spawn_replica(database_url: &str, pool_size: u32) -> Replica {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collab-authz-service"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", database_url)
+        .env("KEY_FILE", key_file(database_url))
+        .env("DB_POOL_SIZE", pool_size.to_string())
+        .env("INVITATION_RATE_LIMIT", "1000000")
+        .env("MAX_PENDING_INVITATIONS", "100000")
+        .env("MAX_MEMBERS", "100000")
+        .env("PUBLIC_URL", "http://collab-authz.test")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("spawn the service binary");
+    let addr = listening_addr(child.stdout.take().expect("piped stdout"))
+        .expect("the service printed its address on stdout");
+    Replica { child, addr }
+}
