@@ -53,6 +53,14 @@ enum Patch {
     Transfer(String),
 }
 
+/// The 422 of a body without `{"<kind>":{"name":...}}`.
+fn expected_name(kind: ResourceKind) -> ApiError {
+    ApiError::Unprocessable(format!(
+        "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
+        singular(kind)
+    ))
+}
+
 impl ResourceBody {
     /// The fields under the key of `kind` and no other.
     fn fields(self, kind: ResourceKind) -> ApiResult<Named> {
@@ -62,10 +70,7 @@ impl ResourceBody {
         };
         match (mine, other) {
             (Some(named), None) => Ok(named),
-            _ => Err(ApiError::Unprocessable(format!(
-                "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
-                singular(kind)
-            ))),
+            _ => Err(expected_name(kind)),
         }
     }
 
@@ -83,10 +88,7 @@ impl ResourceBody {
             Named { owner: Some(_), .. } => Err(ApiError::Unprocessable(
                 "owner: only a PATCH transfers; this route takes a name".into(),
             )),
-            Named { .. } => Err(ApiError::Unprocessable(format!(
-                "invalid body: expected {{\"{}\":{{\"name\":...}}}}",
-                singular(kind)
-            ))),
+            Named { .. } => Err(expected_name(kind)),
         }
     }
 
