@@ -1752,6 +1752,111 @@ async fn snapshots_are_written_after_the_answer_and_never_lost() {
     assert_eq!(again.as_ref(), &replayed);
 }
 
+/// Migration 0008 stores snapshots as bytes: on a database migrated up to
+/// 0007 whose snapshots are `jsonb`, it converts them in place, and a
+/// cold read resumes the converted snapshot to the same roster.
+#[tokio::test]
+async fn snapshots_stored_as_jsonb_are_converted_by_the_migration() {
+    use collab_authz::membership::{Account, MemberId, Resource, ResourceId, Timestamp};
+    use collab_authz_service::db;
+    use collab_authz_service::store::Store;
+    use tokio_postgres::types::Json;
+
+    let url = common::fresh_database().await;
+    let pool = db::pool(&url, 2).unwrap();
+    let mut client = pool.get().await.unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .unwrap();
+    for (version, sql) in db::MIGRATIONS.iter().filter(|(v, _)| *v < 8) {
+        client.batch_execute(sql).await.unwrap();
+        client
+            .execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .await
+            .unwrap();
+    }
+    // A resource as the code before 0008 stored it: its creation event
+    // and its snapshot as `jsonb`.
+    let owner = Account {
+        id: MemberId::new("mem_owner").unwrap(),
+        email: collab_authz::Email::parse("olivia@example.com").unwrap(),
+        username: None,
+    };
+    let resource = Resource::new(
+        collab_authz::ResourceKind::App,
+        ResourceId::new("app_converted").unwrap(),
+        "converted",
+    )
+    .unwrap();
+    let (roster, event) =
+        collab_authz::Roster::create(resource, owner, Timestamp::from_unix_seconds(now_unix()));
+    let tx = client.transaction().await.unwrap();
+    tx.execute(
+        "INSERT INTO resources (id, kind, name, version, head) VALUES ($1, 'app', $2, 1, $3)",
+        &[
+            &"app_converted",
+            &"converted",
+            &roster.head().digest.as_bytes().as_slice(),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.execute(
+        "INSERT INTO resource_log (resource_id, seq, entry) VALUES ($1, 1, $2)",
+        &[&"app_converted", &Json(&event)],
+    )
+    .await
+    .unwrap();
+    tx.execute(
+        "INSERT INTO roster_snapshots (resource_id, seq, roster) VALUES ($1, 1, $2)",
+        &[&"app_converted", &Json(&roster)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    drop(client);
+
+    db::migrate(&pool).await.unwrap();
+    let client = pool.get().await.unwrap();
+    let column: String = client
+        .query_one(
+            "SELECT data_type FROM information_schema.columns
+              WHERE table_name = 'roster_snapshots' AND column_name = 'roster'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(column, "bytea");
+    let stored: Vec<u8> = client
+        .query_one(
+            "SELECT roster FROM roster_snapshots WHERE resource_id = 'app_converted'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let decoded: collab_authz::Roster = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(decoded, roster);
+    // A cold read resumes it (no cache: the snapshot, then the log).
+    let store = Store::new(pool.clone(), Keys::new(&KeyRing::generate().unwrap()));
+    store.set_cache_enabled(false);
+    let row = store
+        .resource(collab_authz::ResourceKind::App, "converted")
+        .await
+        .unwrap();
+    assert_eq!(store.roster(&row).await.unwrap().as_ref(), &roster);
+}
+
 /// The access step's values are for one use: a resource opened through an
 /// invitation link (or for a member who may only leave) takes no other
 /// write, even the owner's, and nothing is written.
