@@ -441,6 +441,103 @@ async fn apps_create_list_show_rename_delete() {
     create_app(&api, &olivia, "ledger").await;
 }
 
+/// `GET /v1/apps/{app}` (and a database's) is kept per version and per
+/// role: the same bytes while nothing changes, each caller's own role,
+/// and every write (a role change, a rename) in the next read. It checks
+/// the bearer's token in its one statement: revoked, it is a 401 at
+/// once, the answer kept or not, for a resource that does not exist and
+/// for a malformed path too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_tokens() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let lin = user(&svc, "lin@example.com", Some("lin")).await;
+    create_app(&api, &olivia, "shown").await;
+    let base = "/v1/apps/shown";
+    let c_lin = invite(&api, &olivia, base, "lin@example.com", Some(true)).await;
+    accept(&api, &svc, &lin, &c_lin).await;
+    let show = |who: &User, path: &str| {
+        let (who, path) = (who.clone(), path.to_string());
+        let api = Api { addr: svc.addr };
+        async move {
+            let r = api.call(&who, "GET", &path, None).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            (r.text(), r.json()["app"].clone())
+        }
+    };
+    let (first, app) = show(&olivia, base).await;
+    assert_eq!(app["role"], "owner");
+    assert_eq!(app["members"], 2);
+    assert_eq!(app["owner"]["id"], olivia.id.as_str());
+    assert_eq!(show(&olivia, base).await.0, first, "kept: the same bytes");
+    let row = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, "shown")
+        .await
+        .unwrap();
+    let kept = svc.state.store.view(&row, "resource:owner");
+    assert_eq!(kept.as_deref(), Some(first.as_bytes()));
+    let (_, app) = show(&lin, base).await;
+    assert_eq!(app["role"], "limited_collaborator");
+    assert_eq!(show(&olivia, base).await.1["role"], "owner");
+    let lin_id = c_lin["id"].as_str().unwrap();
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(show(&lin, base).await.1["role"], "collaborator");
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            base,
+            Some(json!({"app": {"name": "shown-2"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(show(&lin, "/v1/apps/shown-2").await.1["name"], "shown-2");
+    let r = api.call(&lin, "GET", base, None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    // A database's, the same way.
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/databases",
+            Some(json!({"database": {"name": "shown-db"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", "/v1/databases/shown-db", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["database"]["role"], "owner");
+
+    let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    for path in [
+        "/v1/apps/shown-2",
+        "/v1/apps/nothing",
+        "/v1/apps/a%00b",
+        "/v1/databases/shown-db",
+    ] {
+        let r = api.call(&lin, "GET", path, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
+    let r = api.call(&olivia, "GET", "/v1/apps/a%00b", None).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = api.call(&olivia, "GET", "/v1/apps/nothing", None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
 // ---------------------------------------------------------------------------
 // The whole lifecycle.
 // ---------------------------------------------------------------------------
