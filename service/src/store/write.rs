@@ -16,7 +16,7 @@ use collab_authz::{Email, Event, Roster};
 use super::access::{Opened, Seen};
 use super::append::CommitError;
 use super::command::{Change, Decided, Facts, decide};
-use super::idempotency::{Keyed, Recall, Recorded, recall_on};
+use super::idempotency::{Keyed, PRUNE_BATCH, Recall, Recorded, recall_on};
 use super::rosters::{RESOURCE_COLUMNS, apply_all, check_head, resource_row, timed};
 use super::{
     CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, ResourceRow, SNAPSHOT_EVERY, Store,
@@ -69,22 +69,8 @@ impl Committed {
     }
 }
 
-/// What a keyed write ([`Store::write_keyed`]) did.
-#[derive(Debug)]
-pub enum KeyedOutcome {
-    /// It appended events and recorded the answer, in one statement: send
-    /// it.
-    Recorded(Committed, Recorded),
-    /// It changed nothing (the state asked for already held); nothing was
-    /// recorded: answer as without a key.
-    Unchanged(Committed),
-    /// The key was recorded before (by this request's first try, possibly
-    /// on another replica): nothing written.
-    Recalled(Recall),
-}
-
 /// What [`Store::write_with`] did.
-enum Wrote {
+pub(super) enum Wrote {
     /// Appended events; with the recorded answer for a keyed write.
     Appended(Committed, Option<Recorded>),
     /// Nothing to append.
@@ -129,7 +115,7 @@ impl Store {
     /// (one transaction), but when the connection broke after the commit
     /// was sent, the write may have been committed without the service
     /// knowing (so a 503 does not mean nothing was written): a caller that
-    /// must know writes with an idempotency key ([`Store::write_keyed`])
+    /// must know writes with an idempotency key ([`Store::submit`])
     /// and retries with the same key.
     pub async fn write(&self, opened: Opened, change: Change) -> Result<Committed, WriteError> {
         match self.write_with::<NoAnswer, _>(opened, change, None).await? {
@@ -140,42 +126,20 @@ impl Store {
         }
     }
 
-    /// [`Store::write`] with an idempotency key: the first write with
-    /// `keyed.key` that appends events records, in its append statement,
-    /// the answer `keyed.answer` builds for the state it commits (built
-    /// before the append, again after a lost race); a later write with
-    /// the same key (a retry, on any replica) writes nothing and gets
-    /// [`KeyedOutcome::Recalled`]. The key is looked up after every load
-    /// of the roster and before every decision, so a retry that finds the
-    /// first try's events also finds its key; two tries at once are
-    /// serialized by the resource's head (the loser reloads, then finds
-    /// the key). A write that changes nothing, or a refusal, records
-    /// nothing.
-    ///
-    /// # Errors
-    /// As [`Store::write`], and whatever `keyed.answer` fails with
-    /// (nothing is written then).
-    pub async fn write_keyed<F, Fut>(
-        &self,
-        opened: Opened,
-        change: Change,
-        keyed: &Keyed<'_, F>,
-    ) -> Result<KeyedOutcome, WriteError>
-    where
-        F: Fn(Committed) -> Fut + Sync,
-        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
-    {
-        match self.write_with(opened, change, Some(keyed)).await? {
-            Wrote::Appended(done, Some(answer)) => Ok(KeyedOutcome::Recorded(done, answer)),
-            Wrote::Appended(_, None) => {
-                Err(StoreError::corrupt("a keyed write recorded no answer").into())
-            }
-            Wrote::Unchanged(done) => Ok(KeyedOutcome::Unchanged(done)),
-            Wrote::Recalled(recall) => Ok(KeyedOutcome::Recalled(recall)),
-        }
-    }
-
-    async fn write_with<F, Fut>(
+    /// [`Store::write`], with an idempotency key when `keyed` has one
+    /// ([`Store::submit`]): the first write with the key that appends
+    /// events records, in its append statement, the answer
+    /// `keyed.answer` builds for the state it commits (built before the
+    /// append, again after a lost race); a later write with the same key
+    /// (a retry, on any replica) writes nothing and gets
+    /// [`Wrote::Recalled`]. The key is looked up after every load of the
+    /// roster and before every decision, so a retry that finds the first
+    /// try's events also finds its key; two tries at once are serialized
+    /// by the resource's head (the loser reloads, then finds the key). A
+    /// write that changes nothing, or a refusal, records nothing. An
+    /// invitation is held to the [`InvitationRate`](super::InvitationRate)
+    /// after the key's lookup (a retry replays) and before the decision.
+    pub(super) async fn write_with<F, Fut>(
         &self,
         opened: Opened,
         change: Change,
@@ -204,9 +168,10 @@ impl Store {
         let _guard = lock.lock().await;
         crate::deadline::enter(crate::deadline::Stage::Query);
         // Chosen once, so that a retried invitation keeps its id.
-        let invite_id = match &change {
-            Change::Invite { .. } | Change::InviteBody { .. } => Some(new_id("mem_")?),
-            _ => None,
+        let invite_id = if change.is_invitation() {
+            Some(new_id("mem_")?)
+        } else {
+            None
         };
         let mut retries = 0;
         // Attempts the database rolled back (serialization failure,
@@ -243,13 +208,18 @@ impl Store {
                 resource = self.resource_by_id(&resource.id).await?;
                 roster = self.roster(&resource).await?;
             }
+            let first = retries == 0 && rolled_back == 0;
             if let Some(keyed) = keyed {
                 // After the roster's load: a key recorded before it was
-                // read is found here.
+                // read is found here. The first lookup prunes expired keys.
                 let client = self.client().await?;
-                if let Some(recall) = recall_on(&client, keyed.key, 0).await? {
+                let prune = if first { PRUNE_BATCH } else { 0 };
+                if let Some(recall) = recall_on(&client, keyed.key, prune).await? {
                     return Ok(Wrote::Recalled(recall));
                 }
+            }
+            if first && change.is_invitation() {
+                self.check_invitation_rate(&actor).await?;
             }
             let facts = self.facts(&resource, &actor, invite_id.as_deref());
             let decided = decide(&roster, &change, &facts)?;
@@ -294,6 +264,46 @@ impl Store {
                 Err(CommitError::Failed(e)) => return Err(e),
             }
         }
+    }
+
+    /// Refuses an invitation by `actor` past the store's
+    /// [`InvitationRate`](super::InvitationRate): at least `limit`
+    /// invitations of theirs in the log within the window (so every
+    /// replica counts the same), with the seconds until the oldest of the
+    /// last `limit` leaves it (at least 1). Reads at most `limit` entries
+    /// of an index (`resource_log_invitations_by_actor`).
+    async fn check_invitation_rate(&self, actor: &Email) -> Result<(), WriteError> {
+        let Some(rate) = self.limits.invitations else {
+            return Ok(());
+        };
+        let window = i64::try_from(rate.window.as_secs()).unwrap_or(i64::MAX);
+        let offset = i64::from(rate.limit.saturating_sub(1));
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT ceil(extract(epoch FROM
+                          recorded_at + ($2::bigint)::float8 * interval '1 second' - now()
+                        ))::bigint
+                   FROM resource_log
+                  WHERE entry->>'type' = 'collaborator_invited'
+                    AND entry->>'actor' = $1
+                    AND recorded_at > now() - ($2::bigint)::float8 * interval '1 second'
+                  ORDER BY recorded_at DESC
+                 OFFSET $3 LIMIT 1",
+            )
+            .await?;
+        let row = client
+            .query_opt(&statement, &[&actor.as_str(), &window, &offset])
+            .await?;
+        let Some(row) = row else {
+            return Ok(());
+        };
+        let wait = row.try_get::<_, i64>(0).map_err(StoreError::from)?;
+        Err(WriteError::TooManyInvitations {
+            limit: rate.limit,
+            window_seconds: rate.window.as_secs(),
+            retry_after: u64::try_from(wait).unwrap_or(0).max(1),
+        })
     }
 
     fn facts<'a>(
