@@ -23,7 +23,7 @@ use crate::kind::Kind;
 use crate::shared::{PathParams, invitation_link_with};
 use crate::store::access::allows;
 use crate::store::accounts::TokenKind;
-use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
+use crate::store::{Change, Committed, Locator, Opened, Recorded, Seen, StoreError};
 
 /// `{"collaborators": [...]}`.
 #[derive(Debug, Serialize)]
@@ -57,15 +57,8 @@ pub async fn list<K: Kind>(
 ) -> ApiResult<Response> {
     let key = match path {
         Ok(PathParams(key)) => key,
-        Err(malformed) => {
-            // The credential first, as the `Caller` extractor would.
-            let checked =
-                state
-                    .store
-                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
-            checked.await?.ok_or_else(ApiError::unauthorized)?;
-            return Err(malformed);
-        }
+        // The credential first, as the `Caller` extractor would.
+        Err(malformed) => return Err(refused_or(&state, &bearer, malformed).await),
     };
     let opened = state
         .store
@@ -87,6 +80,28 @@ pub async fn list<K: Kind>(
     if let Some(body) = state.store.view(opened.resource(), view) {
         return Ok(json_bytes(body));
     }
+    Ok(json_bytes(listing(&state, &opened, link, view).await?))
+}
+
+/// 401 when `bearer`'s token is refused, else `malformed`.
+async fn refused_or(state: &AppState, bearer: &Bearer, malformed: ApiError) -> ApiError {
+    let (token, user) = (&bearer.token_id, &bearer.user_id);
+    match state.store.token_account(token, user, TokenKind::Api).await {
+        Ok(Some(_)) => malformed,
+        Ok(None) => ApiError::unauthorized(),
+        Err(e) => e.into(),
+    }
+}
+
+/// The listing of `opened` with links as `link` says, serialized; kept
+/// as `view` when every active member's account was found (a missing
+/// one, shown with a null id, is asked again next time).
+async fn listing(
+    state: &AppState,
+    opened: &Opened,
+    link: Link<'_>,
+    view: &'static str,
+) -> ApiResult<Bytes> {
     let roster = opened.roster();
     let ids = state.store.user_ids(&account_emails(roster)).await?;
     let collaborators: Vec<CollaboratorOut> = roster
@@ -97,8 +112,6 @@ pub async fn list<K: Kind>(
     let body =
         serde_json::to_vec(&CollaboratorList { collaborators }).map_err(ApiError::internal)?;
     let body = Bytes::from(body);
-    // Kept only when every active member's account was found: a missing
-    // one (shown with a null id) is asked again next time.
     let complete = roster
         .members()
         .filter(|m| m.status() != MemberStatus::Pending)
@@ -106,7 +119,7 @@ pub async fn list<K: Kind>(
     if complete {
         state.store.keep_view(opened.resource(), view, body.clone());
     }
-    Ok(json_bytes(body))
+    Ok(body)
 }
 
 /// A 200 with a JSON `body`.

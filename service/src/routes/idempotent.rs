@@ -149,23 +149,12 @@ fn unprocessable(message: String) -> Response {
 /// The route layer: see the module's documentation. Reads and GETs, and
 /// requests without the header, pass untouched.
 pub async fn prepare(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    if matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(request).await;
-    }
-    let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
-    let Some(value) = values.next() else {
-        return next.run(request).await;
+    let key = match request_key(&request) {
+        Ok(Some(key)) => key,
+        Ok(None) => return next.run(request).await,
+        Err(message) => return unprocessable(message),
     };
-    if values.next().is_some() {
-        return unprocessable("Idempotency-Key: give the header once".into());
-    }
-    if !valid_key(value.as_bytes()) {
-        return unprocessable(format!(
-            "Idempotency-Key: expected 1 to {MAX_KEY_LEN} printable ASCII characters"
-        ));
-    }
-    let key = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let method = request.method().clone();
     let template = request
         .extensions()
         .get::<MatchedPath>()
@@ -182,24 +171,55 @@ pub async fn prepare(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return ApiError::PayloadTooLarge(BODY_LIMIT).into_response();
     };
+    parts.extensions.insert(KeyedRequest {
+        key,
+        route: format!("{method} {template}"),
+        resource,
+        fingerprint: fingerprint(&parts, &bytes),
+    });
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The `Idempotency-Key` of a write `request`: `None` for a read or
+/// without the header; why it is refused (a 422) when the header is
+/// given twice or is not 1 to [`MAX_KEY_LEN`] printable ASCII characters.
+fn request_key(request: &Request) -> Result<Option<String>, String> {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return Ok(None);
+    }
+    let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err("Idempotency-Key: give the header once".into());
+    }
+    if !valid_key(value.as_bytes()) {
+        return Err(format!(
+            "Idempotency-Key: expected 1 to {MAX_KEY_LEN} printable ASCII characters"
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(value.as_bytes()).into_owned()))
+}
+
+/// SHA-256 of the request's method, path and query (each prefixed by
+/// its length), and `body`.
+fn fingerprint(parts: &Parts, body: &[u8]) -> [u8; 32] {
     let path = parts
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_string(), ToString::to_string);
     let mut digest = Sha256::new();
-    for part in [method.as_str().as_bytes(), path.as_bytes()] {
+    for part in [parts.method.as_str().as_bytes(), path.as_bytes()] {
         digest.update((part.len() as u64).to_be_bytes());
         digest.update(part);
     }
-    digest.update(&bytes);
-    parts.extensions.insert(KeyedRequest {
-        key,
-        route: format!("{method} {template}"),
-        resource,
-        fingerprint: digest.finalize().into(),
-    });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    digest.update(body);
+    digest.finalize().into()
 }
 
 /// The segment of `path` where `template` has `{key}` or `{resource}`.

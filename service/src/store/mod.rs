@@ -8,8 +8,8 @@
 //! | `rosters` | resources, rosters (snapshots, the per-process cache) and the log: reads and creation |
 //! | `holdings` | what someone owns or collaborates on: the dashboard's and the directory's reads |
 //! | [`command`] | what a route asks to write ([`Change`]), and `decide`: the crate's command for it, decided against the roster at `v` (the only call of the crate's membership operations), then the [`GrowthLimits`] |
-//! | [`submit`] | the membership writes' one door: a [`WriteRequest`] in, the answer to send out (open, key, rate limit, write, answer) |
-//! | `write` | the one write path: decide, append, retry (optimistic, then under the row lock), keyed writes, the snapshot after the answer |
+//! | `write` | the membership writes' one door ([`Store::submit`]: a [`WriteRequest`] in, the answer to send out) and the one write path: the key, the invitation rate limit, decide, append, retry |
+//! | `commit` | after the decision: the committed write, a keyed write's answer, the cache and the snapshot after the append, the last attempt under the row lock |
 //! | `append` | the one statement: compare-and-set of the head, the events, the membership index, the idempotency key |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |
@@ -57,13 +57,13 @@ pub mod accounts;
 pub mod actions;
 mod append;
 pub mod command;
+mod commit;
 pub mod db;
 pub mod error;
 pub mod health;
 mod holdings;
 pub mod idempotency;
 mod rosters;
-pub mod submit;
 mod views;
 mod write;
 
@@ -80,12 +80,12 @@ use crate::keys::Keys;
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
 pub use command::{GrowthLimits, InvitationRate};
+pub use commit::Committed;
 pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 pub use holdings::{Holding, Owned};
 pub use idempotency::{IdempotencyKey, Keyed, Recall, Recorded};
 use rosters::Cached;
-pub use submit::{Submitted, WriteRequest};
-pub use write::Committed;
+pub use write::{Submitted, WriteRequest};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events (in the background, after the write's answer).
@@ -175,7 +175,7 @@ impl Store {
             user_ids: accounts::UserIdCache::default(),
             views: views::Views::default(),
             limits: GrowthLimits::NONE,
-            retention: submit::DEFAULT_RETENTION,
+            retention: write::DEFAULT_RETENTION,
             stats: Stats::default(),
             health: health::Health::default(),
             cache_enabled: AtomicBool::new(true),
