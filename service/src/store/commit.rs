@@ -70,7 +70,53 @@ pub(super) enum Wrote {
     Recalled(Recall),
 }
 
+/// A write decided, before its append.
+pub(super) enum Ready {
+    /// Nothing to append: the state asked for already holds.
+    Unchanged(Committed),
+    /// The events to append and, for a keyed write, the state they commit
+    /// with the answer the append records.
+    Append(Decided, Option<(Committed, Recorded)>),
+}
+
 impl Store {
+    /// Decides `change` on `roster` (at the version of `facts.resource`,
+    /// by `facts.actor`) and, for a keyed write, builds the answer of the
+    /// state the append will commit: what both attempts of the write
+    /// path (optimistic, and under the row lock) do between the load and
+    /// the append.
+    ///
+    /// # Errors
+    /// The crate's refusal, a growth limit's, or the answer's failure.
+    pub(super) async fn ready<F, Fut>(
+        &self,
+        roster: &Arc<Roster>,
+        change: &Change,
+        facts: &Facts<'_>,
+        keyed: Option<&Keyed<'_, F>>,
+        retries: u32,
+    ) -> Result<Ready, WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
+        let resource = facts.resource;
+        let decided = decide(roster, change, facts)?;
+        if decided.events.is_empty() {
+            let (resource, roster) = (resource.clone(), Arc::clone(roster));
+            let done = Committed::unchanged(resource, roster, decided, retries);
+            return Ok(Ready::Unchanged(done));
+        }
+        let record = match keyed {
+            Some(keyed) => Some(
+                self.answer(keyed, resource, roster, &decided, retries)
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(Ready::Append(decided, record))
+    }
+
     /// The inputs of a decision by `actor` on `resource` besides the
     /// change, read now.
     pub(super) fn facts<'a>(
@@ -232,17 +278,11 @@ impl Store {
                 return Ok(Wrote::Recalled(recall));
             }
         }
-        let decided = decide(&roster, change, &self.facts(&resource, actor, invite_id))?;
-        if decided.events.is_empty() {
-            let done = Committed::unchanged(resource, roster, decided, retries);
-            return Ok(Wrote::Unchanged(done));
-        }
-        let record = match keyed {
-            Some(keyed) => Some(
-                self.answer(keyed, &resource, &roster, &decided, retries)
-                    .await?,
-            ),
-            None => None,
+        let facts = self.facts(&resource, actor, invite_id);
+        let ready = self.ready(&roster, change, &facts, keyed, retries);
+        let (decided, record) = match ready.await? {
+            Ready::Unchanged(done) => return Ok(Wrote::Unchanged(done)),
+            Ready::Append(decided, record) => (decided, record),
         };
         let key = keyed.map(|k| (k.key, k.retention));
         let recording = key.zip(record.as_ref().map(|(_, answer)| answer));

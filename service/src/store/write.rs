@@ -30,8 +30,8 @@ use collab_authz::Email;
 
 use super::access::{Locator, Opened, Seen};
 use super::append::CommitError;
-use super::command::{Change, decide};
-use super::commit::{Committed, Wrote};
+use super::command::Change;
+use super::commit::{Committed, Ready, Wrote};
 use super::idempotency::{IdempotencyKey, Keyed, PRUNE_BATCH, Recall, Recorded, recall_on};
 use super::{
     AccessError, CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Store, StoreError,
@@ -279,17 +279,10 @@ impl Store {
                 self.check_invitation_rate(&actor).await?;
             }
             let facts = self.facts(&resource, &actor, invite_id.as_deref());
-            let decided = decide(&roster, &change, &facts)?;
-            if decided.events.is_empty() {
-                let done = Committed::unchanged(resource, roster, decided, retries);
-                return Ok(Wrote::Unchanged(done));
-            }
-            let record = match keyed {
-                Some(keyed) => Some(
-                    self.answer(keyed, &resource, &roster, &decided, retries)
-                        .await?,
-                ),
-                None => None,
+            let ready = self.ready(&roster, &change, &facts, keyed, retries);
+            let (decided, record) = match ready.await? {
+                Ready::Unchanged(done) => return Ok(Wrote::Unchanged(done)),
+                Ready::Append(decided, record) => (decided, record),
             };
             let client = self.client().await?;
             let key = keyed.map(|k| (k.key, k.retention));
