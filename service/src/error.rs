@@ -327,6 +327,12 @@ impl From<WriteError> for ApiError {
         match e {
             WriteError::Refused(e) => e.into(),
             WriteError::Store(e) => e.into(),
+            WriteError::Hidden(what) => ApiError::not_found(what),
+            WriteError::TooManyInvitations { retry_after, .. } => ApiError::TooManyRequests {
+                message: e.to_string(),
+                retry_after,
+            },
+            WriteError::KeyReused => ApiError::Unprocessable(e.to_string()),
         }
     }
 }

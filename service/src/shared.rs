@@ -74,31 +74,6 @@ pub fn parse_email(s: &str) -> ApiResult<Email> {
     Email::parse(s).map_err(|e| ApiError::Unprocessable(format!("email: {e}")))
 }
 
-/// Refuses another invitation by `inviter` past the rate limit
-/// (`INVITATION_RATE_LIMIT` per `INVITATION_RATE_WINDOW_SECONDS`), counted
-/// from the log so that every replica agrees: 429 with `Retry-After`.
-/// Checked before the write; two invitations sent at the same instant by
-/// one person may both pass the last place.
-///
-/// # Errors
-/// 429 past the limit; 503 when the database is unreachable.
-pub async fn check_invitation_rate(state: &AppState, inviter: &Email) -> ApiResult<()> {
-    let (limit, window) = (
-        state.config.invitation_rate_limit,
-        state.config.invitation_rate_window.as_secs(),
-    );
-    match state.store.invitation_wait(inviter, limit, window).await? {
-        None => Ok(()),
-        Some(retry_after) => Err(ApiError::TooManyRequests {
-            message: format!(
-                "you sent {limit} invitations in the last {window} seconds, the most this \
-                 service allows; try again in {retry_after} seconds"
-            ),
-            retry_after,
-        }),
-    }
-}
-
 /// The invitation link of the pending membership `member_id` of
 /// `resource_id`: the service's public URL, the ids and the secret the
 /// service derives for them.

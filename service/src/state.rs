@@ -68,11 +68,20 @@ impl AppState {
     /// A state on an open, migrated `pool` with `keys`.
     #[must_use]
     pub fn new(pool: Pool, keys: keys::Keys, config: Config) -> Self {
-        let store =
-            store::Store::new(pool.clone(), keys.clone()).with_growth_limits(store::GrowthLimits {
+        let store = store::Store::new(pool.clone(), keys.clone())
+            .with_growth_limits(store::GrowthLimits {
                 max_members: config.max_members,
                 max_pending: config.max_pending_invitations,
-            });
+                // `u32::MAX` (only from code: the flag's range ends at a
+                // million) is no limit, and nothing is counted.
+                invitations: (config.invitation_rate_limit != u32::MAX).then_some(
+                    store::InvitationRate {
+                        limit: config.invitation_rate_limit,
+                        window: config.invitation_rate_window,
+                    },
+                ),
+            })
+            .with_idempotency_retention(config.idempotency_retention);
         Self {
             pool,
             keys: Arc::new(keys),

@@ -65,6 +65,9 @@ fn keyed(database_url: &str, public_url: &str) -> Config {
         key_file: Some(common::key_file(database_url)),
         max_pending_invitations: 100_000,
         max_members: 100_000,
+        // Every write path holds invitations to the rate limit; these
+        // tests invite hundreds at once as one owner.
+        invitation_rate_limit: 100_000,
         ..Config::new(public_url)
     }
 }

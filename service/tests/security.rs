@@ -1358,15 +1358,22 @@ async fn invitations_are_rate_limited_per_inviter_across_replicas() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
-    let r = api_one
-        .call(
-            &olivia,
+    // The third with an idempotency key (its answer may be lost).
+    let auth = format!("Bearer {}", olivia.jwt);
+    let headers = [("authorization", auth.as_str()), ("idempotency-key", "c-1")];
+    let third = || {
+        let body = json!({"collaborator": {"email": "c@example.com"}});
+        let body = Some(serde_json::to_vec(&body).unwrap());
+        send(
+            one.addr,
             "POST",
             "/v1/databases/main-db/collaborators",
-            Some(json!({"collaborator": {"email": "c@example.com"}})),
+            &headers,
+            body,
         )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
+    };
+    let first = third().await;
+    assert_eq!(first.status, 201, "{}", first.text());
     // The fourth, on either replica: 429 with Retry-After.
     for api in [&api_one, &api_two] {
         let r = invite_status(api, &olivia, "shop-api", "d@example.com").await;
@@ -1375,6 +1382,12 @@ async fn invitations_are_rate_limited_per_inviter_across_replicas() {
         assert!((1..=3).contains(&wait), "{wait}");
         assert!(r.error().contains("3 invitations"), "{}", r.error());
     }
+    // The third's retry with its key, now at the limit: its first answer
+    // again (the key is looked up before the limit), not a 429.
+    let retry = third().await;
+    assert_eq!(retry.status, 201, "{}", retry.text());
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.text(), first.text());
     // Someone else is not limited by Olivia's invitations.
     assert_eq!(
         invite_status(&api_two, &ada, "blog", "d@example.com")

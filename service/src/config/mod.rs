@@ -108,7 +108,10 @@ pub struct Config {
     /// At most this many invitations by one person in
     /// [`invitation_rate_window`](Self::invitation_rate_window), counted
     /// from the database (so across replicas); past it, 429 with
-    /// `Retry-After`.
+    /// `Retry-After`. Every write path holds invitations to it (the API,
+    /// the pages, and [`Store::write`](crate::store::Store::write) on a
+    /// state built from this configuration); `u32::MAX` is no limit and
+    /// counts nothing (the flag accepts at most 1,000,000).
     pub invitation_rate_limit: u32,
     /// The window of [`invitation_rate_limit`](Self::invitation_rate_limit).
     pub invitation_rate_window: Duration,

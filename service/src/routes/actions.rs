@@ -455,6 +455,39 @@ fn default_lines() -> i64 {
     100
 }
 
+/// The holder of the logs URL of app `key` that `query` carries: its
+/// signature (the service's key over the app, the account, the API token
+/// and the timestamp) checked, within its lifetime, and its API token
+/// still live (a revoked token's URLs stop at once).
+///
+/// # Errors
+/// 401 for a URL forged, expired or of a revoked token.
+async fn logs_url_holder(state: &AppState, key: &str, query: &LogsQuery) -> ApiResult<Email> {
+    let invalid = || ApiError::Unauthorized("invalid or expired logs URL".into());
+    let mut parts = query.token.splitn(3, '.');
+    let (Some(user_id), Some(token_id), Some(signature)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    let now = now_unix();
+    let fresh = query.timestamp <= now.saturating_add(5)
+        && now <= query.timestamp.saturating_add(LOGS_URL_TTL_SECONDS);
+    let expected = state
+        .keys
+        .logs_signature(key, user_id, token_id, query.timestamp);
+    let signed: bool = expected.as_bytes().ct_eq(signature.as_bytes()).into();
+    if !(fresh && signed) {
+        return Err(invalid());
+    }
+    let user = state
+        .store
+        .token_account(token_id, user_id, TokenKind::Api)
+        .await?
+        .ok_or_else(invalid)?;
+    Email::parse(&user.email).map_err(ApiError::internal)
+}
+
 /// `GET /v1/apps/{app}/logs/raw?token=&timestamp=&n=&filter=`: the app's
 /// last `n` (1 to 10000) log lines as text, oldest first, or 204 when
 /// there are none. No bearer token: the URL's signature stands for the
@@ -472,29 +505,7 @@ pub async fn logs_raw(
     PathParams(key): PathParams<String>,
     QueryParams(query): QueryParams<LogsQuery>,
 ) -> ApiResult<Response> {
-    let invalid = || ApiError::Unauthorized("invalid or expired logs URL".into());
-    let mut parts = query.token.splitn(3, '.');
-    let (Some(user_id), Some(token_id), Some(signature)) =
-        (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid());
-    };
-    let now = now_unix();
-    let fresh = query.timestamp <= now.saturating_add(5)
-        && now <= query.timestamp.saturating_add(LOGS_URL_TTL_SECONDS);
-    let expected = state
-        .keys
-        .logs_signature(&key, user_id, token_id, query.timestamp);
-    let signed: bool = expected.as_bytes().ct_eq(signature.as_bytes()).into();
-    if !(fresh && signed) {
-        return Err(invalid());
-    }
-    let user = state
-        .store
-        .token_account(token_id, user_id, TokenKind::Api)
-        .await?
-        .ok_or_else(invalid)?;
-    let email = Email::parse(&user.email).map_err(ApiError::internal)?;
+    let email = logs_url_holder(&state, &key, &query).await?;
     if !(1..=10_000).contains(&query.n) {
         return Err(ApiError::Unprocessable("n: from 1 to 10000".into()));
     }

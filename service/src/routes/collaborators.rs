@@ -13,17 +13,17 @@ use collab_authz::{Action, Email};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::idempotent::{self, Idempotency, json_answer, no_content};
+use super::idempotent::{Writer, json_answer, no_content};
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
 use crate::AppState;
-use crate::auth::{Bearer, Caller};
+use crate::auth::Bearer;
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
-use crate::shared::{PathParams, check_invitation_rate, invitation_link_with};
+use crate::shared::{PathParams, invitation_link_with};
 use crate::store::access::allows;
 use crate::store::accounts::TokenKind;
-use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
+use crate::store::{Change, Committed, Locator, Opened, Recorded, Seen, StoreError};
 
 /// `{"collaborators": [...]}`.
 #[derive(Debug, Serialize)]
@@ -57,15 +57,8 @@ pub async fn list<K: Kind>(
 ) -> ApiResult<Response> {
     let key = match path {
         Ok(PathParams(key)) => key,
-        Err(malformed) => {
-            // The credential first, as the `Caller` extractor would.
-            let checked =
-                state
-                    .store
-                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
-            checked.await?.ok_or_else(ApiError::unauthorized)?;
-            return Err(malformed);
-        }
+        // The credential first, as the `Caller` extractor would.
+        Err(malformed) => return Err(refused_or(&state, &bearer, malformed).await),
     };
     let opened = state
         .store
@@ -87,6 +80,28 @@ pub async fn list<K: Kind>(
     if let Some(body) = state.store.view(opened.resource(), view) {
         return Ok(json_bytes(body));
     }
+    Ok(json_bytes(listing(&state, &opened, link, view).await?))
+}
+
+/// 401 when `bearer`'s token is refused, else `malformed`.
+async fn refused_or(state: &AppState, bearer: &Bearer, malformed: ApiError) -> ApiError {
+    let (token, user) = (&bearer.token_id, &bearer.user_id);
+    match state.store.token_account(token, user, TokenKind::Api).await {
+        Ok(Some(_)) => malformed,
+        Ok(None) => ApiError::unauthorized(),
+        Err(e) => e.into(),
+    }
+}
+
+/// The listing of `opened` with links as `link` says, serialized; kept
+/// as `view` when every active member's account was found (a missing
+/// one, shown with a null id, is asked again next time).
+async fn listing(
+    state: &AppState,
+    opened: &Opened,
+    link: Link<'_>,
+    view: &'static str,
+) -> ApiResult<Bytes> {
     let roster = opened.roster();
     let ids = state.store.user_ids(&account_emails(roster)).await?;
     let collaborators: Vec<CollaboratorOut> = roster
@@ -97,8 +112,6 @@ pub async fn list<K: Kind>(
     let body =
         serde_json::to_vec(&CollaboratorList { collaborators }).map_err(ApiError::internal)?;
     let body = Bytes::from(body);
-    // Kept only when every active member's account was found: a missing
-    // one (shown with a null id) is asked again next time.
     let complete = roster
         .members()
         .filter(|m| m.status() != MemberStatus::Pending)
@@ -106,7 +119,7 @@ pub async fn list<K: Kind>(
     if complete {
         state.store.keep_view(opened.resource(), view, body.clone());
     }
-    Ok(json_bytes(body))
+    Ok(body)
 }
 
 /// A 200 with a JSON `body`.
@@ -139,20 +152,15 @@ async fn one(
 /// `{"collaborator":{...}}` with the invitation link.
 pub async fn invite<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
     StrictBody(body): StrictBody<InviteBody>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
-    let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    check_invitation_rate(&state, &caller.email).await?;
-    let change = Change::InviteBody { body };
+    let (at, change) = (Locator::Key(K::KIND, &key), Change::InviteBody { body });
     let answer = |done| invited(state.clone(), done);
-    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+    writer
+        .submit(&state, at, Seen::Active, change, answer)
+        .await
 }
 
 /// The answer to an invitation: 201 with the collaborator and its link.
@@ -176,22 +184,20 @@ async fn invited(state: AppState, done: Committed) -> Result<Recorded, StoreErro
 /// updated collaborator.
 pub async fn update<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams((key, member_id)): PathParams<(String, String)>,
     StrictBody(body): StrictBody<UpdateBody>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
     let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     let change = Change::Update {
         member_id: member_id.clone(),
         body,
     };
-    let answer = |done| updated(state.clone(), caller.email.clone(), member_id.clone(), done);
-    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+    let caller = writer.caller.email.clone();
+    let answer = |done| updated(state.clone(), caller.clone(), member_id.clone(), done);
+    writer
+        .submit(&state, at, Seen::Active, change, answer)
+        .await
 }
 
 /// The answer to a role change: 200 with the collaborator.
@@ -216,18 +222,14 @@ async fn updated(
 /// through this route too; a stranger sees nothing.
 pub async fn remove<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams((key, member_id)): PathParams<(String, String)>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
-    let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Member).await?;
-    let change = Change::Remove { member_id };
+    let (at, change) = (Locator::Key(K::KIND, &key), Change::Remove { member_id });
     let answer = |_| async { Ok(no_content()) };
-    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+    writer
+        .submit(&state, at, Seen::Member, change, answer)
+        .await
 }
 
 /// `POST /v1/invitations/{resource}/{member}/{secret}`: the invitee (the
@@ -235,25 +237,20 @@ pub async fn remove<K: Kind>(
 /// `{"collaborator":{...}}`.
 pub async fn accept_invitation(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams((resource_id, member_id, secret)): PathParams<(String, String, String)>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
-    let at = Locator::Invitation(&resource_id);
-    let opened = state.store.open(at, &caller.email, Seen::Link).await?;
     // An account without a username accepts without one.
-    let username = caller.username.as_deref().map(Username::new).transpose();
-    let username = username.map_err(ApiError::internal)?;
+    let username = writer.caller.username.as_deref().map(Username::new);
+    let username = username.transpose().map_err(ApiError::internal)?;
     let change = Change::Accept {
         member_id: member_id.clone(),
         secret,
         username,
     };
+    let at = Locator::Invitation(&resource_id);
     let answer = |done| accepted(state.clone(), member_id.clone(), done);
-    idempotent::write(&state, &caller, keyed.as_ref(), opened, change, answer).await
+    writer.submit(&state, at, Seen::Link, change, answer).await
 }
 
 /// The answer to an accepted invitation: 200 with the collaborator.

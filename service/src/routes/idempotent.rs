@@ -11,11 +11,13 @@
 //!   [`KeyedRequest`]: the key, its scope (method and route template, the
 //!   resource as the path names it) and the request's fingerprint
 //!   (SHA-256 of the method, the path and query, and the body).
-//! - A covered handler takes it ([`Idempotency`]), calls [`recall`]
-//!   before its access step (a retry of a rename, a deletion or a leave
-//!   finds its resource gone or renamed, yet must get its first answer),
-//!   then [`write()`], which records the answer in the append statement
-//!   (`Store::write_keyed`).
+//! - A covered handler takes a [`Writer`] (the caller and the key scoped
+//!   to them) and hands its write to [`Writer::submit`], the store's one
+//!   door ([`Store::submit`](crate::store::Store::submit)): the key is
+//!   looked up after the roster's load (and before answering 404 for a
+//!   resource renamed or gone: a retry of a rename, a deletion or a
+//!   leave gets its first answer), and the answer is recorded by the
+//!   write's append statement.
 //!
 //! Same key, same fingerprint: the recorded answer (same status, same
 //! body), nothing written. Same key, another fingerprint: 422. A retry
@@ -40,7 +42,7 @@ use crate::auth::Caller;
 use crate::body::BODY_LIMIT;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Change, Committed, IdempotencyKey, Keyed, KeyedOutcome, Opened, Recall, Recorded, StoreError,
+    Change, Committed, IdempotencyKey, Locator, Recorded, Seen, StoreError, Submitted, WriteRequest,
 };
 
 /// The request header: `Idempotency-Key: <1 to 255 printable ASCII>`.
@@ -147,23 +149,12 @@ fn unprocessable(message: String) -> Response {
 /// The route layer: see the module's documentation. Reads and GETs, and
 /// requests without the header, pass untouched.
 pub async fn prepare(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    if matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(request).await;
-    }
-    let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
-    let Some(value) = values.next() else {
-        return next.run(request).await;
+    let key = match request_key(&request) {
+        Ok(Some(key)) => key,
+        Ok(None) => return next.run(request).await,
+        Err(message) => return unprocessable(message),
     };
-    if values.next().is_some() {
-        return unprocessable("Idempotency-Key: give the header once".into());
-    }
-    if !valid_key(value.as_bytes()) {
-        return unprocessable(format!(
-            "Idempotency-Key: expected 1 to {MAX_KEY_LEN} printable ASCII characters"
-        ));
-    }
-    let key = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let method = request.method().clone();
     let template = request
         .extensions()
         .get::<MatchedPath>()
@@ -180,24 +171,55 @@ pub async fn prepare(request: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return ApiError::PayloadTooLarge(BODY_LIMIT).into_response();
     };
+    parts.extensions.insert(KeyedRequest {
+        key,
+        route: format!("{method} {template}"),
+        resource,
+        fingerprint: fingerprint(&parts, &bytes),
+    });
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The `Idempotency-Key` of a write `request`: `None` for a read or
+/// without the header; why it is refused (a 422) when the header is
+/// given twice or is not 1 to [`MAX_KEY_LEN`] printable ASCII characters.
+fn request_key(request: &Request) -> Result<Option<String>, String> {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return Ok(None);
+    }
+    let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err("Idempotency-Key: give the header once".into());
+    }
+    if !valid_key(value.as_bytes()) {
+        return Err(format!(
+            "Idempotency-Key: expected 1 to {MAX_KEY_LEN} printable ASCII characters"
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(value.as_bytes()).into_owned()))
+}
+
+/// SHA-256 of the request's method, path and query (each prefixed by
+/// its length), and `body`.
+fn fingerprint(parts: &Parts, body: &[u8]) -> [u8; 32] {
     let path = parts
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_string(), ToString::to_string);
     let mut digest = Sha256::new();
-    for part in [method.as_str().as_bytes(), path.as_bytes()] {
+    for part in [parts.method.as_str().as_bytes(), path.as_bytes()] {
         digest.update((part.len() as u64).to_be_bytes());
         digest.update(part);
     }
-    digest.update(&bytes);
-    parts.extensions.insert(KeyedRequest {
-        key,
-        route: format!("{method} {template}"),
-        resource,
-        fingerprint: digest.finalize().into(),
-    });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    digest.update(body);
+    digest.finalize().into()
 }
 
 /// The segment of `path` where `template` has `{key}` or `{resource}`.
@@ -210,25 +232,65 @@ fn named_resource(template: &str, path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The request's [`KeyedRequest`], if it carried a key.
+/// A membership write's caller and idempotency key, taken once from the
+/// request: what a write handler takes, and hands its write to
+/// ([`Writer::submit`]).
 #[derive(Debug, Clone)]
-pub struct Idempotency(pub Option<KeyedRequest>);
+pub struct Writer {
+    /// The caller (a checked API bearer token).
+    pub caller: Caller,
+    /// The request's `Idempotency-Key`, scoped to the caller, if it
+    /// carried one.
+    pub key: Option<IdempotencyKey>,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
+impl FromRequestParts<AppState> for Writer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        Ok(Self(parts.extensions.get::<KeyedRequest>().cloned()))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let key = parts
+            .extensions
+            .get::<KeyedRequest>()
+            .map(|keyed| keyed.for_caller(&caller));
+        Ok(Self { caller, key })
     }
 }
 
-/// 422 for a key recorded with another request.
-fn mismatch() -> ApiError {
-    ApiError::Unprocessable(
-        "Idempotency-Key: already used for another request (another method, path or body) \
-         on this route and resource; use a new key for a new request"
-            .into(),
-    )
+impl Writer {
+    /// Submits `change` on the resource `at` (opened as `seen` says) as
+    /// the caller, with the request's key, to the store's one door
+    /// ([`Store::submit`](crate::store::Store::submit)), and answers
+    /// with what `answer` builds of the committed write, or the answer
+    /// recorded for the key (with `Idempotent-Replayed: true`).
+    ///
+    /// # Errors
+    /// The write's refusal or failure, mapped once
+    /// ([`ApiError`]'s `From<WriteError>`).
+    pub async fn submit<F, Fut>(
+        self,
+        state: &AppState,
+        at: Locator<'_>,
+        seen: Seen,
+        change: Change,
+        answer: F,
+    ) -> ApiResult<Response>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
+        let request = WriteRequest {
+            at,
+            caller: &self.caller.email,
+            seen,
+            change,
+            key: self.key,
+        };
+        Ok(match state.store.submit(request, answer).await? {
+            Submitted::Answered(answer) => respond(answer, false),
+            Submitted::Replayed(answer) => respond(answer, true),
+        })
+    }
 }
 
 /// `answer` as a response; with `Idempotent-Replayed: true` when it is a
@@ -274,65 +336,6 @@ pub fn no_content() -> Recorded {
     Recorded {
         status: StatusCode::NO_CONTENT.as_u16(),
         body: Vec::new(),
-    }
-}
-
-/// Before the access step: the answer recorded for the request's key, if
-/// any (a replay), 422 if the key was used for another request; `None`
-/// without a key or when nothing is recorded.
-///
-/// # Errors
-/// 422 for another request with the same key; 503 when the database is
-/// unavailable.
-pub async fn recall(
-    state: &AppState,
-    caller: &Caller,
-    keyed: Option<&KeyedRequest>,
-) -> ApiResult<Option<Response>> {
-    let Some(keyed) = keyed else {
-        return Ok(None);
-    };
-    match state.store.recall(&keyed.for_caller(caller)).await? {
-        None => Ok(None),
-        Some(Recall::Same(answer)) => Ok(Some(respond(answer, true))),
-        Some(Recall::Different) => Err(mismatch()),
-    }
-}
-
-/// Writes `change` on `opened` and answers with what `answer` builds of
-/// the committed write; with a key, through `Store::write_keyed`, which
-/// records that answer in the append statement (or finds it recorded:
-/// a replay).
-///
-/// # Errors
-/// The write's refusal or failure, or `answer`'s.
-pub async fn write<F, Fut>(
-    state: &AppState,
-    caller: &Caller,
-    keyed: Option<&KeyedRequest>,
-    opened: Opened,
-    change: Change,
-    answer: F,
-) -> ApiResult<Response>
-where
-    F: Fn(Committed) -> Fut + Sync,
-    Fut: Future<Output = Result<Recorded, StoreError>> + Send,
-{
-    let Some(keyed) = keyed else {
-        let done = state.store.write(opened, change).await?;
-        return Ok(respond(answer(done).await?, false));
-    };
-    let key = keyed.for_caller(caller);
-    let keyed = Keyed {
-        key: &key,
-        retention: state.config.idempotency_retention,
-        answer,
-    };
-    match state.store.write_keyed(opened, change, &keyed).await? {
-        KeyedOutcome::Recorded(_, answer) => Ok(respond(answer, false)),
-        KeyedOutcome::Unchanged(done) => Ok(respond((keyed.answer)(done).await?, false)),
-        KeyedOutcome::Recalled(Recall::Same(answer)) => Ok(respond(answer, true)),
-        KeyedOutcome::Recalled(Recall::Different) => Err(mismatch()),
     }
 }
 

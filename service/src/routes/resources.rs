@@ -10,7 +10,7 @@ use collab_authz::{Action, Context, Email, ResourceKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::idempotent::{self, Idempotency, KeyedRequest, json_answer, no_content};
+use super::idempotent::{Writer, json_answer, no_content};
 use super::json;
 use crate::AppState;
 use crate::auth::{Bearer, Caller};
@@ -282,38 +282,21 @@ async fn answer(
     json_answer(status, &json!({ singular(kind): value }))
 }
 
-/// Writes `change` on the resource `opened` holds as the caller (the
-/// crate decides) and answers `how`; with an idempotency key, records
-/// that answer in the write.
-async fn write_opened(
-    state: &AppState,
-    caller: &Caller,
-    keyed: Option<&KeyedRequest>,
-    opened: crate::store::Opened,
-    change: Change,
-    how: Answer,
-) -> ApiResult<Response> {
-    let build = |done| answer(state.clone(), caller.email.clone(), how, done);
-    idempotent::write(state, caller, keyed, opened, change, build).await
-}
-
-/// Writes `change` on the resource `key` as the caller (an active member;
-/// the crate decides) and answers `how`; a recorded answer for the
-/// request's key is replayed first.
+/// Submits `change` on the resource `key` of kind `K` as the writer (an
+/// active member; the crate decides) and answers `how`
+/// ([`Writer::submit`]: a recorded answer for the request's key is
+/// replayed).
 async fn write_resource<K: Kind>(
     state: &AppState,
-    caller: &Caller,
-    keyed: Option<&KeyedRequest>,
+    writer: Writer,
     key: &str,
     change: Change,
     how: Answer,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(state, caller, keyed).await? {
-        return Ok(replay);
-    }
+    let caller = writer.caller.email.clone();
+    let build = |done| answer(state.clone(), caller.clone(), how, done);
     let at = Locator::Key(K::KIND, key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    write_opened(state, caller, keyed, opened, change, how).await
+    writer.submit(state, at, Seen::Active, change, build).await
 }
 
 /// `PATCH /v1/apps/{app}`: `{"app":{"name":...}}` renames (the crate
@@ -324,24 +307,21 @@ async fn write_resource<K: Kind>(
 /// `POST .../transfer/accept`.
 pub async fn rename<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
-    let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     let change = match body.patch(K::KIND)? {
-        Patch::Rename(name) => Change::Rename { name },
+        Patch::Rename(name) => Change::Rename {
+            name,
+            current: None,
+        },
         Patch::Transfer(email) => Change::RequestTransfer {
             email: parse_email(&email)?,
         },
     };
     let how = Answer::Resource(StatusCode::OK);
-    write_opened(&state, &caller, keyed.as_ref(), opened, change, how).await
+    write_resource::<K>(&state, writer, &key, change, how).await
 }
 
 /// `POST /v1/apps/{app}/rename`: the platform's rename,
@@ -349,28 +329,18 @@ pub async fn rename<K: Kind>(
 /// owner only); `current_name` must be the app's name. 200 with the app.
 pub async fn rename_app(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<RenameBody>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
-    let at = Locator::Key(ResourceKind::App, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
-    if body.current_name != opened.resource().name {
-        return Err(ApiError::Unprocessable(
-            "current_name: not the app's current name".into(),
-        ));
-    }
     validate_name(&body.new_name)
         .map_err(|e| ApiError::Unprocessable(format!("new_name: {}", strip_field(&e))))?;
     let change = Change::Rename {
         name: body.new_name,
+        current: Some(body.current_name),
     };
     let how = Answer::Resource(StatusCode::OK);
-    write_opened(&state, &caller, keyed.as_ref(), opened, change, how).await
+    write_resource::<crate::kind::App>(&state, writer, &key, change, how).await
 }
 
 /// The reason of a 422 naming a field (`name: reason`), without the field.
@@ -386,12 +356,10 @@ fn strip_field(e: &ApiError) -> String {
 /// only); 204.
 pub async fn destroy<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Response> {
-    let (keyed, change) = (keyed.as_ref(), Change::Delete);
-    write_resource::<K>(&state, &caller, keyed, &key, change, Answer::NoContent).await
+    write_resource::<K>(&state, writer, &key, Change::Delete, Answer::NoContent).await
 }
 
 /// `POST /v1/apps/{app}/transfer`: `{"transfer":{"email":...}}`, the owner
@@ -399,45 +367,36 @@ pub async fn destroy<K: Kind>(
 /// resource (its `pending_transfer` set).
 pub async fn request_transfer<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
     JsonBody(body): JsonBody<TransferBody>,
 ) -> ApiResult<Response> {
-    if let Some(replay) = idempotent::recall(&state, &caller, keyed.as_ref()).await? {
-        return Ok(replay);
-    }
-    let at = Locator::Key(K::KIND, &key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
     let email = parse_email(&body.transfer.email)?;
     let change = Change::RequestTransfer { email };
     let how = Answer::Resource(StatusCode::ACCEPTED);
-    write_opened(&state, &caller, keyed.as_ref(), opened, change, how).await
+    write_resource::<K>(&state, writer, &key, change, how).await
 }
 
 /// `POST /v1/apps/{app}/transfer/accept`: the target accepts; they become
 /// owner and the previous owner a collaborator.
 pub async fn accept_transfer<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Response> {
-    let (keyed, change) = (keyed.as_ref(), Change::AcceptTransfer);
     let how = Answer::Resource(StatusCode::OK);
-    write_resource::<K>(&state, &caller, keyed, &key, change, how).await
+    write_resource::<K>(&state, writer, &key, Change::AcceptTransfer, how).await
 }
 
 /// `DELETE /v1/apps/{app}/transfer`: the owner or the target cancels the
 /// pending transfer; 204.
 pub async fn cancel_transfer<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    Idempotency(keyed): Idempotency,
+    writer: Writer,
     PathParams(key): PathParams<String>,
 ) -> ApiResult<Response> {
-    let (keyed, change) = (keyed.as_ref(), Change::CancelTransfer);
-    write_resource::<K>(&state, &caller, keyed, &key, change, Answer::NoContent).await
+    let (change, how) = (Change::CancelTransfer, Answer::NoContent);
+    write_resource::<K>(&state, writer, &key, change, how).await
 }
 
 /// The query of the events route: the service's `after`/`limit`, or the

@@ -344,46 +344,6 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Whether `actor` may send another invitation: `None` when they sent
-    /// fewer than `limit` in the last `window` (counted in the log, so on
-    /// every replica alike), else the seconds until the oldest of the last
-    /// `limit` leaves the window (at least 1).
-    ///
-    /// # Errors
-    /// [`StoreError`] when the database fails.
-    pub async fn invitation_wait(
-        &self,
-        actor: &Email,
-        limit: u32,
-        window_seconds: u64,
-    ) -> Result<Option<u64>, StoreError> {
-        let client = self.client().await?;
-        let window = i64::try_from(window_seconds).unwrap_or(i64::MAX);
-        let offset = i64::from(limit.saturating_sub(1));
-        let row = client
-            .query_opt(
-                &client
-                    .prepare_cached(
-                        "SELECT ceil(extract(epoch FROM
-                                  recorded_at + ($2::bigint)::float8 * interval '1 second' - now()
-                                ))::bigint
-                           FROM resource_log
-                          WHERE entry->>'type' = 'collaborator_invited'
-                            AND entry->>'actor' = $1
-                            AND recorded_at > now() - ($2::bigint)::float8 * interval '1 second'
-                          ORDER BY recorded_at DESC
-                         OFFSET $3 LIMIT 1",
-                    )
-                    .await?,
-                &[&actor.as_str(), &window, &offset],
-            )
-            .await?;
-        Ok(match row {
-            Some(row) => Some(u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0).max(1)),
-            None => None,
-        })
-    }
-
     /// Revokes token `token_id` and, when it is an API token, every page
     /// session opened with it (every bearer token and cookie from them is
     /// refused from then on, on every replica).

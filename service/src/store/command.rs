@@ -3,6 +3,8 @@
 //! to decide it (the only place the service calls the crate's membership
 //! operations), then holds the result to the [`GrowthLimits`].
 
+use std::time::Duration;
+
 use collab_authz::api::{InviteBody, UpdateBody};
 use collab_authz::membership::{
     AcceptError, Command, Invitation, InvitationToken, MemberId, MemberStatus, Timestamp, Username,
@@ -80,9 +82,22 @@ pub enum Change {
     Rename {
         /// The new name.
         name: String,
+        /// The name the caller states it has now (the platform's rename
+        /// states it): a refusal of class invalid, naming the
+        /// `current_name` field, when it has another.
+        current: Option<String>,
     },
     /// Delete the resource.
     Delete,
+}
+
+impl Change {
+    /// Whether it is an invitation (held to the
+    /// [`InvitationRate`] and the [`GrowthLimits`]).
+    #[must_use]
+    pub fn is_invitation(&self) -> bool {
+        matches!(self, Change::Invite { .. } | Change::InviteBody { .. })
+    }
 }
 
 /// What a write decided: the events, the membership concerned (the
@@ -121,6 +136,28 @@ pub struct GrowthLimits {
     pub max_members: usize,
     /// At most this many pending invitations on a roster.
     pub max_pending: usize,
+    /// At most this many invitations by one person in a window, on every
+    /// roster together (`None`: no limit).
+    pub invitations: Option<InvitationRate>,
+}
+
+/// At most [`limit`](Self::limit) invitations by one person in any
+/// [`window`](Self::window), counted from the log (so every replica
+/// counts the same): a service policy against invitation spam, checked
+/// by the write path before the crate decides an invitation; past it the
+/// write is refused with
+/// [`WriteError::TooManyInvitations`]
+/// and how long to wait. A keyed retry of an invitation already written
+/// replays its answer first. The count is read before the write's
+/// statement, not in it: two invitations sent by one person at the same
+/// instant (on two resources) may both take the last place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvitationRate {
+    /// The most invitations in a window (the count reads at most this
+    /// many rows of an index).
+    pub limit: u32,
+    /// The window.
+    pub window: Duration,
 }
 
 impl GrowthLimits {
@@ -128,6 +165,7 @@ impl GrowthLimits {
     pub const NONE: Self = Self {
         max_members: usize::MAX,
         max_pending: usize::MAX,
+        invitations: None,
     };
 
     /// Whether one more invitation fits `roster` (of `kind`); a 422
@@ -186,9 +224,7 @@ pub(super) fn decide(
         roster.decide_command(facts.actor, &command, at)
     })
     .map_err(|e| Refusal::new(kind, &e))?;
-    if matches!(change, Change::Invite { .. } | Change::InviteBody { .. })
-        && !outcome.events().is_empty()
-    {
+    if change.is_invitation() && !outcome.events().is_empty() {
         // After the crate: whoever may not invite gets the crate's answer,
         // never a word about the roster's size.
         facts.limits.check(roster, kind)?;
@@ -275,7 +311,13 @@ fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String
         ),
         Change::AcceptTransfer => (Command::AcceptTransfer, None),
         Change::CancelTransfer => (Command::CancelTransfer, None),
-        Change::Rename { name } => (Command::Rename { name: name.clone() }, None),
+        Change::Rename { name, current } => {
+            if current.as_ref().is_some_and(|c| *c != facts.resource.name) {
+                let why = "current_name: not the app's current name".to_string();
+                return Err(Refusal::limit(kind, why).into());
+            }
+            (Command::Rename { name: name.clone() }, None)
+        }
         Change::Delete => (Command::Delete, None),
     })
 }

@@ -303,9 +303,36 @@ pub enum WriteError {
     /// this does not say that nothing was written: when the connection
     /// broke after the append was sent, the database may have committed it
     /// (a write with an idempotency key can be retried safely:
-    /// [`Store::write_keyed`](super::Store::write_keyed)).
+    /// [`Store::submit`](super::Store::submit)).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The resource (`app`, `database`, `invitation`) does not exist, or
+    /// the caller may not see it (as [`AccessError::Hidden`]); nothing was
+    /// written.
+    #[error("{0} not found")]
+    Hidden(&'static str),
+    /// The caller sent as many invitations as the service allows in its
+    /// window ([`InvitationRate`](super::InvitationRate)); nothing was
+    /// written.
+    #[error(
+        "you sent {limit} invitations in the last {window_seconds} seconds, the most this \
+         service allows; try again in {retry_after} seconds"
+    )]
+    TooManyInvitations {
+        /// The most invitations in a window.
+        limit: u32,
+        /// The window, in seconds.
+        window_seconds: u64,
+        /// Seconds until the oldest invitation of the window leaves it.
+        retry_after: u64,
+    },
+    /// The request's idempotency key was recorded with another request
+    /// (another method, path or body); nothing was written.
+    #[error(
+        "Idempotency-Key: already used for another request (another method, path or body) \
+         on this route and resource; use a new key for a new request"
+    )]
+    KeyReused,
 }
 
 impl From<RandomError> for WriteError {

@@ -8,7 +8,8 @@
 //! | `rosters` | resources, rosters (snapshots, the per-process cache) and the log: reads and creation |
 //! | `holdings` | what someone owns or collaborates on: the dashboard's and the directory's reads |
 //! | [`command`] | what a route asks to write ([`Change`]), and `decide`: the crate's command for it, decided against the roster at `v` (the only call of the crate's membership operations), then the [`GrowthLimits`] |
-//! | `write` | the one write path: decide, append, retry (optimistic, then under the row lock), keyed writes, the snapshot after the answer |
+//! | `write` | the membership writes' one door ([`Store::submit`]: a [`WriteRequest`] in, the answer to send out) and the one write path: the key, the invitation rate limit, decide, append, retry |
+//! | `commit` | after the decision: the committed write, a keyed write's answer, the cache and the snapshot after the append, the last attempt under the row lock |
 //! | `append` | the one statement: compare-and-set of the head, the events, the membership index, the idempotency key |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |
@@ -56,6 +57,7 @@ pub mod accounts;
 pub mod actions;
 mod append;
 pub mod command;
+mod commit;
 pub mod db;
 pub mod error;
 pub mod health;
@@ -77,12 +79,13 @@ use crate::keys::Keys;
 
 pub use access::{Granted, Locator, Opened, Seen};
 pub use command::Change;
-pub use command::GrowthLimits;
+pub use command::{GrowthLimits, InvitationRate};
+pub use commit::Committed;
 pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 pub use holdings::{Holding, Owned};
 pub use idempotency::{IdempotencyKey, Keyed, Recall, Recorded};
 use rosters::Cached;
-pub use write::{Committed, KeyedOutcome};
+pub use write::{Submitted, WriteRequest};
 
 /// A snapshot of the roster is stored at creation and then every this
 /// many log events (in the background, after the write's answer).
@@ -152,6 +155,7 @@ pub struct Store {
     user_ids: accounts::UserIdCache,
     views: views::Views,
     limits: GrowthLimits,
+    retention: std::time::Duration,
     /// Use counters.
     pub stats: Stats,
     /// The database outage in progress, as the logs tell it.
@@ -171,6 +175,7 @@ impl Store {
             user_ids: accounts::UserIdCache::default(),
             views: views::Views::default(),
             limits: GrowthLimits::NONE,
+            retention: write::DEFAULT_RETENTION,
             stats: Stats::default(),
             health: health::Health::default(),
             cache_enabled: AtomicBool::new(true),
