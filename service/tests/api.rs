@@ -521,6 +521,16 @@ async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["database"]["role"], "owner");
 
+    // The events read checks the token in the same statement too.
+    let events = "/v1/apps/shown-2/events";
+    let r = api.call(&lin, "GET", events, None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!r.json()["events"].as_array().unwrap().is_empty());
+    let r = api
+        .call(&lin, "GET", "/v1/apps/shown-2/events?bogus=1", None)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+
     let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
     assert_eq!(revoke.status, 204, "{}", revoke.text());
     for path in [
@@ -528,6 +538,9 @@ async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_
         "/v1/apps/nothing",
         "/v1/apps/a%00b",
         "/v1/databases/shown-db",
+        events,
+        "/v1/apps/shown-2/events?bogus=1",
+        "/v1/apps/a%00b/events",
     ] {
         let r = api.call(&lin, "GET", path, None).await;
         assert_eq!(r.status, 401, "{path}: {}", r.text());

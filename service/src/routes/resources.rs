@@ -417,14 +417,43 @@ pub struct EventsQuery {
 /// `GET /v1/apps/{app}/events?after=SEQ&limit=N`: the resource's log with
 /// the notification names (`collaborator_invited`, ...), to members the
 /// crate lets `view_activity` (any active member of a database).
+///
+/// The bearer's token row and the resource in one statement
+/// ([`Store::open_as`](crate::store::Store::open_as)), then the log: two
+/// database round trips when the roster is cached. A revoked token is
+/// refused there (401 before anything else, a malformed path or query
+/// included).
 pub async fn events<K: Kind>(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
-    QueryParams(query): QueryParams<EventsQuery>,
+    bearer: Bearer,
+    path: Result<PathParams<String>, ApiError>,
+    query: Result<QueryParams<EventsQuery>, ApiError>,
 ) -> ApiResult<Json<Value>> {
-    let at = Locator::Key(K::KIND, &key);
-    let mut opened = state.store.open(at, &caller.email, Seen::Active).await?;
+    let (key, query) = match (path, query) {
+        (Ok(PathParams(key)), Ok(QueryParams(query))) => (key, query),
+        (Err(malformed), _) | (_, Err(malformed)) => {
+            // The credential first, as the `Caller` extractor would.
+            let checked =
+                state
+                    .store
+                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
+            checked.await?.ok_or_else(ApiError::unauthorized)?;
+            return Err(malformed);
+        }
+    };
+    let opened = state
+        .store
+        .open_as(
+            K::KIND,
+            &key,
+            &bearer.token_id,
+            &bearer.user_id,
+            Seen::Active,
+        )
+        .await?;
+    let Some((_, mut opened)) = opened else {
+        return Err(ApiError::unauthorized());
+    };
     if K::KIND == ResourceKind::App {
         let ctx = Context::new();
         opened = opened.grant(Action::ViewActivity, &ctx)?.into_opened();
