@@ -1,7 +1,7 @@
 //! After the decision: the committed write ([`Committed`]) and how the
-//! write path (`write.rs`) gets there: the state a keyed write records
-//! its answer for, the cache and the snapshot after the append, and the
-//! last attempt under the resource's row lock.
+//! write path (`write.rs`) gets there: the facts a decision reads, the
+//! state a keyed write records its answer for, and the cache and the
+//! snapshot after the append.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,10 +9,9 @@ use std::sync::Arc;
 use collab_authz::membership::EventKind;
 use collab_authz::{Email, Event, Roster};
 
-use super::append::CommitError;
-use super::command::{Change, Decided, Facts, decide};
-use super::idempotency::{Keyed, Recall, Recorded, recall_on};
-use super::rosters::{RESOURCE_COLUMNS, apply_all, check_head, resource_row, timed};
+use super::command::{Decided, Facts};
+use super::idempotency::{Keyed, Recall, Recorded};
+use super::rosters::{apply_all, check_head, timed};
 use super::{ResourceRow, SNAPSHOT_EVERY, Store, StoreError, WriteError};
 use crate::time::now_unix;
 
@@ -70,53 +69,7 @@ pub(super) enum Wrote {
     Recalled(Recall),
 }
 
-/// A write decided, before its append.
-pub(super) enum Ready {
-    /// Nothing to append: the state asked for already holds.
-    Unchanged(Committed),
-    /// The events to append and, for a keyed write, the state they commit
-    /// with the answer the append records.
-    Append(Decided, Option<(Committed, Recorded)>),
-}
-
 impl Store {
-    /// Decides `change` on `roster` (at the version of `facts.resource`,
-    /// by `facts.actor`) and, for a keyed write, builds the answer of the
-    /// state the append will commit: what both attempts of the write
-    /// path (optimistic, and under the row lock) do between the load and
-    /// the append.
-    ///
-    /// # Errors
-    /// The crate's refusal, a growth limit's, or the answer's failure.
-    pub(super) async fn ready<F, Fut>(
-        &self,
-        roster: &Arc<Roster>,
-        change: &Change,
-        facts: &Facts<'_>,
-        keyed: Option<&Keyed<'_, F>>,
-        retries: u32,
-    ) -> Result<Ready, WriteError>
-    where
-        F: Fn(Committed) -> Fut + Sync,
-        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
-    {
-        let resource = facts.resource;
-        let decided = decide(roster, change, facts)?;
-        if decided.events.is_empty() {
-            let (resource, roster) = (resource.clone(), Arc::clone(roster));
-            let done = Committed::unchanged(resource, roster, decided, retries);
-            return Ok(Ready::Unchanged(done));
-        }
-        let record = match keyed {
-            Some(keyed) => Some(
-                self.answer(keyed, resource, roster, &decided, retries)
-                    .await?,
-            ),
-            None => None,
-        };
-        Ok(Ready::Append(decided, record))
-    }
-
     /// The inputs of a decision by `actor` on `resource` besides the
     /// change, read now.
     pub(super) fn facts<'a>(
@@ -242,83 +195,5 @@ impl Store {
             secret: decided.secret,
             retries,
         })
-    }
-
-    /// The last attempt of a write: in one transaction, lock the
-    /// resource's row (`FOR UPDATE`), read the roster at its version,
-    /// decide and append. Optimistic writers elsewhere wait for the lock
-    /// and then find the version moved, so this attempt cannot lose.
-    pub(super) async fn write_locked<F, Fut>(
-        &self,
-        resource_id: &str,
-        actor: &Email,
-        change: &Change,
-        invite_id: Option<&str>,
-        retries: u32,
-        keyed: Option<&Keyed<'_, F>>,
-    ) -> Result<Wrote, WriteError>
-    where
-        F: Fn(Committed) -> Fut + Sync,
-        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
-    {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let sql = format!(
-            "SELECT {RESOURCE_COLUMNS} FROM resources
-              WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
-        );
-        let row = tx
-            .query_opt(&tx.prepare_cached(&sql).await?, &[&resource_id])
-            .await?
-            .ok_or(StoreError::NotFound("resource"))?;
-        let resource = resource_row(&row)?;
-        let roster = self.roster(&resource).await?;
-        if let Some(keyed) = keyed {
-            if let Some(recall) = recall_on(&tx, keyed.key, 0).await? {
-                return Ok(Wrote::Recalled(recall));
-            }
-        }
-        let facts = self.facts(&resource, actor, invite_id);
-        let ready = self.ready(&roster, change, &facts, keyed, retries);
-        let (decided, record) = match ready.await? {
-            Ready::Unchanged(done) => return Ok(Wrote::Unchanged(done)),
-            Ready::Append(decided, record) => (decided, record),
-        };
-        let key = keyed.map(|k| (k.key, k.retention));
-        let recording = key.zip(record.as_ref().map(|(_, answer)| answer));
-        let row = match self
-            .append(&tx, &resource, &roster, &decided, recording)
-            .await
-        {
-            Ok(row) => row,
-            Err(CommitError::Failed(e)) => return Err(e),
-            Err(CommitError::KeyTaken) => {
-                // Another try with this key committed meanwhile (on
-                // another resource than this locked one: the path's name
-                // now names another): its answer.
-                drop(tx);
-                let found = match keyed {
-                    Some(keyed) => recall_on(&client, keyed.key, 0).await?,
-                    None => None,
-                };
-                return match found {
-                    Some(recall) => Ok(Wrote::Recalled(recall)),
-                    None => Err(StoreError::Taken(
-                        "another request with this Idempotency-Key was written meanwhile; retry"
-                            .into(),
-                    )
-                    .into()),
-                };
-            }
-            Err(CommitError::Lost) => {
-                return Err(StoreError::corrupt(
-                    "a write under the row lock found the version moved",
-                )
-                .into());
-            }
-        };
-        tx.commit().await?;
-        drop(client);
-        self.finish(&resource, row, roster, decided, retries, record)
     }
 }

@@ -8,8 +8,8 @@
 //! | `rosters` | resources, rosters (snapshots, the per-process cache) and the log: reads and creation |
 //! | `holdings` | what someone owns or collaborates on: the dashboard's and the directory's reads |
 //! | [`command`] | what a route asks to write ([`Change`]), and `decide`: the crate's command for it, decided against the roster at `v` (the only call of the crate's membership operations), then the [`GrowthLimits`] |
-//! | `write` | the membership writes' one door ([`Store::submit`]: a [`WriteRequest`] in, the answer to send out) and the one write path: the key, the invitation rate limit, decide, append, retry |
-//! | `commit` | after the decision: the committed write, a keyed write's answer, the cache and the snapshot after the append, the last attempt under the row lock |
+//! | `write` | the membership writes' one door ([`Store::submit`]: a [`WriteRequest`] in, the answer to send out) and the one write path: the key, the invitation rate limit, decide, append, retry (optimistic, then under the row lock) |
+//! | `commit` | after the decision: the committed write, a keyed write's answer, the cache and the snapshot after the append |
 //! | `append` | the one statement: compare-and-set of the head, the events, the membership index, the idempotency key |
 //! | [`accounts`] | accounts, API tokens, sessions, the user-id cache |
 //! | `views` | answers derived from a roster at one version (the serialized listing), kept until the version moves |

@@ -16,8 +16,8 @@
 //!    (`append.rs`) the compare-and-set of the head from `v`, the events
 //!    and the keyed answer; a writer that lost the race decides again, at
 //!    most [`OPTIMISTIC_ATTEMPTS`] times, then once more under the row
-//!    lock (`commit.rs`). Snapshots are written after the commit, in the
-//!    background;
+//!    lock. What follows the append (the cache, the snapshot written in
+//!    the background) is in `commit.rs`;
 //! 3. hands back the answer to send: built from the committed write, or
 //!    the one recorded for the key ([`Submitted::Replayed`]).
 
@@ -26,13 +26,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use collab_authz::Email;
+use collab_authz::{Email, Roster};
 
 use super::access::{Locator, Opened, Seen};
 use super::append::CommitError;
-use super::command::Change;
-use super::commit::{Committed, Ready, Wrote};
+use super::command::{Change, Decided, Facts, decide};
+use super::commit::{Committed, Wrote};
 use super::idempotency::{IdempotencyKey, Keyed, PRUNE_BATCH, Recall, Recorded, recall_on};
+use super::rosters::{RESOURCE_COLUMNS, resource_row};
 use super::{
     AccessError, CACHE_CAPACITY, OPTIMISTIC_ATTEMPTS, ROLLED_BACK_ATTEMPTS, Store, StoreError,
     WriteError,
@@ -71,6 +72,15 @@ pub enum Submitted {
 /// How long an idempotency key's answer is kept when the store is built
 /// without a setting.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A write decided, before its append.
+enum Ready {
+    /// Nothing to append: the state asked for already holds.
+    Unchanged(Committed),
+    /// The events to append and, for a keyed write, the state they commit
+    /// with the answer the append records.
+    Append(Decided, Option<(Committed, Recorded)>),
+}
 
 /// The answer builder of a write without a key (never called).
 type NoAnswer = fn(Committed) -> std::future::Ready<Result<Recorded, StoreError>>;
@@ -354,6 +364,121 @@ impl Store {
             window_seconds: rate.window.as_secs(),
             retry_after: u64::try_from(wait).unwrap_or(0).max(1),
         })
+    }
+
+    /// Decides `change` on `roster` (at the version of `facts.resource`,
+    /// by `facts.actor`) and, for a keyed write, builds the answer of the
+    /// state the append will commit: what both attempts of the write
+    /// path (optimistic, and under the row lock) do between the load and
+    /// the append.
+    ///
+    /// # Errors
+    /// The crate's refusal, a growth limit's, or the answer's failure.
+    async fn ready<F, Fut>(
+        &self,
+        roster: &Arc<Roster>,
+        change: &Change,
+        facts: &Facts<'_>,
+        keyed: Option<&Keyed<'_, F>>,
+        retries: u32,
+    ) -> Result<Ready, WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
+        let resource = facts.resource;
+        let decided = decide(roster, change, facts)?;
+        if decided.events.is_empty() {
+            let (resource, roster) = (resource.clone(), Arc::clone(roster));
+            let done = Committed::unchanged(resource, roster, decided, retries);
+            return Ok(Ready::Unchanged(done));
+        }
+        let record = match keyed {
+            Some(keyed) => Some(
+                self.answer(keyed, resource, roster, &decided, retries)
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(Ready::Append(decided, record))
+    }
+
+    /// The last attempt of a write: in one transaction, lock the
+    /// resource's row (`FOR UPDATE`), read the roster at its version,
+    /// decide and append. Optimistic writers elsewhere wait for the lock
+    /// and then find the version moved, so this attempt cannot lose.
+    async fn write_locked<F, Fut>(
+        &self,
+        resource_id: &str,
+        actor: &Email,
+        change: &Change,
+        invite_id: Option<&str>,
+        retries: u32,
+        keyed: Option<&Keyed<'_, F>>,
+    ) -> Result<Wrote, WriteError>
+    where
+        F: Fn(Committed) -> Fut + Sync,
+        Fut: Future<Output = Result<Recorded, StoreError>> + Send,
+    {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources
+              WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
+        );
+        let row = tx
+            .query_opt(&tx.prepare_cached(&sql).await?, &[&resource_id])
+            .await?
+            .ok_or(StoreError::NotFound("resource"))?;
+        let resource = resource_row(&row)?;
+        let roster = self.roster(&resource).await?;
+        if let Some(keyed) = keyed {
+            if let Some(recall) = recall_on(&tx, keyed.key, 0).await? {
+                return Ok(Wrote::Recalled(recall));
+            }
+        }
+        let facts = self.facts(&resource, actor, invite_id);
+        let ready = self.ready(&roster, change, &facts, keyed, retries);
+        let (decided, record) = match ready.await? {
+            Ready::Unchanged(done) => return Ok(Wrote::Unchanged(done)),
+            Ready::Append(decided, record) => (decided, record),
+        };
+        let key = keyed.map(|k| (k.key, k.retention));
+        let recording = key.zip(record.as_ref().map(|(_, answer)| answer));
+        let row = match self
+            .append(&tx, &resource, &roster, &decided, recording)
+            .await
+        {
+            Ok(row) => row,
+            Err(CommitError::Failed(e)) => return Err(e),
+            Err(CommitError::KeyTaken) => {
+                // Another try with this key committed meanwhile (on
+                // another resource than this locked one: the path's name
+                // now names another): its answer.
+                drop(tx);
+                let found = match keyed {
+                    Some(keyed) => recall_on(&client, keyed.key, 0).await?,
+                    None => None,
+                };
+                return match found {
+                    Some(recall) => Ok(Wrote::Recalled(recall)),
+                    None => Err(StoreError::Taken(
+                        "another request with this Idempotency-Key was written meanwhile; retry"
+                            .into(),
+                    )
+                    .into()),
+                };
+            }
+            Err(CommitError::Lost) => {
+                return Err(StoreError::corrupt(
+                    "a write under the row lock found the version moved",
+                )
+                .into());
+            }
+        };
+        tx.commit().await?;
+        drop(client);
+        self.finish(&resource, row, roster, decided, retries, record)
     }
 }
 
