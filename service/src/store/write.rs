@@ -278,7 +278,7 @@ impl Store {
         // deadlock): nothing was written, so the write decides again.
         let mut rolled_back = 0;
         loop {
-            // The request's span (telemetry) tells how many races it lost.
+            // The request's span tells how many races it lost.
             tracing::Span::current().record("retries", retries);
             if retries >= OPTIMISTIC_ATTEMPTS {
                 // Starved by faster writers elsewhere: decide under the
