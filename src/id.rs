@@ -341,6 +341,22 @@ pub(crate) mod serde_id {
 
     use super::{Excerpt, ParseIdError};
 
+    /// A serde visitor that reads a string in place (no owned copy) and
+    /// builds the value with the function it holds.
+    pub(crate) struct StrVisitor<F>(pub(crate) &'static str, pub(crate) F);
+
+    impl<T, E: fmt::Display, F: FnOnce(&str) -> Result<T, E>> Visitor<'_> for StrVisitor<F> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+
+        fn visit_str<Er: de::Error>(self, v: &str) -> Result<T, Er> {
+            (self.1)(v).map_err(Er::custom)
+        }
+    }
+
     /// An id set: its values, their ids and how a string parses.
     pub(crate) trait IdSet: Copy + Sized + 'static {
         /// The type's name, as the derive gives it to `deserialize_enum`.

@@ -17,10 +17,10 @@ use collab_authz::Email;
 use collab_authz::org::directory::TwoFactor;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::ids::{RandomError, random_bytes};
 use crate::keys::{Audience, Limits};
+use crate::state::AppState;
 use crate::store::accounts::{TokenKind, User};
 use crate::time::now_unix;
 

@@ -12,7 +12,7 @@
 //! kind of its cause, a request that reached the database and did not
 //! fail ends the outage in progress.
 //!
-//! [`Config::request_timeout`]: crate::Config::request_timeout
+//! [`Config::request_timeout`]: crate::config::Config::request_timeout
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -20,9 +20,9 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
 use crate::deadline::{self, Stage, Tracker};
 use crate::error::{ApiError, UnavailableCause};
+use crate::state::AppState;
 use serde_json::json;
 
 /// The middleware: runs the request within its deadline and records the

@@ -32,7 +32,7 @@ async fn read(req: Request) -> Result<axum::body::Bytes, ApiError> {
 }
 
 /// The body of `req`, at most `limit` bytes: 413 past the limit, 408 when
-/// the router's body deadline ([`Config::body_timeout`](crate::Config))
+/// the router's body deadline (`Config::body_timeout`)
 /// passed first (or the client went away).
 ///
 /// # Errors

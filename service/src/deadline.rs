@@ -1,6 +1,6 @@
 //! What a request is doing when its deadline passes: the store marks each
 //! step ([`enter`]) and the request's guard ([`track`], installed by
-//! [`crate::router`]) reads the last one ([`Stage`]) to log the cause of a
+//! the service's router) reads the last one ([`Stage`]) to log the cause of a
 //! 503 once. Outside a tracked request (startup, the tests calling the
 //! store directly) marking does nothing.
 

@@ -1,5 +1,5 @@
 //! The security headers of every API answer and page, and HSTS behind
-//! `https://` ([`security_headers`], one layer in [`router`](crate::router)).
+//! `https://` ([`security_headers`], one layer of the service's router).
 //!
 //! The pages set their own Content-Security-Policy and cache rules
 //! ([`web::security_headers`](crate::web::security_headers)); this layer
@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The Content-Security-Policy of a JSON answer: nothing may load from
 /// it and nothing may frame it (a browser that renders a JSON error runs

@@ -8,6 +8,8 @@
 //! | `GET /readyz` | 200 `{"status":"ready"}` when the database answers and accepts writes; else 503 `{"status":"unavailable","reason":"unreachable"\|"in_recovery"\|"read_only"}` |
 //! | `GET /metrics` | the Prometheus text format ([`telemetry`](crate::telemetry)); with `--metrics-token`, only for `Authorization: Bearer TOKEN` (else 401) |
 
+use std::sync::atomic::Ordering;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,8 +18,9 @@ use axum::{Json, Router};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use crate::state::AppState;
 use crate::store::db::Readiness;
-use crate::{AppState, telemetry};
+use crate::telemetry;
 
 /// The Prometheus text format's content type.
 pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -81,7 +84,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
             return response;
         }
     }
-    telemetry::record_state(&state);
+    record_state(&state);
     let handle = telemetry::metrics();
     handle.run_upkeep();
     (
@@ -92,4 +95,30 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         handle.render(),
     )
         .into_response()
+}
+
+/// Brings the gauges and counters read from `state` up to date: the pool's
+/// status and the roster store's counters. `GET /metrics` calls it before
+/// rendering. (A process serving several states, as the tests do, shows
+/// the last one read; a deployed process has one.)
+fn record_state(state: &AppState) {
+    let pool = state.pool.status();
+    metrics::gauge!(telemetry::POOL_CONNECTIONS).set(count(pool.size));
+    metrics::gauge!(telemetry::POOL_IDLE).set(count(pool.available));
+    metrics::gauge!(telemetry::POOL_MAX).set(count(pool.max_size));
+    metrics::gauge!(telemetry::POOL_WAITING).set(count(pool.waiting));
+    let stats = &state.store.stats;
+    metrics::counter!(telemetry::CACHE_HITS).absolute(stats.cache_hits.load(Ordering::Relaxed));
+    metrics::counter!(telemetry::CACHE_MISSES).absolute(stats.cache_misses.load(Ordering::Relaxed));
+    metrics::counter!(telemetry::CAS_LOST).absolute(stats.retries.load(Ordering::Relaxed));
+    metrics::counter!(telemetry::CACHE_DIVERGENCES)
+        .absolute(stats.cache_divergences.load(Ordering::Relaxed));
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "pool sizes are at most 1000, exact in an f64"
+)]
+fn count(n: usize) -> f64 {
+    n as f64
 }

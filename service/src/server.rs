@@ -9,7 +9,7 @@
 //! | a silent connection | [`Config::idle_timeout`] | no request being handled and no byte read or written for this long: the connection is dropped (an idle keep-alive, a client that stopped reading its response) |
 //! | shutting down | [`Config::shutdown_timeout`] | after the signal the listener closes, idle connections close at once, requests in flight may finish; past the deadline the rest are dropped |
 //!
-//! The body deadline is a layer of the router ([`router`](crate::router)),
+//! The body deadline is a layer of the service's router,
 //! so it holds under any server; the others are this module's.
 
 use std::future::Future;
@@ -29,7 +29,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::Config;
+use crate::config::Config;
 
 /// Serves `app` on `listener` with the bounds of `config` (see the
 /// module's table) until `shutdown` resolves; then stops accepting, lets

@@ -16,8 +16,8 @@ use axum::http::request::Parts;
 use collab_authz::Email;
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Path parameters, whose rejection (bad percent-encoding, a NUL byte) is
 /// a 400.

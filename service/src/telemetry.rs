@@ -15,7 +15,7 @@
 //!   or a new one in the UUID format) and echoes it on the response.
 //! - [`metrics()`] is the process's Prometheus recorder, rendered by
 //!   `GET /metrics`; the pool and the roster store are read at each scrape
-//!   ([`record_state`]).
+//!   (by the metrics route, in `ops.rs`).
 //!
 //! The metrics (Prometheus text format):
 //!
@@ -49,7 +49,6 @@ use tracing::Span;
 use tracing::field::Empty;
 use tracing_subscriber::EnvFilter;
 
-use crate::AppState;
 use crate::config::{ConfigError, LogArgs, LogFormat};
 
 /// Requests answered, by `method`, `route` and `status`.
@@ -169,31 +168,6 @@ fn describe() {
         CAS_LOST,
         "Compare-and-sets lost to another writer; each is followed by one retry."
     );
-}
-
-/// Brings the gauges and counters read from `state` up to date: the pool's
-/// status and the roster store's counters. `GET /metrics` calls it before
-/// rendering. (A process serving several states, as the tests do, shows
-/// the last one read; a deployed process has one.)
-pub fn record_state(state: &AppState) {
-    let pool = state.pool.status();
-    metrics::gauge!(POOL_CONNECTIONS).set(count(pool.size));
-    metrics::gauge!(POOL_IDLE).set(count(pool.available));
-    metrics::gauge!(POOL_MAX).set(count(pool.max_size));
-    metrics::gauge!(POOL_WAITING).set(count(pool.waiting));
-    let stats = &state.store.stats;
-    metrics::counter!(CACHE_HITS).absolute(stats.cache_hits.load(Ordering::Relaxed));
-    metrics::counter!(CACHE_MISSES).absolute(stats.cache_misses.load(Ordering::Relaxed));
-    metrics::counter!(CAS_LOST).absolute(stats.retries.load(Ordering::Relaxed));
-    metrics::counter!(CACHE_DIVERGENCES).absolute(stats.cache_divergences.load(Ordering::Relaxed));
-}
-
-#[expect(
-    clippy::cast_precision_loss,
-    reason = "pool sizes are at most 1000, exact in an f64"
-)]
-fn count(n: usize) -> f64 {
-    n as f64
 }
 
 /// Wraps every route of `router` (and its fallbacks) in the request span,

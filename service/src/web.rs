@@ -1,5 +1,5 @@
 //! Server-rendered pages (the dashboard's Collaborators screens), merged
-//! into [`router`](crate::router) beside the JSON API.
+//! into the service's router beside the JSON API.
 //!
 //! | page | file | who |
 //! | --- | --- | --- |
@@ -44,7 +44,7 @@ use axum::routing::get;
 use axum::{Extension, Router, middleware};
 use collab_authz::ResourceKind;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The pages' Content-Security-Policy: the site's own stylesheet, no
 /// script at all, forms only to the site, never framed.

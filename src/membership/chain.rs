@@ -6,16 +6,14 @@ use core::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::membership::event::Event;
-
 /// The SHA-256 digest of an event stream up to (and including) one event:
 /// what identifies a stream's head beyond its length.
 ///
 /// Each event decided by a [`Roster`](crate::Roster) states, as its
-/// [`prev`](Event::prev), the digest of the stream before it; the digest
+/// [`prev`](crate::Event::prev), the digest of the stream before it; the digest
 /// of the stream up to that event is then `SHA-256` of a domain tag, that
 /// `prev` and the event's canonical encoding (every field, in a fixed
-/// order, each length-prefixed: see [`Event::digest`]). Two streams of the
+/// order, each length-prefixed: see [`Event::digest`](crate::Event::digest)). Two streams of the
 /// same length that differ in any event have different heads, so a store
 /// that compares heads, not only lengths, never appends an event decided
 /// on a stream it does not hold.
@@ -61,13 +59,14 @@ impl LogDigest {
         *self == Self::GENESIS
     }
 
-    /// The digest of the stream whose last event is `event`, stated
-    /// after `prev` (the event's own [`prev`](Event::prev)).
-    pub(crate) fn after(prev: &LogDigest, event: &Event) -> Self {
+    /// The digest of the stream whose last event `encode` feeds to the
+    /// hash (its canonical encoding), stated after `prev` (the event's
+    /// own `prev`).
+    pub(crate) fn after(prev: &LogDigest, encode: impl FnOnce(&mut Encoder<'_>)) -> Self {
         let mut h = Sha256::new();
         h.update(DOMAIN);
         h.update(prev.0);
-        event.encode(&mut Encoder(&mut h));
+        encode(&mut Encoder(&mut h));
         Self(h.finalize().into())
     }
 }
@@ -90,7 +89,7 @@ pub struct LogDigestError;
 /// ([`LogDigest`]).
 ///
 /// The next event decided on a roster with this head has seq `seq + 1`
-/// and states `digest` as its [`prev`](Event::prev);
+/// and states `digest` as its [`prev`](crate::Event::prev);
 /// [`Roster::apply`](crate::Roster::apply) refuses an event stating
 /// another one ([`ApplyEventError::Diverged`](crate::membership::ApplyEventError::Diverged)).
 /// A store keeps the head beside the stream and moves it with a

@@ -1,18 +1,14 @@
 //! [`TokenDigest`]: what a roster and its events keep of an invitation's
 //! secret.
 
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
-
-use crate::membership::member::InvitationToken;
-
-/// The SHA-256 digest of an [`InvitationToken`]: what a pending membership,
+/// The SHA-256 digest of an [`InvitationToken`](crate::InvitationToken): what a pending membership,
 /// its `collaborator_invited` event and a snapshot keep instead of the
 /// token, so that a stored event stream or snapshot opens no invitation.
 ///
 /// The invitee presents the token;
 /// [`Roster::accept`](crate::Roster::accept) hashes it and compares the
-/// digests in constant time ([`TokenDigest::verify`]). Serialized as 64
+/// digests in constant time ([`TokenDigest::verify`], beside
+/// [`InvitationToken`](crate::InvitationToken)). Serialized as 64
 /// lower-case hex digits; `Debug` and `Display` show the same hex (a
 /// digest of a random token reveals nothing usable).
 ///
@@ -34,12 +30,6 @@ use crate::membership::member::InvitationToken;
 pub struct TokenDigest([u8; 32]);
 
 impl TokenDigest {
-    /// The digest of `token`.
-    #[must_use]
-    pub fn of(token: &InvitationToken) -> Self {
-        Self(Sha256::digest(token.as_str().as_bytes()).into())
-    }
-
     /// The digest with these 32 bytes.
     #[must_use]
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
@@ -50,13 +40,6 @@ impl TokenDigest {
     #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
-    }
-
-    /// Whether `presented` hashes to this digest, compared in constant
-    /// time (the time taken does not depend on where the digests differ).
-    #[must_use]
-    pub fn verify(&self, presented: &InvitationToken) -> bool {
-        bool::from(self.0.ct_eq(&TokenDigest::of(presented).0))
     }
 }
 
@@ -123,7 +106,7 @@ macro_rules! hex32_text {
         #[cfg(feature = "serde")]
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str($crate::membership::member::StrVisitor(
+                deserializer.deserialize_str($crate::id::serde_id::StrVisitor(
                     "64 hex digits",
                     str::parse::<$ty>,
                 ))
@@ -134,12 +117,6 @@ macro_rules! hex32_text {
 pub(crate) use hex32_text;
 
 hex32_text!(TokenDigest, TokenDigestError);
-
-impl From<&InvitationToken> for TokenDigest {
-    fn from(token: &InvitationToken) -> Self {
-        TokenDigest::of(token)
-    }
-}
 
 /// Why a string is not a [`TokenDigest`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]

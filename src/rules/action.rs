@@ -1,7 +1,6 @@
 //! The 59 actions, their [`Scope`] and their overview [`Category`].
 
 use crate::id::{ParseIdError, id_enum};
-use crate::rules::permissions::Permissions;
 
 /// Declares [`Action`] and its per-action tables from one list, so an
 /// action's id, bit and scope can never disagree.
@@ -9,7 +8,7 @@ macro_rules! actions {
     ($( $scope:ident { $( $(#[doc = $doc:literal])* $variant:ident = $bit:literal => $id:literal, )* } )*) => {
         /// Something an account may do on a resource.
         ///
-        /// The discriminant is the action's bit in [`Permissions`]; the id
+        /// The discriminant is the action's bit in [`Permissions`](crate::Permissions); the id
         /// (`Display`, `FromStr`, serde) is the platform's snake_case name.
         ///
         /// ```
@@ -222,13 +221,6 @@ const _: () = {
 impl Action {
     /// The number of actions.
     pub const COUNT: usize = 59;
-
-    /// The action's bit in a [`Permissions`] set.
-    #[must_use]
-    #[inline]
-    pub const fn permission(self) -> Permissions {
-        Permissions::of_action(self)
-    }
 
     /// The overview category the action counts towards, if any.
     ///
@@ -445,44 +437,6 @@ id_enum! {
         CollaboratorManagement => "collaborator_management",
         /// Anything that reveals stored data or credentials.
         DataAndSecrets => "data_and_secrets",
-    }
-}
-
-impl Scope {
-    /// Every action in this scope.
-    #[must_use]
-    pub const fn actions(self) -> Permissions {
-        let mut set = Permissions::empty();
-        let mut i = 0;
-        while i < Action::COUNT {
-            #[expect(clippy::indexing_slicing, reason = "i < COUNT, the array's length")]
-            let action = Action::ALL[i];
-            if action.scope() as u8 == self as u8 {
-                set = set.union(action.permission());
-            }
-            i += 1;
-        }
-        set
-    }
-}
-
-impl Category {
-    /// Every action in this category.
-    #[must_use]
-    pub const fn actions(self) -> Permissions {
-        let mut set = Permissions::empty();
-        let mut i = 0;
-        while i < Action::COUNT {
-            #[expect(clippy::indexing_slicing, reason = "i < COUNT, the array's length")]
-            let action = Action::ALL[i];
-            if let Some(c) = action.category() {
-                if c as u8 == self as u8 {
-                    set = set.union(action.permission());
-                }
-            }
-            i += 1;
-        }
-        set
     }
 }
 

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::ops;
 
-use crate::rules::action::Action;
+use crate::rules::action::{Action, Category, Scope};
 
 /// A set of [`Action`]s, one bit each.
 ///
@@ -632,5 +632,52 @@ mod serde_impl {
                 deserializer.deserialize_u64(PermissionsVisitor)
             }
         }
+    }
+}
+
+impl Action {
+    /// The action's bit in a [`Permissions`] set.
+    #[must_use]
+    #[inline]
+    pub const fn permission(self) -> Permissions {
+        Permissions::of_action(self)
+    }
+}
+
+impl Scope {
+    /// Every action in this scope.
+    #[must_use]
+    pub const fn actions(self) -> Permissions {
+        let mut set = Permissions::empty();
+        let mut i = 0;
+        while i < Action::COUNT {
+            #[expect(clippy::indexing_slicing, reason = "i < COUNT, the array's length")]
+            let action = Action::ALL[i];
+            if action.scope() as u8 == self as u8 {
+                set = set.union(action.permission());
+            }
+            i += 1;
+        }
+        set
+    }
+}
+
+impl Category {
+    /// Every action in this category.
+    #[must_use]
+    pub const fn actions(self) -> Permissions {
+        let mut set = Permissions::empty();
+        let mut i = 0;
+        while i < Action::COUNT {
+            #[expect(clippy::indexing_slicing, reason = "i < COUNT, the array's length")]
+            let action = Action::ALL[i];
+            if let Some(c) = action.category() {
+                if c as u8 == self as u8 {
+                    set = set.union(action.permission());
+                }
+            }
+            i += 1;
+        }
+        set
     }
 }

@@ -87,7 +87,7 @@ pub struct Config {
     /// links die with it.
     pub key_file: Option<PathBuf>,
     /// How long a request head may take to arrive, from the moment the
-    /// server waits for it ([`server`](crate::server)).
+    /// server waits for it (the service's `server.rs`).
     pub header_read_timeout: Duration,
     /// How long a request body may take to arrive, whole (then 408).
     pub body_timeout: Duration,
@@ -109,7 +109,7 @@ pub struct Config {
     /// [`invitation_rate_window`](Self::invitation_rate_window), counted
     /// from the database (so across replicas); past it, 429 with
     /// `Retry-After`. Every write path holds invitations to it (the API,
-    /// the pages, and [`Store::write`](crate::store::Store::write) on a
+    /// the pages, and `Store::write` on a
     /// state built from this configuration); `u32::MAX` is no limit and
     /// counts nothing (the flag accepts at most 1,000,000).
     pub invitation_rate_limit: u32,
@@ -178,20 +178,6 @@ impl Config {
             db_check_timeout: Duration::from_millis(DEFAULT_DB_CHECK_TIMEOUT_MS),
             db_keepalive: Duration::from_secs(DEFAULT_DB_KEEPALIVE_SECONDS),
             idempotency_retention: Duration::from_secs(DEFAULT_IDEMPOTENCY_RETENTION_SECONDS),
-        }
-    }
-
-    /// The database pool's settings: the size, the timeouts and keepalive
-    /// above, and at most 2 s (or the request deadline) to wait for a
-    /// free connection.
-    #[must_use]
-    pub fn pool_settings(&self) -> crate::db::PoolSettings {
-        crate::db::PoolSettings {
-            size: self.pool_size,
-            connect_timeout: self.db_connect_timeout,
-            check_timeout: self.db_check_timeout,
-            wait_timeout: self.request_timeout.min(Duration::from_secs(2)),
-            keepalive: self.db_keepalive,
         }
     }
 

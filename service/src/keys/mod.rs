@@ -212,7 +212,7 @@ impl Keys {
     /// [`VERIFIED_TOKENS`]), so a token used again is looked up, not
     /// decoded and its HMAC computed again. The time and audience checks
     /// are made on every call. Revocation is not this function's: the
-    /// caller checks the token's row (see [`crate::auth::Caller`]).
+    /// caller checks the token's row (the API's `Caller` extractor does).
     #[must_use]
     pub fn verify(&self, token: &str, now: u64, limits: &Limits) -> Option<Claims> {
         let kept = self

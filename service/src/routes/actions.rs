@@ -18,12 +18,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use crate::AppState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::shared::{PathParams, QueryParams};
+use crate::state::AppState;
 use crate::store::accounts::TokenKind;
 use crate::store::actions::{Deployment, Operation, Variable};
 use crate::store::{Granted, Locator, Seen};

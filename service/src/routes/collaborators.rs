@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 
 use super::idempotent::{Writer, json_answer, no_content};
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
-use crate::AppState;
 use crate::auth::Bearer;
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
 use crate::shared::{PathParams, invitation_link_with};
+use crate::state::AppState;
 use crate::store::access::allows;
 use crate::store::accounts::TokenKind;
 use crate::store::{Change, Committed, Locator, Opened, Recorded, Seen, StoreError};

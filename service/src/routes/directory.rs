@@ -8,11 +8,11 @@ use axum::response::Response;
 use collab_authz::org::directory::Grouping;
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::shared::QueryParams;
 use crate::shared::directory::{ExportFormat, directory as build, export};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]

@@ -37,10 +37,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::auth::Caller;
 use crate::body::BODY_LIMIT;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use crate::store::{
     Change, Committed, IdempotencyKey, Locator, Recorded, Seen, StoreError, Submitted, WriteRequest,
 };

@@ -9,8 +9,8 @@ use collab_authz::{Email, Event, ResourceKind, Role, Roster};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::shared::invitation_link;
+use crate::state::AppState;
 use crate::store::accounts::User;
 use crate::store::{ResourceRow, StoreError};
 use crate::time::{iso8601, iso8601_unsigned};

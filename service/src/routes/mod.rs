@@ -39,9 +39,9 @@ mod session;
 use axum::Router;
 use axum::routing::{delete, get, patch, post};
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::kind::{App, Database, Kind, plural};
+use crate::state::AppState;
 
 /// The API's routes, on an [`AppState`] still to be given.
 pub fn api() -> Router<AppState> {

@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 
 use super::idempotent::{Writer, json_answer, no_content};
 use super::json;
-use crate::AppState;
 use crate::auth::{Bearer, Caller};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::kind::{Kind, plural, singular};
 use crate::shared::{PathParams, QueryParams, parse_email, validate_name};
+use crate::state::AppState;
 use crate::store::Holding;
 use crate::store::accounts::TokenKind;
 use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};

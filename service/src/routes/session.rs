@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::auth::{Caller, basic_password, token_digest};
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{Audience, Claims};
+use crate::state::AppState;
 use crate::time::{iso8601, now_unix};
 
 /// `POST /v1/tokens/exchange`: HTTP Basic with the API token as password

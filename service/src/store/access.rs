@@ -160,7 +160,7 @@ impl Store {
         caller: &Email,
         seen: Seen,
     ) -> Result<Opened, AccessError> {
-        // The request's span (telemetry) names the resource from here on.
+        // The request's span names the resource from here on.
         tracing::Span::current().record("resource_id", resource.id.as_str());
         let roster = self.roster(&resource).await?;
         let visible = match seen {

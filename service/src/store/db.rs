@@ -500,3 +500,19 @@ impl crate::store::Store {
         }
     }
 }
+
+impl crate::config::Config {
+    /// The database pool's settings: the size, the timeouts and keepalive
+    /// above, and at most 2 s (or the request deadline) to wait for a
+    /// free connection.
+    #[must_use]
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            size: self.pool_size,
+            connect_timeout: self.db_connect_timeout,
+            check_timeout: self.db_check_timeout,
+            wait_timeout: self.request_timeout.min(Duration::from_secs(2)),
+            keepalive: self.db_keepalive,
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! storage failure (it keeps the database's SQLSTATE and message);
 //! [`Refusal`] is the crate's refusal of a membership operation;
 //! [`AccessError`] is the access step's answer. The HTTP mapping of each
-//! is in [`crate::error`], once.
+//! is at the edge (the service's `error.rs`), once.
 
 use collab_authz::membership::{Classify, ErrorClass, NotPermitted};
 use collab_authz::{Denial, ResourceKind};

@@ -115,6 +115,39 @@ impl Store {
     /// [`Store::write`] on what that says of the write). Nothing is
     /// written on any error but the last, and a retry with the same key
     /// is safe after it.
+    ///
+    /// # Example
+    ///
+    /// An invitation as the owner of app `shop`, answered with the new
+    /// membership's id (the JSON API answers with the collaborator):
+    ///
+    /// ```no_run
+    /// use collab_authz::Email;
+    /// use collab_authz::ResourceKind;
+    /// use collab_authz_service::store::{
+    ///     Change, Locator, Recorded, Seen, Store, Submitted, WriteError, WriteRequest,
+    /// };
+    ///
+    /// async fn invite(store: &Store, owner: &Email) -> Result<Vec<u8>, WriteError> {
+    ///     let request = WriteRequest {
+    ///         at: Locator::Key(ResourceKind::App, "shop"),
+    ///         caller: owner,
+    ///         seen: Seen::Active,
+    ///         change: Change::Invite {
+    ///             email: "ada@example.com".parse().expect("an address"),
+    ///             role: None,
+    ///         },
+    ///         key: None,
+    ///     };
+    ///     let answer = |done: collab_authz_service::store::Committed| async move {
+    ///         let id = done.member_id.unwrap_or_default();
+    ///         Ok(Recorded { status: 201, body: id.into_bytes() })
+    ///     };
+    ///     match store.submit(request, answer).await? {
+    ///         Submitted::Answered(sent) | Submitted::Replayed(sent) => Ok(sent.body),
+    ///     }
+    /// }
+    /// ```
     pub async fn submit<F, Fut>(
         &self,
         request: WriteRequest<'_>,
@@ -245,7 +278,7 @@ impl Store {
         // deadlock): nothing was written, so the write decides again.
         let mut rolled_back = 0;
         loop {
-            // The request's span (telemetry) tells how many races it lost.
+            // The request's span tells how many races it lost.
             tracing::Span::current().record("retries", retries);
             if retries >= OPTIMISTIC_ATTEMPTS {
                 // Starved by faster writers elsewhere: decide under the

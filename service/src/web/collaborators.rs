@@ -27,9 +27,9 @@ use super::layout::{
 };
 use super::resource::{may, visible};
 use super::session::Session;
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::{PathParams, parse_email};
+use crate::state::AppState;
 use crate::store::{Change, Opened, ResourceRow};
 
 /// What the viewer may do on the page's resource, as the crate decides.

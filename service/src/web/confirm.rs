@@ -21,9 +21,9 @@ use super::labels::{collaborator_roles, explain, kind_word, role_label};
 use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page, redirect};
 use super::resource::{find_member, may, visible};
 use super::session::Session;
-use crate::AppState;
 use crate::error::ApiError;
 use crate::shared::PathParams;
+use crate::state::AppState;
 use crate::store::{Change, Opened, ResourceRow};
 
 fn confirm_page(session: &Session, resource: &ResourceRow, title: &str, body: Markup) -> Response {

@@ -15,8 +15,8 @@ use super::layout::{
     DoneQuery, Nav, collaborators_url, csrf_field, error_page, layout, page, query, redirect,
 };
 use super::session::Session;
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::accounts::SessionRow;
 use crate::store::{Holding, ResourceRow};
 use crate::time::iso8601;

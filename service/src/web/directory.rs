@@ -15,9 +15,9 @@ use serde::Deserialize;
 use super::labels::{kind_label, role_label, status_label, two_factor_label};
 use super::layout::{Nav, error_page, layout, page, query};
 use super::session::Session;
-use crate::AppState;
 use crate::error::ApiError;
 use crate::shared::directory::{ExportFormat, directory as build_directory, export};
+use crate::state::AppState;
 
 /// The Collaborators tab's query: `group_by=collaborator|resource`,
 /// `format=csv|json` (exports); lenient, unlike the API's (a stray

@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 
 use super::layout::{error_page, redirect};
 use super::session::{FORM_LIMIT, Session, cookie, same_token, signin_cookie_name};
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 impl FromRequestParts<AppState> for Session {
     type Rejection = Response;

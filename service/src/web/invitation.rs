@@ -21,9 +21,9 @@ use super::layout::{Nav, collaborators_url, csrf_field, error_page, layout, page
 use super::resource::find_member;
 use super::session::{Session, same_token};
 use super::sign_in::sign_in_response;
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::PathParams;
+use crate::state::AppState;
 use crate::store::{Change, Locator, ResourceRow, Seen};
 
 /// The resource, roster and pending member a link names, if its secret

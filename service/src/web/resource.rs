@@ -8,8 +8,8 @@ use collab_authz::{Action, Context, Denial, Email, ResourceKind, Roster};
 
 use super::layout::error_page;
 use super::session::Session;
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use crate::store::access::authorize;
 use crate::store::{Locator, Opened, Seen};
 

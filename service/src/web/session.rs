@@ -26,11 +26,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::AppState;
 use crate::auth::{Caller, new_api_token, token_digest};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{hex, new_id};
 use crate::keys::{Audience, Claims, Limits};
+use crate::state::AppState;
 use crate::time::now_unix;
 
 /// How long a session lasts, in seconds (8 hours).

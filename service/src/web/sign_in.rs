@@ -14,9 +14,9 @@ use serde::Deserialize;
 use super::extract::{CsrfForm, SignInForm};
 use super::layout::{Nav, error_page, layout, page, query, redirect, with_cookie};
 use super::session::{self, SESSION_TTL, session_cookie_name, set_cookie, signin_cookie_name};
-use crate::AppState;
 use crate::error::ApiError;
 use crate::shared::parse_email;
+use crate::state::AppState;
 
 /// `next` if it is a path on this site: starts with one `/`, and only
 /// visible ASCII without `\` (browsers drop tabs and newlines and read `\`

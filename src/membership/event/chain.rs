@@ -33,7 +33,8 @@ impl Event {
     /// before the chain existed). See [Hash chain](Event#hash-chain).
     #[must_use]
     pub fn digest(&self) -> Option<LogDigest> {
-        self.prev.map(|prev| LogDigest::after(&prev, self))
+        self.prev
+            .map(|prev| LogDigest::after(&prev, |e| self.encode(e)))
     }
 
     /// Feeds the event's canonical encoding to the hash (its `prev`

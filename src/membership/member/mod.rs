@@ -5,6 +5,9 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
 use crate::id::id_enum;
 use crate::membership::digest::TokenDigest;
 use crate::membership::email::Email;
@@ -105,24 +108,6 @@ pub(crate) fn check_identifier(s: &str) -> Result<(), IdentifierError> {
     }
 }
 
-/// A serde visitor that reads a string in place (no owned copy) and
-/// builds the value with the function it holds.
-#[cfg(feature = "serde")]
-pub(crate) struct StrVisitor<F>(pub(crate) &'static str, pub(crate) F);
-
-#[cfg(feature = "serde")]
-impl<T, E: fmt::Display, F: FnOnce(&str) -> Result<T, E>> serde::de::Visitor<'_> for StrVisitor<F> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-
-    fn visit_str<Er: serde::de::Error>(self, v: &str) -> Result<T, Er> {
-        (self.1)(v).map_err(Er::custom)
-    }
-}
-
 /// Declares a validated string newtype.
 macro_rules! identifier {
     ($(#[$meta:meta])* $name:ident, debug = $debug:ident) => {
@@ -183,7 +168,7 @@ macro_rules! identifier {
         #[cfg(feature = "serde")]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(StrVisitor("an identifier string", Self::from_ref))
+                deserializer.deserialize_str($crate::id::serde_id::StrVisitor("an identifier string", Self::from_ref))
             }
         }
     };
@@ -350,6 +335,29 @@ impl InvitationToken {
     #[must_use]
     pub fn digest(&self) -> TokenDigest {
         TokenDigest::of(self)
+    }
+}
+
+/// The hash of an [`InvitationToken`] (here, beside the token: the digest
+/// itself knows nothing of tokens).
+impl TokenDigest {
+    /// The digest of `token`.
+    #[must_use]
+    pub fn of(token: &InvitationToken) -> Self {
+        Self::from_bytes(Sha256::digest(token.as_str().as_bytes()).into())
+    }
+
+    /// Whether `presented` hashes to this digest, compared in constant
+    /// time (the time taken does not depend on where the digests differ).
+    #[must_use]
+    pub fn verify(&self, presented: &InvitationToken) -> bool {
+        bool::from(self.as_bytes().ct_eq(TokenDigest::of(presented).as_bytes()))
+    }
+}
+
+impl From<&InvitationToken> for TokenDigest {
+    fn from(token: &InvitationToken) -> Self {
+        TokenDigest::of(token)
     }
 }
 

@@ -11,8 +11,8 @@ use collab_authz::{ResourceKind, Roster};
 use maud::{Markup, html};
 
 use super::Viewer;
-use crate::AppState;
 use crate::shared::invitation_link;
+use crate::state::AppState;
 use crate::store::ResourceRow;
 use crate::web::labels::{collaborator_roles, role_label, status_label};
 use crate::web::layout::collaborators_url;
