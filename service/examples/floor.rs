@@ -251,7 +251,13 @@ async fn main() {
     let unbounded = |url: String| Config {
         max_members: usize::MAX,
         max_pending_invitations: usize::MAX,
-        invitation_rate_limit: u32::MAX,
+        // The CLI's largest limit over its shortest window: the rate
+        // check reads the inviter's invitations of the last second
+        // (the setup's are long outside it), as many as the run sends
+        // in a second, where u32::MAX would read every invitation the
+        // owner ever sent (the default, 100 an hour, reads at most 100).
+        invitation_rate_limit: 1_000_000,
+        invitation_rate_window: Duration::from_secs(1),
         ..Config::new(url)
     };
     let state = AppState::connect(&database_url, unbounded(format!("http://{addr}")))

@@ -12,7 +12,7 @@
 //!   event per request is the access log. Each request also counts in
 //!   [`HTTP_REQUESTS`] and [`HTTP_DURATION`] by method, route and status.
 //! - [`request_ids`] gives every request an `x-request-id` (the caller's,
-//!   or a new UUID) and echoes it on the response.
+//!   or a new one in the UUID format) and echoes it on the response.
 //! - [`metrics()`] is the process's Prometheus recorder, rendered by
 //!   `GET /metrics`; the pool and the roster store are read at each scrape
 //!   (by the metrics route, in `ops.rs`).
@@ -32,17 +32,18 @@
 //! | `collab_authz_roster_cas_lost_total` | counter: compare-and-sets lost to another writer, each followed by one retry | |
 //! | `collab_authz_roster_cache_divergences_total` | counter: cached rosters dropped because the database holds another log head (writes it lost) | |
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, Method, Response};
+use axum::http::{HeaderName, HeaderValue, Method, Response};
 use axum::middleware::{self, Next};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use tracing::field::Empty;
@@ -187,20 +188,18 @@ pub fn requests<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S
 /// Gives every request of `router` an `x-request-id` before anything else
 /// sees it, and echoes it on the response: the caller's when it is a
 /// plausible id ([`MAX_REQUEST_ID`] bytes at most of letters, digits and
-/// `-_.:/+=@`), else a new UUID, so that a caller cannot put arbitrary
-/// text in every log line of a request.
+/// `-_.:/+=@`), else a new one in the UUID format ([`new_request_id`]),
+/// so that a caller cannot put arbitrary text in every log line of a
+/// request.
 pub fn request_ids<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(middleware::from_fn(drop_implausible_request_id))
+    router.layer(middleware::from_fn(request_id))
 }
 
 /// The longest request id taken from a caller.
 pub const MAX_REQUEST_ID: usize = 128;
 
-async fn drop_implausible_request_id(mut request: Request, next: Next) -> axum::response::Response {
-    let plausible = |v: &axum::http::HeaderValue| {
+async fn request_id(mut request: Request, next: Next) -> axum::response::Response {
+    let plausible = |v: &HeaderValue| {
         let bytes = v.as_bytes();
         !bytes.is_empty()
             && bytes.len() <= MAX_REQUEST_ID
@@ -209,11 +208,63 @@ async fn drop_implausible_request_id(mut request: Request, next: Next) -> axum::
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
     };
     let headers = request.headers_mut();
-    let ids: Vec<_> = headers.get_all(&REQUEST_ID).iter().collect();
-    if ids.len() > 1 || ids.first().is_some_and(|v| !plausible(v)) {
-        headers.remove(&REQUEST_ID);
+    let mut given = headers.get_all(&REQUEST_ID).iter();
+    let id = match (given.next(), given.next()) {
+        (Some(id), None) if plausible(id) => id.clone(),
+        _ => new_request_id(),
+    };
+    headers.insert(REQUEST_ID, id.clone());
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+/// A new request id, in the UUID format (36 characters, lower-case hex):
+/// a random 64-bit prefix drawn once per process, then a counter mixed by
+/// a bijection (so ids look unrelated, and no two of a process are the
+/// same). Unique, not secret: it names a request in the logs and costs no
+/// system call.
+#[must_use]
+pub fn new_request_id() -> HeaderValue {
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        crate::ids::random_bytes::<8>().map_or_else(
+            // Without the generator, the clock: still distinct between
+            // processes started at different instants.
+            |_| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64)
+            },
+            u64::from_le_bytes,
+        )
+    });
+    let n = mix(COUNTER.fetch_add(1, Ordering::Relaxed) ^ prefix);
+    let bits = (u128::from(prefix) << 64) | u128::from(n);
+    let mut text = [b'-'; 36];
+    let mut digits = (0..32).rev().map(|i| {
+        let nibble = ((bits >> (4 * i)) & 0xf) as u8;
+        if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        }
+    });
+    for (at, byte) in text.iter_mut().enumerate() {
+        if ![8, 13, 18, 23].contains(&at) {
+            *byte = digits.next().unwrap_or(b'0');
+        }
     }
-    next.run(request).await
+    // Hex digits and dashes: always a valid header value.
+    HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("request"))
+}
+
+/// `splitmix64`'s finalizer: a bijection of the 64-bit integers.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The method label: the standard methods by name, any other as `other`
@@ -265,14 +316,44 @@ fn log_response(response: &Response<Body>, latency: Duration, span: &Span) {
 async fn count_request(request: Request, next: Next) -> axum::response::Response {
     let started = Instant::now();
     let method = method_label(request.method());
-    let route = route_label(&request);
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
+    let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+    let (requests, duration) = request_metrics(method, route, response.status().as_u16());
+    requests.increment(1);
+    duration.record(started.elapsed());
+    response
+}
+
+/// The counter and the histogram of requests by `method`, `route` and
+/// `status`, registered once per label set and kept (routes, methods and
+/// statuses are bounded sets), so that a request builds no label set.
+fn request_metrics(
+    method: &'static str,
+    route: &str,
+    status: u16,
+) -> (metrics::Counter, metrics::Histogram) {
+    type ByRoute = HashMap<Box<str>, (metrics::Counter, metrics::Histogram)>;
+    static KEPT: OnceLock<Mutex<HashMap<(&'static str, u16), ByRoute>>> = OnceLock::new();
+    let kept = KEPT.get_or_init(Mutex::default);
+    if let Ok(kept) = kept.lock()
+        && let Some(handles) = kept.get(&(method, status)).and_then(|r| r.get(route))
+    {
+        return handles.clone();
+    }
     let labels = [
         ("method", method.to_string()),
-        ("route", route),
-        ("status", response.status().as_u16().to_string()),
+        ("route", route.to_string()),
+        ("status", status.to_string()),
     ];
-    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-    metrics::histogram!(HTTP_DURATION, &labels).record(started.elapsed());
-    response
+    let handles = (
+        metrics::counter!(HTTP_REQUESTS, &labels),
+        metrics::histogram!(HTTP_DURATION, &labels),
+    );
+    if let Ok(mut kept) = kept.lock() {
+        kept.entry((method, status))
+            .or_default()
+            .insert(route.into(), handles.clone());
+    }
+    handles
 }

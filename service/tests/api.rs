@@ -441,6 +441,116 @@ async fn apps_create_list_show_rename_delete() {
     create_app(&api, &olivia, "ledger").await;
 }
 
+/// `GET /v1/apps/{app}` (and a database's) is kept per version and per
+/// role: the same bytes while nothing changes, each caller's own role,
+/// and every write (a role change, a rename) in the next read. It checks
+/// the bearer's token in its one statement: revoked, it is a 401 at
+/// once, the answer kept or not, for a resource that does not exist and
+/// for a malformed path too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_tokens() {
+    let svc = service().await;
+    let api = Api { addr: svc.addr };
+    let olivia = user(&svc, "olivia@example.com", Some("olivia")).await;
+    let lin = user(&svc, "lin@example.com", Some("lin")).await;
+    create_app(&api, &olivia, "shown").await;
+    let base = "/v1/apps/shown";
+    let c_lin = invite(&api, &olivia, base, "lin@example.com", Some(true)).await;
+    accept(&api, &svc, &lin, &c_lin).await;
+    let show = |who: &User, path: &str| {
+        let (who, path) = (who.clone(), path.to_string());
+        let api = Api { addr: svc.addr };
+        async move {
+            let r = api.call(&who, "GET", &path, None).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            (r.text(), r.json()["app"].clone())
+        }
+    };
+    let (first, app) = show(&olivia, base).await;
+    assert_eq!(app["role"], "owner");
+    assert_eq!(app["members"], 2);
+    assert_eq!(app["owner"]["id"], olivia.id.as_str());
+    assert_eq!(show(&olivia, base).await.0, first, "kept: the same bytes");
+    let row = svc
+        .state
+        .store
+        .resource(collab_authz::ResourceKind::App, "shown")
+        .await
+        .unwrap();
+    let kept = svc.state.store.view(&row, "resource:owner");
+    assert_eq!(kept.as_deref(), Some(first.as_bytes()));
+    let (_, app) = show(&lin, base).await;
+    assert_eq!(app["role"], "limited_collaborator");
+    assert_eq!(show(&olivia, base).await.1["role"], "owner");
+    let lin_id = c_lin["id"].as_str().unwrap();
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            &format!("{base}/collaborators/{lin_id}"),
+            Some(json!({"collaborator": {"is_limited": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(show(&lin, base).await.1["role"], "collaborator");
+    let r = api
+        .call(
+            &olivia,
+            "PATCH",
+            base,
+            Some(json!({"app": {"name": "shown-2"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(show(&lin, "/v1/apps/shown-2").await.1["name"], "shown-2");
+    let r = api.call(&lin, "GET", base, None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    // A database's, the same way.
+    let r = api
+        .call(
+            &olivia,
+            "POST",
+            "/v1/databases",
+            Some(json!({"database": {"name": "shown-db"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = api
+        .call(&olivia, "GET", "/v1/databases/shown-db", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["database"]["role"], "owner");
+
+    // The events read checks the token in the same statement too.
+    let events = "/v1/apps/shown-2/events";
+    let r = api.call(&lin, "GET", events, None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!r.json()["events"].as_array().unwrap().is_empty());
+    let r = api
+        .call(&lin, "GET", "/v1/apps/shown-2/events?bogus=1", None)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+
+    let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    for path in [
+        "/v1/apps/shown-2",
+        "/v1/apps/nothing",
+        "/v1/apps/a%00b",
+        "/v1/databases/shown-db",
+        events,
+        "/v1/apps/shown-2/events?bogus=1",
+        "/v1/apps/a%00b/events",
+    ] {
+        let r = api.call(&lin, "GET", path, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
+    let r = api.call(&olivia, "GET", "/v1/apps/a%00b", None).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = api.call(&olivia, "GET", "/v1/apps/nothing", None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
 // ---------------------------------------------------------------------------
 // The whole lifecycle.
 // ---------------------------------------------------------------------------
@@ -1750,6 +1860,111 @@ async fn snapshots_are_written_after_the_answer_and_never_lost() {
     let replayed = svc.state.store.replay(&resource).await.unwrap();
     let again = cold.roster(&resource).await.unwrap();
     assert_eq!(again.as_ref(), &replayed);
+}
+
+/// Migration 0008 stores snapshots as bytes: on a database migrated up to
+/// 0007 whose snapshots are `jsonb`, it converts them in place, and a
+/// cold read resumes the converted snapshot to the same roster.
+#[tokio::test]
+async fn snapshots_stored_as_jsonb_are_converted_by_the_migration() {
+    use collab_authz::membership::{Account, MemberId, Resource, ResourceId, Timestamp};
+    use collab_authz_service::db;
+    use collab_authz_service::store::Store;
+    use tokio_postgres::types::Json;
+
+    let url = common::fresh_database().await;
+    let pool = db::pool(&url, 2).unwrap();
+    let mut client = pool.get().await.unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .unwrap();
+    for (version, sql) in db::MIGRATIONS.iter().filter(|(v, _)| *v < 8) {
+        client.batch_execute(sql).await.unwrap();
+        client
+            .execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .await
+            .unwrap();
+    }
+    // A resource as the code before 0008 stored it: its creation event
+    // and its snapshot as `jsonb`.
+    let owner = Account {
+        id: MemberId::new("mem_owner").unwrap(),
+        email: collab_authz::Email::parse("olivia@example.com").unwrap(),
+        username: None,
+    };
+    let resource = Resource::new(
+        collab_authz::ResourceKind::App,
+        ResourceId::new("app_converted").unwrap(),
+        "converted",
+    )
+    .unwrap();
+    let (roster, event) =
+        collab_authz::Roster::create(resource, owner, Timestamp::from_unix_seconds(now_unix()));
+    let tx = client.transaction().await.unwrap();
+    tx.execute(
+        "INSERT INTO resources (id, kind, name, version, head) VALUES ($1, 'app', $2, 1, $3)",
+        &[
+            &"app_converted",
+            &"converted",
+            &roster.head().digest.as_bytes().as_slice(),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.execute(
+        "INSERT INTO resource_log (resource_id, seq, entry) VALUES ($1, 1, $2)",
+        &[&"app_converted", &Json(&event)],
+    )
+    .await
+    .unwrap();
+    tx.execute(
+        "INSERT INTO roster_snapshots (resource_id, seq, roster) VALUES ($1, 1, $2)",
+        &[&"app_converted", &Json(&roster)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    drop(client);
+
+    db::migrate(&pool).await.unwrap();
+    let client = pool.get().await.unwrap();
+    let column: String = client
+        .query_one(
+            "SELECT data_type FROM information_schema.columns
+              WHERE table_name = 'roster_snapshots' AND column_name = 'roster'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(column, "bytea");
+    let stored: Vec<u8> = client
+        .query_one(
+            "SELECT roster FROM roster_snapshots WHERE resource_id = 'app_converted'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let decoded: collab_authz::Roster = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(decoded, roster);
+    // A cold read resumes it (no cache: the snapshot, then the log).
+    let store = Store::new(pool.clone(), Keys::new(&KeyRing::generate().unwrap()));
+    store.set_cache_enabled(false);
+    let row = store
+        .resource(collab_authz::ResourceKind::App, "converted")
+        .await
+        .unwrap();
+    assert_eq!(store.roster(&row).await.unwrap().as_ref(), &roster);
 }
 
 /// The access step's values are for one use: a resource opened through an

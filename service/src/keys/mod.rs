@@ -40,6 +40,9 @@ mod ring;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -60,7 +63,16 @@ pub struct Keys {
     signing: Vec<(String, Vec<u8>)>,
     invitation: Vec<u8>,
     logs: Vec<u8>,
+    /// Tokens whose signature these keys verified, with their claims
+    /// ([`Keys::verify`]); shared by the clones, which hold the same keys.
+    verified: Arc<Mutex<HashMap<Box<str>, Claims>>>,
 }
+
+/// At most this many verified tokens are kept ([`Keys::verify`]); past
+/// it, they are all dropped (the next use of each verifies it again).
+/// Only tokens these keys signed get in, so a caller cannot fill it with
+/// forgeries.
+pub const VERIFIED_TOKENS: usize = 4096;
 
 impl core::fmt::Debug for Keys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -118,6 +130,7 @@ impl Keys {
             // The link key's, under another label: stable across signing-key
             // rotations, and never passes for a bearer or a link secret.
             logs: hmac(&ring.link.0, &[b"collab-authz-service key file logs url"]),
+            verified: Arc::default(),
         }
     }
 
@@ -193,8 +206,44 @@ impl Keys {
     /// `iat` (and `nbf`, if any) are not later than `now` plus
     /// [`CLOCK_LEEWAY_SECONDS`]; and it lives no longer than
     /// `limits.max_lifetime` (`exp - iat`). Anything else is `None`.
+    ///
+    /// The signature and the claims are a function of the token's text
+    /// alone: the tokens that passed are kept (at most
+    /// [`VERIFIED_TOKENS`]), so a token used again is looked up, not
+    /// decoded and its HMAC computed again. The time and audience checks
+    /// are made on every call. Revocation is not this function's: the
+    /// caller checks the token's row (the API's `Caller` extractor does).
     #[must_use]
     pub fn verify(&self, token: &str, now: u64, limits: &Limits) -> Option<Claims> {
+        let kept = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|verified| verified.get(token).cloned());
+        let claims = match kept {
+            Some(claims) => claims,
+            None => {
+                let claims = self.signed_claims(token)?;
+                // Only a token that is valid now is kept: one signed for
+                // later or already expired is verified again if it comes
+                // back.
+                if claims.within(now, limits) {
+                    if let Ok(mut verified) = self.verified.lock() {
+                        if verified.len() >= VERIFIED_TOKENS {
+                            verified.clear();
+                        }
+                        verified.insert(token.into(), claims.clone());
+                    }
+                }
+                claims
+            }
+        };
+        claims.within(now, limits).then_some(claims)
+    }
+
+    /// The claims of `token` if its header is HS256 with the `kid` of one
+    /// of the signing keys and its signature is that key's.
+    fn signed_claims(&self, token: &str) -> Option<Claims> {
         let mut parts = token.split('.');
         let (header_text, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() {
@@ -213,17 +262,7 @@ impl Keys {
         mac.update(b".");
         mac.update(payload.as_bytes());
         mac.verify_slice(&signature).ok()?;
-        let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-        let latest_start = now.saturating_add(CLOCK_LEEWAY_SECONDS);
-        let valid = claims.aud == limits.audience
-            && claims.exp > now
-            && claims.iat <= latest_start
-            && claims.nbf.is_none_or(|nbf| nbf <= latest_start)
-            && claims
-                .exp
-                .checked_sub(claims.iat)
-                .is_some_and(|lifetime| lifetime <= limits.max_lifetime);
-        valid.then_some(claims)
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
 }
 
@@ -268,6 +307,22 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// Whether these claims are for `limits.audience`, not expired at
+    /// `now`, issued (and valid from) no later than `now` plus
+    /// [`CLOCK_LEEWAY_SECONDS`], and live no longer than
+    /// `limits.max_lifetime`.
+    fn within(&self, now: u64, limits: &Limits) -> bool {
+        let latest_start = now.saturating_add(CLOCK_LEEWAY_SECONDS);
+        self.aud == limits.audience
+            && self.exp > now
+            && self.iat <= latest_start
+            && self.nbf.is_none_or(|nbf| nbf <= latest_start)
+            && self
+                .exp
+                .checked_sub(self.iat)
+                .is_some_and(|lifetime| lifetime <= limits.max_lifetime)
+    }
+
     /// Claims issued at `now` for `ttl` seconds.
     #[must_use]
     pub fn new(sub: &str, tid: &str, aud: Audience, now: u64, ttl: u64) -> Self {
@@ -363,6 +418,60 @@ mod tests {
             keys.verify(&keys.sign(&skewed).unwrap(), now, &API)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_kept_token_is_checked_again_at_every_use() {
+        let keys = Keys::new(&KeyRing::generate().unwrap());
+        let now = 1_000_000;
+        let claims = Claims::new("usr_1", "tok_1", Audience::Api, now, 600);
+        let token = keys.sign(&claims).unwrap();
+        assert_eq!(keys.verify(&token, now, &API), Some(claims.clone()));
+        assert!(keys.verified.lock().unwrap().contains_key(token.as_str()));
+        // Kept, and still refused once expired, for another audience, or
+        // for a shorter lifetime limit.
+        assert_eq!(keys.verify(&token, now + 600, &API), None);
+        let session = Limits {
+            audience: Audience::Session,
+            ..API
+        };
+        assert_eq!(keys.verify(&token, now, &session), None);
+        let short = Limits {
+            max_lifetime: 599,
+            ..API
+        };
+        assert_eq!(keys.verify(&token, now, &short), None);
+        assert_eq!(keys.verify(&token, now + 599, &API), Some(claims));
+        // Another text is verified on its own: a signature changed in its
+        // first character, or the token with a suffix, does not pass.
+        let (body, signature) = token.rsplit_once('.').unwrap();
+        let other = if signature.starts_with('A') { 'B' } else { 'A' };
+        let forged = format!("{body}.{other}{}", &signature[1..]);
+        assert_eq!(keys.verify(&forged, now, &API), None);
+        assert_eq!(keys.verify(&format!("{token}."), now, &API), None);
+        assert_eq!(keys.verify(&format!("{token}A"), now, &API), None);
+        assert_eq!(keys.verified.lock().unwrap().len(), 1);
+        // A token that is not valid now is not kept.
+        let later = Claims::new("usr_1", "tok_1", Audience::Api, now + 120, 600);
+        let later = keys.sign(&later).unwrap();
+        assert_eq!(keys.verify(&later, now, &API), None);
+        assert!(!keys.verified.lock().unwrap().contains_key(later.as_str()));
+        // Other keys do not share what these kept.
+        let others = Keys::new(&KeyRing::generate().unwrap());
+        assert_eq!(others.verify(&token, now, &API), None);
+    }
+
+    #[test]
+    fn the_kept_tokens_are_bounded() {
+        let keys = Keys::new(&KeyRing::generate().unwrap());
+        let now = 1_000_000;
+        for i in 0..=VERIFIED_TOKENS {
+            let claims = Claims::new("usr_1", &format!("tok_{i}"), Audience::Api, now, 600);
+            let token = keys.sign(&claims).unwrap();
+            assert_eq!(keys.verify(&token, now, &API), Some(claims));
+            assert!(keys.verified.lock().unwrap().len() <= VERIFIED_TOKENS);
+        }
+        assert_eq!(keys.verified.lock().unwrap().len(), 1);
     }
 
     #[test]

@@ -29,6 +29,18 @@ pub fn event_name(event: &Event, kind: ResourceKind) -> &'static str {
     }
 }
 
+/// One resource in the API's shape, for `caller`, with its owner's
+/// account `owner_user` (`None`: not found, shown with a null id).
+#[must_use]
+pub fn resource_with_owner(
+    resource: &ResourceRow,
+    roster: &Roster,
+    owner_user: Option<&User>,
+    caller: &Email,
+) -> Value {
+    resource_json(resource, roster, owner_user, caller)
+}
+
 fn resource_json(
     resource: &ResourceRow,
     roster: &Roster,

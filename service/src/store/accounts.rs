@@ -51,6 +51,40 @@ pub enum TokenKind {
     Session,
 }
 
+/// The `FROM` and `WHERE` of every credential check: token row `t` is
+/// `$1`, of account `$2` (joined as `u`), of the kind given (`api` or
+/// `session`), not revoked and not expired; a session's API token (`p`,
+/// its `parent_id`) is not revoked either. An API token never has a
+/// parent (only sessions are opened with one): its statement requires
+/// that instead of joining one, which spares the database a join on
+/// every request. `$joins` goes between the token's joins and the
+/// `WHERE` (for a statement that reads something else in the same trip).
+/// [`Store::token_account`] and [`Store::token_account_and_resource`]
+/// both use it, so that their conditions cannot drift apart.
+macro_rules! live_token {
+    (api, $joins:expr) => {
+        concat!(
+            "FROM api_tokens t JOIN users u ON u.id = t.user_id ",
+            $joins,
+            " WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL
+                AND t.kind = 'api'
+                AND (t.expires_at IS NULL OR t.expires_at > now())
+                AND t.parent_id IS NULL"
+        )
+    };
+    (session, $joins:expr) => {
+        concat!(
+            "FROM api_tokens t JOIN users u ON u.id = t.user_id
+              LEFT JOIN api_tokens p ON p.id = t.parent_id ",
+            $joins,
+            " WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL
+                AND t.kind = 'session'
+                AND (t.expires_at IS NULL OR t.expires_at > now())
+                AND (t.parent_id IS NULL OR p.revoked_at IS NULL)"
+        )
+    };
+}
+
 impl TokenKind {
     /// As stored.
     #[must_use]
@@ -335,10 +369,9 @@ impl Store {
     /// [`Store::token_account`] and, in the same statement, the live
     /// resource of `kind` whose id or name is `key`: the credential check
     /// and the resource's version that a read needs, in one round trip.
-    /// The token's conditions are those of [`Store::token_account`]
-    /// (keep the two statements' `WHERE` the same: kind, revocation,
-    /// expiry, the parent's revocation), so a revoked token is refused
-    /// here at once, on every replica. `None`: the credential is
+    /// The token's conditions are those of [`Store::token_account`] (the
+    /// two statements share them: `live_token!`), so a revoked token is
+    /// refused here at once, on every replica. `None`: the credential is
     /// refused; `Some((user, None))`: no such resource.
     ///
     /// # Errors
@@ -351,26 +384,27 @@ impl Store {
         kind: ResourceKind,
         key: &str,
     ) -> Result<Option<(User, Option<ResourceRow>)>, StoreError> {
+        macro_rules! statement {
+            ($kind:tt) => {
+                concat!(
+                    "SELECT u.id AS user_id, u.email AS user_email,
+                            u.username AS user_username, u.two_factor AS user_two_factor,
+                            r.id, r.kind, r.name, r.version, r.head,
+                            extract(epoch FROM r.created_at)::bigint AS created_at ",
+                    live_token!($kind, "LEFT JOIN resources r
+                         ON r.kind = $3 AND (r.id = $4 OR r.name = $4) AND r.deleted_at IS NULL"),
+                )
+            };
+        }
+        let sql = match token_kind {
+            TokenKind::Api => statement!(api),
+            TokenKind::Session => statement!(session),
+        };
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &client
-                    .prepare_cached(
-                        "SELECT u.id AS user_id, u.email AS user_email,
-                        u.username AS user_username, u.two_factor AS user_two_factor,
-                        r.id, r.kind, r.name, r.version, r.head,
-                        extract(epoch FROM r.created_at)::bigint AS created_at
-                   FROM api_tokens t JOIN users u ON u.id = t.user_id
-                   LEFT JOIN api_tokens p ON p.id = t.parent_id
-                   LEFT JOIN resources r
-                     ON r.kind = $4 AND (r.id = $5 OR r.name = $5) AND r.deleted_at IS NULL
-                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL
-                    AND t.kind = $3
-                    AND (t.expires_at IS NULL OR t.expires_at > now())
-                    AND (t.parent_id IS NULL OR p.revoked_at IS NULL)",
-                    )
-                    .await?,
-                &[&token_id, &user_id, &token_kind.as_str(), &kind.id(), &key],
+                &client.prepare_cached(sql).await?,
+                &[&token_id, &user_id, &kind.id(), &key],
             )
             .await?;
         let Some(row) = row else {
@@ -391,7 +425,8 @@ impl Store {
 
     /// The account of user `user_id` if token `token_id` is theirs, of
     /// `kind` (`api` or `session`), not revoked, and, for a session, not
-    /// expired and opened with an API token that is not revoked either.
+    /// expired and opened with an API token that is not revoked either
+    /// (`live_token!`).
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
@@ -401,22 +436,21 @@ impl Store {
         user_id: &str,
         kind: TokenKind,
     ) -> Result<Option<User>, StoreError> {
+        macro_rules! statement {
+            ($kind:tt) => {
+                concat!(
+                    "SELECT u.id, u.email, u.username, u.two_factor ",
+                    live_token!($kind, "")
+                )
+            };
+        }
+        let sql = match kind {
+            TokenKind::Api => statement!(api),
+            TokenKind::Session => statement!(session),
+        };
         let client = self.client().await?;
         let row = client
-            .query_opt(
-                &client
-                    .prepare_cached(
-                        "SELECT u.id, u.email, u.username, u.two_factor
-                   FROM api_tokens t JOIN users u ON u.id = t.user_id
-                   LEFT JOIN api_tokens p ON p.id = t.parent_id
-                  WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL
-                    AND t.kind = $3
-                    AND (t.expires_at IS NULL OR t.expires_at > now())
-                    AND (t.parent_id IS NULL OR p.revoked_at IS NULL)",
-                    )
-                    .await?,
-                &[&token_id, &user_id, &kind.as_str()],
-            )
+            .query_opt(&client.prepare_cached(sql).await?, &[&token_id, &user_id])
             .await?;
         Ok(match row {
             Some(row) => Some(User {

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
         7,
         include_str!("../../migrations/0007_idempotency_keys.sql"),
     ),
+    (
+        8,
+        include_str!("../../migrations/0008_snapshots_as_bytes.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that serializes migrations

@@ -194,6 +194,7 @@ impl Store {
         let roster = Arc::clone(roster);
         tokio::spawn(async move {
             let written = async {
+                let bytes = snapshot_bytes(&roster)?;
                 let client = pool.get().await.map_err(StoreError::from)?;
                 // Stored, then only the ones a read can still use kept:
                 // the creation one (seq 1), the latest before this one
@@ -212,9 +213,7 @@ impl Store {
                                           WHERE p.resource_id = $1 AND p.seq < $2)",
                     )
                     .await?;
-                client
-                    .execute(&statement, &[&id, &version, &Json(roster.as_ref())])
-                    .await?;
+                client.execute(&statement, &[&id, &version, &bytes]).await?;
                 Ok::<_, StoreError>(())
             };
             if let Err(e) = written.await {
@@ -233,7 +232,7 @@ impl Store {
             .query_opt(
                 &client
                     .prepare_cached(
-                        "SELECT seq, roster::text FROM roster_snapshots
+                        "SELECT seq, roster FROM roster_snapshots
                           WHERE resource_id = $1 AND seq <= $2
                           ORDER BY seq DESC LIMIT 1",
                     )
@@ -245,8 +244,8 @@ impl Store {
         let seq: i64 = row.try_get(0)?;
         // The crate's `Deserialize` checks every invariant again: timed as
         // the crate's share.
-        let text: &str = row.try_get(1)?;
-        let roster: Roster = timed(&self.stats, || serde_json::from_str(text))
+        let bytes: &[u8] = row.try_get(1)?;
+        let roster: Roster = timed(&self.stats, || serde_json::from_slice(bytes))
             .map_err(|e| StoreError::corrupt(format!("snapshot: {e}")))?;
         Ok((seq, Arc::new(roster)))
     }
@@ -330,7 +329,7 @@ impl Store {
         .await?;
         tx.execute(
             "INSERT INTO roster_snapshots (resource_id, seq, roster) VALUES ($1, 1, $2)",
-            &[&id, &Json(&roster)],
+            &[&id, &snapshot_bytes(&roster)?],
         )
         .await?;
         tx.execute(
@@ -408,6 +407,13 @@ pub(super) struct Cached {
     version: i64,
     head: LogDigest,
     roster: Arc<Roster>,
+}
+
+/// A snapshot as stored (`roster_snapshots.roster`, `bytea`): the UTF-8
+/// JSON of the crate's serde form of `roster`, which the database keeps
+/// as it is (no `jsonb` parse; migration 0008).
+fn snapshot_bytes(roster: &Roster) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(roster).map_err(|e| StoreError::corrupt(format!("snapshot: {e}")))
 }
 
 /// Runs `f`, adding its duration to the crate's share in `stats`.
