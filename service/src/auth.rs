@@ -13,15 +13,16 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use collab_authz::Email;
 use collab_authz::org::directory::TwoFactor;
+use collab_authz::{Email, ResourceKind};
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::ids::{RandomError, random_bytes};
 use crate::keys::{Audience, Limits};
 use crate::state::AppState;
 use crate::store::accounts::{TokenKind, User};
+use crate::store::{Opened, Seen};
 use crate::time::now_unix;
 
 /// The prefix of every API token the service issues (it makes a leaked
@@ -175,6 +176,38 @@ pub struct Bearer {
     pub token_id: String,
     /// The account it names (`sub`).
     pub user_id: String,
+}
+
+impl Bearer {
+    /// Opens the resource of `kind` named `key` for this bearer, the
+    /// token's row checked in the same statement as the resource's
+    /// ([`Store::open_as`](crate::store::Store::open_as): one round trip
+    /// with the roster cached).
+    ///
+    /// # Errors
+    /// 401 when the token is refused (revoked, expired, its account
+    /// gone), whatever the resource; 404 for a resource the caller may
+    /// not see; 503 when the database is unavailable.
+    pub async fn open(&self, state: &AppState, kind: ResourceKind, key: &str) -> ApiResult<Opened> {
+        let (token, user) = (&self.token_id, &self.user_id);
+        let opened = state.store.open_as(kind, key, token, user, Seen::Active);
+        match opened.await? {
+            Some((_, opened)) => Ok(opened),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+
+    /// The answer to a request whose path or query is `malformed`: 401
+    /// when this bearer's token is refused (the credential first, as
+    /// [`Caller`] answers), else `malformed`.
+    pub async fn refuse(&self, state: &AppState, malformed: ApiError) -> ApiError {
+        let (token, user) = (&self.token_id, &self.user_id);
+        match state.store.token_account(token, user, TokenKind::Api).await {
+            Ok(Some(_)) => malformed,
+            Ok(None) => ApiError::unauthorized(),
+            Err(e) => e.into(),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Bearer {

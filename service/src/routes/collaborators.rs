@@ -22,7 +22,6 @@ use crate::kind::Kind;
 use crate::shared::{PathParams, invitation_link_with};
 use crate::state::AppState;
 use crate::store::access::allows;
-use crate::store::accounts::TokenKind;
 use crate::store::{Change, Committed, Locator, Opened, Recorded, Seen, StoreError};
 
 /// `{"collaborators": [...]}`.
@@ -57,22 +56,9 @@ pub async fn list<K: Kind>(
 ) -> ApiResult<Response> {
     let key = match path {
         Ok(PathParams(key)) => key,
-        // The credential first, as the `Caller` extractor would.
-        Err(malformed) => return Err(refused_or(&state, &bearer, malformed).await),
+        Err(malformed) => return Err(bearer.refuse(&state, malformed).await),
     };
-    let opened = state
-        .store
-        .open_as(
-            K::KIND,
-            &key,
-            &bearer.token_id,
-            &bearer.user_id,
-            Seen::Active,
-        )
-        .await?;
-    let Some((_, opened)) = opened else {
-        return Err(ApiError::unauthorized());
-    };
+    let opened = bearer.open(&state, K::KIND, &key).await?;
     let (link, view) = match opened.allows(Action::InviteCollaborator) {
         true => (Link::Derived(&state), WITH_LINKS),
         false => (Link::Hidden, WITHOUT_LINKS),
@@ -81,16 +67,6 @@ pub async fn list<K: Kind>(
         return Ok(json_bytes(body));
     }
     Ok(json_bytes(listing(&state, &opened, link, view).await?))
-}
-
-/// 401 when `bearer`'s token is refused, else `malformed`.
-async fn refused_or(state: &AppState, bearer: &Bearer, malformed: ApiError) -> ApiError {
-    let (token, user) = (&bearer.token_id, &bearer.user_id);
-    match state.store.token_account(token, user, TokenKind::Api).await {
-        Ok(Some(_)) => malformed,
-        Ok(None) => ApiError::unauthorized(),
-        Err(e) => e.into(),
-    }
 }
 
 /// The listing of `opened` with links as `link` says, serialized; kept

@@ -20,7 +20,6 @@ use crate::kind::{Kind, plural, singular};
 use crate::shared::{PathParams, QueryParams, parse_email, validate_name};
 use crate::state::AppState;
 use crate::store::Holding;
-use crate::store::accounts::TokenKind;
 use crate::store::{Change, Committed, Locator, Recorded, Seen, StoreError};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -201,29 +200,9 @@ pub async fn show<K: Kind>(
 ) -> ApiResult<Response> {
     let key = match path {
         Ok(PathParams(key)) => key,
-        Err(malformed) => {
-            // The credential first, as the `Caller` extractor would.
-            let checked =
-                state
-                    .store
-                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
-            checked.await?.ok_or_else(ApiError::unauthorized)?;
-            return Err(malformed);
-        }
+        Err(malformed) => return Err(bearer.refuse(&state, malformed).await),
     };
-    let opened = state
-        .store
-        .open_as(
-            K::KIND,
-            &key,
-            &bearer.token_id,
-            &bearer.user_id,
-            Seen::Active,
-        )
-        .await?;
-    let Some((_, opened)) = opened else {
-        return Err(ApiError::unauthorized());
-    };
+    let opened = bearer.open(&state, K::KIND, &key).await?;
     let (resource, roster) = (opened.resource(), opened.roster());
     let view = match roster.effective_role(opened.caller()) {
         Some(Role::Owner) => "resource:owner",
@@ -432,28 +411,10 @@ pub async fn events<K: Kind>(
     let (key, query) = match (path, query) {
         (Ok(PathParams(key)), Ok(QueryParams(query))) => (key, query),
         (Err(malformed), _) | (_, Err(malformed)) => {
-            // The credential first, as the `Caller` extractor would.
-            let checked =
-                state
-                    .store
-                    .token_account(&bearer.token_id, &bearer.user_id, TokenKind::Api);
-            checked.await?.ok_or_else(ApiError::unauthorized)?;
-            return Err(malformed);
+            return Err(bearer.refuse(&state, malformed).await);
         }
     };
-    let opened = state
-        .store
-        .open_as(
-            K::KIND,
-            &key,
-            &bearer.token_id,
-            &bearer.user_id,
-            Seen::Active,
-        )
-        .await?;
-    let Some((_, mut opened)) = opened else {
-        return Err(ApiError::unauthorized());
-    };
+    let mut opened = bearer.open(&state, K::KIND, &key).await?;
     if K::KIND == ResourceKind::App {
         let ctx = Context::new();
         opened = opened.grant(Action::ViewActivity, &ctx)?.into_opened();
