@@ -648,17 +648,7 @@ impl Scope {
     /// Every action in this scope.
     #[must_use]
     pub const fn actions(self) -> Permissions {
-        let mut set = Permissions::empty();
-        let mut i = 0;
-        while i < Action::COUNT {
-            #[expect(clippy::indexing_slicing, reason = "i < COUNT, the array's length")]
-            let action = Action::ALL[i];
-            if action.scope() as u8 == self as u8 {
-                set = set.union(action.permission());
-            }
-            i += 1;
-        }
-        set
+        Group::Scope(self).actions()
     }
 }
 
@@ -666,15 +656,36 @@ impl Category {
     /// Every action in this category.
     #[must_use]
     pub const fn actions(self) -> Permissions {
+        Group::Category(self).actions()
+    }
+}
+
+/// A group of actions: a scope or an overview category.
+#[derive(Clone, Copy)]
+enum Group {
+    Scope(Scope),
+    Category(Category),
+}
+
+impl Group {
+    /// Whether `action` is in the group.
+    const fn has(self, action: Action) -> bool {
+        match (self, action.category()) {
+            (Group::Scope(scope), _) => action.scope() as u8 == scope as u8,
+            (Group::Category(category), Some(c)) => c as u8 == category as u8,
+            (Group::Category(_), None) => false,
+        }
+    }
+
+    /// Every action in the group.
+    const fn actions(self) -> Permissions {
         let mut set = Permissions::empty();
         let mut i = 0;
         while i < Action::COUNT {
             #[expect(clippy::indexing_slicing, reason = "i < COUNT, the array's length")]
             let action = Action::ALL[i];
-            if let Some(c) = action.category() {
-                if c as u8 == self as u8 {
-                    set = set.union(action.permission());
-                }
+            if self.has(action) {
+                set = set.union(action.permission());
             }
             i += 1;
         }

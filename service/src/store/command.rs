@@ -314,7 +314,7 @@ fn command(change: &Change, facts: &Facts<'_>) -> Result<(Command, Option<String
         Change::Rename { name, current } => {
             if current.as_ref().is_some_and(|c| *c != facts.resource.name) {
                 let why = "current_name: not the app's current name".to_string();
-                return Err(Refusal::limit(kind, why).into());
+                return Err(Refusal::invalid(kind, why).into());
             }
             (Command::Rename { name: name.clone() }, None)
         }

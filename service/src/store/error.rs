@@ -245,6 +245,14 @@ impl Refusal {
         }
     }
 
+    /// A request the service refuses as invalid before the crate decides
+    /// (`message` names the field and says why): class invalid, answered
+    /// with 422.
+    #[must_use]
+    pub fn invalid(kind: ResourceKind, message: String) -> Self {
+        Self::limit(kind, message)
+    }
+
     /// A service limit the operation would pass (`message` says which and
     /// what to do): class invalid, answered with 422.
     #[must_use]

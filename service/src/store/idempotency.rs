@@ -65,7 +65,7 @@ pub enum Recall {
 /// answer of the committed state (called before the append, on the state
 /// the append will commit, so that the statement records it).
 #[derive(Debug)]
-pub struct Keyed<'a, F> {
+pub(crate) struct Keyed<'a, F> {
     /// The key and its scope.
     pub key: &'a IdempotencyKey,
     /// How long the recorded answer is kept.

@@ -83,7 +83,7 @@ pub use command::{GrowthLimits, InvitationRate};
 pub use commit::Committed;
 pub use error::{AccessError, Outage, Refusal, StoreError, WriteError};
 pub use holdings::{Holding, Owned};
-pub use idempotency::{IdempotencyKey, Keyed, Recall, Recorded};
+pub use idempotency::{IdempotencyKey, Recall, Recorded};
 use rosters::Cached;
 pub use write::{Submitted, WriteRequest};
 
