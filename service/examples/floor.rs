@@ -521,6 +521,7 @@ async fn main() {
     assert_eq!(status, 200);
     let async_jwt: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let async_auth = format!("Bearer {}", async_jwt["token"].as_str().unwrap());
+    let mut slow = Vec::new();
     for round in 1..=rounds {
         for (commit, conn, stats, auth) in [
             ("durable", &mut conn, &state.store.stats, &auth),
@@ -550,6 +551,7 @@ async fn main() {
                 let body = format!(
                     r#"{{"collaborator":{{"email":"bench-{round}-{commit}-{i}@example.net"}}}}"#
                 );
+                let server_before_one = SERVER_NANOS.load(Ordering::Relaxed);
                 let t = Instant::now();
                 let (status, bytes) = conn
                     .send(
@@ -559,8 +561,11 @@ async fn main() {
                         Some(body),
                     )
                     .await;
-                latencies.push(t.elapsed());
-                seqs.push((t.elapsed(), first + 2 * i as i64));
+                let took = t.elapsed();
+                let server_one =
+                    Duration::from_nanos(SERVER_NANOS.load(Ordering::Relaxed) - server_before_one);
+                latencies.push(took);
+                seqs.push((took, first + 2 * i as i64, server_one));
                 assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
                 let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
                 let id = v["collaborator"]["id"].as_str().unwrap();
@@ -582,9 +587,22 @@ async fn main() {
             let p99 = percentile(&latencies, 99.0).as_secs_f64() * 1e3;
             // The slowest 1%: how many were the write that reached a
             // snapshot's seq (a multiple of 64) or the next invitation.
-            seqs.sort_unstable_by_key(|&(latency, _)| std::cmp::Reverse(latency));
+            seqs.sort_unstable_by_key(|&(latency, _, _)| std::cmp::Reverse(latency));
             let slowest = &seqs[..(invites / 100).max(1)];
-            let near = slowest.iter().filter(|(_, seq)| seq % 64 <= 2).count();
+            let near = slowest.iter().filter(|(_, seq, _)| seq % 64 <= 2).count();
+            slow.push(format!(
+                "round {round}, {commit}: {}",
+                slowest
+                    .iter()
+                    .map(|(latency, seq, server)| format!(
+                        "{:.3} ms (server {:.3} ms, seq {seq} = 64 k + {})",
+                        latency.as_secs_f64() * 1e3,
+                        server.as_secs_f64() * 1e3,
+                        seq % 64
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
             println!(
                 "| {round} | {commit} | {load_now} | {p50:.3} | {p99:.3} | {:.2} | {:.3} | {:.0} | {:.2}% | {near} of {} |",
                 p99 / p50,
@@ -594,6 +612,14 @@ async fn main() {
                 slowest.len(),
             );
         }
+    }
+    println!();
+    println!(
+        "the slowest 1% of each row: the client's time, the router's (the rest is the client, hyper and the socket), the event's seq"
+    );
+    println!();
+    for line in slow {
+        println!("- {line}");
     }
     drop(client);
 }

@@ -194,7 +194,13 @@ impl Store {
         let roster = Arc::clone(roster);
         tokio::spawn(async move {
             let written = async {
-                let bytes = snapshot_bytes(&roster)?;
+                // Encoded off the runtime's workers: a 1,000-member
+                // roster is about a millisecond of CPU, which would hold
+                // back the tasks queued behind it (the answer of the
+                // write that reached the snapshot's seq among them).
+                let bytes = tokio::task::spawn_blocking(move || snapshot_bytes(&roster))
+                    .await
+                    .map_err(|e| StoreError::corrupt(format!("snapshot: {e}")))??;
                 let client = pool.get().await.map_err(StoreError::from)?;
                 // Stored, then only the ones a read can still use kept:
                 // the creation one (seq 1), the latest before this one
