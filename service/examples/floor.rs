@@ -537,6 +537,7 @@ async fn main() {
             // One untimed invitation and its deletion first: this
             // service's cache catches up with the other's run (its
             // events since this service last wrote), timed apart.
+            let resumed_before = stats.cache_resumed.load(Ordering::Relaxed);
             let t = Instant::now();
             let (status, bytes) = conn
                 .send(
@@ -549,6 +550,7 @@ async fn main() {
                 )
                 .await;
             let caught_up = t.elapsed();
+            let resumed = stats.cache_resumed.load(Ordering::Relaxed) - resumed_before;
             assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             let id = v["collaborator"]["id"].as_str().unwrap();
@@ -620,8 +622,13 @@ async fn main() {
             let slowest = &seqs[..(invites / 100).max(1)];
             let near = slowest.iter().filter(|(_, seq, _)| seq % 64 <= 2).count();
             slow.push(format!(
-                "round {round}, {commit}: first (untimed) {:.3} ms; {}",
+                "round {round}, {commit}: first (untimed) {:.3} ms{}; {}",
                 caught_up.as_secs_f64() * 1e3,
+                if resumed > 0 {
+                    " (resumed a snapshot)"
+                } else {
+                    ""
+                },
                 slowest
                     .iter()
                     .map(|(latency, seq, server)| format!(

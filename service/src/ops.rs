@@ -113,6 +113,8 @@ fn record_state(state: &AppState) {
     metrics::counter!(telemetry::CAS_LOST).absolute(stats.retries.load(Ordering::Relaxed));
     metrics::counter!(telemetry::CACHE_DIVERGENCES)
         .absolute(stats.cache_divergences.load(Ordering::Relaxed));
+    metrics::counter!(telemetry::CACHE_RESUMED)
+        .absolute(stats.cache_resumed.load(Ordering::Relaxed));
 }
 
 #[expect(

@@ -31,6 +31,7 @@
 //! | `collab_authz_roster_cache_misses_total` | counter | |
 //! | `collab_authz_roster_cas_lost_total` | counter: compare-and-sets lost to another writer, each followed by one retry | |
 //! | `collab_authz_roster_cache_divergences_total` | counter: cached rosters dropped because the database holds another log head (writes it lost) | |
+//! | `collab_authz_roster_cache_resumed_total` | counter: cached rosters far behind the database, replaced by its latest snapshot and the events after it | |
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -75,6 +76,10 @@ pub const CAS_LOST: &str = "collab_authz_roster_cas_lost_total";
 /// than the cached one (it lost writes: a crash with asynchronous commit,
 /// a failover to an asynchronous standby, a restore).
 pub const CACHE_DIVERGENCES: &str = "collab_authz_roster_cache_divergences_total";
+/// Cached rosters far behind the database (another replica wrote many
+/// events since), replaced by the latest snapshot and the events after it
+/// rather than continued event by event.
+pub const CACHE_RESUMED: &str = "collab_authz_roster_cache_resumed_total";
 
 /// The route label of a request no route matched.
 pub const UNMATCHED: &str = "unmatched";

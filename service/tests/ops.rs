@@ -246,6 +246,7 @@ async fn metrics_count_each_request_by_route_and_status_with_a_latency_histogram
         "collab_authz_roster_cache_misses_total",
         "collab_authz_roster_cas_lost_total",
         "collab_authz_roster_cache_divergences_total",
+        "collab_authz_roster_cache_resumed_total",
     ] {
         assert!(
             text.contains(&format!("# TYPE {counter} counter")),

@@ -584,6 +584,110 @@ async fn two_stores_race_and_retry_without_loss() {
     assert_eq!(one.store.roster(&fresh).await.unwrap().as_ref(), &replayed);
 }
 
+/// A replica whose cached roster is far behind (the other wrote more than
+/// a snapshot period since, and more events than a quarter of its members)
+/// resumes the latest snapshot and the events after it instead of
+/// applying every event since; a replica a few events behind continues
+/// its cached roster. Both end on the database's roster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_far_behind_resumes_the_latest_snapshot() {
+    use collab_authz::Email;
+    use collab_authz::membership::{Account, MemberId};
+    use collab_authz_service::store::{Change, Locator, Seen};
+    use std::sync::atomic::Ordering;
+
+    let database_url = fresh_database().await;
+    let one = AppState::connect(&database_url, keyed(&database_url, "http://one"))
+        .await
+        .unwrap();
+    let two = AppState::connect(&database_url, keyed(&database_url, "http://two"))
+        .await
+        .unwrap();
+    let owner: Email = "olivia@example.com".parse().unwrap();
+    let account = Account {
+        id: MemberId::new("mem_owner").unwrap(),
+        email: owner.clone(),
+        username: None,
+    };
+    let (resource, _) = one
+        .store
+        .create(ResourceKind::App, "far", &account)
+        .await
+        .unwrap();
+    let invite = |state: &AppState, i: usize| {
+        let state = state.clone();
+        let id = resource.id.clone();
+        let owner = owner.clone();
+        async move {
+            let email: Email = format!("f{i}@example.com").parse().unwrap();
+            let opened = state
+                .store
+                .open(Locator::Key(ResourceKind::App, &id), &owner, Seen::Active)
+                .await
+                .unwrap();
+            state
+                .store
+                .write(opened, Change::Invite { email, role: None })
+                .await
+                .unwrap();
+        }
+    };
+    let at = |state: &AppState| {
+        let state = state.clone();
+        let id = resource.id.clone();
+        async move {
+            let row = state.store.resource(ResourceKind::App, &id).await.unwrap();
+            let roster = state.store.roster(&row).await.unwrap();
+            (row, roster)
+        }
+    };
+    // `one` caches the roster at version 1; `two` writes 70 events.
+    at(&one).await;
+    for i in 0..70 {
+        invite(&two, i).await;
+    }
+    // The snapshot at 64 is written in the background: wait for it.
+    let client = one.pool.get().await.unwrap();
+    let mut waited = 0;
+    loop {
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1 AND seq = 64",
+                &[&resource.id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if n == 1 {
+            break;
+        }
+        assert!(waited < 100, "no snapshot at 64 after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let (row, far) = at(&one).await;
+    assert_eq!(row.version, 71);
+    assert_eq!(one.store.stats.cache_resumed.load(Ordering::Relaxed), 1);
+    assert_eq!(one.store.stats.cache_divergences.load(Ordering::Relaxed), 0);
+    assert_eq!(far.as_ref(), &one.store.replay(&row).await.unwrap());
+    assert_eq!(far.as_ref(), at(&two).await.1.as_ref());
+
+    // Three events behind: continued from the cache, no snapshot read.
+    for i in 70..73 {
+        invite(&two, i).await;
+    }
+    let misses = one.store.stats.cache_misses.load(Ordering::Relaxed);
+    let (row, near) = at(&one).await;
+    assert_eq!(row.version, 74);
+    assert_eq!(one.store.stats.cache_resumed.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        one.store.stats.cache_misses.load(Ordering::Relaxed),
+        misses + 1
+    );
+    assert_eq!(near.as_ref(), &one.store.replay(&row).await.unwrap());
+    assert_eq!(near.len(), 74);
+}
+
 /// The command line refuses bad arguments with a message and a failure
 /// status, and never touches the database for them.
 #[test]

@@ -135,6 +135,11 @@ pub struct Stats {
     /// behind it on a log the database's does not continue: writes it
     /// lost, a restore, a failover) and dropped it.
     pub cache_divergences: AtomicU64,
+    /// Reads that found the cached roster far behind the database (more
+    /// events behind than resuming the latest snapshot costs) and resumed
+    /// that snapshot instead of applying every event since the cached
+    /// version.
+    pub cache_resumed: AtomicU64,
     /// Writes that decided again after losing a race.
     pub retries: AtomicU64,
     /// Nanoseconds spent inside the crate: `Roster::decide_command`,

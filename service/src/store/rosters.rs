@@ -85,9 +85,13 @@ impl Store {
     ///
     /// From the cache when it holds the roster at that head; from the
     /// cached roster and the events after it when it is behind and the
-    /// events continue its log; otherwise the cached roster is on a log
-    /// the database does not hold (it lost writes this process saw) and is
-    /// dropped, and the roster is loaded from the latest snapshot.
+    /// events continue its log; from the latest snapshot and the events
+    /// after it when the cached roster is far behind (another replica
+    /// wrote more events since than resuming the snapshot costs:
+    /// [`Stats::cache_resumed`](super::Stats::cache_resumed)); otherwise
+    /// the cached roster is on a log the database does not hold (it lost
+    /// writes this process saw) and is dropped, and the roster is loaded
+    /// from the latest snapshot.
     ///
     /// # Errors
     /// [`StoreError::Corrupt`] when the stored log does not apply or does
@@ -107,8 +111,21 @@ impl Store {
         self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
         let client = self.client().await?;
         let mut loaded = None;
+        // The latest snapshot, when it was read first (the cache is far
+        // behind) and is past the cached version.
+        let mut later = None;
         if let Some(c) = cached {
-            if c.version < resource.version {
+            if far_behind(c.version, resource.version, c.roster.len()) {
+                let (base_version, base) = self.snapshot(&client, resource).await?;
+                if base_version > c.version {
+                    later = Some((base_version, base));
+                }
+            }
+            if later.is_some() {
+                // The cached roster is superseded, not diverged: the
+                // snapshot resumes past it.
+                self.stats.cache_resumed.fetch_add(1, Ordering::Relaxed);
+            } else if c.version < resource.version {
                 let events = self.log_range(&client, resource, c.version).await?;
                 let mut base = Arc::clone(&c.roster);
                 // A copy only when a reader elsewhere still holds the old
@@ -120,7 +137,7 @@ impl Store {
                     loaded = Some(base);
                 }
             }
-            if loaded.is_none() {
+            if loaded.is_none() && later.is_none() {
                 // Ahead of the database, at its version on another digest,
                 // or behind it on a log its events do not continue.
                 self.diverged(&c, resource);
@@ -129,7 +146,10 @@ impl Store {
         let roster = match loaded {
             Some(roster) => roster,
             None => {
-                let (base_version, mut base) = self.snapshot(&client, resource).await?;
+                let (base_version, mut base) = match later {
+                    Some(snapshot) => snapshot,
+                    None => self.snapshot(&client, resource).await?,
+                };
                 let events = self.log_range(&client, resource, base_version).await?;
                 let roster = Arc::make_mut(&mut base);
                 timed(&self.stats, || apply_all(roster, &events))?;
@@ -415,6 +435,22 @@ pub(super) struct Cached {
     roster: Arc<Roster>,
 }
 
+/// Whether a cached roster of `members` members at version `cached` is
+/// cheaper to replace by the latest snapshot (and the events after it)
+/// than to continue to version `head` event by event: more than
+/// [`SNAPSHOT_EVERY`] events behind (so a later snapshot is due), and
+/// more than one event behind per [`MEMBERS_PER_EVENT`] members.
+fn far_behind(cached: i64, head: i64, members: usize) -> bool {
+    let behind = head.saturating_sub(cached);
+    let members = i64::try_from(members).unwrap_or(i64::MAX);
+    behind > SNAPSHOT_EVERY && behind.saturating_mul(MEMBERS_PER_EVENT) > members
+}
+
+/// Reading and applying one event of the log costs about as much as
+/// decoding this many members of a snapshot ([`far_behind`];
+/// BENCHMARKS.md, "The invitation's tail").
+const MEMBERS_PER_EVENT: i64 = 4;
+
 /// A snapshot as stored (`roster_snapshots.roster`, `bytea`): the UTF-8
 /// JSON of the crate's serde form of `roster`, which the database keeps
 /// as it is (no `jsonb` parse; migration 0008).
@@ -522,5 +558,26 @@ impl Store {
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MEMBERS_PER_EVENT, SNAPSHOT_EVERY, far_behind};
+
+    #[test]
+    fn far_behind_takes_a_period_and_a_share_of_the_members() {
+        // Within a period: never (no later snapshot is due).
+        assert!(!far_behind(1, 1 + SNAPSHOT_EVERY, 0));
+        assert!(far_behind(1, 2 + SNAPSHOT_EVERY, 0));
+        // Past a period, against the roster's size.
+        let behind = 800;
+        let members = usize::try_from(behind * MEMBERS_PER_EVENT).unwrap();
+        assert!(far_behind(2000, 2000 + behind, members - 1));
+        assert!(!far_behind(2000, 2000 + behind, members));
+        assert!(!far_behind(2000, 2000 + behind, 10_000));
+        // Ahead, or at the head: never.
+        assert!(!far_behind(100, 1, 0));
+        assert!(!far_behind(5, 5, 0));
     }
 }
