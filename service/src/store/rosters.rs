@@ -571,8 +571,9 @@ mod tests {
         assert!(!far_behind(1, 1 + SNAPSHOT_EVERY, 0));
         assert!(far_behind(1, 2 + SNAPSHOT_EVERY, 0));
         // Past a period, against the roster's size.
-        let behind = 800;
-        let members = usize::try_from(behind * MEMBERS_PER_EVENT).unwrap();
+        let behind: i64 = 800;
+        let members = 3200;
+        assert_eq!(i64::try_from(members), Ok(behind * MEMBERS_PER_EVENT));
         assert!(far_behind(2000, 2000 + behind, members - 1));
         assert!(!far_behind(2000, 2000 + behind, members));
         assert!(!far_behind(2000, 2000 + behind, 10_000));
