@@ -136,6 +136,31 @@ impl Conn {
         let body = res.into_body().collect().await.unwrap().to_bytes();
         (status, body)
     }
+
+    /// Invites `email` to `app` (201), then deletes the invitation (204):
+    /// the invitation's latency, seen by this client and by the router.
+    async fn invite_then_delete(
+        &mut self,
+        app: &str,
+        auth: &str,
+        email: &str,
+    ) -> (Duration, Duration) {
+        let path = format!("/v1/apps/{app}/collaborators");
+        let body = format!(r#"{{"collaborator":{{"email":"{email}"}}}}"#);
+        let server_before = SERVER_NANOS.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let (status, bytes) = self.send("POST", &path, auth, Some(body)).await;
+        let took = t.elapsed();
+        let server = Duration::from_nanos(SERVER_NANOS.load(Ordering::Relaxed) - server_before);
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let id = v["collaborator"]["id"].as_str().unwrap();
+        let (status, _) = self
+            .send("DELETE", &format!("{path}/{id}"), auth, None)
+            .await;
+        assert_eq!(status, 204);
+        (took, server)
+    }
 }
 
 /// What `wrk --latency` reports: requests per second, p50 and p99 (ms).
@@ -538,31 +563,14 @@ async fn main() {
             // service's cache catches up with the other's run (its
             // events since this service last wrote), timed apart.
             let resumed_before = stats.cache_resumed.load(Ordering::Relaxed);
-            let t = Instant::now();
-            let (status, bytes) = conn
-                .send(
-                    "POST",
-                    &format!("/v1/apps/{app_name}/collaborators"),
+            let (caught_up, _) = conn
+                .invite_then_delete(
+                    app_name,
                     auth,
-                    Some(format!(
-                        r#"{{"collaborator":{{"email":"bench-{round}-{commit}-first@example.net"}}}}"#
-                    )),
+                    &format!("bench-{round}-{commit}-first@example.net"),
                 )
                 .await;
-            let caught_up = t.elapsed();
             let resumed = stats.cache_resumed.load(Ordering::Relaxed) - resumed_before;
-            assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
-            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            let id = v["collaborator"]["id"].as_str().unwrap();
-            let (status, _) = conn
-                .send(
-                    "DELETE",
-                    &format!("/v1/apps/{app_name}/collaborators/{id}"),
-                    auth,
-                    None,
-                )
-                .await;
-            assert_eq!(status, 204);
             let crate_before = stats.crate_nanos.load(Ordering::Relaxed);
             let server_before = SERVER_NANOS.load(Ordering::Relaxed);
             let load_now = load();
@@ -579,36 +587,15 @@ async fn main() {
             let mut seqs = Vec::with_capacity(invites);
             let start = Instant::now();
             for i in 0..invites {
-                let body = format!(
-                    r#"{{"collaborator":{{"email":"bench-{round}-{commit}-{i}@example.net"}}}}"#
-                );
-                let server_before_one = SERVER_NANOS.load(Ordering::Relaxed);
-                let t = Instant::now();
-                let (status, bytes) = conn
-                    .send(
-                        "POST",
-                        &format!("/v1/apps/{app_name}/collaborators"),
+                let (took, server_one) = conn
+                    .invite_then_delete(
+                        app_name,
                         auth,
-                        Some(body),
+                        &format!("bench-{round}-{commit}-{i}@example.net"),
                     )
                     .await;
-                let took = t.elapsed();
-                let server_one =
-                    Duration::from_nanos(SERVER_NANOS.load(Ordering::Relaxed) - server_before_one);
                 latencies.push(took);
                 seqs.push((took, first + 2 * i as i64, server_one));
-                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
-                let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                let id = v["collaborator"]["id"].as_str().unwrap();
-                let (status, _) = conn
-                    .send(
-                        "DELETE",
-                        &format!("/v1/apps/{app_name}/collaborators/{id}"),
-                        auth,
-                        None,
-                    )
-                    .await;
-                assert_eq!(status, 204);
             }
             let wall = start.elapsed();
             let crate_nanos = stats.crate_nanos.load(Ordering::Relaxed) - crate_before;

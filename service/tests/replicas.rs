@@ -519,15 +519,17 @@ async fn two_processes_one_database_concurrent_conflicting_writes() {
     drop((a, b));
 }
 
-/// Two stores (two processes' worth of cache and locks) on one database,
-/// writing to one roster at once: they lose races to each other, decide
-/// again, and every write lands exactly once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_stores_race_and_retry_without_loss() {
-    use collab_authz::Email;
+/// Two stores (two processes' worth of cache and locks) on one fresh
+/// database, and app `name` created by the first, owned by `olivia`.
+async fn two_stores(
+    name: &str,
+) -> (
+    AppState,
+    AppState,
+    collab_authz::Email,
+    collab_authz_service::store::ResourceRow,
+) {
     use collab_authz::membership::{Account, MemberId};
-    use collab_authz_service::store::{Change, Locator, Seen};
-    use std::sync::atomic::Ordering;
 
     let database_url = fresh_database().await;
     let one = AppState::connect(&database_url, keyed(&database_url, "http://one"))
@@ -536,7 +538,7 @@ async fn two_stores_race_and_retry_without_loss() {
     let two = AppState::connect(&database_url, keyed(&database_url, "http://two"))
         .await
         .unwrap();
-    let owner: Email = "olivia@example.com".parse().unwrap();
+    let owner: collab_authz::Email = "olivia@example.com".parse().unwrap();
     let account = Account {
         id: MemberId::new("mem_owner").unwrap(),
         email: owner.clone(),
@@ -544,9 +546,22 @@ async fn two_stores_race_and_retry_without_loss() {
     };
     let (resource, _) = one
         .store
-        .create(ResourceKind::App, "race", &account)
+        .create(ResourceKind::App, name, &account)
         .await
         .unwrap();
+    (one, two, owner, resource)
+}
+
+/// Two stores (two processes' worth of cache and locks) on one database,
+/// writing to one roster at once: they lose races to each other, decide
+/// again, and every write lands exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_race_and_retry_without_loss() {
+    use collab_authz::Email;
+    use collab_authz_service::store::{Change, Locator, Seen};
+    use std::sync::atomic::Ordering;
+
+    let (one, two, owner, resource) = two_stores("race").await;
     let mut tasks = Vec::new();
     for i in 0..200usize {
         let state = if i % 2 == 0 { one.clone() } else { two.clone() };
@@ -592,28 +607,10 @@ async fn two_stores_race_and_retry_without_loss() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_far_behind_resumes_the_latest_snapshot() {
     use collab_authz::Email;
-    use collab_authz::membership::{Account, MemberId};
     use collab_authz_service::store::{Change, Locator, Seen};
     use std::sync::atomic::Ordering;
 
-    let database_url = fresh_database().await;
-    let one = AppState::connect(&database_url, keyed(&database_url, "http://one"))
-        .await
-        .unwrap();
-    let two = AppState::connect(&database_url, keyed(&database_url, "http://two"))
-        .await
-        .unwrap();
-    let owner: Email = "olivia@example.com".parse().unwrap();
-    let account = Account {
-        id: MemberId::new("mem_owner").unwrap(),
-        email: owner.clone(),
-        username: None,
-    };
-    let (resource, _) = one
-        .store
-        .create(ResourceKind::App, "far", &account)
-        .await
-        .unwrap();
+    let (one, two, owner, resource) = two_stores("far").await;
     let invite = |state: &AppState, i: usize| {
         let state = state.clone();
         let id = resource.id.clone();
