@@ -602,8 +602,9 @@ async fn two_stores_race_and_retry_without_loss() {
 /// A replica whose cached roster is far behind (the other wrote more than
 /// a snapshot period since, and more events than a quarter of its members)
 /// resumes the latest snapshot and the events after it instead of
-/// applying every event since; a replica a few events behind continues
-/// its cached roster. Both end on the database's roster.
+/// applying every event since; a replica a few events behind, or far
+/// behind with no snapshot past its cached version, continues its cached
+/// roster. Each ends on the database's roster.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_far_behind_resumes_the_latest_snapshot() {
     use collab_authz::Email;
@@ -643,25 +644,30 @@ async fn a_replica_far_behind_resumes_the_latest_snapshot() {
     for i in 0..70 {
         invite(&two, i).await;
     }
-    // The snapshot at 64 is written in the background: wait for it.
+    // Snapshots are written in the background: wait for one.
     let client = one.pool.get().await.unwrap();
-    let mut waited = 0;
-    loop {
-        let n: i64 = client
-            .query_one(
-                "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1 AND seq = 64",
-                &[&resource.id],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if n == 1 {
-            break;
+    let wait_for_snapshot = |seq: i64| {
+        let client = &client;
+        let id = resource.id.clone();
+        async move {
+            for _ in 0..100 {
+                let n: i64 = client
+                    .query_one(
+                        "SELECT count(*) FROM roster_snapshots WHERE resource_id = $1 AND seq = $2",
+                        &[&id, &seq],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                if n == 1 {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("no snapshot at {seq} after 10 s");
         }
-        assert!(waited < 100, "no snapshot at 64 after 10 s");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        waited += 1;
-    }
+    };
+    wait_for_snapshot(64).await;
     let (row, far) = at(&one).await;
     assert_eq!(row.version, 71);
     assert_eq!(one.store.stats.cache_resumed.load(Ordering::Relaxed), 1);
@@ -683,6 +689,25 @@ async fn a_replica_far_behind_resumes_the_latest_snapshot() {
     );
     assert_eq!(near.as_ref(), &one.store.replay(&row).await.unwrap());
     assert_eq!(near.len(), 74);
+
+    // Far behind again, but the snapshot past the cached version is gone
+    // (as if its writer stopped first): continued from the cache.
+    for i in 73..143 {
+        invite(&two, i).await;
+    }
+    wait_for_snapshot(128).await;
+    client
+        .execute(
+            "DELETE FROM roster_snapshots WHERE resource_id = $1 AND seq = 128",
+            &[&resource.id],
+        )
+        .await
+        .unwrap();
+    let (row, continued) = at(&one).await;
+    assert_eq!(row.version, 144);
+    assert_eq!(one.store.stats.cache_resumed.load(Ordering::Relaxed), 1);
+    assert_eq!(one.store.stats.cache_divergences.load(Ordering::Relaxed), 0);
+    assert_eq!(continued.as_ref(), &one.store.replay(&row).await.unwrap());
 }
 
 /// The command line refuses bad arguments with a message and a failure
