@@ -11,6 +11,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use collab_authz::org::directory::TwoFactor;
@@ -197,16 +198,54 @@ impl Bearer {
         }
     }
 
-    /// The answer to a request whose path or query is `malformed`: 401
-    /// when this bearer's token is refused (the credential first, as
-    /// [`Caller`] answers), else `malformed`.
-    pub async fn refuse(&self, state: &AppState, malformed: ApiError) -> ApiError {
+    /// Whether this bearer's token row is live (not revoked, not expired,
+    /// its account there): the check [`open`](Self::open) makes in its
+    /// statement, alone.
+    async fn is_live(&self, state: &AppState) -> ApiResult<bool> {
         let (token, user) = (&self.token_id, &self.user_id);
-        match state.store.token_account(token, user, TokenKind::Api).await {
-            Ok(Some(_)) => malformed,
-            Ok(None) => ApiError::unauthorized(),
-            Err(e) => e.into(),
-        }
+        let user = state
+            .store
+            .token_account(token, user, TokenKind::Api)
+            .await?;
+        Ok(user.is_some())
+    }
+}
+
+/// A [`Bearer`] and `E`, what the route reads of the request's parts
+/// after it: its path ([`PathParams`](crate::shared::PathParams)), its
+/// query, or both as a tuple. When `E` is refused (a malformed path or
+/// query), the answer is 401 if the bearer's token is refused and `E`'s
+/// refusal otherwise: the credential first, as [`Caller`] answers. A
+/// well-formed request makes no round trip here; the route checks the
+/// token in the statement of its read ([`Bearer::open`]).
+#[derive(Debug)]
+pub struct BearerWith<E> {
+    /// The bearer, its token row not yet checked.
+    pub bearer: Bearer,
+    /// The parts the route reads.
+    pub with: E,
+}
+
+impl<E> FromRequestParts<AppState> for BearerWith<E>
+where
+    E: FromRequestParts<AppState> + Send,
+    E::Rejection: IntoResponse,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let bearer = Bearer::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let malformed = match E::from_request_parts(parts, state).await {
+            Ok(with) => return Ok(BearerWith { bearer, with }),
+            Err(malformed) => malformed.into_response(),
+        };
+        Err(match bearer.is_live(state).await {
+            Ok(true) => malformed,
+            Ok(false) => ApiError::unauthorized().into_response(),
+            Err(e) => e.into_response(),
+        })
     }
 }
 

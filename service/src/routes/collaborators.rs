@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::idempotent::{Writer, json_answer, no_content};
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
-use crate::auth::Bearer;
+use crate::auth::BearerWith;
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
@@ -51,13 +51,11 @@ const WITHOUT_LINKS: &str = "collaborators";
 /// path included).
 pub async fn list<K: Kind>(
     State(state): State<AppState>,
-    bearer: Bearer,
-    path: Result<PathParams<String>, ApiError>,
+    BearerWith {
+        bearer,
+        with: PathParams(key),
+    }: BearerWith<PathParams<String>>,
 ) -> ApiResult<Response> {
-    let key = match path {
-        Ok(PathParams(key)) => key,
-        Err(malformed) => return Err(bearer.refuse(&state, malformed).await),
-    };
     let opened = bearer.open(&state, K::KIND, &key).await?;
     let (link, view) = match opened.allows(Action::InviteCollaborator) {
         true => (Link::Derived(&state), WITH_LINKS),

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::idempotent::{Writer, json_answer, no_content};
 use super::json;
-use crate::auth::{Bearer, Caller};
+use crate::auth::{BearerWith, Caller};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
@@ -195,13 +195,11 @@ pub async fn list<K: Kind>(
 /// path included).
 pub async fn show<K: Kind>(
     State(state): State<AppState>,
-    bearer: Bearer,
-    path: Result<PathParams<String>, ApiError>,
+    BearerWith {
+        bearer,
+        with: PathParams(key),
+    }: BearerWith<PathParams<String>>,
 ) -> ApiResult<Response> {
-    let key = match path {
-        Ok(PathParams(key)) => key,
-        Err(malformed) => return Err(bearer.refuse(&state, malformed).await),
-    };
     let opened = bearer.open(&state, K::KIND, &key).await?;
     let (resource, roster) = (opened.resource(), opened.roster());
     let view = match roster.effective_role(opened.caller()) {
@@ -404,16 +402,11 @@ pub struct EventsQuery {
 /// included).
 pub async fn events<K: Kind>(
     State(state): State<AppState>,
-    bearer: Bearer,
-    path: Result<PathParams<String>, ApiError>,
-    query: Result<QueryParams<EventsQuery>, ApiError>,
+    BearerWith {
+        bearer,
+        with: (PathParams(key), QueryParams(query)),
+    }: BearerWith<(PathParams<String>, QueryParams<EventsQuery>)>,
 ) -> ApiResult<Json<Value>> {
-    let (key, query) = match (path, query) {
-        (Ok(PathParams(key)), Ok(QueryParams(query))) => (key, query),
-        (Err(malformed), _) | (_, Err(malformed)) => {
-            return Err(bearer.refuse(&state, malformed).await);
-        }
-    };
     let mut opened = bearer.open(&state, K::KIND, &key).await?;
     if K::KIND == ResourceKind::App {
         let ctx = Context::new();
