@@ -1259,6 +1259,36 @@ async fn guarded_actions_apply_the_crate_decision() {
         )
         .await;
     assert_error(&r, 404, "deployment not found");
+
+    // The reads check the bearer's token in the statement that reads the
+    // app: revoked, every one is a 401, a malformed path or query too.
+    let reads = [
+        format!("{base}/variables"),
+        format!("{base}/deployments"),
+        format!("{base}/deployments/{fresh}"),
+        format!("{base}/deployments/{fresh}/output"),
+        format!("{base}/deployments/{fresh}/output.txt"),
+        format!("{base}/logs"),
+        format!("{base}/activity"),
+    ];
+    for path in &reads {
+        let r = api.call(&ada, "GET", path, None).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+    }
+    let malformed = [
+        "/v1/apps/a%00b/variables".to_string(),
+        format!("{base}/deployments?page=abc"),
+    ];
+    for path in &malformed {
+        let r = api.call(&ada, "GET", path, None).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+    }
+    let revoke = api.call(&ada, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    for path in reads.iter().chain(&malformed) {
+        let r = api.call(&ada, "GET", path, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
 }
 
 // ---------------------------------------------------------------------------

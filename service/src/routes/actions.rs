@@ -2,7 +2,11 @@
 //! the crate's decision through the access step ([`Store::access`]): a
 //! denial is a 403 with the crate's explanation, an obligation is applied
 //! to the response, a condition is evaluated with the facts of the
-//! request.
+//! request. The reads (variables, deployments and their output, the logs
+//! URL, the activity) take a [`BearerWith`] and check the bearer's token
+//! in the statement that reads the app ([`Bearer::open`]): one round trip
+//! fewer than a [`Caller`]'s, with a revoked token refused there (401
+//! before anything else, a malformed path or query included).
 //!
 //! [`Store::access`]: crate::store::Store::access
 
@@ -18,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use crate::auth::Caller;
+use crate::auth::{Bearer, BearerWith, Caller};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
@@ -26,7 +30,7 @@ use crate::shared::{PathParams, QueryParams};
 use crate::state::AppState;
 use crate::store::accounts::TokenKind;
 use crate::store::actions::{Deployment, Operation, Variable};
-use crate::store::{Granted, Locator, Seen};
+use crate::store::{Granted, Locator};
 use crate::time::{iso8601, now_unix};
 
 /// The access step for `action` on the app `key`, without facts.
@@ -36,6 +40,18 @@ async fn grant(state: &AppState, caller: &Caller, key: &str, action: Action) -> 
         .store
         .access(at, &caller.email, action, &Context::new())
         .await?)
+}
+
+/// [`grant`] for a read: the bearer's token checked in the statement that
+/// reads the app ([`Bearer::open`]).
+async fn grant_read(
+    state: &AppState,
+    bearer: &Bearer,
+    key: &str,
+    action: Action,
+) -> ApiResult<Granted> {
+    let opened = bearer.open(state, ResourceKind::App, key).await?;
+    Ok(opened.grant(action, &Context::new())?)
 }
 
 /// Whether `decision` (of a read that shows values) hides them.
@@ -67,10 +83,12 @@ pub async fn restart(
 /// `"redacted": true` otherwise.
 pub async fn variables(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
+    BearerWith {
+        bearer,
+        with: PathParams(key),
+    }: BearerWith<PathParams<String>>,
 ) -> ApiResult<Json<Value>> {
-    let granted = grant(&state, &caller, &key, Action::ViewEnvVarNames).await?;
+    let granted = grant_read(&state, &bearer, &key, Action::ViewEnvVarNames).await?;
     let redact = redacts(&granted.decide(Action::ViewEnvVarValues, &Context::new()));
     let list: Vec<Value> = state
         .store
@@ -338,11 +356,12 @@ pub fn pagination(page: i64, per_page: i64, total: i64) -> Value {
 /// platform's `meta.pagination`.
 pub async fn deployments(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
-    QueryParams(query): QueryParams<PageQuery>,
+    BearerWith {
+        bearer,
+        with: (PathParams(key), QueryParams(query)),
+    }: BearerWith<(PathParams<String>, QueryParams<PageQuery>)>,
 ) -> ApiResult<Json<Value>> {
-    let granted = grant(&state, &caller, &key, Action::ViewDeployments).await?;
+    let granted = grant_read(&state, &bearer, &key, Action::ViewDeployments).await?;
     let (offset, limit) = query.window()?;
     let (page, total) = state.store.deployments(&granted, offset, limit).await?;
     let app_id = &granted.resource().id;
@@ -358,10 +377,12 @@ pub async fn deployments(
 /// `{"deployment":{...}}` with its `links.output`.
 pub async fn deployment(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams((key, id)): PathParams<(String, String)>,
+    BearerWith {
+        bearer,
+        with: PathParams((key, id)),
+    }: BearerWith<PathParams<(String, String)>>,
 ) -> ApiResult<Json<Value>> {
-    let granted = grant(&state, &caller, &key, Action::ViewDeployments).await?;
+    let granted = grant_read(&state, &bearer, &key, Action::ViewDeployments).await?;
     let found = state.store.deployment(&granted, &id).await?;
     let value = deployment_json(&state, &granted.resource().id, &found);
     Ok(Json(json!({ "deployment": value })))
@@ -370,9 +391,8 @@ pub async fn deployment(
 /// The output of deployment `id` of the app `key`: `view_deployment_logs`,
 /// decided with the deployment's age in the [`Context`] (a limited
 /// collaborator: only deployments younger than 7 days).
-async fn output_of(state: &AppState, caller: &Caller, key: &str, id: &str) -> ApiResult<String> {
-    let at = Locator::Key(ResourceKind::App, key);
-    let opened = state.store.open(at, &caller.email, Seen::Active).await?;
+async fn output_of(state: &AppState, bearer: &Bearer, key: &str, id: &str) -> ApiResult<String> {
+    let opened = bearer.open(state, ResourceKind::App, key).await?;
     let created_at = state.store.deployment_created_at(&opened, id).await?;
     let now = i64::try_from(now_unix()).unwrap_or(i64::MAX);
     let age = Duration::from_secs(u64::try_from(now.saturating_sub(created_at)).unwrap_or(0));
@@ -387,10 +407,12 @@ async fn output_of(state: &AppState, caller: &Caller, key: &str, id: &str) -> Ap
 /// days).
 pub async fn deployment_output(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams((key, id)): PathParams<(String, String)>,
+    BearerWith {
+        bearer,
+        with: PathParams((key, id)),
+    }: BearerWith<PathParams<(String, String)>>,
 ) -> ApiResult<Json<Value>> {
-    let output = output_of(&state, &caller, &key, &id).await?;
+    let output = output_of(&state, &bearer, &key, &id).await?;
     Ok(Json(json!({ "output": output })))
 }
 
@@ -399,10 +421,12 @@ pub async fn deployment_output(
 /// copies the body to the terminal).
 pub async fn deployment_output_text(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams((key, id)): PathParams<(String, String)>,
+    BearerWith {
+        bearer,
+        with: PathParams((key, id)),
+    }: BearerWith<PathParams<(String, String)>>,
 ) -> ApiResult<Response> {
-    let output = output_of(&state, &caller, &key, &id).await?;
+    let output = output_of(&state, &bearer, &key, &id).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         output,
@@ -419,16 +443,18 @@ pub const LOGS_URL_TTL_SECONDS: u64 = 60;
 /// the bearer, usable for [`LOGS_URL_TTL_SECONDS`] (see [`logs_raw`]).
 pub async fn logs_url(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
+    BearerWith {
+        bearer,
+        with: PathParams(key),
+    }: BearerWith<PathParams<String>>,
 ) -> ApiResult<Json<Value>> {
-    let granted = grant(&state, &caller, &key, Action::ViewLogs).await?;
+    let granted = grant_read(&state, &bearer, &key, Action::ViewLogs).await?;
     let app = granted.resource();
     let issued = now_unix();
     let signature = state
         .keys
-        .logs_signature(&app.id, &caller.id, &caller.token_id, issued);
-    let token = format!("{}.{}.{signature}", caller.id, caller.token_id);
+        .logs_signature(&app.id, &bearer.user_id, &bearer.token_id, issued);
+    let token = format!("{}.{}.{signature}", bearer.user_id, bearer.token_id);
     let url = format!(
         "{}/v1/apps/{}/logs/raw?token={token}&timestamp={issued}",
         state.config.public_url, app.id
@@ -545,10 +571,12 @@ fn log_line(op: &Operation) -> String {
 /// collaborator (redact environment variable values) is applied here.
 pub async fn activity(
     State(state): State<AppState>,
-    caller: Caller,
-    PathParams(key): PathParams<String>,
+    BearerWith {
+        bearer,
+        with: PathParams(key),
+    }: BearerWith<PathParams<String>>,
 ) -> ApiResult<Json<Value>> {
-    let granted = grant(&state, &caller, &key, Action::ViewActivity).await?;
+    let granted = grant_read(&state, &bearer, &key, Action::ViewActivity).await?;
     let details = granted.decide(Action::ViewActivityDetails, &Context::new());
     let shown = details.is_allowed();
     let redact = shown && redacts(&details);
