@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use collab_authz::matrix::lowest_role;
 use collab_authz::membership::{EventKind, NotPermitted};
 use collab_authz::{Action, Context, Decision, Email, ResourceKind, Role, decide};
-use collab_authz_service::routes::actions::LOGS_URL_TTL_SECONDS;
+use collab_authz_service::routes::logs::LOGS_URL_TTL_SECONDS;
 use collab_authz_service::store::{Locator, Seen};
 use common::{Api, Service, User, service, user};
 use serde_json::{Value, json};

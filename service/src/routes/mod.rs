@@ -33,6 +33,7 @@ mod collaborators;
 pub mod directory;
 pub mod idempotent;
 pub mod json;
+pub mod logs;
 pub mod resources;
 mod session;
 
@@ -76,8 +77,8 @@ pub fn api() -> Router<AppState> {
             "/v1/apps/{key}/deployments/{id}/output.txt",
             get(actions::deployment_output_text),
         )
-        .route("/v1/apps/{key}/logs", get(actions::logs_url))
-        .route("/v1/apps/{key}/logs/raw", get(actions::logs_raw))
+        .route("/v1/apps/{key}/logs", get(logs::logs_url))
+        .route("/v1/apps/{key}/logs/raw", get(logs::logs_raw))
         .route("/v1/apps/{key}/rename", post(resources::rename_app))
         .route("/v1/apps/{key}/activity", get(actions::activity))
         .route(
