@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{RandomError, random_bytes};
 use crate::keys::{Audience, Limits};
+use crate::shared::PathParams;
 use crate::state::AppState;
 use crate::store::accounts::{TokenKind, User};
 use crate::store::{Opened, Seen};
@@ -212,7 +213,7 @@ impl Bearer {
 }
 
 /// A [`Bearer`] and `E`, what the route reads of the request's parts
-/// after it: its path ([`PathParams`](crate::shared::PathParams)), its
+/// after it: its path ([`PathParams`]), its
 /// query, or both as a tuple. When `E` is refused (a malformed path or
 /// query), the answer is 401 if the bearer's token is refused and `E`'s
 /// refusal otherwise: the credential first, as [`Caller`] answers. A
@@ -224,6 +225,27 @@ pub struct BearerWith<E> {
     pub bearer: Bearer,
     /// The parts the route reads.
     pub with: E,
+}
+
+/// A [`BearerWith`] whose path is one resource's key
+/// (`/v1/apps/{key}/...`).
+pub type BearerAt = BearerWith<PathParams<String>>;
+
+impl BearerAt {
+    /// The resource's key (its id or name), as the path gives it.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.with.0
+    }
+
+    /// Opens the resource of `kind` the path names, for the bearer
+    /// ([`Bearer::open`]: the token checked in the same statement).
+    ///
+    /// # Errors
+    /// As [`Bearer::open`].
+    pub async fn open(&self, state: &AppState, kind: ResourceKind) -> ApiResult<Opened> {
+        self.bearer.open(state, kind, self.key()).await
+    }
 }
 
 impl<E> FromRequestParts<AppState> for BearerWith<E>

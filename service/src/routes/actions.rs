@@ -22,7 +22,7 @@ use collab_authz::{Action, Context, Decision, ResourceKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Bearer, BearerWith, Caller};
+use crate::auth::{Bearer, BearerAt, BearerWith, Caller};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
@@ -80,14 +80,8 @@ pub async fn restart(
 /// the values are shown only when the crate allows `view_env_var_values`
 /// without an obligation to redact them, and are `null` with
 /// `"redacted": true` otherwise.
-pub async fn variables(
-    State(state): State<AppState>,
-    BearerWith {
-        bearer,
-        with: PathParams(key),
-    }: BearerWith<PathParams<String>>,
-) -> ApiResult<Json<Value>> {
-    let granted = grant_read(&state, &bearer, &key, Action::ViewEnvVarNames).await?;
+pub async fn variables(State(state): State<AppState>, at: BearerAt) -> ApiResult<Json<Value>> {
+    let granted = grant_read(&state, &at.bearer, at.key(), Action::ViewEnvVarNames).await?;
     let redact = redacts(&granted.decide(Action::ViewEnvVarValues, &Context::new()));
     let list: Vec<Value> = state
         .store
@@ -436,14 +430,8 @@ pub async fn deployment_output_text(
 /// `GET /v1/apps/{app}/activity`: the operations (`view_activity`); their
 /// details need `view_activity_details`, whose obligation for a limited
 /// collaborator (redact environment variable values) is applied here.
-pub async fn activity(
-    State(state): State<AppState>,
-    BearerWith {
-        bearer,
-        with: PathParams(key),
-    }: BearerWith<PathParams<String>>,
-) -> ApiResult<Json<Value>> {
-    let granted = grant_read(&state, &bearer, &key, Action::ViewActivity).await?;
+pub async fn activity(State(state): State<AppState>, at: BearerAt) -> ApiResult<Json<Value>> {
+    let granted = grant_read(&state, &at.bearer, at.key(), Action::ViewActivity).await?;
     let details = granted.decide(Action::ViewActivityDetails, &Context::new());
     let shown = details.is_allowed();
     let redact = shown && redacts(&details);

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::idempotent::{Writer, json_answer, no_content};
 use super::json::{CollaboratorOut, Link, account_emails, collaborator};
-use crate::auth::BearerWith;
+use crate::auth::BearerAt;
 use crate::body::StrictBody;
 use crate::error::{ApiError, ApiResult};
 use crate::kind::Kind;
@@ -49,14 +49,8 @@ const WITHOUT_LINKS: &str = "collaborators";
 /// ([`Store::open_as`](crate::store::Store::open_as)); a revoked token is
 /// refused there, as everywhere (401 before anything else, a malformed
 /// path included).
-pub async fn list<K: Kind>(
-    State(state): State<AppState>,
-    BearerWith {
-        bearer,
-        with: PathParams(key),
-    }: BearerWith<PathParams<String>>,
-) -> ApiResult<Response> {
-    let opened = bearer.open(&state, K::KIND, &key).await?;
+pub async fn list<K: Kind>(State(state): State<AppState>, at: BearerAt) -> ApiResult<Response> {
+    let opened = at.open(&state, K::KIND).await?;
     let (link, view) = match opened.allows(Action::InviteCollaborator) {
         true => (Link::Derived(&state), WITH_LINKS),
         false => (Link::Hidden, WITHOUT_LINKS),

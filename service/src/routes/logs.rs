@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use super::actions::grant_read;
-use crate::auth::BearerWith;
+use crate::auth::BearerAt;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::{PathParams, QueryParams};
 use crate::state::AppState;
@@ -30,20 +30,15 @@ pub const LOGS_URL_TTL_SECONDS: u64 = 60;
 /// "logs_url":...}`, a URL the platform's client then reads without its
 /// bearer token: signed for this app, this account and the API token behind
 /// the bearer, usable for [`LOGS_URL_TTL_SECONDS`] (see [`logs_raw`]).
-pub async fn logs_url(
-    State(state): State<AppState>,
-    BearerWith {
-        bearer,
-        with: PathParams(key),
-    }: BearerWith<PathParams<String>>,
-) -> ApiResult<Json<Value>> {
-    let granted = grant_read(&state, &bearer, &key, Action::ViewLogs).await?;
+pub async fn logs_url(State(state): State<AppState>, at: BearerAt) -> ApiResult<Json<Value>> {
+    let granted = grant_read(&state, &at.bearer, at.key(), Action::ViewLogs).await?;
     let app = granted.resource();
     let issued = now_unix();
-    let signature = state
-        .keys
-        .logs_signature(&app.id, &bearer.user_id, &bearer.token_id, issued);
-    let token = format!("{}.{}.{signature}", bearer.user_id, bearer.token_id);
+    let signature =
+        state
+            .keys
+            .logs_signature(&app.id, &at.bearer.user_id, &at.bearer.token_id, issued);
+    let token = format!("{}.{}.{signature}", at.bearer.user_id, at.bearer.token_id);
     let url = format!(
         "{}/v1/apps/{}/logs/raw?token={token}&timestamp={issued}",
         state.config.public_url, app.id

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::idempotent::{Writer, json_answer, no_content};
 use super::json;
-use crate::auth::{BearerWith, Caller};
+use crate::auth::{BearerAt, BearerWith, Caller};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
@@ -193,14 +193,8 @@ pub async fn list<K: Kind>(
 /// statement ([`Store::open_as`](crate::store::Store::open_as)); a
 /// revoked token is refused there (401 before anything else, a malformed
 /// path included).
-pub async fn show<K: Kind>(
-    State(state): State<AppState>,
-    BearerWith {
-        bearer,
-        with: PathParams(key),
-    }: BearerWith<PathParams<String>>,
-) -> ApiResult<Response> {
-    let opened = bearer.open(&state, K::KIND, &key).await?;
+pub async fn show<K: Kind>(State(state): State<AppState>, at: BearerAt) -> ApiResult<Response> {
+    let opened = at.open(&state, K::KIND).await?;
     let (resource, roster) = (opened.resource(), opened.roster());
     let view = match roster.effective_role(opened.caller()) {
         Some(Role::Owner) => "resource:owner",
