@@ -213,12 +213,12 @@ impl Bearer {
 }
 
 /// A [`Bearer`] and `E`, what the route reads of the request's parts
-/// after it: its path ([`PathParams`]), its
-/// query, or both as a tuple. When `E` is refused (a malformed path or
-/// query), the answer is 401 if the bearer's token is refused and `E`'s
-/// refusal otherwise: the credential first, as [`Caller`] answers. A
-/// well-formed request makes no round trip here; the route checks the
-/// token in the statement of its read ([`Bearer::open`]).
+/// after it: its path ([`PathParams`]), its query, or both as a tuple.
+/// When `E` is refused (a malformed path or query), the answer is 401 if
+/// the bearer's token is refused and `E`'s refusal otherwise: the
+/// credential first, as [`Caller`] answers. A well-formed request makes
+/// no round trip here; the route checks the token in the statement of
+/// its read ([`Bearer::open`]).
 #[derive(Debug)]
 pub struct BearerWith<E> {
     /// The bearer, its token row not yet checked.
