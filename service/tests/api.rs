@@ -53,6 +53,18 @@ async fn collaborators(api: &Api, who: &User, base: &str) -> Vec<Value> {
     r.json()["collaborators"].as_array().unwrap().clone()
 }
 
+/// Revokes `who`'s API token (`DELETE /v1/tokens/self`), then asserts that
+/// every `GET` of `paths` with their bearer token is a 401.
+async fn revoke_then_refused<P: AsRef<str>>(api: &Api, who: &User, paths: &[P]) {
+    let revoke = api.call(who, "DELETE", "/v1/tokens/self", None).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    for path in paths {
+        let path = path.as_ref();
+        let r = api.call(who, "GET", path, None).await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+    }
+}
+
 fn assert_error(r: &common::Response, status: u16, needle: &str) {
     assert_eq!(r.status, status, "{}", r.text());
     let error = r.error();
@@ -531,9 +543,7 @@ async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_
         .await;
     assert_eq!(r.status, 400, "{}", r.text());
 
-    let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
-    assert_eq!(revoke.status, 204, "{}", revoke.text());
-    for path in [
+    let paths = [
         "/v1/apps/shown-2",
         "/v1/apps/nothing",
         "/v1/apps/a%00b",
@@ -541,10 +551,8 @@ async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_
         events,
         "/v1/apps/shown-2/events?bogus=1",
         "/v1/apps/a%00b/events",
-    ] {
-        let r = api.call(&lin, "GET", path, None).await;
-        assert_eq!(r.status, 401, "{path}: {}", r.text());
-    }
+    ];
+    revoke_then_refused(&api, &lin, &paths).await;
     let r = api.call(&olivia, "GET", "/v1/apps/a%00b", None).await;
     assert_eq!(r.status, 400, "{}", r.text());
     let r = api.call(&olivia, "GET", "/v1/apps/nothing", None).await;
@@ -659,16 +667,12 @@ async fn the_kept_listing_follows_the_version_and_the_viewer() {
         .call(&lin, "GET", "/v1/apps/kept-2/collaborators", None)
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let revoke = api.call(&lin, "DELETE", "/v1/tokens/self", None).await;
-    assert_eq!(revoke.status, 204, "{}", revoke.text());
-    for path in [
+    let paths = [
         "/v1/apps/kept-2/collaborators",
         "/v1/apps/nothing/collaborators",
         "/v1/apps/a%00b/collaborators",
-    ] {
-        let r = api.call(&lin, "GET", path, None).await;
-        assert_eq!(r.status, 401, "{path}: {}", r.text());
-    }
+    ];
+    revoke_then_refused(&api, &lin, &paths).await;
     let r = api
         .call(&olivia, "GET", "/v1/apps/a%00b/collaborators", None)
         .await;
@@ -1283,12 +1287,8 @@ async fn guarded_actions_apply_the_crate_decision() {
         let r = api.call(&ada, "GET", path, None).await;
         assert_eq!(r.status, 400, "{path}: {}", r.text());
     }
-    let revoke = api.call(&ada, "DELETE", "/v1/tokens/self", None).await;
-    assert_eq!(revoke.status, 204, "{}", revoke.text());
-    for path in reads.iter().chain(&malformed) {
-        let r = api.call(&ada, "GET", path, None).await;
-        assert_eq!(r.status, 401, "{path}: {}", r.text());
-    }
+    let paths: Vec<&String> = reads.iter().chain(&malformed).collect();
+    revoke_then_refused(&api, &ada, &paths).await;
 }
 
 // ---------------------------------------------------------------------------
