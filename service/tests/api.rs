@@ -53,6 +53,25 @@ async fn collaborators(api: &Api, who: &User, base: &str) -> Vec<Value> {
     r.json()["collaborators"].as_array().unwrap().clone()
 }
 
+/// `PATCH {path}` (an app) renaming it to `name`, as `who`.
+async fn rename(api: &Api, who: &User, path: &str, name: &str) -> common::Response {
+    let body = json!({"app": {"name": name}});
+    api.call(who, "PATCH", path, Some(body)).await
+}
+
+/// `PATCH {base}/collaborators/{id}` setting `is_limited`, as `who`.
+async fn set_limited(
+    api: &Api,
+    who: &User,
+    base: &str,
+    id: &str,
+    limited: bool,
+) -> common::Response {
+    let body = json!({"collaborator": {"is_limited": limited}});
+    let path = format!("{base}/collaborators/{id}");
+    api.call(who, "PATCH", &path, Some(body)).await
+}
+
 /// Revokes `who`'s API token (`DELETE /v1/tokens/self`), then asserts that
 /// every `GET` of `paths` with their bearer token is a 401.
 async fn revoke_then_refused<P: AsRef<str>>(api: &Api, who: &User, paths: &[P]) {
@@ -324,14 +343,7 @@ async fn apps_create_list_show_rename_delete() {
         api.call(&stranger, "GET", "/v1/apps", None).await.json()["apps"],
         json!([])
     );
-    let r = api
-        .call(
-            &stranger,
-            "PATCH",
-            "/v1/apps/billing",
-            Some(json!({"app": {"name": "mine"}})),
-        )
-        .await;
+    let r = rename(&api, &stranger, "/v1/apps/billing", "mine").await;
     assert_eq!(r.status, 404);
     assert_eq!(
         api.call(&stranger, "DELETE", "/v1/apps/billing", None)
@@ -351,23 +363,9 @@ async fn apps_create_list_show_rename_delete() {
     )
     .await;
     accept(&api, &svc, &ada, &c).await;
-    let r = api
-        .call(
-            &ada,
-            "PATCH",
-            "/v1/apps/billing",
-            Some(json!({"app": {"name": "ledger"}})),
-        )
-        .await;
+    let r = rename(&api, &ada, "/v1/apps/billing", "ledger").await;
     assert_error(&r, 403, "collaborator may not rename on this app");
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            "/v1/apps/billing",
-            Some(json!({"app": {"name": "ledger"}})),
-        )
-        .await;
+    let r = rename(&api, &olivia, "/v1/apps/billing", "ledger").await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["app"]["name"], "ledger");
     assert_eq!(
@@ -382,26 +380,12 @@ async fn apps_create_list_show_rename_delete() {
             .status,
         200
     );
-    let same = api
-        .call(
-            &olivia,
-            "PATCH",
-            "/v1/apps/ledger",
-            Some(json!({"app": {"name": "ledger"}})),
-        )
-        .await;
+    let same = rename(&api, &olivia, "/v1/apps/ledger", "ledger").await;
     // The current name again: an idempotent 200 with the app as it is.
     assert_eq!(same.status, 200, "{}", same.text());
     assert_eq!(same.json()["app"]["name"], "ledger");
     create_app(&api, &olivia, "other").await;
-    let taken = api
-        .call(
-            &olivia,
-            "PATCH",
-            "/v1/apps/ledger",
-            Some(json!({"app": {"name": "other"}})),
-        )
-        .await;
+    let taken = rename(&api, &olivia, "/v1/apps/ledger", "other").await;
     assert_error(&taken, 409, "taken");
 
     // The list: owned and collaborated-on, with the caller's role.
@@ -495,24 +479,10 @@ async fn the_kept_resource_follows_the_version_and_the_role_and_refuses_revoked_
     assert_eq!(app["role"], "limited_collaborator");
     assert_eq!(show(&olivia, base).await.1["role"], "owner");
     let lin_id = c_lin["id"].as_str().unwrap();
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            &format!("{base}/collaborators/{lin_id}"),
-            Some(json!({"collaborator": {"is_limited": false}})),
-        )
-        .await;
+    let r = set_limited(&api, &olivia, base, lin_id, false).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(show(&lin, base).await.1["role"], "collaborator");
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            base,
-            Some(json!({"app": {"name": "shown-2"}})),
-        )
-        .await;
+    let r = rename(&api, &olivia, base, "shown-2").await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(show(&lin, "/v1/apps/shown-2").await.1["name"], "shown-2");
     let r = api.call(&lin, "GET", base, None).await;
@@ -624,14 +594,7 @@ async fn the_kept_listing_follows_the_version_and_the_viewer() {
 
     // A role change, an acceptance and a rename each show at once.
     let lin_id = c_lin["id"].as_str().unwrap();
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            &format!("{base}/collaborators/{lin_id}"),
-            Some(json!({"collaborator": {"is_limited": false}})),
-        )
-        .await;
+    let r = set_limited(&api, &olivia, base, lin_id, false).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let list = collaborators(&api, &lin, base).await;
     let lin_row = list.iter().find(|c| c["id"] == lin_id).unwrap();
@@ -648,14 +611,7 @@ async fn the_kept_listing_follows_the_version_and_the_viewer() {
     assert_eq!(ada_row["status"], "accepted");
     assert_eq!(ada_row["user_id"], ada.id.as_str());
     assert!(list.iter().all(|c| c["invitation_link"].is_null()));
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            base,
-            Some(json!({"app": {"name": "kept-2"}})),
-        )
-        .await;
+    let r = rename(&api, &olivia, base, "kept-2").await;
     assert_eq!(r.status, 200, "{}", r.text());
     let list = collaborators(&api, &olivia, "/v1/apps/kept-2").await;
     assert!(list.iter().all(|c| c["app_name"] == "kept-2"));
@@ -811,25 +767,11 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
 
     // Change role (by the owner), and a collaborator may too.
     let lin_id = c_lin["id"].as_str().unwrap();
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            &format!("{base}/collaborators/{lin_id}"),
-            Some(json!({"collaborator": {"is_limited": false}})),
-        )
-        .await;
+    let r = set_limited(&api, &olivia, base, lin_id, false).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["collaborator"]["is_limited"], false);
     assert_eq!(r.json()["collaborator"]["id"], lin_id);
-    let r = api
-        .call(
-            &ada,
-            "PATCH",
-            &format!("{base}/collaborators/{lin_id}"),
-            Some(json!({"collaborator": {"is_limited": true}})),
-        )
-        .await;
+    let r = set_limited(&api, &ada, base, lin_id, true).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["collaborator"]["is_limited"], true);
     // The same role again: idempotent, 200 with the current object and
@@ -837,14 +779,7 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     let before = api
         .call(&ada, "GET", &format!("{base}/events?limit=1000"), None)
         .await;
-    let r = api
-        .call(
-            &ada,
-            "PATCH",
-            &format!("{base}/collaborators/{lin_id}"),
-            Some(json!({"collaborator": {"is_limited": true}})),
-        )
-        .await;
+    let r = set_limited(&api, &ada, base, lin_id, true).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["collaborator"]["is_limited"], true);
     assert_eq!(r.json()["collaborator"]["id"], lin_id);
@@ -858,14 +793,7 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     );
     // Permission comes before the no-op: lin, limited, may not change
     // roles, not even to the one she has.
-    let r = api
-        .call(
-            &lin,
-            "PATCH",
-            &format!("{base}/collaborators/{lin_id}"),
-            Some(json!({"collaborator": {"is_limited": true}})),
-        )
-        .await;
+    let r = set_limited(&api, &lin, base, lin_id, true).await;
     assert_eq!(r.status, 403, "{}", r.text());
 
     // Transfer ownership: owner only; to an accepted collaborator.
@@ -924,18 +852,9 @@ async fn lifecycle_invite_accept_role_transfer_rename_revoke_leave_delete() {
     assert_eq!(r.status, 404, "no transfer pending: {}", r.text());
 
     // Rename: now the new owner's right, not the old owner's.
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            base,
-            Some(json!({"app": {"name": "store"}})),
-        )
-        .await;
+    let r = rename(&api, &olivia, base, "store").await;
     assert_error(&r, 403, "may not rename");
-    let r = api
-        .call(&ada, "PATCH", base, Some(json!({"app": {"name": "store"}})))
-        .await;
+    let r = rename(&api, &ada, base, "store").await;
     assert_eq!(r.status, 200, "{}", r.text());
     let base = "/v1/apps/store";
 
@@ -1479,14 +1398,7 @@ async fn directory_groups_and_exports_with_two_factor() {
     assert!(csv.contains("disabled"));
 
     // A renamed app shows its current name.
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            "/v1/apps/blog",
-            Some(json!({"app": {"name": "journal"}})),
-        )
-        .await;
+    let r = rename(&api, &olivia, "/v1/apps/blog", "journal").await;
     assert_eq!(r.status, 200);
     let r = api
         .call(&olivia, "GET", "/v1/directory?format=csv", None)
@@ -1737,14 +1649,7 @@ async fn log_is_the_crates_events_and_reads_resume_snapshots() {
     let accepted = accept(&api, &svc, &nameless, &c).await;
     assert_eq!(accepted["status"], "accepted");
     assert_eq!(accepted["username"], "n/a", "{accepted}");
-    let r = api
-        .call(
-            &olivia,
-            "PATCH",
-            "/v1/apps/store",
-            Some(json!({"app": {"name": "depot"}})),
-        )
-        .await;
+    let r = rename(&api, &olivia, "/v1/apps/store", "depot").await;
     assert_eq!(r.status, 200, "{}", r.text());
 
     // The rows, as stored: the crate's serde form.
